@@ -1,0 +1,84 @@
+"""Decisions a reviewer records at the end of a review, with the bank's reason codes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+from app.errors import InvalidDecision
+
+
+class Outcome(enum.Enum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    VERIFY_LATER = "verify_later"
+    CONNECTION_FAILED = "connection_failed"
+
+
+class RejectReason(enum.Enum):
+    IDENTITY_MISMATCH = "identity_mismatch"
+    FACE_MATCH_FAILED = "face_match_failed"
+    LIVENESS_FAILED = "liveness_failed"
+    THIRD_PARTY_PRESENT = "third_party_present"
+    INSUFFICIENT_REPAYMENT_ABILITY = "insufficient_repayment_ability"
+    FRAUD_SUSPECTED = "fraud_suspected"
+    APPLICANT_UNCOOPERATIVE = "applicant_uncooperative"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class FaceSummary:
+    """What the face-match panel showed when the decision was taken."""
+
+    best_similarity: float | None = None
+    last_similarity: float | None = None
+    matched: bool = False
+    liveness: str = "unknown"  # passed | failed | unknown
+    attempts_used: int = 0
+    flags_seen: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "best_similarity": self.best_similarity,
+            "last_similarity": self.last_similarity,
+            "matched": self.matched,
+            "liveness": self.liveness,
+            "attempts_used": self.attempts_used,
+            "flags_seen": list(self.flags_seen),
+        }
+
+
+@dataclass(frozen=True)
+class DecisionDraft:
+    """A decision as the reviewer composed it, before it is checked and stored."""
+
+    outcome: Outcome
+    reasons: tuple[RejectReason, ...] = ()
+    note: str = ""
+    # Why the reviewer approves although answers are missing or the face did not match.
+    override_reason: str = ""
+    face: FaceSummary = field(default_factory=FaceSummary)
+
+
+def check_decision(
+    draft: DecisionDraft, *, missing_required_answers: list[str], face_matched: bool
+) -> list[str]:
+    """Raise InvalidDecision when the bank's rules forbid the draft; otherwise return the
+    list of exceptions the reviewer overrode (to be recorded with the decision)."""
+    if draft.outcome is Outcome.REJECT and not draft.reasons:
+        raise InvalidDecision("A rejection needs at least one reason code.")
+    if draft.outcome is not Outcome.REJECT and draft.reasons:
+        raise InvalidDecision("Reason codes belong to rejections only.")
+    if len(draft.note) > 2000:
+        raise InvalidDecision("The note is longer than 2000 characters.")
+    overridden: list[str] = []
+    if draft.outcome is Outcome.APPROVE:
+        if missing_required_answers:
+            overridden.append("missing answers: " + ", ".join(missing_required_answers))
+        if not face_matched:
+            overridden.append("face not matched")
+        if overridden and not draft.override_reason.strip():
+            raise InvalidDecision(
+                "Approval refused: " + "; ".join(overridden) + ". Give a reason to approve anyway."
+            )
+    return overridden

@@ -1,0 +1,126 @@
+"""All settings in one typed place: built-in defaults, then a TOML file, then environment variables.
+
+Environment variables are named ``AUDIT_<FIELD>`` in upper case (``AUDIT_DATABASE_URL``,
+``AUDIT_FACE_MATCH_THRESHOLD``...). The TOML file is ``$AUDIT_CONFIG`` when set, otherwise
+``settings.toml`` in the data directory when it exists.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from datetime import time
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "video-audit-console"
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the embedded database, recordings and photos live.
+    data_dir: Path = field(default_factory=_default_data_dir)
+    # Empty means SQLite in data_dir; a PostgreSQL URL for shared deployments.
+    database_url: str = ""
+    # Real faces and videos for tests, benchmarks and the demo (see its PROVENANCE.md).
+    shared_data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
+    # The bank's local time zone, in which review hours are counted.
+    timezone: str = "Asia/Shanghai"
+    review_opens: time = time(8, 0)
+    # time(0, 0) as the closing time means midnight at the end of the day.
+    review_closes: time = time(0, 0)
+    review_window_hours: int = 48
+    face_attempts_limit: int = 3
+    # Distance at or below which two faces count as the same person. Calibrated on
+    # shared/data/faces/deepface/master.csv: see docs/face-threshold.md.
+    face_match_threshold: float = 0.5
+    # A match counts only when sustained this long.
+    match_sustain_seconds: float = 1.0
+    # Seconds an attempt may run without a sustained match before it counts as failed.
+    face_attempt_seconds: float = 20.0
+    reconnect_grace_seconds: float = 20.0
+    # Annual interest rate used for the monthly instalment shown to the reviewer.
+    annual_interest_rate: float = 0.12
+    # A debt-to-income ratio after the new loan above this is a red flag.
+    max_debt_to_income: float = 0.5
+    questionnaire_file: Path = PROJECT_ROOT / "app" / "questionnaire.toml"
+    # Empty: the console starts its own intake service on localhost.
+    intake_url: str = ""
+    intake_host: str = "127.0.0.1"
+    intake_port: int = 8080
+    language: str = ""  # empty: follow the system locale
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'console.db'}"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.data_dir / "recordings"
+
+    def replace(self, **changes: Any) -> Settings:
+        return dataclasses.replace(self, **changes)
+
+
+def _convert(name: str, raw: Any, current: Any) -> Any:
+    """Convert a TOML or environment value to the type of the field's default."""
+    try:
+        if isinstance(current, bool):
+            if isinstance(raw, bool):
+                return raw
+            return str(raw).strip().lower() in {"1", "true", "yes", "on"}
+        if isinstance(current, Path):
+            return Path(str(raw)).expanduser()
+        if isinstance(current, time):
+            if isinstance(raw, time):
+                return raw
+            text = str(raw).strip()
+            if text == "24:00":
+                return time(0, 0)
+            return time.fromisoformat(text)
+        if isinstance(current, float):
+            return float(raw)
+        if isinstance(current, int):
+            return int(raw)
+        return str(raw)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"setting {name!r}: cannot use {raw!r} ({error})") from error
+
+
+def load_settings(overrides: dict[str, Any] | None = None, *, environ: dict[str, str] | None = None) -> Settings:
+    """Defaults, then the TOML file, then AUDIT_* environment variables, then explicit overrides."""
+    env = dict(os.environ if environ is None else environ)
+    settings = Settings()
+    values: dict[str, Any] = {}
+    names = {f.name for f in fields(Settings)}
+
+    config_path = env.get("AUDIT_CONFIG")
+    data_dir_env = env.get("AUDIT_DATA_DIR")
+    data_dir = Path(data_dir_env).expanduser() if data_dir_env else settings.data_dir
+    path = Path(config_path) if config_path else data_dir / "settings.toml"
+    if path.is_file():
+        with path.open("rb") as handle:
+            for key, raw in tomllib.load(handle).items():
+                if key not in names:
+                    raise ValueError(f"{path}: unknown setting {key!r}")
+                values[key] = _convert(key, raw, getattr(settings, key))
+
+    for name in names:
+        raw_env = env.get(f"AUDIT_{name.upper()}")
+        if raw_env is not None:
+            values[name] = _convert(name, raw_env, getattr(settings, name))
+
+    for key, raw in (overrides or {}).items():
+        if key not in names:
+            raise ValueError(f"unknown setting {key!r}")
+        values[key] = _convert(key, raw, getattr(settings, key))
+    return settings.replace(**values)

@@ -1,0 +1,49 @@
+"""The command line: builds the parser from the command modules and runs the chosen command.
+
+This package is the composition root: the one place that wires storage, media and ui together.
+Each module in COMMAND_MODULES has `register(subparsers)`, which adds its commands and sets
+`func` on each, a callable taking the parsed arguments and returning an exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+from collections.abc import Sequence
+
+COMMAND_MODULES = [
+    "cli.console",
+    "cli.database",
+    "cli.applications",
+    "cli.face",
+    "cli.call",
+]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="main.py",
+        description="Video audit console for bank loan reviewers. Without a command, opens the console.",
+    )
+    parser.add_argument("--demo", action="store_true", help="sign in a demo reviewer and queue a simulated applicant")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log more")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str]) -> int:
+    parser = build_parser()
+    args = parser.parse_args(list(argv))
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        from cli.console import run_console
+
+        return run_console(args)
+    result: int = args.func(args)
+    return result

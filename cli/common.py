@@ -1,0 +1,22 @@
+"""What every command needs: settings, the database, printing errors the same way."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+from app.settings import Settings, load_settings
+
+
+def settings_from_env() -> Settings:
+    return load_settings()
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, default=str))
