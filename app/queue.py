@@ -83,3 +83,23 @@ class ReviewDesk(Protocol):
         ...
 
     def summary(self, now: datetime) -> QueueSummary: ...
+
+    # -- the call's connections (added for issue 3; the intake service calls these) ---------
+
+    def start_leg(self, session_id: SessionId, now: datetime) -> int:
+        """The applicant's media for this taken session is (re)connecting: record a new leg
+        and return its number (1 for the first connection, 2 after one reconnect...).
+        Raises NotFound for an unknown session and ReviewError when the session has ended."""
+        ...
+
+    def end_leg(self, session_id: SessionId, number: int, now: datetime, *, reason: str) -> None:
+        """The connection of leg `number` ended (reason: "dropped", "hang_up", ...).
+        Harmless when the leg has already ended or does not exist."""
+        ...
+
+    def end_connection_failed(self, session_id: SessionId, now: datetime) -> None:
+        """The applicant did not come back within the reconnect grace period: end the session
+        (state ABANDONED, end_reason "connection_failed", open leg ended) and put the
+        application back to PENDING_REVIEW so the applicant may retry within the window.
+        Harmless when the session has already ended."""
+        ...

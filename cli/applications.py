@@ -1,0 +1,142 @@
+"""Commands for loan applications: add (with the reference photo) and list."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from app.applications import make_application_form
+from app.errors import ReviewError
+from app.settings import Settings
+from cli.common import fail, print_json, settings_from_env
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    applications = subparsers.add_parser("applications", help="loan applications awaiting video review")
+    actions = applications.add_subparsers(dest="applications_command", required=True, metavar="ACTION")
+
+    add = actions.add_parser("add", help="register an application with its ID photo; prints its id and applicant token")
+    add.add_argument("--name", required=True)
+    add.add_argument("--national-id", required=True)
+    add.add_argument("--phone", required=True)
+    add.add_argument("--amount", required=True)
+    add.add_argument("--term-months", required=True)
+    add.add_argument("--purpose", required=True)
+    add.add_argument("--photo", required=True, type=Path, help="the ID photo: exactly one clear face")
+    add.add_argument("--applied-at", help="ISO 8601 time of the application (default: now); no zone means the bank's")
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(func=add_application)
+
+    listing = actions.add_parser("list", help="list applications, newest first")
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--limit", type=int, default=200)
+    listing.set_defaults(func=list_applications)
+
+
+def applicant_url(settings: Settings, token: str) -> str:
+    base = settings.intake_url or f"http://{settings.intake_host}:{settings.intake_port}"
+    return f"{base.rstrip('/')}/a/{token}"
+
+
+def parse_applied_at(raw: str | None, settings: Settings) -> datetime:
+    from zoneinfo import ZoneInfo
+
+    if not raw:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ReviewError(f"--applied-at {raw!r} is not an ISO 8601 time (e.g. 2026-11-23T09:30+08:00).") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(settings.timezone))
+    return moment
+
+
+def register_application(
+    database: Any,
+    settings: Settings,
+    *,
+    name: str,
+    national_id: str,
+    phone: str,
+    amount: str,
+    term_months: int | str,
+    purpose: str,
+    photo: Path,
+    applied_at: datetime,
+) -> dict[str, Any]:
+    """Check everything first (fields, then the photo); store only when all is right."""
+    from media.face.reference import check_reference_photo
+    from storage.applications import ApplicationBook
+
+    form = make_application_form(
+        name=name, national_id=national_id, phone=phone, amount=amount,
+        term_months=term_months, purpose=purpose, applied_at=applied_at,
+    )
+    try:
+        photo_bytes = photo.read_bytes()
+    except OSError as error:
+        raise ReviewError(f"cannot read the photo {photo}: {error.strerror}") from None
+    report = check_reference_photo(photo_bytes)
+    if not report.ok:
+        raise ReviewError(f"the photo {photo} cannot be used: " + "; ".join(report.problems))
+    registered = ApplicationBook(database).register(
+        form, photo=photo_bytes, photo_format=report.image_format or "unknown", encoding=report.encoding
+    )
+    return {
+        "id": registered.id,
+        "token": registered.token,
+        "applicant_url": applicant_url(settings, registered.token),
+    }
+
+
+def add_application(args: argparse.Namespace) -> int:
+    from cli.database import open_configured_database
+
+    settings = settings_from_env()
+    try:
+        applied_at = parse_applied_at(args.applied_at, settings)
+        # Check the fields before touching the database or the face models.
+        make_application_form(
+            name=args.name, national_id=args.national_id, phone=args.phone, amount=args.amount,
+            term_months=args.term_months, purpose=args.purpose, applied_at=applied_at,
+        )
+        database = open_configured_database()
+        result = register_application(
+            database, settings, name=args.name, national_id=args.national_id, phone=args.phone,
+            amount=args.amount, term_months=args.term_months, purpose=args.purpose,
+            photo=args.photo, applied_at=applied_at,
+        )
+    except ReviewError as error:
+        return fail(str(error))
+    if args.json:
+        print_json(result)
+    else:
+        print(f"application {result['id']} registered")
+        print(f"applicant token (shown once): {result['token']}")
+        print(f"applicant link: {result['applicant_url']}")
+    return 0
+
+
+def list_applications(args: argparse.Namespace) -> int:
+    from cli.database import open_configured_database
+    from storage.applications import ApplicationBook
+
+    database = open_configured_database()
+    rows = ApplicationBook(database).list(limit=args.limit)
+    if args.json:
+        print_json([
+            {"id": r.id, "name": r.applicant_name, "national_id": r.masked_national_id, "phone": r.phone,
+             "amount": str(r.amount), "term_months": r.term_months, "purpose": r.purpose,
+             "applied_at": r.applied_at.isoformat(), "status": r.status}
+            for r in rows
+        ])
+        return 0
+    if not rows:
+        print("no applications")
+    for r in rows:
+        print(f"{r.id:>6}  {r.status:<15} {r.applied_at:%Y-%m-%d %H:%M}  {r.amount:>10} x{r.term_months:<3} "
+              f"{r.applicant_name} ({r.masked_national_id})")
+    return 0

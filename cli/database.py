@@ -1,0 +1,101 @@
+"""Commands for the database itself: init-db, audit verify, demo-data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from cli.common import fail, print_json, settings_from_env
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    init = subparsers.add_parser("init-db", help="create or migrate the database schema (harmless to repeat)")
+    init.set_defaults(func=init_db)
+
+    audit = subparsers.add_parser("audit", help="the audit log")
+    audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
+    verify = audit_commands.add_parser("verify", help="check the audit chain; exits non-zero at the first broken event")
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(func=audit_verify)
+
+    demo = subparsers.add_parser("demo-data", help="register a few applications with photos from the shared data")
+    demo.add_argument("--json", action="store_true")
+    demo.set_defaults(func=demo_data)
+
+
+def open_configured_database():  # type: ignore[no-untyped-def]
+    from storage.database import DatabaseUnavailable, open_database
+
+    settings = settings_from_env()
+    try:
+        return open_database(settings.effective_database_url)
+    except DatabaseUnavailable as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(3) from None
+
+
+def init_db(args: argparse.Namespace) -> int:
+    database = open_configured_database()
+    revision = database.migrate()
+    print(f"database ready at {database.engine.url.render_as_string(hide_password=True)} (schema {revision})")
+    return 0
+
+
+def audit_verify(args: argparse.Namespace) -> int:
+    from storage.audit_log import verify_audit_chain
+
+    database = open_configured_database()
+    with database.session() as session:
+        count, problem = verify_audit_chain(session)
+    if args.json:
+        print_json({"ok": problem is None, "events": count, "broken_at": problem.seq if problem else None,
+                    "problem": problem.problem if problem else None})
+    elif problem is None:
+        print(f"audit chain intact: {count} events")
+    else:
+        print(f"audit chain BROKEN at event {problem.seq}: {problem.problem}", file=sys.stderr)
+    return 0 if problem is None else 1
+
+
+DEMO_APPLICANTS = [
+    ("Barack Obama", "110101196108040011", "+86 138 0000 0001", "8000", 12, "Small shop stock", "faces/face_recognition/obama.jpg"),
+    ("Joe Biden", "110101194211200022", "+86 138 0000 0002", "5000", 6, "Home repair", "faces/face_recognition/biden.jpg"),
+    ("Lin-Manuel Miranda", "110101198001160033", "+86 138 0000 0003", "12000", 24, "Studio equipment",
+     "faces/face_recognition/lin-manuel-miranda.png"),
+]
+
+
+def demo_data(args: argparse.Namespace) -> int:
+    from cli.applications import register_application
+
+    settings = settings_from_env()
+    if not settings.shared_data_dir.is_dir():
+        return fail(f"no shared data at {settings.shared_data_dir} (set AUDIT_SHARED_DATA_DIR)")
+    database = open_configured_database()
+    results = []
+    now = datetime.now(UTC)
+    for index, (name, national_id, phone, amount, term, purpose, photo) in enumerate(DEMO_APPLICANTS):
+        path = settings.shared_data_dir / photo
+        if not path.is_file():
+            print(f"skipped {name}: {path} is missing", file=sys.stderr)
+            continue
+        registered = register_application(
+            database,
+            settings,
+            name=name,
+            national_id=national_id,
+            phone=phone,
+            amount=amount,
+            term_months=term,
+            purpose=purpose,
+            photo=Path(path),
+            applied_at=now - timedelta(minutes=30 * (index + 1)),
+        )
+        results.append(registered)
+        if not args.json:
+            print(f"application {registered['id']}: {name}  {registered['applicant_url']}")
+    if args.json:
+        print_json(results)
+    return 0

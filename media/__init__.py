@@ -1,0 +1,1 @@
+"""Everything that touches media: frames, face matching, WebRTC, recording and playback decoding."""

@@ -1,0 +1,545 @@
+"""The intake service: serves the applicant page, keeps applicants in the queue, lets consoles
+take the next one, and relays the WebRTC offer and answer between the two.
+
+HTTP and WebSocket API (all bodies JSON; every error is ``{"error": code, "message": text}``
+with a 4xx status, or a ``{"type": "error", ...}`` message on a WebSocket):
+
+Applicant side
+    GET  /apply                        the applicant page (token in the fragment: ``/apply#t=TOKEN``)
+    GET  /api/applicant/status?t=TOKEN ``{"status": valid|unknown|used|expired|outside_hours,
+                                       "message", "deadline", "next_opening", "reconnect"}``
+    GET  /ws/applicant?t=TOKEN         WebSocket. Client -> server: ``{"type": "join"}``,
+                                       ``{"type": "leave", "verify_later": bool}``,
+                                       ``{"type": "offer", "sdp": str}`` (after "taken", ICE complete).
+                                       Server -> client: ``status``, ``queued`` (position, waiting,
+                                       expected_wait_seconds), ``taken`` (reviewer, reconnect),
+                                       ``answer`` (sdp, leg), ``left``, ``ended`` (reason), ``error``.
+Console side
+    POST /api/console/take-next        ``{"reviewer_id": int, "reviewer_name": str}`` -> 200 with the
+                                       applicant (``session_id``, ``application_id``, name, masked ID,
+                                       amount, ..., ``reference_photo_b64``, ``signalling_path``) or
+                                       204 when nobody waits.
+    GET  /api/queue/summary            ``{"waiting": n, "longest_wait_seconds": s}``
+    GET  /ws/console/sessions/{id}?reviewer_id=N
+                                       WebSocket. Server -> console: ``offer`` (sdp, leg),
+                                       ``applicant_left`` (leg), ``applicant_returned``, ``error``.
+                                       Console -> server: ``{"type": "answer", "sdp", "leg"}``,
+                                       ``{"type": "end", "reason": "connection_failed" | "hang_up"}``.
+    GET  /healthz                      ``{"ok": true}``
+
+Who the reviewer is comes from the request body for now; `authorize_reviewer` is the seam
+where sign-in (a later issue) plugs in. Signalling state lives in this process: an applicant
+and the console taking them must reach the same intake instance (sticky routing when several
+run behind a load balancer); the queue itself is in the database and shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from app.applications import token_hint
+from app.errors import NotFound, ReviewError
+from app.ids import ReviewerId, SessionId
+from app.queue import ReviewDesk, TakenApplicant, TokenCheck, TokenStatus
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_MESSAGE_BYTES = 64 * 1024  # an SDP offer is a few kilobytes
+MAX_TOKEN_LENGTH = 200
+QUEUE_POLL_SECONDS = 1.0
+T = TypeVar("T")
+
+Clock = Callable[[], datetime]
+ReviewerCheck = Callable[[web.Request, dict[str, Any]], Awaitable[ReviewerId]]
+
+TOKEN_MESSAGES = {
+    TokenStatus.VALID: "You can join the video review.",
+    TokenStatus.UNKNOWN: "This link is not valid. Please check the link in your message.",
+    TokenStatus.USED: "This application has already been reviewed; the link cannot be used again.",
+    TokenStatus.EXPIRED: "The 48-hour window for the video review has passed.",
+    TokenStatus.OUTSIDE_HOURS: "Video reviews run from 08:00 to 24:00. Please come back then.",
+}
+
+
+class BadRequest(Exception):
+    """Bad input from a client: becomes a 4xx response or a WebSocket error message."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+def applicant_url(base_url: str, token: str) -> str:
+    """The link sent to the applicant. The token rides in the fragment, which browsers never
+    send to the server, so it does not end up in access logs."""
+    return f"{base_url.rstrip('/')}/apply#t={token}"
+
+
+def error_body(code: str, message: str) -> dict[str, str]:
+    return {"error": code, "message": message}
+
+
+def json_error(code: str, message: str, status: int) -> web.Response:
+    return web.json_response(error_body(code, message), status=status)
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment is not None else None
+
+
+def parse_json_object(raw: str | bytes) -> dict[str, Any]:
+    if len(raw) > MAX_MESSAGE_BYTES:
+        raise BadRequest("too_large", f"Messages may be at most {MAX_MESSAGE_BYTES} bytes.", 413)
+    try:
+        value = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BadRequest("bad_json", "The message is not valid JSON.") from None
+    if not isinstance(value, dict):
+        raise BadRequest("bad_json", "The message must be a JSON object.")
+    return value
+
+
+def check_sdp(value: Any, kind: str) -> str:
+    """A light sanity check: real parsing happens in the peer connection, which reports errors."""
+    if not isinstance(value, str) or not value.startswith("v=0"):
+        raise BadRequest("bad_sdp", f"The {kind} is not an SDP session description.")
+    if "m=" not in value:
+        raise BadRequest("bad_sdp", f"The {kind} has no media section.")
+    return value
+
+
+def check_token_text(token: Any) -> str:
+    if not isinstance(token, str) or not token or len(token) > MAX_TOKEN_LENGTH:
+        raise BadRequest("unknown_token", TOKEN_MESSAGES[TokenStatus.UNKNOWN], 404)
+    return token
+
+
+@dataclass
+class LiveCall:
+    """The signalling state of one taken session, in this process."""
+
+    session_id: SessionId
+    reviewer_id: ReviewerId
+    reviewer_name: str
+    token: str
+    applicant: web.WebSocketResponse | None = None
+    console: web.WebSocketResponse | None = None
+    pending_offer: dict[str, Any] | None = None
+    leg: int = 0
+    leg_open: bool = False
+    ended: bool = False
+    console_joined: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class Waiting:
+    """An applicant with an open page in this process."""
+
+    token: str
+    ws: web.WebSocketResponse
+    session_id: SessionId | None = None
+
+
+async def accept_any_reviewer(_request: web.Request, body: dict[str, Any]) -> ReviewerId:
+    """No sign-in yet: trust the reviewer id in the request (replaced when roles land)."""
+    raw = body.get("reviewer_id")
+    if not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0:
+        raise BadRequest("bad_reviewer", "reviewer_id must be a positive whole number.")
+    return ReviewerId(raw)
+
+
+class IntakeService:
+    def __init__(
+        self,
+        desk: ReviewDesk,
+        *,
+        clock: Clock | None = None,
+        authorize_reviewer: ReviewerCheck = accept_any_reviewer,
+        review_seconds_estimate: float = 60.0,
+        desk_threads: int = 4,
+    ) -> None:
+        self.desk = desk
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.authorize_reviewer = authorize_reviewer
+        self.review_seconds_estimate = review_seconds_estimate
+        self._executor = ThreadPoolExecutor(max_workers=desk_threads, thread_name_prefix="intake-desk")
+        self.calls: dict[SessionId, LiveCall] = {}
+        self.applicants: dict[str, Waiting] = {}  # by token
+
+    # -- the application -------------------------------------------------------------------
+
+    def make_app(self) -> web.Application:
+        app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[self._errors])
+        app.router.add_get("/", self.index)
+        app.router.add_get("/apply", self.applicant_page)
+        app.router.add_static("/static/", STATIC_DIR, show_index=False)
+        app.router.add_get("/healthz", self.health)
+        app.router.add_get("/api/applicant/status", self.applicant_status)
+        app.router.add_get("/ws/applicant", self.applicant_socket)
+        app.router.add_post("/api/console/take-next", self.take_next)
+        app.router.add_get("/api/queue/summary", self.queue_summary)
+        app.router.add_get("/ws/console/sessions/{session_id}", self.console_socket)
+        app.on_shutdown.append(self._close_sockets)
+        app.on_cleanup.append(self._stop_executor)
+        return app
+
+    @web.middleware
+    async def _errors(
+        self, request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]
+    ) -> web.StreamResponse:
+        try:
+            return await handler(request)
+        except BadRequest as error:
+            return json_error(error.code, error.message, error.status)
+        except web.HTTPRequestEntityTooLarge:
+            return json_error("too_large", f"Requests may be at most {MAX_MESSAGE_BYTES} bytes.", 413)
+        except web.HTTPException as error:
+            if error.status >= 400:
+                return json_error(error.reason.lower().replace(" ", "_"), error.reason, error.status)
+            raise
+        except NotFound as error:
+            return json_error("not_found", str(error), 404)
+        except ReviewError as error:
+            return json_error("refused", str(error), 409)
+        except Exception:
+            log.exception("intake: unexpected error on %s %s", request.method, request.path)
+            return json_error("internal", "Something went wrong on our side; please try again.", 500)
+
+    async def _close_sockets(self, _app: web.Application) -> None:
+        sockets = [w.ws for w in self.applicants.values()]
+        for call in self.calls.values():
+            sockets += [s for s in (call.applicant, call.console) if s is not None]
+        for ws in sockets:
+            with contextlib.suppress(Exception):
+                await ws.close(code=WSCloseCode.GOING_AWAY, message=b"service stopping")
+
+    async def _stop_executor(self, _app: web.Application) -> None:
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _desk(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Desk calls block on the database: keep them off the event loop."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, partial(function, *args, **kwargs))
+
+    # -- plain pages -----------------------------------------------------------------------
+
+    async def index(self, _request: web.Request) -> web.StreamResponse:
+        raise web.HTTPFound("/apply")
+
+    async def applicant_page(self, _request: web.Request) -> web.StreamResponse:
+        response = web.FileResponse(STATIC_DIR / "applicant.html")
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        return response
+
+    async def health(self, _request: web.Request) -> web.Response:
+        return web.json_response({"ok": True})
+
+    # -- applicant ---------------------------------------------------------------------------
+
+    def _status_body(self, check: TokenCheck) -> dict[str, Any]:
+        reconnect = check.session_id is not None and check.session_id in self.calls
+        return {
+            "status": check.status.value,
+            "message": TOKEN_MESSAGES[check.status],
+            "deadline": _iso(check.deadline),
+            "next_opening": _iso(check.next_opening),
+            "reconnect": reconnect,
+        }
+
+    async def applicant_status(self, request: web.Request) -> web.Response:
+        token = check_token_text(request.query.get("t"))
+        check = await self._desk(self.desk.check_token, token, self.clock())
+        return web.json_response(
+            self._status_body(check), status=200 if check.status is TokenStatus.VALID else 403
+        )
+
+    async def applicant_socket(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=5.0)
+        await ws.prepare(request)
+        token = request.query.get("t", "")
+        try:
+            await self._applicant_session(ws, token)
+        except BadRequest as error:
+            await _send(ws, {"type": "error", "error": error.code, "message": error.message})
+            await ws.close(code=4000 + min(error.status, 999), message=error.code.encode()[:100])
+        return ws
+
+    async def _applicant_session(self, ws: web.WebSocketResponse, token: str) -> None:
+        token = check_token_text(token)
+        if token in self.applicants:
+            raise BadRequest(
+                "already_connected",
+                "This link is already open on another page or device. Close it there first.",
+                409,
+            )
+        check = await self._desk(self.desk.check_token, token, self.clock())
+        await _send(ws, {"type": "status", **self._status_body(check)})
+        if check.status is not TokenStatus.VALID:
+            await ws.close(code=4403, message=check.status.value.encode())
+            return
+        waiting = Waiting(token, ws, check.session_id)
+        self.applicants[token] = waiting
+        poller: asyncio.Task[None] | None = None
+        try:
+            call = self.calls.get(check.session_id) if check.session_id is not None else None
+            if call is not None and not call.ended:
+                await self._applicant_returns(call, ws)
+            async for message in ws:
+                if message.type is not WSMsgType.TEXT:
+                    if message.type is WSMsgType.ERROR:
+                        break
+                    await _send(
+                        ws, {"type": "error", "error": "bad_json", "message": "Send JSON text messages."}
+                    )
+                    continue
+                try:
+                    body = parse_json_object(message.data)
+                    kind = body.get("type")
+                    if kind == "join":
+                        ticket = await self._desk(self.desk.join_queue, token, self.clock())
+                        waiting.session_id = ticket.session_id
+                        if ticket.session_id in self.calls:
+                            await self._applicant_returns(self.calls[ticket.session_id], ws)
+                        elif poller is None:
+                            poller = asyncio.create_task(self._report_position(waiting))
+                    elif kind == "leave":
+                        if waiting.session_id is not None and waiting.session_id not in self.calls:
+                            verify_later = bool(body.get("verify_later", False))
+                            await self._desk(
+                                self.desk.leave_queue,
+                                waiting.session_id,
+                                self.clock(),
+                                verify_later=verify_later,
+                            )
+                            await _send(ws, {"type": "left", "verify_later": verify_later})
+                            waiting.session_id = None
+                        await ws.close()
+                        break
+                    elif kind == "offer":
+                        await self._relay_offer(waiting, check_sdp(body.get("sdp"), "offer"))
+                    elif kind == "ping":
+                        await _send(ws, {"type": "pong"})
+                    else:
+                        raise BadRequest("bad_message", f"Unknown message type {kind!r}.")
+                except BadRequest as error:
+                    await _send(ws, {"type": "error", "error": error.code, "message": error.message})
+                except ReviewError as error:
+                    await _send(ws, {"type": "error", "error": "refused", "message": str(error)})
+        finally:
+            if poller is not None:
+                poller.cancel()
+            self.applicants.pop(token, None)
+            await self._applicant_gone(waiting)
+
+    async def _report_position(self, waiting: Waiting) -> None:
+        """Tell a waiting applicant their place every second until a console takes them."""
+        try:
+            while not waiting.ws.closed and waiting.session_id is not None:
+                if waiting.session_id in self.calls:
+                    return
+                ticket = await self._desk(self.desk.ticket, waiting.session_id)
+                if ticket.position == 0:
+                    return  # taken (by a console on this or another intake instance)
+                await _send(
+                    waiting.ws,
+                    {
+                        "type": "queued",
+                        "session_id": ticket.session_id,
+                        "position": ticket.position,
+                        "waiting": ticket.waiting,
+                        "expected_wait_seconds": round(ticket.position * self.review_seconds_estimate),
+                    },
+                )
+                await asyncio.sleep(QUEUE_POLL_SECONDS)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("intake: cannot report the queue position")
+
+    async def _applicant_returns(self, call: LiveCall, ws: web.WebSocketResponse) -> None:
+        reconnect = call.leg > 0
+        call.applicant = ws
+        call.pending_offer = None
+        await _send(ws, {"type": "taken", "reviewer": call.reviewer_name, "reconnect": reconnect})
+        if reconnect and call.console is not None:
+            await _send(call.console, {"type": "applicant_returned"})
+
+    async def _relay_offer(self, waiting: Waiting, sdp: str) -> None:
+        call = self.calls.get(waiting.session_id) if waiting.session_id is not None else None
+        if call is None or call.applicant is not waiting.ws or call.ended:
+            raise BadRequest("not_taken", "No reviewer has taken you yet; wait for your turn.", 409)
+        await self._end_open_leg(call, "renegotiated")
+        call.leg = await self._desk(self.desk.start_leg, call.session_id, self.clock())
+        call.leg_open = True
+        offer = {"type": "offer", "sdp": sdp, "leg": call.leg}
+        if call.console is not None and not call.console.closed:
+            await _send(call.console, offer)
+        else:
+            call.pending_offer = offer
+
+    async def _end_open_leg(self, call: LiveCall, reason: str) -> None:
+        if call.leg_open:
+            call.leg_open = False
+            await self._desk(self.desk.end_leg, call.session_id, call.leg, self.clock(), reason=reason)
+
+    async def _applicant_gone(self, waiting: Waiting) -> None:
+        session_id = waiting.session_id
+        if session_id is None:
+            return
+        call = self.calls.get(session_id)
+        if call is None:
+            # Still waiting: an applicant who leaves the queue is removed from it.
+            with contextlib.suppress(ReviewError):
+                await self._desk(self.desk.leave_queue, session_id, self.clock(), verify_later=False)
+            return
+        if call.applicant is waiting.ws:
+            call.applicant = None
+            call.pending_offer = None
+            leg = call.leg
+            with contextlib.suppress(ReviewError):
+                await self._end_open_leg(call, "dropped")
+            if call.console is not None and not call.ended:
+                await _send(call.console, {"type": "applicant_left", "leg": leg})
+
+    # -- console ---------------------------------------------------------------------------
+
+    async def take_next(self, request: web.Request) -> web.Response:
+        body = parse_json_object(await request.read())
+        reviewer_id = await self.authorize_reviewer(request, body)
+        name = body.get("reviewer_name", "")
+        if not isinstance(name, str) or len(name) > 100:
+            raise BadRequest("bad_reviewer", "reviewer_name must be a text of at most 100 characters.")
+        taken = await self._desk(self.desk.take_next, reviewer_id, self.clock())
+        if taken is None:
+            return web.Response(status=204)
+        waiting = next((w for w in self.applicants.values() if w.session_id == taken.session_id), None)
+        call = LiveCall(
+            taken.session_id, reviewer_id, name or f"reviewer {reviewer_id}", waiting.token if waiting else ""
+        )
+        self.calls[taken.session_id] = call
+        if waiting is not None:
+            await self._applicant_returns(call, waiting.ws)
+        log.info("intake: session %s taken by reviewer %s", taken.session_id, reviewer_id)
+        return web.json_response(taken_body(taken))
+
+    async def queue_summary(self, _request: web.Request) -> web.Response:
+        summary = await self._desk(self.desk.summary, self.clock())
+        return web.json_response(
+            {"waiting": summary.waiting, "longest_wait_seconds": round(summary.longest_wait_seconds, 1)}
+        )
+
+    async def console_socket(self, request: web.Request) -> web.StreamResponse:
+        try:
+            session_id = SessionId(int(request.match_info["session_id"]))
+            reviewer_id = int(request.query.get("reviewer_id", ""))
+        except ValueError:
+            raise BadRequest("bad_request", "The session id and reviewer_id must be whole numbers.") from None
+        call = self.calls.get(session_id)
+        if call is None or call.ended:
+            raise BadRequest(
+                "unknown_session", f"Session {session_id} is not a live call on this service.", 404
+            )
+        if call.reviewer_id != reviewer_id:
+            raise BadRequest("not_yours", "Another reviewer took this applicant.", 403)
+        if call.console is not None and not call.console.closed:
+            raise BadRequest("already_connected", "A console is already connected to this call.", 409)
+        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=5.0)
+        await ws.prepare(request)
+        call.console = ws
+        try:
+            if call.pending_offer is not None:
+                await _send(ws, call.pending_offer)
+                call.pending_offer = None
+            elif call.applicant is None and call.leg > 0:
+                await _send(ws, {"type": "applicant_left", "leg": call.leg})
+            async for message in ws:
+                if message.type is not WSMsgType.TEXT:
+                    if message.type is WSMsgType.ERROR:
+                        break
+                    continue
+                try:
+                    body = parse_json_object(message.data)
+                    kind = body.get("type")
+                    if kind == "answer":
+                        sdp = check_sdp(body.get("sdp"), "answer")
+                        if call.applicant is None:
+                            raise BadRequest("applicant_gone", "The applicant is not connected.", 409)
+                        await _send(call.applicant, {"type": "answer", "sdp": sdp, "leg": call.leg})
+                    elif kind == "end":
+                        reason = body.get("reason")
+                        if reason not in ("connection_failed", "hang_up"):
+                            raise BadRequest(
+                                "bad_message", "reason must be 'connection_failed' or 'hang_up'."
+                            )
+                        await self._end_call(call, reason)
+                        await ws.close()
+                        break
+                    elif kind == "ping":
+                        await _send(ws, {"type": "pong"})
+                    else:
+                        raise BadRequest("bad_message", f"Unknown message type {kind!r}.")
+                except BadRequest as error:
+                    await _send(ws, {"type": "error", "error": error.code, "message": error.message})
+                except ReviewError as error:
+                    await _send(ws, {"type": "error", "error": "refused", "message": str(error)})
+        finally:
+            if call.console is ws:
+                call.console = None
+        return ws
+
+    async def _end_call(self, call: LiveCall, reason: str) -> None:
+        call.ended = True
+        self.calls.pop(call.session_id, None)
+        with contextlib.suppress(ReviewError):
+            await self._end_open_leg(call, reason)
+        if reason == "connection_failed":
+            await self._desk(self.desk.end_connection_failed, call.session_id, self.clock())
+        if call.applicant is not None:
+            await _send(call.applicant, {"type": "ended", "reason": reason})
+            await call.applicant.close()
+
+
+def taken_body(taken: TakenApplicant) -> dict[str, Any]:
+    return {
+        "session_id": taken.session_id,
+        "application_id": taken.application_id,
+        "applicant_name": taken.applicant_name,
+        "masked_national_id": taken.masked_national_id,
+        "phone": taken.phone,
+        "amount": str(taken.amount),
+        "term_months": taken.term_months,
+        "purpose": taken.purpose,
+        "applied_at": taken.applied_at.isoformat(),
+        "waited_seconds": round(taken.waited_seconds, 1),
+        "reference_photo_b64": base64.b64encode(taken.reference_photo).decode("ascii"),
+        "signalling_path": f"/ws/console/sessions/{taken.session_id}",
+    }
+
+
+async def _send(ws: web.WebSocketResponse, body: dict[str, Any]) -> None:
+    """Send unless the peer is gone: a closed socket is handled by its own reader."""
+    if ws.closed:
+        return
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.send_str(json.dumps(body, ensure_ascii=False))
+
+
+def describe_token(token: str) -> str:
+    return token_hint(token)

@@ -1,0 +1,133 @@
+"""Loan applications in the database: registering one (with its reference photo and a
+one-time applicant token) and listing them."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from app.applications import (
+    ApplicationForm,
+    ApplicationStatus,
+    mask_national_id,
+    new_applicant_token,
+    token_digest,
+)
+from app.errors import NotFound
+from app.ids import ApplicationId
+from storage.audit_log import append_event
+from storage.database import Database, aware
+from storage.models import Application
+
+
+@dataclass(frozen=True)
+class RegisteredApplication:
+    id: ApplicationId
+    token: str  # shown once; only its digest is stored
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    id: ApplicationId
+    applicant_name: str
+    masked_national_id: str
+    phone: str
+    amount: Decimal
+    term_months: int
+    purpose: str
+    applied_at: datetime
+    status: str
+
+
+def _view(row: Application) -> ApplicationView:
+    return ApplicationView(
+        id=ApplicationId(row.id),
+        applicant_name=row.applicant_name,
+        masked_national_id=row.national_id_masked,
+        phone=row.phone,
+        amount=row.amount,
+        term_months=row.term_months,
+        purpose=row.purpose,
+        applied_at=aware(row.applied_at),
+        status=row.status,
+    )
+
+
+class ApplicationBook:
+    """The register of loan applications."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def register(
+        self,
+        form: ApplicationForm,
+        *,
+        photo: bytes,
+        photo_format: str,
+        encoding: list[float] | None,
+        actor: str = "system",
+    ) -> RegisteredApplication:
+        token = new_applicant_token()
+        now = datetime.now(UTC)
+        with self.database.session() as session:
+            row = Application(
+                applicant_name=form.name,
+                national_id_masked=mask_national_id(form.national_id),
+                national_id_digest=hashlib.sha256(form.national_id.encode()).hexdigest(),
+                phone=form.phone,
+                amount=form.amount,
+                term_months=form.term_months,
+                purpose=form.purpose,
+                applied_at=form.applied_at,
+                status=ApplicationStatus.PENDING_REVIEW.value,
+                reference_photo=photo,
+                reference_photo_format=photo_format,
+                reference_encoding=encoding,
+                token_digest=token_digest(token),
+                created_at=now,
+            )
+            session.add(row)
+            session.flush()
+            append_event(
+                session,
+                actor=actor,
+                action="application.registered",
+                subject=f"application:{row.id}",
+                details={
+                    "amount": str(form.amount),
+                    "term_months": form.term_months,
+                    "applied_at": form.applied_at.isoformat(),
+                    "photo_sha256": hashlib.sha256(photo).hexdigest(),
+                },
+                at=now,
+            )
+            return RegisteredApplication(ApplicationId(row.id), token)
+
+    def get(self, application_id: int) -> ApplicationView:
+        with self.database.session() as session:
+            row = session.get(Application, application_id)
+            if row is None:
+                raise NotFound(f"There is no application with id {application_id}.")
+            return _view(row)
+
+    def reference_photo(self, application_id: int) -> bytes:
+        with self.database.session() as session:
+            row = session.get(Application, application_id)
+            if row is None:
+                raise NotFound(f"There is no application with id {application_id}.")
+            return row.reference_photo
+
+    def list(self, *, limit: int = 200) -> list[ApplicationView]:
+        with self.database.session() as session:
+            rows = session.execute(select(Application).order_by(Application.id.desc()).limit(limit)).scalars()
+            return [_view(row) for row in rows]
+
+    def count(self) -> int:
+        with self.database.session() as session:
+            return int(session.execute(select(func.count(Application.id))).scalar_one())

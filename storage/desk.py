@@ -1,0 +1,251 @@
+"""The review desk on the database: applicant tokens, the waiting queue, and taking the next
+applicant so that each goes to exactly one reviewer, also with many consoles on PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.applications import ApplicationStatus, token_digest
+from app.errors import NotFound, ReviewError
+from app.ids import ApplicationId, ReviewerId, SessionId
+from app.queue import QueueSummary, QueueTicket, TakenApplicant, TokenCheck, TokenStatus
+from app.review import SessionState
+from app.rules import Availability, ReviewRules
+from storage.audit_log import append_event
+from storage.database import Database, aware
+from storage.models import Application, ReviewSessionRow
+
+ACTIVE_STATES = (
+    SessionState.WAITING.value,
+    SessionState.CONNECTED.value,
+    SessionState.VERIFYING.value,
+    SessionState.QUESTIONING.value,
+)
+IN_CALL_STATES = ACTIVE_STATES[1:]
+_FINISHED_APPLICATION = {
+    ApplicationStatus.APPROVED.value,
+    ApplicationStatus.REJECTED.value,
+}
+
+
+class DatabaseReviewDesk:
+    """Implements app.queue.ReviewDesk."""
+
+    def __init__(self, database: Database, rules: ReviewRules) -> None:
+        self.database = database
+        self.rules = rules
+
+    # -- tokens ---------------------------------------------------------------------------
+
+    def _application_for(self, session: Session, token: str) -> Application | None:
+        if not token or len(token) > 200:
+            return None
+        return session.execute(
+            select(Application).where(Application.token_digest == token_digest(token))
+        ).scalar_one_or_none()
+
+    def _active_session(self, session: Session, application_id: int) -> ReviewSessionRow | None:
+        return session.execute(
+            select(ReviewSessionRow)
+            .where(ReviewSessionRow.application_id == application_id, ReviewSessionRow.state.in_(ACTIVE_STATES))
+            .order_by(ReviewSessionRow.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+
+    def _check(self, session: Session, token: str, now: datetime) -> TokenCheck:
+        application = self._application_for(session, token)
+        if application is None:
+            return TokenCheck(TokenStatus.UNKNOWN)
+        app_id = ApplicationId(application.id)
+        deadline = self.rules.deadline(aware(application.applied_at))
+        if application.status in _FINISHED_APPLICATION:
+            return TokenCheck(TokenStatus.USED, app_id, application.applicant_name, deadline)
+        active = self._active_session(session, application.id)
+        active_id = SessionId(active.id) if active else None
+        # A call already under way may reconnect whatever the clock says.
+        if active is not None and active.state in IN_CALL_STATES:
+            return TokenCheck(TokenStatus.VALID, app_id, application.applicant_name, deadline, session_id=active_id)
+        if application.status == ApplicationStatus.EXPIRED.value:
+            return TokenCheck(TokenStatus.EXPIRED, app_id, application.applicant_name, deadline)
+        window = self.rules.review_window(aware(application.applied_at), now)
+        if window.availability is Availability.EXPIRED:
+            return TokenCheck(TokenStatus.EXPIRED, app_id, application.applicant_name, deadline)
+        if window.availability is Availability.OUTSIDE_HOURS:
+            return TokenCheck(
+                TokenStatus.OUTSIDE_HOURS,
+                app_id,
+                application.applicant_name,
+                deadline,
+                next_opening=window.next_opening,
+            )
+        return TokenCheck(TokenStatus.VALID, app_id, application.applicant_name, deadline, session_id=active_id)
+
+    def check_token(self, token: str, now: datetime) -> TokenCheck:
+        with self.database.session() as session:
+            return self._check(session, token, now)
+
+    # -- the queue ------------------------------------------------------------------------
+
+    def _ticket(self, session: Session, row: ReviewSessionRow) -> QueueTicket:
+        waiting = int(
+            session.execute(
+                select(func.count(ReviewSessionRow.id)).where(ReviewSessionRow.state == SessionState.WAITING.value)
+            ).scalar_one()
+        )
+        if row.state != SessionState.WAITING.value:
+            position = 0
+        else:
+            ahead = session.execute(
+                select(func.count(ReviewSessionRow.id)).where(
+                    ReviewSessionRow.state == SessionState.WAITING.value,
+                    (ReviewSessionRow.queued_at < row.queued_at)
+                    | ((ReviewSessionRow.queued_at == row.queued_at) & (ReviewSessionRow.id < row.id)),
+                )
+            ).scalar_one()
+            position = int(ahead) + 1
+        return QueueTicket(SessionId(row.id), ApplicationId(row.application_id), position, waiting)
+
+    def join_queue(self, token: str, now: datetime) -> QueueTicket:
+        with self.database.session() as session:
+            check = self._check(session, token, now)
+            if check.status is not TokenStatus.VALID or check.application_id is None:
+                raise ReviewError(_TOKEN_MESSAGES[check.status])
+            application = session.get(Application, check.application_id, with_for_update=True)
+            assert application is not None
+            existing = self._active_session(session, application.id)
+            if existing is not None:
+                return self._ticket(session, existing)
+            row = ReviewSessionRow(
+                application_id=application.id,
+                state=SessionState.WAITING.value,
+                queued_at=now.astimezone(UTC),
+                face_attempts_used=0,
+                face_attempts_failed=0,
+            )
+            session.add(row)
+            application.status = ApplicationStatus.IN_REVIEW.value
+            session.flush()
+            append_event(
+                session,
+                actor="applicant",
+                action="queue.joined",
+                subject=f"session:{row.id}",
+                details={"application_id": application.id},
+                at=now,
+            )
+            return self._ticket(session, row)
+
+    def ticket(self, session_id: SessionId) -> QueueTicket:
+        with self.database.session() as session:
+            row = session.get(ReviewSessionRow, session_id)
+            if row is None:
+                raise NotFound(f"There is no review session {session_id}.")
+            return self._ticket(session, row)
+
+    def leave_queue(self, session_id: SessionId, now: datetime, *, verify_later: bool) -> None:
+        """The applicant left the queue (or pressed "verify later"): the place is given up and
+        the application may be reviewed later within its window."""
+        with self.database.session() as session:
+            result = session.execute(
+                update(ReviewSessionRow)
+                .where(ReviewSessionRow.id == session_id, ReviewSessionRow.state == SessionState.WAITING.value)
+                .values(
+                    state=SessionState.ABANDONED.value,
+                    ended_at=now.astimezone(UTC),
+                    end_reason="verify_later" if verify_later else "left_queue",
+                    version=ReviewSessionRow.version + 1,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                return  # already taken or ended: nothing to give up
+            row = session.get(ReviewSessionRow, session_id)
+            assert row is not None
+            application = session.get(Application, row.application_id)
+            if application is not None and application.status == ApplicationStatus.IN_REVIEW.value:
+                application.status = (
+                    ApplicationStatus.VERIFY_LATER.value if verify_later else ApplicationStatus.PENDING_REVIEW.value
+                )
+            append_event(
+                session,
+                actor="applicant",
+                action="queue.verify_later" if verify_later else "queue.left",
+                subject=f"session:{session_id}",
+                at=now,
+            )
+
+    def take_next(self, reviewer_id: ReviewerId, now: datetime) -> TakenApplicant | None:
+        for _ in range(20):
+            with self.database.session() as session:
+                candidate = session.execute(
+                    select(ReviewSessionRow.id)
+                    .where(ReviewSessionRow.state == SessionState.WAITING.value)
+                    .order_by(ReviewSessionRow.queued_at, ReviewSessionRow.id)
+                    .limit(1)
+                    .with_for_update(skip_locked=True)
+                ).scalar_one_or_none()
+                if candidate is None:
+                    return None
+                # The conditional update is what guarantees "exactly once" on every database:
+                # a second console that saw the same row updates nothing and tries the next one.
+                claimed = session.execute(
+                    update(ReviewSessionRow)
+                    .where(ReviewSessionRow.id == candidate, ReviewSessionRow.state == SessionState.WAITING.value)
+                    .values(
+                        state=SessionState.CONNECTED.value,
+                        reviewer_id=reviewer_id,
+                        taken_at=now.astimezone(UTC),
+                        version=ReviewSessionRow.version + 1,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                    continue
+                row = session.get(ReviewSessionRow, candidate)
+                assert row is not None
+                session.refresh(row)
+                application = row.application
+                append_event(
+                    session,
+                    actor=f"reviewer:{reviewer_id}",
+                    action="queue.taken",
+                    subject=f"session:{row.id}",
+                    details={"application_id": application.id},
+                    at=now,
+                )
+                return TakenApplicant(
+                    session_id=SessionId(row.id),
+                    application_id=ApplicationId(application.id),
+                    applicant_name=application.applicant_name,
+                    masked_national_id=application.national_id_masked,
+                    phone=application.phone,
+                    amount=application.amount,
+                    term_months=application.term_months,
+                    purpose=application.purpose,
+                    applied_at=aware(application.applied_at),
+                    reference_photo=application.reference_photo,
+                    waited_seconds=max(0.0, (now - aware(row.queued_at)).total_seconds()),
+                )
+        return None
+
+    def summary(self, now: datetime) -> QueueSummary:
+        with self.database.session() as session:
+            count, oldest = session.execute(
+                select(func.count(ReviewSessionRow.id), func.min(ReviewSessionRow.queued_at)).where(
+                    ReviewSessionRow.state == SessionState.WAITING.value
+                )
+            ).one()
+            longest = (now - aware(oldest)).total_seconds() if oldest is not None else 0.0
+            return QueueSummary(int(count), max(0.0, longest))
+
+
+_TOKEN_MESSAGES = {
+    TokenStatus.UNKNOWN: "This link is not valid. Please check the link in your message.",
+    TokenStatus.USED: "This application has already been reviewed.",
+    TokenStatus.EXPIRED: "The 48-hour window for the video review has passed.",
+    TokenStatus.OUTSIDE_HOURS: "Video reviews run from 08:00 to 24:00.",
+    TokenStatus.VALID: "",
+}

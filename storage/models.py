@@ -1,0 +1,199 @@
+"""The database tables, as SQLAlchemy 2.0 typed ORM classes. Alembic owns the schema;
+a change here needs a migration in storage/migrations/versions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Reviewer(Base):
+    __tablename__ = "reviewers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # reviewer | supervisor | administrator
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Application(Base):
+    __tablename__ = "applications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    national_id_masked: Mapped[str] = mapped_column(String(40))
+    # sha256 of the full ID number: enough to match it, not enough to show it.
+    national_id_digest: Mapped[str] = mapped_column(String(64), index=True)
+    phone: Mapped[str] = mapped_column(String(40))
+    amount: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    term_months: Mapped[int] = mapped_column(Integer)
+    purpose: Mapped[str] = mapped_column(String(500))
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(30), index=True)
+    reference_photo: Mapped[bytes] = mapped_column(LargeBinary)
+    reference_photo_format: Mapped[str] = mapped_column(String(20))
+    # The 128-d encoding of the reference face, computed at registration.
+    reference_encoding: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    sessions: Mapped[list[ReviewSessionRow]] = relationship(back_populates="application")
+
+
+class ReviewSessionRow(Base):
+    __tablename__ = "review_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id"), index=True)
+    state: Mapped[str] = mapped_column(String(20))
+    reviewer_id: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"), nullable=True, index=True)
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    taken_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    face_attempts_used: Mapped[int] = mapped_column(Integer, default=0)
+    face_attempts_failed: Mapped[int] = mapped_column(Integer, default=0)
+    # Bumped on every update, so two writers cannot both act on the same state.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    application: Mapped[Application] = relationship(back_populates="sessions")
+    legs: Mapped[list[SessionLeg]] = relationship(back_populates="session", order_by="SessionLeg.number")
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_review_sessions_state_queued", "state", "queued_at"),)
+
+
+class SessionLeg(Base):
+    """One continuous connection of a session; a reconnect is a new leg."""
+
+    __tablename__ = "session_legs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    end_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    recording_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
+
+    session: Mapped[ReviewSessionRow] = relationship(back_populates="legs")
+    __table_args__ = (Index("uq_session_legs_session_number", "session_id", "number", unique=True),)
+
+
+class AnswerRow(Base):
+    """An answer as it was entered; a corrected answer is a new row (the latest counts)."""
+
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"), index=True)
+    question_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON)
+    answered_by: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"), nullable=True)
+    answered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Seconds since the session's first leg started: the recording's clock.
+    t: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class DecisionRow(Base):
+    """Final once written. A supervisor amendment is a new row whose amends_id points here."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"), index=True)
+    outcome: Mapped[str] = mapped_column(String(30))
+    reasons: Mapped[list[str]] = mapped_column(JSON)
+    note: Mapped[str] = mapped_column(Text, default="")
+    override_reason: Mapped[str] = mapped_column(Text, default="")
+    overridden: Mapped[list[str]] = mapped_column(JSON)
+    face_summary: Mapped[dict[str, Any]] = mapped_column(JSON)
+    answers_snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"), nullable=True)
+    decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    t: Mapped[float | None] = mapped_column(Float, nullable=True)
+    amends_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), nullable=True)
+
+    __table_args__ = (
+        # Exactly one original decision per session, whoever tries to write a second.
+        Index(
+            "uq_decisions_one_original",
+            "session_id",
+            unique=True,
+            sqlite_where=text("amends_id IS NULL"),
+            postgresql_where=text("amends_id IS NULL"),
+        ),
+    )
+
+
+class ScoreSample(Base):
+    __tablename__ = "score_samples"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"), index=True)
+    leg_number: Mapped[int] = mapped_column(Integer, default=1)
+    t: Mapped[float] = mapped_column(Float)
+    faces: Mapped[int] = mapped_column(Integer)
+    distance: Mapped[float | None] = mapped_column(Float, nullable=True)
+    similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    matched: Mapped[bool] = mapped_column(Boolean)
+    live: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    flags: Mapped[list[str]] = mapped_column(JSON)
+
+
+class AuditEventRow(Base):
+    """Append-only; each row carries the hash of the previous one (see app.audit)."""
+
+    __tablename__ = "audit_events"
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    at: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(60))
+    subject: Mapped[str] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The newest event's number and hash, so deleting the last events is detectable too."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,91 @@
+"""Reviewer, supervisor and administrator accounts, with argon2 password hashes."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import ReviewError
+from app.ids import ReviewerId
+from storage.audit_log import append_event
+from storage.database import Database
+from storage.models import Reviewer
+
+
+class Role(enum.Enum):
+    REVIEWER = "reviewer"
+    SUPERVISOR = "supervisor"
+    ADMINISTRATOR = "administrator"
+
+
+@dataclass(frozen=True)
+class Account:
+    id: ReviewerId
+    name: str
+    role: Role
+
+
+class SignInFailed(ReviewError):
+    pass
+
+
+_hasher = PasswordHasher()
+
+
+class Accounts:
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def add(self, name: str, password: str, role: Role = Role.REVIEWER, *, actor: str = "system") -> Account:
+        name = name.strip()
+        if not name or len(name) > 100:
+            raise ReviewError("A user name must be 1 to 100 characters.")
+        if len(password) < 8:
+            raise ReviewError("A password must be at least 8 characters.")
+        try:
+            with self.database.session() as session:
+                row = Reviewer(
+                    name=name,
+                    role=role.value,
+                    password_hash=_hasher.hash(password),
+                    active=True,
+                    created_at=datetime.now(UTC),
+                )
+                session.add(row)
+                session.flush()
+                append_event(
+                    session, actor=actor, action="account.added", subject=f"reviewer:{row.id}",
+                    details={"name": name, "role": role.value},
+                )
+                return Account(ReviewerId(row.id), row.name, role)
+        except IntegrityError:
+            raise ReviewError(f"A user named {name!r} already exists.") from None
+
+    def sign_in(self, name: str, password: str) -> Account:
+        with self.database.session() as session:
+            row = session.execute(select(Reviewer).where(Reviewer.name == name.strip())).scalar_one_or_none()
+            if row is None or not row.active:
+                raise SignInFailed("Unknown user or wrong password.")
+            try:
+                _hasher.verify(row.password_hash, password)
+            except (VerificationError, InvalidHashError):
+                raise SignInFailed("Unknown user or wrong password.") from None
+            append_event(session, actor=row.name, action="account.signed_in", subject=f"reviewer:{row.id}")
+            return Account(ReviewerId(row.id), row.name, Role(row.role))
+
+    def ensure(self, name: str, password: str, role: Role = Role.REVIEWER) -> Account:
+        """The account with this name, created when missing (demo and probe accounts)."""
+        with self.database.session() as session:
+            row = session.execute(select(Reviewer).where(Reviewer.name == name)).scalar_one_or_none()
+            if row is not None:
+                return Account(ReviewerId(row.id), row.name, Role(row.role))
+        try:
+            return self.add(name, password, role)
+        except ReviewError:
+            return self.ensure(name, password, role)

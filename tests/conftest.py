@@ -1,0 +1,96 @@
+"""Shared fixtures: settings pointing at a temporary data directory, and a migrated database on
+SQLite and on the PostgreSQL server (127.0.0.1:5432 unless AUDIT_TEST_POSTGRES_URL says otherwise)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from app.applications import ApplicationForm, make_application_form
+from app.settings import Settings, load_settings
+
+POSTGRES_URL = os.environ.get("AUDIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings({"data_dir": tmp_path / "data"}, environ={})
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = load_settings(environ={k: v for k, v in os.environ.items() if k == "AUDIT_SHARED_DATA_DIR"}).shared_data_dir
+    if not path.is_dir():
+        pytest.fail(f"the shared test data is missing at {path} (set AUDIT_SHARED_DATA_DIR)")
+    return path
+
+
+def _postgres_admin_url() -> str:
+    return POSTGRES_URL
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> str:
+    """The server's URL; fails (never skips) when the server is down, so CI cannot pass without it."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(_postgres_admin_url(), connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as error:  # pragma: no cover - the message is the point
+        pytest.fail(f"PostgreSQL is not reachable at {POSTGRES_URL}: {error}")
+    finally:
+        engine.dispose()
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"audit_t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'console.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture
+def database(database_url: str):  # type: ignore[no-untyped-def]
+    from storage.database import open_database
+
+    db = open_database(database_url)
+    yield db
+    db.dispose()
+
+
+def sample_form(name: str = "Wang Fang", applied_at: datetime | None = None) -> ApplicationForm:
+    return make_application_form(
+        name=name,
+        national_id="110101199001011234",
+        phone="+86 138 0013 8000",
+        amount="5000",
+        term_months=12,
+        purpose="Shop stock",
+        applied_at=applied_at or datetime.now(UTC),
+    )

@@ -1,0 +1,175 @@
+"""The one place where work crosses between Qt and the other threads of the console.
+
+- CallBridge receives the media layer's callbacks on any thread and re-emits them as Qt
+  signals on the Qt thread (queued). Video keeps only the newest frame: if the Qt thread is
+  busy, older frames are dropped, never queued up.
+- ServiceWorker runs blocking work (database, network, password hashing) on one worker
+  thread (so database writes have a single writer) and delivers the result or the error
+  back on the Qt thread.
+
+Nothing else in ui/ starts threads or touches objects from other threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtGui import QImage
+
+from app.queue import QueueSummary
+from ui.services import BgrFrame, ConnectionState, FaceScoreView
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+def bgr_to_qimage(image: BgrFrame) -> QImage:
+    """Copy a BGR numpy frame into a QImage ready to paint (RGB32). Runs on the media thread."""
+    import numpy as np
+
+    array = np.ascontiguousarray(image)
+    height, width = array.shape[:2]
+    view = QImage(array.data, width, height, array.strides[0], QImage.Format.Format_BGR888)
+    # convertToFormat copies, so the QImage no longer refers to the numpy buffer.
+    return view.convertToFormat(QImage.Format.Format_RGB32)
+
+
+class CallBridge(QObject):
+    """Implements ui.services.CallEvents for one call. Public signals fire on the Qt thread."""
+
+    frame_ready = Signal(QImage, float)
+    score_ready = Signal(object)  # FaceScoreView
+    connection_changed = Signal(object, int)  # ConnectionState, leg
+    audio_changed = Signal(str)
+    queue_changed = Signal(object)  # QueueSummary
+
+    _frame_waiting = Signal()
+    _event = Signal(object)  # a callable to run on the Qt thread
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._lock = threading.Lock()
+        self._newest: tuple[QImage, float] | None = None
+        self._delivery_posted = False
+        self._closed = False
+        self.frames_received = 0
+        self.frames_dropped = 0
+        self._frame_waiting.connect(self._deliver_frame, Qt.ConnectionType.QueuedConnection)
+        self._event.connect(self._run_event, Qt.ConnectionType.QueuedConnection)
+
+    # --- CallEvents: called from the media thread, the face reader thread, anywhere ---
+
+    def frame(self, image: BgrFrame, frame_time: float) -> None:
+        if self._closed:
+            return
+        qimage = bgr_to_qimage(image)
+        with self._lock:
+            self.frames_received += 1
+            if self._newest is not None:
+                self.frames_dropped += 1
+            self._newest = (qimage, frame_time)
+            post = not self._delivery_posted
+            self._delivery_posted = True
+        if post:
+            self._frame_waiting.emit()
+
+    def face_score(self, score: FaceScoreView) -> None:
+        self._post(partial(self.score_ready.emit, score))
+
+    def connection(self, state: str, leg: int) -> None:
+        try:
+            parsed = ConnectionState(state)
+        except ValueError:
+            log.warning("unknown connection state %r", state)
+            return
+        self._post(partial(self.connection_changed.emit, parsed, leg))
+
+    def audio(self, state: str) -> None:
+        self._post(partial(self.audio_changed.emit, state))
+
+    def queue(self, summary: QueueSummary) -> None:
+        self._post(partial(self.queue_changed.emit, summary))
+
+    # --- Qt thread ---
+
+    def close(self) -> None:
+        """Ignore whatever the call still reports (it has ended, or another call began)."""
+        self._closed = True
+        with self._lock:
+            self._newest = None
+
+    def _post(self, emit: Callable[[], None]) -> None:
+        if not self._closed:
+            self._event.emit(emit)
+
+    def _run_event(self, emit: Callable[[], None]) -> None:
+        if not self._closed:
+            emit()
+
+    def _deliver_frame(self) -> None:
+        with self._lock:
+            newest, self._newest = self._newest, None
+            self._delivery_posted = False
+        if newest is not None and not self._closed:
+            self.frame_ready.emit(*newest)
+
+
+class ServiceWorker(QObject):
+    """One worker thread for blocking calls; results come back on the Qt thread, in order."""
+
+    idle_changed = Signal(bool)
+    _done = Signal(object)
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._pending = 0
+        self._done.connect(self._finish, Qt.ConnectionType.QueuedConnection)
+
+    @property
+    def pending(self) -> int:
+        return self._pending
+
+    def run(
+        self,
+        work: Callable[[], T],
+        on_success: Callable[[T], None],
+        on_failure: Callable[[BaseException], None],
+    ) -> None:
+        """Run work() on the worker; then on_success(result) or on_failure(error) on the Qt thread.
+        Neither work nor anything it calls may touch a widget."""
+
+        def job() -> None:
+            outcome: Callable[[], Any]
+            try:
+                result = work()
+            except Exception as error:
+                log.warning("%s failed: %s", getattr(work, "__name__", work), error, exc_info=True)
+                outcome = partial(on_failure, error)
+            else:
+                outcome = partial(on_success, result)
+            self._done.emit(outcome)
+
+        self._pending += 1
+        if self._pending == 1:
+            self.idle_changed.emit(False)
+        self._executor.submit(job)
+
+    def _finish(self, outcome: Callable[[], Any]) -> None:
+        self._pending -= 1
+        try:
+            outcome()
+        finally:
+            if self._pending == 0:
+                self.idle_changed.emit(True)
+
+    def shutdown(self) -> None:
+        """Wait for the running job; jobs not started yet still run (a decision is never dropped)."""
+        self._executor.shutdown(wait=True)

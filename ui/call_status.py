@@ -1,0 +1,106 @@
+"""The call clock (a review aims at about a minute) and the connection state with the grace countdown."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from ui import style
+from ui.services import ConnectionState
+
+TARGET_SECONDS = 60
+
+
+class CallStatus(QWidget):
+    def __init__(self, grace_seconds: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grace_seconds = grace_seconds
+        self.clock_label = QLabel()
+        self.clock_label.setObjectName("bigFigure")
+        self.state_label = QLabel()
+        self.audio_label = QLabel()
+        self.audio_label.setObjectName("caption")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.state_label)
+        layout.addWidget(self.audio_label)
+        layout.addStretch(1)
+        layout.addWidget(self.clock_label)
+        self.state = ConnectionState.IDLE
+        self.leg = 0
+        self._started: float | None = None
+        self._stopped: float | None = None
+        self._dropped_at: float | None = None
+        self.refresh()
+
+    def start_clock(self, now: float | None = None) -> None:
+        self._started = time.monotonic() if now is None else now
+        self._stopped = None
+
+    def stop_clock(self) -> None:
+        if self._started is not None and self._stopped is None:
+            self._stopped = time.monotonic()
+
+    def reset(self) -> None:
+        self._started = self._stopped = self._dropped_at = None
+        self.state = ConnectionState.IDLE
+        self.leg = 0
+        self.audio_label.setText("")
+        self.refresh()
+
+    def elapsed(self, now: float | None = None) -> float:
+        if self._started is None:
+            return 0.0
+        end = self._stopped if self._stopped is not None else (time.monotonic() if now is None else now)
+        return end - self._started
+
+    def grace_left(self, now: float | None = None) -> float | None:
+        if self.state is not ConnectionState.DROPPED or self._dropped_at is None:
+            return None
+        now = time.monotonic() if now is None else now
+        return max(0.0, self.grace_seconds - (now - self._dropped_at))
+
+    def set_connection(self, state: ConnectionState, leg: int) -> None:
+        if state is ConnectionState.DROPPED and self.state is not ConnectionState.DROPPED:
+            self._dropped_at = time.monotonic()
+        elif state is not ConnectionState.DROPPED:
+            self._dropped_at = None
+        if state is ConnectionState.ENDED:
+            self.stop_clock()
+        self.state = state
+        self.leg = leg
+        self.refresh()
+
+    def set_audio(self, state: str) -> None:
+        texts = {
+            "receiving": self.tr("Audio: receiving"),
+            "silent": self.tr("Audio: silent"),
+            "none": self.tr("Audio: none"),
+        }
+        self.audio_label.setText(texts.get(state, ""))
+
+    def refresh(self) -> None:
+        """Called every quarter second by the window."""
+        elapsed = int(self.elapsed())
+        self.clock_label.setText(f"{elapsed // 60}:{elapsed % 60:02d}")
+        colour = style.TEXT if elapsed <= TARGET_SECONDS else style.CAUTION
+        self.clock_label.setStyleSheet(f"color: {colour};")
+        self.clock_label.setToolTip(self.tr("Call time; a review aims at about one minute"))
+        if self.state is ConnectionState.CONNECTED:
+            text = self.tr("Connected") if self.leg <= 1 else self.tr("Connected (reconnect {0})").format(
+                self.leg - 1
+            )
+            colour = style.GOOD
+        elif self.state is ConnectionState.CONNECTING:
+            text, colour = self.tr("Connecting…"), style.CAUTION
+        elif self.state is ConnectionState.DROPPED:
+            left = self.grace_left()
+            text = self.tr("Applicant dropped: waiting {0} s for a reconnect").format(int(left or 0))
+            colour = style.CAUTION if left else style.BAD
+        elif self.state is ConnectionState.ENDED:
+            text, colour = self.tr("Call ended"), style.NEUTRAL
+        else:
+            text, colour = self.tr("No call"), style.NEUTRAL
+        self.state_label.setText(text)
+        self.state_label.setStyleSheet(style.state_label_css(colour))

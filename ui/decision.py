@@ -1,0 +1,310 @@
+"""The decision bar, the confirmation dialog that shows what will be recorded, and the banner
+that keeps a decision on screen until it is committed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.decisions import DecisionDraft, FaceSummary, Outcome, RejectReason, check_decision
+from app.errors import InvalidDecision
+from ui import style
+
+
+def outcome_text(outcome: Outcome) -> str:
+    return {
+        Outcome.APPROVE: QCoreApplication.translate("Decisions", "Approve"),
+        Outcome.REJECT: QCoreApplication.translate("Decisions", "Reject"),
+        Outcome.VERIFY_LATER: QCoreApplication.translate("Decisions", "Verify later"),
+        Outcome.CONNECTION_FAILED: QCoreApplication.translate("Decisions", "Connection failed"),
+    }[outcome]
+
+
+def reason_text(reason: RejectReason) -> str:
+    return {
+        RejectReason.IDENTITY_MISMATCH: QCoreApplication.translate("Decisions", "Identity does not match"),
+        RejectReason.FACE_MATCH_FAILED: QCoreApplication.translate("Decisions", "Face match failed"),
+        RejectReason.LIVENESS_FAILED: QCoreApplication.translate("Decisions", "Liveness check failed"),
+        RejectReason.THIRD_PARTY_PRESENT: QCoreApplication.translate("Decisions", "Third party present"),
+        RejectReason.INSUFFICIENT_REPAYMENT_ABILITY: QCoreApplication.translate(
+            "Decisions", "Insufficient repayment ability"
+        ),
+        RejectReason.FRAUD_SUSPECTED: QCoreApplication.translate("Decisions", "Fraud suspected"),
+        RejectReason.APPLICANT_UNCOOPERATIVE: QCoreApplication.translate("Decisions", "Applicant uncooperative"),
+        RejectReason.OTHER: QCoreApplication.translate("Decisions", "Other (explain in the note)"),
+    }[reason]
+
+
+def face_summary_text(face: FaceSummary) -> str:
+    def figure(value: float | None) -> str:
+        return "–" if value is None else f"{value:.0f}"
+
+    tr = QCoreApplication.translate
+    matched = tr("Decisions", "matched") if face.matched else tr("Decisions", "not matched")
+    liveness = {
+        "passed": tr("Decisions", "passed"),
+        "failed": tr("Decisions", "failed"),
+    }.get(face.liveness, tr("Decisions", "unknown"))
+    return tr("Decisions", "{0}; best similarity {1}, last {2}; liveness {3}; attempts {4}").format(
+        matched, figure(face.best_similarity), figure(face.last_similarity), liveness, face.attempts_used
+    )
+
+
+@dataclass(frozen=True)
+class DecisionContext:
+    """What the dialog needs to know about the review to check and summarise a decision."""
+
+    applicant_name: str
+    missing_required_answers: list[str]  # prompts, in the reviewer's language
+    face: FaceSummary
+    answers_given: int
+    red_flags: tuple[str, ...] = ()
+    suggested_reasons: tuple[RejectReason, ...] = field(default_factory=tuple)
+
+
+class DecisionBar(QWidget):
+    decision_requested = Signal(object)  # Outcome
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.buttons: dict[Outcome, QPushButton] = {}
+        names = {Outcome.APPROVE: "approve", Outcome.REJECT: "reject"}
+        for outcome in Outcome:
+            button = QPushButton(outcome_text(outcome) + "…")
+            button.setObjectName(names.get(outcome, ""))
+            button.clicked.connect(lambda _checked=False, outcome=outcome: self.decision_requested.emit(outcome))
+            self.buttons[outcome] = button
+            if outcome is Outcome.VERIFY_LATER:
+                layout.addStretch(1)
+            layout.addWidget(button)
+        self.set_enabled(False)
+
+    def set_enabled(self, enabled: bool) -> None:
+        for button in self.buttons.values():
+            button.setEnabled(enabled)
+
+
+class DecisionDialog(QDialog):
+    """Composes a DecisionDraft, shows what will be recorded, and refuses what the bank forbids."""
+
+    def __init__(self, outcome: Outcome, context: DecisionContext, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.outcome = outcome
+        self.context = context
+        self.draft: DecisionDraft | None = None
+        self.setWindowTitle(self.tr("Record decision: {0}").format(outcome_text(outcome)))
+        self.setMinimumWidth(520)
+        layout = QVBoxLayout(self)
+        heading = QLabel(
+            self.tr("{0} the application of {1}").format(outcome_text(outcome), context.applicant_name)
+        )
+        heading.setStyleSheet("font-size: 16px; font-weight: 600;")
+        layout.addWidget(heading)
+
+        self.reason_boxes: dict[RejectReason, QCheckBox] = {}
+        if outcome is Outcome.REJECT:
+            layout.addWidget(QLabel(self.tr("Reason codes (at least one):")))
+            for reason in RejectReason:
+                box = QCheckBox(reason_text(reason))
+                box.setChecked(reason in context.suggested_reasons)
+                box.toggled.connect(self._refresh)
+                self.reason_boxes[reason] = box
+                layout.addWidget(box)
+
+        self.exceptions = self._approval_exceptions()
+        self.override_edit = QLineEdit()
+        if self.exceptions:
+            warning = QLabel(
+                self.tr("Approval is normally refused here:")
+                + "<ul>"
+                + "".join(f"<li>{item}</li>" for item in self.exceptions)
+                + "</ul>"
+            )
+            warning.setWordWrap(True)
+            warning.setStyleSheet(f"color: {style.BAD};")
+            layout.addWidget(warning)
+            layout.addWidget(QLabel(self.tr("Reason to approve anyway (recorded with the decision):")))
+            self.override_edit.textChanged.connect(self._refresh)
+            layout.addWidget(self.override_edit)
+
+        layout.addWidget(QLabel(self.tr("Note (optional):")))
+        self.note_edit = QPlainTextEdit()
+        self.note_edit.setFixedHeight(64)
+        self.note_edit.textChanged.connect(self._refresh)
+        layout.addWidget(self.note_edit)
+
+        recorded = QLabel(self.tr("What will be recorded"))
+        recorded.setObjectName("caption")
+        layout.addWidget(recorded)
+        self.summary_label = QLabel()
+        self.summary_label.setWordWrap(True)
+        self.summary_label.setTextFormat(Qt.TextFormat.RichText)
+        self.summary_label.setStyleSheet(f"background: {style.PANEL}; padding: 8px; border-radius: 4px;")
+        layout.addWidget(self.summary_label)
+        self.error_label = QLabel()
+        self.error_label.setObjectName("fieldError")
+        self.error_label.setWordWrap(True)
+        layout.addWidget(self.error_label)
+
+        self.buttons = QDialogButtonBox()
+        self.record_button = self.buttons.addButton(
+            self.tr("Record decision"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
+        self.record_button.setObjectName("primary")
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._record)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self._refresh()
+
+    @classmethod
+    def ask(cls, parent: QWidget | None, outcome: Outcome, context: DecisionContext) -> DecisionDraft | None:
+        """Show the dialog; the draft the reviewer confirmed, or None. Tests replace this."""
+        dialog = cls(outcome, context, parent)
+        try:
+            return dialog.draft if dialog.exec() == QDialog.DialogCode.Accepted else None
+        finally:
+            dialog.deleteLater()
+
+    def _approval_exceptions(self) -> list[str]:
+        if self.outcome is not Outcome.APPROVE:
+            return []
+        items = []
+        if self.context.missing_required_answers:
+            items.append(
+                self.tr("Required answers missing: {0}").format("; ".join(self.context.missing_required_answers))
+            )
+        if not self.context.face.matched:
+            items.append(self.tr("The face has not matched the ID photo"))
+        return items
+
+    def current_draft(self) -> DecisionDraft:
+        reasons = tuple(reason for reason, box in self.reason_boxes.items() if box.isChecked())
+        return DecisionDraft(
+            outcome=self.outcome,
+            reasons=reasons,
+            note=self.note_edit.toPlainText().strip(),
+            override_reason=self.override_edit.text().strip() if self.exceptions else "",
+            face=self.context.face,
+        )
+
+    def refusal(self, draft: DecisionDraft) -> str:
+        """Why the bank's rules refuse the draft, in the reviewer's language ("" when allowed)."""
+        if draft.outcome is Outcome.REJECT and not draft.reasons:
+            return self.tr("A rejection needs at least one reason code.")
+        if self.exceptions and not draft.override_reason:
+            return self.tr("Approval refused: give the reason to approve anyway.")
+        try:
+            check_decision(
+                draft,
+                missing_required_answers=self.context.missing_required_answers,
+                face_matched=self.context.face.matched,
+            )
+        except InvalidDecision as error:
+            return str(error)
+        return ""
+
+    def _refresh(self) -> None:
+        draft = self.current_draft()
+        rows = [(self.tr("Decision"), outcome_text(draft.outcome))]
+        if self.outcome is Outcome.REJECT:
+            rows.append(
+                (self.tr("Reasons"), ", ".join(reason_text(r) for r in draft.reasons) or self.tr("(none chosen)"))
+            )
+        if draft.override_reason:
+            rows.append((self.tr("Approved despite"), "; ".join(self.exceptions)))
+            rows.append((self.tr("Because"), draft.override_reason))
+        rows.append((self.tr("Note"), draft.note or "–"))
+        rows.append((self.tr("Face"), face_summary_text(draft.face)))
+        rows.append(
+            (
+                self.tr("Answers"),
+                self.tr("{0} given, {1} required missing").format(
+                    self.context.answers_given, len(self.context.missing_required_answers)
+                ),
+            )
+        )
+        if self.context.red_flags:
+            rows.append((self.tr("Red flags"), "; ".join(self.context.red_flags)))
+        self.summary_label.setText(
+            "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>"
+        )
+        self.error_label.setText("")
+
+    def _record(self) -> None:
+        draft = self.current_draft()
+        refusal = self.refusal(draft)
+        if refusal:
+            self.error_label.setText(refusal)
+            return
+        self.draft = draft
+        self.accept()
+
+
+class SaveBanner(QFrame):
+    """Shows a decision being saved, saved, or not saved (with the error and Retry)."""
+
+    retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.retry_button = QPushButton(self.tr("Retry saving"))
+        self.retry_button.clicked.connect(self.retry_requested)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(8, 4, 8, 4)
+        layout.addWidget(self.label, 1)
+        layout.addWidget(self.retry_button)
+        self.state = "hidden"
+        self.hide_banner()
+
+    def _show(self, state: str, text: str, colour: str, background: str, retry: bool) -> None:
+        self.state = state
+        self.label.setText(text)
+        self.setStyleSheet(f"QFrame#banner {{ background: {background}; }} QLabel {{ color: {colour}; }}")
+        self.retry_button.setVisible(retry)
+        self.setVisible(True)
+
+    def hide_banner(self) -> None:
+        self.state = "hidden"
+        self.setVisible(False)
+
+    def saving(self, outcome: Outcome) -> None:
+        self._show("saving", self.tr("Saving the decision ({0})…").format(outcome_text(outcome)), style.TEXT,
+                   "#e8eef4", False)
+
+    def saved(self, outcome: Outcome, name: str) -> None:
+        self._show("saved", self.tr("Decision recorded: {0} for {1}. Ready for the next applicant.").format(
+            outcome_text(outcome), name), style.GOOD, "#e9f4ea", False)
+
+    def failed(self, outcome: Outcome, error: str) -> None:
+        self._show(
+            "failed",
+            self.tr("The decision ({0}) could not be saved: {1}. It stays here until it is saved.").format(
+                outcome_text(outcome), error
+            ),
+            style.BAD,
+            "#fbeaea",
+            True,
+        )
+
+    def refused(self, message: str) -> None:
+        self._show("refused", message, style.BAD, "#fbeaea", False)

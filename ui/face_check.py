@@ -1,0 +1,129 @@
+"""The face check of one review as the panel shows it: sustained match, attempts, history.
+
+Plain Python (no Qt), fed FaceScoreView samples on the Qt thread. It follows the bank's rule
+(a match counts when sustained; an attempt without one fails after a set time; the limit comes
+from the settings) through app.review.ReviewSession. When app/face_policy.py lands, the
+sustain and attempt arithmetic here should defer to it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import deque
+from dataclasses import dataclass
+
+from app.decisions import FaceSummary
+from app.errors import InvalidTransition
+from app.review import ReviewSession, SessionState
+from ui.services import FaceScoreView
+
+HISTORY_SECONDS = 30.0
+
+
+class FaceState(enum.Enum):
+    WAITING = "waiting"  # no score yet
+    CHECKING = "checking"  # an attempt runs, no sustained match yet
+    MATCHED = "matched"  # sustained match seen in this review
+    NOT_MATCHED = "not_matched"  # the attempt ran out without a match
+    EXHAUSTED = "exhausted"  # every attempt failed
+
+
+@dataclass(frozen=True)
+class HistoryPoint:
+    time: float
+    similarity: float | None
+    match: bool
+
+
+class FaceCheck:
+    def __init__(self, session: ReviewSession, *, sustain_seconds: float, attempt_seconds: float) -> None:
+        self.session = session
+        self.sustain_seconds = sustain_seconds
+        self.attempt_seconds = attempt_seconds
+        self.state = FaceState.WAITING
+        self.history: deque[HistoryPoint] = deque()
+        self.last: FaceScoreView | None = None
+        self.best_similarity: float | None = None
+        self.flags_seen: set[str] = set()
+        self.liveness = "unknown"
+        self._match_since: float | None = None
+        self._attempt_started: float | None = None  # on the score clock
+
+    @property
+    def matched(self) -> bool:
+        return self.state is FaceState.MATCHED
+
+    @property
+    def attempts_used(self) -> int:
+        return self.session.attempts.used
+
+    @property
+    def attempts_limit(self) -> int:
+        return self.session.attempts.limit
+
+    @property
+    def can_retry(self) -> bool:
+        return self.state is FaceState.NOT_MATCHED and self.attempts_used < self.attempts_limit
+
+    def observe(self, score: FaceScoreView) -> None:
+        now = score.frame_time
+        self.last = score
+        self.history.append(HistoryPoint(now, score.similarity, score.match))
+        while self.history and self.history[0].time < now - HISTORY_SECONDS:
+            self.history.popleft()
+        if score.similarity is not None:
+            self.best_similarity = max(self.best_similarity or 0.0, score.similarity)
+        self.flags_seen.update(score.flags)
+        if score.live is True:
+            self.liveness = "passed"
+        elif score.live is False and self.liveness != "passed":
+            self.liveness = "failed"
+
+        if self.state is FaceState.WAITING:
+            self._start_attempt(now)
+        if self.state is not FaceState.CHECKING:
+            return
+        assert self._attempt_started is not None
+        if score.match:
+            if self._match_since is None:
+                self._match_since = now
+            if now - self._match_since >= self.sustain_seconds:
+                self.state = FaceState.MATCHED
+                self.session.face_verified()
+                return
+        else:
+            self._match_since = None
+        if now - self._attempt_started >= self.attempt_seconds:
+            self._fail_attempt()
+
+    def retry(self, now: float) -> None:
+        """The reviewer asks for another attempt (after the applicant adjusted light or position)."""
+        if not self.can_retry:
+            raise InvalidTransition("No face attempt is left to start.")
+        self._start_attempt(now)
+
+    def _start_attempt(self, now: float) -> None:
+        if self.session.state is SessionState.WAITING:
+            self.session.connect()
+        if self.session.state is SessionState.VERIFYING:
+            self.session.start_questions()
+        self.session.start_face_attempt()
+        self._attempt_started = now
+        self._match_since = None
+        self.state = FaceState.CHECKING
+
+    def _fail_attempt(self) -> None:
+        self.session.face_attempt_failed()
+        self.session.start_questions()  # the review goes on while the reviewer decides to retry
+        self.state = FaceState.EXHAUSTED if self.session.attempts.exhausted else FaceState.NOT_MATCHED
+
+    def summary(self) -> FaceSummary:
+        last = self.last.similarity if self.last is not None else None
+        return FaceSummary(
+            best_similarity=self.best_similarity,
+            last_similarity=last,
+            matched=self.matched,
+            liveness=self.liveness,
+            attempts_used=self.attempts_used,
+            flags_seen=tuple(sorted(self.flags_seen)),
+        )

@@ -1,0 +1,165 @@
+"""The face-match panel: similarity, match state, a 30-second history line, quality flags,
+liveness and attempts, as the reviewer reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
+from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QSizePolicy, QWidget
+
+from ui import style
+from ui.face_check import HISTORY_SECONDS, FaceCheck, FaceState, HistoryPoint
+
+# Quality flags in plain words. QT_TRANSLATE_NOOP-style: lupdate reads the translate() calls.
+FLAG_TEXTS = {
+    "no_face": lambda: QCoreApplication.translate("FaceFlags", "No face in view"),
+    "several_faces": lambda: QCoreApplication.translate("FaceFlags", "More than one face"),
+    "too_small": lambda: QCoreApplication.translate("FaceFlags", "Face too small: ask to come closer"),
+    "too_dark": lambda: QCoreApplication.translate("FaceFlags", "Too dark"),
+    "too_blurred": lambda: QCoreApplication.translate("FaceFlags", "Too blurred: ask to hold still"),
+    "partly_covered": lambda: QCoreApplication.translate("FaceFlags", "Face partly covered"),
+}
+
+
+def flag_text(flag: str) -> str:
+    text = FLAG_TEXTS.get(flag)
+    return text() if text is not None else flag.replace("_", " ")
+
+
+class SimilarityHistory(QWidget):
+    """A small line of similarity over the last 30 s; points that matched are green."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumHeight(70)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self._points: list[HistoryPoint] = []
+        self._threshold: float | None = None
+
+    def set_points(self, points: Iterable[HistoryPoint], threshold: float | None = None) -> None:
+        self._points = list(points)
+        self._threshold = threshold
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        area = QRectF(self.rect()).adjusted(2, 4, -2, -4)
+        painter.fillRect(self.rect(), QColor("#ffffff"))
+        painter.setPen(QPen(QColor("#e1e6ea"), 1))
+        for level in (0, 50, 100):
+            y = area.bottom() - level / 100 * area.height()
+            painter.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
+        if self._threshold is not None:
+            y = area.bottom() - self._threshold / 100 * area.height()
+            painter.setPen(QPen(QColor(style.NEUTRAL), 1, Qt.PenStyle.DashLine))
+            painter.drawLine(QPointF(area.left(), y), QPointF(area.right(), y))
+        if self._points:
+            end = self._points[-1].time
+            path = QPainterPath()
+            started = False
+            matched: list[QPointF] = []
+            for point in self._points:
+                if point.similarity is None:
+                    started = False
+                    continue
+                x = area.right() - (end - point.time) / HISTORY_SECONDS * area.width()
+                y = area.bottom() - max(0.0, min(100.0, point.similarity)) / 100 * area.height()
+                if started:
+                    path.lineTo(x, y)
+                else:
+                    path.moveTo(x, y)
+                    started = True
+                if point.match:
+                    matched.append(QPointF(x, y))
+            painter.setPen(QPen(QColor("#24527a"), 2))
+            painter.drawPath(path)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(style.GOOD))
+            for point_f in matched:
+                painter.drawEllipse(point_f, 2.5, 2.5)
+        painter.end()
+
+
+class FacePanel(QGroupBox):
+    retry_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("Face match against the ID photo"))
+        self.similarity_label = QLabel("–")
+        self.similarity_label.setObjectName("bigFigure")
+        self.state_label = QLabel()
+        self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.history = SimilarityHistory()
+        self.flags_label = QLabel()
+        self.flags_label.setWordWrap(True)
+        self.liveness_label = QLabel()
+        self.attempts_label = QLabel()
+        self.retry_button = QPushButton(self.tr("Check the face again"))
+        self.retry_button.clicked.connect(self.retry_requested)
+        caption = QLabel(self.tr("Similarity, last 30 s"))
+        caption.setObjectName("caption")
+
+        grid = QGridLayout(self)
+        grid.addWidget(self.similarity_label, 0, 0)
+        grid.addWidget(self.state_label, 0, 1)
+        grid.addWidget(caption, 1, 0, 1, 2)
+        grid.addWidget(self.history, 2, 0, 1, 2)
+        grid.addWidget(self.flags_label, 3, 0, 1, 2)
+        grid.addWidget(self.liveness_label, 4, 0)
+        grid.addWidget(self.attempts_label, 4, 1)
+        grid.addWidget(self.retry_button, 5, 0, 1, 2)
+        self.similarity_threshold: float | None = None
+        self.clear()
+
+    def clear(self) -> None:
+        self.similarity_label.setText("–")
+        self._set_state(self.tr("No call"), style.NEUTRAL)
+        self.history.set_points([])
+        self.flags_label.setText("")
+        self.liveness_label.setText(self.tr("Liveness: –"))
+        self.attempts_label.setText("")
+        self.retry_button.setVisible(False)
+
+    def _set_state(self, text: str, colour: str) -> None:
+        self.state_label.setText(text)
+        self.state_label.setStyleSheet(style.state_label_css(colour))
+
+    def show_check(self, check: FaceCheck) -> None:
+        last = check.last
+        similarity = last.similarity if last is not None else None
+        self.similarity_label.setText("–" if similarity is None else f"{similarity:.0f}")
+        if check.state is FaceState.MATCHED:
+            self._set_state(self.tr("Match"), style.GOOD)
+        elif check.state is FaceState.CHECKING:
+            self._set_state(self.tr("Checking…"), style.CAUTION)
+        elif check.state is FaceState.NOT_MATCHED:
+            self._set_state(self.tr("No match"), style.BAD)
+        elif check.state is FaceState.EXHAUSTED:
+            self._set_state(self.tr("No match: attempts used up"), style.BAD)
+        else:
+            self._set_state(self.tr("Waiting for the face"), style.NEUTRAL)
+        self.history.set_points(check.history, self.similarity_threshold)
+        flags = sorted(last.flags) if last is not None else []
+        if flags:
+            self.flags_label.setText("⚠ " + "; ".join(flag_text(flag) for flag in flags))
+            self.flags_label.setStyleSheet(f"color: {style.CAUTION};")
+        else:
+            self.flags_label.setText(self.tr("Picture quality good") if last is not None else "")
+            self.flags_label.setStyleSheet(f"color: {style.NEUTRAL};")
+        liveness = {
+            "passed": self.tr("Liveness: passed (blinks, head movement)"),
+            "failed": self.tr("Liveness: failed: possibly a photo or a replayed video"),
+        }.get(check.liveness, self.tr("Liveness: checking…"))
+        self.liveness_label.setText(liveness)
+        self.attempts_label.setText(
+            self.tr("Attempt {0} of {1}").format(check.attempts_used, check.attempts_limit)
+        )
+        self.retry_button.setVisible(check.can_retry)
+
+    @property
+    def state_text(self) -> str:
+        return self.state_label.text()

@@ -1,0 +1,272 @@
+"""The questionnaire form, generated from the questionnaire file: required answers marked,
+invalid values refused in place, and the derived figures and red flags beside it."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from PySide6.QtCore import QRegularExpression, Signal
+from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import InvalidAnswer
+from app.questionnaire import AnswerValue, Question, Questionnaire, QuestionType, RepaymentFigures
+from ui import style
+from ui.application_panel import money_text
+
+
+class QuestionnaireForm(QWidget):
+    """Emits answer_changed(question_id, value) for every accepted answer; value None when cleared."""
+
+    answer_changed = Signal(str, object)
+
+    def __init__(self, questionnaire: Questionnaire, language: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.questionnaire = questionnaire
+        self.language = language
+        self.answers: dict[str, AnswerValue] = {}
+        self._editors: dict[str, QWidget] = {}
+        self._errors: dict[str, QLabel] = {}
+        self._yes_no: dict[str, QButtonGroup] = {}
+        form = QFormLayout(self)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        form.setVerticalSpacing(4)
+        for question in questionnaire:
+            label = QLabel(self._label_text(question))
+            label.setWordWrap(True)
+            if question.required:
+                label.setToolTip(self.tr("Required before approval"))
+            editor = self._make_editor(question)
+            error = QLabel()
+            error.setObjectName("fieldError")
+            error.setVisible(False)
+            cell = QWidget()
+            column = QVBoxLayout(cell)
+            column.setContentsMargins(0, 0, 0, 6)
+            column.setSpacing(2)
+            column.addWidget(editor)
+            column.addWidget(error)
+            form.addRow(label, cell)
+            self._editors[question.id] = editor
+            self._errors[question.id] = error
+
+    def _label_text(self, question: Question) -> str:
+        text = question.text(self.language)
+        if question.required:
+            return f"{text} <span style='color:{style.BAD}'>*</span>"
+        return text + " " + self.tr("(optional)")
+
+    def _make_editor(self, question: Question) -> QWidget:
+        qid = question.id
+        if question.type is QuestionType.YES_NO:
+            box = QWidget()
+            row = QHBoxLayout(box)
+            row.setContentsMargins(0, 0, 0, 0)
+            group = QButtonGroup(box)
+            for value, text in ((True, self.tr("Yes")), (False, self.tr("No"))):
+                button = QRadioButton(text)
+                button.setProperty("answer", value)
+                group.addButton(button)
+                row.addWidget(button)
+            row.addStretch(1)
+            group.buttonClicked.connect(lambda button, qid=qid: self._accept(qid, button.property("answer")))
+            self._yes_no[qid] = group
+            return box
+        if question.type is QuestionType.CHOICE:
+            combo = QComboBox()
+            combo.addItem(self.tr("Choose…"), "")
+            for choice in question.choices:
+                label = choice.label.get(self.language) or choice.label.get("en") or choice.value
+                combo.addItem(label, choice.value)
+            combo.currentIndexChanged.connect(lambda _index, qid=qid, combo=combo: self._choice(qid, combo))
+            return combo
+        line = QLineEdit()
+        if question.type is QuestionType.MONEY:
+            line.setPlaceholderText(self.tr("amount, e.g. 8500.00"))
+            # Typing letters is refused outright; range and format are checked when the field is left.
+            line.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9,]*\.?[0-9]{0,2}"), line))
+            line.editingFinished.connect(lambda qid=qid, line=line: self._money(qid, line.text()))
+        else:
+            line.setMaxLength(question.max_length)
+            line.editingFinished.connect(lambda qid=qid, line=line: self._text(qid, line.text()))
+        return line
+
+    # --- answers coming in ---
+
+    def _choice(self, qid: str, combo: QComboBox) -> None:
+        value = combo.currentData()
+        if value:
+            self._accept(qid, value)
+        else:
+            self._clear(qid)
+
+    def _money(self, qid: str, text: str) -> None:
+        question = self.questionnaire.question(qid)
+        if not text.strip():
+            self._clear(qid)
+            return
+        try:
+            amount = Decimal(text.replace(",", ""))
+        except InvalidOperation:
+            self._refuse(qid, self.tr("Enter an amount of money, e.g. 8500.00"))
+            return
+        if question.minimum is not None and amount < question.minimum:
+            self._refuse(qid, self.tr("At least {0}").format(money_text(question.minimum)))
+            return
+        if question.maximum is not None and amount > question.maximum:
+            self._refuse(qid, self.tr("At most {0}").format(money_text(question.maximum)))
+            return
+        self._accept(qid, text)
+
+    def _text(self, qid: str, text: str) -> None:
+        if not text.strip():
+            self._clear(qid)
+        else:
+            self._accept(qid, text)
+
+    def _accept(self, qid: str, raw: object) -> None:
+        try:
+            value = self.questionnaire.parse_answer(qid, raw)
+        except InvalidAnswer as error:
+            self._refuse(qid, str(error))
+            return
+        self._show_error(qid, "")
+        if self.answers.get(qid) != value or qid not in self.answers:
+            self.answers[qid] = value
+            self.answer_changed.emit(qid, value)
+
+    def _clear(self, qid: str) -> None:
+        self._show_error(qid, "")
+        if qid in self.answers:
+            del self.answers[qid]
+            self.answer_changed.emit(qid, None)
+
+    def _refuse(self, qid: str, message: str) -> None:
+        """The value is not taken: the previous answer (if any) is withdrawn, the field says why."""
+        self._show_error(qid, message)
+        if qid in self.answers:
+            del self.answers[qid]
+            self.answer_changed.emit(qid, None)
+
+    def _show_error(self, qid: str, message: str) -> None:
+        label = self._errors[qid]
+        label.setText(message)
+        label.setVisible(bool(message))
+        editor = self._editors[qid]
+        if isinstance(editor, QLineEdit):
+            editor.setProperty("invalid", bool(message))
+            editor.style().unpolish(editor)
+            editor.style().polish(editor)
+
+    # --- for the window and for tests ---
+
+    def error_for(self, qid: str) -> str:
+        return self._errors[qid].text()
+
+    def editor(self, qid: str) -> QWidget:
+        return self._editors[qid]
+
+    def enter(self, qid: str, raw: object) -> None:
+        """Answer as a reviewer would: click the radio button, pick the choice, type and leave the field."""
+        editor = self._editors[qid]
+        if qid in self._yes_no:
+            for button in self._yes_no[qid].buttons():
+                if button.property("answer") == raw:
+                    button.click()
+            return
+        if isinstance(editor, QComboBox):
+            editor.setCurrentIndex(max(0, editor.findData(raw)))
+            return
+        assert isinstance(editor, QLineEdit)
+        editor.setText(str(raw))
+        editor.editingFinished.emit()
+
+    def missing_required(self) -> list[str]:
+        return self.questionnaire.missing_required(self.answers)
+
+    def missing_required_prompts(self) -> list[str]:
+        return [self.questionnaire.question(qid).text(self.language) for qid in self.missing_required()]
+
+    def reset(self) -> None:
+        self.answers.clear()
+        for qid, editor in self._editors.items():
+            self._show_error(qid, "")
+            if qid in self._yes_no:
+                group = self._yes_no[qid]
+                group.setExclusive(False)
+                for button in group.buttons():
+                    button.setChecked(False)
+                group.setExclusive(True)
+            elif isinstance(editor, QComboBox):
+                editor.blockSignals(True)
+                editor.setCurrentIndex(0)
+                editor.blockSignals(False)
+            elif isinstance(editor, QLineEdit):
+                editor.clear()
+
+
+class FiguresPanel(QGroupBox):
+    """Instalment, debt-to-income after the new loan, answers still missing, and red flags."""
+
+    def __init__(self, max_debt_to_income: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setTitle(self.tr("Repayment figures and red flags"))
+        self.max_debt_to_income = max_debt_to_income
+        self.instalment_label = QLabel()
+        self.income_label = QLabel()
+        self.ratio_label = QLabel()
+        self.missing_label = QLabel()
+        self.missing_label.setWordWrap(True)
+        self.flags_label = QLabel()
+        self.flags_label.setWordWrap(True)
+        form = QFormLayout(self)
+        form.addRow(self.tr("Monthly instalment"), self.instalment_label)
+        form.addRow(self.tr("Monthly income"), self.income_label)
+        form.addRow(self.tr("Debt-to-income after this loan"), self.ratio_label)
+        form.addRow(self.missing_label)
+        form.addRow(self.flags_label)
+        self.red_flags: tuple[str, ...] = ()
+        self.clear()
+
+    def clear(self) -> None:
+        for label in (self.instalment_label, self.income_label, self.ratio_label):
+            label.setText("–")
+            label.setStyleSheet("")
+        self.missing_label.setText("")
+        self.flags_label.setText("")
+        self.red_flags = ()
+
+    def show_figures(self, figures: RepaymentFigures, missing: int) -> None:
+        self.instalment_label.setText(money_text(figures.monthly_instalment))
+        self.income_label.setText("–" if figures.monthly_income is None else money_text(figures.monthly_income))
+        if figures.debt_to_income is None:
+            self.ratio_label.setText("–")
+            self.ratio_label.setStyleSheet("")
+        else:
+            over = figures.debt_to_income > Decimal(str(self.max_debt_to_income))
+            self.ratio_label.setText(f"{figures.debt_to_income:.0%}")
+            self.ratio_label.setStyleSheet(f"color: {style.BAD if over else style.GOOD}; font-weight: 600;")
+        self.missing_label.setText(
+            self.tr("Required answers missing: {0}").format(missing) if missing else self.tr("All required answers given")
+        )
+        self.missing_label.setStyleSheet(f"color: {style.CAUTION if missing else style.GOOD};")
+        self.red_flags = figures.red_flags
+        if figures.red_flags:
+            self.flags_label.setText(
+                "<b>" + self.tr("Red flags") + "</b><br>" + "<br>".join("⚑ " + flag for flag in figures.red_flags)
+            )
+            self.flags_label.setStyleSheet(f"color: {style.BAD};")
+        else:
+            self.flags_label.setText(self.tr("No red flags"))
+            self.flags_label.setStyleSheet(f"color: {style.NEUTRAL};")

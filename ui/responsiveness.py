@@ -1,0 +1,50 @@
+"""Measures how long the Qt event loop goes without turning: the reviewer's sense of "frozen"."""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QObject, Qt, QTimer
+
+
+class EventLoopGapMeter(QObject):
+    """A precise timer every few milliseconds; the longest gap between two ticks is the longest
+    time the Qt thread was busy with anything else (painting, slots, Python work)."""
+
+    def __init__(self, interval_ms: int = 5, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(self._tick)
+        self._last = 0.0
+        self.gaps_ms: list[float] = []
+
+    def start(self) -> None:
+        self.gaps_ms.clear()
+        self._last = time.perf_counter()
+        self._timer.start()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps_ms.append((now - self._last) * 1000.0)
+        self._last = now
+
+    @property
+    def max_gap_ms(self) -> float:
+        return max(self.gaps_ms, default=0.0)
+
+    def percentile_ms(self, fraction: float) -> float:
+        if not self.gaps_ms:
+            return 0.0
+        ordered = sorted(self.gaps_ms)
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    def report(self) -> str:
+        return (
+            f"event-loop gaps over {len(self.gaps_ms)} ticks: max {self.max_gap_ms:.1f} ms, "
+            f"p99 {self.percentile_ms(0.99):.1f} ms, median {self.percentile_ms(0.5):.1f} ms"
+        )

@@ -1,0 +1,147 @@
+"""What the console window needs from storage and media, as narrow Protocols.
+
+The window is written against these and tested with fakes (tests/ui_fakes.py, ui/demo.py);
+cli/console.py wires the real implementations. Every method of ConsoleServices may block
+(database, network, password hashing): the window only ever calls them through
+ui.bridge.ServiceWorker, never on the Qt thread. CallEvents is implemented by
+ui.bridge.CallBridge; the media layer calls it from its own threads.
+
+Only types from app/ (and plain Python) cross these interfaces, so storage and media can
+satisfy them structurally without importing ui.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
+
+from app.decisions import DecisionDraft
+from app.ids import DecisionId, ReviewerId, SessionId
+from app.questionnaire import AnswerValue
+from app.queue import QueueSummary, TakenApplicant
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    BgrFrame = NDArray[np.uint8]
+else:
+    BgrFrame = Any
+
+
+class ConnectionState(enum.Enum):
+    """The applicant's media connection as the reviewer sees it."""
+
+    IDLE = "idle"  # no call
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    DROPPED = "dropped"  # the applicant's media stopped; a reconnect within the grace time is a new leg
+    ENDED = "ended"
+
+
+class FaceScoreView(Protocol):
+    """The fields of app.face.FaceScore that the face panel shows (read-only)."""
+
+    @property
+    def frame_time(self) -> float:
+        """Seconds, on the same clock as the frames passed to CallEvents.frame."""
+        ...
+
+    @property
+    def faces(self) -> int: ...
+
+    @property
+    def box(self) -> tuple[int, int, int, int] | None:
+        """(top, right, bottom, left) in pixels of the frame as sent, as face_recognition gives it."""
+        ...
+
+    @property
+    def distance(self) -> float | None: ...
+
+    @property
+    def similarity(self) -> float | None:
+        """0-100, higher is more alike; None when no face was encoded."""
+        ...
+
+    @property
+    def match(self) -> bool:
+        """This sample is at or under the calibrated threshold (not yet sustained)."""
+        ...
+
+    @property
+    def flags(self) -> Collection[str]:
+        """Quality flags: no_face, several_faces, too_small, too_dark, too_blurred, partly_covered."""
+        ...
+
+    @property
+    def live(self) -> bool | None:
+        """Liveness: True passed, False failed, None not decided yet."""
+        ...
+
+
+class CallEvents(Protocol):
+    """What the media layer reports about one live call. Callable from any thread."""
+
+    def frame(self, image: BgrFrame, frame_time: float) -> None:
+        """The newest decoded frame, H x W x 3 uint8 BGR. The callee copies what it keeps."""
+        ...
+
+    def face_score(self, score: FaceScoreView) -> None: ...
+
+    def connection(self, state: str, leg: int) -> None:
+        """state is a ConnectionState value: "connecting", "connected", "dropped", "ended"."""
+        ...
+
+    def audio(self, state: str) -> None:
+        """"receiving", "silent" or "none"."""
+        ...
+
+    def queue(self, summary: QueueSummary) -> None: ...
+
+
+class LiveCall(Protocol):
+    """A handle on the call with one applicant, returned by ConsoleServices.start_call."""
+
+    def end(self) -> None:
+        """Hang up (idempotent). May block briefly: the window calls it on the worker."""
+        ...
+
+    def use_audio_output(self, device_id: str) -> None:
+        """Play the applicant's audio on this output (a QAudioDevice id, as text; "" = default)."""
+        ...
+
+
+class ConsoleServices(Protocol):
+    """Everything blocking the console does. Errors: app.errors.ReviewError subclasses carry a
+    message fit for the reviewer; any other exception is shown as a technical failure."""
+
+    def sign_in(self, name: str, password: str) -> ReviewerId:
+        """Check the password against the stored (argon2) hash. Raises ReviewError when refused."""
+        ...
+
+    def queue_summary(self) -> QueueSummary: ...
+
+    def take_next(self, reviewer_id: ReviewerId) -> TakenApplicant | None:
+        """Claim the longest-waiting applicant for this reviewer (None: nobody waits)."""
+        ...
+
+    def start_call(self, applicant: TakenApplicant, events: CallEvents) -> LiveCall:
+        """Connect the media of a taken applicant; report to events until the call ends."""
+        ...
+
+    def save_answer(
+        self, session_id: SessionId, reviewer_id: ReviewerId, question_id: str, value: AnswerValue
+    ) -> None: ...
+
+    def save_decision(
+        self,
+        session_id: SessionId,
+        reviewer_id: ReviewerId,
+        draft: DecisionDraft,
+        overridden: Sequence[str],
+        answers: Mapping[str, AnswerValue],
+    ) -> DecisionId:
+        """Store the decision with the answers and the face summary (draft.face) in one
+        transaction; return only after the commit. The window acknowledges it after that."""
+        ...

@@ -1,0 +1,36 @@
+"""The console's few colours and the style sheet: calm greys, and green / amber / red for states."""
+
+from __future__ import annotations
+
+GOOD = "#2e7d32"  # match, connected, saved
+CAUTION = "#b26a00"  # checking, dropped, over time
+BAD = "#c62828"  # no match, refused, not saved
+NEUTRAL = "#5f6b76"
+PANEL = "#f4f6f8"
+TEXT = "#1f2a33"
+
+STYLE_SHEET = f"""
+QWidget {{ color: {TEXT}; font-size: 13px; }}
+QMainWindow, QDialog {{ background: #ffffff; }}
+QGroupBox {{ background: {PANEL}; border: 1px solid #d9dee3; border-radius: 6px; margin-top: 18px;
+            padding: 8px; font-weight: 600; }}
+QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; color: {NEUTRAL}; }}
+QPushButton {{ padding: 6px 14px; border: 1px solid #b8c0c8; border-radius: 4px; background: #ffffff; }}
+QPushButton:hover {{ background: #eef2f5; }}
+QPushButton:disabled {{ color: #9aa4ad; background: #f2f4f6; }}
+QPushButton#primary {{ background: #24527a; color: white; border-color: #24527a; font-weight: 600; }}
+QPushButton#primary:disabled {{ background: #9db2c6; border-color: #9db2c6; }}
+QPushButton#approve {{ border-color: {GOOD}; color: {GOOD}; font-weight: 600; }}
+QPushButton#reject {{ border-color: {BAD}; color: {BAD}; font-weight: 600; }}
+QLineEdit, QComboBox, QPlainTextEdit {{ padding: 3px 5px; border: 1px solid #b8c0c8; border-radius: 3px;
+                                        background: white; }}
+QLineEdit[invalid="true"] {{ border: 1px solid {BAD}; background: #fdf1f1; }}
+QLabel#fieldError {{ color: {BAD}; font-size: 12px; }}
+QLabel#caption {{ color: {NEUTRAL}; font-size: 12px; }}
+QLabel#bigFigure {{ font-size: 30px; font-weight: 600; }}
+QFrame#banner {{ border-radius: 4px; padding: 4px; }}
+"""
+
+
+def state_label_css(colour: str) -> str:
+    return f"color: white; background: {colour}; border-radius: 4px; padding: 3px 10px; font-weight: 600;"
