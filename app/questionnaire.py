@@ -91,7 +91,12 @@ class Question:
 
 
 def _localised(texts: Mapping[str, str], language: str) -> str:
-    return texts.get(language) or texts.get(language.split("_")[0]) or texts.get("en") or next(iter(texts.values()))
+    return (
+        texts.get(language)
+        or texts.get(language.split("_", maxsplit=1)[0])
+        or texts.get("en")
+        or next(iter(texts.values()))
+    )
 
 
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -122,11 +127,7 @@ class Questionnaire:
         return self.question(question_id).parse(raw)
 
     def missing_required(self, answers: Mapping[str, AnswerValue]) -> list[str]:
-        return [
-            q.id
-            for q in self.questions
-            if q.required and (q.id not in answers or answers[q.id] == "")
-        ]
+        return [q.id for q in self.questions if q.required and (q.id not in answers or answers[q.id] == "")]
 
     def red_flags(self, answers: Mapping[str, AnswerValue], language: str = "en") -> list[str]:
         flags = []

@@ -49,9 +49,7 @@ ALLOWED_TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
 
 def check_transition(current: SessionState, target: SessionState) -> None:
     if target not in ALLOWED_TRANSITIONS[current]:
-        raise InvalidTransition(
-            f"A review session cannot go from {current.value!r} to {target.value!r}."
-        )
+        raise InvalidTransition(f"A review session cannot go from {current.value!r} to {target.value!r}.")
 
 
 @dataclass
@@ -69,7 +67,8 @@ class FaceAttempts:
     def start(self) -> int:
         if self.used >= self.limit:
             raise InvalidTransition(
-                f"All {self.limit} face-recognition attempts are used; the application is rejected for this time."
+                f"All {self.limit} face-recognition attempts are used; "
+                "the application is rejected for this time."
             )
         self.used += 1
         return self.used

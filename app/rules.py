@@ -68,9 +68,7 @@ class ReviewRules:
     def next_opening(self, now: datetime) -> datetime:
         _require_aware(now, "now")
         local = now.astimezone(self.timezone)
-        candidate = local.replace(
-            hour=self.opens.hour, minute=self.opens.minute, second=0, microsecond=0
-        )
+        candidate = local.replace(hour=self.opens.hour, minute=self.opens.minute, second=0, microsecond=0)
         if candidate <= local:
             candidate = candidate + timedelta(days=1)
         # Re-localise so a daylight-saving change lands on the wall-clock opening time.

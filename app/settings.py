@@ -96,7 +96,9 @@ def _convert(name: str, raw: Any, current: Any) -> Any:
         raise ValueError(f"setting {name!r}: cannot use {raw!r} ({error})") from error
 
 
-def load_settings(overrides: dict[str, Any] | None = None, *, environ: dict[str, str] | None = None) -> Settings:
+def load_settings(
+    overrides: dict[str, Any] | None = None, *, environ: dict[str, str] | None = None
+) -> Settings:
     """Defaults, then the TOML file, then AUDIT_* environment variables, then explicit overrides."""
     env = dict(os.environ if environ is None else environ)
     settings = Settings()

@@ -17,7 +17,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     applications = subparsers.add_parser("applications", help="loan applications awaiting video review")
     actions = applications.add_subparsers(dest="applications_command", required=True, metavar="ACTION")
 
-    add = actions.add_parser("add", help="register an application with its ID photo; prints its id and applicant token")
+    add = actions.add_parser(
+        "add", help="register an application with its ID photo; prints its id and applicant token"
+    )
     add.add_argument("--name", required=True)
     add.add_argument("--national-id", required=True)
     add.add_argument("--phone", required=True)
@@ -25,9 +27,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     add.add_argument("--term-months", required=True)
     add.add_argument("--purpose", required=True)
     add.add_argument("--photo", required=True, type=Path, help="the ID photo: exactly one clear face")
-    add.add_argument("--applied-at", help="ISO 8601 time of the application (default: now); no zone means the bank's")
+    add.add_argument(
+        "--applied-at", help="ISO 8601 time of the application (default: now); no zone means the bank's"
+    )
     add.add_argument("--json", action="store_true")
     add.set_defaults(func=add_application)
+
+    show = actions.add_parser("show", help="one application")
+    show.add_argument("id", type=int)
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(func=show_application)
 
     listing = actions.add_parser("list", help="list applications, newest first")
     listing.add_argument("--json", action="store_true")
@@ -48,7 +57,9 @@ def parse_applied_at(raw: str | None, settings: Settings) -> datetime:
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
-        raise ReviewError(f"--applied-at {raw!r} is not an ISO 8601 time (e.g. 2026-11-23T09:30+08:00).") from None
+        raise ReviewError(
+            f"--applied-at {raw!r} is not an ISO 8601 time (e.g. 2026-11-23T09:30+08:00)."
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=ZoneInfo(settings.timezone))
     return moment
@@ -72,8 +83,13 @@ def register_application(
     from storage.applications import ApplicationBook
 
     form = make_application_form(
-        name=name, national_id=national_id, phone=phone, amount=amount,
-        term_months=term_months, purpose=purpose, applied_at=applied_at,
+        name=name,
+        national_id=national_id,
+        phone=phone,
+        amount=amount,
+        term_months=term_months,
+        purpose=purpose,
+        applied_at=applied_at,
     )
     try:
         photo_bytes = photo.read_bytes()
@@ -100,14 +116,26 @@ def add_application(args: argparse.Namespace) -> int:
         applied_at = parse_applied_at(args.applied_at, settings)
         # Check the fields before touching the database or the face models.
         make_application_form(
-            name=args.name, national_id=args.national_id, phone=args.phone, amount=args.amount,
-            term_months=args.term_months, purpose=args.purpose, applied_at=applied_at,
+            name=args.name,
+            national_id=args.national_id,
+            phone=args.phone,
+            amount=args.amount,
+            term_months=args.term_months,
+            purpose=args.purpose,
+            applied_at=applied_at,
         )
         database = open_configured_database()
         result = register_application(
-            database, settings, name=args.name, national_id=args.national_id, phone=args.phone,
-            amount=args.amount, term_months=args.term_months, purpose=args.purpose,
-            photo=args.photo, applied_at=applied_at,
+            database,
+            settings,
+            name=args.name,
+            national_id=args.national_id,
+            phone=args.phone,
+            amount=args.amount,
+            term_months=args.term_months,
+            purpose=args.purpose,
+            photo=args.photo,
+            applied_at=applied_at,
         )
     except ReviewError as error:
         return fail(str(error))
@@ -120,6 +148,37 @@ def add_application(args: argparse.Namespace) -> int:
     return 0
 
 
+def _as_json(r: Any) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "name": r.applicant_name,
+        "national_id": r.masked_national_id,
+        "phone": r.phone,
+        "amount": str(r.amount),
+        "term_months": r.term_months,
+        "purpose": r.purpose,
+        "applied_at": r.applied_at.isoformat(),
+        "status": r.status,
+    }
+
+
+def show_application(args: argparse.Namespace) -> int:
+    from cli.database import open_configured_database
+    from storage.applications import ApplicationBook
+
+    database = open_configured_database()
+    try:
+        view = ApplicationBook(database).get(args.id)
+    except ReviewError as error:
+        return fail(str(error))
+    if args.json:
+        print_json(_as_json(view))
+    else:
+        for key, value in _as_json(view).items():
+            print(f"{key:>12}: {value}")
+    return 0
+
+
 def list_applications(args: argparse.Namespace) -> int:
     from cli.database import open_configured_database
     from storage.applications import ApplicationBook
@@ -127,16 +186,13 @@ def list_applications(args: argparse.Namespace) -> int:
     database = open_configured_database()
     rows = ApplicationBook(database).list(limit=args.limit)
     if args.json:
-        print_json([
-            {"id": r.id, "name": r.applicant_name, "national_id": r.masked_national_id, "phone": r.phone,
-             "amount": str(r.amount), "term_months": r.term_months, "purpose": r.purpose,
-             "applied_at": r.applied_at.isoformat(), "status": r.status}
-            for r in rows
-        ])
+        print_json([_as_json(r) for r in rows])
         return 0
     if not rows:
         print("no applications")
     for r in rows:
-        print(f"{r.id:>6}  {r.status:<15} {r.applied_at:%Y-%m-%d %H:%M}  {r.amount:>10} x{r.term_months:<3} "
-              f"{r.applicant_name} ({r.masked_national_id})")
+        print(
+            f"{r.id:>6}  {r.status:<15} {r.applied_at:%Y-%m-%d %H:%M}  {r.amount:>10} x{r.term_months:<3} "
+            f"{r.applicant_name} ({r.masked_national_id})"
+        )
     return 0

@@ -6,8 +6,12 @@ import argparse
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cli.common import fail, print_json, settings_from_env
+
+if TYPE_CHECKING:
+    from storage.database import Database
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,16 +20,20 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     audit = subparsers.add_parser("audit", help="the audit log")
     audit_commands = audit.add_subparsers(dest="audit_command", required=True, metavar="ACTION")
-    verify = audit_commands.add_parser("verify", help="check the audit chain; exits non-zero at the first broken event")
+    verify = audit_commands.add_parser(
+        "verify", help="check the audit chain; exits non-zero at the first broken event"
+    )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(func=audit_verify)
 
-    demo = subparsers.add_parser("demo-data", help="register a few applications with photos from the shared data")
+    demo = subparsers.add_parser(
+        "demo-data", help="register a few applications with photos from the shared data"
+    )
     demo.add_argument("--json", action="store_true")
     demo.set_defaults(func=demo_data)
 
 
-def open_configured_database():  # type: ignore[no-untyped-def]
+def open_configured_database() -> Database:
     from storage.database import DatabaseUnavailable, open_database
 
     settings = settings_from_env()
@@ -50,8 +58,14 @@ def audit_verify(args: argparse.Namespace) -> int:
     with database.session() as session:
         count, problem = verify_audit_chain(session)
     if args.json:
-        print_json({"ok": problem is None, "events": count, "broken_at": problem.seq if problem else None,
-                    "problem": problem.problem if problem else None})
+        print_json(
+            {
+                "ok": problem is None,
+                "events": count,
+                "broken_at": problem.seq if problem else None,
+                "problem": problem.problem if problem else None,
+            }
+        )
     elif problem is None:
         print(f"audit chain intact: {count} events")
     else:
@@ -60,10 +74,33 @@ def audit_verify(args: argparse.Namespace) -> int:
 
 
 DEMO_APPLICANTS = [
-    ("Barack Obama", "110101196108040011", "+86 138 0000 0001", "8000", 12, "Small shop stock", "faces/face_recognition/obama.jpg"),
-    ("Joe Biden", "110101194211200022", "+86 138 0000 0002", "5000", 6, "Home repair", "faces/face_recognition/biden.jpg"),
-    ("Lin-Manuel Miranda", "110101198001160033", "+86 138 0000 0003", "12000", 24, "Studio equipment",
-     "faces/face_recognition/lin-manuel-miranda.png"),
+    (
+        "Barack Obama",
+        "110101196108040011",
+        "+86 138 0000 0001",
+        "8000",
+        12,
+        "Small shop stock",
+        "faces/face_recognition/obama.jpg",
+    ),
+    (
+        "Joe Biden",
+        "110101194211200022",
+        "+86 138 0000 0002",
+        "5000",
+        6,
+        "Home repair",
+        "faces/face_recognition/biden.jpg",
+    ),
+    (
+        "Lin-Manuel Miranda",
+        "110101198001160033",
+        "+86 138 0000 0003",
+        "12000",
+        24,
+        "Studio equipment",
+        "faces/face_recognition/lin-manuel-miranda.png",
+    ),
 ]
 
 

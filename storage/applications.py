@@ -9,7 +9,6 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from app.applications import (
     ApplicationForm,
@@ -84,7 +83,7 @@ class ApplicationBook:
                 amount=form.amount,
                 term_months=form.term_months,
                 purpose=form.purpose,
-                applied_at=form.applied_at,
+                applied_at=form.applied_at.astimezone(UTC),
                 status=ApplicationStatus.PENDING_REVIEW.value,
                 reference_photo=photo,
                 reference_photo_format=photo_format,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +38,13 @@ def append_event(
     # Stored as JSON and hashed as JSON: round-trip now, so what is read back hashes the same.
     clean_details = json.loads(json.dumps(dict(details or {}), default=str))
     digest = event_hash(
-        seq=seq, at=when, actor=actor, action=action, subject=subject, details=clean_details, prev_hash=head.hash
+        seq=seq,
+        at=when,
+        actor=actor,
+        action=action,
+        subject=subject,
+        details=clean_details,
+        prev_hash=head.hash,
     )
     row = AuditEventRow(
         seq=seq,
@@ -90,19 +95,25 @@ def verify_audit_chain(session: Session) -> tuple[int, ChainBreak | None]:
     last_seq = head.seq if head else 0
     last_hash = head.hash if head else GENESIS_HASH
     if last_seq != count:
-        return count, ChainBreak(count + 1, f"event {count + 1} is missing: the log ends at {count}, its head says {last_seq}")
+        return count, ChainBreak(
+            count + 1, f"event {count + 1} is missing: the log ends at {count}, its head says {last_seq}"
+        )
     if count and _last_hash(session) != last_hash:
         return count, ChainBreak(count, f"event {count} is not the event the log's head recorded")
     return count, None
 
 
 def _last_hash(session: Session) -> str:
-    return session.execute(select(AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)).scalar_one()
+    return session.execute(
+        select(AuditEventRow.hash).order_by(AuditEventRow.seq.desc()).limit(1)
+    ).scalar_one()
 
 
 def events_for(session: Session, subject_prefix: str) -> list[AuditEventRow]:
     return list(
         session.execute(
-            select(AuditEventRow).where(AuditEventRow.subject.startswith(subject_prefix)).order_by(AuditEventRow.seq)
+            select(AuditEventRow)
+            .where(AuditEventRow.subject.startswith(subject_prefix))
+            .order_by(AuditEventRow.seq)
         ).scalars()
     )

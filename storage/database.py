@@ -4,8 +4,8 @@ URL is given. Alembic migrations bring the schema up to date."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -99,7 +99,9 @@ def open_database(url: str, *, migrate: bool = True) -> Database:
         try:
             database.migrate()
         except OperationalError as error:
-            raise DatabaseUnavailable(f"cannot open the database at {database.engine.url!r}: {error.orig}") from error
+            raise DatabaseUnavailable(
+                f"cannot open the database at {database.engine.url!r}: {error.orig}"
+            ) from error
     return database
 
 

@@ -50,7 +50,9 @@ class DatabaseReviewDesk:
     def _active_session(self, session: Session, application_id: int) -> ReviewSessionRow | None:
         return session.execute(
             select(ReviewSessionRow)
-            .where(ReviewSessionRow.application_id == application_id, ReviewSessionRow.state.in_(ACTIVE_STATES))
+            .where(
+                ReviewSessionRow.application_id == application_id, ReviewSessionRow.state.in_(ACTIVE_STATES)
+            )
             .order_by(ReviewSessionRow.id.desc())
             .limit(1)
         ).scalar_one_or_none()
@@ -67,7 +69,9 @@ class DatabaseReviewDesk:
         active_id = SessionId(active.id) if active else None
         # A call already under way may reconnect whatever the clock says.
         if active is not None and active.state in IN_CALL_STATES:
-            return TokenCheck(TokenStatus.VALID, app_id, application.applicant_name, deadline, session_id=active_id)
+            return TokenCheck(
+                TokenStatus.VALID, app_id, application.applicant_name, deadline, session_id=active_id
+            )
         if application.status == ApplicationStatus.EXPIRED.value:
             return TokenCheck(TokenStatus.EXPIRED, app_id, application.applicant_name, deadline)
         window = self.rules.review_window(aware(application.applied_at), now)
@@ -81,7 +85,9 @@ class DatabaseReviewDesk:
                 deadline,
                 next_opening=window.next_opening,
             )
-        return TokenCheck(TokenStatus.VALID, app_id, application.applicant_name, deadline, session_id=active_id)
+        return TokenCheck(
+            TokenStatus.VALID, app_id, application.applicant_name, deadline, session_id=active_id
+        )
 
     def check_token(self, token: str, now: datetime) -> TokenCheck:
         with self.database.session() as session:
@@ -92,7 +98,9 @@ class DatabaseReviewDesk:
     def _ticket(self, session: Session, row: ReviewSessionRow) -> QueueTicket:
         waiting = int(
             session.execute(
-                select(func.count(ReviewSessionRow.id)).where(ReviewSessionRow.state == SessionState.WAITING.value)
+                select(func.count(ReviewSessionRow.id)).where(
+                    ReviewSessionRow.state == SessionState.WAITING.value
+                )
             ).scalar_one()
         )
         if row.state != SessionState.WAITING.value:
@@ -151,7 +159,9 @@ class DatabaseReviewDesk:
         with self.database.session() as session:
             result = session.execute(
                 update(ReviewSessionRow)
-                .where(ReviewSessionRow.id == session_id, ReviewSessionRow.state == SessionState.WAITING.value)
+                .where(
+                    ReviewSessionRow.id == session_id, ReviewSessionRow.state == SessionState.WAITING.value
+                )
                 .values(
                     state=SessionState.ABANDONED.value,
                     ended_at=now.astimezone(UTC),
@@ -167,7 +177,9 @@ class DatabaseReviewDesk:
             application = session.get(Application, row.application_id)
             if application is not None and application.status == ApplicationStatus.IN_REVIEW.value:
                 application.status = (
-                    ApplicationStatus.VERIFY_LATER.value if verify_later else ApplicationStatus.PENDING_REVIEW.value
+                    ApplicationStatus.VERIFY_LATER.value
+                    if verify_later
+                    else ApplicationStatus.PENDING_REVIEW.value
                 )
             append_event(
                 session,
@@ -193,7 +205,9 @@ class DatabaseReviewDesk:
                 # a second console that saw the same row updates nothing and tries the next one.
                 claimed = session.execute(
                     update(ReviewSessionRow)
-                    .where(ReviewSessionRow.id == candidate, ReviewSessionRow.state == SessionState.WAITING.value)
+                    .where(
+                        ReviewSessionRow.id == candidate, ReviewSessionRow.state == SessionState.WAITING.value
+                    )
                     .values(
                         state=SessionState.CONNECTED.value,
                         reviewer_id=reviewer_id,

@@ -92,7 +92,7 @@ class ReviewSessionRow(Base):
     application: Mapped[Application] = relationship(back_populates="sessions")
     legs: Mapped[list[SessionLeg]] = relationship(back_populates="session", order_by="SessionLeg.number")
 
-    __mapper_args__ = {"version_id_col": version}
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 (SQLAlchemy reads it once)
     __table_args__ = (Index("ix_review_sessions_state_queued", "state", "queued_at"),)
 
 

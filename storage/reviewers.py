@@ -60,7 +60,10 @@ class Accounts:
                 session.add(row)
                 session.flush()
                 append_event(
-                    session, actor=actor, action="account.added", subject=f"reviewer:{row.id}",
+                    session,
+                    actor=actor,
+                    action="account.added",
+                    subject=f"reviewer:{row.id}",
                     details={"name": name, "role": role.value},
                 )
                 return Account(ReviewerId(row.id), row.name, role)

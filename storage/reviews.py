@@ -123,11 +123,20 @@ class ReviewRecords:
                 leg.end_reason = "replaced"
             number = len(row.legs) + 1
             session.add(
-                SessionLeg(session_id=row.id, number=number, started_at=now.astimezone(UTC), recording_path=recording_path)
+                SessionLeg(
+                    session_id=row.id,
+                    number=number,
+                    started_at=now.astimezone(UTC),
+                    recording_path=recording_path,
+                )
             )
             append_event(
-                session, actor="system", action="leg.started", subject=f"session:{session_id}",
-                details={"leg": number}, at=now,
+                session,
+                actor="system",
+                action="leg.started",
+                subject=f"session:{session_id}",
+                details={"leg": number},
+                at=now,
             )
             return number
 
@@ -140,8 +149,12 @@ class ReviewRecords:
                 leg.ended_at = now.astimezone(UTC)
                 leg.end_reason = reason
                 append_event(
-                    session, actor="system", action="leg.ended", subject=f"session:{session_id}",
-                    details={"leg": leg.number, "reason": reason}, at=now,
+                    session,
+                    actor="system",
+                    action="leg.ended",
+                    subject=f"session:{session_id}",
+                    details={"leg": leg.number, "reason": reason},
+                    at=now,
                 )
 
     def legs(self, session_id: SessionId) -> list[tuple[int, datetime, datetime | None, str | None]]:
@@ -150,7 +163,12 @@ class ReviewRecords:
                 select(SessionLeg).where(SessionLeg.session_id == session_id).order_by(SessionLeg.number)
             ).scalars()
             return [
-                (leg.number, aware(leg.started_at), aware(leg.ended_at) if leg.ended_at else None, leg.end_reason)
+                (
+                    leg.number,
+                    aware(leg.started_at),
+                    aware(leg.ended_at) if leg.ended_at else None,
+                    leg.end_reason,
+                )
                 for leg in rows
             ]
 
@@ -162,10 +180,16 @@ class ReviewRecords:
             check_transition(SessionState(row.state), target)
             row.state = target.value
             append_event(
-                session, actor=actor, action=f"session.{target.value}", subject=f"session:{session_id}", at=now
+                session,
+                actor=actor,
+                action=f"session.{target.value}",
+                subject=f"session:{session_id}",
+                at=now,
             )
 
-    def record_face_attempt(self, session_id: SessionId, *, failed: bool, now: datetime, actor: str) -> tuple[int, int]:
+    def record_face_attempt(
+        self, session_id: SessionId, *, failed: bool, now: datetime, actor: str
+    ) -> tuple[int, int]:
         """Count an attempt started (failed=False) or failed (failed=True); (used, failed)."""
         with self.database.session() as session:
             row = self._session_row(session, session_id, lock=True)
@@ -203,8 +227,12 @@ class ReviewRecords:
                 if application.status == ApplicationStatus.IN_REVIEW.value:
                     application.status = ApplicationStatus.PENDING_REVIEW.value
                 append_event(
-                    session, actor="system", action="session.abandoned", subject=f"session:{row.id}",
-                    details={"reason": "console_stopped"}, at=now,
+                    session,
+                    actor="system",
+                    action="session.abandoned",
+                    subject=f"session:{row.id}",
+                    details={"reason": "console_stopped"},
+                    at=now,
                 )
                 ended.append(SessionId(row.id))
             return ended
@@ -212,7 +240,13 @@ class ReviewRecords:
     # -- answers ----------------------------------------------------------------------------
 
     def save_answer(
-        self, session_id: SessionId, question_id: str, value: Any, *, reviewer_id: ReviewerId | None, now: datetime
+        self,
+        session_id: SessionId,
+        question_id: str,
+        value: Any,
+        *,
+        reviewer_id: ReviewerId | None,
+        now: datetime,
     ) -> None:
         """Store an already-checked answer (app.questionnaire parses and checks it first)."""
         with self.database.session() as session:
@@ -265,10 +299,14 @@ class ReviewRecords:
     def scores(self, session_id: SessionId) -> list[ScorePoint]:
         with self.database.session() as session:
             rows = session.execute(
-                select(ScoreSample).where(ScoreSample.session_id == session_id).order_by(ScoreSample.t, ScoreSample.id)
+                select(ScoreSample)
+                .where(ScoreSample.session_id == session_id)
+                .order_by(ScoreSample.t, ScoreSample.id)
             ).scalars()
             return [
-                ScorePoint(r.t, r.faces, r.distance, r.similarity, r.matched, r.live, tuple(r.flags), r.leg_number)
+                ScorePoint(
+                    r.t, r.faces, r.distance, r.similarity, r.matched, r.live, tuple(r.flags), r.leg_number
+                )
                 for r in rows
             ]
 
@@ -335,7 +373,9 @@ class ReviewRecords:
                 )
                 return _stored(decision)
         except IntegrityError:
-            raise DecisionAlreadyRecorded(f"Session {session_id} was already decided by someone else.") from None
+            raise DecisionAlreadyRecorded(
+                f"Session {session_id} was already decided by someone else."
+            ) from None
 
     def amend_decision(
         self,
@@ -377,8 +417,12 @@ class ReviewRecords:
                 actor=actor,
                 action="decision.amended",
                 subject=f"session:{original.session_id}",
-                details={"decision_id": amendment.id, "amends": original.id, "outcome": draft.outcome.value,
-                         "reason": reason},
+                details={
+                    "decision_id": amendment.id,
+                    "amends": original.id,
+                    "outcome": draft.outcome.value,
+                    "reason": reason,
+                },
                 at=now,
             )
             return _stored(amendment)
@@ -399,7 +443,9 @@ class ReviewRecords:
             ).all()
             return [(SessionId(r[0]), r[1]) for r in rows]
 
-    def end_connection_failed(self, session_id: SessionId, now: datetime, *, details: Mapping[str, Any]) -> None:
+    def end_connection_failed(
+        self, session_id: SessionId, now: datetime, *, details: Mapping[str, Any]
+    ) -> None:
         """The applicant did not come back within the grace period."""
         self.record_decision(
             session_id,

@@ -24,7 +24,9 @@ def settings(tmp_path: Path) -> Settings:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    path = load_settings(environ={k: v for k, v in os.environ.items() if k == "AUDIT_SHARED_DATA_DIR"}).shared_data_dir
+    path = load_settings(
+        environ={k: v for k, v in os.environ.items() if k == "AUDIT_SHARED_DATA_DIR"}
+    ).shared_data_dir
     if not path.is_dir():
         pytest.fail(f"the shared test data is missing at {path} (set AUDIT_SHARED_DATA_DIR)")
     return path

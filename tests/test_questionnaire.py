@@ -22,9 +22,17 @@ def questionnaire():  # type: ignore[no-untyped-def]
 def test_the_minimum_question_set_is_there(questionnaire) -> None:  # type: ignore[no-untyped-def]
     ids = {q.id for q in questionnaire}
     for required in [
-        "identity_name_confirmed", "identity_id_last4_confirmed", "applied_personally", "third_party_present",
-        "employment_status", "employer_or_business", "monthly_income", "existing_monthly_debt",
-        "loan_purpose_confirmed", "repayment_source", "understands_terms",
+        "identity_name_confirmed",
+        "identity_id_last4_confirmed",
+        "applied_personally",
+        "third_party_present",
+        "employment_status",
+        "employer_or_business",
+        "monthly_income",
+        "existing_monthly_debt",
+        "loan_purpose_confirmed",
+        "repayment_source",
+        "understands_terms",
     ]:
         assert required in ids
     assert all(q.text("zh") and q.text("en") for q in questionnaire)
@@ -59,7 +67,12 @@ def test_figures_and_red_flags(questionnaire) -> None:  # type: ignore[no-untype
         "repayment_source": "other_loan",
     }
     figures = repayment_figures(
-        questionnaire, answers, amount=Decimal("12000"), term_months=12, annual_rate=0.12, max_debt_to_income=0.5
+        questionnaire,
+        answers,
+        amount=Decimal("12000"),
+        term_months=12,
+        annual_rate=0.12,
+        max_debt_to_income=0.5,
     )
     assert figures.monthly_instalment == Decimal("1066.19")
     assert figures.debt_to_income == Decimal("0.642")
@@ -69,8 +82,12 @@ def test_figures_and_red_flags(questionnaire) -> None:  # type: ignore[no-untype
     missing = questionnaire.missing_required(answers)
     assert "applied_personally" in missing and "monthly_income" not in missing
     calm = repayment_figures(
-        questionnaire, {"monthly_income": Decimal("20000")}, amount=Decimal("12000"), term_months=12,
-        annual_rate=0.12, max_debt_to_income=0.5,
+        questionnaire,
+        {"monthly_income": Decimal("20000")},
+        amount=Decimal("12000"),
+        term_months=12,
+        annual_rate=0.12,
+        max_debt_to_income=0.5,
     )
     assert calm.red_flags == ()
 

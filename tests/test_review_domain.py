@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.applications import mask_national_id, make_application_form, token_digest, new_applicant_token
+from app.applications import make_application_form, mask_national_id, new_applicant_token, token_digest
 from app.decisions import DecisionDraft, Outcome, RejectReason, check_decision
 from app.errors import InvalidApplication, InvalidDecision, InvalidTransition
 from app.review import ReviewSession, SessionState
@@ -27,7 +27,12 @@ def test_a_whole_review(session: ReviewSession) -> None:
     session.face_verified()
     session.decide(Outcome.APPROVE)
     assert session.state is SessionState.DECIDED
-    assert seen == [SessionState.CONNECTED, SessionState.VERIFYING, SessionState.QUESTIONING, SessionState.DECIDED]
+    assert seen == [
+        SessionState.CONNECTED,
+        SessionState.VERIFYING,
+        SessionState.QUESTIONING,
+        SessionState.DECIDED,
+    ]
 
 
 def test_reconnect_is_a_new_leg(session: ReviewSession) -> None:
@@ -69,16 +74,21 @@ def test_face_attempt_limit_proposes_rejection(session: ReviewSession) -> None:
 def test_reject_needs_a_reason() -> None:
     with pytest.raises(InvalidDecision, match="reason code"):
         check_decision(DecisionDraft(Outcome.REJECT), missing_required_answers=[], face_matched=True)
-    assert check_decision(
-        DecisionDraft(Outcome.REJECT, reasons=(RejectReason.FRAUD_SUSPECTED,)),
-        missing_required_answers=["x"],
-        face_matched=False,
-    ) == []
+    assert (
+        check_decision(
+            DecisionDraft(Outcome.REJECT, reasons=(RejectReason.FRAUD_SUSPECTED,)),
+            missing_required_answers=["x"],
+            face_matched=False,
+        )
+        == []
+    )
 
 
 def test_approve_refused_without_answers_or_match_unless_a_reason_is_given() -> None:
     with pytest.raises(InvalidDecision, match="missing answers: monthly_income"):
-        check_decision(DecisionDraft(Outcome.APPROVE), missing_required_answers=["monthly_income"], face_matched=True)
+        check_decision(
+            DecisionDraft(Outcome.APPROVE), missing_required_answers=["monthly_income"], face_matched=True
+        )
     with pytest.raises(InvalidDecision, match="face not matched"):
         check_decision(DecisionDraft(Outcome.APPROVE), missing_required_answers=[], face_matched=False)
     overridden = check_decision(
@@ -87,7 +97,9 @@ def test_approve_refused_without_answers_or_match_unless_a_reason_is_given() -> 
         face_matched=False,
     )
     assert overridden == ["face not matched"]
-    assert check_decision(DecisionDraft(Outcome.APPROVE), missing_required_answers=[], face_matched=True) == []
+    assert (
+        check_decision(DecisionDraft(Outcome.APPROVE), missing_required_answers=[], face_matched=True) == []
+    )
 
 
 def test_reason_codes_only_on_rejections() -> None:
@@ -101,16 +113,29 @@ def test_reason_codes_only_on_rejections() -> None:
 
 def test_every_reason_code_of_the_bank_exists() -> None:
     assert {r.value for r in RejectReason} == {
-        "identity_mismatch", "face_match_failed", "liveness_failed", "third_party_present",
-        "insufficient_repayment_ability", "fraud_suspected", "applicant_uncooperative", "other",
+        "identity_mismatch",
+        "face_match_failed",
+        "liveness_failed",
+        "third_party_present",
+        "insufficient_repayment_ability",
+        "fraud_suspected",
+        "applicant_uncooperative",
+        "other",
     }
     assert {o.value for o in Outcome} == {"approve", "reject", "verify_later", "connection_failed"}
 
 
 def test_application_form_checks() -> None:
     now = datetime.now(UTC)
-    good = dict(name="Li Lei", national_id="110101199001011234", phone="+86 138 0013 8000",
-                amount="5000", term_months=12, purpose="Shop stock", applied_at=now)
+    good = dict(
+        name="Li Lei",
+        national_id="110101199001011234",
+        phone="+86 138 0013 8000",
+        amount="5000",
+        term_months=12,
+        purpose="Shop stock",
+        applied_at=now,
+    )
     assert make_application_form(**good).amount == 5000
     for field, bad, message in [
         ("amount", "-5", "greater than zero"),

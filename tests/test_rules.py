@@ -82,7 +82,9 @@ def test_outside_hours_after_the_last_opening_before_the_deadline_is_expired(rul
 
 def test_custom_hours_from_settings() -> None:
     rules = ReviewRules.from_settings(
-        load_settings({"review_opens": "09:30", "review_closes": "18:00", "timezone": "Europe/Berlin"}, environ={})
+        load_settings(
+            {"review_opens": "09:30", "review_closes": "18:00", "timezone": "Europe/Berlin"}, environ={}
+        )
     )
     berlin = ZoneInfo("Europe/Berlin")
     assert not rules.within_review_hours(datetime(2026, 11, 23, 9, 29, tzinfo=berlin))

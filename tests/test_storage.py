@@ -29,7 +29,9 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 def register(database, name: str = "Wang Fang", applied_at: datetime | None = None):  # type: ignore[no-untyped-def]
     return ApplicationBook(database).register(
-        sample_form(name, applied_at or NOW - timedelta(hours=1)), photo=b"jpeg-bytes", photo_format="JPEG",
+        sample_form(name, applied_at or NOW - timedelta(hours=1)),
+        photo=b"jpeg-bytes",
+        photo_format="JPEG",
         encoding=[0.1] * 128,
     )
 
@@ -111,7 +113,9 @@ def test_decision_is_final_and_exactly_once(database) -> None:  # type: ignore[n
     assert ApplicationBook(database).get(registered.id).status == "approved"
     assert records.legs(taken.session_id)[0][3] == "decided"
     with pytest.raises(DecisionAlreadyRecorded):
-        records.record_decision(taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="x", now=NOW)
+        records.record_decision(
+            taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="x", now=NOW
+        )
     with pytest.raises(ReviewError, match="answers are closed"):
         records.save_answer(taken.session_id, "monthly_income", "1", reviewer_id=reviewer.id, now=NOW)
     assert desk.check_token(registered.token, NOW).status is TokenStatus.USED

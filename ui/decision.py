@@ -64,6 +64,20 @@ def face_summary_text(face: FaceSummary) -> str:
     )
 
 
+def decision_refusal(draft: DecisionDraft, missing_required_answers: list[str], face_matched: bool) -> str:
+    """Why app.decisions.check_decision refuses the draft, in the reviewer's language ("" when allowed)."""
+    tr = QCoreApplication.translate
+    try:
+        check_decision(draft, missing_required_answers=missing_required_answers, face_matched=face_matched)
+    except InvalidDecision as error:
+        if draft.outcome is Outcome.REJECT and not draft.reasons:
+            return tr("Decisions", "A rejection needs at least one reason code.")
+        if draft.outcome is Outcome.APPROVE and not draft.override_reason.strip():
+            return tr("Decisions", "Approval refused: give the reason to approve anyway.")
+        return str(error)
+    return ""
+
+
 @dataclass(frozen=True)
 class DecisionContext:
     """What the dialog needs to know about the review to check and summarise a decision."""
@@ -206,19 +220,7 @@ class DecisionDialog(QDialog):
 
     def refusal(self, draft: DecisionDraft) -> str:
         """Why the bank's rules refuse the draft, in the reviewer's language ("" when allowed)."""
-        if draft.outcome is Outcome.REJECT and not draft.reasons:
-            return self.tr("A rejection needs at least one reason code.")
-        if self.exceptions and not draft.override_reason:
-            return self.tr("Approval refused: give the reason to approve anyway.")
-        try:
-            check_decision(
-                draft,
-                missing_required_answers=self.context.missing_required_answers,
-                face_matched=self.context.face.matched,
-            )
-        except InvalidDecision as error:
-            return str(error)
-        return ""
+        return decision_refusal(draft, self.context.missing_required_answers, self.context.face.matched)
 
     def _refresh(self) -> None:
         draft = self.current_draft()

@@ -1,0 +1,467 @@
+"""The reviewer's side of the call: takes the next applicant from the intake service and
+receives their video and audio through aiortc, on an asyncio loop in a thread of its own.
+
+API for the console (all methods are safe to call from any thread; none blocks on the network):
+
+    call = ReviewerCall(intake_url, reviewer_id=7, reviewer_name="Li Na",
+                        grace_seconds=settings.reconnect_grace_seconds)
+    call.start()                                   # starts the media thread
+    future = call.take_next()                      # Future[CallApplicant | None]; None: nobody waits
+    call.queue_summary()                           # Future[QueueSummary] for the queue panel
+    call.on_status(callback)                       # callback(CallStatus) on every state change
+    call.on_audio(callback)                        # callback(AudioStatus) when audio state changes
+    call.frames.subscribe(callback)                # callback(VideoSample) for every new frame
+    call.latest_frame()                            # VideoSample | None: the newest frame, BGR numpy
+    call.frames.wait_newer(seq, timeout)           # for worker threads: newest frame after seq
+    call.status / call.audio_status / call.stats() # current CallStatus, AudioStatus, CallStats
+    call.hang_up()                                 # Future[None]: ends the call (the decision is
+                                                   # recorded by the console through storage)
+    call.close()                                   # hangs up and stops the thread
+
+Callbacks run on the media thread: keep them short and never touch widgets from them (the
+UI marshals them to Qt itself). States: IDLE -> CONNECTING (taken, waiting for the
+applicant's offer) -> CONNECTED -> RECONNECTING (the applicant dropped; waiting up to the
+grace period for the same token to come back, which continues the session as the next leg)
+-> CONNECTED (leg 2, ...) or CONNECTION_FAILED (the intake service ends the session so the
+applicant may retry). HUNG_UP after `hang_up()`. Each leg is a new RTCPeerConnection
+(aiortc has no ICE restart).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import concurrent.futures
+import contextlib
+import enum
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+import aiohttp
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from app.ids import ApplicationId, SessionId
+from app.queue import QueueSummary
+from media.call.audio import AudioOutput, AudioPlayback, AudioStatus, MicrophoneSource, open_microphone
+from media.call.frames import FrameSlot, VideoSample
+from media.call.sdp import raise_video_bitrate_floor
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class CallState(enum.Enum):
+    IDLE = "idle"
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    RECONNECTING = "reconnecting"
+    CONNECTION_FAILED = "connection_failed"
+    HUNG_UP = "hung_up"
+
+    @property
+    def is_live(self) -> bool:
+        return self in (CallState.CONNECTING, CallState.CONNECTED, CallState.RECONNECTING)
+
+
+@dataclass(frozen=True)
+class CallStatus:
+    state: CallState
+    session_id: SessionId | None = None
+    leg: int = 0
+    message: str = ""
+    # While RECONNECTING: the monotonic time at which the session ends as connection failed.
+    grace_deadline: float | None = None
+
+
+@dataclass(frozen=True)
+class CallApplicant:
+    session_id: SessionId
+    application_id: ApplicationId
+    applicant_name: str
+    masked_national_id: str
+    phone: str
+    amount: str
+    term_months: int
+    purpose: str
+    applied_at: str
+    waited_seconds: float
+    reference_photo: bytes
+    signalling_path: str
+
+
+@dataclass(frozen=True)
+class CallStats:
+    frames: int
+    fps: float  # over the last second
+    width: int
+    height: int
+    audio_packets: int
+    leg: int
+
+
+class IntakeError(Exception):
+    """The intake service refused a request or could not be reached; the message says why."""
+
+
+class ReviewerCall:
+    def __init__(
+        self,
+        intake_url: str,
+        reviewer_id: int,
+        reviewer_name: str = "",
+        *,
+        grace_seconds: float = 20.0,
+        play_audio: bool = True,
+        use_microphone: bool = True,
+        tone_without_microphone: bool = False,
+        send_camera: bool = False,
+    ) -> None:
+        self.intake_url = intake_url.rstrip("/")
+        self.reviewer_id = reviewer_id
+        self.reviewer_name = reviewer_name
+        self.grace_seconds = grace_seconds
+        self.play_audio = play_audio
+        self.use_microphone = use_microphone
+        self.tone_without_microphone = tone_without_microphone
+        # The reviewer's camera is optional; capturing it needs a device this build cannot
+        # open yet, so for now the reviewer is heard, not seen.
+        self.send_camera = send_camera
+        self.frames = FrameSlot()
+        self.status = CallStatus(CallState.IDLE)
+        self.applicant: CallApplicant | None = None
+        self._status_callbacks: list[Callable[[CallStatus], None]] = []
+        self._audio_callbacks: list[Callable[[AudioStatus], None]] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._http: aiohttp.ClientSession | None = None
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._pc: RTCPeerConnection | None = None
+        self._pc_leg = 0
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._grace_task: asyncio.Task[None] | None = None
+        self._playback = AudioPlayback(prefer_device=play_audio)
+        self._microphone: MediaStreamTrack | None = None
+        self._microphone_player: Any = None
+        self._microphone_source = MicrophoneSource.SILENCE
+        self._sequence = 0
+        self._last_size = (0, 0)
+
+    # -- the thread ------------------------------------------------------------------------
+
+    def start(self) -> ReviewerCall:
+        if self._thread is not None:
+            return self
+        ready = threading.Event()
+
+        def run() -> None:
+            loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            self._loop = loop
+            ready.set()
+            try:
+                loop.run_forever()
+            finally:
+                loop.close()
+
+        self._thread = threading.Thread(target=run, name="reviewer-call", daemon=True)
+        self._thread.start()
+        ready.wait()
+        return self
+
+    def _submit(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+        if self._loop is None:
+            coroutine.close()
+            raise RuntimeError("call start() first")
+        return asyncio.run_coroutine_threadsafe(coroutine, self._loop)
+
+    def close(self, timeout: float = 10.0) -> None:
+        if self._loop is None or self._thread is None:
+            return
+        with contextlib.suppress(Exception):
+            self._submit(self._shutdown()).result(timeout)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout)
+        self._thread = None
+        self._loop = None
+
+    async def _shutdown(self) -> None:
+        if self.status.state.is_live:
+            await self._end("hang_up", CallState.HUNG_UP, "Call ended.")
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    # -- public API ------------------------------------------------------------------------
+
+    def on_status(self, callback: Callable[[CallStatus], None]) -> Callable[[], None]:
+        self._status_callbacks.append(callback)
+        return lambda: self._status_callbacks.remove(callback)
+
+    def on_audio(self, callback: Callable[[AudioStatus], None]) -> Callable[[], None]:
+        self._audio_callbacks.append(callback)
+        return lambda: self._audio_callbacks.remove(callback)
+
+    def latest_frame(self) -> VideoSample | None:
+        return self.frames.latest()
+
+    def take_next(self) -> concurrent.futures.Future[CallApplicant | None]:
+        return self._submit(self._take_next())
+
+    def queue_summary(self) -> concurrent.futures.Future[QueueSummary]:
+        return self._submit(self._queue_summary())
+
+    def hang_up(self) -> concurrent.futures.Future[None]:
+        return self._submit(self._end("hang_up", CallState.HUNG_UP, "Call ended."))
+
+    @property
+    def audio_status(self) -> AudioStatus:
+        output = self._playback.output
+        if output is AudioOutput.NO_DEVICE:
+            message = "No audio device on this workstation: the applicant's audio arrives but cannot be played."
+        elif output is AudioOutput.PLAYING:
+            message = "Playing the applicant's audio."
+        else:
+            message = "No audio from the applicant yet."
+        if self._microphone_source is not MicrophoneSource.DEVICE and self.status.state.is_live:
+            message += " No microphone: the applicant hears silence."
+        return AudioStatus(output, self._microphone_source, self._playback.packets, message)
+
+    def stats(self) -> CallStats:
+        width, height = self._last_size
+        return CallStats(
+            frames=self.frames.count,
+            fps=self.frames.fps(),
+            width=width,
+            height=height,
+            audio_packets=self._playback.packets,
+            leg=self.status.leg,
+        )
+
+    # -- on the media thread -------------------------------------------------------------------
+
+    def _set_status(self, state: CallState, message: str = "", **changes: Any) -> None:
+        self.status = replace(self.status, state=state, message=message, **changes)
+        for callback in list(self._status_callbacks):
+            try:
+                callback(self.status)
+            except Exception:
+                log.exception("a call status callback failed")
+
+    def _audio_changed(self) -> None:
+        status = self.audio_status
+        for callback in list(self._audio_callbacks):
+            try:
+                callback(status)
+            except Exception:
+                log.exception("an audio status callback failed")
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _client(self) -> aiohttp.ClientSession:
+        if self._http is None:
+            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+        return self._http
+
+    async def _queue_summary(self) -> QueueSummary:
+        http = await self._client()
+        try:
+            async with http.get(f"{self.intake_url}/api/queue/summary") as response:
+                body = await _json_or_error(response)
+        except aiohttp.ClientError as error:
+            raise IntakeError(f"cannot reach the intake service at {self.intake_url}: {error}") from error
+        return QueueSummary(int(body["waiting"]), float(body["longest_wait_seconds"]))
+
+    async def _take_next(self) -> CallApplicant | None:
+        if self.status.state.is_live:
+            raise IntakeError("Finish the current call before taking the next applicant.")
+        http = await self._client()
+        request = {"reviewer_id": self.reviewer_id, "reviewer_name": self.reviewer_name}
+        try:
+            async with http.post(f"{self.intake_url}/api/console/take-next", json=request) as response:
+                if response.status == 204:
+                    return None
+                body = await _json_or_error(response)
+        except aiohttp.ClientError as error:
+            raise IntakeError(f"cannot reach the intake service at {self.intake_url}: {error}") from error
+        applicant = CallApplicant(
+            session_id=SessionId(int(body["session_id"])),
+            application_id=ApplicationId(int(body["application_id"])),
+            applicant_name=body["applicant_name"],
+            masked_national_id=body["masked_national_id"],
+            phone=body["phone"],
+            amount=body["amount"],
+            term_months=int(body["term_months"]),
+            purpose=body["purpose"],
+            applied_at=body["applied_at"],
+            waited_seconds=float(body["waited_seconds"]),
+            reference_photo=base64.b64decode(body["reference_photo_b64"]),
+            signalling_path=body["signalling_path"],
+        )
+        self.applicant = applicant
+        self._playback = AudioPlayback(prefer_device=self.play_audio)
+        self._ws = await http.ws_connect(
+            f"{self.intake_url}{applicant.signalling_path}?reviewer_id={self.reviewer_id}",
+            heartbeat=5.0,
+            timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
+        )
+        self._set_status(
+            CallState.CONNECTING, "Waiting for the applicant's video…", session_id=applicant.session_id, leg=0
+        )
+        self._spawn(self._signalling(self._ws))
+        self._start_grace("The applicant has not connected yet.")
+        return applicant
+
+    async def _signalling(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        try:
+            async for message in ws:
+                if message.type is not aiohttp.WSMsgType.TEXT:
+                    continue
+                body = json.loads(message.data)
+                kind = body.get("type")
+                if kind == "offer":
+                    await self._answer(ws, body["sdp"], int(body.get("leg", 0)))
+                elif kind == "applicant_left":
+                    self._applicant_dropped("The applicant's connection dropped.")
+                elif kind == "applicant_returned":
+                    self._set_status(CallState.RECONNECTING, "The applicant is reconnecting…")
+                elif kind == "error":
+                    log.warning("intake: %s", body.get("message"))
+        except Exception:
+            log.exception("signalling with the intake service failed")
+        if self.status.state.is_live and ws is self._ws:
+            # The intake service went away: nobody can reconnect the applicant to us.
+            await self._close_peer()
+            self._set_status(CallState.CONNECTION_FAILED, "Lost the connection to the intake service.")
+
+    async def _answer(self, ws: aiohttp.ClientWebSocketResponse, sdp: str, leg: int) -> None:
+        await self._close_peer()
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        self._pc = pc
+        self._pc_leg = leg
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            if track.kind == "video":
+                self._spawn(self._receive_video(track, leg))
+            elif track.kind == "audio":
+                self._spawn(self._playback.consume(track, on_change=self._audio_changed))
+
+        @pc.on("connectionstatechange")
+        async def on_state() -> None:
+            if pc is not self._pc:
+                return
+            if pc.connectionState == "connected":
+                self._cancel_grace()
+                self._set_status(CallState.CONNECTED, "Connected.", leg=leg, grace_deadline=None)
+            elif pc.connectionState in ("failed", "closed") and self.status.state.is_live:
+                self._applicant_dropped("The applicant's media connection failed.")
+
+        try:
+            await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
+            if self._microphone is None:
+                self._microphone, self._microphone_source, self._microphone_player = open_microphone(
+                    self.use_microphone, self.tone_without_microphone
+                )
+                self._audio_changed()
+            if any(t.kind == "audio" for t in pc.getTransceivers()):
+                pc.addTrack(self._microphone)
+            answer = await pc.createAnswer()
+            await pc.setLocalDescription(answer)
+        except Exception as error:
+            log.warning("cannot answer the applicant's offer: %s", error)
+            await ws.send_json({"type": "error", "message": f"bad offer: {error}"})
+            return
+        munged = raise_video_bitrate_floor(pc.localDescription.sdp)
+        await ws.send_json({"type": "answer", "sdp": munged, "leg": leg})
+        self._set_status(self.status.state, f"Connecting leg {leg}…", leg=leg)
+
+    async def _receive_video(self, track: MediaStreamTrack, leg: int) -> None:
+        try:
+            while True:
+                frame = await track.recv()
+                image = frame.to_ndarray(format="bgr24")
+                self._sequence += 1
+                pts = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
+                self._last_size = (image.shape[1], image.shape[0])
+                self.frames.put(
+                    VideoSample(image, self._sequence, leg, time.monotonic(), time.time(), pts, frame)
+                )
+        except (MediaStreamError, asyncio.CancelledError):
+            pass
+
+    def _applicant_dropped(self, message: str) -> None:
+        if self.status.state not in (CallState.CONNECTED, CallState.CONNECTING):
+            return
+        self._start_grace(message)
+        self._set_status(
+            CallState.RECONNECTING,
+            f"{message} Waiting {self.grace_seconds:.0f} s for them to come back…",
+            grace_deadline=time.monotonic() + self.grace_seconds,
+        )
+
+    def _start_grace(self, message: str) -> None:
+        self._cancel_grace()
+
+        async def expire() -> None:
+            await asyncio.sleep(self.grace_seconds)
+            self._grace_task = None
+            await self._end(
+                "connection_failed",
+                CallState.CONNECTION_FAILED,
+                f"{message} Connection failed: the applicant may retry with the same link.",
+            )
+
+        self._grace_task = self._spawn(expire())
+
+    def _cancel_grace(self) -> None:
+        if self._grace_task is not None:
+            self._grace_task.cancel()
+            self._grace_task = None
+
+    async def _end(self, reason: str, state: CallState, message: str) -> None:
+        if not self.status.state.is_live:
+            return
+        if self._grace_task is not None and self._grace_task is not asyncio.current_task():
+            self._cancel_grace()
+        ws, self._ws = self._ws, None
+        if ws is not None and not ws.closed:
+            with contextlib.suppress(Exception):
+                await ws.send_json({"type": "end", "reason": reason})
+                await ws.close()
+        await self._close_peer()
+        if self._microphone_player is not None:
+            with contextlib.suppress(Exception):
+                self._microphone_player.audio.stop()
+        if self._microphone is not None:
+            self._microphone.stop()
+        self._microphone = None
+        self._microphone_player = None
+        self._playback.stop()
+        self._set_status(state, message, grace_deadline=None)
+
+    async def _close_peer(self) -> None:
+        pc, self._pc = self._pc, None
+        if pc is not None:
+            with contextlib.suppress(Exception):
+                await pc.close()
+
+
+async def _json_or_error(response: aiohttp.ClientResponse) -> dict[str, Any]:
+    try:
+        body = await response.json(content_type=None)
+    except (ValueError, aiohttp.ContentTypeError):
+        body = None
+    if response.status >= 400 or not isinstance(body, dict):
+        message = body.get("message") if isinstance(body, dict) else None
+        raise IntakeError(message or f"the intake service answered {response.status}")
+    return body

@@ -1,0 +1,321 @@
+"""Stand-ins for storage and media, for `python main.py --demo`, screenshots and UI tests.
+
+DemoConsoleServices keeps reviewers, the queue, answers and decisions in memory;
+SimulatedCall plays a video file at its own frame rate on a thread of its own (as the WebRTC
+thread would) and reports simulated face scores with an OpenCV box. Neither is a real
+implementation: cli/console.py wires storage's DatabaseReviewDesk and media's call and
+FaceWorker in their place as they land. cv2 is imported on the call's thread, not at import.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from app.applications import mask_national_id
+from app.decisions import DecisionDraft
+from app.errors import ReviewError
+from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
+from app.questionnaire import AnswerValue
+from app.queue import QueueSummary, TakenApplicant
+from ui.services import CallEvents
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SimulatedFaceScore:
+    """Has the fields of app.face.FaceScore that the console shows (ui.services.FaceScoreView)."""
+
+    frame_time: float
+    faces: int
+    box: tuple[int, int, int, int] | None
+    distance: float | None
+    similarity: float | None
+    match: bool
+    flags: tuple[str, ...] = ()
+    live: bool | None = None
+
+
+@dataclass
+class DemoApplicant:
+    name: str
+    national_id: str
+    phone: str
+    amount: Decimal
+    term_months: int
+    purpose: str
+    applied_at: datetime
+    reference_photo: bytes
+    video: Path | None
+    joined_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class StoredDecision:
+    decision_id: DecisionId
+    session_id: SessionId
+    reviewer_id: ReviewerId
+    draft: DecisionDraft
+    overridden: tuple[str, ...]
+    answers: dict[str, AnswerValue]
+
+
+class DemoConsoleServices:
+    """ConsoleServices in memory. Thread-safe: the console calls it from its worker threads."""
+
+    def __init__(self, *, similarity_plan: Sequence[tuple[float, float]] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._accounts: dict[str, tuple[ReviewerId, str]] = {}
+        self._waiting: deque[tuple[SessionId, DemoApplicant]] = deque()
+        self._next_session = 1
+        self.taken: dict[SessionId, DemoApplicant] = {}
+        self.answers: dict[SessionId, dict[str, AnswerValue]] = {}
+        self.decisions: list[StoredDecision] = []
+        self.calls: list[SimulatedCall] = []
+        self.similarity_plan = similarity_plan
+
+    # --- set-up ---
+
+    def add_reviewer(self, name: str, password: str) -> ReviewerId:
+        from argon2 import PasswordHasher
+
+        reviewer_id = ReviewerId(len(self._accounts) + 1)
+        self._accounts[name] = (reviewer_id, PasswordHasher().hash(password))
+        return reviewer_id
+
+    def add_applicant(self, applicant: DemoApplicant) -> SessionId:
+        with self._lock:
+            session_id = SessionId(self._next_session)
+            self._next_session += 1
+            self._waiting.append((session_id, applicant))
+            return session_id
+
+    # --- ConsoleServices ---
+
+    def sign_in(self, name: str, password: str) -> ReviewerId:
+        from argon2 import PasswordHasher
+        from argon2.exceptions import VerificationError
+
+        account = self._accounts.get(name)
+        if account is None:
+            raise ReviewError("Unknown reviewer or wrong password.")
+        try:
+            PasswordHasher().verify(account[1], password)
+        except VerificationError:
+            raise ReviewError("Unknown reviewer or wrong password.") from None
+        return account[0]
+
+    def queue_summary(self) -> QueueSummary:
+        with self._lock:
+            now = time.monotonic()
+            longest = max((now - a.joined_at for _s, a in self._waiting), default=0.0)
+            return QueueSummary(waiting=len(self._waiting), longest_wait_seconds=longest)
+
+    def take_next(self, reviewer_id: ReviewerId) -> TakenApplicant | None:
+        with self._lock:
+            if not self._waiting:
+                return None
+            session_id, applicant = self._waiting.popleft()
+            self.taken[session_id] = applicant
+        return TakenApplicant(
+            session_id=session_id,
+            application_id=ApplicationId(int(session_id)),
+            applicant_name=applicant.name,
+            masked_national_id=mask_national_id(applicant.national_id),
+            phone=applicant.phone,
+            amount=applicant.amount,
+            term_months=applicant.term_months,
+            purpose=applicant.purpose,
+            applied_at=applicant.applied_at,
+            reference_photo=applicant.reference_photo,
+            waited_seconds=time.monotonic() - applicant.joined_at,
+        )
+
+    def start_call(self, applicant: TakenApplicant, events: CallEvents) -> SimulatedCall:
+        video = self.taken[applicant.session_id].video
+        call = SimulatedCall(video, events, similarity_plan=self.similarity_plan)
+        self.calls.append(call)
+        call.start()
+        return call
+
+    def save_answer(
+        self, session_id: SessionId, reviewer_id: ReviewerId, question_id: str, value: AnswerValue
+    ) -> None:
+        with self._lock:
+            self.answers.setdefault(session_id, {})[question_id] = value
+
+    def save_decision(
+        self,
+        session_id: SessionId,
+        reviewer_id: ReviewerId,
+        draft: DecisionDraft,
+        overridden: Sequence[str],
+        answers: Mapping[str, AnswerValue],
+    ) -> DecisionId:
+        with self._lock:
+            if any(d.session_id == session_id for d in self.decisions):
+                raise ReviewError("This review already has a decision.")
+            self.answers[session_id] = dict(answers)
+            decision_id = DecisionId(len(self.decisions) + 1)
+            self.decisions.append(
+                StoredDecision(decision_id, session_id, reviewer_id, draft, tuple(overridden), dict(answers))
+            )
+            return decision_id
+
+    def close(self) -> None:
+        for call in self.calls:
+            call.end()
+
+
+# Similarity over call time: low while the face settles, then a steady match (simulated!).
+DEFAULT_SIMILARITY_PLAN: tuple[tuple[float, float], ...] = ((0.0, 38.0), (1.5, 55.0), (3.0, 78.0), (30.0, 82.0))
+MATCH_AT = 70.0
+
+
+def _planned_similarity(plan: Sequence[tuple[float, float]], t: float) -> float:
+    if t <= plan[0][0]:
+        return plan[0][1]
+    for (t0, v0), (t1, v1) in zip(plan, plan[1:], strict=False):
+        if t0 <= t <= t1:
+            return v0 + (v1 - v0) * (t - t0) / (t1 - t0)
+    return plan[-1][1]
+
+
+class SimulatedCall:
+    """Plays a video as the applicant's camera: frames at the file's rate, scores at 5 a second."""
+
+    def __init__(
+        self,
+        video: Path | None,
+        events: CallEvents,
+        *,
+        width: int = 640,
+        similarity_plan: Sequence[tuple[float, float]] | None = None,
+        score_interval: float = 0.2,
+    ) -> None:
+        self.video = video
+        self.events = events
+        self.width = width
+        self.plan = tuple(similarity_plan or DEFAULT_SIMILARITY_PLAN)
+        self.score_interval = score_interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="simulated-call", daemon=True)
+        self._newest: tuple[Any, float] | None = None
+        self._newest_lock = threading.Lock()
+        self.audio_device = ""
+        self.frames_sent = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def end(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and threading.current_thread() is not self._thread:
+            self._thread.join(timeout=5)
+
+    def use_audio_output(self, device_id: str) -> None:
+        self.audio_device = device_id
+
+    def _run(self) -> None:
+        try:
+            self._play()
+        except Exception:
+            log.exception("simulated call failed")
+            self.events.connection("ended", 1)
+
+    def _play(self) -> None:
+        import cv2
+        import numpy as np
+
+        self.events.connection("connecting", 0)
+        capture = cv2.VideoCapture(str(self.video)) if self.video is not None else None
+        fps = (capture.get(cv2.CAP_PROP_FPS) if capture is not None else 0) or 30.0
+        self.events.connection("connected", 1)
+        self.events.audio("none")
+        scorer = threading.Thread(target=self._score_loop, name="simulated-face", daemon=True)
+        scorer.start()
+        start = time.monotonic()
+        index = 0
+        while not self._stop.is_set():
+            if capture is not None:
+                ok, frame = capture.read()
+                if not ok:  # loop the file, as a patient applicant would keep looking at the camera
+                    capture.set(cv2.CAP_PROP_POS_FRAMES, 0)
+                    continue
+                height = int(frame.shape[0] * self.width / frame.shape[1])
+                frame = cv2.resize(frame, (self.width, height), interpolation=cv2.INTER_AREA)
+            else:
+                frame = np.full((360, self.width, 3), 90, dtype=np.uint8)
+            frame = np.asarray(frame, dtype=np.uint8)
+            frame_time = index / fps
+            with self._newest_lock:
+                self._newest = (frame, frame_time)
+            self.events.frame(frame, frame_time)
+            self.frames_sent += 1
+            index += 1
+            delay = start + index / fps - time.monotonic()
+            if delay > 0:
+                self._stop.wait(delay)
+        if capture is not None:
+            capture.release()
+        self._stop.wait(0)
+        self.events.connection("ended", 1)
+
+    def _score_loop(self) -> None:
+        import cv2
+
+        cascade = cv2.CascadeClassifier(
+            cv2.data.haarcascades + "haarcascade_frontalface_default.xml"  # type: ignore[attr-defined]
+        )
+        while not self._stop.wait(self.score_interval):
+            with self._newest_lock:
+                newest = self._newest
+            if newest is None:
+                continue
+            frame, frame_time = newest
+            grey = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+            found = cascade.detectMultiScale(grey, 1.2, 6, minSize=(frame.shape[0] // 6, frame.shape[0] // 6))
+            if len(found) == 0:
+                score = SimulatedFaceScore(frame_time, 0, None, None, None, False, ("no_face",), None)
+            else:
+                x, y, w, h = max(found, key=lambda r: int(r[2]) * int(r[3]))
+                similarity = _planned_similarity(self.plan, frame_time) + 1.5 * math.sin(frame_time * 3)
+                distance = round(1.0 - similarity / 100.0, 3)
+                score = SimulatedFaceScore(
+                    frame_time=frame_time,
+                    faces=1,
+                    box=(int(y), int(x + w), int(y + h), int(x)),
+                    distance=distance,
+                    similarity=similarity,
+                    match=similarity >= MATCH_AT,
+                    flags=(),
+                    live=True if frame_time > 2.5 else None,
+                )
+            self.events.face_score(score)
+
+
+def demo_applicant(shared_data_dir: Path, *, waited: timedelta = timedelta(hours=3, minutes=12)) -> DemoApplicant:
+    """Barack Obama's weekly address as the applicant, obama.jpg as the ID photo (see PROVENANCE.md)."""
+    photo = shared_data_dir / "faces" / "face_recognition" / "obama.jpg"
+    video = shared_data_dir / "videos" / "obama_weekly_address.mp4"
+    return DemoApplicant(
+        name="Barack Obama",
+        national_id="110105196108041234",
+        phone="+86 138 0013 8000",
+        amount=Decimal("30000.00"),
+        term_months=12,
+        purpose="Shop renovation",
+        applied_at=datetime.now(UTC) - waited,
+        reference_photo=photo.read_bytes() if photo.is_file() else b"",
+        video=video if video.is_file() else None,
+    )

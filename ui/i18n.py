@@ -1,0 +1,43 @@
+"""The console's languages: English (the source) and Simplified Chinese, from ui/i18n/*.qm."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtWidgets import QApplication
+
+I18N_DIR = Path(__file__).resolve().parent / "i18n"
+LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
+
+
+def choose_language(setting: str, qsettings: QSettings | None = None) -> str:
+    """The settings file (or AUDIT_LANGUAGE) wins, then the reviewer's choice, then the system locale."""
+    chosen = setting or (str(qsettings.value("language", "")) if qsettings is not None else "")
+    if not chosen:
+        chosen = QLocale.system().name()
+    if chosen.lower().startswith("zh"):
+        return "zh_CN"
+    return "en"
+
+
+def questionnaire_language(language: str) -> str:
+    """The key the questionnaire file uses for its prompts ("en", "zh")."""
+    return language.split("_")[0]
+
+
+def install_translators(app: QApplication, language: str) -> list[QTranslator]:
+    """Load the console's and Qt's own translations (buttons such as Cancel); keep the result alive."""
+    installed: list[QTranslator] = []
+    if language == "en":
+        return installed
+    ours = QTranslator(app)
+    if ours.load(str(I18N_DIR / f"console_{language}.qm")):
+        app.installTranslator(ours)
+        installed.append(ours)
+    qt_own = QTranslator(app)
+    if qt_own.load(f"qtbase_{language}", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt_own)
+        installed.append(qt_own)
+    QLocale.setDefault(QLocale(language))
+    return installed

@@ -1,0 +1,572 @@
+"""The reviewer console window: queue, live video, face match, application, questionnaire,
+decision bar and call state, for one live call at a time."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.decisions import DecisionDraft, Outcome, RejectReason, check_decision
+from app.errors import InvalidDecision, InvalidTransition, ReviewError
+from app.ids import DecisionId, SessionId
+from app.questionnaire import AnswerValue, Questionnaire, load_questionnaire, repayment_figures
+from app.queue import QueueSummary, TakenApplicant
+from app.review import ReviewSession
+from app.rules import ReviewRules
+from app.settings import Settings
+from ui.application_panel import ApplicationPanel
+from ui.bridge import CallBridge, ServiceWorker
+from ui.call_status import CallStatus
+from ui.decision import DecisionBar, DecisionContext, DecisionDialog, SaveBanner, decision_refusal
+from ui.face_check import FaceCheck, FaceState
+from ui.face_panel import FacePanel
+from ui.i18n import LANGUAGES, questionnaire_language
+from ui.queue_panel import QueuePanel
+from ui.questionnaire_form import FiguresPanel, QuestionnaireForm
+from ui.services import ConnectionState, ConsoleServices, FaceScoreView, LiveCall
+from ui.sign_in import SignedIn
+from ui.video import VideoView
+
+log = logging.getLogger(__name__)
+
+QUEUE_POLL_MS = 3000
+TICK_MS = 250
+
+
+@dataclass
+class PendingDecision:
+    """A decision the reviewer confirmed and that is not yet committed: kept until it is."""
+
+    session_id: SessionId
+    applicant_name: str
+    draft: DecisionDraft
+    overridden: list[str]
+    answers: dict[str, AnswerValue] = field(default_factory=dict)
+    error: str = ""
+
+
+class UnsavedDecisionQuestion:
+    @classmethod
+    def ask(cls, parent: QWidget) -> bool:
+        """True when the reviewer really wants to close with a decision not saved. Tests replace this."""
+        answer = QMessageBox.warning(
+            parent,
+            QCoreApplication.translate("ConsoleWindow", "Decision not saved"),
+            QCoreApplication.translate("ConsoleWindow", "A decision is not saved yet. Close anyway? It will be lost."),
+            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Discard
+
+
+class ConsoleWindow(QMainWindow):
+    review_started = Signal(object)  # TakenApplicant
+    decision_saved = Signal(object)  # DecisionId
+    review_closed = Signal()
+
+    def __init__(
+        self,
+        services: ConsoleServices,
+        reviewer: SignedIn,
+        settings: Settings,
+        qsettings: QSettings,
+        language: str = "en",
+        questionnaire: Questionnaire | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.services = services
+        self.reviewer = reviewer
+        self.settings = settings
+        self.qsettings = qsettings
+        self.language = language
+        self.rules = ReviewRules.from_settings(settings)
+        self.questionnaire = questionnaire or load_questionnaire(settings.questionnaire_file)
+        self.desk = ServiceWorker("console-desk", self)  # database: the single writer
+        self.calls = ServiceWorker("console-call", self)  # network: connect and hang up
+
+        self.applicant: TakenApplicant | None = None
+        self.session: ReviewSession | None = None
+        self.face: FaceCheck | None = None
+        self.bridge: CallBridge | None = None
+        self.call: LiveCall | None = None
+        self.pending: PendingDecision | None = None
+        self.last_decision_id: DecisionId | None = None
+        self._taking = False
+        self._polling = False
+        self._latest_frame_time = 0.0
+        self._ticks = 0
+
+        self.setWindowTitle(self.tr("Video review console: {0}").format(reviewer.name))
+        self._build()
+        self._build_menu()
+        self._restore_layout()
+
+        self.tick_timer = QTimer(self)
+        self.tick_timer.setInterval(TICK_MS)
+        self.tick_timer.timeout.connect(self._tick)
+        self.tick_timer.start()
+        self.queue_timer = QTimer(self)
+        self.queue_timer.setInterval(QUEUE_POLL_MS)
+        self.queue_timer.timeout.connect(self.poll_queue)
+        self.queue_timer.start()
+        self.poll_queue()
+        self._update_actions()
+
+    # --- building ---
+
+    def _build(self) -> None:
+        self.queue_panel = QueuePanel()
+        self.queue_panel.take_next_requested.connect(self.take_next)
+        self.call_status = CallStatus(self.settings.reconnect_grace_seconds)
+        reviewer_label = QLabel(self.tr("Reviewer: {0}").format(self.reviewer.name))
+        reviewer_label.setObjectName("caption")
+        top = QHBoxLayout()
+        top.addWidget(self.queue_panel)
+        top.addSpacing(24)
+        top.addWidget(self.call_status, 1)
+        top.addSpacing(16)
+        top.addWidget(reviewer_label)
+
+        self.video = VideoView()
+        self.face_panel = FacePanel()
+        self.face_panel.retry_requested.connect(self.retry_face)
+        self.left_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.left_splitter.addWidget(self.video)
+        self.left_splitter.addWidget(self.face_panel)
+        self.left_splitter.setStretchFactor(0, 3)
+        self.left_splitter.setStretchFactor(1, 1)
+
+        self.application_panel = ApplicationPanel()
+        self.form = QuestionnaireForm(self.questionnaire, questionnaire_language(self.language))
+        self.form.answer_changed.connect(self._answer_changed)
+        form_scroll = QScrollArea()
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setWidget(self.form)
+        form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.figures_panel = FiguresPanel(self.settings.max_debt_to_income)
+        questions_box = QWidget()
+        questions_layout = QHBoxLayout(questions_box)
+        questions_layout.setContentsMargins(0, 0, 0, 0)
+        questions_layout.addWidget(form_scroll, 3)
+        questions_layout.addWidget(self.figures_panel, 2, Qt.AlignmentFlag.AlignTop)
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.addWidget(self.application_panel)
+        self.right_splitter.addWidget(questions_box)
+        self.right_splitter.setStretchFactor(1, 1)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.addWidget(self.left_splitter)
+        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.setStretchFactor(0, 1)
+        self.main_splitter.setStretchFactor(1, 1)
+
+        self.banner = SaveBanner()
+        self.banner.retry_requested.connect(self._save_pending)
+        self.decision_bar = DecisionBar()
+        self.decision_bar.decision_requested.connect(self.decide)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.addLayout(top)
+        layout.addWidget(self.main_splitter, 1)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.decision_bar)
+        self.setCentralWidget(central)
+
+        self.audio_combo = QComboBox()
+        self.audio_combo.setMinimumWidth(220)
+        self.statusBar().addPermanentWidget(QLabel(self.tr("Audio output:")))
+        self.statusBar().addPermanentWidget(self.audio_combo)
+        self._fill_audio_devices()
+        self.audio_combo.currentIndexChanged.connect(self._audio_device_chosen)
+
+    def _build_menu(self) -> None:
+        menu = self.menuBar().addMenu(self.tr("&Console"))
+        take = QAction(self.tr("Take next applicant"), self)
+        take.triggered.connect(self.take_next)
+        menu.addAction(take)
+        menu.addSeparator()
+        language_menu = menu.addMenu(self.tr("Language"))
+        group = QActionGroup(self)
+        chosen = str(self.qsettings.value("language", ""))
+        for code, name in LANGUAGES.items():
+            action = QAction(name, self, checkable=True)
+            action.setChecked(code == (chosen or self.language))
+            action.triggered.connect(lambda _checked=False, code=code: self._choose_language(code))
+            group.addAction(action)
+            language_menu.addAction(action)
+        menu.addSeparator()
+        quit_action = QAction(self.tr("Close"), self)
+        quit_action.triggered.connect(self.close)
+        menu.addAction(quit_action)
+
+    def _choose_language(self, code: str) -> None:
+        self.qsettings.setValue("language", code)
+        self.statusBar().showMessage(self.tr("The language changes at the next start."), 5000)
+
+    def _fill_audio_devices(self) -> None:
+        self.audio_combo.addItem(self.tr("System default"), "")
+        try:
+            from PySide6.QtMultimedia import QMediaDevices
+
+            for device in QMediaDevices.audioOutputs():
+                self.audio_combo.addItem(device.description(), bytes(device.id().data()).decode(errors="replace"))
+        except ImportError:  # QtMultimedia missing: the default output only
+            pass
+        saved = str(self.qsettings.value("audio/output", ""))
+        index = self.audio_combo.findData(saved)
+        self.audio_combo.setCurrentIndex(max(0, index))
+
+    @property
+    def audio_device(self) -> str:
+        return str(self.audio_combo.currentData() or "")
+
+    def _audio_device_chosen(self, _index: int) -> None:
+        device = self.audio_device
+        self.qsettings.setValue("audio/output", device)
+        call = self.call
+        if call is not None:
+            self.calls.run(lambda: call.use_audio_output(device), lambda _r: None, self._background_failure)
+
+    def _restore_layout(self) -> None:
+        geometry = self.qsettings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        for key, splitter in self._splitters().items():
+            state = self.qsettings.value(f"window/{key}")
+            if isinstance(state, QByteArray) and not state.isEmpty():
+                splitter.restoreState(state)
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"main": self.main_splitter, "left": self.left_splitter, "right": self.right_splitter}
+
+    def save_layout(self) -> None:
+        self.qsettings.setValue("window/geometry", self.saveGeometry())
+        for key, splitter in self._splitters().items():
+            self.qsettings.setValue(f"window/{key}", splitter.saveState())
+        self.qsettings.sync()
+
+    # --- the queue ---
+
+    def poll_queue(self) -> None:
+        if self._polling:
+            return
+        self._polling = True
+        self.desk.run(self.services.queue_summary, self._queue_polled, self._queue_poll_failed)
+
+    def _queue_polled(self, summary: QueueSummary) -> None:
+        self._polling = False
+        self.queue_panel.set_summary(summary)
+
+    def _queue_poll_failed(self, error: BaseException) -> None:
+        self._polling = False
+        self.statusBar().showMessage(self.tr("Queue not available: {0}").format(error), 5000)
+
+    def can_take_next(self) -> bool:
+        return self.applicant is None and self.pending is None and not self._taking
+
+    def take_next(self) -> None:
+        if not self.can_take_next():
+            return
+        self._taking = True
+        self._update_actions()
+        self.statusBar().showMessage(self.tr("Taking the next applicant…"))
+        reviewer_id = self.reviewer.reviewer_id
+        self.desk.run(lambda: self.services.take_next(reviewer_id), self._taken, self._take_failed)
+
+    def _taken(self, applicant: TakenApplicant | None) -> None:
+        self._taking = False
+        if applicant is None:
+            self.statusBar().showMessage(self.tr("Nobody is waiting."), 5000)
+            self._update_actions()
+            return
+        self.statusBar().clearMessage()
+        self.begin_review(applicant)
+        self.poll_queue()
+
+    def _take_failed(self, error: BaseException) -> None:
+        self._taking = False
+        self.statusBar().showMessage(self.tr("Could not take an applicant: {0}").format(error), 8000)
+        self._update_actions()
+
+    # --- one review ---
+
+    def begin_review(self, applicant: TakenApplicant) -> None:
+        self.banner.hide_banner()
+        self.applicant = applicant
+        self.session = ReviewSession(self.rules)
+        self.face = FaceCheck(
+            self.session,
+            sustain_seconds=self.settings.match_sustain_seconds,
+            attempt_seconds=self.settings.face_attempt_seconds,
+        )
+        self.application_panel.show_applicant(applicant)
+        self.form.reset()
+        self._refresh_figures()
+        self.face_panel.show_check(self.face)
+        self.video.clear()
+        self.video.set_notice(self.tr("Connecting to {0}…").format(applicant.applicant_name))
+        self.call_status.reset()
+        self.call_status.set_connection(ConnectionState.CONNECTING, 0)
+        self.call_status.start_clock()
+        bridge = CallBridge(self)
+        bridge.frame_ready.connect(self._frame)
+        bridge.score_ready.connect(self._score)
+        bridge.connection_changed.connect(self._connection)
+        bridge.audio_changed.connect(self.call_status.set_audio)
+        bridge.queue_changed.connect(self.queue_panel.set_summary)
+        self.bridge = bridge
+        self._update_actions()
+        self.review_started.emit(applicant)
+        self.calls.run(
+            lambda: self.services.start_call(applicant, bridge),
+            lambda call: self._call_started(bridge, call),
+            lambda error: self._call_failed(bridge, error),
+        )
+
+    def _call_started(self, bridge: CallBridge, call: LiveCall) -> None:
+        if bridge is not self.bridge:  # the review ended before the call came up
+            self.calls.run(call.end, lambda _r: None, self._background_failure)
+            return
+        self.call = call
+        device = self.audio_device
+        if device:
+            self.calls.run(lambda: call.use_audio_output(device), lambda _r: None, self._background_failure)
+
+    def _call_failed(self, bridge: CallBridge, error: BaseException) -> None:
+        if bridge is not self.bridge:
+            return
+        self.call_status.set_connection(ConnectionState.ENDED, 0)
+        self.video.set_notice(self.tr("Could not connect: {0}. Record 'Connection failed' or try later.").format(error))
+
+    def _frame(self, image: QImage, frame_time: float) -> None:
+        self.video.set_frame(image, frame_time)
+        self._latest_frame_time = frame_time
+
+    def _score(self, score: FaceScoreView) -> None:
+        face = self.face
+        if face is None:
+            return
+        try:
+            face.observe(score)
+        except InvalidTransition as error:  # e.g. a score after the session was decided
+            log.debug("score ignored: %s", error)
+            return
+        self.face_panel.show_check(face)
+        self.video.set_face_box(score.box, score.frame_time, face.matched)
+
+    def _connection(self, state: ConnectionState, leg: int) -> None:
+        session = self.session
+        if session is None:
+            return
+        self.call_status.set_connection(state, leg)
+        if state is ConnectionState.CONNECTED:
+            if not session.state.is_final and (session.legs == 0 or leg > session.legs):
+                session.connect()
+            self.video.set_notice("")
+        elif state is ConnectionState.DROPPED:
+            self.video.set_notice(self.tr("The applicant dropped: waiting for a reconnect"))
+        elif state is ConnectionState.ENDED:
+            self.video.set_notice(self.tr("The call has ended. Record the decision."))
+
+    def retry_face(self) -> None:
+        if self.face is not None and self.face.can_retry:
+            self.face.retry(self._latest_frame_time)
+            self.face_panel.show_check(self.face)
+
+    def _answer_changed(self, question_id: str, value: AnswerValue | None) -> None:
+        self._refresh_figures()
+        if value is None or self.applicant is None:
+            return
+        session_id = self.applicant.session_id
+        reviewer_id = self.reviewer.reviewer_id
+        self.desk.run(
+            lambda: self.services.save_answer(session_id, reviewer_id, question_id, value),
+            lambda _r: None,
+            lambda error: self.statusBar().showMessage(
+                self.tr("An answer is not saved yet ({0}); it is saved with the decision.").format(error), 8000
+            ),
+        )
+
+    def _refresh_figures(self) -> None:
+        if self.applicant is None:
+            self.figures_panel.clear()
+            return
+        figures = repayment_figures(
+            self.questionnaire,
+            self.form.answers,
+            amount=self.applicant.amount,
+            term_months=self.applicant.term_months,
+            annual_rate=self.settings.annual_interest_rate,
+            max_debt_to_income=self.settings.max_debt_to_income,
+            language=questionnaire_language(self.language),
+        )
+        self.figures_panel.show_figures(figures, len(self.form.missing_required()))
+
+    # --- deciding ---
+
+    def decision_context(self) -> DecisionContext:
+        assert self.applicant is not None and self.face is not None
+        suggested: tuple[RejectReason, ...] = ()
+        if self.face.state is FaceState.EXHAUSTED:
+            suggested = (RejectReason.FACE_MATCH_FAILED,)
+        return DecisionContext(
+            applicant_name=self.applicant.applicant_name,
+            missing_required_answers=self.form.missing_required_prompts(),
+            face=self.face.summary(),
+            answers_given=len(self.form.answers),
+            red_flags=self.figures_panel.red_flags,
+            suggested_reasons=suggested,
+        )
+
+    def decide(self, outcome: Outcome) -> None:
+        if self.applicant is None or self.pending is not None:
+            return
+        draft = DecisionDialog.ask(self, outcome, self.decision_context())
+        if draft is not None:
+            self.record_decision(draft)
+
+    def record_decision(self, draft: DecisionDraft) -> bool:
+        """Check the draft against the bank's rules and save it; False (with the reason on screen)
+        when it is refused."""
+        if self.applicant is None or self.face is None or self.session is None or self.pending is not None:
+            return False
+        missing = self.form.missing_required()
+        refusal = decision_refusal(draft, self.form.missing_required_prompts(), self.face.matched)
+        if not refusal and draft.outcome is Outcome.APPROVE and self.session.attempts.exhausted:
+            refusal = self.tr("Approval is not possible: the face attempts are used up.")
+        if refusal:
+            self.banner.refused(self.tr("Not recorded: {0}").format(refusal))
+            return False
+        try:
+            overridden = check_decision(draft, missing_required_answers=missing, face_matched=self.face.matched)
+        except InvalidDecision as error:  # decision_refusal said yes: only if the two disagree
+            self.banner.refused(str(error))
+            return False
+        self.pending = PendingDecision(
+            session_id=self.applicant.session_id,
+            applicant_name=self.applicant.applicant_name,
+            draft=draft,
+            overridden=overridden,
+            answers=dict(self.form.answers),
+        )
+        self._save_pending()
+        return True
+
+    def _save_pending(self) -> None:
+        pending = self.pending
+        if pending is None:
+            return
+        self.banner.saving(pending.draft.outcome)
+        self._update_actions()
+        reviewer_id = self.reviewer.reviewer_id
+        self.desk.run(
+            lambda: self.services.save_decision(
+                pending.session_id, reviewer_id, pending.draft, pending.overridden, pending.answers
+            ),
+            self._decision_saved,
+            self._decision_not_saved,
+        )
+
+    def _decision_saved(self, decision_id: DecisionId) -> None:
+        pending = self.pending
+        assert pending is not None
+        self.pending = None
+        self.last_decision_id = decision_id
+        if self.session is not None:
+            try:
+                self.session.decide(pending.draft.outcome)
+            except InvalidTransition as error:
+                log.warning("session state after a saved decision: %s", error)
+        self.banner.saved(pending.draft.outcome, pending.applicant_name)
+        self.close_review()
+        self.decision_saved.emit(decision_id)
+
+    def _decision_not_saved(self, error: BaseException) -> None:
+        pending = self.pending
+        assert pending is not None
+        pending.error = str(error) if isinstance(error, ReviewError) else f"{type(error).__name__}: {error}"
+        self.banner.failed(pending.draft.outcome, pending.error)
+        self._update_actions()
+
+    def close_review(self) -> None:
+        """Hang up and clear the window for the next applicant."""
+        if self.bridge is not None:
+            self.bridge.close()
+            self.bridge.deleteLater()
+            self.bridge = None
+        call, self.call = self.call, None
+        if call is not None:
+            self.calls.run(call.end, lambda _r: None, self._background_failure)
+        self.applicant = None
+        self.session = None
+        self.face = None
+        self.video.clear()
+        self.video.set_notice("")
+        self.face_panel.clear()
+        self.application_panel.clear()
+        self.form.reset()
+        self.figures_panel.clear()
+        self.call_status.reset()
+        self._update_actions()
+        self.review_closed.emit()
+        self.poll_queue()
+
+    def _background_failure(self, error: BaseException) -> None:
+        self.statusBar().showMessage(str(error), 8000)
+
+    def _update_actions(self) -> None:
+        self.queue_panel.set_can_take(self.can_take_next())
+        self.decision_bar.set_enabled(self.applicant is not None and self.pending is None)
+        if self.pending is None:
+            self.form.setEnabled(self.applicant is not None)
+
+    def _tick(self) -> None:
+        self._ticks += 1
+        self.call_status.refresh()
+        if self._ticks % 2 == 0 and self.applicant is not None:
+            self.application_panel.show_live_face(self.video.live_face_crop())
+        if self._ticks % 20 == 0:
+            self.application_panel.refresh_times(datetime.now(UTC))
+
+    # --- closing ---
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.pending is not None and not UnsavedDecisionQuestion.ask(self):
+            event.ignore()
+            return
+        self.save_layout()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop timers, hang up, and wait for the workers (a decision in flight finishes)."""
+        self.tick_timer.stop()
+        self.queue_timer.stop()
+        if self.bridge is not None:
+            self.bridge.close()
+        call, self.call = self.call, None
+        if call is not None:
+            self.calls.run(call.end, lambda _r: None, lambda _e: None)
+        self.calls.shutdown()
+        self.desk.shutdown()
+
