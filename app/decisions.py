@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.errors import InvalidDecision
 
@@ -58,6 +60,37 @@ class DecisionDraft:
     # Why the reviewer approves although answers are missing or the face did not match.
     override_reason: str = ""
     face: FaceSummary = field(default_factory=FaceSummary)
+    # Chosen when the reviewer confirms: a retried save of the same decision is stored once.
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "outcome": self.outcome.value,
+            "reasons": [reason.value for reason in self.reasons],
+            "note": self.note,
+            "override_reason": self.override_reason,
+            "face": self.face.as_dict(),
+            "request_id": self.request_id,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DecisionDraft:
+        face = data.get("face") or {}
+        return cls(
+            outcome=Outcome(data["outcome"]),
+            reasons=tuple(RejectReason(reason) for reason in data.get("reasons", [])),
+            note=str(data.get("note", "")),
+            override_reason=str(data.get("override_reason", "")),
+            face=FaceSummary(
+                best_similarity=face.get("best_similarity"),
+                last_similarity=face.get("last_similarity"),
+                matched=bool(face.get("matched", False)),
+                liveness=str(face.get("liveness", "unknown")),
+                attempts_used=int(face.get("attempts_used", 0)),
+                flags_seen=tuple(face.get("flags_seen", ())),
+            ),
+            request_id=str(data["request_id"]),
+        )
 
 
 def check_decision(

@@ -11,7 +11,8 @@ import enum
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from collections.abc import Mapping
+from typing import Any, Protocol
 
 from app.ids import ApplicationId, ReviewerId, SessionId
 
@@ -84,22 +85,23 @@ class ReviewDesk(Protocol):
 
     def summary(self, now: datetime) -> QueueSummary: ...
 
-    # -- the call's connections (added for issue 3; the intake service calls these) ---------
+
+class CallLegs(Protocol):
+    """What the intake service records about a taken session's connections (added for the
+    live call; storage.reviews.ReviewRecords implements it)."""
 
     def start_leg(self, session_id: SessionId, now: datetime) -> int:
         """The applicant's media for this taken session is (re)connecting: record a new leg
-        and return its number (1 for the first connection, 2 after one reconnect...).
-        Raises NotFound for an unknown session and ReviewError when the session has ended."""
+        (ending any still open) and return its number: 1, then 2 after a reconnect..."""
         ...
 
-    def end_leg(self, session_id: SessionId, number: int, now: datetime, *, reason: str) -> None:
-        """The connection of leg `number` ended (reason: "dropped", "hang_up", ...).
-        Harmless when the leg has already ended or does not exist."""
+    def end_leg(self, session_id: SessionId, now: datetime, reason: str) -> None:
+        """The open leg ended ("dropped", "hang_up", "connection_failed"...); harmless when none is open."""
         ...
 
-    def end_connection_failed(self, session_id: SessionId, now: datetime) -> None:
-        """The applicant did not come back within the reconnect grace period: end the session
-        (state ABANDONED, end_reason "connection_failed", open leg ended) and put the
-        application back to PENDING_REVIEW so the applicant may retry within the window.
-        Harmless when the session has already ended."""
+    def end_connection_failed(
+        self, session_id: SessionId, now: datetime, *, details: Mapping[str, Any]
+    ) -> None:
+        """The applicant did not come back within the grace period: the session ends as
+        connection failed and the application returns to a state where the applicant may retry."""
         ...

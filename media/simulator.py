@@ -112,18 +112,6 @@ class LoopingFileSource:
         if self._thread is not None:
             self._thread.join(5)
 
-    def _scaler(self, source_width: int, source_height: int) -> Any:
-        """Crop to the target aspect ratio, then scale: faces keep their shape."""
-        import av.filter
-
-        if self.size is None:
-            return None
-        width, height = self.size
-        crop_w = min(source_width, source_height * width // height) // 2 * 2
-        crop_h = min(source_height, source_width * height // width) // 2 * 2
-        graph = av.filter.Graph()
-        return graph, crop_w, crop_h, width, height
-
     def _decode(self, loop: asyncio.AbstractEventLoop) -> None:
         import av
 
@@ -139,6 +127,7 @@ class LoopingFileSource:
                     if self.audio is not None and container.streams.audio:
                         streams.append(container.streams.audio[0])
                     frame_step = 1.0 / float(streams[0].average_rate or 30)
+                    scaler = self._make_scaler(streams[0])
                     for frame in container.decode(*streams):
                         if self._stop.is_set():
                             return
@@ -148,7 +137,7 @@ class LoopingFileSource:
                         if wait > 0:
                             time.sleep(wait)
                         if isinstance(frame, av.VideoFrame):
-                            out = self._resize(frame)
+                            out = self._resize(scaler, frame)
                             out.pts = int(at * VIDEO_CLOCK)
                             out.time_base = fractions.Fraction(1, VIDEO_CLOCK)
                             loop.call_soon_threadsafe(self.video.offer, out)
@@ -169,31 +158,35 @@ class LoopingFileSource:
                 if self.audio is not None:
                     loop.call_soon_threadsafe(self.audio.offer, None)
 
-    def _resize(self, frame: Any) -> Any:
+    def _make_scaler(self, stream: Any) -> Any:
+        """Crop to the target aspect ratio, then scale, so faces keep their shape."""
+        import av.filter
+
         if self.size is None:
-            return frame.reformat(format="yuv420p")
+            return None
         width, height = self.size
-        if (frame.width, frame.height) == (width, height):
+        source_w, source_h = stream.codec_context.width, stream.codec_context.height
+        crop_w = min(source_w, source_h * width // height) // 2 * 2
+        crop_h = min(source_h, source_w * height // width) // 2 * 2
+        graph = av.filter.Graph()
+        chain = [
+            graph.add_buffer(template=stream),
+            graph.add("crop", f"{crop_w}:{crop_h}"),
+            graph.add("scale", f"{width}:{height}"),
+            graph.add("format", "yuv420p"),
+            graph.add("buffersink"),
+        ]
+        for left, right in zip(chain, chain[1:], strict=False):
+            left.link_to(right)
+        graph.configure()
+        return graph
+
+    @staticmethod
+    def _resize(scaler: Any, frame: Any) -> Any:
+        if scaler is None:
             return frame.reformat(format="yuv420p")
-        crop_w = min(frame.width, frame.height * width // height)
-        crop_h = min(frame.height, frame.width * height // width)
-        if (crop_w, crop_h) != (frame.width, frame.height):
-            import av
-
-            image = frame.to_ndarray(format="yuv420p")
-            x0 = (frame.width - crop_w) // 4 * 2
-            y0 = (frame.height - crop_h) // 4 * 2
-            h, w = frame.height, frame.width
-            y = image[:h, x0 : x0 + crop_w][y0 : y0 + crop_h]
-            u = image[h : h + h // 4].reshape(h // 2, w // 2)[y0 // 2 : (y0 + crop_h) // 2, x0 // 2 : (x0 + crop_w) // 2]
-            v = image[h + h // 4 :].reshape(h // 2, w // 2)[y0 // 2 : (y0 + crop_h) // 2, x0 // 2 : (x0 + crop_w) // 2]
-            import numpy as np
-
-            packed = np.concatenate(
-                [y, u.reshape(-1, crop_w), v.reshape(-1, crop_w)]
-            )
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(packed), format="yuv420p")
-        return frame.reformat(width=width, height=height, format="yuv420p")
+        scaler.push(frame)
+        return scaler.pull()
 
 
 @dataclass

@@ -146,6 +146,8 @@ class DecisionRow(Base):
     decided_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     t: Mapped[float | None] = mapped_column(Float, nullable=True)
     amends_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), nullable=True)
+    # The reviewer's confirmation, once: a save retried after a database outage finds it here.
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
 
     __table_args__ = (
         # Exactly one original decision per session, whoever tries to write a second.

@@ -324,6 +324,9 @@ class ReviewRecords:
     ) -> StoredDecision:
         """Store the decision and close the session, in one transaction. Exactly one decision
         is stored per session: a second writer gets DecisionAlreadyRecorded."""
+        already = self._decision_with_request(draft.request_id)
+        if already is not None:
+            return already
         try:
             with self.database.session() as session:
                 row = self._session_row(session, session_id, lock=True)
@@ -343,6 +346,7 @@ class ReviewRecords:
                     decided_by=reviewer_id,
                     decided_at=now.astimezone(UTC),
                     t=self._clock(session, session_id, now),
+                    request_id=draft.request_id,
                 )
                 session.add(decision)
                 row.state = SessionState.DECIDED.value
@@ -373,9 +377,19 @@ class ReviewRecords:
                 )
                 return _stored(decision)
         except IntegrityError:
+            already = self._decision_with_request(draft.request_id)
+            if already is not None:
+                return already
             raise DecisionAlreadyRecorded(
                 f"Session {session_id} was already decided by someone else."
             ) from None
+
+    def _decision_with_request(self, request_id: str) -> StoredDecision | None:
+        with self.database.session() as session:
+            row = session.execute(
+                select(DecisionRow).where(DecisionRow.request_id == request_id)
+            ).scalar_one_or_none()
+            return None if row is None else _stored(row)
 
     def amend_decision(
         self,
@@ -405,6 +419,7 @@ class ReviewRecords:
                 decided_by=supervisor_id,
                 decided_at=now.astimezone(UTC),
                 amends_id=original.id,
+                request_id=draft.request_id,
             )
             session.add(amendment)
             session.flush()

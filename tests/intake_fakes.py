@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from app.errors import NotFound, ReviewError
 from app.ids import ApplicationId, ReviewerId, SessionId
@@ -24,7 +26,8 @@ class FakeSession:
 
 
 class FakeDesk:
-    """Tokens map to applications; statuses other than VALID can be forced per token."""
+    """ReviewDesk and CallLegs in memory. Tokens map to applications; statuses other than
+    VALID can be forced per token."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -137,16 +140,15 @@ class FakeDesk:
             session.legs.append({"number": len(session.legs) + 1, "started": now, "ended": None})
             return len(session.legs)
 
-    def end_leg(self, session_id: SessionId, number: int, now: datetime, *, reason: str) -> None:
+    def end_leg(self, session_id: SessionId, now: datetime, reason: str) -> None:
         with self.lock:
             session = self.sessions.get(session_id)
-            if session is not None and 0 < number <= len(session.legs):
-                leg = session.legs[number - 1]
+            for leg in session.legs if session is not None else []:
                 if leg["ended"] is None:
                     leg["ended"] = now
                     leg["reason"] = reason
 
-    def end_connection_failed(self, session_id: SessionId, now: datetime) -> None:
+    def end_connection_failed(self, session_id: SessionId, now: datetime, *, details: Mapping[str, Any]) -> None:
         with self.lock:
             session = self.sessions.get(session_id)
             if session is not None and session.state != "ended":

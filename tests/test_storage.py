@@ -112,9 +112,15 @@ def test_decision_is_final_and_exactly_once(database) -> None:  # type: ignore[n
     assert records.state(taken.session_id) is SessionState.DECIDED
     assert ApplicationBook(database).get(registered.id).status == "approved"
     assert records.legs(taken.session_id)[0][3] == "decided"
+    # The same confirmation saved again (a retry) is stored once; another decision is refused.
+    retried = records.record_decision(
+        taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li.reviewer", now=NOW
+    )
+    assert retried.id == stored.id
+    other = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,))
     with pytest.raises(DecisionAlreadyRecorded):
         records.record_decision(
-            taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="x", now=NOW
+            taken.session_id, other, overridden=[], reviewer_id=reviewer.id, actor="x", now=NOW
         )
     with pytest.raises(ReviewError, match="answers are closed"):
         records.save_answer(taken.session_id, "monthly_income", "1", reviewer_id=reviewer.id, now=NOW)
@@ -235,9 +241,9 @@ def test_many_consoles_take_each_applicant_once_and_decide_once(postgres_url: st
 
     records = ReviewRecords(database)
     target = everything[0]
-    draft = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,))
 
     def decide(reviewer_id: ReviewerId) -> str:
+        draft = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,))  # each console its own
         try:
             records.record_decision(target, draft, overridden=[], reviewer_id=reviewer_id, actor="r", now=NOW)
             return "stored"

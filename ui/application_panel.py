@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QFormLayout, QGridLayout, QGroupBox, QLabel, QWidget
 
@@ -16,7 +16,8 @@ PHOTO_SIZE = 132
 
 
 def money_text(amount: Decimal) -> str:
-    return QLocale().toString(float(amount), "f", 2)
+    """Amounts as the bank prints them: grouped thousands, two decimals."""
+    return f"{amount:,.2f}"
 
 
 class ApplicationPanel(QGroupBox):

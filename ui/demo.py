@@ -256,11 +256,10 @@ class SimulatedCall:
                 frame = cv2.resize(frame, (self.width, height), interpolation=cv2.INTER_AREA)
             else:
                 frame = np.full((360, self.width, 3), 90, dtype=np.uint8)
-            frame = np.asarray(frame, dtype=np.uint8)
             frame_time = index / fps
             with self._newest_lock:
                 self._newest = (frame, frame_time)
-            self.events.frame(frame, frame_time)
+            self.events.frame(np.asarray(frame, dtype=np.uint8), frame_time)
             self.frames_sent += 1
             index += 1
             delay = start + index / fps - time.monotonic()

@@ -174,8 +174,8 @@ class ConsoleWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.addWidget(self.left_splitter)
         self.main_splitter.addWidget(self.right_splitter)
-        self.main_splitter.setStretchFactor(0, 1)
-        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setSizes([600, 660])
+        self.left_splitter.setSizes([440, 260])
 
         self.banner = SaveBanner()
         self.banner.retry_requested.connect(self._save_pending)

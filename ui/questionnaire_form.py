@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QRegularExpression, Signal
+from PySide6.QtCore import QRegularExpression, Qt, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -39,10 +40,12 @@ class QuestionnaireForm(QWidget):
         self._editors: dict[str, QWidget] = {}
         self._errors: dict[str, QLabel] = {}
         self._yes_no: dict[str, QButtonGroup] = {}
-        form = QFormLayout(self)
-        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
-        form.setVerticalSpacing(4)
-        for question in questionnaire:
+        grid = QGridLayout(self)
+        grid.setVerticalSpacing(6)
+        grid.setHorizontalSpacing(12)
+        grid.setColumnStretch(0, 3)
+        grid.setColumnStretch(1, 2)
+        for row, question in enumerate(questionnaire):
             label = QLabel(self._label_text(question))
             label.setWordWrap(True)
             if question.required:
@@ -53,11 +56,12 @@ class QuestionnaireForm(QWidget):
             error.setVisible(False)
             cell = QWidget()
             column = QVBoxLayout(cell)
-            column.setContentsMargins(0, 0, 0, 6)
+            column.setContentsMargins(0, 0, 0, 0)
             column.setSpacing(2)
             column.addWidget(editor)
             column.addWidget(error)
-            form.addRow(label, cell)
+            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(cell, row, 1, Qt.AlignmentFlag.AlignTop)
             self._editors[question.id] = editor
             self._errors[question.id] = error
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -55,8 +56,20 @@ class SignInDialog(QDialog):
         layout.addWidget(self.buttons)
 
     @classmethod
-    def ask(cls, parent: QWidget | None, services: ConsoleServices, worker: ServiceWorker) -> SignedIn | None:
+    def ask(
+        cls,
+        parent: QWidget | None,
+        services: ConsoleServices,
+        worker: ServiceWorker,
+        *,
+        prefill: tuple[str, str] | None = None,
+    ) -> SignedIn | None:
+        """The signed-in reviewer, or None when cancelled. With prefill (the demo), signs in at once."""
         dialog = cls(services, worker, parent)
+        if prefill is not None:
+            dialog.name_edit.setText(prefill[0])
+            dialog.password_edit.setText(prefill[1])
+            QTimer.singleShot(0, dialog.submit)
         try:
             return dialog.result_reviewer if dialog.exec() == QDialog.DialogCode.Accepted else None
         finally:

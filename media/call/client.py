@@ -285,28 +285,9 @@ class ReviewerCall:
         if self.status.state.is_live:
             raise IntakeError("Finish the current call before taking the next applicant.")
         http = await self._client()
-        request = {"reviewer_id": self.reviewer_id, "reviewer_name": self.reviewer_name}
-        try:
-            async with http.post(f"{self.intake_url}/api/console/take-next", json=request) as response:
-                if response.status == 204:
-                    return None
-                body = await _json_or_error(response)
-        except aiohttp.ClientError as error:
-            raise IntakeError(f"cannot reach the intake service at {self.intake_url}: {error}") from error
-        applicant = CallApplicant(
-            session_id=SessionId(int(body["session_id"])),
-            application_id=ApplicationId(int(body["application_id"])),
-            applicant_name=body["applicant_name"],
-            masked_national_id=body["masked_national_id"],
-            phone=body["phone"],
-            amount=body["amount"],
-            term_months=int(body["term_months"]),
-            purpose=body["purpose"],
-            applied_at=body["applied_at"],
-            waited_seconds=float(body["waited_seconds"]),
-            reference_photo=base64.b64decode(body["reference_photo_b64"]),
-            signalling_path=body["signalling_path"],
-        )
+        applicant = await request_next_applicant(http, self.intake_url, self.reviewer_id, self.reviewer_name)
+        if applicant is None:
+            return None
         self.applicant = applicant
         self._playback = AudioPlayback(prefer_device=self.play_audio)
         self._ws = await http.ws_connect(
@@ -454,6 +435,34 @@ class ReviewerCall:
         if pc is not None:
             with contextlib.suppress(Exception):
                 await pc.close()
+
+
+async def request_next_applicant(
+    http: aiohttp.ClientSession, intake_url: str, reviewer_id: int, reviewer_name: str = ""
+) -> CallApplicant | None:
+    """POST /api/console/take-next: the applicant now belongs to this reviewer, or None."""
+    request = {"reviewer_id": reviewer_id, "reviewer_name": reviewer_name}
+    try:
+        async with http.post(f"{intake_url.rstrip('/')}/api/console/take-next", json=request) as response:
+            if response.status == 204:
+                return None
+            body = await _json_or_error(response)
+    except aiohttp.ClientError as error:
+        raise IntakeError(f"cannot reach the intake service at {intake_url}: {error}") from error
+    return CallApplicant(
+        session_id=SessionId(int(body["session_id"])),
+        application_id=ApplicationId(int(body["application_id"])),
+        applicant_name=body["applicant_name"],
+        masked_national_id=body["masked_national_id"],
+        phone=body["phone"],
+        amount=body["amount"],
+        term_months=int(body["term_months"]),
+        purpose=body["purpose"],
+        applied_at=body["applied_at"],
+        waited_seconds=float(body["waited_seconds"]),
+        reference_photo=base64.b64decode(body["reference_photo_b64"]),
+        signalling_path=body["signalling_path"],
+    )
 
 
 async def _json_or_error(response: aiohttp.ClientResponse) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from app.queue import ReviewDesk
+from app.queue import CallLegs, ReviewDesk
 from media.intake.service import IntakeService
 
 log = logging.getLogger(__name__)
@@ -29,9 +29,9 @@ async def start_site(service: IntakeService, host: str, port: int) -> tuple[web.
     return runner, bound
 
 
-def run_intake(desk: ReviewDesk, host: str, port: int, **options: Any) -> None:
+def run_intake(desk: ReviewDesk, legs: CallLegs, host: str, port: int, **options: Any) -> None:
     """Serve until interrupted."""
-    service = IntakeService(desk, **options)
+    service = IntakeService(desk, legs, **options)
     web.run_app(service.make_app(), host=host, port=port, access_log=None, print=None)
 
 
@@ -41,8 +41,10 @@ class IntakeServer:
     `start()` returns once it listens; `url` is then its base URL; `stop()` shuts it down.
     """
 
-    def __init__(self, desk: ReviewDesk, host: str = "127.0.0.1", port: int = 0, **options: Any) -> None:
-        self.service = IntakeService(desk, **options)
+    def __init__(
+        self, desk: ReviewDesk, legs: CallLegs, host: str = "127.0.0.1", port: int = 0, **options: Any
+    ) -> None:
+        self.service = IntakeService(desk, legs, **options)
         self.host = host
         self.port = port
         self._loop: asyncio.AbstractEventLoop | None = None

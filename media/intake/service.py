@@ -5,7 +5,8 @@ HTTP and WebSocket API (all bodies JSON; every error is ``{"error": code, "messa
 with a 4xx status, or a ``{"type": "error", ...}`` message on a WebSocket):
 
 Applicant side
-    GET  /apply                        the applicant page (token in the fragment: ``/apply#t=TOKEN``)
+    GET  /apply, /a/{token}            the applicant page (``/apply#t=TOKEN`` keeps the token out of
+                                       server logs: browsers never send the fragment)
     GET  /api/applicant/status?t=TOKEN ``{"status": valid|unknown|used|expired|outside_hours,
                                        "message", "deadline", "next_opening", "reconnect"}``
     GET  /ws/applicant?t=TOKEN         WebSocket. Client -> server: ``{"type": "join"}``,
@@ -53,7 +54,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from app.applications import token_hint
 from app.errors import NotFound, ReviewError
 from app.ids import ReviewerId, SessionId
-from app.queue import ReviewDesk, TakenApplicant, TokenCheck, TokenStatus
+from app.queue import CallLegs, ReviewDesk, TakenApplicant, TokenCheck, TokenStatus
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +169,7 @@ class IntakeService:
     def __init__(
         self,
         desk: ReviewDesk,
+        legs: CallLegs,
         *,
         clock: Clock | None = None,
         authorize_reviewer: ReviewerCheck = accept_any_reviewer,
@@ -175,6 +177,7 @@ class IntakeService:
         desk_threads: int = 4,
     ) -> None:
         self.desk = desk
+        self.legs = legs
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.authorize_reviewer = authorize_reviewer
         self.review_seconds_estimate = review_seconds_estimate
@@ -188,6 +191,7 @@ class IntakeService:
         app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[self._errors])
         app.router.add_get("/", self.index)
         app.router.add_get("/apply", self.applicant_page)
+        app.router.add_get("/a/{token}", self.applicant_page)
         app.router.add_static("/static/", STATIC_DIR, show_index=False)
         app.router.add_get("/healthz", self.health)
         app.router.add_get("/api/applicant/status", self.applicant_status)
@@ -386,7 +390,7 @@ class IntakeService:
         if call is None or call.applicant is not waiting.ws or call.ended:
             raise BadRequest("not_taken", "No reviewer has taken you yet; wait for your turn.", 409)
         await self._end_open_leg(call, "renegotiated")
-        call.leg = await self._desk(self.desk.start_leg, call.session_id, self.clock())
+        call.leg = await self._desk(self.legs.start_leg, call.session_id, self.clock())
         call.leg_open = True
         offer = {"type": "offer", "sdp": sdp, "leg": call.leg}
         if call.console is not None and not call.console.closed:
@@ -397,7 +401,7 @@ class IntakeService:
     async def _end_open_leg(self, call: LiveCall, reason: str) -> None:
         if call.leg_open:
             call.leg_open = False
-            await self._desk(self.desk.end_leg, call.session_id, call.leg, self.clock(), reason=reason)
+            await self._desk(self.legs.end_leg, call.session_id, self.clock(), reason)
 
     async def _applicant_gone(self, waiting: Waiting) -> None:
         session_id = waiting.session_id
@@ -510,7 +514,11 @@ class IntakeService:
         with contextlib.suppress(ReviewError):
             await self._end_open_leg(call, reason)
         if reason == "connection_failed":
-            await self._desk(self.desk.end_connection_failed, call.session_id, self.clock())
+            await self._desk(
+                partial(self.legs.end_connection_failed, details={"note": "the applicant did not reconnect"}),
+                call.session_id,
+                self.clock(),
+            )
         if call.applicant is not None:
             await _send(call.applicant, {"type": "ended", "reason": reason})
             await call.applicant.close()

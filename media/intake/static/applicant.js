@@ -93,7 +93,8 @@ function localTime(iso) {
 
 function readToken() {
   const fromHash = new URLSearchParams(location.hash.replace(/^#/, "")).get("t");
-  return fromHash || new URLSearchParams(location.search).get("t") || "";
+  const fromPath = location.pathname.match(/^\/a\/([^/]+)$/);
+  return fromHash || (fromPath && decodeURIComponent(fromPath[1])) || new URLSearchParams(location.search).get("t") || "";
 }
 
 const state = {

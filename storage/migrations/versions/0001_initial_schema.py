@@ -117,10 +117,12 @@ def upgrade() -> None:
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('t', sa.Float(), nullable=True),
     sa.Column('amends_id', sa.Integer(), nullable=True),
+    sa.Column('request_id', sa.String(length=64), nullable=False),
     sa.ForeignKeyConstraint(['amends_id'], ['decisions.id'], name=op.f('fk_decisions_amends_id_decisions')),
     sa.ForeignKeyConstraint(['decided_by'], ['reviewers.id'], name=op.f('fk_decisions_decided_by_reviewers')),
     sa.ForeignKeyConstraint(['session_id'], ['review_sessions.id'], name=op.f('fk_decisions_session_id_review_sessions')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_decisions'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_decisions')),
+    sa.UniqueConstraint('request_id', name=op.f('uq_decisions_request_id'))
     )
     with op.batch_alter_table('decisions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_decisions_session_id'), ['session_id'], unique=False)

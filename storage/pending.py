@@ -1,0 +1,144 @@
+"""Decisions that could not be saved yet: kept on the workstation's disk until the database
+takes them, and saved exactly once (the decision's request id makes a retry idempotent).
+
+A decision is written to the pending folder (fsync'd) before the database is tried, so a
+database outage, or the console dying right then, loses nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from app.decisions import DecisionDraft
+from app.ids import ReviewerId, SessionId
+from storage.database import DatabaseUnavailable
+from storage.reviews import DecisionAlreadyRecorded, ReviewRecords, StoredDecision
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PendingDecision:
+    path: Path
+    session_id: SessionId
+    draft: DecisionDraft
+    overridden: list[str]
+    reviewer_id: ReviewerId | None
+    actor: str
+    decided_at: datetime
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    """What happened to one decision: stored, pending (database unreachable), or refused."""
+
+    stored: StoredDecision | None = None
+    pending: bool = False
+    error: str = ""
+
+
+def _is_outage(error: BaseException) -> bool:
+    if isinstance(error, IntegrityError):
+        return False
+    return isinstance(error, DBAPIError | DatabaseUnavailable | ConnectionError | TimeoutError)
+
+
+class PendingDecisions:
+    def __init__(self, directory: Path, records: ReviewRecords) -> None:
+        self.directory = directory
+        self.records = records
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+
+    def _write(
+        self,
+        session_id: SessionId,
+        draft: DecisionDraft,
+        overridden: Sequence[str],
+        reviewer_id: ReviewerId | None,
+        actor: str,
+        now: datetime,
+    ) -> Path:
+        path = self.directory / f"{draft.request_id}.json"
+        payload: dict[str, Any] = {
+            "session_id": session_id,
+            "draft": draft.as_dict(),
+            "overridden": list(overridden),
+            "reviewer_id": reviewer_id,
+            "actor": actor,
+            "decided_at": now.isoformat(),
+        }
+        temporary = path.with_suffix(".tmp")
+        with temporary.open("w", encoding="utf-8") as handle:
+            json.dump(payload, handle, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+        return path
+
+    def submit(
+        self,
+        session_id: SessionId,
+        draft: DecisionDraft,
+        *,
+        overridden: Sequence[str],
+        reviewer_id: ReviewerId | None,
+        actor: str,
+        now: datetime,
+    ) -> SaveResult:
+        with self._lock:
+            path = self._write(session_id, draft, overridden, reviewer_id, actor, now)
+            return self._try(self._load(path))
+
+    def _load(self, path: Path) -> PendingDecision:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return PendingDecision(
+            path=path,
+            session_id=SessionId(int(data["session_id"])),
+            draft=DecisionDraft.from_dict(data["draft"]),
+            overridden=list(data["overridden"]),
+            reviewer_id=ReviewerId(data["reviewer_id"]) if data["reviewer_id"] is not None else None,
+            actor=str(data["actor"]),
+            decided_at=datetime.fromisoformat(data["decided_at"]),
+        )
+
+    def _try(self, item: PendingDecision) -> SaveResult:
+        try:
+            stored = self.records.record_decision(
+                item.session_id,
+                item.draft,
+                overridden=item.overridden,
+                reviewer_id=item.reviewer_id,
+                actor=item.actor,
+                now=item.decided_at,
+            )
+        except DecisionAlreadyRecorded as error:
+            item.path.rename(item.path.with_suffix(".refused"))
+            return SaveResult(error=str(error))
+        except Exception as error:
+            if _is_outage(error):
+                log.warning("decision for session %s kept pending: %s", item.session_id, error)
+                return SaveResult(
+                    pending=True, error=f"The database cannot be reached: {type(error).__name__}"
+                )
+            raise
+        item.path.unlink(missing_ok=True)
+        return SaveResult(stored=stored)
+
+    def pending(self) -> list[PendingDecision]:
+        return [self._load(path) for path in sorted(self.directory.glob("*.json"))]
+
+    def retry(self) -> list[SaveResult]:
+        """Try every pending decision once more; call it on a timer off the GUI thread."""
+        with self._lock:
+            return [self._try(item) for item in self.pending()]

@@ -1,0 +1,84 @@
+"""A decision saved while the database is unreachable is kept, retried, and stored exactly once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.decisions import DecisionDraft, FaceSummary, Outcome
+from app.rules import ReviewRules
+from app.settings import load_settings
+from storage.applications import ApplicationBook
+from storage.database import open_database
+from storage.desk import DatabaseReviewDesk
+from storage.pending import PendingDecisions
+from storage.reviewers import Accounts
+from storage.reviews import ReviewRecords
+from tests.conftest import sample_form
+from tests.tcp_cut import CuttableLink
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.postgres
+def test_decision_survives_a_database_outage(postgres_url: str, tmp_path: Path) -> None:
+    url = make_url(postgres_url)
+    link = CuttableLink(url.host or "127.0.0.1", url.port or 5432)
+    database = open_database(url.set(host="127.0.0.1", port=link.port).render_as_string(hide_password=False))
+    try:
+        registered = ApplicationBook(database).register(
+            sample_form(applied_at=NOW - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
+        )
+        desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
+        desk.join_queue(registered.token, NOW)
+        reviewer = Accounts(database).add("li.reviewer", "password1")
+        taken = desk.take_next(reviewer.id, NOW)
+        assert taken is not None
+        records = ReviewRecords(database)
+        outbox = PendingDecisions(tmp_path / "pending", records)
+        draft = DecisionDraft(Outcome.APPROVE, face=FaceSummary(best_similarity=77.0, matched=True))
+
+        link.cut()
+        result = outbox.submit(
+            taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li", now=NOW
+        )
+        assert result.pending and result.stored is None and "cannot be reached" in result.error
+        assert [p.draft.request_id for p in outbox.pending()] == [draft.request_id]
+        assert outbox.retry()[0].pending  # still down
+
+        link.restore()
+        saved = outbox.retry()
+        assert saved[0].stored is not None and saved[0].stored.outcome == "approve"
+        assert outbox.pending() == [] and outbox.retry() == []
+        decisions = records.decisions(taken.session_id)
+        assert len(decisions) == 1 and decisions[0].face_summary["best_similarity"] == 77.0
+    finally:
+        database.dispose()
+        link.close()
+
+
+def test_a_retry_after_a_lost_acknowledgement_stores_once(database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    registered = ApplicationBook(database).register(
+        sample_form(applied_at=NOW - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
+    )
+    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
+    desk.join_queue(registered.token, NOW)
+    reviewer = Accounts(database).add("li.reviewer", "password1")
+    taken = desk.take_next(reviewer.id, NOW)
+    assert taken is not None
+    records = ReviewRecords(database)
+    draft = DecisionDraft(Outcome.VERIFY_LATER)
+    # The database committed, but the console never heard back and kept the decision pending.
+    first = records.record_decision(
+        taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li", now=NOW
+    )
+    outbox = PendingDecisions(tmp_path / "pending", records)
+    again = outbox.submit(
+        taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li", now=NOW
+    )
+    assert again.stored is not None and again.stored.id == first.id
+    assert len(records.decisions(taken.session_id)) == 1
+    assert outbox.pending() == []

@@ -1,0 +1,290 @@
+"""The console window driven through whole reviews, with fake services and a call the test drives."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+from app.decisions import DecisionDraft, Outcome, RejectReason
+from app.ids import ReviewerId
+from app.settings import load_settings
+from tests.ui_fakes import GOOD_ANSWERS, FakeCall, FakeConsoleServices, applicant, grey_frame, score
+from ui.decision import DecisionDialog
+from ui.face_check import FaceState
+from ui.main_window import ConsoleWindow, UnsavedDecisionQuestion
+from ui.services import ConnectionState
+from ui.sign_in import SignedIn
+
+pytestmark = pytest.mark.gui
+
+
+def from_media_thread(work: Callable[[], None]) -> None:
+    """Run the media layer's side of a call on a thread of its own, as the real one does."""
+    thread = threading.Thread(target=work, name="fake-media")
+    thread.start()
+    thread.join()
+
+
+@pytest.fixture
+def services():
+    services = FakeConsoleServices()
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setattr(UnsavedDecisionQuestion, "ask", classmethod(lambda cls, parent: True))
+
+    def make(services: FakeConsoleServices, **overrides: object) -> ConsoleWindow:
+        settings = load_settings(overrides={"data_dir": str(tmp_path), **overrides}, environ={})
+        qsettings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
+        window = ConsoleWindow(services, SignedIn(ReviewerId(1), "li.na"), settings, qsettings)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitExposed(window)
+        return window
+
+    return make
+
+
+@pytest.fixture
+def window(make_window, services) -> ConsoleWindow:
+    return make_window(services)
+
+
+def take_applicant(qtbot, window: ConsoleWindow, services: FakeConsoleServices, name: str = "Wang Fang") -> FakeCall:
+    services.add_applicant(applicant(name))
+    qtbot.waitUntil(lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1)
+    window.activateWindow()
+    with qtbot.waitSignal(window.review_started, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(services.fake_calls) >= 1 and window.call is services.fake_calls[-1])
+    return services.fake_calls[-1]
+
+
+def connect_and_match(qtbot, window: ConsoleWindow, call: FakeCall, similarity: float = 84.0) -> None:
+    def media() -> None:
+        call.events.connection("connected", 1)
+        for step in range(16):
+            t = step * 0.1
+            call.events.frame(grey_frame(), t)
+            call.events.face_score(score(t, similarity))
+
+    from_media_thread(media)
+    qtbot.waitUntil(lambda: window.face_panel.state_text == "Match")
+
+
+def answer_all(window: ConsoleWindow, answers: dict[str, object] = GOOD_ANSWERS) -> None:
+    for question_id, raw in answers.items():
+        window.form.enter(question_id, raw)
+
+
+@pytest.fixture
+def confirm_in_dialog(monkeypatch, qtbot):
+    """Replace DecisionDialog.ask with the real dialog, filled in by the test and confirmed."""
+    shown: list[DecisionDialog] = []
+
+    def use(fill: Callable[[DecisionDialog], None] = lambda dialog: None) -> list[DecisionDialog]:
+        def ask(cls, parent, outcome, context):
+            dialog = DecisionDialog(outcome, context, parent)
+            qtbot.addWidget(dialog)
+            shown.append(dialog)
+            fill(dialog)
+            dialog.record_button.click()
+            return dialog.draft
+
+        monkeypatch.setattr(DecisionDialog, "ask", classmethod(ask))
+        return shown
+
+    return use
+
+
+def test_a_whole_review_from_queue_to_recorded_approval(qtbot, window, services, confirm_in_dialog):
+    shown = confirm_in_dialog()
+    call = take_applicant(qtbot, window, services)
+    assert window.application_panel.name_label.text() == "Wang Fang"
+    assert window.application_panel.id_label.text() == "**************002X"
+    assert not window.queue_panel.take_button.isEnabled()  # one call at a time
+
+    connect_and_match(qtbot, window, call)
+    assert window.call_status.state is ConnectionState.CONNECTED
+    qtbot.waitUntil(lambda: window.video.image is not None)
+    assert window.face.state is FaceState.MATCHED
+
+    answer_all(window)
+    assert window.form.missing_required() == []
+    assert window.figures_panel.ratio_label.text() == "16%"  # (1200.50 + 1776.98) / 18000 = 0.165
+    assert window.figures_panel.red_flags == ()
+    qtbot.waitUntil(lambda: len(services.answers.get(1, {})) == len(GOOD_ANSWERS))  # saved as they came in
+
+    with qtbot.waitSignal(window.decision_saved, timeout=5000):
+        window.decision_bar.buttons[Outcome.APPROVE].click()
+
+    assert "matched" in shown[0].summary_label.text()
+    [stored] = services.decisions
+    assert stored.draft.outcome is Outcome.APPROVE
+    assert stored.overridden == ()
+    assert stored.answers["monthly_income"] == Decimal("18000.00")
+    assert stored.answers["employment_status"] == "self_employed"
+    assert stored.draft.face.matched is True
+    assert stored.draft.face.best_similarity == pytest.approx(84.0)
+    assert stored.draft.face.attempts_used == 1
+    # Ready for the next applicant: call hung up, window cleared, take-next allowed.
+    qtbot.waitUntil(call.ended.is_set)
+    assert window.applicant is None
+    assert window.queue_panel.take_button.isEnabled()
+    assert window.banner.state == "saved"
+    assert window.application_panel.name_label.text() == "–"
+    assert window.form.answers == {}
+
+
+def test_approval_with_missing_answers_is_refused_without_a_reason(qtbot, window, services, confirm_in_dialog):
+    shown = confirm_in_dialog()
+    call = take_applicant(qtbot, window, services)
+    connect_and_match(qtbot, window, call)
+    window.form.enter("identity_name_confirmed", True)
+
+    window.decision_bar.buttons[Outcome.APPROVE].click()
+
+    dialog = shown[0]
+    assert dialog.result() != DecisionDialog.DialogCode.Accepted
+    assert "refused" in dialog.error_label.text()
+    assert "Required answers missing" in dialog.exceptions[0]
+    assert services.decisions == []
+    # The window itself refuses the same draft, whoever composes it.
+    assert not window.record_decision(DecisionDraft(Outcome.APPROVE, face=window.face.summary()))
+    assert window.banner.state == "refused"
+    assert services.save_attempts == 0
+    assert window.applicant is not None
+
+
+def test_approval_with_missing_answers_is_recorded_with_the_reviewers_reason(
+    qtbot, window, services, confirm_in_dialog
+):
+    confirm_in_dialog(lambda dialog: dialog.override_edit.setText("Applicant is an existing customer; verified by phone"))
+    call = take_applicant(qtbot, window, services)
+    connect_and_match(qtbot, window, call)
+    with qtbot.waitSignal(window.decision_saved, timeout=5000):
+        window.decision_bar.buttons[Outcome.APPROVE].click()
+    [stored] = services.decisions
+    assert stored.draft.override_reason.startswith("Applicant is an existing customer")
+    assert stored.overridden[0].startswith("missing answers: identity_name_confirmed")
+
+
+def test_rejection_without_a_reason_code_is_refused(qtbot, window, services, confirm_in_dialog):
+    shown = confirm_in_dialog()
+    take_applicant(qtbot, window, services)
+    window.decision_bar.buttons[Outcome.REJECT].click()
+    assert shown[0].error_label.text() == "A rejection needs at least one reason code."
+    assert services.decisions == []
+
+    confirm_in_dialog(lambda dialog: dialog.reason_boxes[RejectReason.THIRD_PARTY_PRESENT].setChecked(True))
+    with qtbot.waitSignal(window.decision_saved, timeout=5000):
+        window.decision_bar.buttons[Outcome.REJECT].click()
+    assert services.decisions[0].draft.reasons == (RejectReason.THIRD_PARTY_PRESENT,)
+
+
+def test_a_decision_that_cannot_be_saved_stays_on_screen_until_retried(qtbot, window, services):
+    services.fail_next_saves = 1
+    take_applicant(qtbot, window, services)
+    draft = DecisionDraft(Outcome.VERIFY_LATER, note="Applicant asked to call back")
+
+    assert window.record_decision(draft)
+    qtbot.waitUntil(lambda: window.banner.state == "failed")
+    assert "database is locked" in window.banner.label.text()
+    assert window.pending is not None and window.pending.draft == draft
+    assert window.applicant is not None  # nothing cleared
+    assert not window.queue_panel.take_button.isEnabled()
+    assert not window.decision_bar.buttons[Outcome.APPROVE].isEnabled()
+
+    with qtbot.waitSignal(window.decision_saved, timeout=5000):
+        window.banner.retry_button.click()
+    assert services.decisions[0].draft == draft
+    assert window.pending is None
+
+
+def test_the_window_is_not_closed_silently_over_an_unsaved_decision(qtbot, window, services, monkeypatch):
+    services.fail_next_saves = 1
+    take_applicant(qtbot, window, services)
+    window.record_decision(DecisionDraft(Outcome.CONNECTION_FAILED))
+    qtbot.waitUntil(lambda: window.banner.state == "failed")
+    asked: list[bool] = []
+    monkeypatch.setattr(UnsavedDecisionQuestion, "ask", classmethod(lambda cls, parent: asked.append(True) or False))
+    assert not window.close()
+    assert asked == [True] and window.isVisible()
+    window.banner.retry_button.click()
+    qtbot.waitUntil(lambda: window.pending is None)
+
+
+def test_a_dropped_applicant_shows_the_grace_countdown_and_a_reconnect_is_a_new_leg(qtbot, make_window, services):
+    window = make_window(services, reconnect_grace_seconds=20)
+    call = take_applicant(qtbot, window, services)
+    from_media_thread(lambda: call.events.connection("connected", 1))
+    qtbot.waitUntil(lambda: window.call_status.state is ConnectionState.CONNECTED)
+    from_media_thread(lambda: call.events.connection("dropped", 1))
+    qtbot.waitUntil(lambda: window.call_status.state is ConnectionState.DROPPED)
+    assert "waiting 20 s" in window.call_status.state_label.text() or "waiting 19 s" in (
+        window.call_status.state_label.text()
+    )
+    from_media_thread(lambda: call.events.connection("connected", 2))
+    qtbot.waitUntil(lambda: window.call_status.state is ConnectionState.CONNECTED)
+    assert window.session.legs == 2
+    assert "reconnect 1" in window.call_status.state_label.text()
+    from_media_thread(lambda: call.events.connection("ended", 2))
+    qtbot.waitUntil(lambda: window.call_status.state_label.text() == "Call ended")
+
+
+def test_face_attempts_run_out_and_approval_is_then_impossible(qtbot, make_window, services, confirm_in_dialog):
+    window = make_window(services, face_attempt_seconds=1.0, face_attempts_limit=2)
+    call = take_applicant(qtbot, window, services)
+
+    def no_match(start: float) -> Callable[[], None]:
+        def media() -> None:
+            for step in range(12):
+                call.events.face_score(score(start + step * 0.1, 41.0))
+
+        return media
+
+    from_media_thread(no_match(0.0))
+    qtbot.waitUntil(lambda: window.face.state is FaceState.NOT_MATCHED)
+    assert window.face_panel.retry_button.isVisibleTo(window)
+    assert window.face_panel.attempts_label.text() == "Attempt 1 of 2"
+    window.face_panel.retry_button.click()
+    from_media_thread(no_match(2.0))
+    qtbot.waitUntil(lambda: window.face.state is FaceState.EXHAUSTED)
+    assert not window.face_panel.retry_button.isVisibleTo(window)
+
+    draft = DecisionDraft(Outcome.APPROVE, override_reason="looks fine to me", face=window.face.summary())
+    assert not window.record_decision(draft)
+    assert "attempts are used up" in window.banner.label.text()
+    # Rejecting proposes the face-match reason.
+    shown = confirm_in_dialog()
+    with qtbot.waitSignal(window.decision_saved, timeout=5000):
+        window.decision_bar.buttons[Outcome.REJECT].click()
+    assert shown[0].reason_boxes[RejectReason.FACE_MATCH_FAILED].isChecked()
+    assert services.decisions[0].draft.face.attempts_used == 2
+
+
+def test_nobody_waiting_is_said_plainly(qtbot, window, services):
+    window.take_next()
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Nobody is waiting.")
+    assert window.applicant is None and window.queue_panel.take_button.isEnabled()
+
+
+def test_layout_and_audio_output_persist_between_runs(qtbot, make_window, services):
+    first = make_window(services)
+    first.main_splitter.setSizes([700, 560])
+    sizes = first.main_splitter.sizes()
+    first.close()
+    second = make_window(services)
+    assert second.main_splitter.sizes() == sizes
+    assert second.qsettings.value("audio/output", "") == ""  # the default output was chosen

@@ -1,0 +1,123 @@
+"""Fakes for the console's UI tests: services in memory and a call the test drives itself."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import threading  # noqa: E402
+from collections.abc import Mapping, Sequence  # noqa: E402
+from datetime import UTC, datetime, timedelta  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+from app.decisions import DecisionDraft  # noqa: E402
+from app.ids import DecisionId, ReviewerId, SessionId  # noqa: E402
+from app.questionnaire import AnswerValue  # noqa: E402
+from app.queue import TakenApplicant  # noqa: E402
+from app.settings import load_settings  # noqa: E402
+from ui.demo import DemoApplicant, DemoConsoleServices, SimulatedFaceScore  # noqa: E402
+from ui.services import CallEvents  # noqa: E402
+
+REVIEWER = ("li.na", "correct horse battery staple")
+SHARED = load_settings().shared_data_dir
+OBAMA_PHOTO = SHARED / "faces" / "face_recognition" / "obama.jpg"
+OBAMA_VIDEO = SHARED / "videos" / "obama_weekly_address.mp4"
+
+# Every required answer, as a reviewer would give them for a sound applicant.
+GOOD_ANSWERS: dict[str, object] = {
+    "identity_name_confirmed": True,
+    "identity_id_last4_confirmed": True,
+    "applied_personally": True,
+    "third_party_present": False,
+    "employment_status": "self_employed",
+    "employer_or_business": "Corner grocery, Chaoyang",
+    "monthly_income": "18000",
+    "existing_monthly_debt": "1200.50",
+    "loan_purpose_confirmed": True,
+    "repayment_source": "business_income",
+    "understands_terms": True,
+}
+
+
+class FakeCall:
+    """A call the test drives: it pushes frames, scores and connection events itself."""
+
+    def __init__(self, events: CallEvents) -> None:
+        self.events = events
+        self.ended = threading.Event()
+        self.audio_device = ""
+
+    def end(self) -> None:
+        self.ended.set()
+
+    def use_audio_output(self, device_id: str) -> None:
+        self.audio_device = device_id
+
+
+class FakeConsoleServices(DemoConsoleServices):
+    """The demo services, with calls the test drives (or the video simulator) and saves that can fail."""
+
+    def __init__(self, *, simulated_video: bool = False) -> None:
+        super().__init__()
+        self.simulated_video = simulated_video
+        self.fake_calls: list[FakeCall] = []
+        self.fail_next_saves = 0
+        self.save_attempts = 0
+        self.add_reviewer(*REVIEWER)
+
+    def start_call(self, applicant: TakenApplicant, events: CallEvents):  # type: ignore[override]
+        if self.simulated_video:
+            return super().start_call(applicant, events)
+        call = FakeCall(events)
+        self.fake_calls.append(call)
+        return call
+
+    def save_decision(
+        self,
+        session_id: SessionId,
+        reviewer_id: ReviewerId,
+        draft: DecisionDraft,
+        overridden: Sequence[str],
+        answers: Mapping[str, AnswerValue],
+    ) -> DecisionId:
+        self.save_attempts += 1
+        if self.fail_next_saves:
+            self.fail_next_saves -= 1
+            raise OSError("database is locked")
+        return super().save_decision(session_id, reviewer_id, draft, overridden, answers)
+
+
+def applicant(name: str = "Wang Fang", *, video: bool = False) -> DemoApplicant:
+    return DemoApplicant(
+        name=name,
+        national_id="11010519880101002X",
+        phone="+86 139 1000 2000",
+        amount=Decimal("20000.00"),
+        term_months=12,
+        purpose="Stock for the shop",
+        applied_at=datetime.now(UTC) - timedelta(hours=2),
+        reference_photo=OBAMA_PHOTO.read_bytes() if OBAMA_PHOTO.is_file() else b"",
+        video=OBAMA_VIDEO if video else None,
+    )
+
+
+def grey_frame(width: int = 640, height: int = 360, level: int = 100) -> np.ndarray:
+    return np.full((height, width, 3), level, dtype=np.uint8)
+
+
+def score(frame_time: float, similarity: float | None, *, match: bool | None = None, **fields) -> SimulatedFaceScore:
+    values = dict(
+        frame_time=frame_time,
+        faces=1 if similarity is not None else 0,
+        box=(80, 380, 280, 260) if similarity is not None else None,
+        distance=None if similarity is None else 1 - similarity / 100,
+        similarity=similarity,
+        match=(similarity or 0) >= 70 if match is None else match,
+        flags=() if similarity is not None else ("no_face",),
+        live=True,
+    )
+    values.update(fields)
+    return SimulatedFaceScore(**values)  # type: ignore[arg-type]
