@@ -8,10 +8,10 @@ composition root, so media never imports storage.
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from collections.abc import Mapping
 from typing import Any, Protocol
 
 from app.ids import ApplicationId, ReviewerId, SessionId

@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "cli.console",
     "cli.database",
     "cli.applications",
+    "cli.admin",
     "cli.face",
     "cli.call",
 ]

@@ -29,20 +29,35 @@ log = logging.getLogger(__name__)
 MAIN = Path(__file__).resolve().parent.parent / "main.py"
 
 
+def quiet_media_logs() -> None:
+    """ICE prints every candidate pair at INFO; keep it for --verbose."""
+    if logging.getLogger().level > logging.DEBUG:
+        for name in ("aioice", "aiortc"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    intake = subparsers.add_parser("intake", help="run the intake service: applicant page, queue and signalling")
+    intake = subparsers.add_parser(
+        "intake", help="run the intake service: applicant page, queue and signalling"
+    )
     intake.add_argument("--host", help="address to listen on (default: the intake_host setting, 127.0.0.1)")
     intake.add_argument("--port", type=int, help="port (default: the intake_port setting, 8080)")
     intake.set_defaults(func=run_intake_command)
 
-    applicant = subparsers.add_parser("applicant", help="the applicant simulator: stream a video file as an applicant")
+    applicant = subparsers.add_parser(
+        "applicant", help="the applicant simulator: stream a video file as an applicant"
+    )
     applicant.add_argument("--url", required=True, help="the intake service, e.g. http://127.0.0.1:8080")
     applicant.add_argument("--token", required=True, help="the applicant's one-time token")
     applicant.add_argument("--video", required=True, type=Path, help="a video file (its audio is sent too)")
     applicant.add_argument("--loop", action="store_true", help="start the file again at its end")
-    applicant.add_argument("--size", default="640x480", help="send at WIDTHxHEIGHT (crop, then scale); 'source' keeps it")
+    applicant.add_argument(
+        "--size", default="640x480", help="send at WIDTHxHEIGHT (crop, then scale); 'source' keeps it"
+    )
     applicant.add_argument("--seconds", type=float, help="stop after this many seconds")
-    applicant.add_argument("--stamp-time", action="store_true", help="draw a wall-clock code for latency measurements")
+    applicant.add_argument(
+        "--stamp-time", action="store_true", help="draw a wall-clock code for latency measurements"
+    )
     applicant.set_defaults(func=run_applicant_command)
 
     probe = subparsers.add_parser(
@@ -50,12 +65,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     probe.add_argument("--url", help="the intake service (default: the intake_url setting)")
     probe.add_argument("--take-next", action="store_true", help="take the next applicant in the queue")
-    probe.add_argument("--seconds", type=float, default=10.0, help="how long to receive, after the first frame")
+    probe.add_argument(
+        "--seconds", type=float, default=10.0, help="how long to receive, after the first frame"
+    )
     probe.add_argument("--jsonl", action="store_true", help="one JSON object per second, then a summary line")
-    probe.add_argument("--reviewer-id", type=int, default=1, help="the reviewer account to take applicants as")
+    probe.add_argument(
+        "--reviewer-id", type=int, default=1, help="the reviewer account to take applicants as"
+    )
     probe.add_argument("--reviewer-name", default="review-probe")
     probe.add_argument(
-        "--wait", type=float, default=15.0, help="seconds to keep asking for an applicant while the queue is empty"
+        "--wait",
+        type=float,
+        default=15.0,
+        help="seconds to keep asking for an applicant while the queue is empty",
     )
     probe.add_argument(
         "--drain",
@@ -65,7 +87,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     probe.set_defaults(func=run_review_probe)
 
     bench = bench_group(subparsers)
-    call = bench.add_parser("call", help="one 640x480 call with the simulator: frames/s, latency, CPU per process")
+    call = bench.add_parser(
+        "call", help="one 640x480 call with the simulator: frames/s, latency, CPU per process"
+    )
     call.add_argument("--seconds", type=float, default=20.0, help="measuring time after a 3 s warm-up")
     call.add_argument("--video", type=Path, help="default: shared data obama_weekly_address.mp4")
     call.add_argument("--json", action="store_true")
@@ -75,7 +99,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def bench_group(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> Any:
     """The `bench` command group, shared with cli.face (which defines it when present)."""
     try:
-        from cli.face import get_bench_group  # type: ignore[attr-defined]
+        from cli.face import get_bench_group
     except ImportError:
         get_bench_group = None
     if get_bench_group is not None:
@@ -128,6 +152,8 @@ def run_intake_command(args: argparse.Namespace) -> int:
     from media.intake import run_intake
     from storage.reviews import ReviewRecords
 
+    quiet_media_logs()
+
     settings = settings_from_env()
     desk, database = open_desk(settings)
     host = args.host or settings.intake_host
@@ -155,6 +181,8 @@ def parse_size(raw: str) -> tuple[int, int] | None:
 def run_applicant_command(args: argparse.Namespace) -> int:
     from media.simulator import run_applicant
 
+    quiet_media_logs()
+
     if not args.video.is_file():
         return fail(f"no video file at {args.video}")
     result = asyncio.run(
@@ -178,6 +206,8 @@ def intake_url(settings: Settings, url: str | None) -> str:
 
 def run_review_probe(args: argparse.Namespace) -> int:
     from media.call import IntakeError, ReviewerCall
+
+    quiet_media_logs()
 
     settings = settings_from_env()
     url = intake_url(settings, args.url)
@@ -364,6 +394,8 @@ def run_bench_call(args: argparse.Namespace) -> int:
     from media.timecode import read_time_code
     from storage.database import open_database
 
+    quiet_media_logs()
+
     settings = settings_from_env()
     video = args.video or settings.shared_data_dir / "videos" / "obama_weekly_address.mp4"
     if not video.is_file():
@@ -455,13 +487,13 @@ def run_bench_call(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
     else:
-        print(f"one call, {report['width']}x{report['height']}, VP8, simulator as the applicant, {elapsed:.0f} s")
+        print(f"one call, {stats.width}x{stats.height}, VP8, simulator as the applicant, {elapsed:.0f} s")
         print(f"  frames/s received        {report['frames_per_second']}")
         print(f"  audio packets/s          {report['audio_packets_per_second']}")
         print(
             f"  frame latency p50 / p95  {report['latency_ms_p50']} / {report['latency_ms_p95']} ms "
             f"({len(ordered)} frames, {unreadable[0]} without a readable time code)"
         )
-        for name, value in report["cpu_percent_of_one_core"].items():
+        for name, value in cpu.items():
             print(f"  CPU {name:<24} {value:5.1f} % of one core")
     return 0

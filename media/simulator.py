@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import fractions
+import itertools
 import json
 import logging
 import threading
@@ -104,7 +105,9 @@ class LoopingFileSource:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._thread = threading.Thread(target=self._decode, args=(loop,), name="simulator-decode", daemon=True)
+        self._thread = threading.Thread(
+            target=self._decode, args=(loop,), name="simulator-decode", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
@@ -123,7 +126,7 @@ class LoopingFileSource:
             while not self._stop.is_set():
                 last_time = 0.0
                 with av.open(str(self.path)) as container:
-                    streams = [container.streams.video[0]]
+                    streams: list[Any] = [container.streams.video[0]]
                     if self.audio is not None and container.streams.audio:
                         streams.append(container.streams.audio[0])
                     frame_step = 1.0 / float(streams[0].average_rate or 30)
@@ -176,7 +179,7 @@ class LoopingFileSource:
             graph.add("format", "yuv420p"),
             graph.add("buffersink"),
         ]
-        for left, right in zip(chain, chain[1:], strict=False):
+        for left, right in itertools.pairwise(chain):
             left.link_to(right)
         graph.configure()
         return graph
@@ -215,6 +218,7 @@ async def run_applicant(
     ws_url = base.replace("http://", "ws://").replace("https://", "wss://") + "/ws/applicant?t=" + token
     pc: RTCPeerConnection | None = None
     deadline = None if seconds is None else time.monotonic() + seconds
+    drains: set[asyncio.Future[None]] = set()
     async with aiohttp.ClientSession() as http, http.ws_connect(ws_url, heartbeat=5.0) as ws:
         source.start()
         try:
@@ -256,7 +260,7 @@ async def run_applicant(
                                 while True:
                                     await track.recv()
 
-                        asyncio.ensure_future(drain())
+                        drains.add(asyncio.ensure_future(drain()))
 
                     await pc.setLocalDescription(await pc.createOffer())  # gathers ICE
                     await ws.send_json({"type": "offer", "sdp": pc.localDescription.sdp})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -13,15 +12,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import ReviewError
 from app.ids import ReviewerId
+from app.roles import Role
 from storage.audit_log import append_event
 from storage.database import Database
 from storage.models import Reviewer
-
-
-class Role(enum.Enum):
-    REVIEWER = "reviewer"
-    SUPERVISOR = "supervisor"
-    ADMINISTRATOR = "administrator"
 
 
 @dataclass(frozen=True)

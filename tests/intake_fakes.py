@@ -148,7 +148,9 @@ class FakeDesk:
                     leg["ended"] = now
                     leg["reason"] = reason
 
-    def end_connection_failed(self, session_id: SessionId, now: datetime, *, details: Mapping[str, Any]) -> None:
+    def end_connection_failed(
+        self, session_id: SessionId, now: datetime, *, details: Mapping[str, Any]
+    ) -> None:
         with self.lock:
             session = self.sessions.get(session_id)
             if session is not None and session.state != "ended":

@@ -3,6 +3,7 @@ really becomes unreachable for the code under test, and really comes back."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 
@@ -47,19 +48,15 @@ class CuttableLink:
             pass
         finally:
             for s in (source, sink):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         self._up.clear()
         with self._lock:
             for s in self._open:
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 s.close()
             self._open.clear()
 

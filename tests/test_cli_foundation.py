@@ -169,3 +169,33 @@ def test_the_commands_on_postgresql(env: dict[str, str], shared_data: Path, post
     assert added.returncode == 0, added.stderr
     assert count_applications(env) == 1
     assert run(env, "audit", "verify").returncode == 0
+
+
+def test_admin_add_user(env: dict[str, str]) -> None:
+    def add(name: str, role: str, password: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "main.py"),
+                "admin",
+                "add-user",
+                "--role",
+                role,
+                "--name",
+                name,
+                "--password-stdin",
+            ],
+            input=password + "\n",
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=ROOT,
+            timeout=60,
+        )
+
+    added = add("zhang.supervisor", "supervisor", "a long password")
+    assert added.returncode == 0 and "supervisor 'zhang.supervisor' added" in added.stdout
+    assert "already exists" in add("zhang.supervisor", "reviewer", "a long password").stderr
+    assert "at least 8" in add("li", "reviewer", "short").stderr
+    bad_role = add("li", "king", "a long password")
+    assert bad_role.returncode == 2 and "invalid choice" in bad_role.stderr

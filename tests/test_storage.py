@@ -18,7 +18,8 @@ from app.settings import load_settings
 from storage.applications import ApplicationBook
 from storage.audit_log import verify_audit_chain
 from storage.desk import DatabaseReviewDesk
-from storage.reviewers import Accounts, Role, SignInFailed
+from app.roles import Role
+from storage.reviewers import Accounts, SignInFailed
 from storage.reviews import DecisionAlreadyRecorded, ReviewRecords, ScorePoint
 from tests.conftest import sample_form
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -112,6 +112,7 @@ class ConsoleWindow(QMainWindow):
         self._polling = False
         self._latest_frame_time = 0.0
         self._ticks = 0
+        self._splitters_restored = False
 
         self.setWindowTitle(self.tr("Video review console: {0}").format(reviewer.name))
         self._build()
@@ -251,10 +252,16 @@ class ConsoleWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
-        for key, splitter in self._splitters().items():
-            state = self.qsettings.value(f"window/{key}")
-            if isinstance(state, QByteArray) and not state.isEmpty():
-                splitter.restoreState(state)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._splitters_restored:
+            # After the window has its size: a splitter restored earlier is rescaled on first show.
+            self._splitters_restored = True
+            for key, splitter in self._splitters().items():
+                state = self.qsettings.value(f"window/{key}")
+                if isinstance(state, QByteArray) and not state.isEmpty():
+                    splitter.restoreState(state)
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.main_splitter, "left": self.left_splitter, "right": self.right_splitter}

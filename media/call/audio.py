@@ -8,6 +8,7 @@ tone, so the applicant's page always gets an audio track.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import fractions
 import logging
@@ -57,7 +58,9 @@ def sound_device_present() -> bool:
     if Path("/dev/snd").exists():
         return True
     runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-    return bool(os.environ.get("PULSE_SERVER")) or (bool(runtime) and Path(runtime, "pulse", "native").exists())
+    return bool(os.environ.get("PULSE_SERVER")) or (
+        bool(runtime) and Path(runtime, "pulse", "native").exists()
+    )
 
 
 class ToneTrack(AudioStreamTrack):
@@ -67,17 +70,17 @@ class ToneTrack(AudioStreamTrack):
         super().__init__()
         self.tone = tone
         self._sample = 0
-        self._start: float | None = None
+        self._started_at: float | None = None
 
     async def recv(self) -> Any:
         import av
 
         if self.readyState != "live":
             raise MediaStreamError
-        if self._start is None:
-            self._start = time.time()
+        if self._started_at is None:
+            self._started_at = time.time()
         else:
-            wait = self._start + self._sample / SAMPLE_RATE - time.time()
+            wait = self._started_at + self._sample / SAMPLE_RATE - time.time()
             if wait > 0:
                 await asyncio.sleep(wait)
         if self.tone:
@@ -93,7 +96,9 @@ class ToneTrack(AudioStreamTrack):
         return frame
 
 
-def open_microphone(prefer_device: bool = True, tone: bool = False) -> tuple[MediaStreamTrack, MicrophoneSource, Any]:
+def open_microphone(
+    prefer_device: bool = True, tone: bool = False
+) -> tuple[MediaStreamTrack, MicrophoneSource, Any]:
     """The reviewer's microphone track, with what it is and the player to stop at the end."""
     if prefer_device and sound_device_present():
         try:
@@ -130,10 +135,8 @@ class AudioPlayback:
                     if on_change is not None:
                         on_change()
                 if self.output is AudioOutput.PLAYING:
-                    try:
+                    with contextlib.suppress(queue.Full):
                         self._queue.put_nowait(frame)
-                    except queue.Full:
-                        pass
         except (MediaStreamError, asyncio.CancelledError):
             pass
 
@@ -142,7 +145,9 @@ class AudioPlayback:
             return False
         ready = threading.Event()
         result: list[bool] = []
-        self._writer = threading.Thread(target=self._write_loop, args=(ready, result), name="audio-out", daemon=True)
+        self._writer = threading.Thread(
+            target=self._write_loop, args=(ready, result), name="audio-out", daemon=True
+        )
         self._writer.start()
         ready.wait(3.0)
         return bool(result and result[0])
@@ -153,7 +158,7 @@ class AudioPlayback:
         try:
             container = av.open("default", mode="w", format="alsa")
             stream = container.add_stream("pcm_s16le", rate=SAMPLE_RATE)
-            stream.layout = "stereo"  # type: ignore[attr-defined]
+            stream.layout = "stereo"
             resampler = av.AudioResampler(format="s16", layout="stereo", rate=SAMPLE_RATE)
         except Exception as error:
             log.warning("no audio output device (%s): applicant audio is received but not played", error)
@@ -169,7 +174,7 @@ class AudioPlayback:
                     break
                 for chunk in resampler.resample(frame):
                     chunk.pts = None
-                    for packet in stream.encode(chunk):  # type: ignore[attr-defined]
+                    for packet in stream.encode(chunk):
                         container.mux(packet)
         except Exception as error:
             log.warning("audio output stopped: %s", error)
@@ -178,7 +183,5 @@ class AudioPlayback:
 
     def stop(self) -> None:
         if self._writer is not None:
-            try:
+            with contextlib.suppress(queue.Full):
                 self._queue.put_nowait(None)
-            except queue.Full:
-                pass

@@ -223,7 +223,9 @@ class ReviewerCall:
     def audio_status(self) -> AudioStatus:
         output = self._playback.output
         if output is AudioOutput.NO_DEVICE:
-            message = "No audio device on this workstation: the applicant's audio arrives but cannot be played."
+            message = (
+                "No audio device on this workstation: the applicant's audio arrives but cannot be played."
+            )
         elif output is AudioOutput.PLAYING:
             message = "Playing the applicant's audio."
         else:
@@ -369,10 +371,12 @@ class ReviewerCall:
     async def _receive_video(self, track: MediaStreamTrack, leg: int) -> None:
         try:
             while True:
-                frame = await track.recv()
+                frame: Any = await track.recv()
                 image = frame.to_ndarray(format="bgr24")
                 self._sequence += 1
-                pts = float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
+                pts = (
+                    float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
+                )
                 self._last_size = (image.shape[1], image.shape[0])
                 self.frames.put(
                     VideoSample(image, self._sequence, leg, time.monotonic(), time.time(), pts, frame)

@@ -52,8 +52,9 @@ def _edit_video_section(section: list[str], params: str) -> list[str]:
         if fmtp and fmtp.group(1) in targets:
             existing = fmtp.group(2)
             kept = [part for part in existing.split(";") if part and part.split("=", 1)[0] not in keys]
-            line = f"a=fmtp:{fmtp.group(1)} " + ";".join([*kept, params])
-        edited.append(line)
+            edited.append(f"a=fmtp:{fmtp.group(1)} " + ";".join([*kept, params]))
+        else:
+            edited.append(line)
         rtpmap = _RTPMAP.match(line)
         if rtpmap and rtpmap.group(1) in targets and rtpmap.group(1) not in with_fmtp:
             edited.append(f"a=fmtp:{rtpmap.group(1)} {params}")

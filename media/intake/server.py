@@ -24,8 +24,9 @@ async def start_site(service: IntakeService, host: str, port: int) -> tuple[web.
     await site.start()
     server = site._server  # the real port when 0 was asked for
     bound = port
-    if server is not None and getattr(server, "sockets", None):
-        bound = server.sockets[0].getsockname()[1]
+    sockets = getattr(server, "sockets", None)
+    if sockets:
+        bound = sockets[0].getsockname()[1]
     return runner, bound
 
 
@@ -89,6 +90,7 @@ class IntakeServer:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None or not thread.is_alive():
             return
+
         async def shutdown() -> None:
             if self._runner is not None:
                 await self._runner.cleanup()

@@ -1,0 +1,87 @@
+"""Each forbidden action is refused for each role that may not do it, in storage, not only in the GUI."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from app.decisions import DecisionDraft, Outcome, RejectReason
+from app.roles import PERMISSIONS, Action, Forbidden, Role, may, require
+from app.rules import ReviewRules
+from app.settings import load_settings
+from storage.access import AccessControlledRecords
+from storage.applications import ApplicationBook
+from storage.desk import DatabaseReviewDesk
+from storage.reviewers import Accounts
+from tests.conftest import sample_form
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize("action", list(Action))
+def test_permission_table(role: Role, action: Action) -> None:
+    if action in PERMISSIONS[role]:
+        require(role, action)
+    else:
+        with pytest.raises(Forbidden, match=f"A {role.value} may not"):
+            require(role, action)
+
+
+def test_the_table_says_what_the_bank_said() -> None:
+    assert may(Role.REVIEWER, Action.TAKE_APPLICANT)
+    assert not may(Role.REVIEWER, Action.VIEW_ANY_SESSION)
+    assert not may(Role.REVIEWER, Action.AMEND_DECISION)
+    assert not may(Role.REVIEWER, Action.EXPORT_SESSION)
+    assert may(Role.SUPERVISOR, Action.AMEND_DECISION) and may(Role.SUPERVISOR, Action.EXPORT_SESSION)
+    assert not may(Role.SUPERVISOR, Action.MANAGE_ACCOUNTS)
+    assert may(Role.ADMINISTRATOR, Action.MANAGE_ACCOUNTS)
+    assert not may(Role.ADMINISTRATOR, Action.AMEND_DECISION)
+
+
+def test_storage_enforces_roles_and_ownership(database) -> None:  # type: ignore[no-untyped-def]
+    accounts = Accounts(database)
+    alice = accounts.add("alice", "password1", Role.REVIEWER)
+    bob = accounts.add("bob", "password1", Role.REVIEWER)
+    carol = accounts.add("carol", "password1", Role.SUPERVISOR)
+    admin = accounts.add("root", "password1", Role.ADMINISTRATOR)
+    registered = ApplicationBook(database).register(
+        sample_form(applied_at=NOW - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
+    )
+    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
+    desk.join_queue(registered.token, NOW)
+    taken = desk.take_next(alice.id, NOW)
+    assert taken is not None
+    as_alice, as_bob, as_carol, as_admin = (
+        AccessControlledRecords(database, a) for a in (alice, bob, carol, admin)
+    )
+
+    with pytest.raises(Forbidden, match="another reviewer"):
+        as_bob.save_answer(taken.session_id, "monthly_income", "100", NOW)
+    with pytest.raises(Forbidden, match="another reviewer"):
+        as_bob.record_decision(taken.session_id, DecisionDraft(Outcome.VERIFY_LATER), overridden=[], now=NOW)
+    with pytest.raises(Forbidden, match="another reviewer"):
+        as_bob.decisions(taken.session_id)
+    for other in (as_carol, as_admin):
+        with pytest.raises(Forbidden, match="may not answer and decide"):
+            other.record_decision(
+                taken.session_id, DecisionDraft(Outcome.VERIFY_LATER), overridden=[], now=NOW
+            )
+    assert as_bob.recent_sessions() == []
+
+    as_alice.save_answer(taken.session_id, "monthly_income", "100", NOW)
+    decision = as_alice.record_decision(
+        taken.session_id, DecisionDraft(Outcome.APPROVE), overridden=[], now=NOW
+    )
+    assert [s[0] for s in as_alice.recent_sessions()] == [taken.session_id]
+
+    amendment = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,))
+    for not_supervisor in (as_alice, as_bob, as_admin):
+        with pytest.raises(Forbidden, match="may not amend"):
+            not_supervisor.amend_decision(decision.id, amendment, reason="x", now=NOW)
+    with pytest.raises(Forbidden):
+        as_admin.recent_sessions()
+    amended = as_carol.amend_decision(decision.id, amendment, reason="payslip forged", now=NOW)
+    assert amended.amends_id == decision.id
+    assert [d.id for d in as_carol.decisions(taken.session_id)] == [decision.id, amended.id]
