@@ -10,7 +10,7 @@ from typing import Any
 from app.applications import make_application_form
 from app.errors import ReviewError
 from app.settings import Settings
-from cli.common import fail, print_json, settings_from_env
+from cli.common import fail, print_json, sealer_from_env, settings_from_env
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -98,7 +98,7 @@ def register_application(
     report = check_reference_photo(photo_bytes)
     if not report.ok:
         raise ReviewError(f"the photo {photo} cannot be used: " + "; ".join(report.problems))
-    registered = ApplicationBook(database).register(
+    registered = ApplicationBook(database, sealer_from_env()).register(
         form, photo=photo_bytes, photo_format=report.image_format or "unknown", encoding=report.encoding
     )
     return {

@@ -34,7 +34,8 @@ class AccessControlledRecords:
             ).one_or_none()
             if row is None:
                 raise NotFound(f"There is no review session {session_id}.")
-            return row[0]
+            owner = row[0]
+            return None if owner is None else int(owner)
 
     def _require_own(self, session_id: SessionId) -> None:
         require(self.account.role, Action.REVIEW_OWN_SESSION)

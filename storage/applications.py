@@ -22,6 +22,17 @@ from app.ids import ApplicationId
 from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.models import Application
+from storage.sealing import SealBroken, Sealer, is_sealed
+
+PHOTO_PURPOSE = "reference-photo"
+
+
+def open_photo(stored: bytes, sealer: Sealer | None) -> bytes:
+    if is_sealed(stored):
+        if sealer is None:
+            raise SealBroken("The reference photo is encrypted and no key was given.")
+        return sealer.open(stored, PHOTO_PURPOSE, what="The reference photo")
+    return stored
 
 
 @dataclass(frozen=True)
@@ -60,8 +71,10 @@ def _view(row: Application) -> ApplicationView:
 class ApplicationBook:
     """The register of loan applications."""
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, sealer: Sealer | None = None) -> None:
+        """With a sealer, reference photos are stored encrypted (the console always passes one)."""
         self.database = database
+        self.sealer = sealer
 
     def register(
         self,
@@ -85,7 +98,7 @@ class ApplicationBook:
                 purpose=form.purpose,
                 applied_at=form.applied_at.astimezone(UTC),
                 status=ApplicationStatus.PENDING_REVIEW.value,
-                reference_photo=photo,
+                reference_photo=self.sealer.seal(photo, PHOTO_PURPOSE) if self.sealer else photo,
                 reference_photo_format=photo_format,
                 reference_encoding=encoding,
                 token_digest=token_digest(token),
@@ -120,7 +133,7 @@ class ApplicationBook:
             row = session.get(Application, application_id)
             if row is None:
                 raise NotFound(f"There is no application with id {application_id}.")
-            return row.reference_photo
+            return open_photo(row.reference_photo, self.sealer)
 
     def list(self, *, limit: int = 200) -> list[ApplicationView]:
         with self.database.session() as session:

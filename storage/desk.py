@@ -14,9 +14,11 @@ from app.ids import ApplicationId, ReviewerId, SessionId
 from app.queue import QueueSummary, QueueTicket, TakenApplicant, TokenCheck, TokenStatus
 from app.review import SessionState
 from app.rules import Availability, ReviewRules
+from storage.applications import open_photo
 from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.models import Application, ReviewSessionRow
+from storage.sealing import Sealer
 
 ACTIVE_STATES = (
     SessionState.WAITING.value,
@@ -34,9 +36,10 @@ _FINISHED_APPLICATION = {
 class DatabaseReviewDesk:
     """Implements app.queue.ReviewDesk."""
 
-    def __init__(self, database: Database, rules: ReviewRules) -> None:
+    def __init__(self, database: Database, rules: ReviewRules, sealer: Sealer | None = None) -> None:
         self.database = database
         self.rules = rules
+        self.sealer = sealer
 
     # -- tokens ---------------------------------------------------------------------------
 
@@ -240,7 +243,7 @@ class DatabaseReviewDesk:
                     term_months=application.term_months,
                     purpose=application.purpose,
                     applied_at=aware(application.applied_at),
-                    reference_photo=application.reference_photo,
+                    reference_photo=open_photo(application.reference_photo, self.sealer),
                     waited_seconds=max(0.0, (now - aware(row.queued_at)).total_seconds()),
                 )
         return None

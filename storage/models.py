@@ -174,6 +174,9 @@ class ScoreSample(Base):
     matched: Mapped[bool] = mapped_column(Boolean)
     live: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     flags: Mapped[list[str]] = mapped_column(JSON)
+    # The face's box in the frame, [top, right, bottom, left] pixels, with the frame's size
+    # [.., .., .., .., width, height] so the replay can draw it at any scale (migration 0002).
+    box: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)
 
 
 class AuditEventRow(Base):
@@ -199,3 +202,85 @@ class AuditHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
     hash: Mapped[str] = mapped_column(String(64))
+
+
+# -- recording and replay (migration 0002) ------------------------------------------------------
+
+
+class SessionEvent(Base):
+    """Something on a session's timeline that is neither a score nor an answer: connection
+    events (dropped, reconnected), flags raised (more than one face, liveness failed),
+    recorder warnings. `t` is the recording's clock (seconds since leg 1 started)."""
+
+    __tablename__ = "session_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"))
+    leg_number: Mapped[int] = mapped_column(Integer, default=1)
+    t: Mapped[float] = mapped_column(Float)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_session_events_session_t", "session_id", "t"),)
+
+
+class LegRecording(Base):
+    """Where one leg's recording lives and what it holds, written when the leg's recorder
+    starts and updated when it closes (a crashed leg keeps state "recording")."""
+
+    __tablename__ = "leg_recordings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"))
+    leg_number: Mapped[int] = mapped_column(Integer)
+    # Relative to the data directory's recordings folder, so the data can move.
+    directory: Mapped[str] = mapped_column(String(500))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The leg clock's zero on the session clock.
+    offset: Mapped[float] = mapped_column(Float, default=0.0)
+    state: Mapped[str] = mapped_column(String(30))  # recording | closed | warning: disk full | ...
+    duration: Mapped[float | None] = mapped_column(Float, nullable=True)
+    segments: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_written: Mapped[int] = mapped_column(BigInteger, default=0)
+    frames_dropped: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (Index("uq_leg_recordings_session_leg", "session_id", "leg_number", unique=True),)
+
+
+class SessionSummary(Base):
+    """One row per finished session, denormalised for the supervisors' session browser
+    (filters over 100,000 sessions must answer in milliseconds). Rebuilt from the source
+    tables by storage.replay.refresh_summary; never the source of truth."""
+
+    __tablename__ = "session_summaries"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"), primary_key=True)
+    application_id: Mapped[int] = mapped_column(Integer)
+    applicant_name: Mapped[str] = mapped_column(String(200))
+    reviewer_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reviewer_name: Mapped[str] = mapped_column(String(100), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    duration: Mapped[float | None] = mapped_column(Float, nullable=True)
+    state: Mapped[str] = mapped_column(String(20))
+    # The outcome in force (the latest amendment's, else the original's); None: undecided.
+    outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    original_outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    amended: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reason codes in force, as ",code,code," so one LIKE finds a code.
+    reason_codes: Mapped[str] = mapped_column(String(400), default="")
+    lowest_similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    best_similarity: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Bit set of flags seen (storage.replay.Flag): more than one face, liveness failed, dropped.
+    flags: Mapped[int] = mapped_column(Integer, default=0)
+    legs: Mapped[int] = mapped_column(Integer, default=0)
+    has_recording: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_session_summaries_started", "started_at"),
+        Index("ix_session_summaries_reviewer_started", "reviewer_id", "started_at"),
+        Index("ix_session_summaries_outcome_started", "outcome", "started_at"),
+        Index("ix_session_summaries_lowest", "lowest_similarity"),
+    )

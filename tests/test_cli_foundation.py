@@ -31,6 +31,7 @@ def env(tmp_path: Path, shared_data: Path) -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("AUDIT_")}
     environment["AUDIT_DATA_DIR"] = str(tmp_path / "data")
     environment["AUDIT_SHARED_DATA_DIR"] = str(shared_data)
+    environment["AUDIT_KEY_FILE"] = str(tmp_path / "keys" / "key")  # outside the data directory
     return environment
 
 
@@ -73,7 +74,7 @@ def test_help_lists_the_commands(env: dict[str, str]) -> None:
 def test_register_list_and_verify(env: dict[str, str], shared_data: Path) -> None:
     assert run(env, "init-db").returncode == 0
     second = run(env, "init-db")
-    assert second.returncode == 0 and "schema 0001" in second.stdout
+    assert second.returncode == 0 and "database ready" in second.stdout
 
     added = run(
         env, *add_args(shared_data / "faces/face_recognition/obama.jpg", "--applied-at", "2026-11-23T09:30")
@@ -90,6 +91,9 @@ def test_register_list_and_verify(env: dict[str, str], shared_data: Path) -> Non
     # The token is never stored in the clear.
     database = Path(env["AUDIT_DATA_DIR"]) / "console.db"
     assert record["token"].encode() not in database.read_bytes()
+    # The reference photo is stored encrypted: its JPEG header is nowhere in the database.
+    photo = (shared_data / "faces/face_recognition/obama.jpg").read_bytes()
+    assert photo[:64] not in database.read_bytes()
 
     verified = run(env, "audit", "verify")
     assert verified.returncode == 0 and "intact" in verified.stdout

@@ -63,6 +63,7 @@ def window(make_window, services) -> ConsoleWindow:
 
 def take_applicant(qtbot, window: ConsoleWindow, services: FakeConsoleServices, name: str = "Wang Fang") -> FakeCall:
     services.add_applicant(applicant(name))
+    window.poll_queue()
     qtbot.waitUntil(lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1)
     window.activateWindow()
     with qtbot.waitSignal(window.review_started, timeout=5000):
@@ -282,9 +283,12 @@ def test_nobody_waiting_is_said_plainly(qtbot, window, services):
 
 def test_layout_and_audio_output_persist_between_runs(qtbot, make_window, services):
     first = make_window(services)
-    first.main_splitter.setSizes([700, 560])
+    first.resize(760, 700)  # the offscreen screen is 800 x 800: a bigger window is clamped on restore
+    qtbot.waitUntil(lambda: first.main_splitter.width() < 760)
+    first.main_splitter.setSizes([460, 290])
     sizes = first.main_splitter.sizes()
     first.close()
     second = make_window(services)
+    assert second.size() == first.size()
     assert second.main_splitter.sizes() == sizes
     assert second.qsettings.value("audio/output", "") == ""  # the default output was chosen

@@ -110,6 +110,7 @@ class ConsoleWindow(QMainWindow):
         self.last_decision_id: DecisionId | None = None
         self._taking = False
         self._polling = False
+        self._poll_again = False
         self._latest_frame_time = 0.0
         self._ticks = 0
         self._splitters_restored = False
@@ -275,17 +276,22 @@ class ConsoleWindow(QMainWindow):
     # --- the queue ---
 
     def poll_queue(self) -> None:
-        if self._polling:
+        if self._polling:  # one poll at a time; ask again when it is back
+            self._poll_again = True
             return
         self._polling = True
+        self._poll_again = False
         self.desk.run(self.services.queue_summary, self._queue_polled, self._queue_poll_failed)
 
     def _queue_polled(self, summary: QueueSummary) -> None:
         self._polling = False
         self.queue_panel.set_summary(summary)
+        if self._poll_again:
+            self.poll_queue()
 
     def _queue_poll_failed(self, error: BaseException) -> None:
         self._polling = False
+        self._poll_again = False
         self.statusBar().showMessage(self.tr("Queue not available: {0}").format(error), 5000)
 
     def can_take_next(self) -> bool:
