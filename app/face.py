@@ -16,8 +16,8 @@ class FaceFlag(enum.Enum):
     """Quality flags shown to the reviewer next to the score."""
 
     NO_FACE = "no_face"
-    MULTIPLE_FACES = "multiple_faces"
-    FACE_TOO_SMALL = "face_too_small"
+    MULTIPLE_FACES = "several_faces"
+    FACE_TOO_SMALL = "too_small"
     TOO_DARK = "too_dark"
     TOO_BLURRED = "too_blurred"
     PARTLY_COVERED = "partly_covered"
@@ -44,23 +44,18 @@ class Liveness(enum.Enum):
 
 
 def similarity_from_distance(distance: float, threshold: float) -> float:
-    """Map an engine distance to a 0-100 figure for people.
+    """Map an engine distance to a 0-100 figure for people: 100 at distance 0, 50 exactly at
+    the threshold, 0 at twice the threshold and beyond (clearly another person).
 
-    The threshold maps to 50, so "above 50" reads as "match" whatever the engine's scale;
-    distance 0 maps to 100 and twice the threshold (clearly another person) to about 5.
-    A logistic curve keeps the figure monotonic and spreads the region reviewers care about
-    (around the threshold) instead of compressing it.
+    Linear, so equal steps mean equal changes whatever the engine's scale; "above 50" always
+    reads as "within the threshold".
     """
     if threshold <= 0:
         raise ValueError("threshold must be positive")
     if distance < 0 or math.isnan(distance):
         raise ValueError("distance must be a non-negative number")
-    # Steepness chosen so that 2 * threshold gives ~5 and 0 gives ~95 before rescaling.
-    steepness = math.log(19.0) / threshold
-    raw = 1.0 / (1.0 + math.exp(steepness * (distance - threshold)))
-    top = 1.0 / (1.0 + math.exp(-steepness * threshold))
-    value = 100.0 * min(1.0, raw / top)
-    return round(value, 1)
+    value = 100.0 * (1.0 - distance / (2.0 * threshold))
+    return round(min(100.0, max(0.0, value)), 1)
 
 
 @dataclass(frozen=True)
@@ -81,38 +76,42 @@ class LiveState:
 
 @dataclass(frozen=True)
 class FaceScore:
-    """One face-match update for one frame.
+    """One face-match update for one frame (what the face panel and ``match --jsonl`` show).
 
-    ``distance``/``similarity`` are None when no encoding was compared for this frame's face
-    (no face, or the score is carried from the tracked face: then ``encoded`` is False and
-    the distance is the tracked face's last one).
+    ``distance``/``similarity`` are those of the tracked face's latest encoding (the mean of
+    its last few encodings); ``encoded`` says whether a fresh encoding was computed on this
+    very frame. They are None when there is no face. ``flags`` are ``FaceFlag`` values.
     """
 
-    t: float  # frame time in seconds (the caller's clock: media time or monotonic)
+    frame_time: float  # seconds, on the clock of the frames offered (media time or monotonic)
     frame: int  # frame index as counted by the producer, or -1 if unknown
     faces: int
     box: FaceBox | None
     distance: float | None
     similarity: float | None
-    match: bool
-    flags: tuple[FaceFlag, ...] = ()
-    live: LiveState = field(default_factory=LiveState)
-    encoded: bool = False  # True when a fresh 128-d encoding was computed on this frame
-    latency_ms: float | None = None  # frame offered -> score ready, when measured
+    match: bool  # this update is at or under the threshold (not yet sustained: see face_policy)
+    flags: tuple[str, ...] = ()
+    live: bool | None = None  # liveness: True passed, False failed, None not decided yet
+    liveness: LiveState = field(default_factory=LiveState)
+    encoded: bool = False
+    latency_ms: float | None = None  # frame offered -> score available, when measured
 
     @property
-    def flag_names(self) -> list[str]:
-        return [f.value for f in self.flags]
+    def t(self) -> float:
+        return self.frame_time
+
+    def has(self, flag: FaceFlag) -> bool:
+        return flag.value in self.flags
 
     def as_json(self) -> dict[str, Any]:
         """The ``match --jsonl`` line for this update (keys fixed by the output contract)."""
         return {
-            "t": round(self.t, 3),
+            "t": round(self.frame_time, 3),
             "frame": self.frame,
             "faces": self.faces,
             "distance": None if self.distance is None else round(self.distance, 4),
             "similarity": self.similarity,
             "match": self.match,
-            "live": self.live.live,
-            "flags": self.flag_names,
+            "live": self.live,
+            "flags": list(self.flags),
         }

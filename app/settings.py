@@ -40,7 +40,7 @@ class Settings:
     face_attempts_limit: int = 3
     # Distance at or below which two faces count as the same person. Calibrated on
     # shared/data/faces/deepface/master.csv: see docs/face-threshold.md.
-    face_match_threshold: float = 0.5
+    face_match_threshold: float = 0.45
     # A match counts only when sustained this long.
     match_sustain_seconds: float = 1.0
     # Seconds an attempt may run without a sustained match before it counts as failed.

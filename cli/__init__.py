@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "cli.admin",
     "cli.face",
     "cli.call",
+    "cli.replay",
 ]
 
 

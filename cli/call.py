@@ -82,7 +82,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     probe.add_argument(
         "--drain",
         action="store_true",
-        help="no media: take applicants until the queue stays empty, one JSON line per applicant",
+        help="no media: take applicants until the queue stays empty, one JSON line per applicant "
+        "(the intake service ends each as connection failed after the grace period)",
     )
     probe.set_defaults(func=run_review_probe)
 
@@ -148,6 +149,30 @@ def reviewer_check(database: Database) -> Any:
     return check
 
 
+def start_embedded_intake(settings: Settings, database: Database) -> tuple[Any, str]:
+    """For the console: the intake service to use. With `intake_url` set, that external one
+    (nothing is started); otherwise one on a background thread at intake_host:intake_port,
+    on the console's own database. Returns the server (None when external; call `.stop()` at
+    exit) and its base URL."""
+    from app.rules import ReviewRules
+    from media.intake import IntakeServer
+    from storage.desk import DatabaseReviewDesk
+    from storage.reviews import ReviewRecords
+
+    if settings.intake_url:
+        return None, settings.intake_url.rstrip("/")
+    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings))
+    server = IntakeServer(
+        desk,
+        ReviewRecords(database),
+        settings.intake_host,
+        settings.intake_port,
+        authorize_reviewer=reviewer_check(database),
+        console_grace_seconds=settings.reconnect_grace_seconds,
+    ).start()
+    return server, server.url
+
+
 def run_intake_command(args: argparse.Namespace) -> int:
     from media.intake import run_intake
     from storage.reviews import ReviewRecords
@@ -160,7 +185,14 @@ def run_intake_command(args: argparse.Namespace) -> int:
     port = args.port if args.port is not None else settings.intake_port
     print(f"intake service on http://{host}:{port} (applicant page: /apply#t=TOKEN)", flush=True)
     try:
-        run_intake(desk, ReviewRecords(database), host, port, authorize_reviewer=reviewer_check(database))
+        run_intake(
+            desk,
+            ReviewRecords(database),
+            host,
+            port,
+            authorize_reviewer=reviewer_check(database),
+            console_grace_seconds=settings.reconnect_grace_seconds,
+        )
     finally:
         database.dispose()
     return 0

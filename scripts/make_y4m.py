@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from app.settings import load_settings  # noqa: E402
+from app.settings import load_settings
 
 
 def make_fake_media(out_dir: Path, *, seconds: float = 6.0, video: Path | None = None) -> tuple[Path, Path]:

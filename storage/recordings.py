@@ -119,7 +119,7 @@ class RecordingRecords:
         """A leg's recorder started; returns the leg clock's zero on the session clock."""
         with self.database.session() as session:
             first = self._first_leg_start(session, session_id)
-            offset = 0.0 if first is None or leg_number == 1 else (started_at - first).total_seconds()
+            offset = 0.0 if first is None else (started_at - first).total_seconds()
             row = session.execute(
                 select(LegRecording).where(
                     LegRecording.session_id == session_id, LegRecording.leg_number == leg_number
@@ -138,7 +138,9 @@ class RecordingRecords:
             row.frames_dropped = 0
             if leg_number == 1 or first is None:
                 leg = session.execute(
-                    select(SessionLeg).where(SessionLeg.session_id == session_id, SessionLeg.number == leg_number)
+                    select(SessionLeg).where(
+                        SessionLeg.session_id == session_id, SessionLeg.number == leg_number
+                    )
                 ).scalar_one_or_none()
                 if leg is not None and leg.recording_path is None:
                     leg.recording_path = directory
@@ -190,7 +192,9 @@ class RecordingRecords:
             first = self._first_leg_start(session, session_id)
             if first is not None:
                 for number, started in session.execute(
-                    select(SessionLeg.number, SessionLeg.started_at).where(SessionLeg.session_id == session_id)
+                    select(SessionLeg.number, SessionLeg.started_at).where(
+                        SessionLeg.session_id == session_id
+                    )
                 ).all():
                     offsets.setdefault(number, max(0.0, (aware(started) - first).total_seconds()))
             return offsets

@@ -73,8 +73,10 @@ def server(desk: FakeDesk) -> Iterator[IntakeServer]:
         yield running
 
 
-def start_call(server: IntakeServer, grace: float) -> tuple[ReviewerCall, list[CallStatus]]:
-    call = ReviewerCall(server.url, 5, "Reviewer Five", grace_seconds=grace).start()
+def start_call(
+    server: IntakeServer, grace: float, *, send_camera: bool = False
+) -> tuple[ReviewerCall, list[CallStatus]]:
+    call = ReviewerCall(server.url, 5, "Reviewer Five", grace_seconds=grace, send_camera=send_camera).start()
     states: list[CallStatus] = []
     call.on_status(states.append)
     applicant = None
@@ -92,7 +94,7 @@ def test_a_call_delivers_640x480_video_and_audio_and_hangs_up(
 ) -> None:
     assert server.service is not None
     applicant = ApplicantThread(server.url, "applicant-token", video)
-    call, states = start_call(server, grace=10)
+    call, states = start_call(server, grace=10, send_camera=True)
     try:
         first = call.frames.wait_newer(0, timeout=10)
         assert first is not None and (first.width, first.height) == (640, 480)
@@ -103,6 +105,9 @@ def test_a_call_delivers_640x480_video_and_audio_and_hangs_up(
         # This machine has no sound card: the call works and says so.
         assert call.audio_status.output in (AudioOutput.NO_DEVICE, AudioOutput.PLAYING)
         assert call.status.state is CallState.CONNECTED and call.status.leg == 1
+        # The reviewer's camera is optional: without one (as here) the call goes on and says so.
+        assert call.camera_available is not None
+        assert ("No camera" in call.audio_status.message) is (not call.camera_available)
         call.hang_up().result(10)
         applicant.join(10)
     finally:
@@ -128,7 +133,9 @@ def test_an_applicant_who_comes_back_in_time_continues_as_a_second_leg(
         second = ApplicantThread(server.url, "applicant-token", video)
         wait_until(lambda: call.status.state is CallState.CONNECTED, 10, "the second leg")
         assert (call.status.session_id, call.status.leg) == (session_id, 2)
-        newer = call.frames.wait_newer(call.frames.latest().sequence if call.frames.latest() else 0, timeout=5)
+        newer = call.frames.wait_newer(
+            call.frames.latest().sequence if call.frames.latest() else 0, timeout=5
+        )
         assert newer is not None and newer.leg == 2 and call.frames.count > frames_before
         call.hang_up().result(10)
         second.join(10)

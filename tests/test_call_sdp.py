@@ -29,7 +29,9 @@ ANSWER = "\r\n".join(
 
 def fmtp_lines(sdp: str) -> dict[str, str]:
     return {
-        line.split()[0].split(":")[1]: line.split(" ", 1)[1] for line in sdp.split("\r\n") if line.startswith("a=fmtp:")
+        line.split()[0].split(":")[1]: line.split(" ", 1)[1]
+        for line in sdp.split("\r\n")
+        if line.startswith("a=fmtp:")
     }
 
 

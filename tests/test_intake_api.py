@@ -39,7 +39,11 @@ def server(desk: FakeDesk) -> Iterator[IntakeServer]:
 
 
 def http(
-    server: IntakeServer, method: str, path: str, body: bytes | None = None, content_type: str = "application/json"
+    server: IntakeServer,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    content_type: str = "application/json",
 ) -> tuple[int, Any]:
     request = urllib.request.Request(server.url + path, data=body, method=method)
     if body is not None:
@@ -60,12 +64,16 @@ def take_next(server: IntakeServer, reviewer_id: int = 1) -> tuple[int, Any]:
     return http(server, "POST", "/api/console/take-next", json.dumps({"reviewer_id": reviewer_id}).encode())
 
 
-async def receive_json(ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 5.0) -> dict[str, Any]:
+async def receive_json(
+    ws: aiohttp.ClientWebSocketResponse, kind: str, timeout: float = 5.0
+) -> dict[str, Any]:
     """The next message of this type (others, such as position updates, are skipped)."""
     async with asyncio.timeout(timeout):
         while True:
             message = await ws.receive()
-            assert message.type is aiohttp.WSMsgType.TEXT, f"socket closed while waiting for {kind!r}: {message}"
+            assert message.type is aiohttp.WSMsgType.TEXT, (
+                f"socket closed while waiting for {kind!r}: {message}"
+            )
             body: dict[str, Any] = json.loads(message.data)
             if body["type"] == kind:
                 return body
@@ -99,7 +107,9 @@ def test_the_applicant_page_and_its_files_are_served(server: IntakeServer) -> No
         ("nobody", "unknown", 403),
     ],
 )
-def test_status_says_what_is_wrong_with_a_token(server: IntakeServer, token: str, status: str, code: int) -> None:
+def test_status_says_what_is_wrong_with_a_token(
+    server: IntakeServer, token: str, status: str, code: int
+) -> None:
     got_code, body = http(server, "GET", f"/api/applicant/status?t={token}")
     assert got_code == code
     assert body["status"] == status
@@ -148,7 +158,9 @@ def test_join_wait_and_be_taken_exactly_once(server: IntakeServer, desk: FakeDes
     assert desk.taken_log == [(7, 1)]
 
 
-def test_concurrent_take_next_gives_each_applicant_to_one_console(server: IntakeServer, desk: FakeDesk) -> None:
+def test_concurrent_take_next_gives_each_applicant_to_one_console(
+    server: IntakeServer, desk: FakeDesk
+) -> None:
     for index in range(12):
         desk.add(f"applicant-{index}")
         desk.join_queue(f"applicant-{index}", datetime.now(UTC))
@@ -194,7 +206,9 @@ def test_leaving_removes_the_applicant_from_the_queue(server: IntakeServer, desk
         (b'{"reviewer_id": 1, "x": "' + b"a" * MAX_MESSAGE_BYTES + b'"}', 413, "too_large"),
     ],
 )
-def test_take_next_rejects_bad_input_clearly(server: IntakeServer, body: bytes, status: int, error: str) -> None:
+def test_take_next_rejects_bad_input_clearly(
+    server: IntakeServer, body: bytes, status: int, error: str
+) -> None:
     got_status, got = http(server, "POST", "/api/console/take-next", body)
     assert (got_status, got["error"]) == (status, error)
     assert got["message"]
@@ -252,7 +266,9 @@ def test_console_socket_checks_session_and_reviewer(server: IntakeServer, desk: 
                 with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
                     await session.ws_connect(base + path)
                 assert refused.value.status == expected
-            console = await session.ws_connect(base + f"/ws/console/sessions/{taken['session_id']}?reviewer_id=3")
+            console = await session.ws_connect(
+                base + f"/ws/console/sessions/{taken['session_id']}?reviewer_id=3"
+            )
             await console.send_str('{"type": "answer", "sdp": "v=0\\r\\nm=audio 9"}')
             assert (await receive_json(console, "error"))["error"] == "applicant_gone"
             await console.send_str('{"type": "end", "reason": "because"}')
@@ -262,3 +278,48 @@ def test_console_socket_checks_session_and_reviewer(server: IntakeServer, desk: 
 
     asyncio.run(scenario())
     assert desk.sessions[taken["session_id"]].end_reason == "connection_failed"
+
+
+def test_a_console_that_never_connects_ends_the_session_so_the_applicant_may_retry(desk: FakeDesk) -> None:
+    with IntakeServer(desk, desk, console_grace_seconds=0.3) as server:
+
+        async def scenario() -> dict[str, Any]:
+            async with aiohttp.ClientSession() as session:
+                alice = await session.ws_connect(ws_url(server, "alice"))
+                await alice.send_json({"type": "join"})
+                await receive_json(alice, "queued")
+                status, _taken = await asyncio.to_thread(take_next, server, 2)
+                assert status == 200
+                await receive_json(alice, "taken")
+                return await receive_json(alice, "ended")
+
+        ended = asyncio.run(scenario())
+    assert ended["reason"] == "connection_failed"
+    assert [s.end_reason for s in desk.sessions.values()] == ["connection_failed"]
+
+
+def test_a_failing_database_gives_an_internal_error_not_a_dead_service(desk: FakeDesk) -> None:
+    class BrokenDesk(FakeDesk):
+        def join_queue(self, token: str, now: datetime) -> Any:
+            raise RuntimeError("database went away")
+
+        def take_next(self, reviewer_id: Any, now: datetime) -> Any:
+            raise RuntimeError("database went away")
+
+    broken = BrokenDesk()
+    broken.add("alice")
+    with IntakeServer(broken, broken) as server:
+
+        async def scenario() -> None:
+            async with aiohttp.ClientSession() as session:
+                alice = await session.ws_connect(ws_url(server, "alice"))
+                await alice.send_json({"type": "join"})
+                assert (await receive_json(alice, "error"))["error"] == "internal"
+                await alice.send_json({"type": "ping"})
+                await receive_json(alice, "pong")
+
+        asyncio.run(scenario())
+        status, body = take_next(server)
+        assert (status, body["error"]) == (500, "internal")
+        assert "database" not in body["message"]  # no internals leak to clients
+        assert http(server, "GET", "/healthz")[0] == 200

@@ -19,7 +19,9 @@ from tests.test_intake_api import http
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 messages = st.one_of(
@@ -64,7 +66,9 @@ def test_status_answers_any_token(server: IntakeServer, token: str) -> None:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(batch=st.lists(messages, min_size=1, max_size=6))
-def test_applicant_socket_survives_any_messages(server: IntakeServer, desk: FakeDesk, batch: list[str]) -> None:
+def test_applicant_socket_survives_any_messages(
+    server: IntakeServer, desk: FakeDesk, batch: list[str]
+) -> None:
     token = f"fuzz-{len(desk.tokens)}"  # a fresh applicant each time
     desk.add(token)
 

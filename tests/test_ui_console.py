@@ -61,10 +61,14 @@ def window(make_window, services) -> ConsoleWindow:
     return make_window(services)
 
 
-def take_applicant(qtbot, window: ConsoleWindow, services: FakeConsoleServices, name: str = "Wang Fang") -> FakeCall:
+def take_applicant(
+    qtbot, window: ConsoleWindow, services: FakeConsoleServices, name: str = "Wang Fang"
+) -> FakeCall:
     services.add_applicant(applicant(name))
     window.poll_queue()
-    qtbot.waitUntil(lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1)
+    qtbot.waitUntil(
+        lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1
+    )
     window.activateWindow()
     with qtbot.waitSignal(window.review_started, timeout=5000):
         qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
@@ -148,7 +152,9 @@ def test_a_whole_review_from_queue_to_recorded_approval(qtbot, window, services,
     assert window.form.answers == {}
 
 
-def test_approval_with_missing_answers_is_refused_without_a_reason(qtbot, window, services, confirm_in_dialog):
+def test_approval_with_missing_answers_is_refused_without_a_reason(
+    qtbot, window, services, confirm_in_dialog
+):
     shown = confirm_in_dialog()
     call = take_applicant(qtbot, window, services)
     connect_and_match(qtbot, window, call)
@@ -171,7 +177,9 @@ def test_approval_with_missing_answers_is_refused_without_a_reason(qtbot, window
 def test_approval_with_missing_answers_is_recorded_with_the_reviewers_reason(
     qtbot, window, services, confirm_in_dialog
 ):
-    confirm_in_dialog(lambda dialog: dialog.override_edit.setText("Applicant is an existing customer; verified by phone"))
+    confirm_in_dialog(
+        lambda dialog: dialog.override_edit.setText("Applicant is an existing customer; verified by phone")
+    )
     call = take_applicant(qtbot, window, services)
     connect_and_match(qtbot, window, call)
     with qtbot.waitSignal(window.decision_saved, timeout=5000):
@@ -219,14 +227,18 @@ def test_the_window_is_not_closed_silently_over_an_unsaved_decision(qtbot, windo
     window.record_decision(DecisionDraft(Outcome.CONNECTION_FAILED))
     qtbot.waitUntil(lambda: window.banner.state == "failed")
     asked: list[bool] = []
-    monkeypatch.setattr(UnsavedDecisionQuestion, "ask", classmethod(lambda cls, parent: asked.append(True) or False))
+    monkeypatch.setattr(
+        UnsavedDecisionQuestion, "ask", classmethod(lambda cls, parent: asked.append(True) or False)
+    )
     assert not window.close()
     assert asked == [True] and window.isVisible()
     window.banner.retry_button.click()
     qtbot.waitUntil(lambda: window.pending is None)
 
 
-def test_a_dropped_applicant_shows_the_grace_countdown_and_a_reconnect_is_a_new_leg(qtbot, make_window, services):
+def test_a_dropped_applicant_shows_the_grace_countdown_and_a_reconnect_is_a_new_leg(
+    qtbot, make_window, services
+):
     window = make_window(services, reconnect_grace_seconds=20)
     call = take_applicant(qtbot, window, services)
     from_media_thread(lambda: call.events.connection("connected", 1))
@@ -244,7 +256,16 @@ def test_a_dropped_applicant_shows_the_grace_countdown_and_a_reconnect_is_a_new_
     qtbot.waitUntil(lambda: window.call_status.state_label.text() == "Call ended")
 
 
-def test_face_attempts_run_out_and_approval_is_then_impossible(qtbot, make_window, services, confirm_in_dialog):
+def test_the_grace_countdown_ends_plainly(qtbot, make_window, services):
+    window = make_window(services, reconnect_grace_seconds=0.5)
+    call = take_applicant(qtbot, window, services)
+    from_media_thread(lambda: call.events.connection("dropped", 1))
+    qtbot.waitUntil(lambda: window.call_status.state_label.text() == "Applicant dropped: the grace time is over")
+
+
+def test_face_attempts_run_out_and_approval_is_then_impossible(
+    qtbot, make_window, services, confirm_in_dialog
+):
     window = make_window(services, face_attempt_seconds=1.0, face_attempts_limit=2)
     call = take_applicant(qtbot, window, services)
 
@@ -292,3 +313,31 @@ def test_layout_and_audio_output_persist_between_runs(qtbot, make_window, servic
     assert second.size() == first.size()
     assert second.main_splitter.sizes() == sizes
     assert second.qsettings.value("audio/output", "") == ""  # the default output was chosen
+
+
+def test_the_console_opens_after_sign_in_and_closes_cleanly(qtbot, qapp, tmp_path, monkeypatch):
+    from cli.console import DEMO_REVIEWER, build_demo_services
+    from ui.console_app import run_console_app
+
+    services = build_demo_services(load_settings(environ={}), with_applicant=True)
+    opened: list[ConsoleWindow] = []
+
+    def on_window(window: ConsoleWindow) -> None:
+        opened.append(window)
+        qtbot.waitUntil(lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1)
+        window.close()
+
+    qsettings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
+    try:
+        code = run_console_app(
+            load_settings(overrides={"data_dir": str(tmp_path)}, environ={}),
+            services,
+            demo_credentials=DEMO_REVIEWER,
+            on_window=on_window,
+            qsettings=qsettings,
+        )
+    finally:
+        services.close()
+    assert code == 0
+    assert opened[0].reviewer.name == DEMO_REVIEWER[0]
+    assert qsettings.contains("window/geometry")

@@ -6,20 +6,20 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import threading  # noqa: E402
-from collections.abc import Mapping, Sequence  # noqa: E402
-from datetime import UTC, datetime, timedelta  # noqa: E402
-from decimal import Decimal  # noqa: E402
+import threading
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from app.decisions import DecisionDraft  # noqa: E402
-from app.ids import DecisionId, ReviewerId, SessionId  # noqa: E402
-from app.questionnaire import AnswerValue  # noqa: E402
-from app.queue import TakenApplicant  # noqa: E402
-from app.settings import load_settings  # noqa: E402
-from ui.demo import DemoApplicant, DemoConsoleServices, SimulatedFaceScore  # noqa: E402
-from ui.services import CallEvents  # noqa: E402
+from app.decisions import DecisionDraft
+from app.ids import DecisionId, ReviewerId, SessionId
+from app.questionnaire import AnswerValue
+from app.queue import TakenApplicant
+from app.settings import load_settings
+from ui.demo import DemoApplicant, DemoConsoleServices, SimulatedFaceScore
+from ui.services import CallEvents
 
 REVIEWER = ("li.na", "correct horse battery staple")
 SHARED = load_settings().shared_data_dir
@@ -108,7 +108,9 @@ def grey_frame(width: int = 640, height: int = 360, level: int = 100) -> np.ndar
     return np.full((height, width, 3), level, dtype=np.uint8)
 
 
-def score(frame_time: float, similarity: float | None, *, match: bool | None = None, **fields) -> SimulatedFaceScore:
+def score(
+    frame_time: float, similarity: float | None, *, match: bool | None = None, **fields
+) -> SimulatedFaceScore:
     values = dict(
         frame_time=frame_time,
         faces=1 if similarity is not None else 0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
@@ -88,16 +89,21 @@ class CallStatus(QWidget):
         self.clock_label.setStyleSheet(f"color: {colour};")
         self.clock_label.setToolTip(self.tr("Call time; a review aims at about one minute"))
         if self.state is ConnectionState.CONNECTED:
-            text = self.tr("Connected") if self.leg <= 1 else self.tr("Connected (reconnect {0})").format(
-                self.leg - 1
+            text = (
+                self.tr("Connected")
+                if self.leg <= 1
+                else self.tr("Connected (reconnect {0})").format(self.leg - 1)
             )
             colour = style.GOOD
         elif self.state is ConnectionState.CONNECTING:
             text, colour = self.tr("Connecting…"), style.CAUTION
         elif self.state is ConnectionState.DROPPED:
-            left = self.grace_left()
-            text = self.tr("Applicant dropped: waiting {0} s for a reconnect").format(int(left or 0))
-            colour = style.CAUTION if left else style.BAD
+            left = self.grace_left() or 0.0
+            if left > 0:
+                text = self.tr("Applicant dropped: waiting {0} s for a reconnect").format(math.ceil(left))
+                colour = style.CAUTION
+            else:
+                text, colour = self.tr("Applicant dropped: the grace time is over"), style.BAD
         elif self.state is ConnectionState.ENDED:
             text, colour = self.tr("Call ended"), style.NEUTRAL
         else:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.settings import Settings
 from ui.bridge import ServiceWorker
-from ui.i18n import choose_language, install_translators
+from ui.languages import choose_language, install_translators
 from ui.main_window import ConsoleWindow
 from ui.services import ConsoleServices
 from ui.sign_in import SignInDialog
@@ -26,13 +26,14 @@ def run_console_app(
     *,
     demo_credentials: tuple[str, str] | None = None,
     on_window: Callable[[ConsoleWindow], None] | None = None,
+    qsettings: QSettings | None = None,
 ) -> int:
     """Run the console until the reviewer closes it; the exit code."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName(ORGANISATION)
     app.setApplicationName(APPLICATION)
-    qsettings = QSettings()
+    qsettings = qsettings if qsettings is not None else QSettings()
     language = choose_language(settings.language, qsettings)
     translators = install_translators(app, language)
     app.setStyleSheet(STYLE_SHEET)

@@ -44,7 +44,9 @@ def reason_text(reason: RejectReason) -> str:
             "Decisions", "Insufficient repayment ability"
         ),
         RejectReason.FRAUD_SUSPECTED: QCoreApplication.translate("Decisions", "Fraud suspected"),
-        RejectReason.APPLICANT_UNCOOPERATIVE: QCoreApplication.translate("Decisions", "Applicant uncooperative"),
+        RejectReason.APPLICANT_UNCOOPERATIVE: QCoreApplication.translate(
+            "Decisions", "Applicant uncooperative"
+        ),
         RejectReason.OTHER: QCoreApplication.translate("Decisions", "Other (explain in the note)"),
     }[reason]
 
@@ -53,27 +55,33 @@ def face_summary_text(face: FaceSummary) -> str:
     def figure(value: float | None) -> str:
         return "–" if value is None else f"{value:.0f}"
 
-    tr = QCoreApplication.translate
-    matched = tr("Decisions", "matched") if face.matched else tr("Decisions", "not matched")
+    matched = (
+        QCoreApplication.translate("Decisions", "matched")
+        if face.matched
+        else QCoreApplication.translate("Decisions", "not matched")
+    )
     liveness = {
-        "passed": tr("Decisions", "passed"),
-        "failed": tr("Decisions", "failed"),
-    }.get(face.liveness, tr("Decisions", "unknown"))
-    return tr("Decisions", "{0}; best similarity {1}, last {2}; liveness {3}; attempts {4}").format(
+        "passed": QCoreApplication.translate("Decisions", "passed"),
+        "failed": QCoreApplication.translate("Decisions", "failed"),
+    }.get(face.liveness, QCoreApplication.translate("Decisions", "unknown"))
+    return QCoreApplication.translate(
+        "Decisions", "{0}; best similarity {1}, last {2}; liveness {3}; attempts {4}"
+    ).format(
         matched, figure(face.best_similarity), figure(face.last_similarity), liveness, face.attempts_used
     )
 
 
 def decision_refusal(draft: DecisionDraft, missing_required_answers: list[str], face_matched: bool) -> str:
     """Why app.decisions.check_decision refuses the draft, in the reviewer's language ("" when allowed)."""
-    tr = QCoreApplication.translate
     try:
         check_decision(draft, missing_required_answers=missing_required_answers, face_matched=face_matched)
     except InvalidDecision as error:
         if draft.outcome is Outcome.REJECT and not draft.reasons:
-            return tr("Decisions", "A rejection needs at least one reason code.")
+            return QCoreApplication.translate("Decisions", "A rejection needs at least one reason code.")
         if draft.outcome is Outcome.APPROVE and not draft.override_reason.strip():
-            return tr("Decisions", "Approval refused: give the reason to approve anyway.")
+            return QCoreApplication.translate(
+                "Decisions", "Approval refused: give the reason to approve anyway."
+            )
         return str(error)
     return ""
 
@@ -102,7 +110,9 @@ class DecisionBar(QWidget):
         for outcome in Outcome:
             button = QPushButton(outcome_text(outcome) + "…")
             button.setObjectName(names.get(outcome, ""))
-            button.clicked.connect(lambda _checked=False, outcome=outcome: self.decision_requested.emit(outcome))
+            button.clicked.connect(
+                lambda _checked=False, outcome=outcome: self.decision_requested.emit(outcome)
+            )
             self.buttons[outcome] = button
             if outcome is Outcome.VERIFY_LATER:
                 layout.addStretch(1)
@@ -202,7 +212,9 @@ class DecisionDialog(QDialog):
         items = []
         if self.context.missing_required_answers:
             items.append(
-                self.tr("Required answers missing: {0}").format("; ".join(self.context.missing_required_answers))
+                self.tr("Required answers missing: {0}").format(
+                    "; ".join(self.context.missing_required_answers)
+                )
             )
         if not self.context.face.matched:
             items.append(self.tr("The face has not matched the ID photo"))
@@ -227,7 +239,10 @@ class DecisionDialog(QDialog):
         rows = [(self.tr("Decision"), outcome_text(draft.outcome))]
         if self.outcome is Outcome.REJECT:
             rows.append(
-                (self.tr("Reasons"), ", ".join(reason_text(r) for r in draft.reasons) or self.tr("(none chosen)"))
+                (
+                    self.tr("Reasons"),
+                    ", ".join(reason_text(r) for r in draft.reasons) or self.tr("(none chosen)"),
+                )
             )
         if draft.override_reason:
             rows.append((self.tr("Approved despite"), "; ".join(self.exceptions)))
@@ -244,9 +259,7 @@ class DecisionDialog(QDialog):
         )
         if self.context.red_flags:
             rows.append((self.tr("Red flags"), "; ".join(self.context.red_flags)))
-        self.summary_label.setText(
-            "<table>" + "".join(f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{v}</td></tr>" for k, v in rows) + "</table>"
-        )
+        self.summary_label.setText("<br>".join(f"<b>{key}:</b> {value}" for key, value in rows))
         self.error_label.setText("")
 
     def _record(self) -> None:
@@ -290,12 +303,24 @@ class SaveBanner(QFrame):
         self.setVisible(False)
 
     def saving(self, outcome: Outcome) -> None:
-        self._show("saving", self.tr("Saving the decision ({0})…").format(outcome_text(outcome)), style.TEXT,
-                   "#e8eef4", False)
+        self._show(
+            "saving",
+            self.tr("Saving the decision ({0})…").format(outcome_text(outcome)),
+            style.TEXT,
+            "#e8eef4",
+            False,
+        )
 
     def saved(self, outcome: Outcome, name: str) -> None:
-        self._show("saved", self.tr("Decision recorded: {0} for {1}. Ready for the next applicant.").format(
-            outcome_text(outcome), name), style.GOOD, "#e9f4ea", False)
+        self._show(
+            "saved",
+            self.tr("Decision recorded: {0} for {1}. Ready for the next applicant.").format(
+                outcome_text(outcome), name
+            ),
+            style.GOOD,
+            "#e9f4ea",
+            False,
+        )
 
     def failed(self, outcome: Outcome, error: str) -> None:
         self._show(

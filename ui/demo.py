@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -178,14 +179,19 @@ class DemoConsoleServices:
 
 
 # Similarity over call time: low while the face settles, then a steady match (simulated!).
-DEFAULT_SIMILARITY_PLAN: tuple[tuple[float, float], ...] = ((0.0, 38.0), (1.5, 55.0), (3.0, 78.0), (30.0, 82.0))
+DEFAULT_SIMILARITY_PLAN: tuple[tuple[float, float], ...] = (
+    (0.0, 38.0),
+    (1.5, 55.0),
+    (3.0, 78.0),
+    (30.0, 82.0),
+)
 MATCH_AT = 70.0
 
 
 def _planned_similarity(plan: Sequence[tuple[float, float]], t: float) -> float:
     if t <= plan[0][0]:
         return plan[0][1]
-    for (t0, v0), (t1, v1) in zip(plan, plan[1:], strict=False):
+    for (t0, v0), (t1, v1) in pairwise(plan):
         if t0 <= t <= t1:
             return v0 + (v1 - v0) * (t - t0) / (t1 - t0)
     return plan[-1][1]
@@ -210,6 +216,7 @@ class SimulatedCall:
         self.score_interval = score_interval
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="simulated-call", daemon=True)
+        self._scorer = threading.Thread(target=self._score_loop, name="simulated-face", daemon=True)
         self._newest: tuple[Any, float] | None = None
         self._newest_lock = threading.Lock()
         self.audio_device = ""
@@ -220,8 +227,9 @@ class SimulatedCall:
 
     def end(self) -> None:
         self._stop.set()
-        if self._thread.is_alive() and threading.current_thread() is not self._thread:
-            self._thread.join(timeout=5)
+        for thread in (self._thread, self._scorer):
+            if thread.is_alive() and threading.current_thread() is not thread:
+                thread.join(timeout=5)
 
     def use_audio_output(self, device_id: str) -> None:
         self.audio_device = device_id
@@ -242,8 +250,7 @@ class SimulatedCall:
         fps = (capture.get(cv2.CAP_PROP_FPS) if capture is not None else 0) or 30.0
         self.events.connection("connected", 1)
         self.events.audio("none")
-        scorer = threading.Thread(target=self._score_loop, name="simulated-face", daemon=True)
-        scorer.start()
+        self._scorer.start()
         start = time.monotonic()
         index = 0
         while not self._stop.is_set():
@@ -303,7 +310,9 @@ class SimulatedCall:
             self.events.face_score(score)
 
 
-def demo_applicant(shared_data_dir: Path, *, waited: timedelta = timedelta(hours=3, minutes=12)) -> DemoApplicant:
+def demo_applicant(
+    shared_data_dir: Path, *, waited: timedelta = timedelta(hours=3, minutes=12)
+) -> DemoApplicant:
     """Barack Obama's weekly address as the applicant, obama.jpg as the ID photo (see PROVENANCE.md)."""
     photo = shared_data_dir / "faces" / "face_recognition" / "obama.jpg"
     video = shared_data_dir / "videos" / "obama_weekly_address.mp4"

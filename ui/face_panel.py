@@ -93,6 +93,7 @@ class FacePanel(QGroupBox):
         self.similarity_label.setObjectName("bigFigure")
         self.state_label = QLabel()
         self.state_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.state_label.setMinimumWidth(150)
         self.history = SimilarityHistory()
         self.flags_label = QLabel()
         self.flags_label.setWordWrap(True)
@@ -105,7 +106,7 @@ class FacePanel(QGroupBox):
 
         grid = QGridLayout(self)
         grid.addWidget(self.similarity_label, 0, 0)
-        grid.addWidget(self.state_label, 0, 1)
+        grid.addWidget(self.state_label, 0, 1, Qt.AlignmentFlag.AlignRight)
         grid.addWidget(caption, 1, 0, 1, 2)
         grid.addWidget(self.history, 2, 0, 1, 2)
         grid.addWidget(self.flags_label, 3, 0, 1, 2)

@@ -4,7 +4,6 @@ decision bar and call state, for one live call at a time."""
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -36,9 +35,9 @@ from ui.call_status import CallStatus
 from ui.decision import DecisionBar, DecisionContext, DecisionDialog, SaveBanner, decision_refusal
 from ui.face_check import FaceCheck, FaceState
 from ui.face_panel import FacePanel
-from ui.i18n import LANGUAGES, questionnaire_language
-from ui.queue_panel import QueuePanel
+from ui.languages import LANGUAGES, questionnaire_language
 from ui.questionnaire_form import FiguresPanel, QuestionnaireForm
+from ui.queue_panel import QueuePanel
 from ui.services import ConnectionState, ConsoleServices, FaceScoreView, LiveCall
 from ui.sign_in import SignedIn
 from ui.video import VideoView
@@ -68,7 +67,9 @@ class UnsavedDecisionQuestion:
         answer = QMessageBox.warning(
             parent,
             QCoreApplication.translate("ConsoleWindow", "Decision not saved"),
-            QCoreApplication.translate("ConsoleWindow", "A decision is not saved yet. Close anyway? It will be lost."),
+            QCoreApplication.translate(
+                "ConsoleWindow", "A decision is not saved yet. Close anyway? It will be lost."
+            ),
             QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
             QMessageBox.StandardButton.Cancel,
         )
@@ -162,12 +163,13 @@ class ConsoleWindow(QMainWindow):
         form_scroll.setWidgetResizable(True)
         form_scroll.setWidget(self.form)
         form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.figures_panel = FiguresPanel(self.settings.max_debt_to_income)
         questions_box = QWidget()
         questions_layout = QHBoxLayout(questions_box)
         questions_layout.setContentsMargins(0, 0, 0, 0)
-        questions_layout.addWidget(form_scroll, 3)
-        questions_layout.addWidget(self.figures_panel, 2, Qt.AlignmentFlag.AlignTop)
+        questions_layout.addWidget(form_scroll, 1)
+        questions_layout.addWidget(self.figures_panel, 0, Qt.AlignmentFlag.AlignTop)
         self.right_splitter = QSplitter(Qt.Orientation.Vertical)
         self.right_splitter.addWidget(self.application_panel)
         self.right_splitter.addWidget(questions_box)
@@ -176,7 +178,7 @@ class ConsoleWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.addWidget(self.left_splitter)
         self.main_splitter.addWidget(self.right_splitter)
-        self.main_splitter.setSizes([600, 660])
+        self.main_splitter.setSizes([540, 720])
         self.left_splitter.setSizes([440, 260])
 
         self.banner = SaveBanner()
@@ -229,7 +231,9 @@ class ConsoleWindow(QMainWindow):
             from PySide6.QtMultimedia import QMediaDevices
 
             for device in QMediaDevices.audioOutputs():
-                self.audio_combo.addItem(device.description(), bytes(device.id().data()).decode(errors="replace"))
+                self.audio_combo.addItem(
+                    device.description(), bytes(device.id().data()).decode(errors="replace")
+                )
         except ImportError:  # QtMultimedia missing: the default output only
             pass
         saved = str(self.qsettings.value("audio/output", ""))
@@ -358,7 +362,7 @@ class ConsoleWindow(QMainWindow):
 
     def _call_started(self, bridge: CallBridge, call: LiveCall) -> None:
         if bridge is not self.bridge:  # the review ended before the call came up
-            self.calls.run(call.end, lambda _r: None, self._background_failure)
+            self._retire(bridge, call)
             return
         self.call = call
         device = self.audio_device
@@ -369,7 +373,9 @@ class ConsoleWindow(QMainWindow):
         if bridge is not self.bridge:
             return
         self.call_status.set_connection(ConnectionState.ENDED, 0)
-        self.video.set_notice(self.tr("Could not connect: {0}. Record 'Connection failed' or try later.").format(error))
+        self.video.set_notice(
+            self.tr("Could not connect: {0}. Record 'Connection failed' or try later.").format(error)
+        )
 
     def _frame(self, image: QImage, frame_time: float) -> None:
         self.video.set_frame(image, frame_time)
@@ -416,7 +422,8 @@ class ConsoleWindow(QMainWindow):
             lambda: self.services.save_answer(session_id, reviewer_id, question_id, value),
             lambda _r: None,
             lambda error: self.statusBar().showMessage(
-                self.tr("An answer is not saved yet ({0}); it is saved with the decision.").format(error), 8000
+                self.tr("An answer is not saved yet ({0}); it is saved with the decision.").format(error),
+                8000,
             ),
         )
 
@@ -471,7 +478,9 @@ class ConsoleWindow(QMainWindow):
             self.banner.refused(self.tr("Not recorded: {0}").format(refusal))
             return False
         try:
-            overridden = check_decision(draft, missing_required_answers=missing, face_matched=self.face.matched)
+            overridden = check_decision(
+                draft, missing_required_answers=missing, face_matched=self.face.matched
+            )
         except InvalidDecision as error:  # decision_refusal said yes: only if the two disagree
             self.banner.refused(str(error))
             return False
@@ -523,13 +532,10 @@ class ConsoleWindow(QMainWindow):
 
     def close_review(self) -> None:
         """Hang up and clear the window for the next applicant."""
-        if self.bridge is not None:
-            self.bridge.close()
-            self.bridge.deleteLater()
-            self.bridge = None
+        bridge, self.bridge = self.bridge, None
         call, self.call = self.call, None
-        if call is not None:
-            self.calls.run(call.end, lambda _r: None, self._background_failure)
+        if bridge is not None:
+            self._retire(bridge, call)
         self.applicant = None
         self.session = None
         self.face = None
@@ -543,6 +549,14 @@ class ConsoleWindow(QMainWindow):
         self._update_actions()
         self.review_closed.emit()
         self.poll_queue()
+
+    def _retire(self, bridge: CallBridge, call: LiveCall | None) -> None:
+        """Stop listening to a call; free its bridge once the call has ended (after LiveCall.end
+        returns, the media layer makes no more calls to it). A call still starting is ended by
+        _call_started; a bridge whose call could not be ended is left alive, never freed under it."""
+        bridge.close()
+        if call is not None:
+            self.calls.run(call.end, lambda _r: bridge.deleteLater(), self._background_failure)
 
     def _background_failure(self, error: BaseException) -> None:
         self.statusBar().showMessage(str(error), 8000)
@@ -575,11 +589,11 @@ class ConsoleWindow(QMainWindow):
         """Stop timers, hang up, and wait for the workers (a decision in flight finishes)."""
         self.tick_timer.stop()
         self.queue_timer.stop()
-        if self.bridge is not None:
-            self.bridge.close()
+        bridge, self.bridge = self.bridge, None
         call, self.call = self.call, None
+        if bridge is not None:
+            bridge.close()
         if call is not None:
             self.calls.run(call.end, lambda _r: None, lambda _e: None)
         self.calls.shutdown()
         self.desk.shutdown()
-

@@ -48,6 +48,7 @@ class QuestionnaireForm(QWidget):
         for row, question in enumerate(questionnaire):
             label = QLabel(self._label_text(question))
             label.setWordWrap(True)
+            label.setMinimumWidth(210)
             if question.required:
                 label.setToolTip(self.tr("Required before approval"))
             editor = self._make_editor(question)
@@ -69,7 +70,7 @@ class QuestionnaireForm(QWidget):
         text = question.text(self.language)
         if question.required:
             return f"{text} <span style='color:{style.BAD}'>*</span>"
-        return text + " " + self.tr("(optional)")
+        return self.tr("{0} (optional)").format(text)
 
     def _make_editor(self, question: Question) -> QWidget:
         qid = question.id
@@ -89,6 +90,8 @@ class QuestionnaireForm(QWidget):
             return box
         if question.type is QuestionType.CHOICE:
             combo = QComboBox()
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(14)
             combo.addItem(self.tr("Choose…"), "")
             for choice in question.choices:
                 label = choice.label.get(self.language) or choice.label.get("en") or choice.value
@@ -226,6 +229,7 @@ class FiguresPanel(QGroupBox):
     def __init__(self, max_debt_to_income: float, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setTitle(self.tr("Repayment figures and red flags"))
+        self.setMaximumWidth(300)
         self.max_debt_to_income = max_debt_to_income
         self.instalment_label = QLabel()
         self.income_label = QLabel()
@@ -253,7 +257,9 @@ class FiguresPanel(QGroupBox):
 
     def show_figures(self, figures: RepaymentFigures, missing: int) -> None:
         self.instalment_label.setText(money_text(figures.monthly_instalment))
-        self.income_label.setText("–" if figures.monthly_income is None else money_text(figures.monthly_income))
+        self.income_label.setText(
+            "–" if figures.monthly_income is None else money_text(figures.monthly_income)
+        )
         if figures.debt_to_income is None:
             self.ratio_label.setText("–")
             self.ratio_label.setStyleSheet("")
@@ -262,13 +268,18 @@ class FiguresPanel(QGroupBox):
             self.ratio_label.setText(f"{figures.debt_to_income:.0%}")
             self.ratio_label.setStyleSheet(f"color: {style.BAD if over else style.GOOD}; font-weight: 600;")
         self.missing_label.setText(
-            self.tr("Required answers missing: {0}").format(missing) if missing else self.tr("All required answers given")
+            self.tr("Required answers missing: {0}").format(missing)
+            if missing
+            else self.tr("All required answers given")
         )
         self.missing_label.setStyleSheet(f"color: {style.CAUTION if missing else style.GOOD};")
         self.red_flags = figures.red_flags
         if figures.red_flags:
             self.flags_label.setText(
-                "<b>" + self.tr("Red flags") + "</b><br>" + "<br>".join("⚑ " + flag for flag in figures.red_flags)
+                "<b>"
+                + self.tr("Red flags")
+                + "</b><br>"
+                + "<br>".join("⚑ " + flag for flag in figures.red_flags)
             )
             self.flags_label.setStyleSheet(f"color: {style.BAD};")
         else:

@@ -94,7 +94,7 @@ class CallEvents(Protocol):
         ...
 
     def audio(self, state: str) -> None:
-        """"receiving", "silent" or "none"."""
+        """ "receiving", "silent" or "none"."""
         ...
 
     def queue(self, summary: QueueSummary) -> None: ...
@@ -104,7 +104,8 @@ class LiveCall(Protocol):
     """A handle on the call with one applicant, returned by ConsoleServices.start_call."""
 
     def end(self) -> None:
-        """Hang up (idempotent). May block briefly: the window calls it on the worker."""
+        """Hang up (idempotent). May block briefly: the window calls it on the worker.
+        When it returns, the call makes no more calls to its CallEvents (the bridge is freed)."""
         ...
 
     def use_audio_output(self, device_id: str) -> None:

@@ -28,7 +28,9 @@ class SignedIn:
 
 
 class SignInDialog(QDialog):
-    def __init__(self, services: ConsoleServices, worker: ServiceWorker, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, services: ConsoleServices, worker: ServiceWorker, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.services = services
         self.worker = worker
@@ -45,7 +47,9 @@ class SignInDialog(QDialog):
         form.addRow(self.tr("Reviewer name"), self.name_edit)
         form.addRow(self.tr("Password"), self.password_edit)
         self.buttons = QDialogButtonBox()
-        self.sign_in_button = self.buttons.addButton(self.tr("Sign in"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.sign_in_button = self.buttons.addButton(
+            self.tr("Sign in"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.sign_in_button.setObjectName("primary")
         self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.submit)

@@ -12,6 +12,7 @@ TEXT = "#1f2a33"
 STYLE_SHEET = f"""
 QWidget {{ color: {TEXT}; font-size: 13px; }}
 QMainWindow, QDialog {{ background: #ffffff; }}
+QDialog {{ border: 1px solid #9aa4ad; }}
 QGroupBox {{ background: {PANEL}; border: 1px solid #d9dee3; border-radius: 6px; margin-top: 18px;
             padding: 8px; font-weight: 600; }}
 QGroupBox::title {{ subcontrol-origin: margin; left: 10px; padding: 0 4px; color: {NEUTRAL}; }}

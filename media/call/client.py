@@ -14,6 +14,7 @@ API for the console (all methods are safe to call from any thread; none blocks o
     call.latest_frame()                            # VideoSample | None: the newest frame, BGR numpy
     call.frames.wait_newer(seq, timeout)           # for worker threads: newest frame after seq
     call.status / call.audio_status / call.stats() # current CallStatus, AudioStatus, CallStats
+    call.camera_available                          # with send_camera=True: False when there is none
     call.hang_up()                                 # Future[None]: ends the call (the decision is
                                                    # recorded by the console through storage)
     call.close()                                   # hangs up and stops the thread
@@ -129,9 +130,10 @@ class ReviewerCall:
         self.play_audio = play_audio
         self.use_microphone = use_microphone
         self.tone_without_microphone = tone_without_microphone
-        # The reviewer's camera is optional; capturing it needs a device this build cannot
-        # open yet, so for now the reviewer is heard, not seen.
+        # The reviewer's camera is optional (a setting); without a device the applicant only hears them.
         self.send_camera = send_camera
+        self.camera_available: bool | None = None  # None until the first leg tried to open it
+        self._camera: MediaStreamTrack | None = None
         self.frames = FrameSlot()
         self.status = CallStatus(CallState.IDLE)
         self.applicant: CallApplicant | None = None
@@ -232,6 +234,8 @@ class ReviewerCall:
             message = "No audio from the applicant yet."
         if self._microphone_source is not MicrophoneSource.DEVICE and self.status.state.is_live:
             message += " No microphone: the applicant hears silence."
+        if self.send_camera and self.camera_available is False:
+            message += " No camera: the applicant cannot see you."
         return AudioStatus(output, self._microphone_source, self._playback.packets, message)
 
     def stats(self) -> CallStats:
@@ -358,6 +362,14 @@ class ReviewerCall:
                 self._audio_changed()
             if any(t.kind == "audio" for t in pc.getTransceivers()):
                 pc.addTrack(self._microphone)
+            if self.send_camera and any(t.kind == "video" for t in pc.getTransceivers()):
+                if self._camera is None and self.camera_available is None:
+                    from media.call.camera import open_camera
+
+                    self._camera = await asyncio.get_running_loop().run_in_executor(None, open_camera)
+                    self.camera_available = self._camera is not None
+                if self._camera is not None:
+                    pc.addTrack(self._camera)
             answer = await pc.createAnswer()
             await pc.setLocalDescription(answer)
         except Exception as error:
@@ -429,6 +441,10 @@ class ReviewerCall:
                 self._microphone_player.audio.stop()
         if self._microphone is not None:
             self._microphone.stop()
+        if self._camera is not None:
+            self._camera.stop()
+            self._camera = None
+        self.camera_available = None
         self._microphone = None
         self._microphone_player = None
         self._playback.stop()

@@ -37,7 +37,7 @@ def make_photo_attack_video(
     else:
         centre = (photo.shape[1] / 2.0, photo.shape[0] / 2.0)
         base_scale = min(width / photo.shape[1], height / photo.shape[0])
-    writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (width, height))
+    writer = cv2.VideoWriter(str(out_path), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height))
     if not writer.isOpened():
         raise RuntimeError(f"cannot write video {out_path}")
     try:

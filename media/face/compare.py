@@ -180,9 +180,8 @@ def compare_pairs(
         enc_a, err_a = encoding(pair.a)
         enc_b, err_b = encoding(pair.b)
         if enc_a is None or enc_b is None:
-            results.append(
-                PairResult(pair.a, pair.b, None, False, pair.expected, error="; ".join(filter(None, [err_a, err_b])))
-            )
+            why = "; ".join(filter(None, [err_a, err_b]))
+            results.append(PairResult(pair.a, pair.b, None, False, pair.expected, error=why))
             continue
         distance = engine.distance(enc_a, enc_b)
         results.append(PairResult(pair.a, pair.b, distance, distance <= threshold, pair.expected))

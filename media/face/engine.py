@@ -151,3 +151,36 @@ def default_engine() -> FaceEngine:
         if _default_engine is None:
             _default_engine = DlibEngine()
         return _default_engine
+
+
+class RoomScanner(Protocol):
+    """A slower, more sensitive detector for people in the background (turned or small faces)."""
+
+    def scan(self, rgb: RGBImage) -> list[FaceBox]: ...
+
+
+class DlibCnnScanner:
+    """dlib's MMOD CNN face detector: finds turned and background faces HOG misses (an audience,
+    someone beside the applicant), at ~1.3 s per 640x360 frame on these CPUs and holding the
+    GIL. Run it at a low rate, in its own process (the live worker does)."""
+
+    def __init__(self, min_confidence: float = 0.5) -> None:
+        import dlib
+
+        try:
+            import face_recognition_models as models
+        except Exception as error:
+            raise FaceModelsMissing(f"face_recognition_models cannot be loaded: {error}") from error
+        self._detector: Any = dlib.cnn_face_detection_model_v1(models.cnn_face_detector_model_location())
+        self.min_confidence = min_confidence
+
+    def scan(self, rgb: RGBImage) -> list[FaceBox]:
+        height, width = rgb.shape[:2]
+        boxes: list[FaceBox] = []
+        for found in self._detector(rgb, 0):
+            if found.confidence < self.min_confidence:
+                continue
+            r = found.rect
+            boxes.append((max(r.top(), 0), min(r.right(), width), min(r.bottom(), height), max(r.left(), 0)))
+        boxes.sort(key=_box_area, reverse=True)
+        return boxes

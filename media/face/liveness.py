@@ -72,9 +72,7 @@ def signals(points: npt.NDArray[np.float64]) -> LandmarkSignals:
     unit = axis / distance
     normal = np.array([-unit[1], unit[0]])
     nose = points[30] - (left + right) / 2.0
-    return LandmarkSignals(
-        ear=ear, yaw=float(nose @ unit) / distance, pitch=float(nose @ normal) / distance
-    )
+    return LandmarkSignals(ear=ear, yaw=float(nose @ unit) / distance, pitch=float(nose @ normal) / distance)
 
 
 def _spread(values: list[float]) -> float:

@@ -7,8 +7,11 @@
     else:
         store(report.encoding)               # 128 floats, reused by the live face worker
 
-The format is detected from the content (a WebP named .jpg is accepted as WebP). Loads the
-face models on first use (~1-2 s); later calls take 0.1-1 s depending on the image size.
+Problems reported: "not an image", "no face found", "more than one face (N)", "face too small
+(W px wide, at least M needed)", "too dark", "too blurred", "face partly covered" (cut off by
+the edge of the photo). The format is detected from the content (a WebP named .jpg is
+accepted as WebP). Loads the face models on first use (~1-2 s); later calls take 0.1-1 s
+depending on the image size.
 Raises ``media.face.engine.FaceModelsMissing`` if the models are not installed.
 """
 
@@ -95,7 +98,7 @@ def check_reference_photo(
     engine: FaceEngine | None = None,
     limits: QualityLimits = DEFAULT_LIMITS,
 ) -> ReferenceReport:
-    """Check a reference (ID) photo: exactly one face, large enough, not too dark or blurred."""
+    """Check a reference (ID) photo: exactly one face, large enough, whole, not too dark or blurred."""
     try:
         rgb, image_format = decode_image(image_bytes)
     except ValueError as error:
@@ -129,11 +132,16 @@ def check_reference_photo(
         round(box[3] / scale),
     )
     quality = measure(work, box)
+    points = engine.landmarks(work, box)
+    work_height, work_width = work.shape[:2]
+    outside = sum(1 for x, y in points if x < 0 or y < 0 or x >= work_width or y >= work_height)
     # Size is judged in the original pixels (what the photo really holds).
     original_width = original_box[1] - original_box[3]
     flags = quality_flags(quality, min_face_px=0, limits=limits)
     if original_width < limits.min_reference_face_px:
         flags.insert(0, FaceFlag.FACE_TOO_SMALL)
+    if outside >= 3:  # the face runs off the edge of the photo
+        flags.append(FaceFlag.PARTLY_COVERED)
     if flags:
         problems = [flag.message for flag in flags]
         if FaceFlag.FACE_TOO_SMALL in flags:

@@ -28,6 +28,10 @@ Console side
                                        ``{"type": "end", "reason": "connection_failed" | "hang_up"}``.
     GET  /healthz                      ``{"ok": true}``
 
+A console that took an applicant but is not connected to its session socket for
+`console_grace_seconds` (it crashed, or only took without media) is taken as gone: the
+session ends as connection failed and the applicant is told to retry.
+
 Who the reviewer is comes from the request body for now; `authorize_reviewer` is the seam
 where sign-in (a later issue) plugs in. Signalling state lives in this process: an applicant
 and the console taking them must reach the same intake instance (sticky routing when several
@@ -43,7 +47,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -62,6 +66,7 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_MESSAGE_BYTES = 64 * 1024  # an SDP offer is a few kilobytes
 MAX_TOKEN_LENGTH = 200
 QUEUE_POLL_SECONDS = 1.0
+INTERNAL_MESSAGE = "Something went wrong on our side; please try again."
 T = TypeVar("T")
 
 Clock = Callable[[], datetime]
@@ -145,7 +150,7 @@ class LiveCall:
     leg: int = 0
     leg_open: bool = False
     ended: bool = False
-    console_joined: asyncio.Event = field(default_factory=asyncio.Event)
+    console_watch: asyncio.Task[None] | None = None
 
 
 @dataclass
@@ -174,6 +179,7 @@ class IntakeService:
         clock: Clock | None = None,
         authorize_reviewer: ReviewerCheck = accept_any_reviewer,
         review_seconds_estimate: float = 60.0,
+        console_grace_seconds: float = 20.0,
         desk_threads: int = 4,
     ) -> None:
         self.desk = desk
@@ -181,6 +187,9 @@ class IntakeService:
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.authorize_reviewer = authorize_reviewer
         self.review_seconds_estimate = review_seconds_estimate
+        # A console that took an applicant and is not connected this long has died: the
+        # session ends as connection failed, so the applicant may retry.
+        self.console_grace_seconds = console_grace_seconds
         self._executor = ThreadPoolExecutor(max_workers=desk_threads, thread_name_prefix="intake-desk")
         self.calls: dict[SessionId, LiveCall] = {}
         self.applicants: dict[str, Waiting] = {}  # by token
@@ -223,7 +232,7 @@ class IntakeService:
             return json_error("refused", str(error), 409)
         except Exception:
             log.exception("intake: unexpected error on %s %s", request.method, request.path)
-            return json_error("internal", "Something went wrong on our side; please try again.", 500)
+            return json_error("internal", INTERNAL_MESSAGE, 500)
 
     async def _close_sockets(self, _app: web.Application) -> None:
         sockets = [w.ws for w in self.applicants.values()]
@@ -283,6 +292,10 @@ class IntakeService:
         except BadRequest as error:
             await _send(ws, {"type": "error", "error": error.code, "message": error.message})
             await ws.close(code=4000 + min(error.status, 999), message=error.code.encode()[:100])
+        except Exception:
+            log.exception("intake: the applicant socket failed")
+            await _send(ws, {"type": "error", "error": "internal", "message": INTERNAL_MESSAGE})
+            await ws.close(code=WSCloseCode.INTERNAL_ERROR)
         return ws
 
     async def _applicant_session(self, ws: web.WebSocketResponse, token: str) -> None:
@@ -319,8 +332,9 @@ class IntakeService:
                     if kind == "join":
                         ticket = await self._desk(self.desk.join_queue, token, self.clock())
                         waiting.session_id = ticket.session_id
-                        if ticket.session_id in self.calls:
-                            await self._applicant_returns(self.calls[ticket.session_id], ws)
+                        call = self.calls.get(ticket.session_id)
+                        if call is not None and call.applicant is not ws:
+                            await self._applicant_returns(call, ws)
                         elif poller is None:
                             poller = asyncio.create_task(self._report_position(waiting))
                     elif kind == "leave":
@@ -346,6 +360,9 @@ class IntakeService:
                     await _send(ws, {"type": "error", "error": error.code, "message": error.message})
                 except ReviewError as error:
                     await _send(ws, {"type": "error", "error": "refused", "message": str(error)})
+                except Exception:
+                    log.exception("intake: unexpected error on an applicant socket")
+                    await _send(ws, {"type": "error", "error": "internal", "message": INTERNAL_MESSAGE})
         finally:
             if poller is not None:
                 poller.cancel()
@@ -438,6 +455,7 @@ class IntakeService:
             taken.session_id, reviewer_id, name or f"reviewer {reviewer_id}", waiting.token if waiting else ""
         )
         self.calls[taken.session_id] = call
+        self._watch_console(call)
         if waiting is not None:
             await self._applicant_returns(call, waiting.ws)
         log.info("intake: session %s taken by reviewer %s", taken.session_id, reviewer_id)
@@ -467,6 +485,9 @@ class IntakeService:
         ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=5.0)
         await ws.prepare(request)
         call.console = ws
+        if call.console_watch is not None:
+            call.console_watch.cancel()
+            call.console_watch = None
         try:
             if call.pending_offer is not None:
                 await _send(ws, call.pending_offer)
@@ -503,13 +524,34 @@ class IntakeService:
                     await _send(ws, {"type": "error", "error": error.code, "message": error.message})
                 except ReviewError as error:
                     await _send(ws, {"type": "error", "error": "refused", "message": str(error)})
+                except Exception:
+                    log.exception("intake: unexpected error on a console socket")
+                    await _send(ws, {"type": "error", "error": "internal", "message": INTERNAL_MESSAGE})
         finally:
             if call.console is ws:
                 call.console = None
+                if not call.ended:
+                    self._watch_console(call)
         return ws
+
+    def _watch_console(self, call: LiveCall) -> None:
+        async def watch() -> None:
+            await asyncio.sleep(self.console_grace_seconds)
+            if call.console is None and not call.ended:
+                log.warning("intake: the console of session %s is gone; ending it", call.session_id)
+                try:
+                    await self._end_call(call, "connection_failed")
+                except Exception:
+                    log.exception("intake: cannot end session %s", call.session_id)
+
+        if call.console_watch is not None:
+            call.console_watch.cancel()
+        call.console_watch = asyncio.get_running_loop().create_task(watch())
 
     async def _end_call(self, call: LiveCall, reason: str) -> None:
         call.ended = True
+        if call.console_watch is not None and call.console_watch is not asyncio.current_task():
+            call.console_watch.cancel()
         self.calls.pop(call.session_id, None)
         with contextlib.suppress(ReviewError):
             await self._end_open_leg(call, reason)

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from media.recording.layout import PTS_BASE, LegManifest, SegmentInfo, read_manifest
+from media.recording.layout import PTS_BASE, STREAM_TITLES, LegManifest, SegmentInfo, read_manifest
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def _probe(info: SegmentInfo) -> tuple[float, float, int] | None:
             for packet in container.demux(stream):
                 if packet.pts is None:
                     continue
-                t = float(packet.pts * stream.time_base) - PTS_BASE
+                t = float(packet.pts * (stream.time_base or 0)) - PTS_BASE
                 first = t if first is None else min(first, t)
                 last = t if last is None else max(last, t)
                 count += 1
@@ -116,7 +116,9 @@ class SessionPlayback:
         self.last_shown: DecodedFrame | None = None
 
     @classmethod
-    def open(cls, session_directory: Path | str, offsets: Mapping[int, float] | None = None) -> SessionPlayback:
+    def open(
+        cls, session_directory: Path | str, offsets: Mapping[int, float] | None = None
+    ) -> SessionPlayback:
         """Every leg-NN directory under the session's directory. Without offsets, legs are
         placed by the wall-clock start each recorder wrote, relative to leg 1."""
         directory = Path(session_directory)
@@ -125,7 +127,9 @@ class SessionPlayback:
         if offsets is None:
             first = next((m.started_at for m in manifests if m.started_at is not None), None)
             offsets = {
-                m.leg_number: (m.started_at - first) if (m.started_at is not None and first is not None) else 0.0
+                m.leg_number: (m.started_at - first)
+                if (m.started_at is not None and first is not None)
+                else 0.0
                 for m in manifests
             }
         return cls(manifests, offsets)
@@ -195,7 +199,13 @@ class SessionPlayback:
         return frame
 
     def first_frame(self) -> DecodedFrame | None:
-        return self.frame_at(self._segments[0].start) if self._segments else None
+        if not self._segments:
+            return None
+        self._start_segment(0)
+        frame = self._take_next_in_segment()
+        self._current = frame
+        self.last_shown = frame
+        return frame
 
     def key_frames(self, times: Sequence[float]) -> list[DecodedFrame]:
         frames = []
@@ -239,15 +249,16 @@ class SessionPlayback:
             if raw.pts is None:
                 continue
             leg_t = float(raw.pts * raw.time_base) - PTS_BASE
-            return DecodedFrame(raw.to_ndarray(format="bgr24"), segment.offset + leg_t, segment.leg, self._open_index)
+            return DecodedFrame(
+                raw.to_ndarray(format="bgr24"), segment.offset + leg_t, segment.leg, self._open_index
+            )
         return None
 
     def _decode_until(self, index: int, t: float) -> DecodedFrame | None:
         """Newest frame of segment `index` at or before t, decoding forward from where the
         decoder is when possible."""
-        if self._open_index != index or (self._current is not None and self._current.t > t + 1e-6):
-            self._start_segment(index)
-        elif self._current is None and self._ahead is None and self._frames is None:
+        rewind = self._current is not None and self._current.t > t + 1e-6
+        if self._open_index != index or rewind or self._frames is None:
             self._start_segment(index)
         best = self._current if (self._current is not None and self._current.t <= t + 1e-6) else None
         while True:
@@ -288,15 +299,18 @@ class SessionPlayback:
                 continue
             try:
                 with av.open(str(segment.info.path)) as container:
+                    # Audio streams in recorder order (MPEG-TS keeps no stream titles).
                     streams = [
-                        s for s in container.streams.audio if s.metadata.get("title", "applicant") in sources
+                        stream
+                        for stream, title in zip(container.streams.audio, STREAM_TITLES[1:], strict=False)
+                        if title in sources
                     ]
                     if not streams:
                         continue
                     for frame in container.decode(*streams):
                         if frame.pts is None:
                             continue
-                        start_t = segment.offset + float(frame.pts * frame.time_base) - PTS_BASE
+                        start_t = segment.offset + float(frame.pts * (frame.time_base or 0)) - PTS_BASE
                         samples = frame.to_ndarray().astype(np.float32)
                         mono = samples.reshape(-1) if samples.shape[0] == 1 else samples.mean(axis=0)
                         begin = round((start_t - t0) * AUDIO_RATE)

@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -79,13 +80,18 @@ class LegRecorder:
         max_queued_audio: int = 400,
         crf: int = 26,
         fsync: bool = True,
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        """`clock`, when given, returns the leg clock itself (seconds since the leg started):
+        benchmarks and demos feed frames faster than real time with it. By default arrivals
+        are stamped with time.monotonic() relative to `started_at`."""
         self.leg_number = leg_number
         self.directory = leg_directory(Path(directory), leg_number)
         self.fps = fps
         self.segment_seconds = segment_seconds
         self.started_at = time.time() if started_at is None else started_at
-        self._origin = time.monotonic() - max(0.0, time.time() - self.started_at)
+        self._clock = clock or time.monotonic
+        self._origin = 0.0 if clock is not None else time.monotonic() - max(0.0, time.time() - self.started_at)
         self._crf = crf
         self._fsync = fsync
         self._max_video = max_queued_video
@@ -124,9 +130,7 @@ class LegRecorder:
         self._last_video_t = -1.0
         self._manifest: Any = None
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._thread = threading.Thread(
-            target=self._run, name=f"recorder-leg{leg_number}", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name=f"recorder-leg{leg_number}", daemon=True)
         self._write_manifest(
             {
                 "type": "leg",
@@ -153,7 +157,13 @@ class LegRecorder:
 
     def elapsed(self) -> float:
         """Now on this leg's clock (the clock every recorded timestamp uses)."""
-        return time.monotonic() - self._origin
+        return self._clock() - self._origin
+
+    @property
+    def backlog(self) -> int:
+        """Video frames queued and not yet written."""
+        with self._condition:
+            return self._queued_video
 
     def stats(self) -> RecorderStats:
         with self._condition:
@@ -166,8 +176,10 @@ class LegRecorder:
         now = self.elapsed()
         with self._condition:
             self._note_caller_time("video", t)
-            if self._closing or self._state is not RecorderState.RECORDING or (
-                self._queued_video >= self._max_video
+            if (
+                self._closing
+                or self._state is not RecorderState.RECORDING
+                or (self._queued_video >= self._max_video)
             ):
                 self._counts["video_dropped"] += 1
                 return False
@@ -202,8 +214,10 @@ class LegRecorder:
             samples = np.array(samples, copy=True)
         with self._condition:
             self._note_caller_time(source, t)
-            if self._closing or self._state is not RecorderState.RECORDING or (
-                self._queued_audio >= self._max_audio
+            if (
+                self._closing
+                or self._state is not RecorderState.RECORDING
+                or (self._queued_audio >= self._max_audio)
             ):
                 self._counts["audio_dropped"] += 1
                 return False
@@ -277,9 +291,7 @@ class LegRecorder:
             except OSError as error:
                 self._failed(error)
         self._close_quietly()
-        if self._state is RecorderState.RECORDING:
-            self._state = RecorderState.CLOSED
-        elif not self._state.is_warning:
+        if not self._state.is_warning:
             self._state = RecorderState.CLOSED
 
     def _failed(self, error: BaseException) -> None:
@@ -338,7 +350,7 @@ class LegRecorder:
         video.width, video.height = size
         video.pix_fmt = "yuv420p"
         video.codec_context.time_base = _MS
-        streams = {}
+        streams: dict[str, Any] = {}
         for source in AUDIO_SOURCES:
             stream = container.add_stream("aac", rate=AUDIO_RATE, layout="mono")
             stream.metadata["title"] = source
@@ -403,14 +415,14 @@ class LegRecorder:
             image = image[:height, :width]
         size = (width, height)
         # Re-stamp: strictly increasing on the recorder's clock, whatever the sender's clock did.
-        t = max(item.t, self._last_video_t + 0.001)
+        pts = max(round((item.t + PTS_BASE) * 1000), self._last_video_pts + 1)
+        t = pts / 1000 - PTS_BASE  # what a reader will compute from the file
         if self._container is None:
             self._open_segment(t, size)
             self._mux_pending_audio()
         elif size != self._segment_size or t >= self._segment_start + self.segment_seconds:
             self._rotate(t, size)
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
-        pts = max(round((t + PTS_BASE) * 1000), self._last_video_pts + 1)
         frame.pts = pts
         frame.time_base = _MS
         for packet in self._video_stream.encode(frame):
@@ -439,18 +451,20 @@ class LegRecorder:
 
     def _mono_48k(self, item: _Audio) -> npt.NDArray[np.float32]:
         samples = item.samples
-        if samples.ndim == 2:
-            samples = samples.astype(np.float32).mean(axis=0) if samples.shape[0] <= 8 else samples[:, 0]
         if np.issubdtype(samples.dtype, np.integer):
-            scale = float(np.iinfo(samples.dtype).max) + 1.0
-            mono = samples.astype(np.float32) / scale
+            values = samples.astype(np.float32) / (float(np.iinfo(samples.dtype).max) + 1.0)
         else:
-            mono = samples.astype(np.float32)
+            values = samples.astype(np.float32)
+        if values.ndim == 2:
+            # channels x samples (planar, or packed already split by add_audio)
+            mono = values.mean(axis=0) if values.shape[0] <= 8 else values[:, 0]
+        else:
+            mono = values.reshape(-1)
         if item.sample_rate != AUDIO_RATE and mono.size:
             target = round(mono.size * AUDIO_RATE / item.sample_rate)
             positions = np.linspace(0.0, mono.size - 1, target)
             mono = np.interp(positions, np.arange(mono.size), mono).astype(np.float32)
-        return np.clip(mono, -1.0, 1.0)
+        return np.asarray(np.clip(mono, -1.0, 1.0), dtype=np.float32)
 
     def _write_audio(self, item: _Audio) -> None:
         import av

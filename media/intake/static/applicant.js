@@ -23,6 +23,7 @@ const TEXT = {
     later: "Verify later",
     leave: "Leave the queue",
     joining: "Joining the queue…",
+    waiting: "Please wait: a reviewer will be with you soon. Keep this page open.",
     position: "You are number {position} in the queue. Expected wait: about {minutes} min.",
     taken: "A reviewer is connecting…",
     in_call: "You are talking with the reviewer.",
@@ -53,6 +54,7 @@ const TEXT = {
     later: "稍后验证",
     leave: "离开排队",
     joining: "正在加入排队…",
+    waiting: "请稍候，审核员将很快与您连线。请不要关闭此页面。",
     position: "您排在第{position}位，预计等待约{minutes}分钟。",
     taken: "审核员正在接通…",
     in_call: "您正在与审核员通话。",
@@ -127,6 +129,9 @@ async function checkLink() {
   }
   state.deadline = body.deadline;
   if (body.reconnect) {
+    // A reload during the call: go straight back to the reviewer (a new leg).
+    state.joined = true;
+    state.inCall = true;
     await startCamera();
     return connect();
   }
@@ -191,7 +196,7 @@ async function onMessage(message) {
       show("join", false);
       show("leave", true);
       show("queue", true);
-      say("joining", {}, "good");
+      say("waiting", {}, "good");
       $("queue").textContent = t("position", {
         position: message.position,
         minutes: Math.max(1, Math.round(message.expected_wait_seconds / 60)),
@@ -254,6 +259,13 @@ async function startCall() {
   for (const track of state.stream.getTracks()) pc.addTrack(track, state.stream);
   pc.ontrack = (event) => {
     if (event.track.kind === "audio") $("reviewer-audio").srcObject = new MediaStream([event.track]);
+    if (event.track.kind === "video") {
+      // The reviewer's camera is optional: show it only once frames arrive.
+      const reviewer = $("reviewer-video");
+      reviewer.srcObject = new MediaStream([event.track]);
+      event.track.onunmute = () => show("reviewer-video", true);
+      event.track.onmute = () => show("reviewer-video", false);
+    }
   };
   pc.onconnectionstatechange = () => {
     if (pc !== state.pc) return;

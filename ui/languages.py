@@ -7,7 +7,7 @@ from pathlib import Path
 from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
 from PySide6.QtWidgets import QApplication
 
-I18N_DIR = Path(__file__).resolve().parent / "i18n"
+I18N_DIR = Path(__file__).resolve().parent / "i18n"  # the .ts sources and compiled .qm files
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
 
 
@@ -23,7 +23,7 @@ def choose_language(setting: str, qsettings: QSettings | None = None) -> str:
 
 def questionnaire_language(language: str) -> str:
     """The key the questionnaire file uses for its prompts ("en", "zh")."""
-    return language.split("_")[0]
+    return language.split("_", maxsplit=1)[0]
 
 
 def install_translators(app: QApplication, language: str) -> list[QTranslator]:

@@ -1,0 +1,446 @@
+"""The live face worker: face matching in a separate process, always on the newest frame.
+
+dlib's encoder holds the GIL for ~125 ms a face, so face work in a thread of the console
+would stall video and GUI. ``FaceWorker`` runs ``FacePipeline`` in a child process (spawned,
+so it is safe next to Qt and asyncio threads) and a second, low-priority child that looks
+for other people in the room with dlib's CNN detector every ``room_scan_interval`` seconds.
+
+API (all methods may be called from any thread; none of them waits on face work)::
+
+    from media.face.worker import FaceWorker
+
+    worker = FaceWorker(threshold=settings.face_match_threshold, on_score=callback)
+    worker.start(reference_image=photo_bytes)      # or reference_encoding=[128 floats]
+    # blocks ~1-3 s while the child loads the models; raises FaceWorkerError on a bad
+    # photo or missing models.
+    worker.offer_frame(frame_bgr, t)    # numpy uint8 HxWx3 BGR (640x480 from aiortc), t in s
+    # returns at once (~0.3 ms copy into shared memory). Only the newest frame is kept:
+    # a frame the worker has not taken yet is overwritten; there is never a backlog.
+    scores = worker.poll()              # FaceScore list since the last poll (oldest first)
+    worker.stop()                       # safe at any time, twice, or after a failed start
+
+Results: each processed frame gives one ``app.face.FaceScore`` (about 15-25 a second on a
+640x480 call) with ``latency_ms`` = time from ``offer_frame`` to the score arriving here.
+``on_score`` (optional) is called for each score from the worker's reader thread: keep it
+short and hand over to your own thread (e.g. a Qt signal, ``loop.call_soon_threadsafe``).
+``poll()`` keeps at most ``keep_scores`` unread scores (the oldest are dropped).
+
+Frame times ``t`` are the caller's clock (media time of the track, or ``time.monotonic()``);
+they drive the encoding rate and liveness, so they must increase. Frames up to
+``max_frame_size`` (default 1920x1080) are accepted; larger ones are scaled by the caller.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from app.face import FaceScore
+from media.face.pipeline import PipelineConfig, with_latency
+
+if TYPE_CHECKING:
+    from multiprocessing.shared_memory import SharedMemory
+
+    import numpy as np
+    import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+_HEADER = 8  # float64 slots: seq, t, index, height, width, offered_at (monotonic), unused x2
+_HEADER_BYTES = _HEADER * 8
+
+
+class FaceWorkerError(RuntimeError):
+    """The worker could not start (bad reference photo, missing models) or died."""
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """What the children need to find the frame slot and talk back (picklable for spawn)."""
+
+    shm_name: str
+    capacity: int
+    lock: Any
+    new_frame: Any
+    stop: Any
+    results: Any
+    room: Any  # Array('d', 3): frame t of the last scan, faces found, scans done
+
+
+class FaceWorker:
+    def __init__(
+        self,
+        config: PipelineConfig | None = None,
+        *,
+        threshold: float | None = None,
+        room_scan_interval: float = 5.0,
+        on_score: Callable[[FaceScore], None] | None = None,
+        max_frame_size: tuple[int, int] = (1920, 1080),
+        keep_scores: int = 600,
+    ) -> None:
+        if config is None:
+            if threshold is None:
+                from app.settings import load_settings
+
+                threshold = load_settings().face_match_threshold
+            config = PipelineConfig(threshold=threshold)
+        self.config = config
+        self.room_scan_interval = room_scan_interval
+        self.on_score = on_score
+        self._capacity = max_frame_size[0] * max_frame_size[1] * 3
+        self._scores: deque[FaceScore] = deque(maxlen=keep_scores)
+        self._scores_lock = threading.Lock()
+        self._state_lock = threading.Lock()
+        self._shm: SharedMemory | None = None
+        self._shared: _Shared | None = None
+        self._processes: list[Any] = []
+        self._reader: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._seq = 0
+        self._done_seq = 0
+        self._done = threading.Condition()
+        self.error: str | None = None
+        self.dropped_offers = 0
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    def start(
+        self,
+        reference_image: bytes | None = None,
+        *,
+        reference_encoding: Sequence[float] | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        """Start the children and wait until they are ready to score frames."""
+        import multiprocessing
+        from multiprocessing.shared_memory import SharedMemory
+
+        if (reference_image is None) == (reference_encoding is None):
+            raise ValueError("give exactly one of reference_image and reference_encoding")
+        with self._state_lock:
+            if self._processes:
+                raise FaceWorkerError("the face worker is already running")
+            context = multiprocessing.get_context("spawn")
+            self._stopping.clear()
+            self.error = None
+            self._shm = SharedMemory(create=True, size=_HEADER_BYTES + self._capacity)
+            self._shared = _Shared(
+                shm_name=self._shm.name,
+                capacity=self._capacity,
+                lock=context.Lock(),
+                new_frame=context.Event(),
+                stop=context.Event(),
+                results=context.Queue(),
+                room=context.Array("d", 3),
+            )
+            reference: bytes | list[float] = (
+                reference_image
+                if reference_image is not None
+                else [float(x) for x in reference_encoding or ()]
+            )
+            scorer = context.Process(
+                target=_scorer_main,
+                args=(self._shared, self.config, reference, self.room_scan_interval),
+                name="face-scorer",
+                daemon=True,
+            )
+            self._processes = [scorer]
+            if self.room_scan_interval > 0:
+                scanner = context.Process(
+                    target=_room_scanner_main,
+                    args=(self._shared, self.config.max_width, self.room_scan_interval),
+                    name="face-room-scan",
+                    daemon=True,
+                )
+                self._processes.append(scanner)
+            for process in self._processes:
+                process.start()
+        ready = self._wait_ready(timeout)
+        if not ready:
+            message = self.error or "the face worker did not start in time"
+            self.stop()
+            raise FaceWorkerError(message)
+        self._reader = threading.Thread(target=self._read_results, name="face-results", daemon=True)
+        self._reader.start()
+
+    def _wait_ready(self, timeout: float) -> bool:
+        assert self._shared is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                message = self._shared.results.get(timeout=0.2)
+            except queue.Empty:
+                if not self._processes[0].is_alive():
+                    self.error = self.error or f"the face worker exited (code {self._processes[0].exitcode})"
+                    return False
+                continue
+            if message[0] == "ready":
+                return True
+            if message[0] == "error":
+                self.error = str(message[1])
+                return False
+        return False
+
+    def stop(self, timeout: float = 3.0) -> None:
+        """Stop the children and free the shared memory. Idempotent; never raises."""
+        with self._state_lock:
+            self._stopping.set()
+            shared, processes, shm = self._shared, self._processes, self._shm
+            self._processes = []
+            if shared is not None:
+                shared.stop.set()
+                shared.new_frame.set()
+            deadline = time.monotonic() + timeout
+            for process in processes:
+                process.join(max(0.0, deadline - time.monotonic()))
+                if process.is_alive():
+                    process.terminate()
+                    process.join(1.0)
+                if process.is_alive():  # pragma: no cover - a child stuck in C code
+                    process.kill()
+                    process.join(1.0)
+            reader = self._reader
+            self._reader = None
+        if reader is not None and reader is not threading.current_thread():
+            reader.join(timeout)
+        with self._state_lock:
+            if shared is not None:
+                with contextlib.suppress(Exception):
+                    shared.results.close()
+                    shared.results.join_thread()
+                self._shared = None
+            if shm is not None:
+                with contextlib.suppress(Exception):
+                    shm.close()
+                with contextlib.suppress(Exception):
+                    shm.unlink()
+                self._shm = None
+        with self._done:
+            self._done.notify_all()
+
+    def __enter__(self) -> FaceWorker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return bool(self._processes) and self._processes[0].is_alive() and not self._stopping.is_set()
+
+    # -- frames in --------------------------------------------------------------------------
+
+    def offer_frame(self, frame_bgr: npt.NDArray[np.uint8], t: float, index: int = -1) -> bool:
+        """Hand over the newest frame; returns False if it was not taken (not running, too
+        large, or the slot was busy for more than a few milliseconds)."""
+        import numpy as np
+
+        shm, shared = self._shm, self._shared
+        if shm is None or shared is None or self._stopping.is_set():
+            return False
+        if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
+            raise ValueError("frames must be uint8 arrays of shape (height, width, 3), BGR")
+        height, width = frame_bgr.shape[:2]
+        size = height * width * 3
+        if size > shared.capacity:
+            self.dropped_offers += 1
+            return False
+        if not shared.lock.acquire(timeout=0.005):
+            self.dropped_offers += 1
+            return False
+        try:
+            self._seq += 1
+            header = np.ndarray((_HEADER,), dtype=np.float64, buffer=shm.buf)
+            target = np.ndarray((height, width, 3), dtype=np.uint8, buffer=shm.buf, offset=_HEADER_BYTES)
+            np.copyto(target, frame_bgr)
+            header[:6] = (self._seq, t, index, height, width, time.monotonic())
+        finally:
+            shared.lock.release()
+        shared.new_frame.set()
+        return True
+
+    # -- scores out -------------------------------------------------------------------------
+
+    def _read_results(self) -> None:
+        shared = self._shared
+        assert shared is not None
+        while not self._stopping.is_set():
+            try:
+                message = shared.results.get(timeout=0.2)
+            except (queue.Empty, EOFError, OSError):
+                if self._processes and not self._processes[0].is_alive() and not self._stopping.is_set():
+                    self.error = self.error or f"the face worker died (code {self._processes[0].exitcode})"
+                    log.error("%s", self.error)
+                    with self._done:
+                        self._done.notify_all()
+                    return
+                continue
+            kind = message[0]
+            if kind == "score":
+                _kind, score, offered_at, seq = message
+                score = with_latency(score, (time.monotonic() - offered_at) * 1000.0)
+                with self._scores_lock:
+                    self._scores.append(score)
+                with self._done:
+                    self._done_seq = max(self._done_seq, int(seq))
+                    self._done.notify_all()
+                if self.on_score is not None:
+                    try:
+                        self.on_score(score)
+                    except Exception:
+                        log.exception("on_score callback failed")
+            elif kind == "error":
+                self.error = str(message[1])
+                log.error("face worker: %s", self.error)
+
+    def poll(self) -> list[FaceScore]:
+        """The scores that arrived since the last call, oldest first."""
+        with self._scores_lock:
+            scores = list(self._scores)
+            self._scores.clear()
+        return scores
+
+    def drain(self, timeout: float = 3.0) -> bool:
+        """Wait until the last offered frame has been scored (or dropped in favour of none)."""
+        deadline = time.monotonic() + timeout
+        with self._done:
+            while self._done_seq < self._seq:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self.running:
+                    return False
+                self._done.wait(min(remaining, 0.1))
+        return True
+
+
+# -- the children ---------------------------------------------------------------------------
+
+
+def _attach(shared: _Shared) -> SharedMemory:
+    from multiprocessing.shared_memory import SharedMemory
+
+    # Spawned children share the parent's resource tracker, so attaching registers the same
+    # name again (harmless); the parent unlinks it in stop().
+    return SharedMemory(name=shared.shm_name)
+
+
+def _take_frame(
+    shared: _Shared, shm: SharedMemory, last_seq: int
+) -> tuple[int, float, int, float, Any] | None:
+    import numpy as np
+
+    with shared.lock:
+        header = np.ndarray((_HEADER,), dtype=np.float64, buffer=shm.buf)
+        seq = int(header[0])
+        if seq in (last_seq, 0):
+            return None
+        t, index, height, width, offered_at = (float(x) for x in header[1:6])
+        frame = np.ndarray(
+            (int(height), int(width), 3), dtype=np.uint8, buffer=shm.buf, offset=_HEADER_BYTES
+        ).copy()
+    return seq, t, int(index), offered_at, frame
+
+
+def _scorer_main(
+    shared: _Shared, config: PipelineConfig, reference: bytes | list[float], room_scan_interval: float
+) -> None:
+    try:
+        import cv2
+        import numpy as np
+
+        from media.face.engine import default_engine
+        from media.face.pipeline import FacePipeline
+        from media.face.reference import check_reference_photo
+
+        cv2.setNumThreads(1)
+        engine = default_engine()
+        if isinstance(reference, bytes):
+            report = check_reference_photo(reference, engine=engine)
+            if not report.ok or report.encoding is None:
+                shared.results.put(("error", "reference photo rejected: " + "; ".join(report.problems)))
+                return
+            encoding = report.encoding
+        else:
+            encoding = reference
+        if len(encoding) != 128:
+            shared.results.put(("error", f"reference encoding has {len(encoding)} values, 128 expected"))
+            return
+        pipeline = FacePipeline(engine, np.asarray(encoding, dtype=np.float64), config)
+        shm = _attach(shared)
+    except Exception as error:
+        shared.results.put(("error", f"{type(error).__name__}: {error}"))
+        return
+    shared.results.put(("ready", os.getpid()))
+    last_seq = 0
+    scans_seen = 0.0
+    try:
+        while not shared.stop.is_set():
+            if not shared.new_frame.wait(0.2):
+                continue
+            shared.new_frame.clear()  # before taking: an offer during the copy sets it again
+            if shared.stop.is_set():
+                break
+            taken = _take_frame(shared, shm, last_seq)
+            if taken is None:
+                continue
+            seq, t, index, offered_at, frame = taken
+            last_seq = seq
+            room = shared.room
+            if room[2] != scans_seen:
+                scans_seen = room[2]
+                pipeline.set_room_count(room[0], int(room[1]), valid_for=room_scan_interval * 2.0)
+            try:
+                score = pipeline.process(frame, t, index)
+            except Exception as error:  # one bad frame must not end the call's scoring
+                shared.results.put(("error", f"frame {index}: {type(error).__name__}: {error}"))
+                continue
+            shared.results.put(("score", score, offered_at, seq))
+    finally:
+        with contextlib.suppress(Exception):
+            shm.close()
+
+
+def _room_scanner_main(shared: _Shared, max_width: int, interval: float) -> None:
+    import cv2
+    import numpy as np
+
+    from media.face.engine import DlibCnnScanner
+
+    with contextlib.suppress(OSError):
+        os.nice(10)  # the scorer and the display come first
+    cv2.setNumThreads(1)
+    try:
+        scanner = DlibCnnScanner()
+        shm = _attach(shared)
+    except Exception as error:
+        shared.results.put(("error", f"room scan unavailable: {type(error).__name__}: {error}"))
+        return
+    last_seq = 0
+    scans = 0
+    try:
+        while not shared.stop.wait(interval):
+            taken = _take_frame(shared, shm, last_seq)
+            if taken is None:
+                continue
+            seq, t, _index, _offered_at, frame = taken
+            last_seq = seq
+            height, width = frame.shape[:2]
+            if width > max_width:
+                size = (max_width, round(height * max_width / width))
+                frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
+            found = scanner.scan(np.ascontiguousarray(frame[:, :, ::-1]))
+            scans += 1
+            with shared.room.get_lock():
+                shared.room[0] = t
+                shared.room[1] = len(found)
+                shared.room[2] = scans
+    finally:
+        with contextlib.suppress(Exception):
+            shm.close()

@@ -1,0 +1,557 @@
+"""What supervisors replay: the session browser (filtered, sorted, paged over a denormalised
+summary table, fast with 100,000 sessions on SQLite) and everything about one session for the
+replay window and the PDF report."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy.orm import Session
+
+from app.ids import SessionId
+from app.review import SessionState
+from storage.applications import open_photo
+from storage.audit_log import events_for
+from storage.database import Database, aware
+from storage.models import (
+    AnswerRow,
+    Application,
+    DecisionRow,
+    LegRecording,
+    Reviewer,
+    ReviewSessionRow,
+    ScoreSample,
+    SessionEvent,
+    SessionLeg,
+    SessionSummary,
+)
+from storage.recordings import EventKind
+from storage.sealing import Sealer
+
+FINAL_STATES = (SessionState.DECIDED.value, SessionState.ABANDONED.value, SessionState.EXPIRED.value)
+
+
+class Flag(enum.IntFlag):
+    """Flags seen in a session, as stored in SessionSummary.flags."""
+
+    MULTIPLE_FACES = 1
+    LIVENESS_FAILED = 2
+    DROPPED_CONNECTION = 4
+
+
+class SortKey(enum.Enum):
+    STARTED = "started_at"
+    LOWEST_SIMILARITY = "lowest_similarity"
+    DURATION = "duration"
+    APPLICANT = "applicant_name"
+    REVIEWER = "reviewer_name"
+    OUTCOME = "outcome"
+
+
+@dataclass(frozen=True)
+class SessionFilter:
+    started_from: datetime | None = None  # inclusive
+    started_to: datetime | None = None  # exclusive
+    reviewer_id: int | None = None
+    outcome: str | None = None  # in force (after amendments)
+    reason_code: str | None = None
+    lowest_similarity_below: float | None = None  # sessions whose lowest similarity is under this
+    flags: Flag = Flag(0)  # noqa: RUF009 (immutable) every one of these flags was seen
+    amended_only: bool = False
+
+
+@dataclass(frozen=True)
+class SessionListItem:
+    session_id: SessionId
+    applicant_name: str
+    reviewer_name: str
+    started_at: datetime
+    duration: float | None
+    state: str
+    outcome: str | None
+    amended: bool
+    reason_codes: list[str]
+    lowest_similarity: float | None
+    flags: Flag
+    legs: int
+    has_recording: bool
+
+
+@dataclass(frozen=True)
+class SessionPage:
+    items: list[SessionListItem]
+    total: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+@dataclass(frozen=True)
+class AnswerEntry:
+    question_id: str
+    value: Any
+    answered_at: datetime
+    t: float | None
+    answered_by: str
+
+
+@dataclass(frozen=True)
+class DecisionEntry:
+    id: int
+    outcome: str
+    reasons: list[str]
+    note: str
+    override_reason: str
+    decided_by: str
+    decided_at: datetime
+    t: float | None
+    amends_id: int | None
+    face_summary: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int
+    at: str
+    actor: str
+    action: str
+    details: dict[str, Any]
+    prev_hash: str
+    hash: str
+
+
+@dataclass(frozen=True)
+class ScoreEntry:
+    t: float
+    leg_number: int
+    faces: int
+    similarity: float | None
+    distance: float | None
+    matched: bool
+    live: bool | None
+    flags: list[str]
+    box: list[int] | None
+
+
+@dataclass(frozen=True)
+class EventEntry:
+    t: float
+    leg_number: int
+    kind: str
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class LegEntry:
+    number: int
+    started_at: datetime
+    ended_at: datetime | None
+    end_reason: str | None
+    offset: float  # on the session clock
+    recording_directory: str | None
+    recording_state: str | None
+
+
+@dataclass(frozen=True)
+class SessionReplay:
+    """Everything the replay window and the report show about one session."""
+
+    session_id: SessionId
+    state: str
+    application_id: int
+    applicant_name: str
+    national_id_masked: str
+    phone: str
+    amount: str
+    term_months: int
+    purpose: str
+    applied_at: datetime
+    reference_photo: bytes
+    reference_photo_format: str
+    reviewer_name: str
+    queued_at: datetime
+    taken_at: datetime | None
+    ended_at: datetime | None
+    legs: list[LegEntry] = field(default_factory=list)
+    scores: list[ScoreEntry] = field(default_factory=list)
+    events: list[EventEntry] = field(default_factory=list)
+    answers: list[AnswerEntry] = field(default_factory=list)
+    decisions: list[DecisionEntry] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    @property
+    def original_decision(self) -> DecisionEntry | None:
+        return next((d for d in self.decisions if d.amends_id is None), None)
+
+    @property
+    def decision_in_force(self) -> DecisionEntry | None:
+        return self.decisions[-1] if self.decisions else None
+
+    @property
+    def recording_directory(self) -> str | None:
+        return next((leg.recording_directory for leg in self.legs if leg.recording_directory), None)
+
+
+def _reason_text(codes: Sequence[str]) -> str:
+    return "," + ",".join(codes) + "," if codes else ""
+
+
+def _flags_of(
+    samples: Sequence[tuple[int, bool | None, Sequence[str]]],
+    event_kinds: Sequence[str],
+    legs: int,
+    decisions: Sequence[DecisionRow],
+    leg_end_reasons: Sequence[str | None],
+) -> Flag:
+    flags = Flag(0)
+    for faces, live, sample_flags in samples:
+        if faces > 1 or "multiple_faces" in sample_flags:
+            flags |= Flag.MULTIPLE_FACES
+        if live is False:
+            flags |= Flag.LIVENESS_FAILED
+    for kind in event_kinds:
+        if kind == EventKind.MULTIPLE_FACES:
+            flags |= Flag.MULTIPLE_FACES
+        elif kind == EventKind.LIVENESS_FAILED:
+            flags |= Flag.LIVENESS_FAILED
+        elif kind in (EventKind.CONNECTION_DROPPED, EventKind.CONNECTION_FAILED):
+            flags |= Flag.DROPPED_CONNECTION
+    if legs > 1 or any(reason in ("dropped", "replaced", "connection_failed") for reason in leg_end_reasons):
+        flags |= Flag.DROPPED_CONNECTION
+    for decision in decisions:
+        if decision.outcome == "connection_failed":
+            flags |= Flag.DROPPED_CONNECTION
+        if (decision.face_summary or {}).get("liveness") == "failed":
+            flags |= Flag.LIVENESS_FAILED
+        if "liveness_failed" in decision.reasons:
+            flags |= Flag.LIVENESS_FAILED
+    return flags
+
+
+class ReplayRecords:
+    def __init__(self, database: Database, sealer: Sealer | None = None) -> None:
+        """The sealer opens reference photos stored encrypted (as the console stores them)."""
+        self.database = database
+        self.sealer = sealer
+
+    # -- summaries --------------------------------------------------------------------------
+
+    def refresh_summary(self, session_id: SessionId, now: datetime | None = None) -> None:
+        """Rebuild the browser's row for one session from the source tables. Call it when a
+        session ends and after an amendment (the replay window does the latter)."""
+        with self.database.session() as session:
+            self._refresh(session, session_id, now or datetime.now(UTC))
+
+    def refresh_missing(self, now: datetime | None = None, limit: int = 5000) -> int:
+        """Summaries for finished sessions that have none yet (a console that crashed, or
+        sessions from before this table existed). Returns how many were built."""
+        moment = now or datetime.now(UTC)
+        with self.database.session() as session:
+            ids = (
+                session.execute(
+                    select(ReviewSessionRow.id)
+                    .outerjoin(SessionSummary, SessionSummary.session_id == ReviewSessionRow.id)
+                    .where(
+                        SessionSummary.session_id.is_(None),
+                        ReviewSessionRow.state.in_(FINAL_STATES),
+                        ReviewSessionRow.taken_at.is_not(None),
+                    )
+                    .limit(limit)
+                )
+                .scalars()
+                .all()
+            )
+            for session_id in ids:
+                self._refresh(session, session_id, moment)
+            return len(ids)
+
+    def _refresh(self, session: Session, session_id: int, now: datetime) -> None:
+        row = session.get(ReviewSessionRow, session_id)
+        if row is None:
+            return
+        application = row.application
+        reviewer_name = ""
+        if row.reviewer_id is not None:
+            reviewer = session.get(Reviewer, row.reviewer_id)
+            reviewer_name = reviewer.name if reviewer else ""
+        samples = session.execute(
+            select(ScoreSample.faces, ScoreSample.live, ScoreSample.flags, ScoreSample.similarity).where(
+                ScoreSample.session_id == session_id
+            )
+        ).all()
+        similarities = [s[3] for s in samples if s[3] is not None]
+        event_kinds = list(
+            session.execute(select(SessionEvent.kind).where(SessionEvent.session_id == session_id)).scalars()
+        )
+        decisions = list(
+            session.execute(
+                select(DecisionRow).where(DecisionRow.session_id == session_id).order_by(DecisionRow.id)
+            ).scalars()
+        )
+        legs = list(session.execute(select(SessionLeg).where(SessionLeg.session_id == session_id)).scalars())
+        has_recording = (
+            session.execute(
+                select(func.count()).select_from(LegRecording).where(LegRecording.session_id == session_id)
+            ).scalar_one()
+            > 0
+        )
+        started = aware(row.taken_at or row.queued_at)
+        ended = aware(row.ended_at) if row.ended_at else None
+        in_force = decisions[-1] if decisions else None
+        original = next((d for d in decisions if d.amends_id is None), None)
+        summary = session.get(SessionSummary, session_id)
+        if summary is None:
+            summary = SessionSummary(session_id=session_id)
+            session.add(summary)
+        summary.application_id = application.id
+        summary.applicant_name = application.applicant_name
+        summary.reviewer_id = row.reviewer_id
+        summary.reviewer_name = reviewer_name
+        summary.started_at = started
+        summary.ended_at = ended
+        summary.duration = (ended - started).total_seconds() if ended else None
+        summary.state = row.state
+        summary.outcome = in_force.outcome if in_force else None
+        summary.original_outcome = original.outcome if original else None
+        summary.amended = len(decisions) > 1
+        summary.reason_codes = _reason_text(in_force.reasons if in_force else [])
+        summary.lowest_similarity = min(similarities) if similarities else None
+        summary.best_similarity = max(similarities) if similarities else None
+        summary.flags = int(
+            _flags_of(
+                [(s[0], s[1], s[2]) for s in samples],
+                event_kinds,
+                len(legs),
+                decisions,
+                [leg.end_reason for leg in legs],
+            )
+        )
+        summary.legs = len(legs)
+        summary.has_recording = has_recording
+        summary.updated_at = now.astimezone(UTC)
+
+    # -- the browser ------------------------------------------------------------------------
+
+    @staticmethod
+    def _conditions(spec: SessionFilter) -> list[ColumnElement[bool]]:
+        conditions: list[ColumnElement[bool]] = []
+        if spec.started_from is not None:
+            conditions.append(SessionSummary.started_at >= spec.started_from.astimezone(UTC))
+        if spec.started_to is not None:
+            conditions.append(SessionSummary.started_at < spec.started_to.astimezone(UTC))
+        if spec.reviewer_id is not None:
+            conditions.append(SessionSummary.reviewer_id == spec.reviewer_id)
+        if spec.outcome:
+            conditions.append(SessionSummary.outcome == spec.outcome)
+        if spec.reason_code:
+            conditions.append(SessionSummary.reason_codes.contains(f",{spec.reason_code},", autoescape=True))
+        if spec.lowest_similarity_below is not None:
+            conditions.append(SessionSummary.lowest_similarity < spec.lowest_similarity_below)
+        if spec.flags:
+            mask = int(spec.flags)
+            conditions.append(SessionSummary.flags.op("&")(mask) == mask)
+        if spec.amended_only:
+            conditions.append(SessionSummary.amended.is_(True))
+        return conditions
+
+    def browse(
+        self,
+        spec: SessionFilter | None = None,
+        *,
+        sort: SortKey = SortKey.STARTED,
+        descending: bool = True,
+        page: int = 0,
+        page_size: int = 50,
+    ) -> SessionPage:
+        """One page of finished sessions matching the filter, with the total count."""
+        spec = spec or SessionFilter()
+        conditions = self._conditions(spec)
+        column = getattr(SessionSummary, sort.value)
+        order = [column.desc() if descending else column.asc()]
+        # A stable order across pages, whatever the sort key.
+        order.append(SessionSummary.session_id.desc() if descending else SessionSummary.session_id.asc())
+        query: Select[tuple[SessionSummary]] = select(SessionSummary)
+        count_query = select(func.count()).select_from(SessionSummary)
+        if conditions:
+            query = query.where(and_(*conditions))
+            count_query = count_query.where(and_(*conditions))
+        # (No "NULLs last" term for the similarity sort: it would stop the index from giving
+        # the order, and sessions without a score, e.g. failed connections, are worth seeing.)
+        query = query.order_by(*order).offset(max(0, page) * page_size).limit(page_size)
+        with self.database.session() as session:
+            rows = session.execute(query).scalars().all()
+            total = int(session.execute(count_query).scalar_one())
+            items = [
+                SessionListItem(
+                    session_id=SessionId(r.session_id),
+                    applicant_name=r.applicant_name,
+                    reviewer_name=r.reviewer_name,
+                    started_at=aware(r.started_at),
+                    duration=r.duration,
+                    state=r.state,
+                    outcome=r.outcome,
+                    amended=r.amended,
+                    reason_codes=[c for c in r.reason_codes.split(",") if c],
+                    lowest_similarity=r.lowest_similarity,
+                    flags=Flag(r.flags),
+                    legs=r.legs,
+                    has_recording=r.has_recording,
+                )
+                for r in rows
+            ]
+        return SessionPage(items, total, page, page_size)
+
+    def reviewers(self) -> list[tuple[int, str]]:
+        with self.database.session() as session:
+            rows = session.execute(select(Reviewer.id, Reviewer.name).order_by(Reviewer.name)).all()
+            return [(int(r[0]), str(r[1])) for r in rows]
+
+    # -- one session ------------------------------------------------------------------------
+
+    def session_replay(self, session_id: SessionId) -> SessionReplay:
+        from app.errors import NotFound
+
+        with self.database.session() as session:
+            row = session.get(ReviewSessionRow, session_id)
+            if row is None:
+                raise NotFound(f"There is no review session {session_id}.")
+            application: Application = row.application
+            names = dict(session.execute(select(Reviewer.id, Reviewer.name)).tuples().all())
+            legs = list(
+                session.execute(
+                    select(SessionLeg).where(SessionLeg.session_id == session_id).order_by(SessionLeg.number)
+                ).scalars()
+            )
+            recordings = {
+                r.leg_number: r
+                for r in session.execute(
+                    select(LegRecording).where(LegRecording.session_id == session_id)
+                ).scalars()
+            }
+            first_start = aware(legs[0].started_at) if legs else None
+            if first_start is None and 1 in recordings:
+                first_start = aware(recordings[1].started_at)
+            leg_entries: list[LegEntry] = []
+            numbers = sorted({leg.number for leg in legs} | set(recordings))
+            by_number = {leg.number: leg for leg in legs}
+            for number in numbers:
+                leg = by_number.get(number)
+                recording = recordings.get(number)
+                if recording is not None:
+                    offset = recording.offset
+                elif leg is not None and first_start is not None:
+                    offset = max(0.0, (aware(leg.started_at) - first_start).total_seconds())
+                else:
+                    offset = 0.0
+                started = aware(leg.started_at) if leg else aware(recording.started_at)  # type: ignore[union-attr]
+                leg_entries.append(
+                    LegEntry(
+                        number=number,
+                        started_at=started,
+                        ended_at=aware(leg.ended_at) if leg and leg.ended_at else None,
+                        end_reason=leg.end_reason if leg else None,
+                        offset=offset,
+                        recording_directory=(
+                            recording.directory if recording else (leg.recording_path if leg else None)
+                        ),
+                        recording_state=recording.state if recording else None,
+                    )
+                )
+            scores = [
+                ScoreEntry(
+                    r.t,
+                    r.leg_number,
+                    r.faces,
+                    r.similarity,
+                    r.distance,
+                    r.matched,
+                    r.live,
+                    list(r.flags),
+                    None if r.box is None else list(r.box),
+                )
+                for r in session.execute(
+                    select(ScoreSample)
+                    .where(ScoreSample.session_id == session_id)
+                    .order_by(ScoreSample.t, ScoreSample.id)
+                ).scalars()
+            ]
+            events = [
+                EventEntry(r.t, r.leg_number, r.kind, dict(r.details))
+                for r in session.execute(
+                    select(SessionEvent)
+                    .where(SessionEvent.session_id == session_id)
+                    .order_by(SessionEvent.t, SessionEvent.id)
+                ).scalars()
+            ]
+            answers = [
+                AnswerEntry(
+                    r.question_id,
+                    r.value,
+                    aware(r.answered_at),
+                    r.t,
+                    names.get(r.answered_by, "") if r.answered_by is not None else "",
+                )
+                for r in session.execute(
+                    select(AnswerRow).where(AnswerRow.session_id == session_id).order_by(AnswerRow.id)
+                ).scalars()
+            ]
+            decisions = [
+                DecisionEntry(
+                    id=r.id,
+                    outcome=r.outcome,
+                    reasons=list(r.reasons),
+                    note=r.note,
+                    override_reason=r.override_reason,
+                    decided_by=names.get(r.decided_by, "system") if r.decided_by is not None else "system",
+                    decided_at=aware(r.decided_at),
+                    t=r.t,
+                    amends_id=r.amends_id,
+                    face_summary=dict(r.face_summary),
+                )
+                for r in session.execute(
+                    select(DecisionRow).where(DecisionRow.session_id == session_id).order_by(DecisionRow.id)
+                ).scalars()
+            ]
+            audit = [
+                AuditEntry(e.seq, e.at, e.actor, e.action, dict(e.details), e.prev_hash, e.hash)
+                for e in events_for(session, f"session:{session_id}")
+                if e.subject == f"session:{session_id}"
+            ]
+            return SessionReplay(
+                session_id=SessionId(row.id),
+                state=row.state,
+                application_id=application.id,
+                applicant_name=application.applicant_name,
+                national_id_masked=application.national_id_masked,
+                phone=application.phone,
+                amount=str(application.amount),
+                term_months=application.term_months,
+                purpose=application.purpose,
+                applied_at=aware(application.applied_at),
+                reference_photo=self._photo(application.reference_photo),
+                reference_photo_format=application.reference_photo_format,
+                reviewer_name=names.get(row.reviewer_id, "") if row.reviewer_id is not None else "",
+                queued_at=aware(row.queued_at),
+                taken_at=aware(row.taken_at) if row.taken_at else None,
+                ended_at=aware(row.ended_at) if row.ended_at else None,
+                legs=leg_entries,
+                scores=scores,
+                events=events,
+                answers=answers,
+                decisions=decisions,
+                audit=audit,
+            )
+
+    def _photo(self, stored: bytes) -> bytes:
+        try:
+            return open_photo(bytes(stored), self.sealer)
+        except Exception:  # a photo sealed with another key: the report says it is missing
+            return b""

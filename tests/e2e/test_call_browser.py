@@ -1,0 +1,111 @@
+"""Headless Chromium as the applicant (fake camera fed from a shared video, fake microphone)
+and `review-probe` as the console, through the intake service on a real database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.conftest import CallWorld, json_lines
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
+
+REVIEWER_AUDIO_PACKETS = """(async () => {
+  const pc = window.applicantState.pc;
+  if (!pc) return 0;
+  let packets = 0;
+  (await pc.getStats()).forEach((r) => {
+    if (r.type === "inbound-rtp" && r.kind === "audio") packets = r.packetsReceived;
+  });
+  return packets;
+})()"""
+
+
+@pytest.mark.slow
+def test_chromium_applicant_is_taken_and_streams_640x480_at_25_fps_with_audio(
+    sqlite_world: CallWorld, tmp_path: Path
+) -> None:
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_y4m import make_fake_media
+
+    y4m, wav = make_fake_media(tmp_path / "fake-media", seconds=6, video=None)
+    reviewer_id, (token,) = sqlite_world.seed(["Wang Fang"])
+    url = sqlite_world.intake()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=[
+                *CHROMIUM_FLAGS,
+                f"--use-file-for-fake-video-capture={y4m}",
+                f"--use-file-for-fake-audio-capture={wav}",
+            ],
+        )
+        try:
+            stranger = browser.new_context(locale="en-US").new_page()
+            stranger.goto(f"{url}/apply#t=not-a-real-token")
+            stranger.wait_for_function("document.getElementById('status').classList.contains('bad')")
+            assert stranger.locator("#status").inner_text() == (
+                "This link is not valid. Please check the link in your message."
+            )
+            assert stranger.locator("#join").is_hidden()
+
+            page = browser.new_context(locale="zh-CN").new_page()
+            page.goto(f"{url}/apply#t={token}")
+            join = page.locator("#join")
+            join.wait_for(state="visible", timeout=15000)
+            assert join.inner_text() == "加入排队"  # Simplified Chinese for a zh-CN browser
+            assert page.evaluate("document.getElementById('preview').srcObject !== null")
+            join.click()
+            page.wait_for_function("window.applicantState.joined", timeout=10000)
+            assert "第1位" in page.locator("#queue").inner_text()
+
+            probe = subprocess.Popen(
+                [
+                    sys.executable, str(ROOT / "main.py"), "review-probe", "--url", url, "--take-next",
+                    "--seconds", "10", "--jsonl", "--reviewer-id", str(reviewer_id),
+                ],
+                env=sqlite_world.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            # Two-way: the reviewer's audio (a tone: this machine has no microphone) reaches the page.
+            page.wait_for_function("window.applicantState.inCall", timeout=20000)
+            deadline = time.monotonic() + 20
+            while page.evaluate(REVIEWER_AUDIO_PACKETS) <= 50:
+                assert time.monotonic() < deadline, "no audio from the reviewer reached the page"
+                time.sleep(0.5)
+            stdout, stderr = probe.communicate(timeout=90)
+            page.wait_for_function("window.applicantState.finished", timeout=10000)
+            final_status = page.locator("#status").inner_text()
+        finally:
+            browser.close()
+
+    assert probe.returncode == 0, stderr[-3000:]
+    lines = json_lines(stdout)
+    seconds, summary = lines[:-1], lines[-1]["summary"]
+    assert len(seconds) == 10
+    assert all({"t", "frames", "fps", "width", "height", "audio_packets"} <= set(line) for line in seconds)
+    print("review-probe summary:", summary)
+    assert (summary["width"], summary["height"]) == (640, 480)
+    assert summary["fps"] >= 25, summary
+    assert summary["audio_packets"] >= 10 * 40  # Opus 20 ms frames: about 50 a second
+    assert all(line["width"] == 640 and line["height"] == 480 for line in seconds[2:])
+    assert seconds[-1]["audio_packets"] > seconds[0]["audio_packets"]  # audio kept coming for 10 s
+    assert final_status == "视频审核已结束，谢谢。"

@@ -1,0 +1,229 @@
+"""The leg recorder with real PyAV encoding: crash safety under SIGKILL (a real process, real
+frames from the shared Obama video), jumping timestamps, back-pressure, disk full; and
+reading the segments back with media.playback."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from media.playback import SessionPlayback
+from media.recording import LegRecorder, RecorderState, read_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+BITS = 16
+BLOCK = 16
+
+
+def draw_index(image: np.ndarray, index: int) -> None:
+    """The frame's index as 16 black/white blocks along the top edge (readable after x264)."""
+    for bit in range(BITS):
+        value = 255 if (index >> (BITS - 1 - bit)) & 1 else 0
+        image[0:BLOCK, bit * BLOCK : (bit + 1) * BLOCK] = value
+
+
+def read_index(image: np.ndarray) -> int:
+    index = 0
+    for bit in range(BITS):
+        block = image[4 : BLOCK - 4, bit * BLOCK + 4 : (bit + 1) * BLOCK - 4]
+        index = (index << 1) | int(block.mean() > 128)
+    return index
+
+
+def synthetic_frame(index: int, width: int = 320, height: int = 240) -> np.ndarray:
+    image = np.full((height, width, 3), 90, np.uint8)
+    image[:, :, 1] = (index * 7) % 200
+    draw_index(image, index)
+    return image
+
+
+CHILD = textwrap.dedent(
+    """
+    import sys, time
+    import av, cv2
+    sys.path.insert(0, {root!r})
+    from media.recording import LegRecorder
+    from tests.test_recording_recorder import draw_index
+    import numpy as np
+
+    recorder = LegRecorder({directory!r}, 1, fps=30.0)
+    print("READY", repr(recorder.started_at), flush=True)
+    source = av.open({video!r})
+    start = time.monotonic()
+    index = 0
+    while True:
+        for frame in source.decode(video=0):
+            image = cv2.resize(frame.to_ndarray(format="bgr24"), (640, 360))
+            draw_index(image, index)
+            # The sender's clock jumps back once, as after a network hiccup.
+            sender_t = index / 30.0 - (5.0 if index > 60 else 0.0)
+            recorder.add_video(image, sender_t)
+            tone = (np.sin(np.arange(1600) * 2 * np.pi * 440 / 48000) * 6000).astype(np.int16)
+            recorder.add_audio(tone, 48000, sender_t, source="applicant")
+            recorder.add_audio(np.zeros(1600, np.int16), 48000, sender_t, source="reviewer")
+            print("F", index, repr(recorder.elapsed()), flush=True)
+            index += 1
+            delay = start + index / 30.0 - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+        source.seek(0)
+    """
+)
+
+
+@pytest.mark.slow
+def test_sigkill_mid_recording_keeps_all_but_the_last_seconds(tmp_path: Path, shared_data: Path) -> None:
+    video = shared_data / "videos" / "obama_weekly_address.mp4"
+    session_dir = tmp_path / "session"
+    script = tmp_path / "child.py"
+    script.write_text(CHILD.format(root=str(ROOT), directory=str(session_dir), video=str(video)))
+    child = subprocess.Popen(
+        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=str(ROOT)
+    )
+    assert child.stdout is not None
+    added: dict[int, float] = {}
+    started_at = None
+    try:
+        for line in child.stdout:
+            parts = line.split()
+            if parts[0] == "READY":
+                started_at = float(parts[1])
+            elif parts[0] == "F":
+                added[int(parts[1])] = float(parts[2])
+                if float(parts[2]) >= 5.0:
+                    break
+        assert started_at is not None
+        os.kill(child.pid, signal.SIGKILL)
+        killed_at = time.time() - started_at  # on the leg clock
+    finally:
+        child.kill()
+        child.wait(10)
+    assert child.returncode == -signal.SIGKILL
+
+    manifest = read_manifest(session_dir / "leg-01")
+    assert not manifest.closed
+    with SessionPlayback.open(session_dir) as playback:
+        assert playback.spans and playback.spans[0].crashed
+        lost = killed_at - playback.duration
+        print(f"killed at {killed_at:.2f} s, recording replays up to {playback.duration:.2f} s: lost {lost:.2f} s")
+        assert lost <= 3.0
+        # Every frame that replays is the frame that was added at that moment.
+        checked = 0
+        frame = playback.first_frame()
+        while frame is not None:
+            index = read_index(frame.image)
+            assert index in added, index
+            assert abs(added[index] - frame.t) < 0.02, (index, added[index], frame.t)
+            checked += 1
+            frame = playback.next_frame()
+        assert checked >= 0.8 * 30 * (playback.duration - 0.2)
+        # Seeking lands on the frame that was on screen then.
+        for t in (0.5, 2.2, playback.duration - 0.3):
+            shown = playback.frame_at(t)
+            assert shown is not None
+            index = read_index(shown.image)
+            assert added[index] <= t + 1e-3
+            assert index + 1 not in added or added[index + 1] > t - 1e-3
+        audio = playback.audio(1.0, 2.0)
+        assert 0.05 < float(np.abs(audio).mean()) < 0.3  # the 440 Hz tone, ~0.18 amplitude
+
+
+def _record(directory: Path, frames: int, **kwargs: object) -> LegRecorder:
+    recorder = LegRecorder(directory, 1, fps=30.0, **kwargs)  # type: ignore[arg-type]
+    start = time.monotonic()
+    for index in range(frames):
+        recorder.add_video(synthetic_frame(index))
+        time.sleep(max(0.0, start + (index + 1) / 30.0 - time.monotonic()))
+    return recorder
+
+
+def test_timestamps_that_jump_back_are_restamped(tmp_path: Path) -> None:
+    recorder = LegRecorder(tmp_path, 1, fps=30.0)
+    start = time.monotonic()
+    for index in range(45):
+        sender_t = [0.0, 100.0, -3.0][index // 15] + index / 30  # jumps forward, then back
+        recorder.add_video(synthetic_frame(index), sender_t)
+        chunk = (np.ones(1600) * 0.1).astype(np.float32)
+        recorder.add_audio(chunk, 48000, sender_t)
+        time.sleep(max(0.0, start + (index + 1) / 30.0 - time.monotonic()))
+    stats = recorder.close()
+    assert recorder.state is RecorderState.CLOSED
+    assert stats.video_frames == 45 and stats.video_dropped == 0
+    assert stats.timestamp_jumps >= 2
+    with SessionPlayback.open(tmp_path) as playback:
+        times, indexes = [], []
+        frame = playback.first_frame()
+        while frame is not None:
+            times.append(frame.t)
+            indexes.append(read_index(frame.image))
+            frame = playback.next_frame()
+    assert indexes == list(range(45))
+    assert all(b > a for a, b in zip(times, times[1:], strict=False))
+    assert 1.2 < times[-1] - times[0] < 1.8
+
+
+def test_a_writer_that_falls_behind_drops_and_counts_never_blocks(tmp_path: Path) -> None:
+    recorder = LegRecorder(tmp_path, 1, fps=30.0, max_queued_video=5)
+    big = np.random.default_rng(1).integers(0, 255, (720, 1280, 3), dtype=np.uint8)
+    slowest = 0.0
+    accepted = 0
+    for _ in range(120):
+        begin = time.perf_counter()
+        accepted += recorder.add_video(big)
+        slowest = max(slowest, time.perf_counter() - begin)
+    stats = recorder.close()
+    print(f"slowest add_video {slowest * 1000:.1f} ms, written {stats.video_frames}, dropped {stats.video_dropped}")
+    assert slowest < 0.05
+    assert stats.video_dropped > 0
+    assert stats.video_frames + stats.video_dropped == 120
+    assert stats.video_frames == accepted
+
+
+def test_disk_full_stops_writing_keeps_what_was_written(tmp_path: Path) -> None:
+    leg = tmp_path / "leg-01"
+    leg.mkdir()
+    # The third segment's file is /dev/full: every write to it fails with ENOSPC.
+    (leg / "seg-000002.ts").symlink_to("/dev/full")
+    recorder = _record(tmp_path, 100, segment_seconds=1.0)
+    assert recorder.state is RecorderState.DISK_FULL
+    assert "Disk full" in recorder.message
+    assert recorder.add_video(synthetic_frame(0)) is False  # no exception for the caller
+    stats = recorder.close()
+    assert recorder.state is RecorderState.DISK_FULL
+    assert stats.video_dropped > 0
+    (leg / "seg-000002.ts").unlink()
+    with SessionPlayback.open(tmp_path) as playback:
+        assert playback.segment_count == 2
+        assert 1.5 < playback.duration < 2.6
+        frame = playback.frame_at(1.5)
+        assert frame is not None and read_index(frame.image) > 30
+
+
+def test_seek_and_step_across_segments(tmp_path: Path) -> None:
+    _record(tmp_path, 100).close()
+    with SessionPlayback.open(tmp_path) as playback:
+        sequential = []
+        frame = playback.first_frame()
+        while frame is not None:
+            sequential.append((frame.t, read_index(frame.image)))
+            frame = playback.next_frame()
+        assert [i for _, i in sequential] == list(range(100))
+        assert playback.segment_count >= 3
+        rng = np.random.default_rng(7)
+        for t in rng.uniform(sequential[0][0], sequential[-1][0], 25):
+            expected = max(i for ft, i in sequential if ft <= t + 1e-6)
+            shown = playback.frame_at(float(t))
+            assert shown is not None and read_index(shown.image) == expected
+        # Step back and forth across a segment boundary.
+        playback.frame_at(sequential[31][0])
+        assert read_index(playback.previous_frame().image) == 30  # type: ignore[union-attr]
+        assert read_index(playback.next_frame().image) == 31  # type: ignore[union-attr]
+        assert playback.frame_at(sequential[-1][0] + 5.0) is None

@@ -1,0 +1,768 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ApplicationPanel</name>
+    <message>
+        <location filename="../application_panel.py" line="26"/>
+        <source>Application</source>
+        <translation>申请</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="40"/>
+        <source>ID photo</source>
+        <translation>身份证照片</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="41"/>
+        <source>Live face</source>
+        <translation>实时人脸</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="47"/>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="48"/>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="49"/>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="50"/>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="51"/>
+        <source>Term</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="52"/>
+        <source>Purpose</source>
+        <translation>用途</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="53"/>
+        <source>Applied</source>
+        <translation>申请时间</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="84"/>
+        <source>No photo</source>
+        <translation>无照片</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="94"/>
+        <source>{0} months</source>
+        <translation>{0} 个月</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="99"/>
+        <source>Photo unreadable</source>
+        <translation>照片无法读取</translation>
+    </message>
+    <message>
+        <location filename="../application_panel.py" line="108"/>
+        <source>{0} ago</source>
+        <translation>{0}前</translation>
+    </message>
+</context>
+<context>
+    <name>CallStatus</name>
+    <message>
+        <location filename="../call_status.py" line="78"/>
+        <source>Audio: receiving</source>
+        <translation>音频：接收中</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="79"/>
+        <source>Audio: silent</source>
+        <translation>音频：无声</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="80"/>
+        <source>Audio: none</source>
+        <translation>音频：无</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="90"/>
+        <source>Call time; a review aims at about one minute</source>
+        <translation>通话时长；每次审核目标约一分钟</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="93"/>
+        <source>Connected</source>
+        <translation>已连接</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="95"/>
+        <source>Connected (reconnect {0})</source>
+        <translation>已连接（第 {0} 次重连）</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="99"/>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="103"/>
+        <source>Applicant dropped: waiting {0} s for a reconnect</source>
+        <translation>申请人已掉线：等待重连，剩余 {0} 秒</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="106"/>
+        <source>Applicant dropped: the grace time is over</source>
+        <translation>申请人已掉线：等待重连时间已过</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="108"/>
+        <source>Call ended</source>
+        <translation>通话已结束</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="110"/>
+        <source>No call</source>
+        <translation>无通话</translation>
+    </message>
+</context>
+<context>
+    <name>ConsoleWindow</name>
+    <message>
+        <location filename="../main_window.py" line="69"/>
+        <source>Decision not saved</source>
+        <translation>决定未保存</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="70"/>
+        <source>A decision is not saved yet. Close anyway? It will be lost.</source>
+        <translation>有一个决定尚未保存。仍要关闭吗？它将会丢失。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="119"/>
+        <source>Video review console: {0}</source>
+        <translation>视频审核台：{0}</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="141"/>
+        <source>Reviewer: {0}</source>
+        <translation>审核员：{0}</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="199"/>
+        <source>Audio output:</source>
+        <translation>音频输出：</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="205"/>
+        <source>&amp;Console</source>
+        <translation>审核台(&amp;C)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="206"/>
+        <source>Take next applicant</source>
+        <translation>接入下一位申请人</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="210"/>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="220"/>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="226"/>
+        <source>The language changes at the next start.</source>
+        <translation>语言将在下次启动时切换。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="229"/>
+        <source>System default</source>
+        <translation>系统默认</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="299"/>
+        <source>Queue not available: {0}</source>
+        <translation>队列不可用：{0}</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="309"/>
+        <source>Taking the next applicant…</source>
+        <translation>正在接入下一位申请人…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="316"/>
+        <source>Nobody is waiting.</source>
+        <translation>没有人在等候。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="325"/>
+        <source>Could not take an applicant: {0}</source>
+        <translation>无法接入申请人：{0}</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="344"/>
+        <source>Connecting to {0}…</source>
+        <translation>正在连接 {0}…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="377"/>
+        <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
+        <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="406"/>
+        <source>The applicant dropped: waiting for a reconnect</source>
+        <translation>申请人已掉线：等待重连</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="408"/>
+        <source>The call has ended. Record the decision.</source>
+        <translation>通话已结束。请记录决定。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="425"/>
+        <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
+        <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="476"/>
+        <source>Approval is not possible: the face attempts are used up.</source>
+        <translation>无法批准：人脸识别次数已用完。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="478"/>
+        <source>Not recorded: {0}</source>
+        <translation>未记录：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>DecisionDialog</name>
+    <message>
+        <location filename="../decision.py" line="135"/>
+        <source>Record decision: {0}</source>
+        <translation>记录决定：{0}</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="139"/>
+        <source>{0} the application of {1}</source>
+        <translation>{0}：{1} 的申请</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="146"/>
+        <source>Reason codes (at least one):</source>
+        <translation>原因代码（至少选一项）：</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="158"/>
+        <source>Approval is normally refused here:</source>
+        <translation>此情况下通常不予批准：</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="166"/>
+        <source>Reason to approve anyway (recorded with the decision):</source>
+        <translation>仍予批准的理由（随决定一起记录）：</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="170"/>
+        <source>Note (optional):</source>
+        <translation>备注（可选）：</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="176"/>
+        <source>What will be recorded</source>
+        <translation>将被记录的内容</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="191"/>
+        <source>Record decision</source>
+        <translation>记录决定</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="215"/>
+        <source>Required answers missing: {0}</source>
+        <translation>缺少必答项：{0}</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="220"/>
+        <source>The face has not matched the ID photo</source>
+        <translation>人脸与身份证照片未匹配</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="239"/>
+        <source>Decision</source>
+        <translation>决定</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="243"/>
+        <source>Reasons</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="244"/>
+        <source>(none chosen)</source>
+        <translation>（未选择）</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="248"/>
+        <source>Approved despite</source>
+        <translation>批准但存在</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="249"/>
+        <source>Because</source>
+        <translation>理由</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="250"/>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="251"/>
+        <source>Face</source>
+        <translation>人脸</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="254"/>
+        <source>Answers</source>
+        <translation>回答</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="255"/>
+        <source>{0} given, {1} required missing</source>
+        <translation>已回答 {0} 项，缺少必答 {1} 项</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="261"/>
+        <source>Red flags</source>
+        <translation>风险提示</translation>
+    </message>
+</context>
+<context>
+    <name>Decisions</name>
+    <message>
+        <location filename="../decision.py" line="30"/>
+        <source>Approve</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="31"/>
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="32"/>
+        <source>Verify later</source>
+        <translation>稍后核实</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="33"/>
+        <source>Connection failed</source>
+        <translation>连接失败</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="39"/>
+        <source>Identity does not match</source>
+        <translation>身份不符</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="40"/>
+        <source>Face match failed</source>
+        <translation>人脸比对未通过</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="41"/>
+        <source>Liveness check failed</source>
+        <translation>活体检测未通过</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="42"/>
+        <source>Third party present</source>
+        <translation>有第三方在场</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="43"/>
+        <source>Insufficient repayment ability</source>
+        <translation>还款能力不足</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="46"/>
+        <source>Fraud suspected</source>
+        <translation>疑似欺诈</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="47"/>
+        <source>Applicant uncooperative</source>
+        <translation>申请人不配合</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="50"/>
+        <source>Other (explain in the note)</source>
+        <translation>其他（请在备注中说明）</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="59"/>
+        <source>matched</source>
+        <translation>已匹配</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="61"/>
+        <source>not matched</source>
+        <translation>未匹配</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="64"/>
+        <source>passed</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="65"/>
+        <source>failed</source>
+        <translation>未通过</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="66"/>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="67"/>
+        <source>{0}; best similarity {1}, last {2}; liveness {3}; attempts {4}</source>
+        <translation>{0}；最高相似度 {1}，最近 {2}；活体 {3}；尝试 {4} 次</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="80"/>
+        <source>A rejection needs at least one reason code.</source>
+        <translation>拒绝至少需要一个原因代码。</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="82"/>
+        <source>Approval refused: give the reason to approve anyway.</source>
+        <translation>不予批准：如仍要批准，请填写理由。</translation>
+    </message>
+</context>
+<context>
+    <name>Durations</name>
+    <message>
+        <location filename="../queue_panel.py" line="17"/>
+        <source>{0} s</source>
+        <translation>{0} 秒</translation>
+    </message>
+    <message>
+        <location filename="../queue_panel.py" line="20"/>
+        <source>{0} min {1} s</source>
+        <translation>{0} 分 {1} 秒</translation>
+    </message>
+    <message>
+        <location filename="../queue_panel.py" line="23"/>
+        <source>{0} h {1} min</source>
+        <translation>{0} 小时 {1} 分</translation>
+    </message>
+    <message>
+        <location filename="../queue_panel.py" line="24"/>
+        <source>{0} days</source>
+        <translation>{0} 天</translation>
+    </message>
+</context>
+<context>
+    <name>FaceFlags</name>
+    <message>
+        <location filename="../face_panel.py" line="17"/>
+        <source>No face in view</source>
+        <translation>画面中没有人脸</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="18"/>
+        <source>More than one face</source>
+        <translation>画面中不止一张人脸</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="19"/>
+        <source>Face too small: ask to come closer</source>
+        <translation>人脸太小：请申请人靠近</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="20"/>
+        <source>Too dark</source>
+        <translation>光线太暗</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="21"/>
+        <source>Too blurred: ask to hold still</source>
+        <translation>画面模糊：请申请人保持不动</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="22"/>
+        <source>Face partly covered</source>
+        <translation>人脸被部分遮挡</translation>
+    </message>
+</context>
+<context>
+    <name>FacePanel</name>
+    <message>
+        <location filename="../face_panel.py" line="91"/>
+        <source>Face match against the ID photo</source>
+        <translation>与身份证照片的人脸比对</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="102"/>
+        <source>Check the face again</source>
+        <translation>重新进行人脸比对</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="104"/>
+        <source>Similarity, last 30 s</source>
+        <translation>相似度（最近 30 秒）</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="121"/>
+        <source>No call</source>
+        <translation>无通话</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="124"/>
+        <source>Liveness: –</source>
+        <translation>活体：–</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="137"/>
+        <source>Match</source>
+        <translation>匹配</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="139"/>
+        <source>Checking…</source>
+        <translation>正在比对…</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="141"/>
+        <source>No match</source>
+        <translation>不匹配</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="143"/>
+        <source>No match: attempts used up</source>
+        <translation>不匹配：次数已用完</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="145"/>
+        <source>Waiting for the face</source>
+        <translation>等待人脸</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="152"/>
+        <source>Picture quality good</source>
+        <translation>画面质量良好</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="155"/>
+        <source>Liveness: passed (blinks, head movement)</source>
+        <translation>活体：通过（眨眼、头部动作）</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="156"/>
+        <source>Liveness: failed: possibly a photo or a replayed video</source>
+        <translation>活体：未通过：可能是照片或回放视频</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="157"/>
+        <source>Liveness: checking…</source>
+        <translation>活体：检测中…</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="160"/>
+        <source>Attempt {0} of {1}</source>
+        <translation>第 {0} 次，共 {1} 次</translation>
+    </message>
+</context>
+<context>
+    <name>FiguresPanel</name>
+    <message>
+        <location filename="../questionnaire_form.py" line="231"/>
+        <source>Repayment figures and red flags</source>
+        <translation>还款测算与风险提示</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="242"/>
+        <source>Monthly instalment</source>
+        <translation>月供</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="243"/>
+        <source>Monthly income</source>
+        <translation>月收入</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="244"/>
+        <source>Debt-to-income after this loan</source>
+        <translation>本笔贷款后的负债收入比</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="271"/>
+        <source>Required answers missing: {0}</source>
+        <translation>缺少必答项：{0}</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="273"/>
+        <source>All required answers given</source>
+        <translation>必答项已全部回答</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="280"/>
+        <source>Red flags</source>
+        <translation>风险提示</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="286"/>
+        <source>No red flags</source>
+        <translation>无风险提示</translation>
+    </message>
+</context>
+<context>
+    <name>QuestionnaireForm</name>
+    <message>
+        <location filename="../questionnaire_form.py" line="53"/>
+        <source>Required before approval</source>
+        <translation>批准前必须回答</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="73"/>
+        <source>{0} (optional)</source>
+        <translation>{0}（可选）</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="82"/>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="82"/>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="95"/>
+        <source>Choose…</source>
+        <translation>请选择…</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="103"/>
+        <source>amount, e.g. 8500.00</source>
+        <translation>金额，例如 8500.00</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="129"/>
+        <source>Enter an amount of money, e.g. 8500.00</source>
+        <translation>请输入金额，例如 8500.00</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="132"/>
+        <source>At least {0}</source>
+        <translation>至少 {0}</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="135"/>
+        <source>At most {0}</source>
+        <translation>至多 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>QueuePanel</name>
+    <message>
+        <location filename="../queue_panel.py" line="35"/>
+        <source>Take next applicant</source>
+        <translation>接入下一位申请人</translation>
+    </message>
+    <message>
+        <location filename="../queue_panel.py" line="58"/>
+        <source>Queue: –</source>
+        <translation>队列：–</translation>
+    </message>
+    <message>
+        <location filename="../queue_panel.py" line="61"/>
+        <source>Waiting: {0}</source>
+        <translation>等候：{0} 人</translation>
+    </message>
+    <message>
+        <location filename="../queue_panel.py" line="63"/>
+        <source>longest wait {0}</source>
+        <translation>最长等候 {0}</translation>
+    </message>
+</context>
+<context>
+    <name>SaveBanner</name>
+    <message>
+        <location filename="../decision.py" line="285"/>
+        <source>Retry saving</source>
+        <translation>重试保存</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="308"/>
+        <source>Saving the decision ({0})…</source>
+        <translation>正在保存决定（{0}）…</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="317"/>
+        <source>Decision recorded: {0} for {1}. Ready for the next applicant.</source>
+        <translation>决定已记录：{1}，{0}。可以接入下一位申请人。</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="328"/>
+        <source>The decision ({0}) could not be saved: {1}. It stays here until it is saved.</source>
+        <translation>决定（{0}）未能保存：{1}。在保存成功之前它会一直保留在这里。</translation>
+    </message>
+</context>
+<context>
+    <name>SignInDialog</name>
+    <message>
+        <location filename="../sign_in.py" line="38"/>
+        <source>Sign in: video review console</source>
+        <translation>登录：视频审核台</translation>
+    </message>
+    <message>
+        <location filename="../sign_in.py" line="47"/>
+        <source>Reviewer name</source>
+        <translation>审核员用户名</translation>
+    </message>
+    <message>
+        <location filename="../sign_in.py" line="48"/>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <location filename="../sign_in.py" line="51"/>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <location filename="../sign_in.py" line="86"/>
+        <source>Enter your reviewer name and password.</source>
+        <translation>请输入审核员用户名和密码。</translation>
+    </message>
+    <message>
+        <location filename="../sign_in.py" line="89"/>
+        <source>Checking…</source>
+        <translation>正在比对…</translation>
+    </message>
+    <message>
+        <location filename="../sign_in.py" line="105"/>
+        <source>Sign-in refused: the name or the password is wrong.</source>
+        <translation>登录被拒绝：用户名或密码错误。</translation>
+    </message>
+    <message>
+        <location filename="../sign_in.py" line="107"/>
+        <source>Sign-in failed: {0}</source>
+        <translation>登录失败：{0}</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,34 @@
+"""Refresh the console's translations: lupdate collects the strings of ui/*.py into the .ts
+sources (keeping what is translated), lrelease compiles them to the .qm files the console loads.
+
+    .venv/bin/python ui/i18n/update_translations.py
+
+Translate new strings in the .ts (pyside6-linguist, or by hand: fill <translation> and drop
+type="unfinished"), then run this again. tests/test_ui_i18n.py fails while one is unfinished.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+UI = HERE.parent
+BIN = Path(sys.executable).parent
+LANGUAGES = ["zh_CN"]
+
+
+def main() -> int:
+    sources = sorted(str(path) for path in UI.glob("*.py"))
+    for language in LANGUAGES:
+        ts = HERE / f"console_{language}.ts"
+        subprocess.run([str(BIN / "pyside6-lupdate"), *sources, "-ts", str(ts), "-no-obsolete"], check=True)
+        subprocess.run(
+            [str(BIN / "pyside6-lrelease"), str(ts), "-qm", str(ts.with_suffix(".qm"))], check=True
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""The session browser: filters, a sorted and paged table of finished sessions. Queries run on
+the window's database worker; the widget only shows what comes back."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDoubleSpinBox,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.decisions import Outcome, RejectReason
+from storage.replay import Flag, SessionFilter, SessionListItem, SessionPage, SortKey
+
+COLUMNS = ("Started", "Applicant", "Reviewer", "Outcome", "Lowest", "Flags", "Legs")
+FLAG_SHORT = {Flag.MULTIPLE_FACES: "2+ faces", Flag.LIVENESS_FAILED: "liveness", Flag.DROPPED_CONNECTION: "dropped"}
+SORTS = {
+    "Newest first": (SortKey.STARTED, True),
+    "Oldest first": (SortKey.STARTED, False),
+    "Lowest similarity first": (SortKey.LOWEST_SIMILARITY, False),
+    "Longest first": (SortKey.DURATION, True),
+    "Applicant A-Z": (SortKey.APPLICANT, False),
+    "Reviewer A-Z": (SortKey.REVIEWER, False),
+}
+
+
+def flag_text(flags: Flag) -> str:
+    return ", ".join(text for flag, text in FLAG_SHORT.items() if flag in flags)
+
+
+class SessionTableModel(QAbstractTableModel):
+    def __init__(self) -> None:
+        super().__init__()
+        self.items: list[SessionListItem] = []
+
+    def set_items(self, items: list[SessionListItem]) -> None:
+        self.beginResetModel()
+        self.items = items
+        self.endResetModel()
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return 0 if parent.isValid() else len(self.items)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+        return len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802, E501
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        item = self.items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            outcome = (item.outcome or item.state).replace("_", " ")
+            if item.amended:
+                outcome += " (amended)"
+            values = (
+                item.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                item.applicant_name,
+                item.reviewer_name,
+                outcome,
+                "—" if item.lowest_similarity is None else f"{item.lowest_similarity:.0f}",
+                flag_text(item.flags),
+                str(item.legs),
+            )
+            return values[index.column()]
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"Session {item.session_id}; reasons: {', '.join(item.reason_codes) or '—'}"
+        return None
+
+
+class SessionBrowser(QWidget):
+    """Emits `query_changed(filter, sort, descending, page)` for the window to run, and
+    `session_chosen(id)`. Call `show_page(page, ms)` with the answer."""
+
+    query_changed = Signal(object, object, bool, int)
+    session_chosen = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.page = 0
+        self.pages = 1
+        filters = QGroupBox("Find sessions")
+        grid = QGridLayout(filters)
+        today = QDate.currentDate()
+        self.date_from = QDateEdit(today.addDays(-30))
+        self.date_to = QDateEdit(today)
+        for edit in (self.date_from, self.date_to):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.reviewer = QComboBox()
+        self.reviewer.addItem("Any reviewer", None)
+        self.outcome = QComboBox()
+        self.outcome.addItem("Any decision", None)
+        for outcome in Outcome:
+            self.outcome.addItem(outcome.value.replace("_", " "), outcome.value)
+        self.reason = QComboBox()
+        self.reason.addItem("Any reason", None)
+        for reason in RejectReason:
+            self.reason.addItem(reason.value.replace("_", " "), reason.value)
+        self.lowest = QDoubleSpinBox()
+        self.lowest.setRange(0, 100)
+        self.lowest.setSpecialValueText("any")
+        self.lowest.setPrefix("below ")
+        self.flag_boxes = {
+            Flag.MULTIPLE_FACES: QCheckBox("More than one face"),
+            Flag.LIVENESS_FAILED: QCheckBox("Liveness failed"),
+            Flag.DROPPED_CONNECTION: QCheckBox("Dropped connection"),
+        }
+        self.amended = QCheckBox("Amended only")
+        self.sort = QComboBox()
+        self.sort.addItems(list(SORTS))
+        grid.addWidget(QLabel("From"), 0, 0)
+        grid.addWidget(self.date_from, 0, 1)
+        grid.addWidget(QLabel("to"), 0, 2)
+        grid.addWidget(self.date_to, 0, 3)
+        grid.addWidget(self.reviewer, 1, 0, 1, 2)
+        grid.addWidget(self.outcome, 1, 2, 1, 2)
+        grid.addWidget(self.reason, 2, 0, 1, 2)
+        grid.addWidget(QLabel("Lowest similarity"), 2, 2)
+        grid.addWidget(self.lowest, 2, 3)
+        grid.addWidget(self.flag_boxes[Flag.MULTIPLE_FACES], 3, 0, 1, 2)
+        grid.addWidget(self.flag_boxes[Flag.LIVENESS_FAILED], 3, 2, 1, 2)
+        grid.addWidget(self.flag_boxes[Flag.DROPPED_CONNECTION], 4, 0, 1, 2)
+        grid.addWidget(self.amended, 4, 2, 1, 2)
+        grid.addWidget(QLabel("Sort"), 5, 0)
+        grid.addWidget(self.sort, 5, 1, 1, 3)
+
+        self.model = SessionTableModel()
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.setAlternatingRowColors(True)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.doubleClicked.connect(self._chosen)
+        self.table.activated.connect(self._chosen)
+
+        self.previous_button = QPushButton("◀ Previous")
+        self.next_button = QPushButton("Next ▶")
+        self.open_button = QPushButton("Open")
+        self.open_button.setObjectName("primary")
+        self.status = QLabel("")
+        self.status.setObjectName("caption")
+        paging = QHBoxLayout()
+        paging.addWidget(self.previous_button)
+        paging.addWidget(self.next_button)
+        paging.addWidget(self.status, 1)
+        paging.addWidget(self.open_button)
+        self.previous_button.clicked.connect(lambda: self.go_to(self.page - 1))
+        self.next_button.clicked.connect(lambda: self.go_to(self.page + 1))
+        self.open_button.clicked.connect(lambda: self._chosen(self.table.currentIndex()))
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(filters)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(paging)
+
+        for edit in (self.date_from, self.date_to):
+            edit.dateChanged.connect(self.refresh_first_page)
+        for combo in (self.reviewer, self.outcome, self.reason, self.sort):
+            combo.currentIndexChanged.connect(self.refresh_first_page)
+        self.lowest.valueChanged.connect(self.refresh_first_page)
+        for box in (*self.flag_boxes.values(), self.amended):
+            box.toggled.connect(self.refresh_first_page)
+
+    def set_reviewers(self, reviewers: list[tuple[int, str]]) -> None:
+        self.reviewer.blockSignals(True)
+        for reviewer_id, name in reviewers:
+            self.reviewer.addItem(name, reviewer_id)
+        self.reviewer.blockSignals(False)
+
+    def current_filter(self) -> SessionFilter:
+        start = self.date_from.date().toPython()
+        end = self.date_to.date().toPython() + timedelta(days=1)
+        flags = Flag(0)
+        for flag, box in self.flag_boxes.items():
+            if box.isChecked():
+                flags |= flag
+        return SessionFilter(
+            started_from=datetime(start.year, start.month, start.day).astimezone(UTC),
+            started_to=datetime(end.year, end.month, end.day).astimezone(UTC),
+            reviewer_id=self.reviewer.currentData(),
+            outcome=self.outcome.currentData(),
+            reason_code=self.reason.currentData(),
+            lowest_similarity_below=self.lowest.value() or None,
+            flags=flags,
+            amended_only=self.amended.isChecked(),
+        )
+
+    def refresh_first_page(self) -> None:
+        self.go_to(0)
+
+    def go_to(self, page: int) -> None:
+        self.page = max(0, min(page, self.pages - 1)) if page > self.page else max(0, page)
+        sort, descending = SORTS[self.sort.currentText()]
+        self.status.setText("Searching…")
+        self._asked_at = time.perf_counter()
+        self.query_changed.emit(self.current_filter(), sort, descending, self.page)
+
+    def show_page(self, page: SessionPage, query_ms: float) -> None:
+        self.page = page.page
+        self.pages = page.pages
+        self.model.set_items(page.items)
+        self.previous_button.setEnabled(page.page > 0)
+        self.next_button.setEnabled(page.page + 1 < page.pages)
+        self.status.setText(
+            f"{page.total} sessions · page {page.page + 1} of {page.pages} · {query_ms:.0f} ms"
+        )
+        if page.items:
+            self.table.selectRow(0)
+
+    def show_error(self, message: str) -> None:
+        self.status.setText(message)
+
+    def _chosen(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.session_chosen.emit(int(self.model.items[index.row()].session_id))

@@ -1,0 +1,385 @@
+"""The PDF report of one review session (reportlab; no Qt, so `sessions export` runs without a
+window): the application, the ID photo beside key frames of the live face, the similarity
+chart, the answers, the decision and its amendments, and the audit events with their hashes.
+
+    write_report(replay, Path("session-12.pdf"), settings=settings, progress=callback)
+
+`progress(done, total, what)` is called as each part is made (the replay window shows it).
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from app.face import similarity_from_distance
+from app.settings import Settings
+from storage.replay import DecisionEntry, SessionReplay
+from storage.recordings import recording_path
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int, str], None]
+LATIN_FONT = "DejaVuSans"
+CJK_FONT = "DroidSansFallback"
+_FONTS_READY: dict[str, str] = {}
+
+
+def _fonts() -> dict[str, str]:
+    """Regular, bold and CJK font names, registered once (the built-in Helvetica as fallback)."""
+    if _FONTS_READY:
+        return _FONTS_READY
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    fonts = {"regular": "Helvetica", "bold": "Helvetica-Bold", "cjk": "Helvetica"}
+    candidates = {
+        "regular": (LATIN_FONT, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+        "bold": (LATIN_FONT + "-Bold", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+        "cjk": (CJK_FONT, "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
+    }
+    for role, (name, path) in candidates.items():
+        if Path(path).is_file():
+            try:
+                pdfmetrics.registerFont(TTFont(name, path))
+                fonts[role] = name
+            except Exception as error:
+                log.info("font %s unusable: %s", path, error)
+    _FONTS_READY.update(fonts)
+    return _FONTS_READY
+
+
+def _needs_cjk(text: str) -> bool:
+    return any(ord(ch) > 0x2E7F for ch in text)
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _para(text: str, style: Any) -> Any:
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(_markup(text), style)
+
+
+def _markup(text: str) -> str:
+    """Escaped text with runs of CJK characters in the CJK font (it has no Latin letters)."""
+    fonts = _fonts()
+    parts: list[str] = []
+    run = ""
+    run_cjk = False
+    for ch in text + "\0":
+        cjk = _needs_cjk(ch)
+        if (cjk != run_cjk or ch == "\0") and run:
+            body = _escape(run)
+            parts.append(f'<font name="{fonts["cjk"]}">{body}</font>' if run_cjk else body)
+            run = ""
+        run_cjk = cjk
+        if ch != "\0":
+            run += ch
+    return "".join(parts)
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z") if moment else "—"
+
+
+def key_frame_times(replay: SessionReplay, duration: float) -> list[tuple[float, str]]:
+    """Up to four moments worth showing: the start of each leg, the lowest and best match,
+    and the decision."""
+    picks: list[tuple[float, str]] = []
+    for leg in replay.legs[:2]:
+        picks.append((leg.offset + 1.0, f"start of leg {leg.number}"))
+    scored = [s for s in replay.scores if s.similarity is not None]
+    if scored:
+        lowest = min(scored, key=lambda s: s.similarity or 0.0)
+        best = max(scored, key=lambda s: s.similarity or 0.0)
+        picks.append((best.t, f"best match {best.similarity:.0f}"))
+        picks.append((lowest.t, f"lowest match {lowest.similarity:.0f}"))
+    decision = replay.original_decision
+    if decision is not None and decision.t is not None:
+        picks.append((min(decision.t, duration - 0.1), "at the decision"))
+    chosen: list[tuple[float, str]] = []
+    for t, label in sorted(picks):
+        if 0 <= t <= duration + 0.5 and all(abs(t - other) > 1.0 for other, _ in chosen):
+            chosen.append((t, label))
+    return chosen[:4]
+
+
+def _frame_images(
+    replay: SessionReplay, settings: Settings | None, progress: Progress, step: int, total: int
+) -> list[tuple[bytes, str]]:
+    """JPEG key frames with the face box drawn, and their captions."""
+    directory = replay.recording_directory
+    if directory is None or settings is None:
+        return []
+    import cv2
+
+    from media.playback import SessionPlayback
+
+    folder = recording_path(settings.recordings_dir, directory)
+    if not folder.is_dir():
+        return []
+    images: list[tuple[bytes, str]] = []
+    with SessionPlayback.open(folder, {leg.number: leg.offset for leg in replay.legs}) as playback:
+        for t, label in key_frame_times(replay, playback.duration):
+            progress(step, total, f"key frame at {t:.1f} s")
+            frame = playback.frame_at(t)
+            if frame is None:
+                continue
+            image = frame.image.copy()
+            box = _box_near(replay, frame.t)
+            if box is not None:
+                top, right, bottom, left = box[:4]
+                scale_x = image.shape[1] / box[4] if len(box) >= 6 and box[4] else 1.0
+                scale_y = image.shape[0] / box[5] if len(box) >= 6 and box[5] else 1.0
+                cv2.rectangle(
+                    image,
+                    (int(left * scale_x), int(top * scale_y)),
+                    (int(right * scale_x), int(bottom * scale_y)),
+                    (80, 200, 80),
+                    2,
+                )
+            ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
+            if ok:
+                images.append((jpeg.tobytes(), f"{label} (t = {frame.t:.1f} s, leg {frame.leg})"))
+    return images
+
+
+def _box_near(replay: SessionReplay, t: float, within: float = 0.5) -> list[int] | None:
+    best = None
+    for sample in replay.scores:
+        if sample.box is not None and abs(sample.t - t) <= within and (
+            best is None or abs(sample.t - t) < abs(best.t - t)
+        ):
+            best = sample
+    return None if best is None else best.box
+
+
+def _chart(replay: SessionReplay, threshold: float, width: float, height: float) -> Any:
+    from reportlab.graphics.charts.lineplots import LinePlot
+    from reportlab.graphics.shapes import Drawing, Line, String
+    from reportlab.lib import colors
+
+    fonts = _fonts()
+    drawing = Drawing(width, height)
+    points = [(s.t, s.similarity) for s in replay.scores if s.similarity is not None]
+    # One line per leg: nothing was seen between legs, so nothing is drawn there.
+    series: dict[int, list[tuple[float, float]]] = {}
+    for s in replay.scores:
+        if s.similarity is not None:
+            series.setdefault(s.leg_number, []).append((s.t, s.similarity))
+    end = max(
+        [p[0] for p in points]
+        + [e.t for e in replay.events]
+        + [d.t for d in replay.decisions if d.t is not None]
+        + [1.0]
+    )
+    plot = LinePlot()
+    plot.x, plot.y, plot.width, plot.height = 40, 25, width - 55, height - 40
+    plot.data = [series[leg] for leg in sorted(series)] or [[(0.0, 0.0)]]
+    for index in range(len(plot.data)):
+        plot.lines[index].strokeColor = colors.HexColor("#1f6fb2")
+        plot.lines[index].strokeWidth = 1.2
+    plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, end
+    plot.yValueAxis.valueMin, plot.yValueAxis.valueMax, plot.yValueAxis.valueStep = 0, 100, 25
+    plot.xValueAxis.labels.fontName = plot.yValueAxis.labels.fontName = fonts["regular"]
+    plot.xValueAxis.labels.fontSize = plot.yValueAxis.labels.fontSize = 7
+    drawing.add(plot)
+
+    def x_of(t: float) -> float:
+        return float(plot.x + plot.width * (t / end if end else 0))
+
+    y_threshold = plot.y + plot.height * threshold / 100
+    drawing.add(Line(plot.x, y_threshold, plot.x + plot.width, y_threshold, strokeColor=colors.red, strokeDashArray=[3, 2]))  # noqa: E501
+    drawing.add(String(plot.x + 3, y_threshold + 2, f"match threshold {threshold:.0f}", fontName=fonts["regular"], fontSize=6, fillColor=colors.red))  # noqa: E501
+    for event in replay.events:
+        color = colors.orange if event.kind.startswith("connection") else colors.purple
+        drawing.add(Line(x_of(event.t), plot.y, x_of(event.t), plot.y + plot.height, strokeColor=color, strokeWidth=0.8))  # noqa: E501
+    for answer in replay.answers:
+        if answer.t is not None:
+            drawing.add(Line(x_of(answer.t), plot.y, x_of(answer.t), plot.y + 6, strokeColor=colors.darkgreen))
+    for decision in replay.decisions:
+        if decision.t is not None:
+            drawing.add(Line(x_of(decision.t), plot.y, x_of(decision.t), plot.y + plot.height, strokeColor=colors.black, strokeWidth=1.2))  # noqa: E501
+    drawing.add(String(plot.x, 4, "similarity (0-100) over seconds on the recording's clock   |  orange: connection  purple: face flags  green ticks: answers  black: decision", fontName=fonts["regular"], fontSize=6))  # noqa: E501
+    return drawing
+
+
+def _decision_text(decision: DecisionEntry) -> str:
+    parts = [decision.outcome.replace("_", " ")]
+    if decision.reasons:
+        parts.append("reasons: " + ", ".join(decision.reasons))
+    if decision.note:
+        parts.append(f"note: {decision.note}")
+    if decision.override_reason:
+        label = "amendment reason" if decision.amends_id else "override reason"
+        parts.append(f"{label}: {decision.override_reason}")
+    return "; ".join(parts)
+
+
+def write_report(
+    replay: SessionReplay,
+    path: Path,
+    *,
+    settings: Settings | None = None,
+    progress: Progress | None = None,
+    question_prompts: dict[str, str] | None = None,
+) -> Path:
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    report_progress: Progress = progress or (lambda _done, _total, _what: None)
+    fonts = _fonts()
+    total = 8
+    report_progress(0, total, "starting")
+    styles = getSampleStyleSheet()
+    body = ParagraphStyle("body", parent=styles["BodyText"], fontName=fonts["regular"], fontSize=8.5, leading=11)
+    small = ParagraphStyle("small", parent=body, fontSize=6.5, leading=8)
+    heading = ParagraphStyle("h", parent=styles["Heading2"], fontName=fonts["bold"], fontSize=12, spaceBefore=8)
+    title = ParagraphStyle("t", parent=styles["Title"], fontName=fonts["bold"], fontSize=16)
+    if question_prompts is None and settings is not None:
+        question_prompts = _prompts(settings)
+    prompts = question_prompts or {}
+    grid = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("FONTNAME", (0, 0), (-1, -1), fonts["regular"]),
+            ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ]
+    )
+    story: list[Any] = [
+        _para(f"Video review session {replay.session_id}", title),
+        _para(f"Report made {_when(datetime.now().astimezone())}. State: {replay.state}.", body),
+        _para("Application", heading),
+    ]
+    report_progress(1, total, "application")
+    facts = [
+        ("Applicant", replay.applicant_name),
+        ("National ID", replay.national_id_masked),
+        ("Phone", replay.phone),
+        ("Amount / term", f"{replay.amount} for {replay.term_months} months"),
+        ("Purpose", replay.purpose),
+        ("Applied", _when(replay.applied_at)),
+        ("Reviewer", replay.reviewer_name or "—"),
+        ("Taken / ended", f"{_when(replay.taken_at)} / {_when(replay.ended_at)}"),
+        ("Legs", ", ".join(f"{leg.number}: {leg.end_reason or 'open'} ({leg.recording_state or 'no recording'})" for leg in replay.legs) or "—"),  # noqa: E501
+    ]
+    story.append(
+        Table([[_para(k, body), _para(v, body)] for k, v in facts], colWidths=[35 * mm, 135 * mm], style=grid)
+    )
+
+    report_progress(2, total, "ID photo and key frames")
+    story.append(_para("ID photo and the live face", heading))
+    cells: list[Any] = []
+    captions: list[Any] = []
+    if replay.reference_photo:
+        try:
+            cells.append(Image(io.BytesIO(replay.reference_photo), width=32 * mm, height=32 * mm, kind="proportional"))  # noqa: E501
+            captions.append(_para("ID photo on file", small))
+        except Exception as error:
+            log.info("reference photo unreadable: %s", error)
+    for jpeg, caption in _frame_images(replay, settings, report_progress, 3, total):
+        cells.append(Image(io.BytesIO(jpeg), width=32 * mm, height=32 * mm, kind="proportional"))
+        captions.append(_para(caption, small))
+    if cells:
+        story.append(Table([cells, captions], colWidths=[34.5 * mm] * len(cells), style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])))  # noqa: E501
+    else:
+        story.append(_para("No photo and no recording available.", body))
+
+    report_progress(4, total, "similarity chart")
+    threshold = similarity_from_distance(settings.face_match_threshold, settings.face_match_threshold) if settings else 50.0  # noqa: E501
+    story.append(KeepTogether([_para("Face similarity over the session", heading), _chart(replay, threshold, 170 * mm, 55 * mm)]))  # noqa: E501
+
+    report_progress(5, total, "answers")
+    story.append(_para("Answers, as entered", heading))
+    if replay.answers:
+        rows = [[_para(h, body) for h in ("t (s)", "Question", "Answer", "Entered")]]
+        for answer in replay.answers:
+            rows.append(
+                [
+                    _para("—" if answer.t is None else f"{answer.t:.1f}", body),
+                    _para(prompts.get(answer.question_id, answer.question_id), body),
+                    _para(_value_text(answer.value), body),
+                    _para(f"{_when(answer.answered_at)} {answer.answered_by}", small),
+                ]
+            )
+        story.append(Table(rows, colWidths=[14 * mm, 70 * mm, 46 * mm, 40 * mm], style=grid, repeatRows=1))
+    else:
+        story.append(_para("No answers were entered.", body))
+
+    report_progress(6, total, "decision and amendments")
+    story.append(_para("Decision and amendments", heading))
+    if replay.decisions:
+        rows = [[_para(h, body) for h in ("#", "Decision", "By", "When", "Amends")]]
+        for decision in replay.decisions:
+            rows.append(
+                [
+                    _para(str(decision.id), body),
+                    _para(_decision_text(decision), body),
+                    _para(decision.decided_by, body),
+                    _para(_when(decision.decided_at), small),
+                    _para(f"#{decision.amends_id}" if decision.amends_id else "original", body),
+                ]
+            )
+        story.append(Table(rows, colWidths=[10 * mm, 82 * mm, 26 * mm, 34 * mm, 18 * mm], style=grid, repeatRows=1))  # noqa: E501
+        summary = replay.original_decision.face_summary if replay.original_decision else {}
+        if summary:
+            story.append(_para("Face summary on screen at the decision: " + ", ".join(f"{k} {v}" for k, v in summary.items()), small))  # noqa: E501
+    else:
+        story.append(_para("No decision was recorded.", body))
+
+    report_progress(7, total, "audit events")
+    story.append(_para("Audit events (hash chain)", heading))
+    rows = [[_para(h, body) for h in ("Seq", "At", "Actor / action", "Hash / previous hash")]]
+    for event in replay.audit:
+        rows.append(
+            [
+                _para(str(event.seq), small),
+                _para(event.at.replace("T", " ")[:23], small),
+                _para(f"{event.actor}: {event.action}", small),
+                _para(f"{event.hash}<br/>prev {event.prev_hash}".replace("&lt;br/&gt;", "<br/>"), small),
+            ]
+        )
+    story.append(Table(rows, colWidths=[10 * mm, 32 * mm, 45 * mm, 83 * mm], style=grid, repeatRows=1))
+    story.append(Spacer(1, 4 * mm))
+    story.append(_para("Each event's hash covers the previous event's hash: `main.py audit verify` checks the chain.", small))  # noqa: E501
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = SimpleDocTemplate(
+        str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=15 * mm, bottomMargin=15 * mm,
+        title=f"Video review session {replay.session_id}", author="Video audit console",
+    )  # fmt: skip
+    document.build(story)
+    report_progress(total, total, "done")
+    return path
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def _prompts(settings: Settings) -> dict[str, str]:
+    try:
+        from app.questionnaire import load_questionnaire
+
+        questionnaire = load_questionnaire(settings.questionnaire_file)
+        return {q.id: q.text(settings.language or "en") for q in questionnaire}
+    except Exception as error:
+        log.info("questionnaire unavailable for the report: %s", error)
+        return {}

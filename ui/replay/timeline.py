@@ -1,0 +1,144 @@
+"""The similarity chart under the video: the curve per leg, the threshold line, markers for
+flags, connection events, answers and decisions (click one to seek there), and the playhead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from storage.replay import SessionReplay
+
+LEG_COLOURS = ("#1f6fb2", "#00897b", "#6a4fb3")
+
+
+@dataclass(frozen=True)
+class Marker:
+    t: float
+    kind: str  # flag | connection | answer | decision | amendment
+    label: str
+
+
+MARKER_STYLE = {
+    # kind: (y, symbol, colour)
+    "connection": (96.0, "t", "#e08a00"),
+    "flag": (88.0, "d", "#8e24aa"),
+    "answer": (6.0, "o", "#2e7d32"),
+    "decision": (50.0, "star", "#111111"),
+}
+
+
+def markers_of(replay: SessionReplay) -> list[Marker]:
+    markers: list[Marker] = []
+    for event in replay.events:
+        kind = "connection" if event.kind.startswith("connection") else "flag"
+        label = event.kind.replace(".", " ").replace("_", " ")
+        markers.append(Marker(event.t, kind, label))
+    last_flags: set[str] = set()
+    for sample in replay.scores:
+        flags = set(sample.flags) - {"no_face"}
+        if sample.faces > 1:
+            flags.add("multiple_faces")
+        if sample.live is False:
+            flags.add("liveness_failed")
+        for flag in sorted(flags - last_flags):
+            markers.append(Marker(sample.t, "flag", flag.replace("_", " ")))
+        last_flags = flags
+    for answer in replay.answers:
+        if answer.t is not None:
+            markers.append(Marker(answer.t, "answer", f"answer: {answer.question_id}"))
+    for decision in replay.decisions:
+        if decision.t is not None:
+            markers.append(Marker(decision.t, "decision", f"decision: {decision.outcome}"))
+    return sorted(markers, key=lambda m: m.t)
+
+
+class TimelineChart(QWidget):
+    seek_requested = Signal(float)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        pg.setConfigOptions(antialias=True, background="w", foreground="#333")
+        self.plot = pg.PlotWidget()
+        self.plot.setMinimumHeight(170)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        self.plot.setYRange(0, 100, padding=0.02)
+        self.plot.setLabel("left", "similarity")
+        self.plot.setLabel("bottom", "seconds on the recording's clock")
+        self.plot.showGrid(x=True, y=True, alpha=0.15)
+        self.threshold_line = pg.InfiniteLine(
+            pos=50.0, angle=0, pen=pg.mkPen("#c62828", width=1, style=Qt.PenStyle.DashLine),
+            label="threshold {value:.0f}", labelOpts={"position": 0.03, "color": "#c62828"},
+        )  # fmt: skip
+        self.plot.addItem(self.threshold_line)
+        self.playhead = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen("#d81b60", width=2))
+        self.playhead.sigPositionChangeFinished.connect(lambda line: self.seek_requested.emit(float(line.value())))
+        self.plot.addItem(self.playhead)
+        self._items: list[Any] = []
+        self.markers: list[Marker] = []
+        self.plot.scene().sigMouseClicked.connect(self._clicked)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.plot)
+
+    def set_threshold(self, value: float) -> None:
+        self.threshold_line.setValue(value)
+
+    def show_session(self, replay: SessionReplay, duration: float, spans: list[Any]) -> None:
+        for item in self._items:
+            self.plot.removeItem(item)
+        self._items = []
+        for span in spans:
+            region = pg.LinearRegionItem(
+                values=(span.start, span.end), movable=False, brush=pg.mkBrush(31, 111, 178, 18),
+                pen=pg.mkPen(None),
+            )  # fmt: skip
+            region.setZValue(-10)
+            self._add(region)
+        legs = sorted({s.leg_number for s in replay.scores})
+        for index, leg in enumerate(legs):
+            points = [(s.t, s.similarity) for s in replay.scores if s.leg_number == leg and s.similarity is not None]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                self._add(
+                    pg.PlotDataItem(list(xs), list(ys), pen=pg.mkPen(LEG_COLOURS[index % 3], width=2), name=f"leg {leg}")
+                )
+        self.markers = markers_of(replay)
+        for kind, (y, symbol, colour) in MARKER_STYLE.items():
+            chosen = [m for m in self.markers if m.kind == kind]
+            if not chosen:
+                continue
+            scatter = pg.ScatterPlotItem(
+                x=[m.t for m in chosen], y=[y] * len(chosen), data=[m.t for m in chosen], symbol=symbol,
+                size=13, brush=pg.mkBrush(colour), pen=pg.mkPen("w"), hoverable=True,
+                tip=lambda x, y, data, _c=chosen: next((m.label for m in _c if m.t == data), ""),
+            )  # fmt: skip
+            scatter.sigClicked.connect(self._marker_clicked)
+            self._add(scatter)
+        end = max([duration, 1.0, *[m.t for m in self.markers]])
+        self.plot.setXRange(0, end * 1.01, padding=0)
+
+    def _add(self, item: Any) -> None:
+        self.plot.addItem(item)
+        self._items.append(item)
+
+    def _marker_clicked(self, _scatter: Any, points: Any, *_args: Any) -> None:
+        if len(points):
+            self.seek_requested.emit(float(points[0].data()))
+
+    def _clicked(self, event: Any) -> None:
+        if event.isAccepted() or event.button() != Qt.MouseButton.LeftButton:
+            return
+        view = self.plot.getPlotItem().vb
+        if self.plot.sceneBoundingRect().contains(event.scenePos()):
+            point = view.mapSceneToView(event.scenePos())
+            self.seek_requested.emit(max(0.0, float(point.x())))
+
+    def set_position(self, t: float) -> None:
+        self.playhead.blockSignals(True)
+        self.playhead.setValue(t)
+        self.playhead.blockSignals(False)

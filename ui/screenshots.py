@@ -1,0 +1,116 @@
+"""Takes the README's screenshots under Xvfb: the console during a live call, and the decision dialog.
+
+    Xvfb :98 -screen 0 1280x800x24 -nolisten tcp &
+    DISPLAY=:98 QT_QPA_PLATFORM=xcb .venv/bin/python -m ui.screenshots docs/screenshots [en|zh_CN]
+
+The applicant is the simulator (ui.demo) playing obama_weekly_address.mp4 with obama.jpg as the
+ID photo; the face scores are simulated. Each shot is the whole X screen (ImageMagick's import).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+
+from app.decisions import Outcome
+from app.ids import ReviewerId
+from app.settings import load_settings
+from ui.decision import DecisionDialog
+from ui.demo import DemoConsoleServices, demo_applicant
+from ui.face_check import FaceState
+from ui.languages import install_translators
+from ui.main_window import ConsoleWindow
+from ui.sign_in import SignedIn
+from ui.style import STYLE_SHEET
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
+    loop = QEventLoop()
+    waited = 0.0
+    while not condition():
+        QTimer.singleShot(50, loop.quit)
+        loop.exec()
+        waited += 0.05
+        if waited > timeout_s:
+            raise TimeoutError("the console did not get there in time")
+
+
+def settle(seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+def shoot(path: Path) -> None:
+    """Grab the X screen while Qt keeps painting (a blocked Qt thread leaves requests unflushed)."""
+    QApplication.processEvents()
+    QApplication.sync()
+    grab = subprocess.Popen(["import", "-window", "root", str(path)])
+    wait_until(lambda: grab.poll() is not None)
+    if grab.returncode != 0:
+        raise RuntimeError(f"import failed for {path}")
+    print(path)
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0] if argv else "docs/screenshots")
+    language = argv[1] if len(argv) > 1 else "en"
+    suffix = "" if language == "en" else f"-{language}"
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    install_translators(app, language)
+    app.setStyleSheet(STYLE_SHEET)
+    settings = load_settings()
+    services = DemoConsoleServices()
+    services.add_applicant(demo_applicant(settings.shared_data_dir))
+    with tempfile.TemporaryDirectory() as scratch:
+        qsettings = QSettings(str(Path(scratch) / "console.ini"), QSettings.Format.IniFormat)
+        reviewer = "李娜" if language.startswith("zh") else "li.na"
+        window = ConsoleWindow(services, SignedIn(ReviewerId(1), reviewer), settings, qsettings, language)
+        window.move(0, 0)
+        window.resize(1280, 800)
+        window.show()
+        services.add_applicant(demo_applicant(settings.shared_data_dir))  # a second one waits meanwhile
+        window.take_next()
+        wait_until(lambda: window.face is not None and window.face.state is FaceState.MATCHED)
+        for question_id, raw in {
+            "identity_name_confirmed": True,
+            "identity_id_last4_confirmed": True,
+            "applied_personally": True,
+            "third_party_present": False,
+            "employment_status": "self_employed",
+            "employer_or_business": "Corner grocery" if language == "en" else "社区便利店",
+            "monthly_income": "9000",
+            "existing_monthly_debt": "2400",
+        }.items():
+            window.form.enter(question_id, raw)
+        window.poll_queue()
+        settle(4.0)
+        shoot(out / f"console-live-call{suffix}.png")
+
+        dialog = DecisionDialog(Outcome.APPROVE, window.decision_context(), window)
+        dialog.override_edit.setText(
+            "Long-standing customer; remaining answers confirmed by branch phone call"
+            if language == "en"
+            else "老客户；其余问题已由网点电话确认"
+        )
+        dialog.note_edit.setPlainText("Calm, clear answers." if language == "en" else "回答平稳、清楚。")
+        dialog.adjustSize()
+        dialog.move(window.geometry().center() - dialog.rect().center())
+        dialog.show()
+        settle(1.5)
+        shoot(out / f"decision-dialog{suffix}.png")
+        dialog.close()
+        window.close()
+    services.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
