@@ -1,28 +1,353 @@
 """The `console` command (also the default): opens the reviewer console window.
 
-Wiring, as the parts land (the lead finishes it): ConsoleServices (ui/services.py) is built
-here from storage (reviewer accounts, DatabaseReviewDesk, answers, decisions) and media (the
-console-side call with its FaceWorker). Until then the clearly-named in-memory stand-ins of
-ui/demo.py are used, with a demo reviewer.
+This is where the console's services are composed: storage (accounts, review records, pending
+decisions, the queue desk), media (the embedded intake service, ReviewerCall, FaceWorker) and
+ui (the window, which only knows the Protocols of ui/services.py). `--demo` also signs in a
+demo reviewer and starts the applicant simulator (obama_weekly_address.mp4 against obama.jpg)
+so that the whole flow shows in one command. `console --in-memory` runs the window on the
+stand-ins of ui/demo.py (no database, no network, simulated scores), for UI work.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
-from typing import Any
+import os
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from datetime import time as clock_time
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+from app.decisions import DecisionDraft
+from app.errors import ReviewError
+from app.ids import DecisionId, ReviewerId, SessionId
+from app.questionnaire import AnswerValue
+from app.queue import QueueSummary, TakenApplicant
 from app.settings import Settings
 from cli.common import settings_from_env
+
+if TYPE_CHECKING:
+    from app.face import FaceScore
+    from media.call import ReviewerCall
+    from media.call.audio import AudioStatus
+    from media.call.client import CallStatus
+    from media.call.frames import VideoSample
+    from storage.database import Database
+    from ui.services import CallEvents
 
 log = logging.getLogger(__name__)
 
 DEMO_REVIEWER = ("demo", "demo-password")
+MAIN = Path(__file__).resolve().parent.parent / "main.py"
+TAKE_NEXT_TIMEOUT = 30.0
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser("console", help="open the reviewer console (the default command)")
+    parser.add_argument(
+        "--in-memory",
+        action="store_true",
+        help="run the window on in-memory stand-ins (no database, no network, simulated face scores)",
+    )
     parser.set_defaults(func=run_console)
+
+
+# --- the console's services on the real layers -------------------------------------------------
+
+
+_CALL_STATES = {
+    "connecting": "connecting",
+    "connected": "connected",
+    "reconnecting": "dropped",
+    "connection_failed": "ended",
+    "hung_up": "ended",
+}
+
+
+class MediaLiveCall:
+    """ui.services.LiveCall over one taken applicant of a ReviewerCall, with its FaceWorker.
+
+    Frames go to the window and to the face worker (newest only, both); scores go to the window
+    and are kept as score samples, stored when the call ends."""
+
+    def __init__(
+        self, services: LiveConsoleServices, call: ReviewerCall, applicant: TakenApplicant, events: CallEvents
+    ) -> None:
+        from media.face.worker import FaceWorker
+
+        self.services = services
+        self.call = call
+        self.applicant = applicant
+        self.events = events
+        self.worker = FaceWorker(threshold=services.settings.face_match_threshold, on_score=self._score)
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._points: list[Any] = []
+        self._lock = threading.Lock()
+        self._started = time.monotonic()
+        self._leg = 1
+        self._ended = False
+
+    def start(self) -> MediaLiveCall:
+        from media.face.worker import FaceWorkerError
+
+        try:  # blocks 1-3 s while the models load: this runs on the console's call worker
+            self.worker.start(reference_image=self.applicant.reference_photo)
+        except FaceWorkerError as error:
+            log.error("face matching is not available for this call: %s", error)
+        self._unsubscribe.append(self.call.on_status(self._status))
+        self._unsubscribe.append(self.call.on_audio(self._audio))
+        self._unsubscribe.append(self.call.frames.subscribe(self._frame))
+        self._status(self.call.status)
+        return self
+
+    # media thread and face reader thread
+    def _frame(self, sample: VideoSample) -> None:
+        self.events.frame(sample.image, sample.received_at)
+        if self.worker.running:
+            self.worker.offer_frame(sample.image, sample.received_at, sample.sequence)
+
+    def _score(self, score: FaceScore) -> None:
+        from storage.reviews import ScorePoint
+
+        self.events.face_score(score)
+        point = ScorePoint(
+            t=score.frame_time - self._started,
+            faces=score.faces,
+            distance=score.distance,
+            similarity=score.similarity,
+            matched=score.match,
+            live=score.live,
+            flags=list(score.flags),
+            leg_number=self._leg,
+        )
+        with self._lock:
+            self._points.append(point)
+
+    def _status(self, status: CallStatus) -> None:
+        if status.session_id not in (None, self.applicant.session_id):
+            return
+        state = _CALL_STATES.get(status.state.value)
+        if state is not None:
+            self._leg = max(1, status.leg)
+            self.events.connection(state, status.leg)
+
+    def _audio(self, audio: AudioStatus) -> None:
+        output = audio.output.value
+        if output == "playing":
+            self.events.audio("receiving")
+        elif output == "no_device":
+            self.events.audio("no_device" if audio.packets else "none")
+        else:
+            self.events.audio("none")
+
+    # the console's call worker
+    def end(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self.worker.stop()
+        try:
+            self.call.hang_up().result(timeout=10)
+        except Exception as error:
+            log.warning("hang-up of session %s: %s", self.applicant.session_id, error)
+        with self._lock:
+            points, self._points = self._points, []
+        try:
+            self.services.records.save_scores(self.applicant.session_id, points)
+        except Exception as error:
+            log.warning("score samples of session %s not stored: %s", self.applicant.session_id, error)
+
+    def use_audio_output(self, device_id: str) -> None:
+        # media.call plays on the system default output; a chosen device is kept for when it can.
+        log.info("audio output %r chosen; media plays on the default output for now", device_id)
+
+
+class LiveConsoleServices:
+    """ui.services.ConsoleServices on storage and media. Every method may block; the window
+    calls them on its workers, never on the Qt thread."""
+
+    def __init__(self, settings: Settings, database: Database, intake_url: str) -> None:
+        from app.rules import ReviewRules
+        from storage.desk import DatabaseReviewDesk
+        from storage.pending import PendingDecisions
+        from storage.reviewers import Accounts
+        from storage.reviews import ReviewRecords
+
+        self.settings = settings
+        self.database = database
+        self.intake_url = intake_url
+        self.accounts = Accounts(database)
+        self.records = ReviewRecords(database)
+        self.pending = PendingDecisions(settings.data_dir / "pending-decisions", self.records)
+        self.desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings))
+        self.reviewer_name = ""
+        self._call: ReviewerCall | None = None
+
+    def sign_in(self, name: str, password: str) -> ReviewerId:
+        account = self.accounts.sign_in(name, password)
+        self.reviewer_name = account.name
+        return account.id
+
+    def queue_summary(self) -> QueueSummary:
+        return self.desk.summary(datetime.now(UTC))
+
+    def _reviewer_call(self, reviewer_id: ReviewerId) -> ReviewerCall:
+        from media.call import ReviewerCall
+
+        if self._call is None:
+            self._call = ReviewerCall(
+                self.intake_url,
+                int(reviewer_id),
+                self.reviewer_name,
+                grace_seconds=self.settings.reconnect_grace_seconds,
+            ).start()
+        return self._call
+
+    def take_next(self, reviewer_id: ReviewerId) -> TakenApplicant | None:
+        taken = self._reviewer_call(reviewer_id).take_next().result(timeout=TAKE_NEXT_TIMEOUT)
+        if taken is None:
+            return None
+        return TakenApplicant(
+            session_id=taken.session_id,
+            application_id=taken.application_id,
+            applicant_name=taken.applicant_name,
+            masked_national_id=taken.masked_national_id,
+            phone=taken.phone,
+            amount=Decimal(taken.amount),
+            term_months=taken.term_months,
+            purpose=taken.purpose,
+            applied_at=datetime.fromisoformat(taken.applied_at),
+            reference_photo=taken.reference_photo,
+            waited_seconds=taken.waited_seconds,
+        )
+
+    def start_call(self, applicant: TakenApplicant, events: CallEvents) -> MediaLiveCall:
+        if self._call is None:
+            raise ReviewError("No call is open: take an applicant first.")
+        return MediaLiveCall(self, self._call, applicant, events).start()
+
+    def save_answer(
+        self, session_id: SessionId, reviewer_id: ReviewerId, question_id: str, value: AnswerValue
+    ) -> None:
+        self.records.save_answer(session_id, question_id, value, reviewer_id=reviewer_id, now=datetime.now(UTC))
+
+    def save_decision(
+        self,
+        session_id: SessionId,
+        reviewer_id: ReviewerId,
+        draft: DecisionDraft,
+        overridden: Sequence[str],
+        answers: Mapping[str, AnswerValue],
+    ) -> DecisionId:
+        # Answers whose own save failed are stored now, so the decision's snapshot has them.
+        try:
+            stored = self.records.answers(session_id)
+            for question_id, value in answers.items():
+                if stored.get(question_id) != (str(value) if isinstance(value, Decimal) else value):
+                    self.save_answer(session_id, reviewer_id, question_id, value)
+        except ReviewError as error:  # e.g. a retry after the decision was in fact stored
+            log.info("answers of session %s not topped up: %s", session_id, error)
+        result = self.pending.submit(
+            session_id,
+            draft,
+            overridden=overridden,
+            reviewer_id=reviewer_id,
+            actor=self.reviewer_name or str(reviewer_id),
+            now=datetime.now(UTC),
+        )
+        if result.stored is not None:
+            return result.stored.id
+        if result.pending:
+            raise ReviewError(
+                f"{result.error}. The decision is kept on this workstation and stored when the database is back."
+            )
+        raise ReviewError(result.error)
+
+    def close(self) -> None:
+        if self._call is not None:
+            self._call.close()
+
+
+# --- the demo applicant ----------------------------------------------------------------------------
+
+
+def queue_demo_applicant(database: Database, settings: Settings, intake_url: str) -> subprocess.Popen[bytes]:
+    """Register Barack Obama's application with obama.jpg and start the simulator streaming
+    obama_weekly_address.mp4: it joins the queue and waits to be taken."""
+    from cli.applications import register_application
+
+    photo = settings.shared_data_dir / "faces" / "face_recognition" / "obama.jpg"
+    video = settings.shared_data_dir / "videos" / "obama_weekly_address.mp4"
+    registered = register_application(
+        database,
+        settings,
+        name="Barack Obama",
+        national_id="110105196108041234",
+        phone="+86 138 0013 8000",
+        amount="30000",
+        term_months=12,
+        purpose="Shop renovation",
+        photo=photo,
+        applied_at=datetime.now(UTC) - timedelta(hours=3, minutes=12),
+    )
+    command = [
+        sys.executable,
+        str(MAIN),
+        "applicant",
+        "--url",
+        intake_url,
+        "--token",
+        str(registered["token"]),
+        "--video",
+        str(video),
+        "--loop",
+    ]
+    return subprocess.Popen(command, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The demo runs at any hour on a free port: review hours all day, like the call benchmark."""
+    from cli.call import free_port
+
+    return settings.replace(
+        review_opens=clock_time(0, 0), review_closes=clock_time(0, 0), intake_port=free_port()
+    )
+
+
+# --- the command -----------------------------------------------------------------------------------
+
+
+def start_console_intake(settings: Settings, database: Database) -> tuple[Any, str]:
+    """cli.call.start_embedded_intake, with the sealer that opens the encrypted ID photos (the
+    desk hands the photo to the console). External when `intake_url` is set."""
+    from app.rules import ReviewRules
+    from cli.call import reviewer_check
+    from cli.common import sealer_from_env
+    from media.intake import IntakeServer
+    from storage.desk import DatabaseReviewDesk
+    from storage.reviews import ReviewRecords
+
+    if settings.intake_url:
+        return None, settings.intake_url.rstrip("/")
+    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), sealer_from_env())
+    server = IntakeServer(
+        desk,
+        ReviewRecords(database),
+        settings.intake_host,
+        settings.intake_port,
+        authorize_reviewer=reviewer_check(database),
+        console_grace_seconds=settings.reconnect_grace_seconds,
+    ).start()
+    return server, server.url
 
 
 def build_demo_services(settings: Settings, *, with_applicant: bool) -> Any:
@@ -36,20 +361,46 @@ def build_demo_services(settings: Settings, *, with_applicant: bool) -> Any:
     return services
 
 
-def run_console(args: argparse.Namespace) -> int:
-    settings = settings_from_env()
-    demo = bool(getattr(args, "demo", False))
-    # TODO(lead): when storage and media land, build the real ConsoleServices here instead
-    # (see the report in ui/services.py's docstring); keep the demo services for --demo.
-    log.warning(
-        "storage and media are not wired into the console yet: using in-memory demo services "
-        "(reviewer %r, password %r)",
-        *DEMO_REVIEWER,
-    )
-    services = build_demo_services(settings, with_applicant=demo)
+def run_in_memory(settings: Settings, demo: bool) -> int:
     from ui.console_app import run_console_app
 
+    log.warning("in-memory console: no database, no network, simulated face scores")
+    services = build_demo_services(settings, with_applicant=True)
     try:
         return run_console_app(settings, services, demo_credentials=DEMO_REVIEWER if demo else None)
     finally:
         services.close()
+
+
+def run_console(args: argparse.Namespace) -> int:
+    settings = settings_from_env()
+    demo = bool(getattr(args, "demo", False))
+    if getattr(args, "in_memory", False):
+        return run_in_memory(settings, demo)
+
+    from cli.call import quiet_media_logs
+    from cli.database import open_configured_database
+    from storage.reviewers import Accounts
+    from ui.console_app import run_console_app
+
+    quiet_media_logs()
+    if demo:
+        settings = demo_settings(settings)
+    database = open_configured_database()
+    server, url = start_console_intake(settings, database)
+    simulator: subprocess.Popen[bytes] | None = None
+    services = LiveConsoleServices(settings, database, url)
+    try:
+        if demo:
+            Accounts(database).ensure(*DEMO_REVIEWER)
+            simulator = queue_demo_applicant(database, settings, url)
+        return run_console_app(settings, services, demo_credentials=DEMO_REVIEWER if demo else None)
+    finally:
+        services.close()
+        if simulator is not None:
+            simulator.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                simulator.wait(timeout=5)
+        if server is not None:
+            server.stop()
+        database.dispose()

@@ -87,9 +87,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     face.add_argument(
         "--room-scan",
         type=float,
-        default=2.0,
+        default=5.0,
         metavar="SECONDS",
-        help="room scan interval (0: off; default 2)",
+        help="look for other people every SECONDS, as the live worker does (0: off; default 5)",
     )
     face.set_defaults(func=bench_face)
 

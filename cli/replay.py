@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     replay = subparsers.add_parser("replay", help="open the supervisors' replay window")
     replay.add_argument("--session", type=int, help="open this session straight away")
+    replay.add_argument("--at", type=float, help="with --session: start at this time (seconds)")
     replay.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
     replay.set_defaults(func=run_replay)
 
@@ -39,6 +40,8 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     demo.add_argument("--seconds", type=float, nargs="+", default=[14.0, 12.0], help="length of each leg")
     demo.add_argument("--fast-faces", action="store_true", help="a cheap stand-in for the face pipeline")
+    demo.add_argument("--name", default="王芳 Wang Fang", help="the applicant's name")
+    demo.add_argument("--no-amend", action="store_true", help="leave the reviewer's decision as it is")
     demo.set_defaults(func=run_demo)
 
     probe = subparsers.add_parser(
@@ -72,7 +75,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def run_replay(args: argparse.Namespace) -> int:
     from ui.replay.window import run_replay_window
 
-    return run_replay_window(settings_from_env(), session_id=args.session, screenshot=args.screenshot)
+    return run_replay_window(
+        settings_from_env(), session_id=args.session, at=args.at, screenshot=args.screenshot
+    )
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -144,6 +149,8 @@ def run_demo(args: argparse.Namespace) -> int:
             settings,
             seconds=tuple(args.seconds),
             real_faces=not args.fast_faces,
+            amend=not args.no_amend,
+            applicant_name=args.name,
             progress=lambda message: print(message, flush=True),
         )
         print_json({"session_id": session_id})
@@ -192,7 +199,9 @@ def run_record_probe(args: argparse.Namespace) -> int:
         directory = session_directory_name(applicant.session_id)
         listener = DatabaseRecordingListener(database, applicant.session_id, directory)
         recording.begin(settings.recordings_dir / directory, listener)
-        print_json({"session_id": applicant.session_id, "directory": str(settings.recordings_dir / directory)})
+        print_json(
+            {"session_id": applicant.session_id, "directory": str(settings.recordings_dir / directory)}
+        )
         sys.stdout.flush()
         if call.frames.wait_newer(0, timeout=max(10.0, args.wait)) is None:
             return fail("no frame arrived", 1)
@@ -248,7 +257,9 @@ def run_bench_replay(args: argparse.Namespace) -> int:
             if not video.is_file():
                 return fail(f"no video at {video}")
             seconds = args.minutes * 60
-            print(f"recording {seconds:.0f} s of {video.name} at 640x480 (faster than real time)...", flush=True)
+            print(
+                f"recording {seconds:.0f} s of {video.name} at 640x480 (faster than real time)...", flush=True
+            )
             begin = time.perf_counter()
             _record_fast(video, directory, seconds)
             print(f"  recorded in {time.perf_counter() - begin:.0f} s", flush=True)
@@ -312,7 +323,7 @@ def _record_fast(video: Path, directory: Path, seconds: float) -> None:
                     now[0] = index / fps
                     if now[0] >= seconds:
                         break
-                    image = cv2.resize(frame.to_ndarray(format="bgr24"), (640, 480))
+                    image = cv2.resize(frame.to_ndarray(format="bgr24"), (640, 480)).astype(np.uint8)
                     recorder.add_video(image, now[0])
                     recorder.add_audio(np.zeros(1600, np.int16), 48000, source="applicant")
                     index += 1
@@ -336,7 +347,9 @@ def run_bench_sessions(args: argparse.Namespace) -> int:
         if existing < args.count:
             begin = time.perf_counter()
             _seed_sessions(database, args.count - existing)
-            print(f"seeded {args.count - existing} sessions in {time.perf_counter() - begin:.0f} s", flush=True)
+            print(
+                f"seeded {args.count - existing} sessions in {time.perf_counter() - begin:.0f} s", flush=True
+            )
         records = ReplayRecords(database)
         reviewers = records.reviewers()
         now = datetime.now(UTC)
@@ -351,7 +364,9 @@ def run_bench_sessions(args: argparse.Namespace) -> int:
             ("flags: multiple faces + dropped", SessionFilter(flags=Flag.MULTIPLE_FACES | Flag.DROPPED_CONNECTION), SortKey.STARTED),  # noqa: E501
             ("everything at once, page 3", SessionFilter(started_from=now - timedelta(days=90), outcome="approve", lowest_similarity_below=70.0, flags=Flag.LIVENESS_FAILED), SortKey.DURATION),  # noqa: E501
         ]  # fmt: skip
-        print(f"session browser over {_count_summaries(database)} sessions on SQLite (page of 50 + total count):")
+        print(
+            f"session browser over {_count_summaries(database)} sessions on SQLite (page of 50 + total count):"  # noqa: E501
+        )
         worst = 0.0
         for name, spec, sort in cases:
             page = 2 if "page 3" in name else 0
@@ -362,7 +377,7 @@ def run_bench_sessions(args: argparse.Namespace) -> int:
                 result = records.browse(spec, sort=sort, page=page)
                 timings.append((time.perf_counter() - begin) * 1000)
             median = statistics.median(timings)
-            worst = max(worst, max(timings))
+            worst = max(worst, *timings)
             print(f"  {name:<40} {median:7.1f} ms (max {max(timings):.1f})  {result.total} match")
         print(f"slowest query {worst:.1f} ms (target: under 200 ms)")
         database.dispose()
@@ -418,14 +433,18 @@ def _seed_sessions(database: Any, count: int) -> None:
             started = now - timedelta(seconds=rng.uniform(0, 365 * 86400))
             duration = rng.uniform(40, 180)
             reviewer = rng.choice(reviewer_ids)
-            outcome = rng.choices(["approve", "reject", "verify_later", "connection_failed"], [60, 25, 10, 5])[0]
+            outcome = rng.choices(
+                ["approve", "reject", "verify_later", "connection_failed"], [60, 25, 10, 5]
+            )[0]
             codes = rng.sample(reasons, rng.randint(1, 2)) if outcome == "reject" else []
             lowest = round(rng.uniform(5, 95), 1)
-            flags = (1 if rng.random() < 0.05 else 0) | (2 if rng.random() < 0.04 else 0) | (
-                4 if rng.random() < 0.08 else 0
+            flags = (
+                (1 if rng.random() < 0.05 else 0)
+                | (2 if rng.random() < 0.04 else 0)
+                | (4 if rng.random() < 0.08 else 0)
             )
             apps.append(
-                {"id": app_id, "applicant_name": f"Applicant {app_id}", "national_id_masked": "1101**********1234",
+                {"id": app_id, "applicant_name": f"Applicant {app_id}", "national_id_masked": "1101**********1234",  # noqa: E501
                  "national_id_digest": "0" * 64, "phone": "+86", "amount": 5000, "term_months": 12,
                  "purpose": "Shop stock", "applied_at": started, "status": "approved", "reference_photo": b"",
                  "reference_photo_format": "jpeg", "reference_encoding": None,

@@ -27,7 +27,7 @@ import pytest
 
 from app.decisions import DecisionDraft, Outcome
 from app.ids import ReviewerId, SessionId
-from app.settings import Settings, load_settings
+from app.settings import load_settings
 from media.playback import SessionPlayback
 from media.timecode import read_time_code
 from storage.recordings import recording_path
@@ -48,7 +48,9 @@ def world(tmp_path: Path) -> Iterator[CallWorld]:
     world.close()
 
 
-def read_lines(process: subprocess.Popen[str], until: Callable[[dict[str, Any]], bool], timeout: float) -> list[dict[str, Any]]:  # noqa: E501
+def read_lines(
+    process: subprocess.Popen[str], until: Callable[[dict[str, Any]], bool], timeout: float
+) -> list[dict[str, Any]]:
     assert process.stdout is not None
     lines: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
@@ -62,7 +64,9 @@ def read_lines(process: subprocess.Popen[str], until: Callable[[dict[str, Any]],
     raise AssertionError(f"the console did not get there; it said: {lines}")
 
 
-def start_call(world: CallWorld, seconds: float) -> tuple[str, list[str], subprocess.Popen[str], subprocess.Popen[str], int]:  # noqa: E501
+def start_call(
+    world: CallWorld, seconds: float
+) -> tuple[str, list[str], subprocess.Popen[str], subprocess.Popen[str], int]:
     reviewer_id, (token,) = world.seed(["Li Lei"])
     url = world.intake()
     video = str(world.settings.shared_data_dir / "videos" / "obama_weekly_address.mp4")
@@ -82,7 +86,8 @@ def open_replay(world: CallWorld, session_id: int) -> tuple[SessionReplay, Sessi
     directory = replay.recording_directory
     assert directory is not None, "the recording was not stored with the session"
     playback = SessionPlayback.open(
-        recording_path(world.settings.recordings_dir, directory), {leg.number: leg.offset for leg in replay.legs}
+        recording_path(world.settings.recordings_dir, directory),
+        {leg.number: leg.offset for leg in replay.legs},
     )
     return replay, playback
 
@@ -93,7 +98,9 @@ def sent_wall_time(image: np.ndarray, now: float) -> float:
     return sent
 
 
-def assert_frames_match_the_clock(replay: SessionReplay, playback: SessionPlayback, times: list[float]) -> None:
+def assert_frames_match_the_clock(
+    replay: SessionReplay, playback: SessionPlayback, times: list[float]
+) -> None:
     """The frame on screen at session time t was sent at about (leg 1 start + t)."""
     zero = replay.legs[0].started_at.timestamp()
     for t in times:
@@ -110,7 +117,9 @@ def test_console_killed_mid_call_keeps_the_recording_but_the_last_seconds(world:
     records = ReviewRecords(world.database)
     lines = read_lines(console, lambda line: (line.get("leg_clock") or 0) >= 3.0, 40)
     # The reviewer enters an answer during the call: it lands on the recording's clock.
-    records.save_answer(SessionId(session_id), "applied_personally", True, reviewer_id=None, now=datetime.now(UTC))
+    records.save_answer(
+        SessionId(session_id), "applied_personally", True, reviewer_id=None, now=datetime.now(UTC)
+    )
     lines += read_lines(console, lambda line: (line.get("leg_clock") or 0) >= 6.0, 20)
     os.kill(console.pid, signal.SIGKILL)
     killed_at = time.time()
@@ -126,11 +135,15 @@ def test_console_killed_mid_call_keeps_the_recording_but_the_last_seconds(world:
         zero = replay.legs[0].started_at.timestamp()
         killed_t = killed_at - zero
         lost = killed_t - playback.duration
-        print(f"killed at t={killed_t:.2f} s; the recording replays to t={playback.duration:.2f} s: lost {lost:.2f} s")
+        print(
+            f"killed at t={killed_t:.2f} s; the recording replays to t={playback.duration:.2f} s: lost {lost:.2f} s"  # noqa: E501
+        )
         assert lost <= 3.0
         assert playback.spans[0].crashed
         start = playback.spans[0].start
-        assert_frames_match_the_clock(replay, playback, list(np.linspace(start + 0.2, playback.duration - 0.1, 12)))
+        assert_frames_match_the_clock(
+            replay, playback, list(np.linspace(start + 0.2, playback.duration - 0.1, 12))
+        )
         # Both sides' audio: the applicant's speech and the console's (tone) microphone.
         for source in ("applicant", "reviewer"):
             audio = playback.audio(start + 1.0, playback.duration - 0.5, (source,))
@@ -170,7 +183,10 @@ def test_a_reconnect_replays_both_legs_as_one_timeline(world: CallWorld) -> None
         assert_frames_match_the_clock(
             replay,
             playback,
-            [*np.linspace(leg1.start + 0.2, leg1.end - 0.1, 5), *np.linspace(leg2.start + 0.2, leg2.end - 0.1, 5)],
+            [
+                *np.linspace(leg1.start + 0.2, leg1.end - 0.1, 5),
+                *np.linspace(leg2.start + 0.2, leg2.end - 0.1, 5),
+            ],
         )
         assert playback.frame_at((leg1.end + leg2.start) / 2 + 0.3) is None or leg2.start - leg1.end < 1.2
         # Frame step walks from the end of leg 1 into leg 2.

@@ -4,6 +4,7 @@ reading the segments back with media.playback."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -85,9 +86,7 @@ def test_sigkill_mid_recording_keeps_all_but_the_last_seconds(tmp_path: Path, sh
     session_dir = tmp_path / "session"
     script = tmp_path / "child.py"
     script.write_text(CHILD.format(root=str(ROOT), directory=str(session_dir), video=str(video)))
-    child = subprocess.Popen(
-        [sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=str(ROOT)
-    )
+    child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
     assert child.stdout is not None
     added: dict[int, float] = {}
     started_at = None
@@ -113,7 +112,9 @@ def test_sigkill_mid_recording_keeps_all_but_the_last_seconds(tmp_path: Path, sh
     with SessionPlayback.open(session_dir) as playback:
         assert playback.spans and playback.spans[0].crashed
         lost = killed_at - playback.duration
-        print(f"killed at {killed_at:.2f} s, recording replays up to {playback.duration:.2f} s: lost {lost:.2f} s")
+        print(
+            f"killed at {killed_at:.2f} s, recording replays up to {playback.duration:.2f} s: lost {lost:.2f} s"  # noqa: E501
+        )
         assert lost <= 3.0
         # Every frame that replays is the frame that was added at that moment.
         checked = 0
@@ -166,7 +167,7 @@ def test_timestamps_that_jump_back_are_restamped(tmp_path: Path) -> None:
             indexes.append(read_index(frame.image))
             frame = playback.next_frame()
     assert indexes == list(range(45))
-    assert all(b > a for a, b in zip(times, times[1:], strict=False))
+    assert all(b > a for a, b in itertools.pairwise(times))
     assert 1.2 < times[-1] - times[0] < 1.8
 
 
@@ -180,7 +181,9 @@ def test_a_writer_that_falls_behind_drops_and_counts_never_blocks(tmp_path: Path
         accepted += recorder.add_video(big)
         slowest = max(slowest, time.perf_counter() - begin)
     stats = recorder.close()
-    print(f"slowest add_video {slowest * 1000:.1f} ms, written {stats.video_frames}, dropped {stats.video_dropped}")
+    print(
+        f"slowest add_video {slowest * 1000:.1f} ms, written {stats.video_frames}, dropped {stats.video_dropped}"  # noqa: E501
+    )
     assert slowest < 0.05
     assert stats.video_dropped > 0
     assert stats.video_frames + stats.video_dropped == 120

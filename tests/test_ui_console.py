@@ -11,7 +11,7 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 
 from app.decisions import DecisionDraft, Outcome, RejectReason
 from app.ids import ReviewerId
@@ -260,7 +260,9 @@ def test_the_grace_countdown_ends_plainly(qtbot, make_window, services):
     window = make_window(services, reconnect_grace_seconds=0.5)
     call = take_applicant(qtbot, window, services)
     from_media_thread(lambda: call.events.connection("dropped", 1))
-    qtbot.waitUntil(lambda: window.call_status.state_label.text() == "Applicant dropped: the grace time is over")
+    qtbot.waitUntil(
+        lambda: window.call_status.state_label.text() == "Applicant dropped: the grace time is over"
+    )
 
 
 def test_face_attempts_run_out_and_approval_is_then_impossible(
@@ -322,10 +324,17 @@ def test_the_console_opens_after_sign_in_and_closes_cleanly(qtbot, qapp, tmp_pat
     services = build_demo_services(load_settings(environ={}), with_applicant=True)
     opened: list[ConsoleWindow] = []
 
-    def on_window(window: ConsoleWindow) -> None:
+    def on_window(window: ConsoleWindow) -> None:  # called before the event loop runs
         opened.append(window)
-        qtbot.waitUntil(lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1)
-        window.close()
+
+        def close_when_the_queue_shows() -> None:
+            summary = window.queue_panel.summary
+            if summary is not None and summary.waiting == 1:
+                window.close()
+            else:
+                QTimer.singleShot(20, close_when_the_queue_shows)
+
+        QTimer.singleShot(0, close_when_the_queue_shows)
 
     qsettings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
     try:

@@ -253,7 +253,8 @@ def test_quality_flags_and_liveness_are_collected_for_the_summary():
 def test_opening_the_console_loads_no_heavy_media_library():
     code = (
         "import sys, cli.console, ui.console_app, ui.main_window, ui.demo, ui.bridge\n"
-        "heavy = [m for m in ('cv2', 'face_recognition', 'dlib', 'aiortc', 'av', 'sqlalchemy') if m in sys.modules]\n"
+        "names = ('cv2', 'face_recognition', 'dlib', 'aiortc', 'av', 'sqlalchemy')\n"
+        "heavy = [m for m in names if m in sys.modules]\n"
         "print(','.join(heavy))\n"
     )
     import subprocess

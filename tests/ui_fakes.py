@@ -117,7 +117,7 @@ def score(
         box=(80, 380, 280, 260) if similarity is not None else None,
         distance=None if similarity is None else 1 - similarity / 100,
         similarity=similarity,
-        match=(similarity or 0) >= 70 if match is None else match,
+        match=(similarity or 0) >= 50 if match is None else match,
         flags=() if similarity is not None else ("no_face",),
         live=True,
     )

@@ -20,6 +20,17 @@ def money_text(amount: Decimal) -> str:
     return f"{amount:,.2f}"
 
 
+def prepare_photo(data: bytes) -> QImage | None:
+    """Decode and scale the ID photo. Safe on a worker thread (QImage, not QPixmap): decoding a
+    large JPEG takes tens of milliseconds, which the Qt thread must not spend."""
+    photo = QImage.fromData(data)
+    if photo.isNull():
+        return None
+    return photo.scaled(
+        PHOTO_SIZE, PHOTO_SIZE, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+    )
+
+
 class ApplicationPanel(QGroupBox):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -85,7 +96,10 @@ class ApplicationPanel(QGroupBox):
         self.live_face.clear()
         self.live_face.setText("–")
 
-    def show_applicant(self, applicant: TakenApplicant, now: datetime | None = None) -> None:
+    def show_applicant(
+        self, applicant: TakenApplicant, photo: QImage | None = None, now: datetime | None = None
+    ) -> None:
+        """photo: the ID photo from prepare_photo (decoded here when not given)."""
         self.applicant = applicant
         self.name_label.setText(applicant.applicant_name)
         self.id_label.setText(applicant.masked_national_id)
@@ -94,11 +108,12 @@ class ApplicationPanel(QGroupBox):
         self.term_label.setText(self.tr("{0} months").format(applicant.term_months))
         self.purpose_label.setText(applicant.purpose)
         self.refresh_times(now)
-        photo = QImage.fromData(applicant.reference_photo)
-        if photo.isNull():
+        if photo is None:
+            photo = prepare_photo(applicant.reference_photo)
+        if photo is None:
             self.id_photo.setText(self.tr("Photo unreadable"))
         else:
-            self.id_photo.setPixmap(self._fit(photo))
+            self.id_photo.setPixmap(QPixmap.fromImage(photo))
 
     def refresh_times(self, now: datetime | None = None) -> None:
         if self.applicant is None:

@@ -78,6 +78,7 @@ class CallStatus(QWidget):
             "receiving": self.tr("Audio: receiving"),
             "silent": self.tr("Audio: silent"),
             "none": self.tr("Audio: none"),
+            "no_device": self.tr("Audio: received, no output device"),
         }
         self.audio_label.setText(texts.get(state, ""))
 

@@ -1,9 +1,9 @@
 """The face check of one review as the panel shows it: sustained match, attempts, history.
 
-Plain Python (no Qt), fed FaceScoreView samples on the Qt thread. It follows the bank's rule
-(a match counts when sustained; an attempt without one fails after a set time; the limit comes
-from the settings) through app.review.ReviewSession. When app/face_policy.py lands, the
-sustain and attempt arithmetic here should defer to it.
+Plain Python (no Qt), fed FaceScoreView samples on the Qt thread. The bank's rule (a match
+counts when sustained; an attempt without one fails after a set time; attempts are limited)
+is app.face_policy.FaceVerification's, counted on app.review.ReviewSession; this adds what the
+panel shows: the 30-second history, the best figure, flags seen and liveness.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from app.decisions import FaceSummary
 from app.errors import InvalidTransition
+from app.face_policy import AttemptStatus, FaceVerification
 from app.review import ReviewSession, SessionState
 from ui.services import FaceScoreView
 
@@ -46,8 +47,9 @@ class FaceCheck:
         self.best_similarity: float | None = None
         self.flags_seen: set[str] = set()
         self.liveness = "unknown"
-        self._match_since: float | None = None
-        self._attempt_started: float | None = None  # on the score clock
+        self.verification = FaceVerification(
+            counter=session, sustain_seconds=sustain_seconds, attempt_seconds=attempt_seconds
+        )
 
     @property
     def matched(self) -> bool:
@@ -83,18 +85,11 @@ class FaceCheck:
             self._start_attempt(now)
         if self.state is not FaceState.CHECKING:
             return
-        assert self._attempt_started is not None
-        if score.match:
-            if self._match_since is None:
-                self._match_since = now
-            if now - self._match_since >= self.sustain_seconds:
-                self.state = FaceState.MATCHED
-                self.session.face_verified()
-                return
-        else:
-            self._match_since = None
-        if now - self._attempt_started >= self.attempt_seconds:
-            self._fail_attempt()
+        status = self.verification.observe(score)
+        if status is AttemptStatus.VERIFIED:
+            self.state = FaceState.MATCHED
+        elif status is AttemptStatus.FAILED:
+            self.state = FaceState.EXHAUSTED if self.verification.proposal else FaceState.NOT_MATCHED
 
     def retry(self, now: float) -> None:
         """The reviewer asks for another attempt (after the applicant adjusted light or position)."""
@@ -104,18 +99,9 @@ class FaceCheck:
 
     def _start_attempt(self, now: float) -> None:
         if self.session.state is SessionState.WAITING:
-            self.session.connect()
-        if self.session.state is SessionState.VERIFYING:
-            self.session.start_questions()
-        self.session.start_face_attempt()
-        self._attempt_started = now
-        self._match_since = None
+            self.session.connect()  # a score can only come from a connected call
+        self.verification.start(now)
         self.state = FaceState.CHECKING
-
-    def _fail_attempt(self) -> None:
-        self.session.face_attempt_failed()
-        self.session.start_questions()  # the review goes on while the reviewer decides to retry
-        self.state = FaceState.EXHAUSTED if self.session.attempts.exhausted else FaceState.NOT_MATCHED
 
     def summary(self) -> FaceSummary:
         last = self.last.similarity if self.last is not None else None

@@ -29,7 +29,7 @@ from app.queue import QueueSummary, TakenApplicant
 from app.review import ReviewSession
 from app.rules import ReviewRules
 from app.settings import Settings
-from ui.application_panel import ApplicationPanel
+from ui.application_panel import ApplicationPanel, prepare_photo
 from ui.bridge import CallBridge, ServiceWorker
 from ui.call_status import CallStatus
 from ui.decision import DecisionBar, DecisionContext, DecisionDialog, SaveBanner, decision_refusal
@@ -109,6 +109,7 @@ class ConsoleWindow(QMainWindow):
         self.call: LiveCall | None = None
         self.pending: PendingDecision | None = None
         self.last_decision_id: DecisionId | None = None
+        self.last_decision_session: SessionId | None = None
         self._taking = False
         self._polling = False
         self._poll_again = False
@@ -149,6 +150,8 @@ class ConsoleWindow(QMainWindow):
 
         self.video = VideoView()
         self.face_panel = FacePanel()
+        # app.face.similarity_from_distance puts the calibrated threshold at 50 on its 0-100 scale.
+        self.face_panel.similarity_threshold = 50.0
         self.face_panel.retry_requested.connect(self.retry_face)
         self.left_splitter = QSplitter(Qt.Orientation.Vertical)
         self.left_splitter.addWidget(self.video)
@@ -308,16 +311,23 @@ class ConsoleWindow(QMainWindow):
         self._update_actions()
         self.statusBar().showMessage(self.tr("Taking the next applicant…"))
         reviewer_id = self.reviewer.reviewer_id
-        self.desk.run(lambda: self.services.take_next(reviewer_id), self._taken, self._take_failed)
 
-    def _taken(self, applicant: TakenApplicant | None) -> None:
+        def take() -> tuple[TakenApplicant | None, QImage | None]:
+            applicant = self.services.take_next(reviewer_id)
+            photo = prepare_photo(applicant.reference_photo) if applicant is not None else None
+            return applicant, photo
+
+        self.desk.run(take, self._taken, self._take_failed)
+
+    def _taken(self, taken: tuple[TakenApplicant | None, QImage | None]) -> None:
         self._taking = False
+        applicant, photo = taken
         if applicant is None:
             self.statusBar().showMessage(self.tr("Nobody is waiting."), 5000)
             self._update_actions()
             return
         self.statusBar().clearMessage()
-        self.begin_review(applicant)
+        self.begin_review(applicant, photo)
         self.poll_queue()
 
     def _take_failed(self, error: BaseException) -> None:
@@ -327,7 +337,7 @@ class ConsoleWindow(QMainWindow):
 
     # --- one review ---
 
-    def begin_review(self, applicant: TakenApplicant) -> None:
+    def begin_review(self, applicant: TakenApplicant, photo: QImage | None = None) -> None:
         self.banner.hide_banner()
         self.applicant = applicant
         self.session = ReviewSession(self.rules)
@@ -336,7 +346,7 @@ class ConsoleWindow(QMainWindow):
             sustain_seconds=self.settings.match_sustain_seconds,
             attempt_seconds=self.settings.face_attempt_seconds,
         )
-        self.application_panel.show_applicant(applicant)
+        self.application_panel.show_applicant(applicant, photo)
         self.form.reset()
         self._refresh_figures()
         self.face_panel.show_check(self.face)
@@ -514,6 +524,7 @@ class ConsoleWindow(QMainWindow):
         assert pending is not None
         self.pending = None
         self.last_decision_id = decision_id
+        self.last_decision_session = pending.session_id
         if self.session is not None:
             try:
                 self.session.decide(pending.draft.outcome)

@@ -171,9 +171,9 @@ class QuestionnaireForm(QWidget):
         label.setText(message)
         label.setVisible(bool(message))
         editor = self._editors[qid]
-        if isinstance(editor, QLineEdit):
+        if isinstance(editor, QLineEdit) and bool(editor.property("invalid")) != bool(message):
             editor.setProperty("invalid", bool(message))
-            editor.style().unpolish(editor)
+            editor.style().unpolish(editor)  # the style sheet's [invalid="true"] rule
             editor.style().polish(editor)
 
     # --- for the window and for tests ---

@@ -152,8 +152,12 @@ def bench_baseline(
     frames: list[npt.NDArray[np.uint8]], reference: list[float], seconds: float
 ) -> BenchFigures:
     """face_recognition's example loop: detect + encode every frame in the consumer thread."""
-    import face_recognition
     import numpy as np
+
+    from media.face.engine import model_paths
+
+    model_paths()  # raises FaceModelsMissing; face_recognition itself would quit() with code 0
+    import face_recognition
 
     known = np.asarray(reference, dtype=np.float64)
     latencies: list[float] = []

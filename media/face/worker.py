@@ -25,6 +25,11 @@ Results: each processed frame gives one ``app.face.FaceScore`` (about 15-25 a se
 short and hand over to your own thread (e.g. a Qt signal, ``loop.call_soon_threadsafe``).
 ``poll()`` keeps at most ``keep_scores`` unread scores (the oldest are dropped).
 
+Another face model: pass ``engine_factory`` (a module-level class or function returning a
+``media.face.engine.FaceEngine``; it runs in the child) and a threshold on its scale.
+The program's main module must be import-safe (``if __name__ == "__main__":``), as for any
+spawned process; main.py and pytest are.
+
 Frame times ``t`` are the caller's clock (media time of the track, or ``time.monotonic()``);
 they drive the encoding rate and liveness, so they must increase. Frames up to
 ``max_frame_size`` (default 1920x1080) are accepted; larger ones are scaled by the caller.
@@ -44,6 +49,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from app.face import FaceScore
+from media.face.engine import FaceEngine, RoomScanner
 from media.face.pipeline import PipelineConfig, with_latency
 
 if TYPE_CHECKING:
@@ -85,6 +91,8 @@ class FaceWorker:
         on_score: Callable[[FaceScore], None] | None = None,
         max_frame_size: tuple[int, int] = (1920, 1080),
         keep_scores: int = 600,
+        engine_factory: Callable[[], FaceEngine] | None = None,
+        room_scanner_factory: Callable[[], RoomScanner] | None = None,
     ) -> None:
         if config is None:
             if threshold is None:
@@ -94,6 +102,9 @@ class FaceWorker:
             config = PipelineConfig(threshold=threshold)
         self.config = config
         self.room_scan_interval = room_scan_interval
+        # Module-level callables (classes): they are pickled by name into the children.
+        self.engine_factory = engine_factory
+        self.room_scanner_factory = room_scanner_factory
         self.on_score = on_score
         self._capacity = max_frame_size[0] * max_frame_size[1] * 3
         self._scores: deque[FaceScore] = deque(maxlen=keep_scores)
@@ -148,7 +159,7 @@ class FaceWorker:
             )
             scorer = context.Process(
                 target=_scorer_main,
-                args=(self._shared, self.config, reference, self.room_scan_interval),
+                args=(self._shared, self.config, reference, self.room_scan_interval, self.engine_factory),
                 name="face-scorer",
                 daemon=True,
             )
@@ -156,7 +167,12 @@ class FaceWorker:
             if self.room_scan_interval > 0:
                 scanner = context.Process(
                     target=_room_scanner_main,
-                    args=(self._shared, self.config.max_width, self.room_scan_interval),
+                    args=(
+                        self._shared,
+                        self.config.max_width,
+                        self.room_scan_interval,
+                        self.room_scanner_factory,
+                    ),
                     name="face-room-scan",
                     daemon=True,
                 )
@@ -187,6 +203,8 @@ class FaceWorker:
             if message[0] == "error":
                 self.error = str(message[1])
                 return False
+            if message[0] == "warning":
+                log.warning("face worker: %s", message[1])
         return False
 
     def stop(self, timeout: float = 3.0) -> None:
@@ -200,7 +218,13 @@ class FaceWorker:
                 shared.new_frame.set()
             deadline = time.monotonic() + timeout
             for process in processes:
-                process.join(max(0.0, deadline - time.monotonic()))
+                # Keep emptying the result queue: a child blocked on a full pipe cannot exit.
+                while process.is_alive() and time.monotonic() < deadline:
+                    if shared is not None:
+                        with contextlib.suppress(Exception):
+                            while True:
+                                shared.results.get_nowait()
+                    process.join(0.05)
                 if process.is_alive():
                     process.terminate()
                     process.join(1.0)
@@ -300,6 +324,8 @@ class FaceWorker:
             elif kind == "error":
                 self.error = str(message[1])
                 log.error("face worker: %s", self.error)
+            elif kind == "warning":
+                log.warning("face worker: %s", message[1])
 
     def poll(self) -> list[FaceScore]:
         """The scores that arrived since the last call, oldest first."""
@@ -349,7 +375,11 @@ def _take_frame(
 
 
 def _scorer_main(
-    shared: _Shared, config: PipelineConfig, reference: bytes | list[float], room_scan_interval: float
+    shared: _Shared,
+    config: PipelineConfig,
+    reference: bytes | list[float],
+    room_scan_interval: float,
+    engine_factory: Callable[[], FaceEngine] | None,
 ) -> None:
     try:
         import cv2
@@ -360,7 +390,11 @@ def _scorer_main(
         from media.face.reference import check_reference_photo
 
         cv2.setNumThreads(1)
-        engine = default_engine()
+        with contextlib.suppress(OSError):
+            # Under CPU contention the display and the GUI go first (a late score is better
+            # than a stuttering call); the room scan sits below this, at nice 10.
+            os.nice(3)
+        engine = engine_factory() if engine_factory is not None else default_engine()
         if isinstance(reference, bytes):
             report = check_reference_photo(reference, engine=engine)
             if not report.ok or report.encoding is None:
@@ -394,8 +428,10 @@ def _scorer_main(
             last_seq = seq
             room = shared.room
             if room[2] != scans_seen:
+                # A scan takes a second or more: its count holds from now until the next one
+                # is due (with a margin), on this frame's clock.
                 scans_seen = room[2]
-                pipeline.set_room_count(room[0], int(room[1]), valid_for=room_scan_interval * 2.0)
+                pipeline.set_room_count(t, int(room[1]), valid_for=room_scan_interval + 2.0)
             try:
                 score = pipeline.process(frame, t, index)
             except Exception as error:  # one bad frame must not end the call's scoring
@@ -407,7 +443,9 @@ def _scorer_main(
             shm.close()
 
 
-def _room_scanner_main(shared: _Shared, max_width: int, interval: float) -> None:
+def _room_scanner_main(
+    shared: _Shared, max_width: int, interval: float, factory: Callable[[], RoomScanner] | None
+) -> None:
     import cv2
     import numpy as np
 
@@ -417,18 +455,21 @@ def _room_scanner_main(shared: _Shared, max_width: int, interval: float) -> None
         os.nice(10)  # the scorer and the display come first
     cv2.setNumThreads(1)
     try:
-        scanner = DlibCnnScanner()
+        scanner = factory() if factory is not None else DlibCnnScanner()
         shm = _attach(shared)
-    except Exception as error:
-        shared.results.put(("error", f"room scan unavailable: {type(error).__name__}: {error}"))
+    except Exception as error:  # scoring goes on without it; the reader logs the warning
+        shared.results.put(("warning", f"room scan unavailable: {type(error).__name__}: {error}"))
         return
     last_seq = 0
     scans = 0
+    pause = 0.1  # until the first frame: look often, then scan at once
     try:
-        while not shared.stop.wait(interval):
+        while not shared.stop.wait(pause):
             taken = _take_frame(shared, shm, last_seq)
             if taken is None:
+                pause = 0.1
                 continue
+            began = time.monotonic()
             seq, t, _index, _offered_at, frame = taken
             last_seq = seq
             height, width = frame.shape[:2]
@@ -441,6 +482,10 @@ def _room_scanner_main(shared: _Shared, max_width: int, interval: float) -> None
                 shared.room[0] = t
                 shared.room[1] = len(found)
                 shared.room[2] = scans
+            # Scans start every `interval` seconds; a scan slower than that still leaves the
+            # core a rest (half its duration) for the scorer and the display.
+            took = time.monotonic() - began
+            pause = max(interval - took, 0.5 * took)
     finally:
         with contextlib.suppress(Exception):
             shm.close()

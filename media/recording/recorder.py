@@ -91,7 +91,9 @@ class LegRecorder:
         self.segment_seconds = segment_seconds
         self.started_at = time.time() if started_at is None else started_at
         self._clock = clock or time.monotonic
-        self._origin = 0.0 if clock is not None else time.monotonic() - max(0.0, time.time() - self.started_at)
+        self._origin = (
+            0.0 if clock is not None else time.monotonic() - max(0.0, time.time() - self.started_at)
+        )
         self._crf = crf
         self._fsync = fsync
         self._max_video = max_queued_video

@@ -4,7 +4,7 @@ the window's database worker; the widget only shows what comes back."""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
@@ -28,8 +28,12 @@ from PySide6.QtWidgets import (
 from app.decisions import Outcome, RejectReason
 from storage.replay import Flag, SessionFilter, SessionListItem, SessionPage, SortKey
 
-COLUMNS = ("Started", "Applicant", "Reviewer", "Outcome", "Lowest", "Flags", "Legs")
-FLAG_SHORT = {Flag.MULTIPLE_FACES: "2+ faces", Flag.LIVENESS_FAILED: "liveness", Flag.DROPPED_CONNECTION: "dropped"}
+COLUMNS = ("Started", "Applicant", "Reviewer", "Outcome", "Low", "Flags")
+FLAG_SHORT = {
+    Flag.MULTIPLE_FACES: "2+ faces",
+    Flag.LIVENESS_FAILED: "liveness",
+    Flag.DROPPED_CONNECTION: "dropped",
+}
 SORTS = {
     "Newest first": (SortKey.STARTED, True),
     "Oldest first": (SortKey.STARTED, False),
@@ -54,37 +58,44 @@ class SessionTableModel(QAbstractTableModel):
         self.items = items
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.items)
 
-    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: N802, B008
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
         return len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:  # noqa: N802, E501
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section]
         return None
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         item = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
             outcome = (item.outcome or item.state).replace("_", " ")
             if item.amended:
-                outcome += " (amended)"
+                outcome += " *"
             values = (
-                item.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
+                item.started_at.astimezone().strftime("%y-%m-%d %H:%M"),
                 item.applicant_name,
                 item.reviewer_name,
                 outcome,
                 "—" if item.lowest_similarity is None else f"{item.lowest_similarity:.0f}",
                 flag_text(item.flags),
-                str(item.legs),
             )
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"Session {item.session_id}; reasons: {', '.join(item.reason_codes) or '—'}"
+            amended = " (amended: * )" if item.amended else ""
+            return (
+                f"Session {item.session_id}{amended}; {item.legs} leg(s); "
+                f"reasons: {', '.join(item.reason_codes) or '—'}"
+            )
         return None
 
 
@@ -99,6 +110,7 @@ class SessionBrowser(QWidget):
         super().__init__(parent)
         self.page = 0
         self.pages = 1
+        self.selected_id: int | None = None  # the session open in the player
         filters = QGroupBox("Find sessions")
         grid = QGridLayout(filters)
         today = QDate.currentDate()
@@ -154,8 +166,10 @@ class SessionBrowser(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 118), (2, 86), (3, 80), (4, 40), (5, 70)):
+            self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(self._chosen)
         self.table.activated.connect(self._chosen)
 
@@ -195,8 +209,9 @@ class SessionBrowser(QWidget):
         self.reviewer.blockSignals(False)
 
     def current_filter(self) -> SessionFilter:
-        start = self.date_from.date().toPython()
-        end = self.date_to.date().toPython() + timedelta(days=1)
+        first, last = self.date_from.date(), self.date_to.date().addDays(1)
+        start = date(first.year(), first.month(), first.day())
+        end = date(last.year(), last.month(), last.day())
         flags = Flag(0)
         for flag, box in self.flag_boxes.items():
             if box.isChecked():
@@ -229,10 +244,18 @@ class SessionBrowser(QWidget):
         self.previous_button.setEnabled(page.page > 0)
         self.next_button.setEnabled(page.page + 1 < page.pages)
         self.status.setText(
-            f"{page.total} sessions · page {page.page + 1} of {page.pages} · {query_ms:.0f} ms"
+            f"{page.total} session{'' if page.total == 1 else 's'} · page {page.page + 1} of {page.pages}"
+            f" · {query_ms:.0f} ms"
         )
-        if page.items:
-            self.table.selectRow(0)
+        rows = [i for i, item in enumerate(page.items) if item.session_id == self.selected_id]
+        if rows or page.items:
+            self.table.selectRow(rows[0] if rows else 0)
+
+    def select_session(self, session_id: int) -> None:
+        self.selected_id = session_id
+        for row, item in enumerate(self.model.items):
+            if item.session_id == session_id:
+                self.table.selectRow(row)
 
     def show_error(self, message: str) -> None:
         self.status.setText(message)

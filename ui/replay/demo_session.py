@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -71,9 +72,12 @@ class _Scorer:
         else:
             import cv2
 
-            self.cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+            cascades = cv2.data.haarcascades  # type: ignore[attr-defined]
+            self.cascade = cv2.CascadeClassifier(cascades + "haarcascade_frontalface_default.xml")
 
-    def score(self, image: Any, t: float, index: int) -> tuple[int, float | None, list[str], bool | None, list[int] | None]:  # noqa: E501
+    def score(
+        self, image: Any, t: float, index: int
+    ) -> tuple[int, float | None, list[str], bool | None, list[int] | None]:
         height, width = image.shape[:2]
         if self.real:
             result = self.pipeline.process(image, t, index)
@@ -127,7 +131,10 @@ def make_demo_session(
         applied_at=t0 - timedelta(hours=3),
     )
     registered = ApplicationBook(database).register(form, photo=photo, photo_format="jpeg", encoding=None)
-    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings.replace(review_opens=time(0, 0), review_closes=time(0, 0))))
+    desk = DatabaseReviewDesk(
+        database,
+        ReviewRules.from_settings(settings.replace(review_opens=time(0, 0), review_closes=time(0, 0))),
+    )
     desk.join_queue(registered.token, t0 - timedelta(seconds=40))
     taken = desk.take_next(reviewer.id, t0 - timedelta(seconds=2))
     if taken is None:
@@ -147,7 +154,7 @@ def make_demo_session(
         reviews.start_leg(session_id, started)
         now = [0.0]
         recorder = LegRecorder(
-            folder, number, fps=FPS, started_at=started.timestamp(), clock=lambda: now[0],
+            folder, number, fps=FPS, started_at=started.timestamp(), clock=partial(_first, now),
             max_queued_video=100_000, max_queued_audio=100_000,
         )  # fmt: skip
         recordings.leg_started(session_id, number, directory, started)
@@ -181,13 +188,15 @@ def make_demo_session(
             recordings.add_event(session_id, EventKind.CONNECTION_DROPPED, at=leg_end, leg_number=number,
                                  details={"message": "The applicant's connection dropped."})  # fmt: skip
             restored = leg_end + timedelta(seconds=gap)
-            recordings.add_event(session_id, EventKind.CONNECTION_RESTORED, at=restored, leg_number=number + 1,
+            recordings.add_event(session_id, EventKind.CONNECTION_RESTORED, at=restored, leg_number=number + 1,  # noqa: E501
                                  details={"message": "Connected."})  # fmt: skip
         leg_start += length + gap
     recordings.save_samples(session_id, samples)
     multiple = next((s for s in samples if s.faces > 1), None)
     if multiple is not None:
-        recordings.add_event(session_id, EventKind.MULTIPLE_FACES, t=multiple.t, leg_number=multiple.leg_number)
+        recordings.add_event(
+            session_id, EventKind.MULTIPLE_FACES, t=multiple.t, leg_number=multiple.leg_number
+        )
     answers = [
         (2.0, "identity_name_confirmed", True),
         (3.5, "identity_id_last4_confirmed", True),
@@ -199,7 +208,9 @@ def make_demo_session(
         (leg_start - seconds[-1] + 6.0, "loan_purpose_confirmed", True),
     ]
     for t, question, value in answers:
-        reviews.save_answer(session_id, question, value, reviewer_id=reviewer.id, now=t0 + timedelta(seconds=t))
+        reviews.save_answer(
+            session_id, question, value, reviewer_id=reviewer.id, now=t0 + timedelta(seconds=t)
+        )
     similarities = [s.similarity for s in samples if s.similarity is not None]
     summary = FaceSummary(
         best_similarity=max(similarities, default=None),
@@ -230,3 +241,7 @@ def _supervisor_role() -> Any:
     from app.roles import Role
 
     return Role.SUPERVISOR
+
+
+def _first(values: list[float]) -> float:
+    return values[0]

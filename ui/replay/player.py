@@ -155,7 +155,7 @@ class VideoView(QWidget):
     def has_frame(self) -> bool:
         return self._image is not None
 
-    def paintEvent(self, _event: Any) -> None:  # noqa: N802 (Qt's name)
+    def paintEvent(self, _event: Any) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor("#101418"))
         if self._image is None:
@@ -174,11 +174,15 @@ class VideoView(QWidget):
             box_width = self._box[4] if len(self._box) >= 6 and self._box[4] else image.width()
             box_height = self._box[5] if len(self._box) >= 6 and self._box[5] else image.height()
             sx, sy = width / box_width, height / box_height
-            rect = QRectF(target.x() + left * sx, target.y() + top * sy, (right - left) * sx, (bottom - top) * sy)
+            rect = QRectF(
+                target.x() + left * sx, target.y() + top * sy, (right - left) * sx, (bottom - top) * sy
+            )
             painter.setPen(QPen(QColor("#4caf50"), 2))
             painter.drawRect(rect)
             if self._box_label:
-                painter.fillRect(QRectF(rect.x(), rect.y() - 18, max(60.0, rect.width()), 18), QColor(0, 0, 0, 150))
+                painter.fillRect(
+                    QRectF(rect.x(), rect.y() - 18, max(60.0, rect.width()), 18), QColor(0, 0, 0, 150)
+                )
                 painter.setPen(QColor("white"))
                 painter.drawText(QPointF(rect.x() + 4, rect.y() - 5), self._box_label)
         painter.end()
@@ -225,7 +229,7 @@ class AudioOut(QObject):
         if self._sink is None or self._device is None:
             return 0.0
         queued = self._sink.bufferSize() - self._sink.bytesFree()
-        return max(0, queued) / 96000
+        return float(max(0, queued)) / 96000
 
     def write(self, pcm: bytes) -> None:
         if self._device is not None:

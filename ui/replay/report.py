@@ -18,8 +18,8 @@ from typing import Any
 
 from app.face import similarity_from_distance
 from app.settings import Settings
-from storage.replay import DecisionEntry, SessionReplay
 from storage.recordings import recording_path
+from storage.replay import DecisionEntry, SessionReplay
 
 log = logging.getLogger(__name__)
 
@@ -92,23 +92,24 @@ def _when(moment: datetime | None) -> str:
 def key_frame_times(replay: SessionReplay, duration: float) -> list[tuple[float, str]]:
     """Up to four moments worth showing: the start of each leg, the lowest and best match,
     and the decision."""
+    # In order of interest; shown in time order.
     picks: list[tuple[float, str]] = []
-    for leg in replay.legs[:2]:
-        picks.append((leg.offset + 1.0, f"start of leg {leg.number}"))
     scored = [s for s in replay.scores if s.similarity is not None]
     if scored:
         lowest = min(scored, key=lambda s: s.similarity or 0.0)
         best = max(scored, key=lambda s: s.similarity or 0.0)
-        picks.append((best.t, f"best match {best.similarity:.0f}"))
         picks.append((lowest.t, f"lowest match {lowest.similarity:.0f}"))
+        picks.append((best.t, f"best match {best.similarity:.0f}"))
     decision = replay.original_decision
     if decision is not None and decision.t is not None:
         picks.append((min(decision.t, duration - 0.1), "at the decision"))
+    for leg in replay.legs[:2]:
+        picks.append((leg.offset + 1.0, f"start of leg {leg.number}"))
     chosen: list[tuple[float, str]] = []
-    for t, label in sorted(picks):
+    for t, label in picks:
         if 0 <= t <= duration + 0.5 and all(abs(t - other) > 1.0 for other, _ in chosen):
             chosen.append((t, label))
-    return chosen[:4]
+    return sorted(chosen[:4])
 
 
 def _frame_images(
@@ -154,8 +155,10 @@ def _frame_images(
 def _box_near(replay: SessionReplay, t: float, within: float = 0.5) -> list[int] | None:
     best = None
     for sample in replay.scores:
-        if sample.box is not None and abs(sample.t - t) <= within and (
-            best is None or abs(sample.t - t) < abs(best.t - t)
+        if (
+            sample.box is not None
+            and abs(sample.t - t) <= within
+            and (best is None or abs(sample.t - t) < abs(best.t - t))
         ):
             best = sample
     return None if best is None else best.box
@@ -196,25 +199,66 @@ def _chart(replay: SessionReplay, threshold: float, width: float, height: float)
         return float(plot.x + plot.width * (t / end if end else 0))
 
     y_threshold = plot.y + plot.height * threshold / 100
-    drawing.add(Line(plot.x, y_threshold, plot.x + plot.width, y_threshold, strokeColor=colors.red, strokeDashArray=[3, 2]))  # noqa: E501
-    drawing.add(String(plot.x + 3, y_threshold + 2, f"match threshold {threshold:.0f}", fontName=fonts["regular"], fontSize=6, fillColor=colors.red))  # noqa: E501
+    drawing.add(
+        Line(
+            plot.x,
+            y_threshold,
+            plot.x + plot.width,
+            y_threshold,
+            strokeColor=colors.red,
+            strokeDashArray=[3, 2],
+        )
+    )
+    drawing.add(
+        String(
+            plot.x + 3,
+            y_threshold + 2,
+            f"match threshold {threshold:.0f}",
+            fontName=fonts["regular"],
+            fontSize=6,
+            fillColor=colors.red,
+        )
+    )
     for event in replay.events:
         color = colors.orange if event.kind.startswith("connection") else colors.purple
-        drawing.add(Line(x_of(event.t), plot.y, x_of(event.t), plot.y + plot.height, strokeColor=color, strokeWidth=0.8))  # noqa: E501
+        drawing.add(
+            Line(
+                x_of(event.t), plot.y, x_of(event.t), plot.y + plot.height, strokeColor=color, strokeWidth=0.8
+            )
+        )
     for answer in replay.answers:
         if answer.t is not None:
-            drawing.add(Line(x_of(answer.t), plot.y, x_of(answer.t), plot.y + 6, strokeColor=colors.darkgreen))
+            drawing.add(
+                Line(x_of(answer.t), plot.y, x_of(answer.t), plot.y + 6, strokeColor=colors.darkgreen)
+            )
     for decision in replay.decisions:
         if decision.t is not None:
-            drawing.add(Line(x_of(decision.t), plot.y, x_of(decision.t), plot.y + plot.height, strokeColor=colors.black, strokeWidth=1.2))  # noqa: E501
-    drawing.add(String(plot.x, 4, "similarity (0-100) over seconds on the recording's clock   |  orange: connection  purple: face flags  green ticks: answers  black: decision", fontName=fonts["regular"], fontSize=6))  # noqa: E501
+            drawing.add(
+                Line(
+                    x_of(decision.t),
+                    plot.y,
+                    x_of(decision.t),
+                    plot.y + plot.height,
+                    strokeColor=colors.black,
+                    strokeWidth=1.2,
+                )
+            )
+    drawing.add(
+        String(
+            plot.x,
+            4,
+            "similarity (0-100) over seconds on the recording's clock   |  orange: connection  purple: face flags  green ticks: answers  black: decision",  # noqa: E501
+            fontName=fonts["regular"],
+            fontSize=6,
+        )
+    )
     return drawing
 
 
 def _decision_text(decision: DecisionEntry) -> str:
     parts = [decision.outcome.replace("_", " ")]
     if decision.reasons:
-        parts.append("reasons: " + ", ".join(decision.reasons))
+        parts.append("reasons: " + ", ".join(r.replace("_", " ") for r in decision.reasons))
     if decision.note:
         parts.append(f"note: {decision.note}")
     if decision.override_reason:
@@ -242,9 +286,13 @@ def write_report(
     total = 8
     report_progress(0, total, "starting")
     styles = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=styles["BodyText"], fontName=fonts["regular"], fontSize=8.5, leading=11)
+    body = ParagraphStyle(
+        "body", parent=styles["BodyText"], fontName=fonts["regular"], fontSize=8.5, leading=11
+    )
     small = ParagraphStyle("small", parent=body, fontSize=6.5, leading=8)
-    heading = ParagraphStyle("h", parent=styles["Heading2"], fontName=fonts["bold"], fontSize=12, spaceBefore=8)
+    heading = ParagraphStyle(
+        "h", parent=styles["Heading2"], fontName=fonts["bold"], fontSize=12, spaceBefore=8
+    )
     title = ParagraphStyle("t", parent=styles["Title"], fontName=fonts["bold"], fontSize=16)
     if question_prompts is None and settings is not None:
         question_prompts = _prompts(settings)
@@ -273,7 +321,14 @@ def write_report(
         ("Applied", _when(replay.applied_at)),
         ("Reviewer", replay.reviewer_name or "—"),
         ("Taken / ended", f"{_when(replay.taken_at)} / {_when(replay.ended_at)}"),
-        ("Legs", ", ".join(f"{leg.number}: {leg.end_reason or 'open'} ({leg.recording_state or 'no recording'})" for leg in replay.legs) or "—"),  # noqa: E501
+        (
+            "Legs",
+            ", ".join(
+                f"leg {leg.number} ended: {leg.end_reason or '—'}, recording {leg.recording_state or 'none'}"
+                for leg in replay.legs
+            )
+            or "—",
+        ),
     ]
     story.append(
         Table([[_para(k, body), _para(v, body)] for k, v in facts], colWidths=[35 * mm, 135 * mm], style=grid)
@@ -285,7 +340,9 @@ def write_report(
     captions: list[Any] = []
     if replay.reference_photo:
         try:
-            cells.append(Image(io.BytesIO(replay.reference_photo), width=32 * mm, height=32 * mm, kind="proportional"))  # noqa: E501
+            cells.append(
+                Image(io.BytesIO(replay.reference_photo), width=32 * mm, height=32 * mm, kind="proportional")
+            )
             captions.append(_para("ID photo on file", small))
         except Exception as error:
             log.info("reference photo unreadable: %s", error)
@@ -293,13 +350,27 @@ def write_report(
         cells.append(Image(io.BytesIO(jpeg), width=32 * mm, height=32 * mm, kind="proportional"))
         captions.append(_para(caption, small))
     if cells:
-        story.append(Table([cells, captions], colWidths=[34.5 * mm] * len(cells), style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")])))  # noqa: E501
+        story.append(
+            Table(
+                [cells, captions],
+                colWidths=[34.5 * mm] * len(cells),
+                style=TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP")]),
+            )
+        )
     else:
         story.append(_para("No photo and no recording available.", body))
 
     report_progress(4, total, "similarity chart")
-    threshold = similarity_from_distance(settings.face_match_threshold, settings.face_match_threshold) if settings else 50.0  # noqa: E501
-    story.append(KeepTogether([_para("Face similarity over the session", heading), _chart(replay, threshold, 170 * mm, 55 * mm)]))  # noqa: E501
+    threshold = (
+        similarity_from_distance(settings.face_match_threshold, settings.face_match_threshold)
+        if settings
+        else 50.0
+    )
+    story.append(
+        KeepTogether(
+            [_para("Face similarity over the session", heading), _chart(replay, threshold, 170 * mm, 55 * mm)]
+        )
+    )
 
     report_progress(5, total, "answers")
     story.append(_para("Answers, as entered", heading))
@@ -332,10 +403,18 @@ def write_report(
                     _para(f"#{decision.amends_id}" if decision.amends_id else "original", body),
                 ]
             )
-        story.append(Table(rows, colWidths=[10 * mm, 82 * mm, 26 * mm, 34 * mm, 18 * mm], style=grid, repeatRows=1))  # noqa: E501
+        story.append(
+            Table(rows, colWidths=[10 * mm, 82 * mm, 26 * mm, 34 * mm, 18 * mm], style=grid, repeatRows=1)
+        )
         summary = replay.original_decision.face_summary if replay.original_decision else {}
         if summary:
-            story.append(_para("Face summary on screen at the decision: " + ", ".join(f"{k} {v}" for k, v in summary.items()), small))  # noqa: E501
+            story.append(
+                _para(
+                    "Face summary on screen at the decision: "
+                    + ", ".join(f"{k} {v}" for k, v in summary.items()),
+                    small,
+                )
+            )
     else:
         story.append(_para("No decision was recorded.", body))
 
@@ -348,17 +427,22 @@ def write_report(
                 _para(str(event.seq), small),
                 _para(event.at.replace("T", " ")[:23], small),
                 _para(f"{event.actor}: {event.action}", small),
-                _para(f"{event.hash}<br/>prev {event.prev_hash}".replace("&lt;br/&gt;", "<br/>"), small),
+                [_para(event.hash, small), _para(f"prev {event.prev_hash}", small)],
             ]
         )
     story.append(Table(rows, colWidths=[10 * mm, 32 * mm, 45 * mm, 83 * mm], style=grid, repeatRows=1))
     story.append(Spacer(1, 4 * mm))
-    story.append(_para("Each event's hash covers the previous event's hash: `main.py audit verify` checks the chain.", small))  # noqa: E501
+    story.append(
+        _para(
+            "Each event's hash covers the previous event's hash: `main.py audit verify` checks the chain.",
+            small,
+        )
+    )
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     document = SimpleDocTemplate(
-        str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=15 * mm, bottomMargin=15 * mm,
+        str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=15 * mm, bottomMargin=15 * mm,  # noqa: E501
         title=f"Video review session {replay.session_id}", author="Video audit console",
     )  # fmt: skip
     document.build(story)

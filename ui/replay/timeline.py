@@ -8,7 +8,7 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from storage.replay import SessionReplay
 
@@ -27,7 +27,7 @@ MARKER_STYLE = {
     "connection": (96.0, "t", "#e08a00"),
     "flag": (88.0, "d", "#8e24aa"),
     "answer": (6.0, "o", "#2e7d32"),
-    "decision": (50.0, "star", "#111111"),
+    "decision": (80.0, "star", "#111111"),
 }
 
 
@@ -72,11 +72,13 @@ class TimelineChart(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.threshold_line = pg.InfiniteLine(
             pos=50.0, angle=0, pen=pg.mkPen("#c62828", width=1, style=Qt.PenStyle.DashLine),
-            label="threshold {value:.0f}", labelOpts={"position": 0.03, "color": "#c62828"},
+            label="match threshold {value:.0f}", labelOpts={"position": 0.1, "color": "#c62828"},
         )  # fmt: skip
         self.plot.addItem(self.threshold_line)
         self.playhead = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen("#d81b60", width=2))
-        self.playhead.sigPositionChangeFinished.connect(lambda line: self.seek_requested.emit(float(line.value())))
+        self.playhead.sigPositionChangeFinished.connect(
+            lambda line: self.seek_requested.emit(float(line.value()))
+        )
         self.plot.addItem(self.playhead)
         self._items: list[Any] = []
         self.markers: list[Marker] = []
@@ -84,6 +86,13 @@ class TimelineChart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        legend = QLabel(
+            "<span style='color:#2e7d32'>●</span> answer  <span style='color:#e08a00'>▼</span> connection  "
+            "<span style='color:#8e24aa'>◆</span> face flag  ★ decision  "
+            "<span style='color:#c62828'>- -</span> threshold · click a marker or the chart to seek there"
+        )
+        legend.setObjectName("caption")
+        layout.addWidget(legend)
 
     def set_threshold(self, value: float) -> None:
         self.threshold_line.setValue(value)
@@ -101,11 +110,15 @@ class TimelineChart(QWidget):
             self._add(region)
         legs = sorted({s.leg_number for s in replay.scores})
         for index, leg in enumerate(legs):
-            points = [(s.t, s.similarity) for s in replay.scores if s.leg_number == leg and s.similarity is not None]
+            points = [
+                (s.t, s.similarity) for s in replay.scores if s.leg_number == leg and s.similarity is not None
+            ]
             if points:
                 xs, ys = zip(*points, strict=True)
                 self._add(
-                    pg.PlotDataItem(list(xs), list(ys), pen=pg.mkPen(LEG_COLOURS[index % 3], width=2), name=f"leg {leg}")
+                    pg.PlotDataItem(
+                        list(xs), list(ys), pen=pg.mkPen(LEG_COLOURS[index % 3], width=2), name=f"leg {leg}"
+                    )
                 )
         self.markers = markers_of(replay)
         for kind, (y, symbol, colour) in MARKER_STYLE.items():

@@ -1,0 +1,138 @@
+"""The live face worker process: newest frame only, scores back, stopping at any time."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from app.face import FaceScore
+from app.settings import load_settings
+from media.face.offline import video_frames
+from media.face.worker import FaceWorker, FaceWorkerError
+
+
+@pytest.fixture(scope="module")
+def obama_frames(shared_data: Path) -> list[tuple[int, float, np.ndarray]]:
+    _fps, frames = video_frames(shared_data / "videos" / "obama_weekly_address.mp4")
+    out = []
+    for index, t, frame in frames:
+        if t >= 4.0:
+            break
+        out.append((index, t, frame[::2, ::2].copy()))  # 640x360, as from a call
+    return out
+
+
+@pytest.fixture(scope="module")
+def obama_photo(shared_data: Path) -> bytes:
+    return (shared_data / "faces" / "face_recognition" / "obama.jpg").read_bytes()
+
+
+def test_live_frames_are_scored_in_another_process_dropping_what_it_cannot_take(
+    obama_frames: list[tuple[int, float, np.ndarray]], obama_photo: bytes
+) -> None:
+    received: list[FaceScore] = []
+    threads: set[str] = set()
+
+    def on_score(score: FaceScore) -> None:
+        threads.add(threading.current_thread().name)
+        received.append(score)
+
+    worker = FaceWorker(
+        threshold=load_settings().face_match_threshold, on_score=on_score, room_scan_interval=0
+    )
+    try:
+        worker.start(reference_image=obama_photo)
+        assert worker.running
+        started = time.monotonic()
+        offer_times = []
+        for index, t, frame in obama_frames:  # at the video's pace, 30 frames/s
+            time.sleep(max(0.0, started + t - time.monotonic()))
+            before = time.perf_counter()
+            assert worker.offer_frame(frame, t, index)
+            offer_times.append(time.perf_counter() - before)
+        assert worker.drain(timeout=5.0)
+        polled = worker.poll()
+    finally:
+        worker.stop()
+    assert not worker.running
+    assert polled == received
+    assert threads == {"face-results"}
+    frames = [s.frame for s in received]
+    assert frames == sorted(frames) and len(set(frames)) == len(frames)
+    assert received[-1].frame == obama_frames[-1][0]  # the newest frame is always scored at the end
+    assert len(received) < len(obama_frames)  # some frames were dropped, not queued
+    assert len(received) >= 20
+    assert all(s.latency_ms is not None and s.latency_ms >= 0 for s in received)
+    assert max(offer_times) < 0.05  # offering never waits on face work
+    assert sum(s.encoded for s in received) >= 4
+    assert any(s.match for s in received)
+    assert all(s.faces == 1 for s in received)
+    assert all(s.distance is not None and s.distance < 0.45 for s in received if s.encoded)
+
+
+def test_stop_is_safe_at_any_time(
+    obama_frames: list[tuple[int, float, np.ndarray]], obama_photo: bytes
+) -> None:
+    worker = FaceWorker(threshold=0.45)
+    worker.stop()  # before start
+    assert not worker.offer_frame(obama_frames[0][2], 0.0)
+    worker.start(reference_encoding=[0.0] * 128)
+    for index, t, frame in obama_frames[:10]:
+        worker.offer_frame(frame, t, index)
+    stopper = threading.Thread(target=worker.stop)
+    stopper.start()  # from another thread, while a frame is in flight
+    stopper.join(10)
+    assert not stopper.is_alive()
+    worker.stop()  # twice
+    assert not worker.running
+    assert not worker.offer_frame(obama_frames[0][2], 1.0)
+    with pytest.raises(ValueError):
+        FaceWorker(threshold=0.45).start()
+
+
+def test_a_bad_reference_photo_fails_the_start_loudly() -> None:
+    worker = FaceWorker(threshold=0.45, room_scan_interval=0)
+    with pytest.raises(FaceWorkerError, match="not an image"):
+        worker.start(reference_image=b"not a photo")
+    assert not worker.running
+    worker.stop()
+
+
+def test_frames_must_be_bgr_uint8() -> None:
+    worker = FaceWorker(threshold=0.45, room_scan_interval=0)
+    worker.start(reference_encoding=[0.0] * 128)
+    try:
+        with pytest.raises(ValueError):
+            worker.offer_frame(np.zeros((480, 640), dtype=np.uint8), 0.0)
+        assert not worker.offer_frame(np.zeros((3000, 4000, 3), dtype=np.uint8), 0.0)  # larger than the slot
+        assert worker.offer_frame(np.zeros((480, 640, 3), dtype=np.uint8), 0.0)
+        assert worker.drain(5.0)
+        (score,) = worker.poll()
+        assert score.faces == 0 and score.flags == ("no_face",) and score.distance is None
+    finally:
+        worker.stop()
+
+
+def test_the_room_scan_process_flags_people_in_the_background(shared_data: Path) -> None:
+    _fps, frames = video_frames(shared_data / "videos" / "short_hamilton_clip.mp4")
+    audience = next(frame for index, _t, frame in frames if index == 240)  # several small faces
+    worker = FaceWorker(threshold=0.45, room_scan_interval=0.5)
+    worker.start(reference_encoding=[0.0] * 128)
+    seen: list[FaceScore] = []
+    try:
+        deadline = time.monotonic() + 20.0
+        t = 0.0
+        while time.monotonic() < deadline and not any("several_faces" in s.flags for s in seen):
+            worker.offer_frame(audience, t, int(t * 30))
+            time.sleep(1 / 30)
+            t += 1 / 30
+            seen += worker.poll()
+    finally:
+        worker.stop()
+    flagged = [s for s in seen if "several_faces" in s.flags]
+    assert flagged, f"no several_faces flag in {len(seen)} scores"
+    assert all(s.faces >= 2 for s in flagged)

@@ -1,0 +1,167 @@
+"""The replay window (offscreen Qt) and the PDF report, on a small recorded demo session:
+browse and filter, open, seek, frame step, markers, the face box, amend a decision (the
+original stays visible), export the PDF with its progress; and `sessions export` as a command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from app.decisions import DecisionDraft, Outcome, RejectReason
+from app.ids import SessionId
+from app.settings import Settings, load_settings
+from storage.database import Database, open_database
+from storage.replay import Flag, ReplayRecords, SessionFilter
+from storage.reviewers import Accounts
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Database, SessionId]]:
+    from ui.replay.demo_session import make_demo_session
+
+    data = tmp_path_factory.mktemp("replay") / "data"
+    settings = load_settings({"data_dir": data}, environ={})
+    database = open_database(settings.effective_database_url)
+    session_id = make_demo_session(database, settings, seconds=(3.0, 2.0), real_faces=False, amend=False)
+    yield settings, database, session_id
+    database.dispose()
+
+
+def supervisor(database: Database) -> Any:
+    return Accounts(database).sign_in("zhang.supervisor", "demo-password-2")
+
+
+@pytest.mark.gui
+def test_replay_window_browse_play_amend_export(
+    qtbot: Any, demo: tuple[Settings, Database, SessionId], tmp_path: Path
+) -> None:
+    from ui.replay.window import AmendDialog, ReplayWindow
+
+    settings, database, session_id = demo
+    window = ReplayWindow(database, settings, supervisor(database))
+    qtbot.addWidget(window)
+    try:
+        window.start()
+        qtbot.waitUntil(lambda: window.browser.model.rowCount() == 1, timeout=5000)
+        assert window.browser.status.text().startswith("1 session ·")
+        window.browser.flag_boxes[Flag.LIVENESS_FAILED].setChecked(True)
+        qtbot.waitUntil(lambda: window.browser.model.rowCount() == 0, timeout=5000)
+        window.browser.flag_boxes[Flag.LIVENESS_FAILED].setChecked(False)
+        window.browser.flag_boxes[Flag.DROPPED_CONNECTION].setChecked(True)
+        qtbot.waitUntil(lambda: window.browser.model.rowCount() == 1, timeout=5000)
+
+        window.open_session(session_id)
+        qtbot.waitUntil(lambda: window.video.has_frame, timeout=10000)
+        assert len(window.spans) == 2 and window.duration > 7.5
+        assert window.answers.rowCount() == 8
+        assert window.audit.rowCount() > 5
+
+        # Seek into leg 2: the frame shown is from leg 2, with the face box and similarity.
+        leg2 = window.spans[1]
+        window.seek(leg2.start + 1.0)
+        qtbot.waitUntil(lambda: "leg 2" in window.state_line.text(), timeout=5000)
+        assert "similarity" in window.state_line.text()
+        assert window.video._box is not None
+        # Between the legs: no video, and it says why.
+        window.seek((window.spans[0].end + leg2.start) / 2 + 0.6)
+        qtbot.waitUntil(lambda: not window.video.has_frame, timeout=5000)
+        assert "disconnected" in window.video._message
+        # Frame step forward from the end of leg 1 lands on leg 2's first frame.
+        window.seek(window.spans[0].end - 0.01)
+        qtbot.waitUntil(lambda: "leg 1" in window.state_line.text(), timeout=5000)
+        window.step(1)
+        qtbot.waitUntil(lambda: "leg 2" in window.state_line.text(), timeout=5000)
+        assert abs(window.clock.position() - leg2.start) < 0.05
+        # A marker click seeks there (the first connection event).
+        marker = next(m for m in window.chart.markers if m.kind == "connection")
+        window.chart.seek_requested.emit(marker.t)
+        assert abs(window.clock.position() - marker.t) < 1e-6
+        # Play at 2x for a moment: the playhead advances about twice as fast as the clock.
+        window.seek(0.5)
+        window.speed.setCurrentIndex(4)
+        window.play()
+        qtbot.wait(500)
+        window.pause()
+        assert 1.2 < window.clock.position() < 2.2
+
+        # Amend: a new decision pointing to the original; both stay visible.
+        AmendDialog.ask = classmethod(  # type: ignore[method-assign]
+            lambda cls, original, parent=None: (
+                DecisionDraft(Outcome.REJECT, reasons=(RejectReason.FRAUD_SUSPECTED,)),
+                "Forged payslip found after the call",
+            )
+        )
+        window.amend()
+        qtbot.waitUntil(lambda: "Amendment of" in window.decision_view.toPlainText(), timeout=5000)
+        text = window.decision_view.toPlainText()
+        assert "Original decision" in text and "approve" in text and "Forged payslip" in text
+        decisions = ReplayRecords(database).session_replay(session_id).decisions
+        assert [d.outcome for d in decisions] == ["approve", "reject"] and decisions[
+            1
+        ].amends_id == decisions[0].id
+        assert ReplayRecords(database).browse(SessionFilter(amended_only=True)).total == 1
+
+        # Export with a progress bar.
+        pdf = tmp_path / "report.pdf"
+        window.export_pdf(pdf)
+        qtbot.waitUntil(lambda: window.export_label.text().startswith("Saved"), timeout=20000)
+        assert window.export_bar.value() == window.export_bar.maximum()
+        assert pdf.stat().st_size > 20000
+        print(f"seek times in the window: {[round(ms) for ms in window.decoder.seek_ms]} ms")
+    finally:
+        window.shutdown()
+
+
+@pytest.mark.gui
+def test_report_has_the_photo_frames_chart_answers_decisions_and_hashes(
+    demo: tuple[Settings, Database, SessionId], tmp_path: Path
+) -> None:
+    from PySide6.QtGui import QGuiApplication
+    from PySide6.QtPdf import QPdfDocument
+
+    from ui.replay.report import key_frame_times, write_report
+
+    settings, database, session_id = demo
+    replay = ReplayRecords(database).session_replay(session_id)
+    steps: list[str] = []
+    path = write_report(
+        replay, tmp_path / "r.pdf", settings=settings, progress=lambda d, t, what: steps.append(what)
+    )
+    assert steps[0] == "starting" and steps[-1] == "done" and any("key frame" in s for s in steps)
+    assert len(key_frame_times(replay, 8.0)) >= 2
+    _app = QGuiApplication.instance() or QGuiApplication([])
+    document = QPdfDocument()
+    document.load(str(path))
+    text = " ".join(document.getAllText(page).text() for page in range(document.pageCount()))
+    assert "Video review session" in text and "Wang Fang" in text
+    assert "Monthly income" in text  # answers with their prompts
+    assert replay.audit[-1].hash in "".join(text.split())  # the chain hash, in full
+    assert "approve" in text
+
+
+@pytest.mark.gui
+def test_sessions_export_command(demo: tuple[Settings, Database, SessionId], tmp_path: Path) -> None:
+    settings, _database, session_id = demo
+    env = dict(os.environ, AUDIT_DATA_DIR=str(settings.data_dir))
+    pdf = tmp_path / "cli.pdf"
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "sessions", "export", "--id", str(session_id), "--pdf", str(pdf)],  # noqa: E501
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "[8/8] done" in result.stderr and pdf.stat().st_size > 20000
+    missing = subprocess.run(
+        [sys.executable, str(ROOT / "main.py"), "sessions", "export", "--id", "999", "--pdf", str(pdf)],
+        env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert missing.returncode == 1 and "999" in missing.stderr

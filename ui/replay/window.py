@@ -1,0 +1,787 @@
+"""The supervisors' replay window: the session browser on the left; on the right the player
+(video with the face box, play/pause/seek/speed/frame step, audio), the similarity chart with
+its markers, the answers, the decisions (original and amendments) and the audit events, all
+in sync with the playhead. Amend a decision; export the PDF report with a progress bar.
+
+Database work runs on one worker thread, decoding on another, the report on a third; the Qt
+thread only shows results.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSlider,
+    QSplitter,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.decisions import DecisionDraft, Outcome, RejectReason, check_decision
+from app.errors import ReviewError
+from app.face import similarity_from_distance
+from app.ids import DecisionId, ReviewerId, SessionId
+from app.roles import Action, Role, may
+from app.settings import Settings
+from storage.database import Database
+from storage.recordings import recording_path
+from storage.replay import DecisionEntry, ReplayRecords, SessionFilter, SessionReplay, SortKey
+from storage.reviewers import Account
+from storage.reviews import ReviewRecords
+from ui.bridge import ServiceWorker
+from ui.replay.browser import SessionBrowser
+from ui.replay.player import AudioOut, DecoderThread, PlayClock, VideoView
+from ui.replay.timeline import TimelineChart, markers_of
+
+log = logging.getLogger(__name__)
+SPEEDS = (0.5, 0.75, 1.0, 1.5, 2.0)
+BOX_WITHIN = 0.35  # seconds: a score sample this close to the frame gives its face box
+
+
+def _when(moment: datetime | None) -> str:
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
+
+
+class AmendDialog(QDialog):
+    """A new decision that points to the original, with the supervisor's reason (required)."""
+
+    def __init__(self, original: DecisionEntry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Amend decision #{original.id}")
+        self.outcome = QComboBox()
+        for outcome in (Outcome.APPROVE, Outcome.REJECT, Outcome.VERIFY_LATER):
+            self.outcome.addItem(outcome.value.replace("_", " "), outcome)
+        self.reasons = {reason: QCheckBox(reason.value.replace("_", " ")) for reason in RejectReason}
+        reasons = QWidget()
+        reasons_layout = QVBoxLayout(reasons)
+        reasons_layout.setContentsMargins(0, 0, 0, 0)
+        for box in self.reasons.values():
+            reasons_layout.addWidget(box)
+        self.note = QLineEdit()
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText("Why the decision changes (kept in the audit log)")
+        self.reason.setFixedHeight(70)
+        self.error = QLabel("")
+        self.error.setObjectName("fieldError")
+        form = QFormLayout(self)
+        form.addRow(QLabel(f"Original: {original.outcome.replace('_', ' ')} by {original.decided_by}, "
+                           f"{_when(original.decided_at)}. It stays on record."))  # fmt: skip
+        form.addRow("New decision", self.outcome)
+        form.addRow("Reason codes", reasons)
+        form.addRow("Note", self.note)
+        form.addRow("Reason for the amendment", self.reason)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.outcome.currentIndexChanged.connect(self._outcome_changed)
+        self._outcome_changed()
+        self.result_value: tuple[DecisionDraft, str] | None = None
+
+    def _outcome_changed(self) -> None:
+        rejecting = self.outcome.currentData() is Outcome.REJECT
+        for box in self.reasons.values():
+            box.setEnabled(rejecting)
+            if not rejecting:
+                box.setChecked(False)
+
+    def draft(self) -> DecisionDraft:
+        reasons = tuple(reason for reason, box in self.reasons.items() if box.isChecked())
+        return DecisionDraft(self.outcome.currentData(), reasons=reasons, note=self.note.text().strip())
+
+    def submit(self) -> None:
+        reason = self.reason.toPlainText().strip()
+        try:
+            draft = self.draft()
+            check_decision(draft, missing_required_answers=[], face_matched=True)
+            if not reason:
+                raise ReviewError("An amendment needs a reason.")
+        except ReviewError as error:
+            self.error.setText(str(error))
+            return
+        self.result_value = (draft, reason)
+        self.accept()
+
+    @classmethod
+    def ask(cls, original: DecisionEntry, parent: QWidget | None = None) -> tuple[DecisionDraft, str] | None:
+        dialog = cls(original, parent)
+        return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+class ReplayWindow(QMainWindow):
+    export_progress = Signal(int, int, str)
+
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        supervisor: Account | None,
+        *,
+        sealer: Any = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Session replay — video audit console")
+        self.settings = settings
+        self.supervisor = supervisor
+        self.records = ReplayRecords(database, sealer)
+        self.reviews = ReviewRecords(database)
+        self.database_worker = ServiceWorker("replay-db", self)
+        self.export_worker = ServiceWorker("replay-pdf", self)
+        self.decoder = DecoderThread(self)
+        self.clock = PlayClock(self)
+        self.audio = AudioOut(self)
+        self.replay: SessionReplay | None = None
+        self.duration = 0.0
+        self.spans: list[Any] = []
+        self._last_serial = 0
+        self._shown_serial = 0
+        self._audio_cursor = 0.0
+        self._pending_open: int | None = None
+        self._start_at: float | None = None
+        self.threshold = similarity_from_distance(
+            settings.face_match_threshold, settings.face_match_threshold
+        )
+
+        self.browser = SessionBrowser()
+        self.header = QLabel("Choose a session on the left.")
+        self.header.setWordWrap(True)
+        self.header.setStyleSheet("font-size: 15px; font-weight: 600;")
+        self.video = VideoView()
+        self.state_line = QLabel("")
+        self.state_line.setObjectName("caption")
+
+        self.play_button = QPushButton("▶ Play")
+        self.play_button.setObjectName("primary")
+        self.back_button = QPushButton("◀| Frame")
+        self.forward_button = QPushButton("Frame |▶")
+        self.speed = QComboBox()
+        for speed in SPEEDS:
+            self.speed.addItem(f"{speed:g}×", speed)
+        self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(0, 0)
+        self.position_label = QLabel("0.0 / 0.0 s")
+        self.audio_label = QLabel(self.audio.message)
+        self.audio_label.setObjectName("caption")
+        controls = QHBoxLayout()
+        for widget in (self.back_button, self.play_button, self.forward_button, self.speed):
+            controls.addWidget(widget)
+        controls.addWidget(self.slider, 1)
+        controls.addWidget(self.position_label)
+
+        self.chart = TimelineChart()
+        self.chart.set_threshold(self.threshold)
+
+        self.answers = self._table(("t (s)", "Question", "Answer", "By"))
+        self.events = self._table(("t (s)", "What"))
+        self.audit = self._table(("Seq", "At (UTC)", "Who: what", "Hash"))
+        self.audit.setWordWrap(True)
+        audit_header = self.audit.horizontalHeader()
+        audit_header.setStretchLastSection(False)
+        audit_header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        audit_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((0, 34), (1, 66), (3, 76)):
+            self.audit.setColumnWidth(column, width)
+        self.decision_view = QTextBrowser()
+        self.amend_button = QPushButton("Amend decision…")
+        self.amend_button.setEnabled(False)
+        decision_tab = QWidget()
+        decision_layout = QVBoxLayout(decision_tab)
+        decision_layout.addWidget(self.decision_view, 1)
+        decision_layout.addWidget(self.amend_button)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(decision_tab, "Decision")
+        self.tabs.addTab(self.answers, "Answers")
+        self.tabs.addTab(self.events, "Timeline")
+        self.tabs.addTab(self.audit, "Audit")
+
+        self.export_button = QPushButton("Export PDF…")
+        self.export_button.setEnabled(False)
+        self.export_bar = QProgressBar()
+        self.export_bar.setVisible(False)
+        self.export_label = QLabel("")
+        self.export_label.setObjectName("caption")
+
+        top = QSplitter(Qt.Orientation.Horizontal)
+        video_box = QWidget()
+        video_layout = QVBoxLayout(video_box)
+        video_layout.setContentsMargins(0, 0, 0, 0)
+        video_layout.addWidget(self.video, 1)
+        video_layout.addWidget(self.state_line)
+        top.addWidget(video_box)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(self.tabs, 1)
+        export_row = QHBoxLayout()
+        export_row.addWidget(self.export_button)
+        export_row.addWidget(self.export_bar, 1)
+        side_layout.addLayout(export_row)
+        side_layout.addWidget(self.export_label)
+        top.addWidget(side)
+        top.setSizes([560, 380])
+
+        player = QWidget()
+        player_layout = QVBoxLayout(player)
+        player_layout.addWidget(self.header)
+        player_layout.addWidget(top, 3)
+        player_layout.addLayout(controls)
+        player_layout.addWidget(self.audio_label)
+        player_layout.addWidget(self.chart, 2)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.browser)
+        splitter.addWidget(player)
+        splitter.setSizes([500, 900])
+        self.setCentralWidget(splitter)
+        self.resize(1400, 900)
+
+        self.browser.query_changed.connect(self._query)
+        self.browser.session_chosen.connect(self.open_session)
+        self.decoder.opened.connect(self._opened)
+        self.decoder.frame_ready.connect(self._frame_ready)
+        self.decoder.audio_ready.connect(self._audio_ready)
+        self.clock.tick.connect(self._tick)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.back_button.clicked.connect(lambda: self.step(-1))
+        self.forward_button.clicked.connect(lambda: self.step(1))
+        self.speed.currentIndexChanged.connect(lambda: self.set_speed(float(self.speed.currentData())))
+        self.slider.sliderMoved.connect(lambda value: self.seek(value / 1000))
+        self.slider.sliderReleased.connect(lambda: self.seek(self.slider.value() / 1000))
+        self.chart.seek_requested.connect(self.seek)
+        self.answers.cellClicked.connect(lambda row, _col: self._seek_row(self.answers, row))
+        self.events.cellClicked.connect(lambda row, _col: self._seek_row(self.events, row))
+        self.amend_button.clicked.connect(self.amend)
+        self.export_button.clicked.connect(self.export_pdf)
+        self.export_progress.connect(self._export_progress)
+
+    # -- loading ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _table(headers: tuple[str, ...]) -> QTableWidget:
+        table = QTableWidget(0, len(headers))
+        table.setHorizontalHeaderLabels(list(headers))
+        table.verticalHeader().hide()
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        table.horizontalHeader().setStretchLastSection(True)
+        return table
+
+    def start(self, session_id: int | None = None, *, at: float | None = None) -> None:
+        """Build missing summaries, fill the reviewer filter, run the first query; then open
+        `session_id` (at `at` seconds) when given."""
+        self._pending_open = session_id
+        self._start_at = at
+
+        def prepare() -> list[tuple[int, str]]:
+            self.records.refresh_missing()
+            return self.records.reviewers()
+
+        def ready(reviewers: list[tuple[int, str]]) -> None:
+            self.browser.set_reviewers(reviewers)
+            self.browser.refresh_first_page()
+            if self._pending_open is not None:
+                self.open_session(self._pending_open)
+                self._pending_open = None
+
+        self.database_worker.run(prepare, ready, lambda error: self.browser.show_error(str(error)))
+
+    def _query(self, spec: SessionFilter, sort: SortKey, descending: bool, page: int) -> None:
+        def work() -> tuple[Any, float]:
+            begin = time.perf_counter()
+            result = self.records.browse(spec, sort=sort, descending=descending, page=page)
+            return result, (time.perf_counter() - begin) * 1000
+
+        self.database_worker.run(work, lambda answer: self.browser.show_page(*answer),
+                                 lambda error: self.browser.show_error(f"The search failed: {error}"))  # fmt: skip  # noqa: E501
+
+    def open_session(self, session_id: int) -> None:
+        self.pause()
+        self.browser.select_session(session_id)
+        self.header.setText(f"Opening session {session_id}…")
+        self.database_worker.run(
+            lambda: self.records.session_replay(SessionId(session_id)),
+            self._show_session,
+            lambda error: self.header.setText(f"Session {session_id} cannot be opened: {error}"),
+        )
+
+    def _show_session(self, replay: SessionReplay) -> None:
+        self.replay = replay
+        self.browser.selected_id = int(replay.session_id)
+        decision = replay.decision_in_force
+        outcome = decision.outcome.replace("_", " ") if decision else replay.state
+        self.header.setText(
+            f"Session {replay.session_id} · {replay.applicant_name} · {replay.amount} / {replay.term_months} months"  # noqa: E501
+            f" · reviewer {replay.reviewer_name or '—'} · {_when(replay.taken_at)} · {outcome}"
+        )
+        self._fill_details(replay)
+        self.export_button.setEnabled(self._may(Action.EXPORT_SESSION))
+        directory = replay.recording_directory
+        if directory is None:
+            self.video.show_frame(None, None, "", "This session has no recording.")
+            self.duration = max([0.0, *[m.t for m in markers_of(replay)]])
+            self.chart.show_session(replay, self.duration, [])
+            return
+        folder = recording_path(self.settings.recordings_dir, directory)
+        self.video.show_frame(None, None, "", "Opening the recording…")
+        self.decoder.open_session(folder, {leg.number: leg.offset for leg in replay.legs})
+
+    def _may(self, action: Action) -> bool:
+        return self.supervisor is not None and may(self.supervisor.role, action)
+
+    def _fill_details(self, replay: SessionReplay) -> None:
+        prompts = _prompts(self.settings)
+        self.answers.setRowCount(0)
+        for answer in replay.answers:
+            self._add_row(self.answers, answer.t, [
+                "—" if answer.t is None else f"{answer.t:.1f}",
+                prompts.get(answer.question_id, answer.question_id),
+                _value_text(answer.value),
+                answer.answered_by,
+            ])  # fmt: skip
+        self.events.setRowCount(0)
+        for marker in markers_of(replay):
+            label = marker.label
+            if marker.kind == "answer":
+                question = label.removeprefix("answer: ")
+                label = "answer: " + prompts.get(question, question)
+            self._add_row(self.events, marker.t, [f"{marker.t:.1f}", label])
+        self.audit.setRowCount(0)
+        for event in replay.audit:
+            row = self._add_row(
+                self.audit,
+                None,
+                [
+                    str(event.seq),
+                    event.at[11:19],
+                    f"{event.actor}: {event.action}",
+                    event.hash[:8] + "…",
+                ],
+            )
+            hash_item = self.audit.item(row, 3)
+            if hash_item is not None:
+                hash_item.setToolTip(f"hash {event.hash}\nprevious {event.prev_hash}")
+        self.audit.resizeRowsToContents()
+        self.decision_view.setHtml(_decisions_html(replay))
+        self.amend_button.setEnabled(bool(replay.decisions) and self._may(Action.AMEND_DECISION))
+        if not self._may(Action.AMEND_DECISION):
+            self.amend_button.setToolTip("Only a supervisor may amend a decision.")
+
+    @staticmethod
+    def _add_row(table: QTableWidget, t: float | None, values: list[str]) -> int:
+        row = table.rowCount()
+        table.insertRow(row)
+        for column, value in enumerate(values):
+            item = QTableWidgetItem(value)
+            if column == 0 and t is not None:
+                item.setData(Qt.ItemDataRole.UserRole, t)
+            table.setItem(row, column, item)
+        return row
+
+    def _seek_row(self, table: QTableWidget, row: int) -> None:
+        item = table.item(row, 0)
+        t = item.data(Qt.ItemDataRole.UserRole) if item else None
+        if t is not None:
+            self.seek(float(t))
+
+    def _opened(self, result: Any) -> None:
+        if isinstance(result, Exception) or self.replay is None:
+            self.video.show_frame(None, None, "", f"The recording cannot be read: {result}")
+            return
+        duration, spans = result
+        self.spans = spans
+        self.duration = max([duration, *[m.t for m in markers_of(self.replay)]])
+        self.slider.setRange(0, int(self.duration * 1000))
+        self.chart.show_session(self.replay, self.duration, spans)
+        start_at, self._start_at = self._start_at, None
+        self.seek(start_at if start_at is not None else (spans[0].start if spans else 0.0))
+
+    # -- playing --------------------------------------------------------------------------------
+
+    def toggle_play(self) -> None:
+        if self.clock.playing:
+            self.pause()
+        else:
+            self.play()
+
+    def play(self) -> None:
+        if self.replay is None:
+            return
+        if self.clock.position() >= self.duration - 0.05:
+            self.clock.set_position(0.0)
+        self.clock.play()
+        self.play_button.setText("❚❚ Pause")
+        self._audio_cursor = self.clock.position()
+        if self.audio.available and self.clock.speed == 1.0:
+            self.audio.start()
+
+    def pause(self) -> None:
+        self.clock.pause()
+        self.play_button.setText("▶ Play")
+        self.audio.stop()
+
+    def set_speed(self, speed: float) -> None:
+        self.clock.set_speed(speed)
+        # Audio plays at normal speed only (no pitch correction): silent otherwise.
+        if speed != 1.0:
+            self.audio.stop()
+            self.audio_label.setText(self.audio.message or f"Sound off at {speed:g}×.")
+        else:
+            self.audio_label.setText(self.audio.message)
+            if self.clock.playing and self.audio.available:
+                self._audio_cursor = self.clock.position()
+                self.audio.start()
+
+    def seek(self, t: float) -> None:
+        t = max(0.0, min(t, self.duration))
+        self.clock.set_position(t)
+        self._audio_cursor = t
+        if self.clock.playing and self.audio.available and self.clock.speed == 1.0:
+            self.audio.stop()
+            self.audio.start()
+        self._request("seek", t)
+
+    def step(self, direction: int) -> None:
+        self.pause()
+        self._request("next" if direction > 0 else "previous", self.clock.position())
+
+    def _request(self, kind: str, t: float) -> None:
+        self._last_serial = self.decoder.request(kind, t)
+        self._show_position(t)
+
+    def _tick(self, position: float) -> None:
+        if position >= self.duration:
+            self.pause()
+            position = self.duration
+            self.clock.set_position(position)
+        self._request("seek", position)
+        if self.audio.available and self.clock.speed == 1.0 and self.clock.playing:
+            while self._audio_cursor < position + 0.4:
+                self.decoder.request_audio(self._audio_cursor, self._audio_cursor + 0.2)
+                self._audio_cursor += 0.2
+
+    def _audio_ready(self, pcm: bytes, _t: float) -> None:
+        if self.clock.playing:
+            self.audio.write(pcm)
+
+    def _frame_ready(self, image: QImage | None, t: float, leg: int, serial: int) -> None:
+        if serial < self._shown_serial:
+            return  # an older request finished after a newer one
+        self._shown_serial = serial
+        if image is None:
+            gap = self._between_legs(self.clock.position())
+            self.video.show_frame(None, None, "", gap)
+            return
+        if serial == self._last_serial and not self.clock.playing:
+            # Frame steps land exactly on a frame: the playhead follows it.
+            self.clock.set_position(t)
+            self._show_position(t)
+        sample = self._sample_near(t)
+        box = sample.box if sample is not None else None
+        label = "" if sample is None or sample.similarity is None else f"{sample.similarity:.0f}"
+        self.video.show_frame(image, box, label)
+        self._show_state(t, leg, sample)
+
+    def _between_legs(self, t: float) -> str:
+        for before, after in zip(self.spans, self.spans[1:], strict=False):
+            if before.end <= t < after.start:
+                return f"No video: the applicant was disconnected (leg {before.leg} → leg {after.leg})."
+        if self.spans and t > self.spans[-1].end:
+            crashed = " (the recording stopped here: the console closed)" if self.spans[-1].crashed else ""
+            return "End of the recording" + crashed + "."
+        return "No video at this moment."
+
+    def _sample_near(self, t: float) -> Any:
+        if self.replay is None:
+            return None
+        best = None
+        for sample in self.replay.scores:
+            distance = abs(sample.t - t)
+            if distance <= BOX_WITHIN and (best is None or distance < abs(best.t - t)):
+                best = sample
+        return best
+
+    def _show_position(self, t: float) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(int(t * 1000))
+        self.slider.blockSignals(False)
+        self.chart.set_position(t)
+        self.position_label.setText(f"{t:6.1f} / {self.duration:.1f} s")
+
+    def _show_state(self, t: float, leg: int, sample: Any) -> None:
+        parts = [f"t = {t:.2f} s", f"leg {leg}"]
+        if sample is not None:
+            if sample.similarity is not None:
+                state = "match" if sample.similarity >= self.threshold else "no match"
+                parts.append(f"similarity {sample.similarity:.0f} ({state})")
+            parts.append(f"faces {sample.faces}")
+            if sample.flags:
+                parts.append("flags: " + ", ".join(f.replace("_", " ") for f in sample.flags))
+            if sample.live is not None:
+                parts.append("liveness " + ("passed" if sample.live else "failed"))
+        self.state_line.setText(" · ".join(parts))
+
+    # -- amend and export ---------------------------------------------------------------------
+
+    def amend(self) -> None:
+        replay = self.replay
+        if replay is None or replay.original_decision is None or self.supervisor is None:
+            return
+        original = replay.original_decision
+        answer = AmendDialog.ask(original, self)
+        if answer is None:
+            return
+        draft, reason = answer
+        supervisor = self.supervisor
+        session_id = replay.session_id
+
+        def work() -> SessionReplay:
+            self.reviews.amend_decision(
+                DecisionId(original.id), draft, reason=reason, supervisor_id=ReviewerId(supervisor.id),
+                actor=supervisor.name, now=datetime.now(UTC),
+            )  # fmt: skip
+            self.records.refresh_summary(session_id)
+            return self.records.session_replay(session_id)
+
+        def done(updated: SessionReplay) -> None:
+            self.replay = updated
+            self._fill_details(updated)
+            self.chart.show_session(updated, self.duration, self.spans)
+            self.tabs.setCurrentIndex(0)
+            self.browser.go_to(self.browser.page)
+
+        self.amend_button.setEnabled(False)
+        self.database_worker.run(work, done, self._amend_failed)
+
+    def _amend_failed(self, error: BaseException) -> None:
+        self.amend_button.setEnabled(True)
+        QMessageBox.warning(self, "Amendment not saved", str(error))
+
+    @classmethod
+    def ask_pdf_path(cls, parent: QWidget, suggested: str) -> Path | None:
+        path, _ = QFileDialog.getSaveFileName(parent, "Export the session report", suggested, "PDF (*.pdf)")
+        return Path(path) if path else None
+
+    def export_pdf(self, path: Path | None = None) -> None:
+        replay = self.replay
+        if replay is None:
+            return
+        target = path or self.ask_pdf_path(self, f"session-{replay.session_id}.pdf")
+        if target is None:
+            return
+        from ui.replay.report import write_report
+
+        settings = self.settings
+        self.export_button.setEnabled(False)
+        self.export_bar.setVisible(True)
+        self.export_bar.setValue(0)
+        self.export_label.setText("Making the report…")
+
+        def work() -> Path:
+            return write_report(replay, target, settings=settings, progress=self.export_progress.emit)
+
+        def done(written: Path) -> None:
+            self.export_button.setEnabled(True)
+            self.export_bar.setValue(self.export_bar.maximum())
+            self.export_label.setText(f"Saved {written}")
+
+        def failed(error: BaseException) -> None:
+            self.export_button.setEnabled(True)
+            self.export_bar.setVisible(False)
+            self.export_label.setText(f"The report could not be made: {error}")
+
+        self.export_worker.run(work, done, failed)
+
+    def _export_progress(self, done: int, total: int, what: str) -> None:
+        self.export_bar.setMaximum(total)
+        self.export_bar.setValue(done)
+        self.export_label.setText(f"Making the report: {what}…")
+
+    def closeEvent(self, event: Any) -> None:
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        self.pause()
+        self.decoder.stop()
+        self.database_worker.shutdown()
+        self.export_worker.shutdown()
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
+def _prompts(settings: Settings) -> dict[str, str]:
+    try:
+        from app.questionnaire import load_questionnaire
+
+        return {
+            q.id: q.text(settings.language or "en") for q in load_questionnaire(settings.questionnaire_file)
+        }
+    except Exception:
+        return {}
+
+
+def _decisions_html(replay: SessionReplay) -> str:
+    if not replay.decisions:
+        return "<p>No decision was recorded.</p>"
+    parts = []
+    in_force = replay.decision_in_force
+    for decision in replay.decisions:
+        title = "Original decision" if decision.amends_id is None else f"Amendment of #{decision.amends_id}"
+        badge = " <b style='color:#2e7d32'>(in force)</b>" if decision is in_force else ""
+        lines = [f"<b>{title} #{decision.id}</b>{badge}",
+                 f"<span style='font-size:16px'>{decision.outcome.replace('_', ' ')}</span>"]  # fmt: skip
+        if decision.reasons:
+            lines.append("Reasons: " + ", ".join(r.replace("_", " ") for r in decision.reasons))
+        if decision.note:
+            lines.append(f"Note: {decision.note}")
+        if decision.override_reason:
+            label = "Reason for the amendment" if decision.amends_id else "Override reason"
+            lines.append(f"{label}: {decision.override_reason}")
+        when = f" at t = {decision.t:.1f} s" if decision.t is not None else ""
+        lines.append(
+            f"<span style='color:#5f6b76'>by {decision.decided_by}, {_when(decision.decided_at)}{when}</span>"
+        )
+        if decision.amends_id is None and decision.face_summary:
+            face = decision.face_summary
+            lines.append(
+                "<span style='color:#5f6b76'>Face panel at the decision: best "
+                f"{face.get('best_similarity')}, last {face.get('last_similarity')}, matched {face.get('matched')}, "  # noqa: E501
+                f"liveness {face.get('liveness')}</span>"
+            )
+        parts.append("<br>".join(lines))
+    return "<hr>".join(parts)
+
+
+class SignInDialog(QDialog):
+    """Name and password of a supervisor (the replay is for supervisors)."""
+
+    def __init__(self, accounts: Any, name: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Sign in to replay sessions")
+        self.accounts = accounts
+        self.name = QLineEdit(name)
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.error = QLabel("")
+        self.error.setObjectName("fieldError")
+        form = QFormLayout(self)
+        form.addRow("Name", self.name)
+        form.addRow("Password", self.password)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.account: Account | None = None
+
+    def submit(self) -> None:
+        try:
+            account = self.accounts.sign_in(self.name.text().strip(), self.password.text())
+        except ReviewError as error:
+            self.error.setText(str(error))
+            return
+        if not may(account.role, Action.VIEW_ANY_SESSION):
+            self.error.setText(f"A {account.role.value} may not replay sessions: sign in as a supervisor.")
+            return
+        self.account = account
+        self.accept()
+
+
+def run_replay_window(
+    settings: Settings,
+    *,
+    session_id: int | None = None,
+    at: float | None = None,
+    screenshot: Path | None = None,
+) -> int:
+    """`python main.py replay`: sign in as a supervisor, then browse and replay."""
+    import os
+    import sys
+
+    from storage.database import open_database
+    from storage.reviewers import Accounts
+    from ui.style import STYLE_SHEET
+
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    app.setStyleSheet(STYLE_SHEET)
+    database = open_database(settings.effective_database_url)
+    try:
+        from storage.sealing import Sealer, load_or_create_key
+
+        sealer: Any = Sealer(load_or_create_key())
+    except Exception:
+        sealer = None
+    accounts = Accounts(database)
+    account: Account | None = None
+    name = os.environ.get("AUDIT_REPLAY_USER", "")
+    password = os.environ.get("AUDIT_REPLAY_PASSWORD")
+    if name and password:
+        # For kiosks and automated screenshots.
+        account = accounts.sign_in(name, password)
+    else:
+        dialog = SignInDialog(accounts, name)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            database.dispose()
+            return 1
+        account = dialog.account
+    if account is None or not may(account.role, Action.VIEW_ANY_SESSION):
+        print("error: sign in as a supervisor to replay sessions", file=sys.stderr)
+        return 1
+    window = ReplayWindow(database, settings, account, sealer=sealer)
+    window.show()
+    window.start(session_id, at=at)
+    if screenshot is not None:
+        from PySide6.QtCore import QTimer
+
+        def shoot() -> None:
+            window.grab().save(str(screenshot))
+            app.quit()
+
+        QTimer.singleShot(6000, shoot)
+    code = app.exec()
+    window.shutdown()
+    database.dispose()
+    return int(code)
+
+
+__all__ = ["AmendDialog", "ReplayWindow", "Role", "run_replay_window"]
