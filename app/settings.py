@@ -56,6 +56,8 @@ class Settings:
     intake_host: str = "127.0.0.1"
     intake_port: int = 8080
     language: str = ""  # empty: follow the system locale
+    # Send the reviewer's camera to the applicant as well (the microphone always goes).
+    reviewer_camera: bool = False
 
     @property
     def effective_database_url(self) -> str:

@@ -80,6 +80,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="seconds to keep asking for an applicant while the queue is empty",
     )
     probe.add_argument(
+        "--face",
+        choices=["auto", "on", "off"],
+        default="auto",
+        help="add the face-match fields of `match --jsonl` (auto: when the models and reference photo allow)",
+    )
+    probe.add_argument(
         "--drain",
         action="store_true",
         help="no media: take applicants until the queue stays empty, one JSON line per applicant "
@@ -98,20 +104,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def bench_group(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> Any:
-    """The `bench` command group, shared with cli.face (which defines it when present)."""
-    try:
-        from cli.face import get_bench_group
-    except ImportError:
-        get_bench_group = None
-    if get_bench_group is not None:
-        return get_bench_group(subparsers)
-    existing = subparsers.choices.get("bench")
-    if existing is not None:
-        for action in existing._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                return action
-    parser = subparsers.add_parser("bench", help="benchmarks that print figures (never timed tests)")
-    return parser.add_subparsers(dest="bench_command", required=True, metavar="BENCHMARK")
+    """The `bench` command group, shared with cli.face."""
+    from cli.face import get_bench_group
+
+    return get_bench_group(subparsers)
 
 
 # -- composition --------------------------------------------------------------------------
@@ -255,6 +251,7 @@ def run_review_probe(args: argparse.Namespace) -> int:
         tone_without_microphone=True,
     ).start()
     emit = print_json if args.jsonl else _print_line
+    face: ProbeFace | None = None
     try:
         deadline = time.monotonic() + args.wait
         applicant = None
@@ -268,6 +265,13 @@ def run_review_probe(args: argparse.Namespace) -> int:
                     return fail("no applicant could be taken: the queue is empty", 1)
                 time.sleep(0.5)
         log.info("took session %s (%s)", applicant.session_id, applicant.applicant_name)
+        if args.face != "off":
+            try:
+                face = ProbeFace.start(call, applicant.reference_photo, settings)
+            except ProbeFaceUnavailable as error:
+                if args.face == "on":
+                    return fail(str(error), 1)
+                log.warning("no face-match figures: %s", error)
         first = call.frames.wait_newer(0, timeout=max(10.0, settings.reconnect_grace_seconds))
         if first is None:
             emit({"summary": {"frames": 0, "error": "no frame arrived", "session_id": applicant.session_id}})
@@ -277,22 +281,25 @@ def run_review_probe(args: argparse.Namespace) -> int:
         for second in range(1, int(args.seconds) + 1):
             time.sleep(max(0.0, started + second - time.monotonic()))
             stats = call.stats()
-            emit(
-                {
-                    "t": second,
-                    "frames": stats.frames,
-                    "fps": round(stats.fps, 1),
-                    "width": stats.width,
-                    "height": stats.height,
-                    "audio_packets": stats.audio_packets,
-                    "leg": stats.leg,
-                }
-            )
+            line: dict[str, Any] = {
+                "t": second,
+                "frames": stats.frames,
+                "fps": round(stats.fps, 1),
+                "width": stats.width,
+                "height": stats.height,
+                "audio_packets": stats.audio_packets,
+                "leg": stats.leg,
+            }
+            if face is not None:
+                line.update(face.fields())
+            emit(line)
         elapsed = time.monotonic() - started
         stats = call.stats()
+        face_summary = face.summary(stats.frames) if face is not None else {}
         emit(
             {
-                "summary": {
+                "summary": face_summary
+                | {
                     "t": round(elapsed, 2),
                     "frames": stats.frames,
                     "fps": round((stats.frames - first_frames) / elapsed, 2) if elapsed else 0.0,
@@ -308,7 +315,74 @@ def run_review_probe(args: argparse.Namespace) -> int:
         )
         return 0 if stats.frames > 0 else 1
     finally:
+        if face is not None:
+            face.stop()
         call.close()
+
+
+class ProbeFaceUnavailable(Exception):
+    """Face-match figures cannot be produced; the message says why."""
+
+
+class ProbeFace:
+    """The live face pipeline on the probe's received frames (the face worker process, fed
+    the newest frame), with `match --jsonl`'s fields per second and its summary at the end."""
+
+    def __init__(self, worker: Any, builder: Any, started: float) -> None:
+        self.worker = worker
+        self.builder = builder
+        self.started = started
+        self.last: dict[str, Any] = {}
+        self._unsubscribe: Any = None
+
+    @classmethod
+    def start(cls, call: Any, reference_photo: bytes, settings: Settings) -> ProbeFace:
+        try:
+            from media.face.engine import FaceModelsMissing
+            from media.face.offline import SummaryBuilder
+            from media.face.reference import check_reference_photo
+            from media.face.worker import FaceWorker, FaceWorkerError
+        except ImportError as error:
+            raise ProbeFaceUnavailable(f"the face pipeline is not available ({error})") from error
+        try:
+            report = check_reference_photo(reference_photo)
+        except FaceModelsMissing as error:
+            raise ProbeFaceUnavailable(str(error)) from error
+        if not report.ok or report.encoding is None:
+            raise ProbeFaceUnavailable("the reference photo cannot be used: " + "; ".join(report.problems))
+        worker = FaceWorker(threshold=settings.face_match_threshold)
+        try:
+            worker.start(reference_encoding=report.encoding)
+        except (FaceWorkerError, FaceModelsMissing) as error:
+            raise ProbeFaceUnavailable(str(error)) from error
+        probe = cls(worker, SummaryBuilder(settings.match_sustain_seconds), time.monotonic())
+        probe._unsubscribe = call.frames.subscribe(
+            lambda sample: worker.offer_frame(
+                sample.image, sample.received_at - probe.started, sample.sequence
+            )
+        )
+        return probe
+
+    def _collect(self) -> None:
+        for score in self.worker.poll():
+            self.builder.add(score)
+            self.last = {key: value for key, value in score.as_json().items() if key not in ("t", "frame")}
+
+    def fields(self) -> dict[str, Any]:
+        """The newest face update: faces, distance, similarity, match, live, flags."""
+        self._collect()
+        return dict(self.last)
+
+    def summary(self, frames: int) -> dict[str, Any]:
+        self._collect()
+        figures: dict[str, Any] = self.builder.summary(frames).as_json()["summary"]
+        figures.pop("frames", None)
+        return {"face_" + key if key == "updates" else key: value for key, value in figures.items()}
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.worker.stop()
 
 
 def _print_line(value: dict[str, Any]) -> None:
@@ -402,9 +476,8 @@ def seed_call(database: Database, settings: Settings, names: list[str]) -> tuple
     from storage.reviewers import Accounts
 
     reviewer = Accounts(database).ensure("call-bench", "call-bench-password")
-    photo_dir = settings.shared_data_dir / "faces"
-    photos = sorted(photo_dir.rglob("*.jpg"))
-    photo = photos[0].read_bytes() if photos else b"no photo"
+    # The person in the shared call video, so face-match figures mean something.
+    photo = (settings.shared_data_dir / "faces" / "face_recognition" / "obama.jpg").read_bytes()
     book = ApplicationBook(database)
     tokens = []
     for name in names:

@@ -56,6 +56,13 @@ def register(subparsers: Any) -> None:
         action="store_true",
         help="run the window on in-memory stand-ins (no database, no network, simulated face scores)",
     )
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        metavar="DIR",
+        help="for the README: run the demo under an X display, save screenshots to DIR and exit",
+    )
+    parser.add_argument("--language", default="en", help="with --screenshots: en or zh_CN")
     parser.set_defaults(func=run_console)
 
 
@@ -191,6 +198,19 @@ class LiveConsoleServices:
         self.desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings))
         self.reviewer_name = ""
         self._call: ReviewerCall | None = None
+        self._stop = threading.Event()
+        self._retrier = threading.Thread(target=self._retry_pending, name="pending-decisions", daemon=True)
+        self._retrier.start()
+
+    def _retry_pending(self, interval: float = 30.0) -> None:
+        """Decisions kept on this workstation during a database outage are stored when it is back."""
+        while not self._stop.wait(interval):
+            try:
+                for result in self.pending.retry():
+                    if result.stored is not None:
+                        log.info("pending decision for session %s stored", result.stored.session_id)
+            except Exception as error:
+                log.warning("pending decisions not retried: %s", error)
 
     def sign_in(self, name: str, password: str) -> ReviewerId:
         account = self.accounts.sign_in(name, password)
@@ -238,7 +258,9 @@ class LiveConsoleServices:
     def save_answer(
         self, session_id: SessionId, reviewer_id: ReviewerId, question_id: str, value: AnswerValue
     ) -> None:
-        self.records.save_answer(session_id, question_id, value, reviewer_id=reviewer_id, now=datetime.now(UTC))
+        self.records.save_answer(
+            session_id, question_id, value, reviewer_id=reviewer_id, now=datetime.now(UTC)
+        )
 
     def save_decision(
         self,
@@ -268,11 +290,13 @@ class LiveConsoleServices:
             return result.stored.id
         if result.pending:
             raise ReviewError(
-                f"{result.error}. The decision is kept on this workstation and stored when the database is back."
+                f"{result.error}. The decision is kept on this workstation "
+                "and stored when the database is back."
             )
         raise ReviewError(result.error)
 
     def close(self) -> None:
+        self._stop.set()
         if self._call is not None:
             self._call.close()
 
@@ -384,16 +408,24 @@ def run_console(args: argparse.Namespace) -> int:
     from ui.console_app import run_console_app
 
     quiet_media_logs()
-    if demo:
+    screenshots: Path | None = getattr(args, "screenshots", None)
+    if demo or screenshots is not None:
         settings = demo_settings(settings)
     database = open_configured_database()
     server, url = start_console_intake(settings, database)
     simulator: subprocess.Popen[bytes] | None = None
     services = LiveConsoleServices(settings, database, url)
     try:
-        if demo:
+        if demo or screenshots:
             Accounts(database).ensure(*DEMO_REVIEWER)
             simulator = queue_demo_applicant(database, settings, url)
+        if screenshots is not None:
+            from ui.screenshots import take_screenshots
+            from ui.sign_in import SignedIn
+
+            reviewer = SignedIn(services.sign_in(*DEMO_REVIEWER), DEMO_REVIEWER[0])
+            take_screenshots(services, reviewer, settings, screenshots, str(getattr(args, "language", "en")))
+            return 0
         return run_console_app(settings, services, demo_credentials=DEMO_REVIEWER if demo else None)
     finally:
         services.close()

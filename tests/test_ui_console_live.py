@@ -107,7 +107,8 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     window, services = live_console
 
     qtbot.waitUntil(
-        lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1, timeout=30000
+        lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1,
+        timeout=30000,
     )
     meter = EventLoopGapMeter(interval_ms=5)
     meter.start()
@@ -117,6 +118,14 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     qtbot.waitUntil(lambda: window.video.frames_shown > 30, timeout=30000)
     qtbot.waitUntil(lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout=60000)
     assert window.face_panel.state_text == "Match"
+    qtbot.waitUntil(lambda: window.video.frames_shown > 120, timeout=30000)
+    bridge = window.bridge
+    assert bridge is not None
+    shown_fps = window.video.frames_per_second()
+    frames = (
+        f"video at {shown_fps:.1f} frames/s "
+        f"({bridge.frames_received} received, {bridge.frames_dropped} dropped)"
+    )
     one_action_per_turn(
         [lambda qid=qid, raw=raw: window.form.enter(qid, raw) for qid, raw in GOOD_ANSWERS.items()]
     )
@@ -125,12 +134,12 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     with qtbot.waitSignal(window.decision_saved, timeout=30000):
         QTimer.singleShot(0, window.decision_bar.buttons[Outcome.APPROVE].click)
     meter.stop()
+    limit, why = EventLoopGapMeter.limit_for_this_machine(50.0)
     with capsys.disabled():
-        print(
-            f"\nlive call on the real layers: {meter.report()}; "
-            f"{window.video.frames_shown} frames shown, last at {window.video.frames_per_second():.1f} frames/s"
-        )
-    assert meter.max_gap_ms < 50.0, meter.report()
+        print(f"\nlive call on the real layers: {meter.report()}; {frames}; {why}")
+    # 24-33 ms measured on a quiet 2-core machine, with the simulator and the face worker on it too.
+    assert meter.max_gap_ms < limit, meter.report()
+    assert shown_fps > (20 if limit == 50.0 else 10)  # 30 sent; fewer shown only when overloaded
 
     [decision] = services.records.decisions(window.last_decision_session)
     assert decision.outcome == "approve"

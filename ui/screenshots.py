@@ -1,10 +1,13 @@
 """Takes the README's screenshots under Xvfb: the console during a live call, and the decision dialog.
 
     Xvfb :98 -screen 0 1280x800x24 -nolisten tcp &
-    DISPLAY=:98 QT_QPA_PLATFORM=xcb .venv/bin/python -m ui.screenshots docs/screenshots [en|zh_CN]
+    DISPLAY=:98 QT_QPA_PLATFORM=xcb .venv/bin/python main.py console \
+        --screenshots docs/screenshots [--language zh_CN]
 
-The applicant is the simulator (ui.demo) playing obama_weekly_address.mp4 with obama.jpg as the
-ID photo; the face scores are simulated. Each shot is the whole X screen (ImageMagick's import).
+The applicant is the real simulator streaming obama_weekly_address.mp4 over WebRTC, matched by
+the FaceWorker against obama.jpg. `python -m ui.screenshots DIR [en|zh_CN]` takes the same
+shots on the in-memory stand-ins (ui.demo, simulated scores). Each shot is the whole X screen
+(ImageMagick's import).
 """
 
 from __future__ import annotations
@@ -20,12 +23,13 @@ from PySide6.QtWidgets import QApplication
 
 from app.decisions import Outcome
 from app.ids import ReviewerId
-from app.settings import load_settings
+from app.settings import Settings, load_settings
 from ui.decision import DecisionDialog
 from ui.demo import DemoConsoleServices, demo_applicant
 from ui.face_check import FaceState
 from ui.languages import install_translators
 from ui.main_window import ConsoleWindow
+from ui.services import ConsoleServices
 from ui.sign_in import SignedIn
 from ui.style import STYLE_SHEET
 
@@ -47,7 +51,7 @@ def settle(seconds: float) -> None:
     loop.exec()
 
 
-def shoot(path: Path) -> None:
+def shoot(path: Path) -> Path:
     """Grab the X screen while Qt keeps painting (a blocked Qt thread leaves requests unflushed)."""
     QApplication.processEvents()
     QApplication.sync()
@@ -56,29 +60,30 @@ def shoot(path: Path) -> None:
     if grab.returncode != 0:
         raise RuntimeError(f"import failed for {path}")
     print(path)
+    return path
 
 
-def main(argv: list[str]) -> int:
-    out = Path(argv[0] if argv else "docs/screenshots")
-    language = argv[1] if len(argv) > 1 else "en"
+def take_screenshots(
+    services: ConsoleServices, reviewer: SignedIn, settings: Settings, out: Path, language: str = "en"
+) -> list[Path]:
+    """Open the console, take the waiting applicant, wait for the match, answer part of the
+    questionnaire, and shoot the window; then the decision dialog over it."""
     suffix = "" if language == "en" else f"-{language}"
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv[:1])
-    install_translators(app, language)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    translators = install_translators(app, language)
     app.setStyleSheet(STYLE_SHEET)
-    settings = load_settings()
-    services = DemoConsoleServices()
-    services.add_applicant(demo_applicant(settings.shared_data_dir))
+    shots: list[Path] = []
     with tempfile.TemporaryDirectory() as scratch:
         qsettings = QSettings(str(Path(scratch) / "console.ini"), QSettings.Format.IniFormat)
-        reviewer = "李娜" if language.startswith("zh") else "li.na"
-        window = ConsoleWindow(services, SignedIn(ReviewerId(1), reviewer), settings, qsettings, language)
+        window = ConsoleWindow(services, reviewer, settings, qsettings, language)
         window.move(0, 0)
         window.resize(1280, 800)
         window.show()
-        services.add_applicant(demo_applicant(settings.shared_data_dir))  # a second one waits meanwhile
+        wait_until(lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting > 0)
         window.take_next()
-        wait_until(lambda: window.face is not None and window.face.state is FaceState.MATCHED)
+        wait_until(lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout_s=60)
         for question_id, raw in {
             "identity_name_confirmed": True,
             "identity_id_last4_confirmed": True,
@@ -92,7 +97,7 @@ def main(argv: list[str]) -> int:
             window.form.enter(question_id, raw)
         window.poll_queue()
         settle(4.0)
-        shoot(out / f"console-live-call{suffix}.png")
+        shots.append(shoot(out / f"console-live-call{suffix}.png"))
 
         dialog = DecisionDialog(Outcome.APPROVE, window.decision_context(), window)
         dialog.override_edit.setText(
@@ -105,10 +110,28 @@ def main(argv: list[str]) -> int:
         dialog.move(window.geometry().center() - dialog.rect().center())
         dialog.show()
         settle(1.5)
-        shoot(out / f"decision-dialog{suffix}.png")
+        shots.append(shoot(out / f"decision-dialog{suffix}.png"))
         dialog.close()
         window.close()
-    services.close()
+    for translator in translators:
+        app.removeTranslator(translator)
+    return shots
+
+
+def main(argv: list[str]) -> int:
+    """With the in-memory stand-ins (simulated scores); `main.py console --screenshots DIR` uses
+    the real layers."""
+    out = Path(argv[0] if argv else "docs/screenshots")
+    language = argv[1] if len(argv) > 1 else "en"
+    settings = load_settings()
+    services = DemoConsoleServices()
+    services.add_applicant(demo_applicant(settings.shared_data_dir))
+    services.add_applicant(demo_applicant(settings.shared_data_dir))
+    reviewer = SignedIn(ReviewerId(1), "李娜" if language.startswith("zh") else "li.na")
+    try:
+        take_screenshots(services, reviewer, settings, out, language)
+    finally:
+        services.close()
     return 0
 
 

@@ -3,7 +3,8 @@
 dlib's encoder holds the GIL for ~125 ms a face, so face work in a thread of the console
 would stall video and GUI. ``FaceWorker`` runs ``FacePipeline`` in a child process (spawned,
 so it is safe next to Qt and asyncio threads) and a second, low-priority child that looks
-for other people in the room with dlib's CNN detector every ``room_scan_interval`` seconds.
+for other people in the room with dlib's CNN detector every ``room_scan_interval`` seconds
+(default 5; 0 turns it off).
 
 API (all methods may be called from any thread; none of them waits on face work)::
 
@@ -13,14 +14,21 @@ API (all methods may be called from any thread; none of them waits on face work)
     worker.start(reference_image=photo_bytes)      # or reference_encoding=[128 floats]
     # blocks ~1-3 s while the child loads the models; raises FaceWorkerError on a bad
     # photo or missing models.
-    worker.offer_frame(frame_bgr, t)    # numpy uint8 HxWx3 BGR (640x480 from aiortc), t in s
-    # returns at once (~0.3 ms copy into shared memory). Only the newest frame is kept:
+    worker.offer_frame(frame_bgr, t, index)  # numpy uint8 HxWx3 BGR (640x480 from aiortc), t in s
+    # returns True at once (~0.3 ms copy into shared memory; False if not running or the
+    # frame is larger than max_frame_size). Only the newest frame is kept:
     # a frame the worker has not taken yet is overwritten; there is never a backlog.
     scores = worker.poll()              # FaceScore list since the last poll (oldest first)
     worker.stop()                       # safe at any time, twice, or after a failed start
 
 Results: each processed frame gives one ``app.face.FaceScore`` (about 15-25 a second on a
-640x480 call) with ``latency_ms`` = time from ``offer_frame`` to the score arriving here.
+640x480 call): ``frame_time``, ``frame`` (the index offered), ``faces``, ``box`` (top, right,
+bottom, left in the offered frame's pixels), ``distance``, ``similarity`` (0-100, 50 = the
+threshold), ``match``, ``flags`` (no_face, several_faces, too_small, too_dark, too_blurred,
+partly_covered), ``live`` (True / False / None = not decided), ``liveness`` (blinks, head
+movement), ``encoded`` (a fresh encoding on this frame) and ``latency_ms`` (from
+``offer_frame`` to the score arriving here). Whether a match is *sustained*, and attempts,
+are app.face_policy's business.
 ``on_score`` (optional) is called for each score from the worker's reader thread: keep it
 short and hand over to your own thread (e.g. a Qt signal, ``loop.call_soon_threadsafe``).
 ``poll()`` keeps at most ``keep_scores`` unread scores (the oldest are dropped).

@@ -109,3 +109,6 @@ def test_chromium_applicant_is_taken_and_streams_640x480_at_25_fps_with_audio(
     assert all(line["width"] == 640 and line["height"] == 480 for line in seconds[2:])
     assert seconds[-1]["audio_packets"] > seconds[0]["audio_packets"]  # audio kept coming for 10 s
     assert final_status == "视频审核已结束，谢谢。"
+    # The face pipeline runs on the received frames (reference: the same person's photo).
+    assert {"faces", "distance", "similarity", "match", "live", "flags"} <= set(seconds[-1])
+    assert summary["verdict"] == "match" and summary["max_faces"] == 1

@@ -4,72 +4,72 @@
 <context>
     <name>ApplicationPanel</name>
     <message>
-        <location filename="../application_panel.py" line="26"/>
+        <location filename="../application_panel.py" line="37"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="40"/>
+        <location filename="../application_panel.py" line="51"/>
         <source>ID photo</source>
         <translation>身份证照片</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="41"/>
+        <location filename="../application_panel.py" line="52"/>
         <source>Live face</source>
         <translation>实时人脸</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="47"/>
+        <location filename="../application_panel.py" line="58"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="48"/>
+        <location filename="../application_panel.py" line="59"/>
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="49"/>
+        <location filename="../application_panel.py" line="60"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="50"/>
+        <location filename="../application_panel.py" line="61"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="51"/>
+        <location filename="../application_panel.py" line="62"/>
         <source>Term</source>
         <translation>期限</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="52"/>
+        <location filename="../application_panel.py" line="63"/>
         <source>Purpose</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="53"/>
+        <location filename="../application_panel.py" line="64"/>
         <source>Applied</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="84"/>
+        <location filename="../application_panel.py" line="95"/>
         <source>No photo</source>
         <translation>无照片</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="94"/>
+        <location filename="../application_panel.py" line="108"/>
         <source>{0} months</source>
         <translation>{0} 个月</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="99"/>
+        <location filename="../application_panel.py" line="114"/>
         <source>Photo unreadable</source>
         <translation>照片无法读取</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="108"/>
+        <location filename="../application_panel.py" line="123"/>
         <source>{0} ago</source>
         <translation>{0}前</translation>
     </message>
@@ -92,42 +92,47 @@
         <translation>音频：无</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="90"/>
+        <location filename="../call_status.py" line="81"/>
+        <source>Audio: received, no output device</source>
+        <translation>音频：已接收，无输出设备</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="91"/>
         <source>Call time; a review aims at about one minute</source>
         <translation>通话时长；每次审核目标约一分钟</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="93"/>
+        <location filename="../call_status.py" line="94"/>
         <source>Connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="95"/>
+        <location filename="../call_status.py" line="96"/>
         <source>Connected (reconnect {0})</source>
         <translation>已连接（第 {0} 次重连）</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="99"/>
+        <location filename="../call_status.py" line="100"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="103"/>
+        <location filename="../call_status.py" line="104"/>
         <source>Applicant dropped: waiting {0} s for a reconnect</source>
         <translation>申请人已掉线：等待重连，剩余 {0} 秒</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="106"/>
+        <location filename="../call_status.py" line="107"/>
         <source>Applicant dropped: the grace time is over</source>
         <translation>申请人已掉线：等待重连时间已过</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="108"/>
+        <location filename="../call_status.py" line="109"/>
         <source>Call ended</source>
         <translation>通话已结束</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="110"/>
+        <location filename="../call_status.py" line="111"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
@@ -145,102 +150,102 @@
         <translation>有一个决定尚未保存。仍要关闭吗？它将会丢失。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="119"/>
+        <location filename="../main_window.py" line="120"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="141"/>
+        <location filename="../main_window.py" line="142"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199"/>
+        <location filename="../main_window.py" line="202"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205"/>
+        <location filename="../main_window.py" line="208"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206"/>
+        <location filename="../main_window.py" line="209"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210"/>
+        <location filename="../main_window.py" line="213"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220"/>
+        <location filename="../main_window.py" line="223"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="226"/>
+        <location filename="../main_window.py" line="229"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229"/>
+        <location filename="../main_window.py" line="232"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="299"/>
+        <location filename="../main_window.py" line="302"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="309"/>
+        <location filename="../main_window.py" line="312"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="316"/>
+        <location filename="../main_window.py" line="326"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="325"/>
+        <location filename="../main_window.py" line="335"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="344"/>
+        <location filename="../main_window.py" line="354"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="377"/>
+        <location filename="../main_window.py" line="387"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="406"/>
+        <location filename="../main_window.py" line="416"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="408"/>
+        <location filename="../main_window.py" line="418"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="425"/>
+        <location filename="../main_window.py" line="435"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="476"/>
+        <location filename="../main_window.py" line="486"/>
         <source>Approval is not possible: the face attempts are used up.</source>
         <translation>无法批准：人脸识别次数已用完。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="478"/>
+        <location filename="../main_window.py" line="488"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>

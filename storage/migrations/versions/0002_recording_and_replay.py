@@ -76,9 +76,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['session_id'], ['review_sessions.id'], name=op.f('fk_session_summaries_session_id_review_sessions')),
     sa.PrimaryKeyConstraint('session_id', name=op.f('pk_session_summaries'))
     )
-    op.create_index('ix_session_summaries_started', 'session_summaries', ['started_at'], unique=False)
+    op.create_index('ix_session_summaries_started', 'session_summaries', ['started_at', 'outcome', 'flags', 'lowest_similarity', 'reviewer_id', 'amended', 'reason_codes'], unique=False)
     op.create_index('ix_session_summaries_reviewer_started', 'session_summaries', ['reviewer_id', 'started_at'], unique=False)
-    op.create_index('ix_session_summaries_outcome_started', 'session_summaries', ['outcome', 'started_at'], unique=False)
+    op.create_index('ix_session_summaries_outcome_started', 'session_summaries', ['outcome', 'started_at', 'reason_codes', 'flags', 'lowest_similarity', 'amended'], unique=False)
     op.create_index('ix_session_summaries_lowest', 'session_summaries', ['lowest_similarity'], unique=False)
 
 
