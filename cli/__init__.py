@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "cli.face",
     "cli.call",
     "cli.replay",
+    "cli.load",
 ]
 
 

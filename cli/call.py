@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.settings import Settings
-from cli.common import fail, print_json, settings_from_env
+from cli.common import fail, print_json, sealer_from_env, settings_from_env
 
 if TYPE_CHECKING:
     from app.queue import ReviewDesk
@@ -119,7 +119,7 @@ def open_desk(settings: Settings) -> tuple[ReviewDesk, Database]:
     from storage.desk import DatabaseReviewDesk
 
     database = open_configured_database()
-    desk: Any = DatabaseReviewDesk(database, ReviewRules.from_settings(settings))
+    desk: Any = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), sealer_from_env())
     return desk, database
 
 
@@ -157,7 +157,8 @@ def start_embedded_intake(settings: Settings, database: Database) -> tuple[Any, 
 
     if settings.intake_url:
         return None, settings.intake_url.rstrip("/")
-    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings))
+    # The desk hands the (encrypted) ID photo to the console that takes the applicant.
+    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), sealer_from_env())
     server = IntakeServer(
         desk,
         ReviewRecords(database),
@@ -478,7 +479,7 @@ def seed_call(database: Database, settings: Settings, names: list[str]) -> tuple
     reviewer = Accounts(database).ensure("call-bench", "call-bench-password")
     # The person in the shared call video, so face-match figures mean something.
     photo = (settings.shared_data_dir / "faces" / "face_recognition" / "obama.jpg").read_bytes()
-    book = ApplicationBook(database)
+    book = ApplicationBook(database, sealer_from_env())
     tokens = []
     for name in names:
         form = make_application_form(

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.decisions import DecisionDraft
-from app.errors import ReviewError
+from app.errors import InvalidTransition, ReviewError
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
@@ -195,7 +195,7 @@ class LiveConsoleServices:
         self.accounts = Accounts(database)
         self.records = ReviewRecords(database)
         self.pending = PendingDecisions(settings.data_dir / "pending-decisions", self.records)
-        self.desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings))
+        self.desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), sealer_from_env())
         self.reviewer_name = ""
         self._call: ReviewerCall | None = None
         self._stop = threading.Event()
@@ -293,7 +293,9 @@ class LiveConsoleServices:
                 f"{result.error}. The decision is kept on this workstation "
                 "and stored when the database is back."
             )
-        raise ReviewError(result.error)
+        # Refused for good (the session was already decided, e.g. closed as connection failed
+        # when the grace time ran out): the window tells the reviewer and moves on.
+        raise InvalidTransition(result.error)
 
     def close(self) -> None:
         self._stop.set()
@@ -350,30 +352,6 @@ def demo_settings(settings: Settings) -> Settings:
 # --- the command -----------------------------------------------------------------------------------
 
 
-def start_console_intake(settings: Settings, database: Database) -> tuple[Any, str]:
-    """cli.call.start_embedded_intake, with the sealer that opens the encrypted ID photos (the
-    desk hands the photo to the console). External when `intake_url` is set."""
-    from app.rules import ReviewRules
-    from cli.call import reviewer_check
-    from cli.common import sealer_from_env
-    from media.intake import IntakeServer
-    from storage.desk import DatabaseReviewDesk
-    from storage.reviews import ReviewRecords
-
-    if settings.intake_url:
-        return None, settings.intake_url.rstrip("/")
-    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), sealer_from_env())
-    server = IntakeServer(
-        desk,
-        ReviewRecords(database),
-        settings.intake_host,
-        settings.intake_port,
-        authorize_reviewer=reviewer_check(database),
-        console_grace_seconds=settings.reconnect_grace_seconds,
-    ).start()
-    return server, server.url
-
-
 def build_demo_services(settings: Settings, *, with_applicant: bool) -> Any:
     """In-memory stand-ins for storage and media (ui.demo), with the demo reviewer."""
     from ui.demo import DemoConsoleServices, demo_applicant
@@ -412,7 +390,7 @@ def run_console(args: argparse.Namespace) -> int:
     if demo or screenshots is not None:
         settings = demo_settings(settings)
     database = open_configured_database()
-    server, url = start_console_intake(settings, database)
+    server, url = start_embedded_intake(settings, database)
     simulator: subprocess.Popen[bytes] | None = None
     services = LiveConsoleServices(settings, database, url)
     try:

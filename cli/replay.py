@@ -7,6 +7,7 @@ import argparse
 import json
 import logging
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,6 +54,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     probe.add_argument("--reviewer-name", default="record-probe")
     probe.add_argument("--seconds", type=float, default=10.0, help="how long to record after the first frame")
     probe.add_argument("--wait", type=float, default=20.0, help="seconds to wait for an applicant")
+    probe.add_argument(
+        "--faces",
+        action="store_true",
+        help="score the face against the ID photo (face worker) onto the timeline",
+    )
     probe.set_defaults(func=run_record_probe)
 
     from cli.call import bench_group
@@ -205,6 +211,9 @@ def run_record_probe(args: argparse.Namespace) -> int:
         sys.stdout.flush()
         if call.frames.wait_newer(0, timeout=max(10.0, args.wait)) is None:
             return fail("no frame arrived", 1)
+        scorer = _ProbeFaces(database, applicant, listener, settings) if args.faces else None
+        if scorer is not None:
+            call.frames.subscribe(scorer.offer)
         started = time.monotonic()
         second = 0
         while time.monotonic() - started < args.seconds:
@@ -225,8 +234,12 @@ def run_record_probe(args: argparse.Namespace) -> int:
                 }
             )
             sys.stdout.flush()
+            if scorer is not None:
+                scorer.store()
             if call.status.state in (CallState.CONNECTION_FAILED, CallState.HUNG_UP):
                 break
+        if scorer is not None:
+            scorer.stop()
         with_frames = call.stats().frames
         return 0 if with_frames > 0 else 1
     finally:
@@ -235,6 +248,71 @@ def run_record_probe(args: argparse.Namespace) -> int:
         if listener is not None:
             listener.close()
         database.dispose()
+
+
+class _ProbeFaces:
+    """The face worker on the newest frames; scores land on the recording's clock (wall time
+    of the frame minus the first leg's start), with their boxes and first-seen flags."""
+
+    def __init__(self, database: Any, applicant: Any, listener: Any, settings: Any) -> None:
+        from media.face.worker import FaceWorker
+        from storage.reviews import ReviewRecords
+
+        self.listener = listener
+        self.legs = ReviewRecords(database).legs(applicant.session_id)
+        self.zero = self.legs[0][1].timestamp() if self.legs else time.time()
+        self.worker = FaceWorker(threshold=settings.face_match_threshold, room_scan_interval=0)
+        self.worker.start(reference_image=applicant.reference_photo)
+        self.size: dict[int, tuple[int, int]] = {}
+        self.leg_of: dict[int, int] = {}
+        self.seen: set[str] = set()
+        self.lock = threading.Lock()  # offer() runs on the media thread, store() on ours
+
+    def offer(self, sample: Any) -> None:
+        with self.lock:
+            self.size[sample.sequence] = (sample.width, sample.height)
+            self.leg_of[sample.sequence] = sample.leg
+        self.worker.offer_frame(sample.image, sample.wall_time, sample.sequence)
+
+    def store(self) -> None:
+        from storage.recordings import EventKind, TimelineSample
+
+        samples = []
+        scores = self.worker.poll()
+        for score in scores:
+            with self.lock:
+                width, height = self.size.pop(score.frame, (0, 0))
+                leg = self.leg_of.pop(score.frame, 1)
+            t = score.frame_time - self.zero
+            box = None if score.box is None else [*map(int, score.box), width, height]
+            flags = [str(getattr(flag, "value", flag)) for flag in score.flags]
+            live = getattr(score.live, "live", score.live)
+            samples.append(
+                TimelineSample(
+                    t=t, faces=score.faces, similarity=score.similarity, distance=score.distance,
+                    matched=bool(score.match), live=live, flags=flags, box=box, leg_number=leg,
+                )
+            )  # fmt: skip
+            if (score.faces > 1 or "several_faces" in flags) and "faces" not in self.seen:
+                self.seen.add("faces")
+                self.listener.flag_raised(EventKind.MULTIPLE_FACES, t, leg)
+            if live is False and "live" not in self.seen:
+                self.seen.add("live")
+                self.listener.flag_raised(EventKind.LIVENESS_FAILED, t, leg)
+        # The worker takes only the newest frame: frames before the newest scored one will
+        # never be scored, so their sizes and legs are forgotten.
+        if scores:
+            newest = max(score.frame for score in scores)
+            with self.lock:
+                for table in (self.size, self.leg_of):
+                    for key in [k for k in table if k < newest]:
+                        table.pop(key, None)
+        if samples:
+            self.listener.samples(samples)
+
+    def stop(self) -> None:
+        self.store()
+        self.worker.stop()
 
 
 # -- benchmarks -----------------------------------------------------------------------------

@@ -11,9 +11,10 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ class PendingDecision:
     reviewer_id: ReviewerId | None
     actor: str
     decided_at: datetime
+    answers: dict[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,10 @@ class SaveResult:
     stored: StoredDecision | None = None
     pending: bool = False
     error: str = ""
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
 
 
 def _is_outage(error: BaseException) -> bool:
@@ -68,6 +74,7 @@ class PendingDecisions:
         reviewer_id: ReviewerId | None,
         actor: str,
         now: datetime,
+        answers: Mapping[str, Any] | None,
     ) -> Path:
         path = self.directory / f"{draft.request_id}.json"
         payload: dict[str, Any] = {
@@ -77,6 +84,7 @@ class PendingDecisions:
             "reviewer_id": reviewer_id,
             "actor": actor,
             "decided_at": now.isoformat(),
+            "answers": None if answers is None else {k: _plain(v) for k, v in answers.items()},
         }
         temporary = path.with_suffix(".tmp")
         with temporary.open("w", encoding="utf-8") as handle:
@@ -95,9 +103,11 @@ class PendingDecisions:
         reviewer_id: ReviewerId | None,
         actor: str,
         now: datetime,
+        answers: Mapping[str, Any] | None = None,
     ) -> SaveResult:
+        """Keep the decision (and the answers as confirmed) on disk, then try the database."""
         with self._lock:
-            path = self._write(session_id, draft, overridden, reviewer_id, actor, now)
+            path = self._write(session_id, draft, overridden, reviewer_id, actor, now, answers)
             return self._try(self._load(path))
 
     def _load(self, path: Path) -> PendingDecision:
@@ -110,6 +120,7 @@ class PendingDecisions:
             reviewer_id=ReviewerId(data["reviewer_id"]) if data["reviewer_id"] is not None else None,
             actor=str(data["actor"]),
             decided_at=datetime.fromisoformat(data["decided_at"]),
+            answers=data.get("answers"),
         )
 
     def _try(self, item: PendingDecision) -> SaveResult:
@@ -121,6 +132,7 @@ class PendingDecisions:
                 reviewer_id=item.reviewer_id,
                 actor=item.actor,
                 now=item.decided_at,
+                answers=item.answers,
             )
         except DecisionAlreadyRecorded as error:
             item.path.rename(item.path.with_suffix(".refused"))

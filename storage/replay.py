@@ -213,7 +213,7 @@ def _flags_of(
 ) -> Flag:
     flags = Flag(0)
     for faces, live, sample_flags in samples:
-        if faces > 1 or "multiple_faces" in sample_flags:
+        if faces > 1 or "several_faces" in sample_flags or "multiple_faces" in sample_flags:
             flags |= Flag.MULTIPLE_FACES
         if live is False:
             flags |= Flag.LIVENESS_FAILED

@@ -273,7 +273,38 @@ class ReviewRecords:
         rows = session.execute(
             select(AnswerRow).where(AnswerRow.session_id == session_id).order_by(AnswerRow.id)
         ).scalars()
-        return {row.question_id: row.value for row in rows}
+        latest = {row.question_id: row.value for row in rows}
+        # A withdrawn answer is stored as null: the question counts as unanswered again.
+        return {question: value for question, value in latest.items() if value is not None}
+
+    def _bring_answers_up_to_date(
+        self,
+        session: Session,
+        session_id: int,
+        answers: Mapping[str, Any],
+        reviewer_id: ReviewerId | None,
+        now: datetime,
+    ) -> None:
+        stored = self._answers(session, session_id)
+        confirmed = {
+            question: _json_value(value)
+            for question, value in answers.items()
+            if value is not None and value != ""
+        }
+        clock = self._clock(session, session_id, now)
+        for question in sorted(set(stored) | set(confirmed)):
+            if stored.get(question) != confirmed.get(question):
+                session.add(
+                    AnswerRow(
+                        session_id=session_id,
+                        question_id=question,
+                        value=confirmed.get(question),
+                        answered_by=reviewer_id,
+                        answered_at=now.astimezone(UTC),
+                        t=clock,
+                    )
+                )
+        session.flush()
 
     # -- face scores ------------------------------------------------------------------------
 
@@ -321,9 +352,14 @@ class ReviewRecords:
         reviewer_id: ReviewerId | None,
         actor: str,
         now: datetime,
+        answers: Mapping[str, Any] | None = None,
     ) -> StoredDecision:
         """Store the decision and close the session, in one transaction. Exactly one decision
-        is stored per session: a second writer gets DecisionAlreadyRecorded."""
+        is stored per session: a second writer gets DecisionAlreadyRecorded.
+
+        With `answers` (the form as the reviewer confirmed it), any answer that differs from the
+        stored ones, or was withdrawn, is stored first in the same transaction, and the decision's
+        snapshot is exactly that form."""
         already = self._decision_with_request(draft.request_id)
         if already is not None:
             return already
@@ -333,7 +369,9 @@ class ReviewRecords:
                 if row.state == SessionState.DECIDED.value:
                     raise DecisionAlreadyRecorded(f"Session {session_id} was already decided.")
                 check_transition(SessionState(row.state), SessionState.DECIDED)
-                answers = self._answers(session, session_id)
+                if answers is not None:
+                    self._bring_answers_up_to_date(session, session_id, answers, reviewer_id, now)
+                snapshot = self._answers(session, session_id)
                 decision = DecisionRow(
                     session_id=session_id,
                     outcome=draft.outcome.value,
@@ -342,7 +380,7 @@ class ReviewRecords:
                     override_reason=draft.override_reason,
                     overridden=list(overridden),
                     face_summary=draft.face.as_dict(),
-                    answers_snapshot=answers,
+                    answers_snapshot=snapshot,
                     decided_by=reviewer_id,
                     decided_at=now.astimezone(UTC),
                     t=self._clock(session, session_id, now),

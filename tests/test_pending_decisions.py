@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,15 @@ def test_decision_survives_a_database_outage(postgres_url: str, tmp_path: Path) 
         draft = DecisionDraft(Outcome.APPROVE, face=FaceSummary(best_similarity=77.0, matched=True))
 
         link.cut()
+        answers = {"monthly_income": Decimal("8000.00"), "applied_personally": True}
         result = outbox.submit(
-            taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li", now=NOW
+            taken.session_id,
+            draft,
+            overridden=[],
+            reviewer_id=reviewer.id,
+            actor="li",
+            now=NOW,
+            answers=answers,
         )
         assert result.pending and result.stored is None and "cannot be reached" in result.error
         assert [p.draft.request_id for p in outbox.pending()] == [draft.request_id]
@@ -55,6 +63,9 @@ def test_decision_survives_a_database_outage(postgres_url: str, tmp_path: Path) 
         assert outbox.pending() == [] and outbox.retry() == []
         decisions = records.decisions(taken.session_id)
         assert len(decisions) == 1 and decisions[0].face_summary["best_similarity"] == 77.0
+        # The answers confirmed with the decision were kept with it through the outage.
+        assert decisions[0].answers == {"monthly_income": "8000.00", "applied_personally": True}
+        assert records.answers(taken.session_id) == decisions[0].answers
     finally:
         database.dispose()
         link.close()

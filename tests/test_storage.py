@@ -261,3 +261,30 @@ def test_many_consoles_take_each_applicant_once_and_decide_once(postgres_url: st
     assert len(records.decisions(target)) == 1
     assert _chain(database)[1] is None
     database.dispose()
+
+
+def test_decision_snapshot_is_the_form_as_confirmed(database) -> None:  # type: ignore[no-untyped-def]
+    desk = DatabaseReviewDesk(database, RULES)
+    records = ReviewRecords(database)
+    reviewer = Accounts(database).add("li.reviewer", "correct horse")
+    desk.join_queue(register(database).token, NOW)
+    taken = desk.take_next(reviewer.id, NOW)
+    assert taken is not None
+    records.save_answer(taken.session_id, "monthly_income", "8000", reviewer_id=reviewer.id, now=NOW)
+    records.save_answer(taken.session_id, "employer_or_business", "Acme", reviewer_id=reviewer.id, now=NOW)
+    # The reviewer cleared the employer and changed the income before confirming.
+    stored = records.record_decision(
+        taken.session_id,
+        DecisionDraft(Outcome.VERIFY_LATER),
+        overridden=[],
+        reviewer_id=reviewer.id,
+        actor="li",
+        now=NOW,
+        answers={
+            "monthly_income": Decimal("9000.00"),
+            "employer_or_business": "",
+            "applied_personally": False,
+        },
+    )
+    assert stored.answers == {"monthly_income": "9000.00", "applied_personally": False}
+    assert records.answers(taken.session_id) == stored.answers

@@ -221,6 +221,18 @@ def test_a_decision_that_cannot_be_saved_stays_on_screen_until_retried(qtbot, wi
     assert window.pending is None
 
 
+def test_a_decision_refused_for_good_is_said_plainly_and_frees_the_window(qtbot, window, services):
+    from app.errors import InvalidTransition
+
+    services.refuse_saves = InvalidTransition("Session 1 was already decided.")
+    take_applicant(qtbot, window, services)
+    assert window.record_decision(DecisionDraft(Outcome.CONNECTION_FAILED))
+    qtbot.waitUntil(lambda: window.banner.state == "refused")
+    assert "was already decided" in window.banner.label.text()
+    assert window.pending is None and window.applicant is None
+    assert window.queue_panel.take_button.isEnabled()
+
+
 def test_the_window_is_not_closed_silently_over_an_unsaved_decision(qtbot, window, services, monkeypatch):
     services.fail_next_saves = 1
     take_applicant(qtbot, window, services)

@@ -65,6 +65,7 @@ class FakeConsoleServices(DemoConsoleServices):
         self.simulated_video = simulated_video
         self.fake_calls: list[FakeCall] = []
         self.fail_next_saves = 0
+        self.refuse_saves: Exception | None = None
         self.save_attempts = 0
         self.add_reviewer(*REVIEWER)
 
@@ -84,6 +85,8 @@ class FakeConsoleServices(DemoConsoleServices):
         answers: Mapping[str, AnswerValue],
     ) -> DecisionId:
         self.save_attempts += 1
+        if self.refuse_saves is not None:
+            raise self.refuse_saves
         if self.fail_next_saves:
             self.fail_next_saves -= 1
             raise OSError("database is locked")

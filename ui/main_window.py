@@ -32,7 +32,14 @@ from app.settings import Settings
 from ui.application_panel import ApplicationPanel, prepare_photo
 from ui.bridge import CallBridge, ServiceWorker
 from ui.call_status import CallStatus
-from ui.decision import DecisionBar, DecisionContext, DecisionDialog, SaveBanner, decision_refusal
+from ui.decision import (
+    DecisionBar,
+    DecisionContext,
+    DecisionDialog,
+    SaveBanner,
+    decision_refusal,
+    outcome_text,
+)
 from ui.face_check import FaceCheck, FaceState
 from ui.face_panel import FacePanel
 from ui.languages import LANGUAGES, questionnaire_language
@@ -537,6 +544,18 @@ class ConsoleWindow(QMainWindow):
     def _decision_not_saved(self, error: BaseException) -> None:
         pending = self.pending
         assert pending is not None
+        if isinstance(error, InvalidDecision | InvalidTransition):
+            # Refused for good, not "not yet": e.g. the session was already decided (the
+            # applicant's grace time ran out and it closed as connection failed). Retrying
+            # cannot help; say so and free the window.
+            self.pending = None
+            self.close_review()
+            self.banner.refused(
+                self.tr("The decision ({0}) was not recorded: {1}. The review is closed.").format(
+                    outcome_text(pending.draft.outcome), error
+                )
+            )
+            return
         pending.error = str(error) if isinstance(error, ReviewError) else f"{type(error).__name__}: {error}"
         self.banner.failed(pending.draft.outcome, pending.error)
         self._update_actions()

@@ -44,10 +44,12 @@ class EventLoopGapMeter(QObject):
         return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
     @staticmethod
-    def limit_for_this_machine(target_ms: float = 50.0, overloaded_ms: float = 250.0) -> tuple[float, str]:
+    def limit_for_this_machine(target_ms: float = 50.0, overloaded_ms: float = 1000.0) -> tuple[float, str]:
         """The gap limit a test can hold this machine to. The target assumes the console has its
         cores; when the load average is above the core count (other jobs on a shared CI or
-        developer machine), the OS alone deschedules the Qt thread for tens of milliseconds."""
+        developer machine), the OS alone deschedules the Qt thread for tens to hundreds of
+        milliseconds, so only a real freeze (the Qt thread waiting on the network, the database
+        or face work: seconds) is caught then."""
         import os
 
         load = os.getloadavg()[0]

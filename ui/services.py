@@ -2,9 +2,9 @@
 
 The window is written against these and tested with fakes (tests/ui_fakes.py, ui/demo.py);
 cli/console.py wires the real implementations (LiveConsoleServices: storage's Accounts,
-ReviewRecords, PendingDecisions and DatabaseReviewDesk; media's ReviewerCall and FaceWorker). Every method of ConsoleServices may block
-(database, network, password hashing): the window only ever calls them through
-ui.bridge.ServiceWorker, never on the Qt thread. CallEvents is implemented by
+ReviewRecords, PendingDecisions and DatabaseReviewDesk; media's ReviewerCall and FaceWorker).
+Every method of ConsoleServices may block (database, network, password hashing): the window
+only ever calls them through ui.bridge.ServiceWorker, never on the Qt thread. CallEvents is implemented by
 ui.bridge.CallBridge; the media layer calls it from its own threads.
 
 Only types from app/ (and plain Python) cross these interfaces, so storage and media can

@@ -18,7 +18,7 @@ from typing import Any
 from app.ids import SessionId
 from media.recording.recorder import RecorderStats
 from storage.database import Database
-from storage.recordings import RecordingRecords
+from storage.recordings import RecordingRecords, TimelineSample
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,16 @@ class DatabaseRecordingListener:
             at=datetime.fromtimestamp(at, UTC),
             leg_number=leg,
             details=details,
+        )
+
+    def samples(self, samples: list[TimelineSample]) -> None:
+        """Face scores on the recording's clock (with their boxes)."""
+        self._submit(self.records.save_samples, self.session_id, samples)
+
+    def flag_raised(self, kind: str, t: float, leg: int, details: dict[str, Any] | None = None) -> None:
+        """A flag first seen (more than one face, liveness failed): a marker on the timeline."""
+        self._submit(
+            self.records.add_event, self.session_id, kind, t=t, leg_number=leg, details=details or {}
         )
 
     def close(self) -> None:

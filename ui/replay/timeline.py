@@ -40,8 +40,9 @@ def markers_of(replay: SessionReplay) -> list[Marker]:
     last_flags: set[str] = set()
     for sample in replay.scores:
         flags = set(sample.flags) - {"no_face"}
-        if sample.faces > 1:
-            flags.add("multiple_faces")
+        if sample.faces > 1 or "several_faces" in flags:
+            flags.discard("several_faces")
+            flags.add("more_than_one_face")
         if sample.live is False:
             flags.add("liveness_failed")
         for flag in sorted(flags - last_flags):

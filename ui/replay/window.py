@@ -169,6 +169,7 @@ class ReplayWindow(QMainWindow):
         self._audio_cursor = 0.0
         self._pending_open: int | None = None
         self._start_at: float | None = None
+        self._prompts: dict[str, str] | None = None
         self.threshold = similarity_from_distance(
             settings.face_match_threshold, settings.face_match_threshold
         )
@@ -362,7 +363,9 @@ class ReplayWindow(QMainWindow):
         return self.supervisor is not None and may(self.supervisor.role, action)
 
     def _fill_details(self, replay: SessionReplay) -> None:
-        prompts = _prompts(self.settings)
+        if self._prompts is None:
+            self._prompts = _prompts(self.settings)
+        prompts = self._prompts
         self.answers.setRowCount(0)
         for answer in replay.answers:
             self._add_row(self.answers, answer.t, [
