@@ -31,7 +31,7 @@ from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
 from app.settings import Settings
-from cli.common import settings_from_env
+from cli.common import sealer_from_env, settings_from_env
 
 if TYPE_CHECKING:
     from app.face import FaceScore
@@ -380,7 +380,7 @@ def run_console(args: argparse.Namespace) -> int:
     if getattr(args, "in_memory", False):
         return run_in_memory(settings, demo)
 
-    from cli.call import quiet_media_logs
+    from cli.call import quiet_media_logs, start_embedded_intake
     from cli.database import open_configured_database
     from storage.reviewers import Accounts
     from ui.console_app import run_console_app
