@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.ids import SessionId
 from app.review import SessionState
+from app.roles import Action, Forbidden, may, require
 from storage.applications import open_photo
 from storage.audit_log import events_for
 from storage.database import Database, aware
@@ -31,6 +32,7 @@ from storage.models import (
     SessionSummary,
 )
 from storage.recordings import EventKind
+from storage.reviewers import Account
 from storage.sealing import Sealer
 
 FINAL_STATES = (SessionState.DECIDED.value, SessionState.ABANDONED.value, SessionState.EXPIRED.value)
@@ -237,10 +239,33 @@ def _flags_of(
 
 
 class ReplayRecords:
-    def __init__(self, database: Database, sealer: Sealer | None = None) -> None:
-        """The sealer opens reference photos stored encrypted (as the console stores them)."""
+    def __init__(
+        self, database: Database, sealer: Sealer | None = None, viewer: Account | None = None
+    ) -> None:
+        """The sealer opens reference photos stored encrypted (as the console stores them).
+
+        With a viewer, what they may see is enforced here: a supervisor sees every session,
+        a reviewer only their own, an administrator none. Without one (commands run by the
+        operator on the database itself), everything."""
         self.database = database
         self.sealer = sealer
+        self.viewer = viewer
+
+    def _viewer_conditions(self) -> list[ColumnElement[bool]]:
+        if self.viewer is None or may(self.viewer.role, Action.VIEW_ANY_SESSION):
+            return []
+        require(self.viewer.role, Action.VIEW_OWN_SESSIONS)
+        return [SessionSummary.reviewer_id == self.viewer.id]
+
+    def _require_view(self, session: Session, session_id: int) -> None:
+        if self.viewer is None or may(self.viewer.role, Action.VIEW_ANY_SESSION):
+            return
+        require(self.viewer.role, Action.VIEW_OWN_SESSIONS)
+        owner = session.execute(
+            select(ReviewSessionRow.reviewer_id).where(ReviewSessionRow.id == session_id)
+        ).scalar_one_or_none()
+        if owner != self.viewer.id:
+            raise Forbidden(f"Session {session_id} belongs to another reviewer.")
 
     # -- summaries --------------------------------------------------------------------------
 
@@ -373,7 +398,7 @@ class ReplayRecords:
     ) -> SessionPage:
         """One page of finished sessions matching the filter, with the total count."""
         spec = spec or SessionFilter()
-        conditions = self._conditions(spec)
+        conditions = self._conditions(spec) + self._viewer_conditions()
         column = getattr(SessionSummary, sort.value)
         order = [column.desc() if descending else column.asc()]
         # A stable order across pages, whatever the sort key.
@@ -420,6 +445,7 @@ class ReplayRecords:
         from app.errors import NotFound
 
         with self.database.session() as session:
+            self._require_view(session, session_id)
             row = session.get(ReviewSessionRow, session_id)
             if row is None:
                 raise NotFound(f"There is no review session {session_id}.")

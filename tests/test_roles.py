@@ -85,3 +85,41 @@ def test_storage_enforces_roles_and_ownership(database) -> None:  # type: ignore
     amended = as_carol.amend_decision(decision.id, amendment, reason="payslip forged", now=NOW)
     assert amended.amends_id == decision.id
     assert [d.id for d in as_carol.decisions(taken.session_id)] == [decision.id, amended.id]
+
+
+def test_replay_queries_enforce_roles(database) -> None:  # type: ignore[no-untyped-def]
+    from storage.replay import ReplayRecords
+
+    accounts = Accounts(database)
+    alice = accounts.add("alice", "password1", Role.REVIEWER)
+    bob = accounts.add("bob", "password1", Role.REVIEWER)
+    carol = accounts.add("carol", "password1", Role.SUPERVISOR)
+    admin = accounts.add("root", "password1", Role.ADMINISTRATOR)
+    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
+    sessions = {}
+    for reviewer in (alice, bob):
+        registered = ApplicationBook(database).register(
+            sample_form(applied_at=NOW - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
+        )
+        desk.join_queue(registered.token, NOW)
+        taken = desk.take_next(reviewer.id, NOW)
+        assert taken is not None
+        AccessControlledRecords(database, reviewer).record_decision(
+            taken.session_id, DecisionDraft(Outcome.VERIFY_LATER), overridden=[], now=NOW
+        )
+        ReplayRecords(database).refresh_summary(taken.session_id)
+        sessions[reviewer.name] = taken.session_id
+
+    def visible(account) -> set[int]:  # type: ignore[no-untyped-def]
+        return {item.session_id for item in ReplayRecords(database, viewer=account).browse().items}
+
+    assert visible(carol) == set(sessions.values())
+    assert visible(alice) == {sessions["alice"]}
+    assert visible(bob) == {sessions["bob"]}
+    ReplayRecords(database, viewer=alice).session_replay(sessions["alice"])
+    with pytest.raises(Forbidden, match="another reviewer"):
+        ReplayRecords(database, viewer=alice).session_replay(sessions["bob"])
+    with pytest.raises(Forbidden, match="administrator may not"):
+        ReplayRecords(database, viewer=admin).browse()
+    with pytest.raises(Forbidden, match="administrator may not"):
+        ReplayRecords(database, viewer=admin).session_replay(sessions["bob"])

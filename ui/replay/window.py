@@ -47,14 +47,14 @@ from PySide6.QtWidgets import (
 from app.decisions import DecisionDraft, Outcome, RejectReason, check_decision
 from app.errors import ReviewError
 from app.face import similarity_from_distance
-from app.ids import DecisionId, ReviewerId, SessionId
+from app.ids import DecisionId, SessionId
 from app.roles import Action, Role, may
 from app.settings import Settings
+from storage.access import AccessControlledRecords
 from storage.database import Database
 from storage.recordings import recording_path
 from storage.replay import DecisionEntry, ReplayRecords, SessionFilter, SessionReplay, SortKey
 from storage.reviewers import Account
-from storage.reviews import ReviewRecords
 from ui.bridge import ServiceWorker
 from ui.replay.browser import SessionBrowser
 from ui.replay.player import AudioOut, DecoderThread, PlayClock, VideoView
@@ -145,7 +145,7 @@ class ReplayWindow(QMainWindow):
         self,
         database: Database,
         settings: Settings,
-        supervisor: Account | None,
+        supervisor: Account,
         *,
         sealer: Any = None,
         parent: QWidget | None = None,
@@ -154,8 +154,9 @@ class ReplayWindow(QMainWindow):
         self.setWindowTitle("Session replay — video audit console")
         self.settings = settings
         self.supervisor = supervisor
-        self.records = ReplayRecords(database, sealer)
-        self.reviews = ReviewRecords(database)
+        # Roles are enforced where the data is read and written, not only by this window.
+        self.records = ReplayRecords(database, sealer, viewer=supervisor)
+        self.reviews = AccessControlledRecords(database, supervisor)
         self.database_worker = ServiceWorker("replay-db", self)
         self.export_worker = ServiceWorker("replay-pdf", self)
         self.decoder = DecoderThread(self)
@@ -360,7 +361,7 @@ class ReplayWindow(QMainWindow):
         self.decoder.open_session(folder, {leg.number: leg.offset for leg in replay.legs})
 
     def _may(self, action: Action) -> bool:
-        return self.supervisor is not None and may(self.supervisor.role, action)
+        return may(self.supervisor.role, action)
 
     def _fill_details(self, replay: SessionReplay) -> None:
         if self._prompts is None:
@@ -560,21 +561,17 @@ class ReplayWindow(QMainWindow):
 
     def amend(self) -> None:
         replay = self.replay
-        if replay is None or replay.original_decision is None or self.supervisor is None:
+        if replay is None or replay.original_decision is None:
             return
         original = replay.original_decision
         answer = AmendDialog.ask(original, self)
         if answer is None:
             return
         draft, reason = answer
-        supervisor = self.supervisor
         session_id = replay.session_id
 
         def work() -> SessionReplay:
-            self.reviews.amend_decision(
-                DecisionId(original.id), draft, reason=reason, supervisor_id=ReviewerId(supervisor.id),
-                actor=supervisor.name, now=datetime.now(UTC),
-            )  # fmt: skip
+            self.reviews.amend_decision(DecisionId(original.id), draft, reason=reason, now=datetime.now(UTC))
             self.records.refresh_summary(session_id)
             return self.records.session_replay(session_id)
 
