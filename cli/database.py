@@ -53,24 +53,33 @@ def init_db(args: argparse.Namespace) -> int:
 
 def audit_verify(args: argparse.Namespace) -> int:
     from storage.audit_log import verify_audit_chain
+    from storage.evidence import coverage_problems
 
     database = open_configured_database()
     with database.session() as session:
         count, problem = verify_audit_chain(session)
+    uncovered = coverage_problems(database, settings_from_env().recordings_dir)
+    ok = problem is None and not uncovered
     if args.json:
         print_json(
             {
-                "ok": problem is None,
+                "ok": ok,
                 "events": count,
                 "broken_at": problem.seq if problem else None,
                 "problem": problem.problem if problem else None,
+                "uncovered": uncovered,
             }
         )
-    elif problem is None:
+        return 0 if ok else 1
+    if problem is None:
         print(f"audit chain intact: {count} events")
     else:
         print(f"audit chain BROKEN at event {problem.seq}: {problem.problem}", file=sys.stderr)
-    return 0 if problem is None else 1
+    for line in uncovered:
+        print(f"NOT COVERED: {line}", file=sys.stderr)
+    if problem is None and not uncovered:
+        print("every decision, amendment and recording is covered by the chain")
+    return 0 if ok else 1
 
 
 DEMO_APPLICANTS = [

@@ -203,7 +203,9 @@ def run_record_probe(args: argparse.Namespace) -> int:
                     return fail("no applicant could be taken: the queue is empty", 1)
                 time.sleep(0.3)
         directory = session_directory_name(applicant.session_id)
-        listener = DatabaseRecordingListener(database, applicant.session_id, directory)
+        listener = DatabaseRecordingListener(
+            database, applicant.session_id, directory, settings.recordings_dir
+        )
         recording.begin(settings.recordings_dir / directory, listener)
         print_json(
             {"session_id": applicant.session_id, "directory": str(settings.recordings_dir / directory)}

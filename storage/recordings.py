@@ -90,8 +90,10 @@ def session_directory_name(session_id: int) -> str:
 
 
 class RecordingRecords:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, recordings_root: Path | None = None) -> None:
+        """With the recordings folder, each closed leg's files are covered by the audit chain."""
         self.database = database
+        self.recordings_root = recordings_root
 
     def _first_leg_start(self, session: Session, session_id: int) -> datetime | None:
         started = session.execute(
@@ -168,6 +170,11 @@ class RecordingRecords:
             row.segments = segments
             row.bytes_written = bytes_written
             row.frames_dropped = frames_dropped
+            if self.recordings_root is not None:
+                from storage.evidence import cover_recording
+
+                session.flush()
+                cover_recording(session, self.recordings_root, session_id, reason=f"leg {leg_number} {state}")
 
     def recordings(self, session_id: SessionId) -> list[LegRecordingInfo]:
         with self.database.session() as session:

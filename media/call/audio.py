@@ -17,6 +17,7 @@ import os
 import queue
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,11 +126,20 @@ class AudioPlayback:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=25)
         self._writer: threading.Thread | None = None
 
-    async def consume(self, track: MediaStreamTrack, on_change: Any = None) -> None:
+    async def consume(
+        self,
+        track: MediaStreamTrack,
+        on_change: Callable[[], None] | None = None,
+        on_frame: Callable[[Any], None] | None = None,
+    ) -> None:
+        """Until the track ends: `on_frame(frame)` for every frame received, `on_change()`
+        when the output state changes."""
         try:
             while True:
                 frame = await track.recv()
                 self.packets += 1
+                if on_frame is not None:
+                    on_frame(frame)
                 if self.output is AudioOutput.WAITING:
                     self.output = AudioOutput.PLAYING if self._start_device() else AudioOutput.NO_DEVICE
                     if on_change is not None:

@@ -10,6 +10,7 @@ API for the console (all methods are safe to call from any thread; none blocks o
     call.queue_summary()                           # Future[QueueSummary] for the queue panel
     call.on_status(callback)                       # callback(CallStatus) on every state change
     call.on_audio(callback)                        # callback(AudioStatus) when audio state changes
+    call.on_audio_frame(callback)                  # callback(av.AudioFrame, source) per audio frame
     call.frames.subscribe(callback)                # callback(VideoSample) for every new frame
     call.latest_frame()                            # VideoSample | None: the newest frame, BGR numpy
     call.frames.wait_newer(seq, timeout)           # for worker threads: newest frame after seq
@@ -20,12 +21,26 @@ API for the console (all methods are safe to call from any thread; none blocks o
     call.close()                                   # hangs up and stops the thread
 
 Callbacks run on the media thread: keep them short and never touch widgets from them (the
-UI marshals them to Qt itself). States: IDLE -> CONNECTING (taken, waiting for the
+UI marshals them to Qt itself). Each `on_...` returns a function that unsubscribes (safe to
+call from any thread, more than once); a callback that raises is logged and stays subscribed.
+
+States: IDLE -> CONNECTING (taken, waiting for the
 applicant's offer) -> CONNECTED -> RECONNECTING (the applicant dropped; waiting up to the
 grace period for the same token to come back, which continues the session as the next leg)
 -> CONNECTED (leg 2, ...) or CONNECTION_FAILED (the intake service ends the session so the
 applicant may retry). HUNG_UP after `hang_up()`. Each leg is a new RTCPeerConnection
-(aiortc has no ICE restart).
+(aiortc has no ICE restart); the microphone and camera are opened once per call and each leg
+sends them through a track of its own (media.call.tracks), because aiortc ends a track when
+the connection that sent it closes.
+
+`on_audio_frame(callback)` sees every audio frame of every leg of every call taken after (or
+during) the subscription, in both directions: `source` is "applicant" for the audio received
+from the applicant and "reviewer" for what the console sends (the microphone, or the silence
+or tone that replaces it), each frame as it goes to the sender of the current leg. Nothing is
+sent between legs, so there are no "reviewer" frames while RECONNECTING. The frame is the one
+aiortc decodes or encodes: read it (e.g. `frame.to_ndarray()`) in the callback and do not keep
+or modify it. Frames are typically 20 ms; rates and layouts are the frame's own (applicant
+audio arrives as 48 kHz stereo s16, the reviewer's as 48 kHz mono s16).
 """
 
 from __future__ import annotations
@@ -41,7 +56,7 @@ import threading
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, replace
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
@@ -52,9 +67,15 @@ from app.queue import QueueSummary
 from media.call.audio import AudioOutput, AudioPlayback, AudioStatus, MicrophoneSource, open_microphone
 from media.call.frames import FrameSlot, VideoSample
 from media.call.sdp import raise_video_bitrate_floor
+from media.call.tracks import SharedTrack
+
+if TYPE_CHECKING:
+    import av
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+AudioFrameCallback = Callable[["av.AudioFrame", str], None]
 
 
 class CallState(enum.Enum):
@@ -133,12 +154,15 @@ class ReviewerCall:
         # The reviewer's camera is optional (a setting); without a device the applicant only hears them.
         self.send_camera = send_camera
         self.camera_available: bool | None = None  # None until the first leg tried to open it
-        self._camera: MediaStreamTrack | None = None
+        self._camera: SharedTrack | None = None
         self.frames = FrameSlot()
         self.status = CallStatus(CallState.IDLE)
         self.applicant: CallApplicant | None = None
         self._status_callbacks: list[Callable[[CallStatus], None]] = []
         self._audio_callbacks: list[Callable[[AudioStatus], None]] = []
+        # Copy-on-write: subscribers come and go from any thread while the media thread iterates.
+        self._audio_frame_callbacks: tuple[AudioFrameCallback, ...] = ()
+        self._callbacks_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -148,7 +172,7 @@ class ReviewerCall:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._grace_task: asyncio.Task[None] | None = None
         self._playback = AudioPlayback(prefer_device=play_audio)
-        self._microphone: MediaStreamTrack | None = None
+        self._microphone: SharedTrack | None = None
         self._microphone_player: Any = None
         self._microphone_source = MicrophoneSource.SILENCE
         self._sequence = 0
@@ -209,6 +233,21 @@ class ReviewerCall:
         self._audio_callbacks.append(callback)
         return lambda: self._audio_callbacks.remove(callback)
 
+    def on_audio_frame(self, callback: AudioFrameCallback) -> Callable[[], None]:
+        """callback(frame, source) for every audio frame, source "applicant" (received) or
+        "reviewer" (sent), on the media thread; returns the unsubscribe function."""
+        with self._callbacks_lock:
+            self._audio_frame_callbacks = (*self._audio_frame_callbacks, callback)
+
+        def unsubscribe() -> None:
+            with self._callbacks_lock:
+                callbacks = list(self._audio_frame_callbacks)
+                if callback in callbacks:
+                    callbacks.remove(callback)
+                    self._audio_frame_callbacks = tuple(callbacks)
+
+        return unsubscribe
+
     def latest_frame(self) -> VideoSample | None:
         return self.frames.latest()
 
@@ -266,6 +305,19 @@ class ReviewerCall:
                 callback(status)
             except Exception:
                 log.exception("an audio status callback failed")
+
+    def _audio_frame(self, frame: av.AudioFrame, source: str) -> None:
+        for callback in self._audio_frame_callbacks:
+            try:
+                callback(frame, source)
+            except Exception:
+                log.exception("an audio frame callback failed")
+
+    def _applicant_audio_frame(self, frame: av.AudioFrame) -> None:
+        self._audio_frame(frame, "applicant")
+
+    def _reviewer_audio_frame(self, frame: av.AudioFrame) -> None:
+        self._audio_frame(frame, "reviewer")
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coroutine)
@@ -341,7 +393,11 @@ class ReviewerCall:
             if track.kind == "video":
                 self._spawn(self._receive_video(track, leg))
             elif track.kind == "audio":
-                self._spawn(self._playback.consume(track, on_change=self._audio_changed))
+                self._spawn(
+                    self._playback.consume(
+                        track, on_change=self._audio_changed, on_frame=self._applicant_audio_frame
+                    )
+                )
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -356,20 +412,24 @@ class ReviewerCall:
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="offer"))
             if self._microphone is None:
-                self._microphone, self._microphone_source, self._microphone_player = open_microphone(
+                microphone, self._microphone_source, self._microphone_player = open_microphone(
                     self.use_microphone, self.tone_without_microphone
                 )
+                self._microphone = SharedTrack(microphone, on_frame=self._reviewer_audio_frame)
                 self._audio_changed()
             if any(t.kind == "audio" for t in pc.getTransceivers()):
-                pc.addTrack(self._microphone)
+                pc.addTrack(self._microphone.for_leg())
             if self.send_camera and any(t.kind == "video" for t in pc.getTransceivers()):
                 if self._camera is None and self.camera_available is None:
                     from media.call.camera import open_camera
 
-                    self._camera = await asyncio.get_running_loop().run_in_executor(None, open_camera)
-                    self.camera_available = self._camera is not None
+                    camera = await asyncio.get_running_loop().run_in_executor(None, open_camera)
+                    self.camera_available = camera is not None
+                    if camera is not None:
+                        # Only the newest frame matters: an unbuffered relay drops late ones.
+                        self._camera = SharedTrack(camera, buffered=False)
                 if self._camera is not None:
-                    pc.addTrack(self._camera)
+                    pc.addTrack(self._camera.for_leg())
             answer = await pc.createAnswer()
             await pc.setLocalDescription(answer)
         except Exception as error:

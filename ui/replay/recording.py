@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from app.ids import SessionId
@@ -27,8 +28,11 @@ class DatabaseRecordingListener:
     """Writes legs, recorder results and connection events on one writer thread, so the media
     thread never waits on the database."""
 
-    def __init__(self, database: Database, session_id: SessionId, directory: str) -> None:
-        self.records = RecordingRecords(database)
+    def __init__(
+        self, database: Database, session_id: SessionId, directory: str, recordings_root: Path | None = None
+    ) -> None:
+        """With the recordings folder, each closed leg is covered by the audit chain."""
+        self.records = RecordingRecords(database, recordings_root)
         self.session_id = session_id
         self.directory = directory
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="recording-db")

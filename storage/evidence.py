@@ -1,0 +1,142 @@
+"""Tamper evidence beyond the chain itself: every decision and amendment, and every recording
+file, must be covered by an audit event whose content still matches.
+
+A recording is covered by a "recording.covered" event holding the digest of every file in the
+session's recording folder (names, sizes and SHA-256), written when a leg closes and when a
+crashed session is closed on the next start. The newest such event for a session must match
+the files on disk: a changed, added or deleted file shows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.audit_log import append_event
+from storage.database import Database
+from storage.desk import IN_CALL_STATES
+from storage.models import AuditEventRow, DecisionRow, LegRecording, ReviewSessionRow
+
+COVERED = "recording.covered"
+
+
+@dataclass(frozen=True)
+class FolderDigest:
+    files: int
+    bytes: int
+    sha256: str
+
+
+def folder_digest(folder: Path) -> FolderDigest:
+    """The digest of every file below the folder: relative name, size and content."""
+    outer = hashlib.sha256()
+    files = 0
+    total = 0
+    if folder.is_dir():
+        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+            inner = hashlib.sha256()
+            with path.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    inner.update(block)
+            size = path.stat().st_size
+            outer.update(f"{path.relative_to(folder).as_posix()}\0{size}\0{inner.hexdigest()}\n".encode())
+            files += 1
+            total += size
+    return FolderDigest(files, total, outer.hexdigest())
+
+
+def cover_recording(
+    session: Session, recordings_root: Path, session_id: int, *, reason: str
+) -> FolderDigest | None:
+    """Write a coverage event for the session's recording folder in the caller's transaction."""
+    directory = session.execute(
+        select(LegRecording.directory).where(LegRecording.session_id == session_id).limit(1)
+    ).scalar_one_or_none()
+    if directory is None:
+        return None
+    digest = folder_digest(recordings_root / directory)
+    append_event(
+        session,
+        actor="system",
+        action=COVERED,
+        subject=f"session:{session_id}",
+        details={
+            "directory": directory,
+            "files": digest.files,
+            "bytes": digest.bytes,
+            "sha256": digest.sha256,
+            "reason": reason,
+        },
+    )
+    return digest
+
+
+def cover_recordings(
+    database: Database, recordings_root: Path, session_ids: Iterable[int], *, reason: str
+) -> None:
+    for session_id in session_ids:
+        with database.session() as session:
+            cover_recording(session, recordings_root, session_id, reason=reason)
+
+
+def _details_by(session: Session, actions: set[str]) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(AuditEventRow.details, AuditEventRow.subject)
+        .where(AuditEventRow.action.in_(actions))
+        .order_by(AuditEventRow.seq)
+    ).all()
+    return [{**dict(details), "_subject": subject} for details, subject in rows]
+
+
+def coverage_problems(database: Database, recordings_root: Path | None) -> list[str]:
+    """What the audit chain does not cover, or covers with other content than is stored now."""
+    problems: list[str] = []
+    with database.session() as session:
+        decision_events = {
+            int(d["decision_id"]): d
+            for d in _details_by(session, {"decision.recorded", "decision.amended"})
+            if "decision_id" in d
+        }
+        for row in session.execute(select(DecisionRow).order_by(DecisionRow.id)).scalars():
+            event = decision_events.get(row.id)
+            kind = "amendment" if row.amends_id is not None else "decision"
+            if event is None:
+                problems.append(f"{kind} {row.id} (session {row.session_id}) has no audit event")
+                continue
+            if event.get("outcome") != row.outcome or event["_subject"] != f"session:{row.session_id}":
+                problems.append(f"{kind} {row.id} differs from its audit event (outcome or session changed)")
+            elif row.amends_id is None and list(event.get("reasons", [])) != list(row.reasons):
+                problems.append(f"decision {row.id} differs from its audit event (reason codes changed)")
+            elif row.amends_id is not None and event.get("amends") != row.amends_id:
+                problems.append(f"amendment {row.id} differs from its audit event (amended decision changed)")
+
+        if recordings_root is None:
+            return problems
+        latest: dict[str, dict[str, Any]] = {}
+        for details in _details_by(session, {COVERED}):
+            latest[details["_subject"]] = details
+        recorded = session.execute(
+            select(LegRecording.session_id, LegRecording.directory, ReviewSessionRow.state)
+            .join(ReviewSessionRow, ReviewSessionRow.id == LegRecording.session_id)
+            .distinct()
+        ).all()
+        for session_id, directory, state in recorded:
+            event = latest.get(f"session:{session_id}")
+            if event is None:
+                if state in IN_CALL_STATES:
+                    continue  # a call under way (or a console that died, until its next start)
+                problems.append(f"the recording of session {session_id} is not covered by the audit chain")
+                continue
+            digest = folder_digest(recordings_root / directory)
+            if digest.sha256 != event.get("sha256"):
+                problems.append(
+                    f"the recording of session {session_id} changed after it was covered "
+                    f"({event.get('files')} files then, {digest.files} now)"
+                )
+    return problems
