@@ -24,14 +24,13 @@ Callbacks run on the media thread: keep them short and never touch widgets from 
 UI marshals them to Qt itself). Each `on_...` returns a function that unsubscribes (safe to
 call from any thread, more than once); a callback that raises is logged and stays subscribed.
 
-States: IDLE -> CONNECTING (taken, waiting for the
-applicant's offer) -> CONNECTED -> RECONNECTING (the applicant dropped; waiting up to the
-grace period for the same token to come back, which continues the session as the next leg)
--> CONNECTED (leg 2, ...) or CONNECTION_FAILED (the intake service ends the session so the
-applicant may retry). HUNG_UP after `hang_up()`. Each leg is a new RTCPeerConnection
-(aiortc has no ICE restart); the microphone and camera are opened once per call and each leg
-sends them through a track of its own (media.call.tracks), because aiortc ends a track when
-the connection that sent it closes.
+States: IDLE -> CONNECTING (taken, waiting for the applicant's offer) -> CONNECTED ->
+RECONNECTING (the applicant dropped; waiting up to the grace period for the same token to
+come back, which continues the session as the next leg) -> CONNECTED (leg 2, ...) or
+CONNECTION_FAILED (the intake service ends the session so the applicant may retry). HUNG_UP
+after `hang_up()`. Each leg is a new RTCPeerConnection (aiortc has no ICE restart); the
+microphone and camera are opened once per call and each leg sends them through a track of
+its own (media.call.tracks), because aiortc ends a track when the connection sending it closes.
 
 `on_audio_frame(callback)` sees every audio frame of every leg of every call taken after (or
 during) the subscription, in both directions: `source` is "applicant" for the audio received
@@ -39,8 +38,8 @@ from the applicant and "reviewer" for what the console sends (the microphone, or
 or tone that replaces it), each frame as it goes to the sender of the current leg. Nothing is
 sent between legs, so there are no "reviewer" frames while RECONNECTING. The frame is the one
 aiortc decodes or encodes: read it (e.g. `frame.to_ndarray()`) in the callback and do not keep
-or modify it. Frames are typically 20 ms; rates and layouts are the frame's own (applicant
-audio arrives as 48 kHz stereo s16, the reviewer's as 48 kHz mono s16).
+or modify it. Frames are typically 20 ms; take the rate and layout from each frame
+(received audio is decoded Opus, 48 kHz stereo s16; the tone or silence is 48 kHz mono s16).
 """
 
 from __future__ import annotations
