@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -35,6 +34,7 @@ from cli.common import sealer_from_env, settings_from_env
 
 if TYPE_CHECKING:
     from app.face import FaceScore
+    from cli.recording_wiring import SessionRecording
     from media.call import ReviewerCall
     from media.call.audio import AudioStatus
     from media.call.client import CallStatus
@@ -79,13 +79,20 @@ _CALL_STATES = {
 
 
 class MediaLiveCall:
-    """ui.services.LiveCall over one taken applicant of a ReviewerCall, with its FaceWorker.
+    """ui.services.LiveCall over one taken applicant of a ReviewerCall, with its FaceWorker and
+    its recording (cli.recording_wiring, as record-probe records).
 
-    Frames go to the window and to the face worker (newest only, both); scores go to the window
-    and are kept as score samples, stored when the call ends."""
+    Frames go to the window, to the face worker (newest only, both) and to the recorder; scores
+    go to the window and onto the session's timeline (session clock, with boxes), stored about
+    once a second by the call's monitor thread, which also reports the recording's state."""
 
     def __init__(
-        self, services: LiveConsoleServices, call: ReviewerCall, applicant: TakenApplicant, events: CallEvents
+        self,
+        services: LiveConsoleServices,
+        call: ReviewerCall,
+        applicant: TakenApplicant,
+        events: CallEvents,
+        recording: SessionRecording,
     ) -> None:
         from media.face.worker import FaceWorker
 
@@ -93,56 +100,52 @@ class MediaLiveCall:
         self.call = call
         self.applicant = applicant
         self.events = events
+        self.recording = recording
         self.worker = FaceWorker(threshold=services.settings.face_match_threshold, on_score=self._score)
         self._unsubscribe: list[Callable[[], None]] = []
-        self._points: list[Any] = []
-        self._lock = threading.Lock()
-        self._started = time.monotonic()
-        self._leg = 1
+        self._stop = threading.Event()
+        self._monitor = threading.Thread(
+            target=self._watch, name=f"call-{applicant.session_id}-monitor", daemon=True
+        )
+        self._recording_state: tuple[str, str] | None = None
         self._ended = False
 
     def start(self) -> MediaLiveCall:
         from media.face.worker import FaceWorkerError
 
-        try:  # blocks 1-3 s while the models load: this runs on the console's call worker
-            self.worker.start(reference_image=self.applicant.reference_photo)
-        except FaceWorkerError as error:
-            log.error("face matching is not available for this call: %s", error)
+        self.recording.begin(self.applicant.session_id)
+        if self.services.face_matching:
+            try:  # blocks 1-3 s while the models load: this runs on the console's call worker
+                self.worker.start(reference_image=self.applicant.reference_photo)
+            except FaceWorkerError as error:
+                log.error("face matching is not available for this call: %s", error)
         self._unsubscribe.append(self.call.on_status(self._status))
         self._unsubscribe.append(self.call.on_audio(self._audio))
         self._unsubscribe.append(self.call.frames.subscribe(self._frame))
         self._status(self.call.status)
+        self._monitor.start()
         return self
 
     # media thread and face reader thread
     def _frame(self, sample: VideoSample) -> None:
         self.events.frame(sample.image, sample.received_at)
         if self.worker.running:
+            timeline = self.recording.timeline
+            if timeline is not None:
+                timeline.frame_seen(sample)
             self.worker.offer_frame(sample.image, sample.received_at, sample.sequence)
 
     def _score(self, score: FaceScore) -> None:
-        from storage.reviews import ScorePoint
-
         self.events.face_score(score)
-        point = ScorePoint(
-            t=score.frame_time - self._started,
-            faces=score.faces,
-            distance=score.distance,
-            similarity=score.similarity,
-            matched=score.match,
-            live=score.live,
-            flags=list(score.flags),
-            leg_number=self._leg,
-        )
-        with self._lock:
-            self._points.append(point)
+        timeline = self.recording.timeline
+        if timeline is not None:
+            timeline.add(score)
 
     def _status(self, status: CallStatus) -> None:
         if status.session_id not in (None, self.applicant.session_id):
             return
         state = _CALL_STATES.get(status.state.value)
         if state is not None:
-            self._leg = max(1, status.leg)
             self.events.connection(state, status.leg)
 
     def _audio(self, audio: AudioStatus) -> None:
@@ -154,11 +157,32 @@ class MediaLiveCall:
         else:
             self.events.audio("none")
 
+    # the monitor thread: may wait on the database
+    def _watch(self, interval: float = 0.5) -> None:
+        ticks = 0
+        while not self._stop.wait(interval):
+            ticks += 1
+            self._report_recording()
+            if ticks % 2 == 0:
+                self.recording.store()
+
+    def _report_recording(self) -> None:
+        state = self.recording.state
+        if state != self._recording_state:
+            self._recording_state = state
+            if state[0] != "off":
+                if state[0] != "recording":
+                    log.warning("session %s: recording %s: %s", self.applicant.session_id, *state)
+                self.events.recording(*state)
+
     # the console's call worker
     def end(self) -> None:
         if self._ended:
             return
         self._ended = True
+        self._stop.set()
+        if self._monitor.is_alive():
+            self._monitor.join()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self.worker.stop()
@@ -166,12 +190,11 @@ class MediaLiveCall:
             self.call.hang_up().result(timeout=10)
         except Exception as error:
             log.warning("hang-up of session %s: %s", self.applicant.session_id, error)
-        with self._lock:
-            points, self._points = self._points, []
         try:
-            self.services.records.save_scores(self.applicant.session_id, points)
+            self.recording.close()  # the last scores, the last leg's files and its database rows
         except Exception as error:
-            log.warning("score samples of session %s not stored: %s", self.applicant.session_id, error)
+            log.warning("recording of session %s not closed cleanly: %s", self.applicant.session_id, error)
+        self.services.refresh_summary(self.applicant.session_id)
 
     def use_audio_output(self, device_id: str) -> None:
         # media.call plays on the system default output; a chosen device is kept for when it can.
@@ -182,40 +205,87 @@ class LiveConsoleServices:
     """ui.services.ConsoleServices on storage and media. Every method may block; the window
     calls them on its workers, never on the Qt thread."""
 
-    def __init__(self, settings: Settings, database: Database, intake_url: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        intake_url: str,
+        *,
+        face_matching: bool = True,
+        pending_retry_seconds: float = 30.0,
+    ) -> None:
         from app.rules import ReviewRules
         from storage.desk import DatabaseReviewDesk
         from storage.pending import PendingDecisions
+        from storage.replay import ReplayRecords
         from storage.reviewers import Accounts
         from storage.reviews import ReviewRecords
 
         self.settings = settings
         self.database = database
         self.intake_url = intake_url
+        self.face_matching = face_matching
         self.accounts = Accounts(database)
         self.records = ReviewRecords(database)
+        self.replay = ReplayRecords(database, sealer_from_env())
         self.pending = PendingDecisions(settings.data_dir / "pending-decisions", self.records)
         self.desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), sealer_from_env())
         self.reviewer_name = ""
+        self.abandoned: list[SessionId] = []
         self._call: ReviewerCall | None = None
+        # A recording is started before each take (it taps the call's audio from the start),
+        # then handed to the call of the applicant taken.
+        self._next_recording: SessionRecording | None = None
+        self._taken_recordings: dict[SessionId, SessionRecording] = {}
+        self._recordings_lock = threading.Lock()
         self._stop = threading.Event()
-        self._retrier = threading.Thread(target=self._retry_pending, name="pending-decisions", daemon=True)
+        self._retrier = threading.Thread(
+            target=self._retry_pending, args=(pending_retry_seconds,), name="pending-decisions", daemon=True
+        )
         self._retrier.start()
 
-    def _retry_pending(self, interval: float = 30.0) -> None:
+    def _retry_pending(self, interval: float) -> None:
         """Decisions kept on this workstation during a database outage are stored when it is back."""
         while not self._stop.wait(interval):
             try:
                 for result in self.pending.retry():
                     if result.stored is not None:
                         log.info("pending decision for session %s stored", result.stored.session_id)
+                        self.refresh_summary(result.stored.session_id)
             except Exception as error:
                 log.warning("pending decisions not retried: %s", error)
+
+    def refresh_summary(self, session_id: SessionId) -> None:
+        """The supervisors' session browser row; a failure only delays it (refresh_missing)."""
+        try:
+            self.replay.refresh_summary(session_id)
+        except Exception as error:
+            log.warning("summary of session %s not refreshed: %s", session_id, error)
 
     def sign_in(self, name: str, password: str) -> ReviewerId:
         account = self.accounts.sign_in(name, password)
         self.reviewer_name = account.name
+        self._abandon_unfinished(account.id)
         return account.id
+
+    def _abandon_unfinished(self, reviewer_id: ReviewerId) -> None:
+        """Sessions this reviewer's console left in a call when it stopped (killed, crashed) are
+        marked abandoned; their recordings stay, and replay as far as they were written."""
+        try:
+            abandoned = self.records.abandon_unfinished(datetime.now(UTC), reviewer_id=reviewer_id)
+        except Exception as error:
+            log.warning("unfinished sessions of reviewer %s not checked: %s", reviewer_id, error)
+            return
+        for session_id in abandoned:
+            log.warning("session %s was left in a call by the last run: marked abandoned", session_id)
+            self.refresh_summary(session_id)
+        self.abandoned = list(abandoned)
+
+    def abandoned_at_sign_in(self) -> int:
+        return len(self.abandoned)
+
+    def pending_decisions(self) -> int:
+        return sum(1 for _ in self.pending.directory.glob("*.json"))
 
     def queue_summary(self) -> QueueSummary:
         return self.desk.summary(datetime.now(UTC))
@@ -233,9 +303,19 @@ class LiveConsoleServices:
         return self._call
 
     def take_next(self, reviewer_id: ReviewerId) -> TakenApplicant | None:
-        taken = self._reviewer_call(reviewer_id).take_next().result(timeout=TAKE_NEXT_TIMEOUT)
+        from cli.recording_wiring import SessionRecording
+
+        call = self._reviewer_call(reviewer_id)
+        with self._recordings_lock:
+            if self._next_recording is None:
+                self._next_recording = SessionRecording(call, self.database, self.settings)
+        taken = call.take_next().result(timeout=TAKE_NEXT_TIMEOUT)
         if taken is None:
-            return None
+            return None  # the recording waits for the next take
+        with self._recordings_lock:
+            recording, self._next_recording = self._next_recording, None
+            if recording is not None:
+                self._taken_recordings[SessionId(taken.session_id)] = recording
         return TakenApplicant(
             session_id=taken.session_id,
             application_id=taken.application_id,
@@ -251,9 +331,15 @@ class LiveConsoleServices:
         )
 
     def start_call(self, applicant: TakenApplicant, events: CallEvents) -> MediaLiveCall:
+        from cli.recording_wiring import SessionRecording
+
         if self._call is None:
             raise ReviewError("No call is open: take an applicant first.")
-        return MediaLiveCall(self, self._call, applicant, events).start()
+        with self._recordings_lock:
+            recording = self._taken_recordings.pop(applicant.session_id, None)
+        if recording is None:
+            recording = SessionRecording(self._call, self.database, self.settings)
+        return MediaLiveCall(self, self._call, applicant, events, recording).start()
 
     def save_answer(
         self, session_id: SessionId, reviewer_id: ReviewerId, question_id: str, value: AnswerValue
@@ -287,6 +373,7 @@ class LiveConsoleServices:
             now=datetime.now(UTC),
         )
         if result.stored is not None:
+            self.refresh_summary(session_id)
             return result.stored.id
         if result.pending:
             raise ReviewError(
@@ -299,6 +386,12 @@ class LiveConsoleServices:
 
     def close(self) -> None:
         self._stop.set()
+        with self._recordings_lock:
+            unused = [r for r in (self._next_recording, *self._taken_recordings.values()) if r is not None]
+            self._next_recording = None
+            self._taken_recordings.clear()
+        for recording in unused:
+            recording.close()
         if self._call is not None:
             self._call.close()
 

@@ -7,7 +7,6 @@ import argparse
 import json
 import logging
 import sys
-import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -68,6 +67,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     seek.add_argument("--minutes", type=float, default=5.0, help="length of the recording to make")
     seek.add_argument("--seeks", type=int, default=100)
     seek.add_argument("--directory", type=Path, help="an existing session recording instead of a new one")
+    seek.add_argument(
+        "--encryption",
+        choices=("both", "on", "off"),
+        default="both",
+        help="record (and seek in) an encrypted recording, a plain one, or both from the same frames "
+        "(default both; with --directory, 'on' opens it with the console's key)",
+    )
     seek.set_defaults(func=run_bench_replay)
     browser = bench.add_parser("sessions", help="session browser queries over many sessions on SQLite")
     browser.add_argument("--count", type=int, default=100_000)
@@ -90,13 +96,15 @@ def run_export(args: argparse.Namespace) -> int:
     from app.errors import NotFound
     from cli.common import sealer_from_env
     from cli.database import open_configured_database
+    from media.playback import RecordingError
     from storage.replay import ReplayRecords
     from ui.replay.report import write_report
 
     settings = settings_from_env()
     database = open_configured_database()
     try:
-        records = ReplayRecords(database, sealer_from_env())
+        sealer = sealer_from_env()  # photos and recordings are encrypted at rest
+        records = ReplayRecords(database, sealer)
         try:
             replay = records.session_replay(args.id)
         except NotFound as error:
@@ -105,7 +113,10 @@ def run_export(args: argparse.Namespace) -> int:
         def progress(done: int, total: int, what: str) -> None:
             print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
 
-        write_report(replay, args.pdf, settings=settings, progress=progress)
+        try:
+            write_report(replay, args.pdf, settings=settings, progress=progress, sealer=sealer)
+        except RecordingError as error:
+            return fail(f"session {args.id}: {error}", 1)
         print(f"wrote {args.pdf}")
         return 0
     finally:
@@ -144,6 +155,7 @@ def run_list(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
+    from cli.common import sealer_from_env
     from cli.database import open_configured_database
     from ui.replay.demo_session import make_demo_session
 
@@ -158,6 +170,7 @@ def run_demo(args: argparse.Namespace) -> int:
             amend=not args.no_amend,
             applicant_name=args.name,
             progress=lambda message: print(message, flush=True),
+            sealer=sealer_from_env(),
         )
         print_json({"session_id": session_id})
         return 0
@@ -170,13 +183,12 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run_record_probe(args: argparse.Namespace) -> int:
     """Take the next applicant, record every leg under the data directory and store the legs
-    and connection events; one JSON line a second. Ends after --seconds, or when the call ends."""
+    and connection events; one JSON line a second. Ends after --seconds, or when the call ends.
+    The wiring is the live console's (cli.recording_wiring)."""
     from cli.call import intake_url, quiet_media_logs
     from cli.database import open_configured_database
+    from cli.recording_wiring import SessionRecording
     from media.call import CallState, IntakeError, ReviewerCall
-    from media.recording.call import CallRecording
-    from storage.recordings import session_directory_name
-    from ui.replay.recording import DatabaseRecordingListener
 
     quiet_media_logs()
     settings = settings_from_env()
@@ -188,8 +200,8 @@ def run_record_probe(args: argparse.Namespace) -> int:
         grace_seconds=settings.reconnect_grace_seconds,
         tone_without_microphone=True,
     ).start()
-    recording = CallRecording(call).start()  # before the applicant is taken: taps their audio
-    listener = None
+    recording = SessionRecording(call, database, settings)  # before the applicant is taken
+    worker = None
     try:
         deadline = time.monotonic() + args.wait
         applicant = None
@@ -202,26 +214,19 @@ def run_record_probe(args: argparse.Namespace) -> int:
                 if time.monotonic() > deadline:
                     return fail("no applicant could be taken: the queue is empty", 1)
                 time.sleep(0.3)
-        directory = session_directory_name(applicant.session_id)
-        listener = DatabaseRecordingListener(
-            database, applicant.session_id, directory, settings.recordings_dir
-        )
-        recording.begin(settings.recordings_dir / directory, listener)
-        print_json(
-            {"session_id": applicant.session_id, "directory": str(settings.recordings_dir / directory)}
-        )
+        directory = recording.begin(applicant.session_id)
+        print_json({"session_id": applicant.session_id, "directory": str(directory)})
         sys.stdout.flush()
         if call.frames.wait_newer(0, timeout=max(10.0, args.wait)) is None:
             return fail("no frame arrived", 1)
-        scorer = _ProbeFaces(database, applicant, listener, settings) if args.faces else None
-        if scorer is not None:
-            call.frames.subscribe(scorer.offer)
+        if args.faces:
+            worker = _probe_faces(call, recording, applicant.reference_photo, settings)
         started = time.monotonic()
         second = 0
         while time.monotonic() - started < args.seconds:
             second += 1
             time.sleep(max(0.0, started + second - time.monotonic()))
-            recorder = recording.recorder
+            recorder = recording.recording.recorder
             stats = recorder.stats() if recorder else None
             print_json(
                 {
@@ -232,140 +237,135 @@ def run_record_probe(args: argparse.Namespace) -> int:
                     "leg_started_at": recorder.started_at if recorder else None,
                     "frames_recorded": stats.video_frames if stats else 0,
                     "frames_dropped": stats.video_dropped if stats else 0,
-                    "recording": recording.state.value,
+                    "recording": recording.recording.state.value,
                 }
             )
             sys.stdout.flush()
-            if scorer is not None:
-                scorer.store()
+            if worker is not None:
+                _poll_scores(worker, recording)
             if call.status.state in (CallState.CONNECTION_FAILED, CallState.HUNG_UP):
                 break
-        if scorer is not None:
-            scorer.stop()
+        if worker is not None:
+            _poll_scores(worker, recording)
+            worker.stop()
+            worker = None
         with_frames = call.stats().frames
         return 0 if with_frames > 0 else 1
     finally:
+        if worker is not None:
+            worker.stop()
         call.close()
         recording.close()
-        if listener is not None:
-            listener.close()
         database.dispose()
 
 
-class _ProbeFaces:
-    """The face worker on the newest frames; scores land on the recording's clock (wall time
-    of the frame minus the first leg's start), with their boxes and first-seen flags."""
+def _probe_faces(call: Any, recording: Any, reference_photo: bytes, settings: Any) -> Any:
+    """The face worker on the newest frames, onto the recording's timeline (as the console)."""
+    from media.face.worker import FaceWorker
 
-    def __init__(self, database: Any, applicant: Any, listener: Any, settings: Any) -> None:
-        from media.face.worker import FaceWorker
-        from storage.reviews import ReviewRecords
+    timeline = recording.timeline
+    worker = FaceWorker(threshold=settings.face_match_threshold, room_scan_interval=0)
+    worker.start(reference_image=reference_photo)
 
-        self.listener = listener
-        self.legs = ReviewRecords(database).legs(applicant.session_id)
-        self.zero = self.legs[0][1].timestamp() if self.legs else time.time()
-        self.worker = FaceWorker(threshold=settings.face_match_threshold, room_scan_interval=0)
-        self.worker.start(reference_image=applicant.reference_photo)
-        self.size: dict[int, tuple[int, int]] = {}
-        self.leg_of: dict[int, int] = {}
-        self.seen: set[str] = set()
-        self.lock = threading.Lock()  # offer() runs on the media thread, store() on ours
+    def offer(sample: Any) -> None:
+        timeline.frame_seen(sample)
+        worker.offer_frame(sample.image, sample.received_at, sample.sequence)
 
-    def offer(self, sample: Any) -> None:
-        with self.lock:
-            self.size[sample.sequence] = (sample.width, sample.height)
-            self.leg_of[sample.sequence] = sample.leg
-        self.worker.offer_frame(sample.image, sample.wall_time, sample.sequence)
+    call.frames.subscribe(offer)
+    return worker
 
-    def store(self) -> None:
-        from storage.recordings import EventKind, TimelineSample
 
-        samples = []
-        scores = self.worker.poll()
-        for score in scores:
-            with self.lock:
-                width, height = self.size.pop(score.frame, (0, 0))
-                leg = self.leg_of.pop(score.frame, 1)
-            t = score.frame_time - self.zero
-            box = None if score.box is None else [*map(int, score.box), width, height]
-            flags = [str(getattr(flag, "value", flag)) for flag in score.flags]
-            live = getattr(score.live, "live", score.live)
-            samples.append(
-                TimelineSample(
-                    t=t, faces=score.faces, similarity=score.similarity, distance=score.distance,
-                    matched=bool(score.match), live=live, flags=flags, box=box, leg_number=leg,
-                )
-            )  # fmt: skip
-            if (score.faces > 1 or "several_faces" in flags) and "faces" not in self.seen:
-                self.seen.add("faces")
-                self.listener.flag_raised(EventKind.MULTIPLE_FACES, t, leg)
-            if live is False and "live" not in self.seen:
-                self.seen.add("live")
-                self.listener.flag_raised(EventKind.LIVENESS_FAILED, t, leg)
-        # The worker takes only the newest frame: frames before the newest scored one will
-        # never be scored, so their sizes and legs are forgotten.
-        if scores:
-            newest = max(score.frame for score in scores)
-            with self.lock:
-                for table in (self.size, self.leg_of):
-                    for key in [k for k in table if k < newest]:
-                        table.pop(key, None)
-        if samples:
-            self.listener.samples(samples)
-
-    def stop(self) -> None:
-        self.store()
-        self.worker.stop()
+def _poll_scores(worker: Any, recording: Any) -> None:
+    for score in worker.poll():
+        recording.timeline.add(score)
+    recording.store()
 
 
 # -- benchmarks -----------------------------------------------------------------------------
 
 
 def run_bench_replay(args: argparse.Namespace) -> int:
-    import statistics
+    """Seek times in a recording made as the recorder makes it. By default the same frames are
+    recorded twice at once, plain and encrypted at rest (a throwaway key), and both are timed."""
+    import os
     import tempfile
 
-    import numpy as np
-
-    from media.playback import SessionPlayback
+    from storage.sealing import Sealer
 
     settings = settings_from_env()
+    modes = ["off", "on"] if args.encryption == "both" else [args.encryption]
     with tempfile.TemporaryDirectory(prefix="bench-replay-") as tmp:
-        directory = args.directory
-        if directory is None:
-            directory = Path(tmp) / "session"
+        targets: dict[str, tuple[Path, Any]] = {}
+        if args.directory is not None:
+            from cli.common import sealer_from_env
+
+            mode = "off" if args.encryption == "off" else "on"
+            targets[mode] = (args.directory, sealer_from_env() if mode == "on" else None)
+        else:
+            throwaway = Sealer(os.urandom(32))
+            for mode in modes:
+                targets[mode] = (Path(tmp) / mode / "session", throwaway if mode == "on" else None)
             video = settings.shared_data_dir / "videos" / "obama_weekly_address.mp4"
             if not video.is_file():
                 return fail(f"no video at {video}")
             seconds = args.minutes * 60
             print(
-                f"recording {seconds:.0f} s of {video.name} at 640x480 (faster than real time)...", flush=True
+                f"recording {seconds:.0f} s of {video.name} at 640x480 (faster than real time), "
+                f"encryption {' and '.join(modes)}...",
+                flush=True,
             )
             begin = time.perf_counter()
-            _record_fast(video, directory, seconds)
+            _record_fast(video, [targets[mode] for mode in modes], seconds)
             print(f"  recorded in {time.perf_counter() - begin:.0f} s", flush=True)
-        opened = time.perf_counter()
-        playback = SessionPlayback.open(directory)
-        open_ms = (time.perf_counter() - opened) * 1000
-        rng = np.random.default_rng(1)
-        times = rng.uniform(0.0, playback.duration, args.seeks)
-        seek_ms = []
-        for t in times:
-            begin = time.perf_counter()
-            frame = playback.frame_at(float(t))
-            seek_ms.append((time.perf_counter() - begin) * 1000)
-            if frame is None or frame.t > t + 1e-3:
-                return fail(f"seek to {t:.3f} gave {frame and frame.t}", 1)
-        step_ms = []
-        playback.frame_at(playback.duration / 2)
-        for _ in range(60):
-            begin = time.perf_counter()
-            playback.next_frame()
-            step_ms.append((time.perf_counter() - begin) * 1000)
-        playback.close()
+        reports = {}
+        for mode, (directory, sealer) in targets.items():
+            try:
+                reports[mode] = _bench_seeks(directory, sealer, args.seeks)
+            except ValueError as error:
+                return fail(str(error), 1)
+    for mode, report in reports.items():
+        print(json.dumps({"encryption": mode, **report}))
+        print(
+            f"encryption {mode:>3}: seek to a random time in a {report['duration_s']} s recording "
+            f"({report['segments']} segments, {report['megabytes']} MB): p50 {report['seek_ms_p50']} ms, "
+            f"p95 {report['seek_ms_p95']} ms, max {report['seek_ms_max']} ms (target: under 300 ms); "
+            f"frame step p50 {report['frame_step_ms_p50']} ms; open {report['open_ms']} ms"
+        )
+    return 0
+
+
+def _bench_seeks(directory: Path, sealer: Any, seeks: int) -> dict[str, Any]:
+    import statistics
+
+    import numpy as np
+
+    from media.playback import SessionPlayback
+
+    megabytes = sum(p.stat().st_size for p in directory.glob("leg-*/seg-*.ts")) / 1e6
+    opened = time.perf_counter()
+    playback = SessionPlayback.open(directory, sealer=sealer)
+    open_ms = (time.perf_counter() - opened) * 1000
+    rng = np.random.default_rng(1)
+    times = rng.uniform(0.0, playback.duration, seeks)
+    seek_ms = []
+    for t in times:
+        begin = time.perf_counter()
+        frame = playback.frame_at(float(t))
+        seek_ms.append((time.perf_counter() - begin) * 1000)
+        if frame is None or frame.t > t + 1e-3:
+            raise ValueError(f"seek to {t:.3f} gave {frame and frame.t}")
+    step_ms = []
+    playback.frame_at(playback.duration / 2)
+    for _ in range(60):
+        begin = time.perf_counter()
+        playback.next_frame()
+        step_ms.append((time.perf_counter() - begin) * 1000)
+    playback.close()
     ordered = sorted(seek_ms)
-    report = {
+    return {
         "duration_s": round(playback.duration, 1),
         "segments": playback.segment_count,
+        "megabytes": round(megabytes, 1),
         "open_ms": round(open_ms, 1),
         "seeks": len(seek_ms),
         "seek_ms_p50": round(statistics.median(ordered), 1),
@@ -373,17 +373,12 @@ def run_bench_replay(args: argparse.Namespace) -> int:
         "seek_ms_max": round(ordered[-1], 1),
         "frame_step_ms_p50": round(statistics.median(step_ms), 1),
     }
-    print(json.dumps(report))
-    print(
-        f"seek to a random time in a {report['duration_s']} s recording: p50 {report['seek_ms_p50']} ms, "
-        f"p95 {report['seek_ms_p95']} ms, max {report['seek_ms_max']} ms (target: under 300 ms)"
-    )
-    return 0
 
 
-def _record_fast(video: Path, directory: Path, seconds: float) -> None:
+def _record_fast(video: Path, targets: list[tuple[Path, Any]], seconds: float) -> None:
     """A recording made as the recorder makes it, but fed faster than real time: the frames'
-    arrival clock is simulated by starting the recorder `seconds` in the past."""
+    arrival clock is simulated by starting the recorder `seconds` in the past. One recorder
+    per (directory, sealer or None), all fed the same frames."""
     import av
     import cv2
     import numpy as np
@@ -392,9 +387,18 @@ def _record_fast(video: Path, directory: Path, seconds: float) -> None:
 
     fps = 30.0
     now = [0.0]
-    recorder = LegRecorder(
-        directory, 1, fps=fps, max_queued_video=10_000, max_queued_audio=100_000, clock=lambda: now[0]
-    )
+    recorders = [
+        LegRecorder(
+            directory,
+            1,
+            fps=fps,
+            max_queued_video=10_000,
+            max_queued_audio=100_000,
+            clock=lambda: now[0],
+            sealer=sealer,
+        )
+        for directory, sealer in targets
+    ]
     try:
         index = 0
         while now[0] < seconds:
@@ -404,13 +408,15 @@ def _record_fast(video: Path, directory: Path, seconds: float) -> None:
                     if now[0] >= seconds:
                         break
                     image = cv2.resize(frame.to_ndarray(format="bgr24"), (640, 480)).astype(np.uint8)
-                    recorder.add_video(image, now[0])
-                    recorder.add_audio(np.zeros(1600, np.int16), 48000, source="applicant")
+                    for recorder in recorders:
+                        recorder.add_video(image, now[0])
+                        recorder.add_audio(np.zeros(1600, np.int16), 48000, source="applicant")
                     index += 1
-                    while recorder.backlog > 30:  # keep memory bounded
+                    while max(r.backlog for r in recorders) > 30:  # keep memory bounded
                         time.sleep(0.005)
     finally:
-        recorder.close(timeout=600)
+        for recorder in recorders:
+            recorder.close(timeout=600)
 
 
 def run_bench_sessions(args: argparse.Namespace) -> int:

@@ -3,6 +3,7 @@ applicant so that each goes to exactly one reviewer, also with many consoles on 
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
@@ -18,7 +19,9 @@ from storage.applications import open_photo
 from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.models import Application, ReviewSessionRow
-from storage.sealing import Sealer
+from storage.sealing import SealBroken, Sealer
+
+log = logging.getLogger(__name__)
 
 ACTIVE_STATES = (
     SessionState.WAITING.value,
@@ -225,6 +228,12 @@ class DatabaseReviewDesk:
                 assert row is not None
                 session.refresh(row)
                 application = row.application
+                try:
+                    photo = open_photo(application.reference_photo, self.sealer)
+                except SealBroken as error:
+                    # One unreadable photo must not block the queue for everyone behind it.
+                    self._set_aside(session, row, application, str(error), now)
+                    continue
                 append_event(
                     session,
                     actor=f"reviewer:{reviewer_id}",
@@ -243,10 +252,29 @@ class DatabaseReviewDesk:
                     term_months=application.term_months,
                     purpose=application.purpose,
                     applied_at=aware(application.applied_at),
-                    reference_photo=open_photo(application.reference_photo, self.sealer),
+                    reference_photo=photo,
                     waited_seconds=max(0.0, (now - aware(row.queued_at)).total_seconds()),
                 )
         return None
+
+    @staticmethod
+    def _set_aside(
+        session: Session, row: ReviewSessionRow, application: Application, problem: str, now: datetime
+    ) -> None:
+        row.state = SessionState.ABANDONED.value
+        row.reviewer_id = None
+        row.ended_at = now.astimezone(UTC)
+        row.end_reason = "photo_unreadable"
+        application.status = ApplicationStatus.PENDING_REVIEW.value
+        append_event(
+            session,
+            actor="system",
+            action="queue.photo_unreadable",
+            subject=f"session:{row.id}",
+            details={"application_id": application.id, "problem": problem},
+            at=now,
+        )
+        log.error("application %s set aside: its ID photo cannot be opened (%s)", application.id, problem)
 
     def summary(self, now: datetime) -> QueueSummary:
         with self.database.session() as session:

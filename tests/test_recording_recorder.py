@@ -1,9 +1,10 @@
 """The leg recorder with real PyAV encoding: crash safety under SIGKILL (a real process, real
-frames from the shared Obama video), jumping timestamps, back-pressure, disk full; and
-reading the segments back with media.playback."""
+frames from the shared Obama video; plain and encrypted at rest), jumping timestamps,
+back-pressure, disk full; and reading the segments back with media.playback."""
 
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import signal
@@ -18,6 +19,7 @@ import pytest
 
 from media.playback import SessionPlayback
 from media.recording import LegRecorder, RecorderState, read_manifest
+from storage.sealing import Sealer
 
 ROOT = Path(__file__).resolve().parent.parent
 BITS = 16
@@ -55,7 +57,14 @@ CHILD = textwrap.dedent(
     from tests.test_recording_recorder import draw_index
     import numpy as np
 
-    recorder = LegRecorder({directory!r}, 1, fps=30.0)
+    key = {key!r}
+    if key:
+        import base64
+        from storage.sealing import Sealer
+        sealer = Sealer(base64.b64decode(key))
+    else:
+        sealer = None
+    recorder = LegRecorder({directory!r}, 1, fps=30.0, sealer=sealer)
     print("READY", repr(recorder.started_at), flush=True)
     source = av.open({video!r})
     start = time.monotonic()
@@ -81,11 +90,22 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.slow
-def test_sigkill_mid_recording_keeps_all_but_the_last_seconds(tmp_path: Path, shared_data: Path) -> None:
+@pytest.mark.parametrize("sealed", [False, True], ids=["plain", "sealed"])
+def test_sigkill_mid_recording_keeps_all_but_the_last_seconds(
+    tmp_path: Path, shared_data: Path, sealed: bool
+) -> None:
+    """Encrypted, the open segment is in memory until complete: the loss is at most about one
+    segment more, and no partial or plain file is left behind."""
     video = shared_data / "videos" / "obama_weekly_address.mp4"
     session_dir = tmp_path / "session"
     script = tmp_path / "child.py"
-    script.write_text(CHILD.format(root=str(ROOT), directory=str(session_dir), video=str(video)))
+    key = os.urandom(32) if sealed else b""
+    sealer = Sealer(key) if sealed else None
+    script.write_text(
+        CHILD.format(
+            root=str(ROOT), directory=str(session_dir), video=str(video), key=base64.b64encode(key).decode()
+        )
+    )
     child = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True, cwd=str(ROOT))
     assert child.stdout is not None
     added: dict[int, float] = {}
@@ -107,9 +127,12 @@ def test_sigkill_mid_recording_keeps_all_but_the_last_seconds(tmp_path: Path, sh
         child.wait(10)
     assert child.returncode == -signal.SIGKILL
 
-    manifest = read_manifest(session_dir / "leg-01")
+    manifest = read_manifest(session_dir / "leg-01", sealer)
     assert not manifest.closed
-    with SessionPlayback.open(session_dir) as playback:
+    if sealed:
+        segment_files = list((session_dir / "leg-01").glob("seg-*"))
+        assert segment_files and all(path.read_bytes().startswith(b"VAC1") for path in segment_files)
+    with SessionPlayback.open(session_dir, sealer=sealer) as playback:
         assert playback.spans and playback.spans[0].crashed
         lost = killed_at - playback.duration
         print(

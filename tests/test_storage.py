@@ -13,13 +13,13 @@ from app.errors import InvalidTransition, NotFound, ReviewError
 from app.ids import ReviewerId
 from app.queue import TokenStatus
 from app.review import SessionState
+from app.roles import Role
 from app.rules import ReviewRules
 from app.settings import load_settings
 from storage.applications import ApplicationBook
-from storage.database import MIGRATIONS_DIR
 from storage.audit_log import verify_audit_chain
+from storage.database import MIGRATIONS_DIR
 from storage.desk import DatabaseReviewDesk
-from app.roles import Role
 from storage.reviewers import Accounts, SignInFailed
 from storage.reviews import DecisionAlreadyRecorded, ReviewRecords, ScorePoint
 from tests.conftest import sample_form
@@ -288,3 +288,29 @@ def test_decision_snapshot_is_the_form_as_confirmed(database) -> None:  # type: 
     )
     assert stored.answers == {"monthly_income": "9000.00", "applied_personally": False}
     assert records.answers(taken.session_id) == stored.answers
+
+
+def test_an_unreadable_photo_does_not_block_the_queue(database) -> None:  # type: ignore[no-untyped-def]
+    import os
+
+    from storage.sealing import Sealer
+
+    ours, other = Sealer(os.urandom(32)), Sealer(os.urandom(32))
+    bad = ApplicationBook(database, other).register(
+        sample_form("Wrong Key", NOW - timedelta(hours=1)), photo=b"photo", photo_format="JPEG", encoding=None
+    )
+    good = ApplicationBook(database, ours).register(
+        sample_form("Right Key", NOW - timedelta(hours=1)), photo=b"photo", photo_format="JPEG", encoding=None
+    )
+    desk = DatabaseReviewDesk(database, RULES, ours)
+    first = desk.join_queue(bad.token, NOW)
+    desk.join_queue(good.token, NOW + timedelta(seconds=1))
+    reviewer = Accounts(database).add("li.reviewer", "correct horse")
+    taken = desk.take_next(reviewer.id, NOW)
+    assert taken is not None and taken.applicant_name == "Right Key" and taken.reference_photo == b"photo"
+    assert ReviewRecords(database).state(first.session_id) is SessionState.ABANDONED
+    assert desk.summary(NOW).waiting == 0
+    with database.session() as session:
+        assert verify_audit_chain(session)[1] is None
+        actions = [r[0] for r in session.execute(text("select action from audit_events order by seq"))]
+    assert "queue.photo_unreadable" in actions

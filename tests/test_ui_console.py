@@ -362,3 +362,68 @@ def test_the_console_opens_after_sign_in_and_closes_cleanly(qtbot, qapp, tmp_pat
     assert code == 0
     assert opened[0].reviewer.name == DEMO_REVIEWER[0]
     assert qsettings.contains("window/geometry")
+
+
+def test_a_recording_warning_shows_in_the_call_status_and_the_call_goes_on(qtbot, window, services):
+    call = take_applicant(qtbot, window, services)
+    assert not window.call_status.recording_label.isVisible()  # nothing said before it records
+    from_media_thread(lambda: call.events.connection("connected", 1))
+    from_media_thread(lambda: call.events.recording("recording", ""))
+    qtbot.waitUntil(lambda: window.call_status.recording_label.text() == "● Recording")
+    assert window.call_status.recording_label.isVisible()
+
+    def disk_full() -> None:
+        call.events.recording("disk_full", "Disk full: recording stopped at 12.3 s")
+        call.events.frame(grey_frame(), 1.0)
+
+    from_media_thread(disk_full)
+    qtbot.waitUntil(lambda: window.call_status.recording == "disk_full")
+    label = window.call_status.recording_label
+    assert label.text().startswith("Recording stopped: the disk is full. The call goes on")
+    assert label.toolTip() == "Disk full: recording stopped at 12.3 s"
+    assert window.call_status.state is ConnectionState.CONNECTED and window.applicant is not None
+    qtbot.waitUntil(lambda: window.video.frames_shown >= 1)
+    window.close_review()
+    assert not window.call_status.recording_label.isVisible()
+
+
+def test_sessions_abandoned_at_sign_in_are_told_once(qtbot, make_window, services):
+    services.abandoned = 1
+    window = make_window(services)
+    qtbot.waitUntil(window.notices.isVisible)
+    assert window.notices.abandoned_label.text() == (
+        "1 unfinished session from the last run was marked abandoned; its recording is kept."
+    )
+    assert not window.notices.pending_label.isVisible()
+    window.notices.dismiss_button.click()
+    assert not window.notices.isVisible()
+
+
+def test_no_notice_on_a_normal_start(qtbot, window, services):
+    window.count_pending_decisions()
+    qtbot.wait(100)
+    qtbot.waitUntil(lambda: window.desk.pending == 0)
+    assert not window.notices.isVisible()
+
+
+def test_a_decision_waiting_for_the_database_is_shown_until_the_background_retry_stores_it(
+    qtbot, window, services
+):
+    services.fail_next_saves = 1
+    take_applicant(qtbot, window, services)
+    draft = DecisionDraft(Outcome.VERIFY_LATER, note="Applicant asked to call back")
+    services.waiting_decisions = 1  # as PendingDecisions keeps it on the workstation's disk
+    assert window.record_decision(draft)
+    qtbot.waitUntil(lambda: window.banner.state == "failed")
+    qtbot.waitUntil(window.notices.pending_label.isVisible)
+    assert window.notices.pending_label.text() == (
+        "1 decision waiting for the database: it will be saved automatically."
+    )
+    # The background retry stores it: the notice goes, and the window's decision is acknowledged
+    # without the reviewer pressing Retry.
+    services.waiting_decisions = 0
+    with qtbot.waitSignal(window.decision_saved, timeout=5000):
+        window.count_pending_decisions()
+    assert not window.notices.isVisible()
+    assert services.decisions[0].draft == draft and window.pending is None
+    assert window.banner.state == "saved"

@@ -1,7 +1,8 @@
 """A whole review in the console on the real layers: SQLite, the embedded intake service, the
 applicant simulator streaming obama_weekly_address.mp4 over WebRTC, the FaceWorker matching it
 against obama.jpg. Take the applicant, see "Match", answer, approve, and find the decision with
-its answers and face summary in the database; and the longest event-loop gap, printed."""
+its answers and face summary in the database, and the session's recording with its timeline
+(score samples with boxes, events) on the session clock; and the longest event-loop gap, printed."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from PySide6.QtWidgets import QApplication
 
 from app.decisions import Outcome
 from app.settings import load_settings
+from storage.recordings import RecordingRecords
+from storage.replay import ReplayRecords
 from tests.ui_fakes import GOOD_ANSWERS, OBAMA_VIDEO
 from ui.decision import DecisionDialog
 from ui.face_check import FaceState
@@ -38,8 +41,8 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def live_console(qtbot, tmp_path, monkeypatch):
-    from cli.call import free_port
-    from cli.console import LiveConsoleServices, queue_demo_applicant, start_console_intake
+    from cli.call import free_port, start_embedded_intake
+    from cli.console import LiveConsoleServices, queue_demo_applicant
     from storage.database import open_database
     from storage.reviewers import Accounts
 
@@ -57,7 +60,7 @@ def live_console(qtbot, tmp_path, monkeypatch):
     )
     database = open_database(settings.effective_database_url)
     Accounts(database).add("li.na", PASSWORD)
-    server, url = start_console_intake(settings, database)
+    server, url = start_embedded_intake(settings, database)
     simulator = queue_demo_applicant(database, settings, url)
     services = LiveConsoleServices(settings, database, url)
     window = None
@@ -118,6 +121,8 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     qtbot.waitUntil(lambda: window.video.frames_shown > 30, timeout=30000)
     qtbot.waitUntil(lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout=60000)
     assert window.face_panel.state_text == "Match"
+    qtbot.waitUntil(lambda: window.call_status.recording == "recording", timeout=5000)
+    assert window.call_status.recording_label.text() == "● Recording"
     qtbot.waitUntil(lambda: window.video.frames_shown > 120, timeout=30000)
     bridge = window.bridge
     assert bridge is not None
@@ -150,5 +155,31 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     assert decision.face_summary["best_similarity"] > 50
     assert decision.face_summary["attempts_used"] == 1
     # The call is hung up and its score samples are stored.
-    qtbot.waitUntil(lambda: len(services.records.scores(window.last_decision_session)) > 5, timeout=15000)
+    session_id = window.last_decision_session
+    qtbot.waitUntil(lambda: len(services.records.scores(session_id)) > 5, timeout=15000)
     assert window.applicant is None and window.queue_panel.take_button.isEnabled()
+
+    # The session was recorded: its leg closed at hang-up, its files where the database says.
+    recordings = RecordingRecords(services.database)
+    qtbot.waitUntil(
+        lambda: [leg.state for leg in recordings.recordings(session_id)][:1] == ["closed"], timeout=15000
+    )
+    legs = recordings.recordings(session_id)
+    assert len(legs) >= 1 and legs[0].segments > 3 and legs[0].duration is not None
+    assert list((services.settings.recordings_dir / legs[0].directory / "leg-01").glob("seg-*"))
+    # Its timeline is on the session clock (seconds since the first leg started), like the video:
+    # every score inside the recorded span, with its box, before the decision was taken.
+    start = legs[0].offset
+    end = legs[-1].offset + (legs[-1].duration or 0.0)
+    samples = recordings.samples(session_id)
+    assert len(samples) > 5
+    assert all(start - 0.5 <= sample.t <= end + 0.5 for sample in samples), (start, end, samples[:3])
+    with_faces = [sample for sample in samples if sample.faces > 0]
+    assert with_faces and all(sample.box is not None and len(sample.box) == 6 for sample in with_faces)
+    first_leg_start = services.records.legs(session_id)[0][1]
+    assert max(sample.t for sample in samples) <= (decision.decided_at - first_leg_start).total_seconds() + 2
+    assert all(start - 0.5 <= event.t <= end + 0.5 for event in recordings.events(session_id))
+    summary = [
+        item for item in ReplayRecords(services.database).browse().items if item.session_id == session_id
+    ]
+    assert summary and summary[0].outcome == "approve" and summary[0].legs == len(legs)

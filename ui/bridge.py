@@ -48,6 +48,7 @@ class CallBridge(QObject):
     score_ready = Signal(object)  # FaceScoreView
     connection_changed = Signal(object, int)  # ConnectionState, leg
     audio_changed = Signal(str)
+    recording_changed = Signal(str, str)  # state, message
     queue_changed = Signal(object)  # QueueSummary
 
     _frame_waiting = Signal()
@@ -93,6 +94,9 @@ class CallBridge(QObject):
 
     def audio(self, state: str) -> None:
         self._post(partial(self.audio_changed.emit, state))
+
+    def recording(self, state: str, message: str) -> None:
+        self._post(partial(self.recording_changed.emit, state, message))
 
     def queue(self, summary: QueueSummary) -> None:
         self._post(partial(self.queue_changed.emit, summary))

@@ -22,14 +22,18 @@ class CallStatus(QWidget):
         self.state_label = QLabel()
         self.audio_label = QLabel()
         self.audio_label.setObjectName("caption")
+        self.recording_label = QLabel()
+        self.recording_label.setWordWrap(True)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.state_label)
         layout.addWidget(self.audio_label)
+        layout.addWidget(self.recording_label, 1)
         layout.addStretch(1)
         layout.addWidget(self.clock_label)
         self.state = ConnectionState.IDLE
         self.leg = 0
+        self.recording = ""
         self._started: float | None = None
         self._stopped: float | None = None
         self._dropped_at: float | None = None
@@ -48,6 +52,7 @@ class CallStatus(QWidget):
         self.state = ConnectionState.IDLE
         self.leg = 0
         self.audio_label.setText("")
+        self.set_recording("", "")
         self.refresh()
 
     def elapsed(self, now: float | None = None) -> float:
@@ -81,6 +86,30 @@ class CallStatus(QWidget):
             "no_device": self.tr("Audio: received, no output device"),
         }
         self.audio_label.setText(texts.get(state, ""))
+
+    def set_recording(self, state: str, message: str) -> None:
+        """The call's recording (ui.services.CallEvents.recording); "" hides it."""
+        self.recording = state
+        warnings = {
+            "disk_full": self.tr(
+                "Recording stopped: the disk is full. The call goes on; what was recorded is kept."
+            ),
+            "write_failed": self.tr(
+                "Recording stopped: it could not be written. The call goes on; what was recorded is kept."
+            ),
+        }
+        if state == "recording":
+            self.recording_label.setText(self.tr("● Recording"))
+            self.recording_label.setStyleSheet(f"color: {style.NEUTRAL};")
+            self.recording_label.setToolTip(self.tr("This call is recorded for the session's replay"))
+        elif state in warnings:
+            self.recording_label.setText(warnings[state])
+            self.recording_label.setStyleSheet(f"color: {style.BAD}; font-weight: 600;")
+            self.recording_label.setToolTip(message)
+        else:
+            self.recording_label.setText("")
+            self.recording_label.setToolTip("")
+        self.recording_label.setVisible(bool(self.recording_label.text()))
 
     def refresh(self) -> None:
         """Called every quarter second by the window."""

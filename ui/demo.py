@@ -84,6 +84,8 @@ class DemoConsoleServices:
         self.decisions: list[StoredDecision] = []
         self.calls: list[SimulatedCall] = []
         self.similarity_plan = similarity_plan
+        self.abandoned = 0  # sessions a previous run left unfinished (none in memory)
+        self.waiting_decisions = 0  # decisions waiting for a database (none in memory)
 
     # --- set-up ---
 
@@ -172,6 +174,12 @@ class DemoConsoleServices:
                 StoredDecision(decision_id, session_id, reviewer_id, draft, tuple(overridden), dict(answers))
             )
             return decision_id
+
+    def abandoned_at_sign_in(self) -> int:
+        return self.abandoned
+
+    def pending_decisions(self) -> int:
+        return self.waiting_decisions
 
     def close(self) -> None:
         for call in self.calls:

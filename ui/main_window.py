@@ -43,6 +43,7 @@ from ui.decision import (
 from ui.face_check import FaceCheck, FaceState
 from ui.face_panel import FacePanel
 from ui.languages import LANGUAGES, questionnaire_language
+from ui.notices import WorkstationNotices
 from ui.questionnaire_form import FiguresPanel, QuestionnaireForm
 from ui.queue_panel import QueuePanel
 from ui.services import ConnectionState, ConsoleServices, FaceScoreView, LiveCall
@@ -120,6 +121,7 @@ class ConsoleWindow(QMainWindow):
         self._taking = False
         self._polling = False
         self._poll_again = False
+        self._counting_pending = False
         self._latest_frame_time = 0.0
         self._ticks = 0
         self._splitters_restored = False
@@ -139,6 +141,9 @@ class ConsoleWindow(QMainWindow):
         self.queue_timer.start()
         self.poll_queue()
         self._update_actions()
+        self.desk.run(
+            self.services.abandoned_at_sign_in, self.notices.show_abandoned, self._background_failure
+        )
 
     # --- building ---
 
@@ -198,7 +203,9 @@ class ConsoleWindow(QMainWindow):
 
         central = QWidget()
         layout = QVBoxLayout(central)
+        self.notices = WorkstationNotices()
         layout.addLayout(top)
+        layout.addWidget(self.notices)
         layout.addWidget(self.main_splitter, 1)
         layout.addWidget(self.banner)
         layout.addWidget(self.decision_bar)
@@ -290,12 +297,35 @@ class ConsoleWindow(QMainWindow):
     # --- the queue ---
 
     def poll_queue(self) -> None:
+        self.count_pending_decisions()
         if self._polling:  # one poll at a time; ask again when it is back
             self._poll_again = True
             return
         self._polling = True
         self._poll_again = False
         self.desk.run(self.services.queue_summary, self._queue_polled, self._queue_poll_failed)
+
+    def count_pending_decisions(self) -> None:
+        """Decisions this workstation keeps until the database takes them (a background retry
+        stores them): shown while there are any."""
+        if self._counting_pending:
+            return
+        self._counting_pending = True
+        self.desk.run(self.services.pending_decisions, self._pending_counted, self._pending_not_counted)
+
+    def _pending_counted(self, count: int) -> None:
+        self._counting_pending = False
+        before = self.notices.pending
+        self.notices.show_pending(count)
+        pending = self.pending
+        if before > 0 and count < before and pending is not None and self.banner.state == "failed":
+            # The background retry may have stored the decision this window still holds: saving
+            # it again is safe (the request id makes it idempotent) and acknowledges it.
+            self._save_pending()
+
+    def _pending_not_counted(self, error: BaseException) -> None:
+        self._counting_pending = False
+        log.warning("pending decisions not counted: %s", error)
 
     def _queue_polled(self, summary: QueueSummary) -> None:
         self._polling = False
@@ -306,6 +336,7 @@ class ConsoleWindow(QMainWindow):
     def _queue_poll_failed(self, error: BaseException) -> None:
         self._polling = False
         self._poll_again = False
+        self._counting_pending = False
         self.statusBar().showMessage(self.tr("Queue not available: {0}").format(error), 5000)
 
     def can_take_next(self) -> bool:
@@ -367,6 +398,7 @@ class ConsoleWindow(QMainWindow):
         bridge.score_ready.connect(self._score)
         bridge.connection_changed.connect(self._connection)
         bridge.audio_changed.connect(self.call_status.set_audio)
+        bridge.recording_changed.connect(self.call_status.set_recording)
         bridge.queue_changed.connect(self.queue_panel.set_summary)
         self.bridge = bridge
         self._update_actions()
@@ -559,6 +591,7 @@ class ConsoleWindow(QMainWindow):
         pending.error = str(error) if isinstance(error, ReviewError) else f"{type(error).__name__}: {error}"
         self.banner.failed(pending.draft.outcome, pending.error)
         self._update_actions()
+        self.count_pending_decisions()
 
     def close_review(self) -> None:
         """Hang up and clear the window for the next applicant."""

@@ -98,6 +98,12 @@ class CallEvents(Protocol):
         """ "receiving", "silent" or "none"."""
         ...
 
+    def recording(self, state: str, message: str) -> None:
+        """The call's recording: "recording", or a warning, "disk_full" or "write_failed" (the
+        recorder stopped writing, the call goes on and what was written is kept; `message` is
+        the recorder's own, untranslated). Reported when it changes."""
+        ...
+
     def queue(self, summary: QueueSummary) -> None: ...
 
 
@@ -146,4 +152,14 @@ class ConsoleServices(Protocol):
     ) -> DecisionId:
         """Store the decision with the answers and the face summary (draft.face) in one
         transaction; return only after the commit. The window acknowledges it after that."""
+        ...
+
+    def abandoned_at_sign_in(self) -> int:
+        """How many of the signed-in reviewer's sessions a console that stopped mid-call (killed,
+        crashed) left unfinished, marked abandoned at sign-in (their recordings are kept)."""
+        ...
+
+    def pending_decisions(self) -> int:
+        """Decisions kept on this workstation until the database takes them (stored by a
+        background retry): 0 normally. Must not wait on the database."""
         ...

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import hashlib
+import io
 import logging
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from media.recording.layout import PTS_BASE, STREAM_TITLES, LegManifest, SegmentInfo, read_manifest
+from media.recording.sealing import RecordingDamaged, SegmentSealer, open_segment
 
 log = logging.getLogger(__name__)
 
@@ -21,6 +25,9 @@ AUDIO_RATE = 48000
 # Within a leg, a frame is shown until the next one; past this after a leg's last frame the
 # picture is "no video" (between legs, or a recording cut short by a crash).
 HOLD_SECONDS = 0.5
+# Decrypted segments kept in memory (about 100-300 kB each): stepping back and forth across a
+# boundary, the audio requests while playing and the report's key frames reuse them.
+CACHED_SEGMENTS = 12
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ class _Segment:
     end: float
 
 
-def _probe(info: SegmentInfo) -> tuple[float, float, int] | None:
+def _probe(info: SegmentInfo, source: Any) -> tuple[float, float, int] | None:
     """First and last video time (leg clock) and frame count of a segment the manifest does
     not describe; None when nothing in it is readable."""
     import av
@@ -57,7 +64,7 @@ def _probe(info: SegmentInfo) -> tuple[float, float, int] | None:
     last: float | None = None
     count = 0
     try:
-        with av.open(str(info.path)) as container:
+        with av.open(source, format="mpegts") as container:
             if not container.streams.video:
                 return None
             stream = container.streams.video[0]
@@ -76,16 +83,30 @@ def _probe(info: SegmentInfo) -> tuple[float, float, int] | None:
 
 
 class SessionPlayback:
-    def __init__(self, manifests: Sequence[LegManifest], offsets: Mapping[int, float]) -> None:
+    def __init__(
+        self,
+        manifests: Sequence[LegManifest],
+        offsets: Mapping[int, float],
+        sealer: SegmentSealer | None = None,
+    ) -> None:
         self.manifests = list(manifests)
+        self._sealer = sealer
+        self._cache: OrderedDict[tuple[int, int], bytes] = OrderedDict()
         self._segments: list[_Segment] = []
+        # Damage found on opening (segments named in a manifest but gone): reported, and
+        # frame_at raises RecordingDamaged inside such a gap rather than skipping it.
+        self.problems: list[str] = [problem for m in self.manifests for problem in m.problems]
         spans: list[LegSpan] = []
         for manifest in self.manifests:
             offset = float(offsets.get(manifest.leg_number, 0.0))
             leg_segments: list[_Segment] = []
             for info in manifest.segments:
                 if info.start is None or info.end is None:
-                    probed = _probe(info)
+                    try:
+                        probed = _probe(info, self._source(manifest.leg_number, info))
+                    except RecordingDamaged as error:
+                        log.info("an unlisted segment does not open: %s", error)
+                        probed = None
                     if probed is None:
                         continue
                     first, last, frames = probed
@@ -117,12 +138,20 @@ class SessionPlayback:
 
     @classmethod
     def open(
-        cls, session_directory: Path | str, offsets: Mapping[int, float] | None = None
+        cls,
+        session_directory: Path | str,
+        offsets: Mapping[int, float] | None = None,
+        *,
+        sealer: SegmentSealer | None = None,
     ) -> SessionPlayback:
         """Every leg-NN directory under the session's directory. Without offsets, legs are
-        placed by the wall-clock start each recorder wrote, relative to leg 1."""
+        placed by the wall-clock start each recorder wrote, relative to leg 1.
+
+        With a sealer every leg must be encrypted (decrypted in memory as it is read); without
+        one, every leg must be plain. RecordingError (RecordingDamaged) with a message fit for
+        the reviewer when that is not so, a manifest was altered, or the key is wrong."""
         directory = Path(session_directory)
-        manifests = [read_manifest(path) for path in sorted(directory.glob("leg-*")) if path.is_dir()]
+        manifests = [read_manifest(path, sealer) for path in sorted(directory.glob("leg-*")) if path.is_dir()]
         manifests.sort(key=lambda m: m.leg_number)
         if offsets is None:
             first = next((m.started_at for m in manifests if m.started_at is not None), None)
@@ -132,7 +161,7 @@ class SessionPlayback:
                 else 0.0
                 for m in manifests
             }
-        return cls(manifests, offsets)
+        return cls(manifests, offsets, sealer)
 
     @property
     def segment_count(self) -> int:
@@ -162,6 +191,8 @@ class SessionPlayback:
                 return None
         frame = self._decode_until(index, t)
         if frame is None and index > 0 and self._segments[index - 1].leg == segment.leg:
+            if self._segments[index - 1].info.missing:
+                raise self._missing(self._segments[index - 1])
             frame = self._decode_until(index - 1, t)
         self.last_shown = frame
         return frame
@@ -215,12 +246,52 @@ class SessionPlayback:
                 frames.append(frame)
         return frames
 
+    # -- reading segments (decrypted in memory when sealed) ------------------------------------
+
+    @staticmethod
+    def _missing(segment: _Segment) -> RecordingDamaged:
+        return RecordingDamaged(
+            f"Segment {segment.info.index:06d} of leg {segment.leg} is missing: it was deleted "
+            "after it was recorded."
+        )
+
+    def _source(self, leg: int, info: SegmentInfo) -> Any:
+        """What av.open reads: the file's path, or its decrypted bytes in memory."""
+        if self._sealer is None:
+            return str(info.path)
+        key = (leg, info.index)
+        data = self._cache.get(key)
+        if data is not None:
+            self._cache.move_to_end(key)
+            return io.BytesIO(data)
+        try:
+            blob = info.path.read_bytes()
+        except FileNotFoundError:
+            raise RecordingDamaged(
+                f"Segment {info.index:06d} of leg {leg} is missing: it was deleted after it was recorded."
+            ) from None
+        if (info.size is not None and len(blob) != info.size) or (
+            info.sha256 is not None and hashlib.sha256(blob).hexdigest() != info.sha256
+        ):
+            raise RecordingDamaged(
+                f"Segment {info.index:06d} of leg {leg} has been altered or replaced: it is not "
+                "the file the recorder wrote."
+            )
+        manifest = next(m for m in self.manifests if m.leg_number == leg)
+        data = open_segment(self._sealer, blob, manifest.binding, leg, info.index)
+        self._cache[key] = data
+        while len(self._cache) > CACHED_SEGMENTS:
+            self._cache.popitem(last=False)
+        return io.BytesIO(data)
+
     def _start_segment(self, index: int) -> None:
         import av
 
         self._close_open()
         segment = self._segments[index]
-        container = av.open(str(segment.info.path))
+        if segment.info.missing:
+            raise self._missing(segment)
+        container = av.open(self._source(segment.leg, segment.info), format="mpegts")
         self._open = container
         self._open_index = index
         self._current = None
@@ -297,8 +368,10 @@ class SessionPlayback:
             # Audio packets run up to ~0.1 s past the segment's last video frame.
             if segment.end + 0.2 < t0 or segment.start - 0.2 > t1:
                 continue
+            if segment.info.missing:
+                continue  # silence; frame_at reports the gap
             try:
-                with av.open(str(segment.info.path)) as container:
+                with av.open(self._source(segment.leg, segment.info), format="mpegts") as container:
                     # Audio streams in recorder order (MPEG-TS keeps no stream titles).
                     streams = [
                         stream
@@ -317,6 +390,8 @@ class SessionPlayback:
                         lo, hi = max(0, begin), min(length, begin + mono.size)
                         if lo < hi:
                             out[lo:hi] += mono[lo - begin : hi - begin]
+            except RecordingDamaged as error:
+                log.warning("no audio from a damaged segment: %s", error)
             except Exception as error:
                 log.info("audio of %s stops early: %s", segment.info.path, error)
         return np.clip(out, -1.0, 1.0)

@@ -19,6 +19,11 @@ callback; encoding runs on the recorder's own thread):
     recorder.stats()                          # RecorderStats: frames written/dropped, segments, bytes...
     recorder.close()                          # finishes the last segment; call it when the leg ends
 
+    LegRecorder(..., sealer=sealer)           # encrypted at rest: any object with seal(data, purpose)
+                                              # and open(blob, purpose, what=...), e.g.
+                                              # storage.sealing.Sealer passed in by cli/ (media
+                                              # never imports storage); see sealing.py
+
 - Files: `session_dir/leg-NN/seg-NNNNNN.ts` (MPEG-TS, H.264 ultrafast/zerolatency + two
   AAC mono streams, "applicant" and "reviewer", each segment about `segment_seconds` long and
   starting with a key frame) and `session_dir/leg-NN/manifest.jsonl`. See layout.py.
@@ -33,7 +38,9 @@ callback; encoding runs on the recorder's own thread):
   warning (show `message` to the reviewer) and the call goes on; what was written stays
   readable. Nothing is raised to the caller.
 - A SIGKILL loses the frames still queued or in the open segment's unflushed buffer (packets
-  are flushed to the file as they are muxed, so in practice well under a second).
+  are flushed to the file as they are muxed, so in practice well under a second). Encrypted,
+  the open segment is in memory until complete (plaintext never reaches the disk), so a
+  SIGKILL loses it whole: up to `segment_seconds` plus what is queued.
 
 Wiring into the live call (media.call.ReviewerCall): create one LegRecorder per leg when the
 call reports a new leg (CallStatus.leg changes), with `started_at` = the wall time given to
@@ -45,6 +52,7 @@ source=...)`; `close()` when the leg ends. Reading back: media.playback.
 
 from media.recording.layout import LegManifest, SegmentInfo, leg_directory, read_manifest
 from media.recording.recorder import AUDIO_SOURCES, LegRecorder, RecorderState, RecorderStats
+from media.recording.sealing import RecordingDamaged, RecordingError, SegmentSealer
 
 __all__ = [
     "AUDIO_SOURCES",
@@ -52,7 +60,10 @@ __all__ = [
     "LegRecorder",
     "RecorderState",
     "RecorderStats",
+    "RecordingDamaged",
+    "RecordingError",
     "SegmentInfo",
+    "SegmentSealer",
     "leg_directory",
     "read_manifest",
 ]

@@ -1,6 +1,6 @@
 """Recording a whole live call: one LegRecorder per leg of a media.call.ReviewerCall.
 
-    recording = CallRecording(call).start()          # before take_next(): taps the audio early
+    recording = CallRecording(call).start()          # subscribes to the call's frames and audio
     applicant = call.take_next().result()
     recording.begin(session_dir, listener=my_listener)   # from now on every leg is recorded
     ...                                   # legs come and go with the call
@@ -15,7 +15,8 @@ without media importing storage:
     listener.leg_finished(leg, state, duration, stats)       # its recorder closed
     listener.event(kind, wall_time, leg, details)            # connection dropped/restored/failed
 
-The applicant's audio and the reviewer's microphone are tapped as they pass (see _tap_audio).
+Both sides' audio comes from `ReviewerCall.on_audio_frame`: "applicant" (received) and
+"reviewer" (what the console sends: the microphone, or its silence or tone), every leg.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from media.recording.recorder import LegRecorder, RecorderState, RecorderStats
+from media.recording.sealing import SegmentSealer
 
 log = logging.getLogger(__name__)
 
@@ -50,12 +52,15 @@ class CallRecording:
         listener: RecordingListener | None = None,
         fps: float = 30.0,
         segment_seconds: float = 1.0,
+        sealer: SegmentSealer | None = None,
     ) -> None:
+        """`sealer`: encrypt every leg at rest (see LegRecorder; cli/ passes sealer_from_env())."""
         self.call = call
         self.session_directory = None if session_directory is None else Path(session_directory)
         self.listener = listener
         self.fps = fps
         self.segment_seconds = segment_seconds
+        self.sealer = sealer
         self._lock = threading.Lock()
         self._recorder: LegRecorder | None = None
         self._leg = 0
@@ -65,12 +70,11 @@ class CallRecording:
         self._message = ""
         self._last_state: Any = None
         self._closed = False
-        self._audio_hooked = False
 
     def start(self) -> CallRecording:
         self._unsubscribe.append(self.call.frames.subscribe(self._on_frame))
         self._unsubscribe.append(self.call.on_status(self._on_status))
-        self._tap_audio()
+        self._unsubscribe.append(self.call.on_audio_frame(self._on_audio_frame))
         return self
 
     def begin(self, session_directory: Path, listener: RecordingListener | None = None) -> None:
@@ -119,7 +123,11 @@ class CallRecording:
                 self._finish_leg(wait=False)
                 self._leg = leg
                 self._recorder = LegRecorder(
-                    self.session_directory, leg, fps=self.fps, segment_seconds=self.segment_seconds
+                    self.session_directory,
+                    leg,
+                    fps=self.fps,
+                    segment_seconds=self.segment_seconds,
+                    sealer=self.sealer,
                 )
                 started_at = self._recorder.started_at
                 if self.listener is not None:
@@ -131,9 +139,13 @@ class CallRecording:
         if recorder is not None:
             recorder.add_video(sample.image, sample.received_at)
 
+    def _on_audio_frame(self, frame: Any, source: str) -> None:
+        recorder = self._recorder
+        if recorder is not None and source in ("applicant", "reviewer"):
+            with contextlib.suppress(Exception):
+                recorder.add_audio(frame, source=source)  # type: ignore[arg-type]
+
     def _on_status(self, status: Any) -> None:
-        if not self._audio_hooked:
-            self._wrap_playback()
         state = getattr(status.state, "value", str(status.state))
         previous, self._last_state = self._last_state, state
         if state == previous:
@@ -187,68 +199,3 @@ class CallRecording:
             function(*args)
         except Exception:
             log.exception("a recording listener failed")
-
-    # -- audio --------------------------------------------------------------------------------
-
-    def _add_audio(self, frame: Any, source: str) -> None:
-        recorder = self._recorder
-        if recorder is not None:
-            with contextlib.suppress(Exception):
-                recorder.add_audio(frame, source=source)  # type: ignore[arg-type]
-
-    def _tap_audio(self) -> None:
-        """Feed both sides' audio to the recorder.
-
-        A public hook on ReviewerCall (`on_audio_frame(callback(frame, source))`) is used when
-        it exists. Until then, the applicant's track is tapped where the call consumes it and
-        the microphone track where aiortc reads it: instance-level wrappers around recv(), so
-        frames pass through unchanged. The call makes a new audio player when it takes an
-        applicant and reports CONNECTING right after, before any offer can arrive: the status
-        callback wraps it then, so no track slips through.
-        """
-        hook = getattr(self.call, "on_audio_frame", None)
-        if callable(hook):
-            self._audio_hooked = True
-            self._unsubscribe.append(hook(self._add_audio))
-            return
-        self._audio_hooked = False
-        self._wrap_playback()
-
-    def _wrap_playback(self) -> None:
-        playback = getattr(self.call, "_playback", None)
-        if playback is None or not hasattr(playback, "consume"):
-            return
-        if getattr(playback, "_recorded_by", None) is self:
-            return
-        original_consume = playback.consume
-        recording = self
-
-        async def consume(track: Any, *args: Any, **kwargs: Any) -> None:
-            original_recv = track.recv
-
-            async def recv() -> Any:
-                frame = await original_recv()
-                recording._add_audio(frame, "applicant")
-                recording._tap_microphone()
-                return frame
-
-            track.recv = recv
-            await original_consume(track, *args, **kwargs)
-
-        playback.consume = consume
-        playback._recorded_by = self
-
-    def _tap_microphone(self) -> None:
-        track = getattr(self.call, "_microphone", None)
-        if track is None or getattr(track, "_recorded_by", None) is self:
-            return
-        original_recv = track.recv
-        recording = self
-
-        async def recv() -> Any:
-            frame = await original_recv()
-            recording._add_audio(frame, "reviewer")
-            return frame
-
-        track.recv = recv
-        track._recorded_by = self

@@ -19,6 +19,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from media.recording.sealing import (
+    RecordingDamaged,
+    RecordingError,
+    SegmentSealer,
+    open_manifest_line,
+)
+
 PTS_BASE = 10.0
 MANIFEST = "manifest.jsonl"
 SEGMENT_PATTERN = re.compile(r"^seg-(\d{6})\.ts$")
@@ -34,6 +41,12 @@ def segment_name(index: int) -> str:
     return f"seg-{index:06d}.ts"
 
 
+def recording_binding(session_directory: Path) -> str:
+    """What sealed segments and manifest lines are bound to besides leg and index: the name of
+    the session's directory (e.g. session-00000042), so nothing moves between sessions."""
+    return Path(session_directory).absolute().name
+
+
 @dataclass
 class SegmentInfo:
     path: Path
@@ -42,6 +55,9 @@ class SegmentInfo:
     end: float | None  # leg clock just after its last video frame
     frames: int | None
     complete: bool  # False: the recorder stopped (or crashed) while writing it
+    size: int | None = None  # sealed recordings: the file's size and SHA-256 from the manifest
+    sha256: str | None = None
+    missing: bool = False  # named in the manifest, but the file is gone
 
 
 @dataclass
@@ -54,48 +70,98 @@ class LegManifest:
     end: float | None
     segments: list[SegmentInfo] = field(default_factory=list)
     notes: list[dict[str, Any]] = field(default_factory=list)  # disk-full and similar events
+    sealed: bool = False  # read with a sealer: every segment is encrypted
+    binding: str = ""  # see recording_binding
+    problems: list[str] = field(default_factory=list)  # segments named in the manifest but gone
 
 
-def read_manifest(directory: Path) -> LegManifest:
-    """What the manifest says, plus any segment file it does not mention yet (a crash)."""
+def _manifest_entries(directory: Path, leg: int, sealer: SegmentSealer | None) -> list[dict[str, Any]]:
+    manifest = directory / MANIFEST
+    if not manifest.is_file():
+        return []
+    binding = recording_binding(directory.parent)
+    entries: list[dict[str, Any]] = []
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            continue  # a line torn by a crash (a gap it hides shows as a gap in the numbers)
+        if not isinstance(raw, dict):
+            continue
+        if isinstance(raw.get("sealed"), str):
+            if sealer is None:
+                raise RecordingError(
+                    f"Leg {leg} of this recording is encrypted: it opens only with the console's "
+                    "key (AUDIT_KEY or the key file)."
+                )
+            if raw.get("n") != len(entries):
+                raise RecordingDamaged(
+                    f"The manifest of leg {leg} has been altered: line {len(entries) + 1} is "
+                    "missing or out of order."
+                )
+            entries.append(open_manifest_line(sealer, raw, binding, leg, len(entries)))
+        elif sealer is not None:
+            raise RecordingError(
+                f"Leg {leg} of this recording is not encrypted, so it is not trusted: it was "
+                "recorded before encryption at rest was turned on, or it was replaced."
+            )
+        else:
+            entries.append(raw)
+    return entries
+
+
+def read_manifest(directory: Path, sealer: SegmentSealer | None = None) -> LegManifest:
+    """What the manifest says, plus any segment file it does not mention yet (a crash). With a
+    sealer the leg must be encrypted and its manifest intact (RecordingError otherwise)."""
     header: dict[str, Any] = {}
     segments: dict[int, SegmentInfo] = {}
     notes: list[dict[str, Any]] = []
     closed = False
     end: float | None = None
-    manifest = directory / MANIFEST
-    if manifest.is_file():
-        for line in manifest.read_text(encoding="utf-8").splitlines():
-            try:
-                entry = json.loads(line)
-            except ValueError:
-                continue  # a line torn by a crash
-            kind = entry.get("type")
-            if kind == "leg":
-                header = entry
-            elif kind == "segment":
-                index = int(entry["index"])
-                segments[index] = SegmentInfo(
-                    directory / entry["file"],
-                    index,
-                    float(entry["start"]),
-                    float(entry["end"]),
-                    int(entry["frames"]),
-                    True,
-                )
-            elif kind == "closed":
-                closed = True
-                end = float(entry.get("end", 0.0))
-            else:
-                notes.append(entry)
-    for path in sorted(directory.glob("seg-*.ts")):
-        match = SEGMENT_PATTERN.match(path.name)
-        if match is None:
-            continue
-        index = int(match.group(1))
+    named_leg = _number_from_name(directory)
+    entries = _manifest_entries(directory, named_leg, sealer)
+    for entry in entries:
+        kind = entry.get("type")
+        if kind == "leg":
+            header = entry
+        elif kind == "segment":
+            index = int(entry["index"])
+            size = entry.get("size")
+            segments[index] = SegmentInfo(
+                directory / segment_name(index) if sealer is not None else directory / entry["file"],
+                index,
+                float(entry["start"]),
+                float(entry["end"]),
+                int(entry["frames"]),
+                True,
+                size=None if size is None else int(size),
+                sha256=entry.get("sha256"),
+            )
+        elif kind == "closed":
+            closed = True
+            end = float(entry.get("end", 0.0))
+        else:
+            notes.append(entry)
+    files = [
+        (int(match.group(1)), path)
+        for path in sorted(directory.glob("seg-*.ts"))
+        if (match := SEGMENT_PATTERN.match(path.name)) is not None
+    ]
+    if sealer is not None and not entries and files:
+        # The recorder writes (and fsyncs) the manifest's first line before any segment.
+        raise RecordingDamaged(f"The manifest of leg {named_leg} is missing or was emptied.")
+    for index, path in files:
         if index not in segments and path.stat().st_size > 0:
             segments[index] = SegmentInfo(path, index, None, None, None, False)
-    number = int(header.get("leg", 0)) or _number_from_name(directory)
+    number = named_leg if sealer is not None else (int(header.get("leg", 0)) or named_leg)
+    problems = []
+    for index in sorted(segments):
+        info = segments[index]
+        if info.complete and not info.path.is_file():
+            info.missing = True
+            problems.append(
+                f"Segment {index:06d} of leg {number} is missing: it was deleted after it was recorded."
+            )
     return LegManifest(
         directory=directory,
         leg_number=number,
@@ -105,6 +171,9 @@ def read_manifest(directory: Path) -> LegManifest:
         end=end,
         segments=[segments[i] for i in sorted(segments)],
         notes=notes,
+        sealed=sealer is not None,
+        binding=recording_binding(directory.parent),
+        problems=problems,
     )
 
 

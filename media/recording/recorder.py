@@ -6,6 +6,8 @@ import contextlib
 import enum
 import errno
 import fractions
+import hashlib
+import io
 import json
 import logging
 import os
@@ -20,7 +22,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from media.recording.layout import MANIFEST, PTS_BASE, leg_directory, segment_name
+from media.recording.layout import MANIFEST, PTS_BASE, leg_directory, recording_binding, segment_name
+from media.recording.sealing import SegmentSealer, seal_manifest_line, segment_purpose
 
 log = logging.getLogger(__name__)
 
@@ -81,12 +84,21 @@ class LegRecorder:
         crf: int = 26,
         fsync: bool = True,
         clock: Callable[[], float] | None = None,
+        sealer: SegmentSealer | None = None,
     ) -> None:
         """`clock`, when given, returns the leg clock itself (seconds since the leg started):
         benchmarks and demos feed frames faster than real time with it. By default arrivals
-        are stamped with time.monotonic() relative to `started_at`."""
+        are stamped with time.monotonic() relative to `started_at`.
+
+        `sealer` (storage.sealing.Sealer, passed in by cli/): encrypt at rest. Each segment is
+        encoded in memory, sealed, and written under its final name only when complete; the
+        manifest's lines are sealed too (see sealing.py). Without it, plain MPEG-TS files."""
         self.leg_number = leg_number
         self.directory = leg_directory(Path(directory), leg_number)
+        self._sealer = sealer
+        self._binding = recording_binding(Path(directory))
+        self._manifest_lines = 0
+        self._segment_buffer: io.BytesIO | None = None
         self.fps = fps
         self.segment_seconds = segment_seconds
         self.started_at = time.time() if started_at is None else started_at
@@ -142,6 +154,7 @@ class LegRecorder:
                 "pts_base": PTS_BASE,
                 "segment_seconds": segment_seconds,
                 "format": 1,
+                "encrypted": sealer is not None,
             }
         )
         self._thread.start()
@@ -320,6 +333,7 @@ class LegRecorder:
         if container is not None:
             with contextlib.suppress(Exception):
                 container.close()
+        self._segment_buffer = None  # a sealed recording's unfinished segment: never written
         if self._manifest is not None:
             with contextlib.suppress(Exception):
                 self._manifest.close()
@@ -328,17 +342,29 @@ class LegRecorder:
     def _write_manifest(self, entry: dict[str, Any]) -> None:
         if self._manifest is None:
             self._manifest = open(self.directory / MANIFEST, "a", encoding="utf-8")  # noqa: SIM115
-        self._manifest.write(json.dumps(entry) + "\n")
+        if self._sealer is not None:
+            line = seal_manifest_line(
+                self._sealer, entry, self._binding, self.leg_number, self._manifest_lines
+            )
+        else:
+            line = json.dumps(entry)
+        self._manifest.write(line + "\n")
         self._manifest.flush()
         if self._fsync:
             os.fsync(self._manifest.fileno())
+        self._manifest_lines += 1
 
     def _open_segment(self, start: float, size: tuple[int, int]) -> None:
         import av
 
         self._segment_index += 1
-        path = self.directory / segment_name(self._segment_index)
-        container = av.open(str(path), "w", format="mpegts", container_options={"flush_packets": "1"})
+        if self._sealer is not None:
+            # Encrypted at rest: the segment stays in memory until it is complete and sealed.
+            self._segment_buffer = io.BytesIO()
+            container = av.open(self._segment_buffer, "w", format="mpegts")
+        else:
+            path = self.directory / segment_name(self._segment_index)
+            container = av.open(str(path), "w", format="mpegts", container_options={"flush_packets": "1"})
         video = container.add_stream(
             "libx264",
             rate=round(self.fps),
@@ -381,13 +407,24 @@ class LegRecorder:
         self._container = None
         container.close()
         path = self.directory / segment_name(self._segment_index)
-        size = path.stat().st_size
-        if self._fsync:
-            descriptor = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(descriptor)
-            finally:
-                os.close(descriptor)
+        sealed: dict[str, Any] = {}
+        if self._sealer is not None:
+            buffer, self._segment_buffer = self._segment_buffer, None
+            assert buffer is not None
+            blob = self._sealer.seal(
+                buffer.getvalue(), segment_purpose(self._binding, self.leg_number, self._segment_index)
+            )
+            self._write_sealed(path, blob)
+            size = len(blob)
+            sealed = {"size": size, "sha256": hashlib.sha256(blob).hexdigest()}
+        else:
+            size = path.stat().st_size
+            if self._fsync:
+                descriptor = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(descriptor)
+                finally:
+                    os.close(descriptor)
         with self._condition:
             self._counts["segments"] += 1
             self._counts["bytes_written"] += size
@@ -399,9 +436,32 @@ class LegRecorder:
                 "start": round(self._segment_start, 6),
                 "end": round(end, 6),
                 "frames": self._segment_frames,
+                **sealed,
             }
         )
         return end
+
+    def _write_sealed(self, path: Path, blob: bytes) -> None:
+        """Write a temporary file, fsync it, rename it into place and fsync the directory: the
+        segment appears whole or not at all."""
+        temporary = path.with_name(path.name + ".tmp")
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(blob)
+                handle.flush()
+                if self._fsync:
+                    os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
+        if self._fsync:
+            descriptor = os.open(self.directory, os.O_RDONLY)
+            try:
+                os.fsync(descriptor)
+            finally:
+                os.close(descriptor)
 
     def _rotate(self, start: float, size: tuple[int, int] | None = None) -> None:
         self._finish_segment(flush=False)

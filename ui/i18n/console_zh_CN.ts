@@ -77,62 +77,82 @@
 <context>
     <name>CallStatus</name>
     <message>
-        <location filename="../call_status.py" line="78"/>
+        <location filename="../call_status.py" line="83"/>
         <source>Audio: receiving</source>
         <translation>音频：接收中</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="79"/>
+        <location filename="../call_status.py" line="84"/>
         <source>Audio: silent</source>
         <translation>音频：无声</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="80"/>
+        <location filename="../call_status.py" line="85"/>
         <source>Audio: none</source>
         <translation>音频：无</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="81"/>
+        <location filename="../call_status.py" line="86"/>
         <source>Audio: received, no output device</source>
         <translation>音频：已接收，无输出设备</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="91"/>
+        <location filename="../call_status.py" line="95"/>
+        <source>Recording stopped: the disk is full. The call goes on; what was recorded is kept.</source>
+        <translation>录像已停止：磁盘已满。通话继续；已录制的内容保留。</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="98"/>
+        <source>Recording stopped: it could not be written. The call goes on; what was recorded is kept.</source>
+        <translation>录像已停止：无法写入。通话继续；已录制的内容保留。</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="102"/>
+        <source>● Recording</source>
+        <translation>● 录像中</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="104"/>
+        <source>This call is recorded for the session&apos;s replay</source>
+        <translation>本次通话正在录像，供会话回放</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="120"/>
         <source>Call time; a review aims at about one minute</source>
         <translation>通话时长；每次审核目标约一分钟</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="94"/>
+        <location filename="../call_status.py" line="123"/>
         <source>Connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="96"/>
+        <location filename="../call_status.py" line="125"/>
         <source>Connected (reconnect {0})</source>
         <translation>已连接（第 {0} 次重连）</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="100"/>
+        <location filename="../call_status.py" line="129"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="104"/>
+        <location filename="../call_status.py" line="133"/>
         <source>Applicant dropped: waiting {0} s for a reconnect</source>
         <translation>申请人已掉线：等待重连，剩余 {0} 秒</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="107"/>
+        <location filename="../call_status.py" line="136"/>
         <source>Applicant dropped: the grace time is over</source>
         <translation>申请人已掉线：等待重连时间已过</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="109"/>
+        <location filename="../call_status.py" line="138"/>
         <source>Call ended</source>
         <translation>通话已结束</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="111"/>
+        <location filename="../call_status.py" line="140"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
@@ -140,117 +160,117 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../main_window.py" line="76"/>
+        <location filename="../main_window.py" line="77"/>
         <source>Decision not saved</source>
         <translation>决定未保存</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="77"/>
+        <location filename="../main_window.py" line="78"/>
         <source>A decision is not saved yet. Close anyway? It will be lost.</source>
         <translation>有一个决定尚未保存。仍要关闭吗？它将会丢失。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="127"/>
+        <location filename="../main_window.py" line="129"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149"/>
+        <location filename="../main_window.py" line="154"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209"/>
+        <location filename="../main_window.py" line="216"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215"/>
+        <location filename="../main_window.py" line="222"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216"/>
+        <location filename="../main_window.py" line="223"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="220"/>
+        <location filename="../main_window.py" line="227"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230"/>
+        <location filename="../main_window.py" line="237"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="236"/>
+        <location filename="../main_window.py" line="243"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="239"/>
+        <location filename="../main_window.py" line="246"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="309"/>
+        <location filename="../main_window.py" line="340"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="319"/>
+        <location filename="../main_window.py" line="350"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="333"/>
+        <location filename="../main_window.py" line="364"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="342"/>
+        <location filename="../main_window.py" line="373"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361"/>
+        <location filename="../main_window.py" line="392"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="394"/>
+        <location filename="../main_window.py" line="426"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="423"/>
+        <location filename="../main_window.py" line="455"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="425"/>
+        <location filename="../main_window.py" line="457"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="442"/>
+        <location filename="../main_window.py" line="474"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="493"/>
+        <location filename="../main_window.py" line="525"/>
         <source>Approval is not possible: the face attempts are used up.</source>
         <translation>无法批准：人脸识别次数已用完。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="495"/>
+        <location filename="../main_window.py" line="527"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="554"/>
+        <location filename="../main_window.py" line="586"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -773,6 +793,39 @@
         <location filename="../sign_in.py" line="107"/>
         <source>Sign-in failed: {0}</source>
         <translation>登录失败：{0}</translation>
+    </message>
+</context>
+<context>
+    <name>WorkstationNotices</name>
+    <message>
+        <location filename="../notices.py" line="17"/>
+        <source>OK</source>
+        <translation>知道了</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="18"/>
+        <source>Hide this notice</source>
+        <translation>隐藏此提示</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="43"/>
+        <source>1 unfinished session from the last run was marked abandoned; its recording is kept.</source>
+        <translation>上次运行中有 1 个未完成的会话已标记为中断；其录像已保留。</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="47"/>
+        <source>{0} unfinished sessions from the last run were marked abandoned; their recordings are kept.</source>
+        <translation>上次运行中有 {0} 个未完成的会话已标记为中断；其录像已保留。</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="55"/>
+        <source>1 decision waiting for the database: it will be saved automatically.</source>
+        <translation>有 1 个决定正在等待数据库：将自动保存。</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="58"/>
+        <source>{0} decisions waiting for the database: they will be saved automatically.</source>
+        <translation>有 {0} 个决定正在等待数据库：将自动保存。</translation>
     </message>
 </context>
 </TS>

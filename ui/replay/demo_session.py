@@ -105,9 +105,11 @@ def make_demo_session(
     amend: bool = True,
     applicant_name: str = "王芳 Wang Fang",
     progress: Callable[[str], None] | None = None,
+    sealer: Any = None,
 ) -> SessionId:
     """Record the legs (faster than real time, on a simulated clock), and store the session
-    as a live console would: legs, scores, events, answers, decision."""
+    as a live console would: legs, scores, events, answers, decision. With `sealer`
+    (storage.sealing.Sealer) the recording is encrypted at rest, as the console stores it."""
     import cv2
 
     from media.recording import LegRecorder
@@ -155,7 +157,7 @@ def make_demo_session(
         now = [0.0]
         recorder = LegRecorder(
             folder, number, fps=FPS, started_at=started.timestamp(), clock=partial(_first, now),
-            max_queued_video=100_000, max_queued_audio=100_000,
+            max_queued_video=100_000, max_queued_audio=100_000, sealer=sealer,
         )  # fmt: skip
         recordings.leg_started(session_id, number, directory, started)
         say(f"recording leg {number} ({length:.0f} s)")

@@ -3,7 +3,9 @@ and audio through QtMultimedia when the workstation has an output.
 
 The decoder thread owns the SessionPlayback and serves one request at a time, always the
 newest (a seek while another is decoding replaces it, never queues behind it); frames come
-back to the Qt thread through a queued signal.
+back to the Qt thread through a queued signal. Recordings encrypted at rest are decrypted on
+that thread with the sealer the window was given; a damaged or missing segment comes back
+as `failed` with a message that names it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from media.playback import RecordingError
 from ui.bridge import bgr_to_qimage
 
 log = logging.getLogger(__name__)
@@ -40,9 +43,11 @@ class DecoderThread(QObject):
     opened = Signal(object)  # (duration, spans) or an Exception
     frame_ready = Signal(object, float, int, int)  # QImage | None, frame t, leg, request serial
     audio_ready = Signal(object, float)  # int16 mono bytes at 48 kHz, start t
+    failed = Signal(str)  # a frame could not be shown: the recording is damaged there (in words)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, sealer: Any = None) -> None:
         super().__init__(parent)
+        self._sealer = sealer
         self._condition = threading.Condition()
         self._video: _Request | None = None
         self._audio: _Request | None = None
@@ -98,6 +103,12 @@ class DecoderThread(QObject):
                     samples = self._playback.audio(audio.t, audio.until)
                     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
                     self.audio_ready.emit(pcm, audio.t)
+            except RecordingError as error:
+                log.warning("replay: %s", error)
+                if opening is not None:
+                    self.opened.emit(error)
+                else:
+                    self.failed.emit(str(error))
             except Exception as error:
                 log.exception("replay decoding failed")
                 if opening is not None:
@@ -111,7 +122,7 @@ class DecoderThread(QObject):
         if self._playback is not None:
             self._playback.close()
             self._playback = None
-        playback = SessionPlayback.open(directory, offsets)
+        playback = SessionPlayback.open(directory, offsets, sealer=self._sealer)
         self._playback = playback
         self.opened.emit((playback.duration, list(playback.spans)))
 

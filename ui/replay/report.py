@@ -113,7 +113,12 @@ def key_frame_times(replay: SessionReplay, duration: float) -> list[tuple[float,
 
 
 def _frame_images(
-    replay: SessionReplay, settings: Settings | None, progress: Progress, step: int, total: int
+    replay: SessionReplay,
+    settings: Settings | None,
+    progress: Progress,
+    step: int,
+    total: int,
+    sealer: Any = None,
 ) -> list[tuple[bytes, str]]:
     """JPEG key frames with the face box drawn, and their captions."""
     directory = replay.recording_directory
@@ -121,13 +126,17 @@ def _frame_images(
         return []
     import cv2
 
-    from media.playback import SessionPlayback
+    from media.playback import RecordingDamaged, SessionPlayback
 
     folder = recording_path(settings.recordings_dir, directory)
     if not folder.is_dir():
         return []
     images: list[tuple[bytes, str]] = []
-    with SessionPlayback.open(folder, {leg.number: leg.offset for leg in replay.legs}) as playback:
+    offsets = {leg.number: leg.offset for leg in replay.legs}
+    with SessionPlayback.open(folder, offsets, sealer=sealer) as playback:
+        if playback.problems:
+            # A report must not pass over a deleted part of the recording in silence.
+            raise RecordingDamaged("The recording is damaged: " + " ".join(playback.problems))
         for t, label in key_frame_times(replay, playback.duration):
             progress(step, total, f"key frame at {t:.1f} s")
             frame = playback.frame_at(t)
@@ -274,7 +283,10 @@ def write_report(
     settings: Settings | None = None,
     progress: Progress | None = None,
     question_prompts: dict[str, str] | None = None,
+    sealer: Any = None,
 ) -> Path:
+    """`sealer` decrypts a recording encrypted at rest (storage.sealing.Sealer). A damaged
+    recording raises media.playback.RecordingError with a message fit to show."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -346,7 +358,7 @@ def write_report(
             captions.append(_para("ID photo on file", small))
         except Exception as error:
             log.info("reference photo unreadable: %s", error)
-    for jpeg, caption in _frame_images(replay, settings, report_progress, 3, total):
+    for jpeg, caption in _frame_images(replay, settings, report_progress, 3, total, sealer):
         cells.append(Image(io.BytesIO(jpeg), width=32 * mm, height=32 * mm, kind="proportional"))
         captions.append(_para(caption, small))
     if cells:

@@ -159,7 +159,8 @@ class ReplayWindow(QMainWindow):
         self.reviews = AccessControlledRecords(database, supervisor)
         self.database_worker = ServiceWorker("replay-db", self)
         self.export_worker = ServiceWorker("replay-pdf", self)
-        self.decoder = DecoderThread(self)
+        self.sealer = sealer  # opens photos and recordings encrypted at rest
+        self.decoder = DecoderThread(self, sealer=sealer)
         self.clock = PlayClock(self)
         self.audio = AudioOut(self)
         self.replay: SessionReplay | None = None
@@ -274,6 +275,7 @@ class ReplayWindow(QMainWindow):
         self.decoder.opened.connect(self._opened)
         self.decoder.frame_ready.connect(self._frame_ready)
         self.decoder.audio_ready.connect(self._audio_ready)
+        self.decoder.failed.connect(lambda message: self.video.show_frame(None, None, "", message))
         self.clock.tick.connect(self._tick)
         self.play_button.clicked.connect(self.toggle_play)
         self.back_button.clicked.connect(lambda: self.step(-1))
@@ -610,7 +612,9 @@ class ReplayWindow(QMainWindow):
         self.export_label.setText("Making the report…")
 
         def work() -> Path:
-            return write_report(replay, target, settings=settings, progress=self.export_progress.emit)
+            return write_report(
+                replay, target, settings=settings, progress=self.export_progress.emit, sealer=self.sealer
+            )
 
         def done(written: Path) -> None:
             self.export_button.setEnabled(True)

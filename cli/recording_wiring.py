@@ -1,0 +1,203 @@
+"""Recording a live call and keeping its timeline: the wiring the console and `record-probe` share.
+
+    recording = SessionRecording(call, database, settings)   # before take_next(): taps the audio early
+    applicant = call.take_next().result()
+    recording.begin(applicant.session_id)       # every leg recorded from now on, legs and
+                                                # connection events stored in the database
+    call.frames.subscribe(recording.timeline.frame_seen)   # with face scoring:
+    ... recording.timeline.add(score) ...       # face scores, from any thread
+    recording.store()                           # about once a second, off the Qt thread
+    recording.close()                           # at hang-up: the last scores, legs and events
+
+Face scores go onto the recording's clock (the session clock: seconds since the session's first
+leg started, as storage.recordings defines it) with their boxes, whatever clock the frames were
+offered to the face worker on; "more than one face" and "liveness failed" become timeline events
+the first time they are seen.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.ids import SessionId
+from app.settings import Settings
+
+if TYPE_CHECKING:
+    from media.recording.call import CallRecording
+    from storage.database import Database
+    from ui.replay.recording import DatabaseRecordingListener
+
+log = logging.getLogger(__name__)
+
+
+class ScoreTimeline:
+    """Face scores of one session, converted to the session clock and stored in batches.
+
+    `frame_seen` (media thread) remembers each frame's size, leg and wall time by sequence;
+    `add` (face worker thread) queues a score; `store` (a thread that may wait on the database)
+    writes the queued scores with their boxes."""
+
+    def __init__(
+        self, database: Database, session_id: SessionId, listener: DatabaseRecordingListener
+    ) -> None:
+        self.database = database
+        self.session_id = session_id
+        self.listener = listener
+        self._zero: float | None = None  # wall time of the session clock's zero
+        self._frames: dict[int, tuple[int, int, int, float, float]] = {}  # w, h, leg, wall, monotonic
+        self._queued: list[tuple[Any, float, int, int, int]] = []  # score, wall, leg, w, h
+        self._seen: set[str] = set()
+        self._lock = threading.Lock()
+        self.stored = 0
+
+    def frame_seen(self, sample: Any) -> None:
+        with self._lock:
+            self._frames[int(sample.sequence)] = (
+                int(sample.width),
+                int(sample.height),
+                int(sample.leg),
+                float(sample.wall_time),
+                float(sample.received_at),
+            )
+
+    def add(self, score: Any) -> None:
+        with self._lock:
+            info = self._frames.get(int(score.frame))
+            if info is None:
+                # A frame we did not see offered: its time is taken as monotonic.
+                width = height = 0
+                leg = 1
+                wall = time.time() - (time.monotonic() - float(score.frame_time))
+            else:
+                width, height, leg, frame_wall, frame_monotonic = info
+                wall = frame_wall + (float(score.frame_time) - frame_monotonic)
+                if abs(float(score.frame_time) - frame_wall) < 1.0:  # offered on the wall clock
+                    wall = float(score.frame_time)
+            self._queued.append((score, wall, leg, width, height))
+            # The worker scores only the newest frame: older frames will never be scored.
+            for key in [k for k in self._frames if k <= int(score.frame)]:
+                self._frames.pop(key, None)
+
+    def _session_zero(self, fallback: float | None) -> float | None:
+        if self._zero is None:
+            from storage.recordings import RecordingRecords
+            from storage.reviews import ReviewRecords
+
+            legs = ReviewRecords(self.database).legs(self.session_id)
+            if legs:
+                self._zero = legs[0][1].timestamp()
+            else:
+                recordings = RecordingRecords(self.database).recordings(self.session_id)
+                if recordings:
+                    self._zero = recordings[0].started_at.timestamp()
+                elif fallback is not None:
+                    log.warning("session %s has no leg yet: scores timed from the first", self.session_id)
+                    self._zero = fallback
+        return self._zero
+
+    def store(self, *, final: bool = False) -> int:
+        """Write the queued scores; returns how many. Until the session's first leg is in the
+        database the scores wait (at the final store, the first score's time is the zero)."""
+        from storage.recordings import EventKind, TimelineSample
+
+        with self._lock:
+            queued, self._queued = self._queued, []
+        if not queued:
+            return 0
+        try:
+            zero = self._session_zero(queued[0][1] if final else None)
+        except Exception as error:
+            log.warning("the session clock of session %s is not known yet: %s", self.session_id, error)
+            zero = None
+        if zero is None:
+            with self._lock:
+                self._queued[:0] = queued
+            return 0
+        samples = []
+        for score, wall, leg, width, height in queued:
+            t = max(0.0, wall - zero)
+            box = None if score.box is None else [*map(int, score.box), width, height]
+            flags = [str(getattr(flag, "value", flag)) for flag in score.flags]
+            live = getattr(score.live, "live", score.live)
+            samples.append(
+                TimelineSample(
+                    t=t, faces=score.faces, similarity=score.similarity, distance=score.distance,
+                    matched=bool(score.match), live=live, flags=flags, box=box, leg_number=leg,
+                )
+            )  # fmt: skip
+            if (score.faces > 1 or "several_faces" in flags) and "faces" not in self._seen:
+                self._seen.add("faces")
+                self.listener.flag_raised(EventKind.MULTIPLE_FACES, t, leg)
+            if live is False and "live" not in self._seen:
+                self._seen.add("live")
+                self.listener.flag_raised(EventKind.LIVENESS_FAILED, t, leg)
+        self.listener.samples(samples)
+        self.stored += len(samples)
+        return len(samples)
+
+
+class SessionRecording:
+    """One call's recording (media.recording.CallRecording) with its database listener and
+    score timeline, for one applicant."""
+
+    def __init__(self, call: Any, database: Database, settings: Settings) -> None:
+        from media.recording.call import CallRecording
+
+        self.database = database
+        self.settings = settings
+        self.recording: CallRecording = CallRecording(call).start()
+        self.listener: DatabaseRecordingListener | None = None
+        self.timeline: ScoreTimeline | None = None
+        self.session_id: SessionId | None = None
+        self.directory: Path | None = None
+        self._closed = False
+        self._recorded = False
+
+    def begin(self, session_id: SessionId) -> Path:
+        """Record every leg of this session from now on; returns the session's folder."""
+        from storage.recordings import session_directory_name
+        from ui.replay.recording import DatabaseRecordingListener
+
+        name = session_directory_name(session_id)
+        self.session_id = session_id
+        self.directory = self.settings.recordings_dir / name
+        self.listener = DatabaseRecordingListener(self.database, session_id, name)
+        self.timeline = ScoreTimeline(self.database, session_id, self.listener)
+        self.recording.begin(self.directory, self.listener)
+        return self.directory
+
+    @property
+    def state(self) -> tuple[str, str]:
+        """("off" | "recording" | "disk_full" | "write_failed", the recorder's message)."""
+        from media.recording import RecorderState
+
+        state = self.recording.state
+        if state is RecorderState.DISK_FULL:
+            return "disk_full", self.recording.message
+        if state is RecorderState.WRITE_FAILED:
+            return "write_failed", self.recording.message
+        if self.recording.recorder is not None:
+            self._recorded = True
+        # Between legs (the applicant dropped) the recording is still on: the next leg records.
+        return ("recording" if self._recorded else "off"), ""
+
+    def store(self, *, final: bool = False) -> None:
+        if self.timeline is not None:
+            try:
+                self.timeline.store(final=final)
+            except Exception:
+                log.exception("face scores of session %s not stored", self.session_id)
+
+    def close(self) -> None:
+        """Finish the last leg and wait for the timeline's writes. Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self.store(final=True)
+        self.recording.close()
+        if self.listener is not None:
+            self.listener.close()
