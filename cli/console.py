@@ -6,6 +6,11 @@ ui (the window, which only knows the Protocols of ui/services.py). `--demo` also
 demo reviewer and starts the applicant simulator (obama_weekly_address.mp4 against obama.jpg)
 so that the whole flow shows in one command. `console --in-memory` runs the window on the
 stand-ins of ui/demo.py (no database, no network, simulated scores), for UI work.
+
+Every call is recorded (cli.recording_wiring, shared with `record-probe`): each leg's files
+under the recordings folder, encrypted at rest, and the session's timeline (legs, connection
+events, face scores with boxes and flags, on the session clock) in the database. At sign-in,
+sessions this reviewer's console left in a call when it stopped are marked abandoned.
 """
 
 from __future__ import annotations
@@ -227,9 +232,10 @@ class LiveConsoleServices:
         self.face_matching = face_matching
         self.accounts = Accounts(database)
         self.records = ReviewRecords(database)
-        self.replay = ReplayRecords(database, sealer_from_env())
+        self.sealer = sealer_from_env()  # photos and recordings are encrypted at rest
+        self.replay = ReplayRecords(database, self.sealer)
         self.pending = PendingDecisions(settings.data_dir / "pending-decisions", self.records)
-        self.desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), sealer_from_env())
+        self.desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), self.sealer)
         self.reviewer_name = ""
         self.abandoned: list[SessionId] = []
         self._call: ReviewerCall | None = None
@@ -308,7 +314,9 @@ class LiveConsoleServices:
         call = self._reviewer_call(reviewer_id)
         with self._recordings_lock:
             if self._next_recording is None:
-                self._next_recording = SessionRecording(call, self.database, self.settings)
+                self._next_recording = SessionRecording(
+                    call, self.database, self.settings, sealer=self.sealer
+                )
         taken = call.take_next().result(timeout=TAKE_NEXT_TIMEOUT)
         if taken is None:
             return None  # the recording waits for the next take
@@ -338,7 +346,7 @@ class LiveConsoleServices:
         with self._recordings_lock:
             recording = self._taken_recordings.pop(applicant.session_id, None)
         if recording is None:
-            recording = SessionRecording(self._call, self.database, self.settings)
+            recording = SessionRecording(self._call, self.database, self.settings, sealer=self.sealer)
         return MediaLiveCall(self, self._call, applicant, events, recording).start()
 
     def save_answer(
@@ -364,9 +372,12 @@ class LiveConsoleServices:
                     self.save_answer(session_id, reviewer_id, question_id, value)
         except ReviewError as error:  # e.g. a retry after the decision was in fact stored
             log.info("answers of session %s not topped up: %s", session_id, error)
+        except Exception as error:  # the database is down: the answers travel with the decision
+            log.warning("answers of session %s not topped up: %s", session_id, error)
         result = self.pending.submit(
             session_id,
             draft,
+            answers=dict(answers),
             overridden=overridden,
             reviewer_id=reviewer_id,
             actor=self.reviewer_name or str(reviewer_id),

@@ -1,6 +1,6 @@
 """Recording a live call and keeping its timeline: the wiring the console and `record-probe` share.
 
-    recording = SessionRecording(call, database, settings)   # before take_next(): taps the audio early
+    recording = SessionRecording(call, database, settings, sealer=sealer)   # before take_next()
     applicant = call.take_next().result()
     recording.begin(applicant.session_id)       # every leg recorded from now on, legs and
                                                 # connection events stored in the database
@@ -56,6 +56,8 @@ class ScoreTimeline:
 
     def frame_seen(self, sample: Any) -> None:
         with self._lock:
+            if len(self._frames) > 300:  # the worker has stopped scoring: forget the oldest
+                self._frames.pop(min(self._frames))
             self._frames[int(sample.sequence)] = (
                 int(sample.width),
                 int(sample.height),
@@ -144,12 +146,14 @@ class SessionRecording:
     """One call's recording (media.recording.CallRecording) with its database listener and
     score timeline, for one applicant."""
 
-    def __init__(self, call: Any, database: Database, settings: Settings) -> None:
+    def __init__(self, call: Any, database: Database, settings: Settings, *, sealer: Any = None) -> None:
+        """`sealer` (cli.common.sealer_from_env()): the legs are encrypted at rest; they then
+        replay only with the same key."""
         from media.recording.call import CallRecording
 
         self.database = database
         self.settings = settings
-        self.recording: CallRecording = CallRecording(call).start()
+        self.recording: CallRecording = CallRecording(call, sealer=sealer).start()
         self.listener: DatabaseRecordingListener | None = None
         self.timeline: ScoreTimeline | None = None
         self.session_id: SessionId | None = None

@@ -186,6 +186,7 @@ def run_record_probe(args: argparse.Namespace) -> int:
     and connection events; one JSON line a second. Ends after --seconds, or when the call ends.
     The wiring is the live console's (cli.recording_wiring)."""
     from cli.call import intake_url, quiet_media_logs
+    from cli.common import sealer_from_env
     from cli.database import open_configured_database
     from cli.recording_wiring import SessionRecording
     from media.call import CallState, IntakeError, ReviewerCall
@@ -200,7 +201,8 @@ def run_record_probe(args: argparse.Namespace) -> int:
         grace_seconds=settings.reconnect_grace_seconds,
         tone_without_microphone=True,
     ).start()
-    recording = SessionRecording(call, database, settings)  # before the applicant is taken
+    # Before the applicant is taken; encrypted at rest, as the console records.
+    recording = SessionRecording(call, database, settings, sealer=sealer_from_env())
     worker = None
     try:
         deadline = time.monotonic() + args.wait

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -162,8 +162,18 @@ def server() -> Iterator[IntakeServer]:
         yield running
 
 
-async def two_legs(console: Console, url: str, between: Callable[[], None] = lambda: None) -> ToneApplicant:
-    """Leg 1 until the applicant hears the reviewer, a drop, `between()`, leg 2 likewise."""
+async def nothing(_leg: int) -> None:
+    pass
+
+
+async def two_legs(
+    console: Console,
+    url: str,
+    between: Callable[[], None] = lambda: None,
+    in_leg: Callable[[int], Awaitable[None]] = nothing,
+) -> ToneApplicant:
+    """Leg 1 until the applicant hears the reviewer and `in_leg(1)` returns, a drop,
+    `between()`, leg 2 likewise."""
     async with aiohttp.ClientSession() as http:
         applicant = ToneApplicant(http, url, TOKEN)
         try:
@@ -172,6 +182,7 @@ async def two_legs(console: Console, url: str, between: Callable[[], None] = lam
             assert await applicant.connect_leg() == 1
             await console.reaches("leg 1", lambda s: s.state is CallState.CONNECTED and s.leg == 1)
             await applicant.heard[1].wait_loud(1)
+            await in_leg(1)
 
             await applicant.drop()
             await console.reaches("the drop", lambda s: s.state is CallState.RECONNECTING)
@@ -181,14 +192,15 @@ async def two_legs(console: Console, url: str, between: Callable[[], None] = lam
             assert await applicant.connect_leg() == 2
             await console.reaches("leg 2", lambda s: s.state is CallState.CONNECTED and s.leg == 2)
             await applicant.heard[2].wait_loud(2)
+            await in_leg(2)
         finally:
             await applicant.drop()
     return applicant
 
 
 def test_the_applicant_hears_the_reviewer_in_every_leg(server: IntakeServer) -> None:
-    # Before the fix, leg 2 re-sent the microphone track leg 1's connection had ended when
-    # it closed: the applicant heard nothing from the reviewer after a reconnect.
+    # Before the fix, leg 2 was given the microphone track that aiortc had ended when leg 1's
+    # connection closed: its sender read once, and the applicant heard nothing after a reconnect.
     console = Console(server.url)
     try:
         applicant = asyncio.run(two_legs(console, server.url))
@@ -210,6 +222,8 @@ def test_on_audio_frame_sees_both_sides_of_every_leg(server: IntakeServer) -> No
     def collect(frame: av.AudioFrame, source: str) -> None:
         kinds.add((type(frame), source))
         with enough:
+            # Leg 1's media stops with the drop, and the console reports leg 2 before leg 2's
+            # media can flow (it needs the answer first): each frame counts for its own leg.
             seen.append((console.call.status.leg, source, rms(frame)))
             enough.notify_all()
 
@@ -233,20 +247,52 @@ def test_on_audio_frame_sees_both_sides_of_every_leg(server: IntakeServer) -> No
         unsubscribe_failing()  # twice is harmless
         unsubscribed_at = failing_calls
 
+    def counts(leg: int) -> dict[str, int]:
+        return {source: loud_frames(leg, source) for source in ("applicant", "reviewer")}
+
+    async def both_sides_heard(leg: int) -> None:
+        def wait() -> bool:
+            with enough:
+                return enough.wait_for(lambda: min(counts(leg).values()) >= ENOUGH, TIMEOUT)
+
+        assert await asyncio.to_thread(wait), f"leg {leg}: loud frames seen by the hook {counts(leg)}"
+
     try:
-        asyncio.run(two_legs(console, server.url, between_legs))
-        with enough:
-            # Tapped where the console sends and receives: by now both sides flowed in leg 2.
-            assert enough.wait_for(
-                lambda: all(loud_frames(2, source) >= ENOUGH for source in ("applicant", "reviewer")),
-                TIMEOUT,
-            ), [(leg, source) for leg in (1, 2) for source in ("applicant", "reviewer")]
+        asyncio.run(two_legs(console, server.url, between_legs, both_sides_heard))
     finally:
         unsubscribe()
         console.close()
     assert kinds == {(av.AudioFrame, "applicant"), (av.AudioFrame, "reviewer")}
-    for leg in (1, 2):
-        for source in ("applicant", "reviewer"):
-            assert loud_frames(leg, source) >= ENOUGH, (leg, source, loud_frames(leg, source))
+    with enough:
+        assert min(counts(1).values()) >= ENOUGH and min(counts(2).values()) >= ENOUGH
     # Unsubscribed: at most the frame being delivered at that moment still reaches it.
     assert unsubscribed_at > 0 and failing_calls - unsubscribed_at <= 1, (unsubscribed_at, failing_calls)
+
+
+def test_a_shared_source_outlives_each_leg_and_queues_nothing_between_legs() -> None:
+    from media.call.tracks import SharedTrack
+
+    async def scenario() -> None:
+        source = ToneTrack(tone=True)
+        sent: list[Any] = []
+        shared = SharedTrack(source, on_frame=sent.append)
+        leg1 = shared.for_leg()
+        first = await leg1.recv()
+        leg1.stop()  # what aiortc does to a track when its connection closes
+        with pytest.raises(MediaStreamError):
+            await leg1.recv()
+        assert source.readyState == "live"
+        await asyncio.sleep(0.3)  # the reconnect: the time the applicant is away (not a wait for an event)
+        leg2 = shared.for_leg()
+        second = await leg2.recv()
+        # The gap was dropped, not queued for leg 2 (a microphone would be seconds late).
+        assert second.pts - first.pts >= 0.25 * 48000, (first.pts, second.pts)
+        assert sent == [first, second]
+        await shared.stop()
+        assert source.readyState == "ended"
+        with pytest.raises(MediaStreamError):
+            await leg2.recv()
+        with pytest.raises(MediaStreamError):
+            await shared.for_leg().recv()
+
+    asyncio.run(scenario())

@@ -134,8 +134,11 @@ def test_disk_full_warns_the_reviewer_the_call_goes_on_and_what_was_written_is_k
     session_dir = services.settings.recordings_dir / session_directory_name(taken.session_id)
     leg = session_dir / "leg-01"
     leg.mkdir(parents=True)
-    # The third segment's file is /dev/full: every write to it fails with ENOSPC.
-    (leg / "seg-000002.ts").symlink_to("/dev/full")
+    # The third segment's file is /dev/full: every write to it fails with ENOSPC (an encrypted
+    # recording writes it under a temporary name first).
+    third = [leg / "seg-000002.ts", leg / "seg-000002.ts.tmp"]
+    for path in third:
+        path.symlink_to("/dev/full")
 
     events = CollectedEvents()
     call = services.start_call(taken, events)
@@ -157,8 +160,9 @@ def test_disk_full_warns_the_reviewer_the_call_goes_on_and_what_was_written_is_k
     assert leg_row.state == "warning: disk full"
     kinds = [event.kind for event in recordings.events(SessionId(taken.session_id))]
     assert "recording.warning" in kinds
-    (leg / "seg-000002.ts").unlink()
-    with SessionPlayback.open(session_dir) as playback:
+    for path in third:
+        path.unlink(missing_ok=True)
+    with SessionPlayback.open(session_dir, sealer=services.sealer) as playback:
         assert playback.segment_count == 2
         assert playback.duration > 1.5
         assert playback.frame_at(playback.duration - 0.1) is not None
@@ -220,7 +224,7 @@ def read_until(process: subprocess.Popen[str], until: Any, timeout: float) -> di
 
 @pytest.mark.gui
 def test_a_console_killed_mid_call_is_abandoned_at_the_next_sign_in_and_its_recording_replays(
-    tmp_path: Path, qtbot: Any
+    tmp_path: Path, qtbot: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from PySide6.QtCore import QSettings
 
@@ -236,6 +240,7 @@ def test_a_console_killed_mid_call_is_abandoned_at_the_next_sign_in_and_its_reco
     settings = load_settings(
         {"data_dir": tmp_path / "data", "review_opens": "00:00", "review_closes": "00:00"}, environ={}
     )
+    monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))  # the children's key too
     world = CallWorld(tmp_path, f"sqlite:///{tmp_path / 'console.db'}", settings)
     services = window = None
     try:
@@ -273,6 +278,7 @@ def test_a_console_killed_mid_call_is_abandoned_at_the_next_sign_in_and_its_reco
         with SessionPlayback.open(
             recording_path(world.settings.recordings_dir, replay.recording_directory),
             {leg.number: leg.offset for leg in replay.legs},
+            sealer=services.sealer,  # the console's recordings are encrypted at rest
         ) as playback:
             zero = replay.legs[0].started_at.timestamp()
             lost = (killed_at - zero) - playback.duration

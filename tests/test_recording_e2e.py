@@ -35,6 +35,7 @@ from storage.models import Application
 from storage.recordings import recording_path
 from storage.replay import Flag, ReplayRecords, SessionReplay
 from storage.reviews import ReviewRecords
+from storage.sealing import Sealer, load_or_create_key
 from tests.e2e.conftest import CallWorld
 
 pytestmark = pytest.mark.slow
@@ -94,6 +95,7 @@ def open_replay(world: CallWorld, session_id: int) -> tuple[SessionReplay, Sessi
     playback = SessionPlayback.open(
         recording_path(world.settings.recordings_dir, directory),
         {leg.number: leg.offset for leg in replay.legs},
+        sealer=Sealer(load_or_create_key(environ=world.env)),
     )
     return replay, playback
 

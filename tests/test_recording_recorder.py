@@ -75,11 +75,12 @@ CHILD = textwrap.dedent(
             draw_index(image, index)
             # The sender's clock jumps back once, as after a network hiccup.
             sender_t = index / 30.0 - (5.0 if index > 60 else 0.0)
+            at = recorder.elapsed()  # the recorder stamps the frame on arrival: now
             recorder.add_video(image, sender_t)
             tone = (np.sin(np.arange(1600) * 2 * np.pi * 440 / 48000) * 6000).astype(np.int16)
             recorder.add_audio(tone, 48000, sender_t, source="applicant")
             recorder.add_audio(np.zeros(1600, np.int16), 48000, sender_t, source="reviewer")
-            print("F", index, repr(recorder.elapsed()), flush=True)
+            print("F", index, repr(at), flush=True)
             index += 1
             delay = start + index / 30.0 - time.monotonic()
             if delay > 0:

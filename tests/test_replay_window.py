@@ -1,10 +1,14 @@
 """The replay window (offscreen Qt) and the PDF report, on a small recorded demo session:
 browse and filter, open, seek, frame step, markers, the face box, amend a decision (the
-original stays visible), export the PDF with its progress; and `sessions export` as a command."""
+original stays visible), export the PDF with its progress; and `sessions export` as a command.
+The demo recording is encrypted at rest, as the console records; a damaged one gives a clear
+message in the window and from `sessions export`."""
 
 from __future__ import annotations
 
+import base64
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,8 +25,11 @@ from app.settings import Settings, load_settings
 from storage.database import Database, open_database
 from storage.replay import Flag, ReplayRecords, SessionFilter
 from storage.reviewers import Accounts
+from storage.sealing import Sealer
 
 ROOT = Path(__file__).resolve().parent.parent
+KEY = os.urandom(32)  # the recording's key; `sessions export` gets it as AUDIT_KEY
+SEALER = Sealer(KEY)
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +39,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, D
     data = tmp_path_factory.mktemp("replay") / "data"
     settings = load_settings({"data_dir": data}, environ={})
     database = open_database(settings.effective_database_url)
-    session_id = make_demo_session(database, settings, seconds=(3.0, 2.0), real_faces=False, amend=False)
+    session_id = make_demo_session(
+        database, settings, seconds=(3.0, 2.0), real_faces=False, amend=False, sealer=SEALER
+    )
     yield settings, database, session_id
     database.dispose()
 
@@ -48,7 +57,7 @@ def test_replay_window_browse_play_amend_export(
     from ui.replay.window import AmendDialog, ReplayWindow
 
     settings, database, session_id = demo
-    window = ReplayWindow(database, settings, supervisor(database))
+    window = ReplayWindow(database, settings, supervisor(database), sealer=SEALER)
     qtbot.addWidget(window)
     try:
         window.start()
@@ -135,7 +144,11 @@ def test_report_has_the_photo_frames_chart_answers_decisions_and_hashes(
     replay = ReplayRecords(database).session_replay(session_id)
     steps: list[str] = []
     path = write_report(
-        replay, tmp_path / "r.pdf", settings=settings, progress=lambda d, t, what: steps.append(what)
+        replay,
+        tmp_path / "r.pdf",
+        settings=settings,
+        progress=lambda d, t, what: steps.append(what),
+        sealer=SEALER,
     )
     assert steps[0] == "starting" and steps[-1] == "done" and any("key frame" in s for s in steps)
     assert len(key_frame_times(replay, 8.0)) >= 2
@@ -152,7 +165,7 @@ def test_report_has_the_photo_frames_chart_answers_decisions_and_hashes(
 @pytest.mark.gui
 def test_sessions_export_command(demo: tuple[Settings, Database, SessionId], tmp_path: Path) -> None:
     settings, _database, session_id = demo
-    env = dict(os.environ, AUDIT_DATA_DIR=str(settings.data_dir))
+    env = dict(os.environ, AUDIT_DATA_DIR=str(settings.data_dir), AUDIT_KEY=base64.b64encode(KEY).decode())
     pdf = tmp_path / "cli.pdf"
     result = subprocess.run(
         [sys.executable, str(ROOT / "main.py"), "sessions", "export", "--id", str(session_id), "--pdf", str(pdf)],  # noqa: E501
@@ -165,3 +178,51 @@ def test_sessions_export_command(demo: tuple[Settings, Database, SessionId], tmp
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert missing.returncode == 1 and "999" in missing.stderr
+    # A segment deleted from the recording: refused, with what is missing, and no traceback.
+    segment = next(settings.recordings_dir.glob("*/leg-01/seg-000001.ts"))
+    backup = tmp_path / "seg-000001.ts"
+    shutil.move(segment, backup)
+    try:
+        damaged = subprocess.run(
+            [sys.executable, str(ROOT / "main.py"), "sessions", "export", "--id", str(session_id), "--pdf", str(pdf)],  # noqa: E501
+            env=env, capture_output=True, text=True, timeout=120,
+        )  # fmt: skip
+    finally:
+        shutil.move(backup, segment)
+    assert damaged.returncode == 1, damaged.stderr
+    assert "Segment 000001 of leg 1 is missing" in damaged.stderr and "Traceback" not in damaged.stderr
+
+
+@pytest.mark.gui
+def test_window_says_which_segment_is_damaged(
+    qtbot: Any, demo: tuple[Settings, Database, SessionId], tmp_path: Path
+) -> None:
+    from ui.replay.window import ReplayWindow
+
+    settings, database, session_id = demo
+    segment = next(settings.recordings_dir.glob("*/leg-01/seg-000001.ts"))
+    original = segment.read_bytes()
+    altered = bytearray(original)
+    altered[len(altered) // 2] ^= 0x01
+    window = ReplayWindow(database, settings, supervisor(database), sealer=SEALER)
+    qtbot.addWidget(window)
+    try:
+        segment.write_bytes(bytes(altered))
+        window.open_session(session_id)
+        qtbot.waitUntil(lambda: window.video.has_frame, timeout=10000)
+        window.seek(1.5)
+        qtbot.waitUntil(lambda: "has been altered" in window.video._message, timeout=5000)
+        assert "Segment 000001 of leg 1" in window.video._message and not window.video.has_frame
+        window.seek(0.5)  # the rest still plays
+        qtbot.waitUntil(lambda: window.video.has_frame, timeout=5000)
+    finally:
+        segment.write_bytes(original)
+        window.shutdown()
+    # Without the key: the window says the recording is encrypted.
+    window = ReplayWindow(database, settings, supervisor(database))
+    qtbot.addWidget(window)
+    try:
+        window.open_session(session_id)
+        qtbot.waitUntil(lambda: "encrypted" in window.video._message, timeout=10000)
+    finally:
+        window.shutdown()

@@ -28,7 +28,7 @@ class CallStatus(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.state_label)
         layout.addWidget(self.audio_label)
-        layout.addWidget(self.recording_label, 1)
+        layout.addWidget(self.recording_label, 4)  # a warning gets the room to say it
         layout.addStretch(1)
         layout.addWidget(self.clock_label)
         self.state = ConnectionState.IDLE

@@ -22,7 +22,9 @@ API for the console (all methods are safe to call from any thread; none blocks o
 
 Callbacks run on the media thread: keep them short and never touch widgets from them (the
 UI marshals them to Qt itself). Each `on_...` returns a function that unsubscribes (safe to
-call from any thread, more than once); a callback that raises is logged and stays subscribed.
+call from any thread, more than once); a callback that raises is logged and stays subscribed
+(an audio frame callback is logged on its first failure only). After unsubscribing, a
+callback may still get the one call that was under way at that moment.
 
 States: IDLE -> CONNECTING (taken, waiting for the applicant's offer) -> CONNECTED ->
 RECONNECTING (the applicant dropped; waiting up to the grace period for the same token to
@@ -162,6 +164,7 @@ class ReviewerCall:
         # Copy-on-write: subscribers come and go from any thread while the media thread iterates.
         self._audio_frame_callbacks: tuple[AudioFrameCallback, ...] = ()
         self._callbacks_lock = threading.Lock()
+        self._failed_audio_frame_callbacks: list[AudioFrameCallback] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._http: aiohttp.ClientSession | None = None
@@ -310,7 +313,10 @@ class ReviewerCall:
             try:
                 callback(frame, source)
             except Exception:
-                log.exception("an audio frame callback failed")
+                # 50 frames a second each way: say it once per subscriber, not every 20 ms.
+                if callback not in self._failed_audio_frame_callbacks:
+                    self._failed_audio_frame_callbacks.append(callback)
+                    log.exception("an audio frame callback failed (further failures are not logged)")
 
     def _applicant_audio_frame(self, frame: av.AudioFrame) -> None:
         self._audio_frame(frame, "applicant")
@@ -425,8 +431,8 @@ class ReviewerCall:
                     camera = await asyncio.get_running_loop().run_in_executor(None, open_camera)
                     self.camera_available = camera is not None
                     if camera is not None:
-                        # Only the newest frame matters: an unbuffered relay drops late ones.
-                        self._camera = SharedTrack(camera, buffered=False)
+                        # Only the newest frame matters: a late one is dropped.
+                        self._camera = SharedTrack(camera, max_queued=1)
                 if self._camera is not None:
                     pc.addTrack(self._camera.for_leg())
             answer = await pc.createAnswer()
@@ -499,9 +505,9 @@ class ReviewerCall:
             with contextlib.suppress(Exception):
                 self._microphone_player.audio.stop()
         if self._microphone is not None:
-            self._microphone.stop()
+            await self._microphone.stop()
         if self._camera is not None:
-            self._camera.stop()
+            await self._camera.stop()
             self._camera = None
         self.camera_available = None
         self._microphone = None
