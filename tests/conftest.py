@@ -14,6 +14,14 @@ import pytest
 from app.applications import ApplicationForm, make_application_form
 from app.settings import Settings, load_settings
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests and the processes they start use a key of their own, never a workstation's."""
+    import tempfile
+
+    if "AUDIT_KEY" not in os.environ and "AUDIT_KEY_FILE" not in os.environ:
+        os.environ["AUDIT_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="audit-test-key-")) / "key")
+
+
 POSTGRES_URL = os.environ.get("AUDIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
