@@ -206,8 +206,7 @@ def test_a_reconnect_replays_both_legs_as_one_timeline(world: CallWorld) -> None
         audio = playback.audio(leg2.start + 0.5, leg2.end - 0.2, ("applicant",))
         assert 0.005 < float(np.sqrt(np.mean(audio**2))) < 0.5
         reviewer = playback.audio(leg2.start + 0.5, leg2.end - 0.2, ("reviewer",))
-        # Not asserted: media.call stops reading the reviewer's microphone after a reconnect
-        # (reported to the call's owner); the recording can only keep what is sent.
+        # What the reviewer sent in leg 2 (each leg has its own microphone track).
         assert 0.005 < float(np.sqrt(np.mean(reviewer**2))) < 0.5, "no reviewer audio in leg 2"
     # Face scores from the face worker, with boxes, on both legs, on the same clock as the video.
     scored = [s for s in replay.scores if s.similarity is not None]
