@@ -286,6 +286,15 @@ class LiveConsoleServices:
             log.warning("session %s was left in a call by the last run: marked abandoned", session_id)
             self.refresh_summary(session_id)
         self.abandoned = list(abandoned)
+        try:
+            from storage.evidence import cover_uncovered
+
+            # What the crash left on disk is now what the audit chain vouches for.
+            cover_uncovered(self.database, self.settings.recordings_dir, reviewer_id=reviewer_id)
+        except Exception as error:
+            log.warning(
+                "recordings of reviewer %s not covered by the audit chain yet: %s", reviewer_id, error
+            )
 
     def abandoned_at_sign_in(self) -> int:
         return len(self.abandoned)

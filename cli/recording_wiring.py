@@ -169,7 +169,9 @@ class SessionRecording:
         name = session_directory_name(session_id)
         self.session_id = session_id
         self.directory = self.settings.recordings_dir / name
-        self.listener = DatabaseRecordingListener(self.database, session_id, name)
+        self.listener = DatabaseRecordingListener(
+            self.database, session_id, name, self.settings.recordings_dir
+        )
         self.timeline = ScoreTimeline(self.database, session_id, self.listener)
         self.recording.begin(self.directory, self.listener)
         return self.directory

@@ -85,6 +85,27 @@ def cover_recordings(
             cover_recording(session, recordings_root, session_id, reason=reason)
 
 
+def cover_uncovered(
+    database: Database, recordings_root: Path, *, reviewer_id: int | None = None
+) -> list[int]:
+    """Cover recordings of finished sessions that have no coverage yet: a console that died
+    mid-call never closed its leg. Call it when that console starts again (its files are as
+    the crash left them). Returns the sessions covered now."""
+    with database.session() as session:
+        covered = {d["_subject"] for d in _details_by(session, {COVERED})}
+        query = (
+            select(LegRecording.session_id)
+            .join(ReviewSessionRow, ReviewSessionRow.id == LegRecording.session_id)
+            .where(ReviewSessionRow.state.not_in(IN_CALL_STATES))
+            .distinct()
+        )
+        if reviewer_id is not None:
+            query = query.where(ReviewSessionRow.reviewer_id == reviewer_id)
+        candidates = [int(sid) for sid in session.execute(query).scalars() if f"session:{sid}" not in covered]
+    cover_recordings(database, recordings_root, candidates, reason="closed after the console stopped")
+    return candidates
+
+
 def _details_by(session: Session, actions: set[str]) -> list[dict[str, Any]]:
     rows = session.execute(
         select(AuditEventRow.details, AuditEventRow.subject)

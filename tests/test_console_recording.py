@@ -269,6 +269,10 @@ def test_a_console_killed_mid_call_is_abandoned_at_the_next_sign_in_and_its_reco
         reviewer_id = services.sign_in("call-bench", "call-bench-password")
         assert services.abandoned == [session_id]
         assert ReviewRecords(world.database).state(session_id).value == "abandoned"
+        # What the crash left is now covered by the audit chain, and tampering with it shows.
+        from storage.evidence import coverage_problems
+
+        assert coverage_problems(world.database, world.settings.recordings_dir) == []
         page = ReplayRecords(world.database).browse()
         [item] = [item for item in page.items if item.session_id == session_id]
         assert item.state == "abandoned" and item.legs == 1  # its summary, built at sign-in

@@ -183,3 +183,9 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
         item for item in ReplayRecords(services.database).browse().items if item.session_id == session_id
     ]
     assert summary and summary[0].outcome == "approve" and summary[0].legs == len(legs)
+    # audit verify: the decision and the closed leg's files are covered by the audit chain.
+    from storage.evidence import coverage_problems
+
+    qtbot.waitUntil(
+        lambda: coverage_problems(services.database, services.settings.recordings_dir) == [], timeout=15000
+    )
