@@ -14,6 +14,7 @@ import pytest
 from app.applications import ApplicationForm, make_application_form
 from app.settings import Settings, load_settings
 
+
 def pytest_configure(config: pytest.Config) -> None:
     """Tests and the processes they start use a key of their own, never a workstation's."""
     import tempfile

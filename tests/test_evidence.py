@@ -80,9 +80,9 @@ def test_decision_without_event_is_caught(database, tmp_path: Path) -> None:  # 
     with database.engine.begin() as connection:
         connection.execute(
             text(
-                "insert into decisions (session_id, outcome, reasons, note, override_reason, overridden, face_summary,"
-                " answers_snapshot, decided_at, amends_id, request_id) values (:s, 'approve', '[]', '', 'forged', '[]',"
-                " '{}', '{}', :at, 1, 'forged-request')"
+                "insert into decisions (session_id, outcome, reasons, note, override_reason, overridden,"
+                " face_summary, answers_snapshot, decided_at, amends_id, request_id)"
+                " values (:s, 'approve', '[]', '', 'forged', '[]', '{}', '{}', :at, 1, 'forged-request')"
             ),
             {"s": session_id, "at": NOW},
         )

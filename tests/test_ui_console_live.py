@@ -139,12 +139,12 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     with qtbot.waitSignal(window.decision_saved, timeout=30000):
         QTimer.singleShot(0, window.decision_bar.buttons[Outcome.APPROVE].click)
     meter.stop()
-    limit, why = EventLoopGapMeter.limit_for_this_machine(50.0)
+    limit, why = EventLoopGapMeter.freeze_limit_for_this_machine(50.0)
     with capsys.disabled():
         print(f"\nlive call on the real layers: {meter.report()}; {frames}; {why}")
     # 24-33 ms measured on a quiet 2-core machine, with the simulator and the face worker on it too.
     assert meter.max_gap_ms < limit, meter.report()
-    assert shown_fps > (20 if limit == 50.0 else 10)  # 30 sent; fewer shown only when overloaded
+    assert shown_fps > (20 if limit < 1000 else 10)  # 30 sent; fewer shown only when overloaded
 
     [decision] = services.records.decisions(window.last_decision_session)
     assert decision.outcome == "approve"

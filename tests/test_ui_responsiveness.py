@@ -57,7 +57,7 @@ def test_the_qt_thread_keeps_turning_during_a_live_call(qtbot, qapp, tmp_path, c
         meter.stop()
         fps = window.video.frames_per_second()
         call = services.calls[0]
-        limit, why = EventLoopGapMeter.limit_for_this_machine(MAX_GAP_MS)
+        limit, why = EventLoopGapMeter.freeze_limit_for_this_machine(MAX_GAP_MS)
         with capsys.disabled():
             print(
                 f"\nlive call: {meter.report()}; video shown at {fps:.1f} frames/s "
@@ -65,7 +65,7 @@ def test_the_qt_thread_keeps_turning_during_a_live_call(qtbot, qapp, tmp_path, c
                 f"as older than the newest); {why}"
             )
         assert meter.max_gap_ms < limit, meter.report()
-        assert fps > (20 if limit == MAX_GAP_MS else 10)  # 30 sent; fewer shown only when overloaded
+        assert fps > (20 if limit < 1000 else 10)  # 30 sent; fewer shown only when overloaded
     finally:
         window.close()
         services.close()
