@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
 import logging
 from collections.abc import Sequence
 
@@ -36,8 +35,6 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--verbose", "-v", action="store_true", help="log more")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        if importlib.util.find_spec(name) is None:  # TODO(lead): strict once every module has landed
-            continue
         importlib.import_module(name).register(subparsers)
     return parser
 
