@@ -23,6 +23,7 @@ from cli.common import fail, print_json, sealer_from_env, settings_from_env
 
 if TYPE_CHECKING:
     from app.queue import ReviewDesk
+    from media.call import CallApplicant, ReviewerCall
     from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -233,6 +234,19 @@ def intake_url(settings: Settings, url: str | None) -> str:
     return url or settings.intake_url or f"http://{settings.intake_host}:{settings.intake_port}"
 
 
+def take_next_within(call: ReviewerCall, wait: float, *, poll: float) -> CallApplicant | None:
+    """Take the next applicant on `call`, asking again every `poll` seconds until `wait`
+    seconds have passed; None when the queue stayed empty. IntakeError when the intake refuses."""
+    deadline = time.monotonic() + wait
+    while True:
+        applicant = call.take_next().result(20)
+        if applicant is not None:
+            return applicant
+        if time.monotonic() > deadline:
+            return None
+        time.sleep(poll)
+
+
 def run_review_probe(args: argparse.Namespace) -> int:
     from media.call import IntakeError, ReviewerCall
 
@@ -254,17 +268,12 @@ def run_review_probe(args: argparse.Namespace) -> int:
     emit = print_json if args.jsonl else _print_line
     face: ProbeFace | None = None
     try:
-        deadline = time.monotonic() + args.wait
-        applicant = None
-        while applicant is None:
-            try:
-                applicant = call.take_next().result(20)
-            except IntakeError as error:
-                return fail(str(error), 1)
-            if applicant is None:
-                if time.monotonic() > deadline:
-                    return fail("no applicant could be taken: the queue is empty", 1)
-                time.sleep(0.5)
+        try:
+            applicant = take_next_within(call, args.wait, poll=0.5)
+        except IntakeError as error:
+            return fail(str(error), 1)
+        if applicant is None:
+            return fail("no applicant could be taken: the queue is empty", 1)
         log.info("took session %s (%s)", applicant.session_id, applicant.applicant_name)
         if args.face != "off":
             try:

@@ -185,7 +185,7 @@ def run_record_probe(args: argparse.Namespace) -> int:
     """Take the next applicant, record every leg under the data directory and store the legs
     and connection events; one JSON line a second. Ends after --seconds, or when the call ends.
     The wiring is the live console's (cli.recording_wiring)."""
-    from cli.call import intake_url, quiet_media_logs
+    from cli.call import intake_url, quiet_media_logs, take_next_within
     from cli.common import sealer_from_env
     from cli.database import open_configured_database
     from cli.recording_wiring import SessionRecording
@@ -205,17 +205,12 @@ def run_record_probe(args: argparse.Namespace) -> int:
     recording = SessionRecording(call, database, settings, sealer=sealer_from_env())
     worker = None
     try:
-        deadline = time.monotonic() + args.wait
-        applicant = None
-        while applicant is None:
-            try:
-                applicant = call.take_next().result(20)
-            except IntakeError as error:
-                return fail(str(error), 1)
-            if applicant is None:
-                if time.monotonic() > deadline:
-                    return fail("no applicant could be taken: the queue is empty", 1)
-                time.sleep(0.3)
+        try:
+            applicant = take_next_within(call, args.wait, poll=0.3)
+        except IntakeError as error:
+            return fail(str(error), 1)
+        if applicant is None:
+            return fail("no applicant could be taken: the queue is empty", 1)
         directory = recording.begin(applicant.session_id)
         print_json({"session_id": applicant.session_id, "directory": str(directory)})
         sys.stdout.flush()

@@ -73,9 +73,14 @@ class Database:
 
     def migrate(self) -> str:
         """Create or upgrade the schema to the newest revision; harmless when already there."""
+        import logging
+
         from alembic import command
         from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
+
+        # Each start would otherwise log every migration step at INFO.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))

@@ -247,7 +247,7 @@ class RecordingRecords:
             return [TimelineEvent(r.t, r.kind, r.leg_number, aware(r.at), dict(r.details)) for r in rows]
 
     def save_samples(self, session_id: SessionId, samples: Sequence[TimelineSample]) -> None:
-        """Face scores with their boxes (ReviewRecords.save_scores stores them without)."""
+        """Face scores, with their boxes, on the recording's clock."""
         if not samples:
             return
         with self.database.session() as session:

@@ -1,6 +1,6 @@
 """What happens in a review session, kept in the database: legs (connections), answers as
-entered, face score samples, face attempts, and the decision (final once written; a
-supervisor amendment is a new row pointing to it)."""
+entered, face attempts, and the decision (final once written; a supervisor amendment is a new
+row pointing to it). Face score samples are on the recording's timeline (storage.recordings)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from app.review import SessionState, check_transition
 from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.desk import ACTIVE_STATES, IN_CALL_STATES
-from storage.models import AnswerRow, Application, DecisionRow, ReviewSessionRow, ScoreSample, SessionLeg
+from storage.models import AnswerRow, Application, DecisionRow, ReviewSessionRow, SessionLeg
 
 _APPLICATION_STATUS_AFTER = {
     Outcome.APPROVE: ApplicationStatus.APPROVED,
@@ -51,18 +51,6 @@ class StoredDecision:
     decided_by: int | None
     decided_at: datetime
     amends_id: int | None
-
-
-@dataclass(frozen=True)
-class ScorePoint:
-    t: float
-    faces: int
-    distance: float | None
-    similarity: float | None
-    matched: bool
-    live: bool | None
-    flags: Sequence[str]
-    leg_number: int = 1
 
 
 def _json_value(value: Any) -> Any:
@@ -305,41 +293,6 @@ class ReviewRecords:
                     )
                 )
         session.flush()
-
-    # -- face scores ------------------------------------------------------------------------
-
-    def save_scores(self, session_id: SessionId, points: Sequence[ScorePoint]) -> None:
-        if not points:
-            return
-        with self.database.session() as session:
-            session.add_all(
-                ScoreSample(
-                    session_id=session_id,
-                    leg_number=point.leg_number,
-                    t=point.t,
-                    faces=point.faces,
-                    distance=point.distance,
-                    similarity=point.similarity,
-                    matched=point.matched,
-                    live=point.live,
-                    flags=list(point.flags),
-                )
-                for point in points
-            )
-
-    def scores(self, session_id: SessionId) -> list[ScorePoint]:
-        with self.database.session() as session:
-            rows = session.execute(
-                select(ScoreSample)
-                .where(ScoreSample.session_id == session_id)
-                .order_by(ScoreSample.t, ScoreSample.id)
-            ).scalars()
-            return [
-                ScorePoint(
-                    r.t, r.faces, r.distance, r.similarity, r.matched, r.live, tuple(r.flags), r.leg_number
-                )
-                for r in rows
-            ]
 
     # -- decisions --------------------------------------------------------------------------
 

@@ -6,13 +6,19 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from app.applications import ApplicationForm, make_application_form
 from app.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from app.ids import ReviewerId
+    from app.queue import TakenApplicant
+    from storage.database import Database
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,3 +111,20 @@ def sample_form(name: str = "Wang Fang", applied_at: datetime | None = None) -> 
         purpose="Shop stock",
         applied_at=applied_at or datetime.now(UTC),
     )
+
+
+def taken_session(database: Database, reviewer_id: ReviewerId, now: datetime) -> TakenApplicant:
+    """A session just taken by `reviewer_id`: an application (applied an hour before `now`)
+    registered, queued at `now` and taken at `now`, on the default review rules."""
+    from app.rules import ReviewRules
+    from storage.applications import ApplicationBook
+    from storage.desk import DatabaseReviewDesk
+
+    registered = ApplicationBook(database).register(
+        sample_form(applied_at=now - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
+    )
+    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
+    desk.join_queue(registered.token, now)
+    taken = desk.take_next(reviewer_id, now)
+    assert taken is not None
+    return taken

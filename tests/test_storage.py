@@ -20,8 +20,9 @@ from storage.applications import ApplicationBook
 from storage.audit_log import verify_audit_chain
 from storage.database import MIGRATIONS_DIR
 from storage.desk import DatabaseReviewDesk
+from storage.recordings import RecordingRecords, TimelineSample
 from storage.reviewers import Accounts, SignInFailed
-from storage.reviews import DecisionAlreadyRecorded, ReviewRecords, ScorePoint
+from storage.reviews import DecisionAlreadyRecorded, ReviewRecords
 from tests.conftest import sample_form
 
 MIGRATIONS = MIGRATIONS_DIR / "versions"
@@ -107,7 +108,10 @@ def test_decision_is_final_and_exactly_once(database) -> None:  # type: ignore[n
     assert records.start_leg(taken.session_id, NOW) == 1
     records.save_answer(taken.session_id, "monthly_income", Decimal("8000"), reviewer_id=reviewer.id, now=NOW)
     records.save_answer(taken.session_id, "monthly_income", Decimal("9000"), reviewer_id=reviewer.id, now=NOW)
-    records.save_scores(taken.session_id, [ScorePoint(0.5, 1, 0.35, 80.0, True, None, ["too_dark"])])
+    RecordingRecords(database).save_samples(
+        taken.session_id,
+        [TimelineSample(0.5, 1, similarity=80.0, distance=0.35, matched=True, flags=["too_dark"])],
+    )
     draft = DecisionDraft(Outcome.APPROVE, face=FaceSummary(best_similarity=80.0, matched=True))
     stored = records.record_decision(
         taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li.reviewer", now=NOW

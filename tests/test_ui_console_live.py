@@ -156,7 +156,7 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     assert decision.face_summary["attempts_used"] == 1
     # The call is hung up and its score samples are stored.
     session_id = window.last_decision_session
-    qtbot.waitUntil(lambda: len(services.records.scores(session_id)) > 5, timeout=15000)
+    qtbot.waitUntil(lambda: len(RecordingRecords(services.database).samples(session_id)) > 5, timeout=15000)
     assert window.applicant is None and window.queue_panel.take_button.isEnabled()
 
     # The session was recorded: its leg closed at hang-up, its files where the database says.

@@ -45,7 +45,7 @@ import base64
 import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -326,7 +326,7 @@ class IntakeService:
                         ws, {"type": "error", "error": "bad_json", "message": "Send JSON text messages."}
                     )
                     continue
-                try:
+                async with _answering_failures(ws, "an applicant socket"):
                     body = parse_json_object(message.data)
                     kind = body.get("type")
                     if kind == "join":
@@ -356,13 +356,6 @@ class IntakeService:
                         await _send(ws, {"type": "pong"})
                     else:
                         raise BadRequest("bad_message", f"Unknown message type {kind!r}.")
-                except BadRequest as error:
-                    await _send(ws, {"type": "error", "error": error.code, "message": error.message})
-                except ReviewError as error:
-                    await _send(ws, {"type": "error", "error": "refused", "message": str(error)})
-                except Exception:
-                    log.exception("intake: unexpected error on an applicant socket")
-                    await _send(ws, {"type": "error", "error": "internal", "message": INTERNAL_MESSAGE})
         finally:
             if poller is not None:
                 poller.cancel()
@@ -499,7 +492,7 @@ class IntakeService:
                     if message.type is WSMsgType.ERROR:
                         break
                     continue
-                try:
+                async with _answering_failures(ws, "a console socket"):
                     body = parse_json_object(message.data)
                     kind = body.get("type")
                     if kind == "answer":
@@ -520,13 +513,6 @@ class IntakeService:
                         await _send(ws, {"type": "pong"})
                     else:
                         raise BadRequest("bad_message", f"Unknown message type {kind!r}.")
-                except BadRequest as error:
-                    await _send(ws, {"type": "error", "error": error.code, "message": error.message})
-                except ReviewError as error:
-                    await _send(ws, {"type": "error", "error": "refused", "message": str(error)})
-                except Exception:
-                    log.exception("intake: unexpected error on a console socket")
-                    await _send(ws, {"type": "error", "error": "internal", "message": INTERNAL_MESSAGE})
         finally:
             if call.console is ws:
                 call.console = None
@@ -581,6 +567,21 @@ def taken_body(taken: TakenApplicant) -> dict[str, Any]:
         "reference_photo_b64": base64.b64encode(taken.reference_photo).decode("ascii"),
         "signalling_path": f"/ws/console/sessions/{taken.session_id}",
     }
+
+
+@contextlib.asynccontextmanager
+async def _answering_failures(ws: web.WebSocketResponse, socket: str) -> AsyncIterator[None]:
+    """Handle one socket message: a bad or refused one, or an unexpected failure, is answered
+    with an error message and the socket stays open."""
+    try:
+        yield
+    except BadRequest as error:
+        await _send(ws, {"type": "error", "error": error.code, "message": error.message})
+    except ReviewError as error:
+        await _send(ws, {"type": "error", "error": "refused", "message": str(error)})
+    except Exception:
+        log.exception("intake: unexpected error on %s", socket)
+        await _send(ws, {"type": "error", "error": "internal", "message": INTERNAL_MESSAGE})
 
 
 async def _send(ws: web.WebSocketResponse, body: dict[str, Any]) -> None:

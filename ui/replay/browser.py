@@ -7,7 +7,15 @@ import time
 from datetime import UTC, date, datetime
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QDate, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QDate,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -27,25 +35,49 @@ from PySide6.QtWidgets import (
 
 from app.decisions import Outcome, RejectReason
 from storage.replay import Flag, SessionFilter, SessionListItem, SessionPage, SortKey
+from ui.decision import outcome_text, reason_text
+from ui.replay.texts import outcome_name, reasons_text, state_name
 
-COLUMNS = ("Started", "Applicant", "Reviewer", "Outcome", "Low", "Flags")
+# lupdate reads the translate() calls; the lambdas keep them lazy (the translator comes later).
+COLUMNS = (
+    lambda: QCoreApplication.translate("SessionBrowser", "Started"),
+    lambda: QCoreApplication.translate("SessionBrowser", "Applicant"),
+    lambda: QCoreApplication.translate("SessionBrowser", "Reviewer"),
+    lambda: QCoreApplication.translate("SessionBrowser", "Outcome"),
+    lambda: QCoreApplication.translate("SessionBrowser", "Low"),
+    lambda: QCoreApplication.translate("SessionBrowser", "Flags"),
+)
 FLAG_SHORT = {
-    Flag.MULTIPLE_FACES: "2+ faces",
-    Flag.LIVENESS_FAILED: "liveness",
-    Flag.DROPPED_CONNECTION: "dropped",
+    Flag.MULTIPLE_FACES: lambda: QCoreApplication.translate("SessionBrowser", "2+ faces"),
+    Flag.LIVENESS_FAILED: lambda: QCoreApplication.translate("SessionBrowser", "liveness"),
+    Flag.DROPPED_CONNECTION: lambda: QCoreApplication.translate("SessionBrowser", "dropped"),
 }
 SORTS = {
-    "Newest first": (SortKey.STARTED, True),
-    "Oldest first": (SortKey.STARTED, False),
-    "Lowest similarity first": (SortKey.LOWEST_SIMILARITY, False),
-    "Longest first": (SortKey.DURATION, True),
-    "Applicant A-Z": (SortKey.APPLICANT, False),
-    "Reviewer A-Z": (SortKey.REVIEWER, False),
+    "newest": (SortKey.STARTED, True, lambda: QCoreApplication.translate("SessionBrowser", "Newest first")),
+    "oldest": (SortKey.STARTED, False, lambda: QCoreApplication.translate("SessionBrowser", "Oldest first")),
+    "lowest": (
+        SortKey.LOWEST_SIMILARITY,
+        False,
+        lambda: QCoreApplication.translate("SessionBrowser", "Lowest similarity first"),
+    ),
+    "longest": (SortKey.DURATION, True, lambda: QCoreApplication.translate("SessionBrowser", "Longest first")),
+    "applicant": (
+        SortKey.APPLICANT,
+        False,
+        lambda: QCoreApplication.translate("SessionBrowser", "Applicant A-Z"),
+    ),
+    "reviewer": (
+        SortKey.REVIEWER,
+        False,
+        lambda: QCoreApplication.translate("SessionBrowser", "Reviewer A-Z"),
+    ),
 }
 
 
 def flag_text(flags: Flag) -> str:
-    return ", ".join(text for flag, text in FLAG_SHORT.items() if flag in flags)
+    return QCoreApplication.translate("ReplayTexts", ", ").join(
+        text() for flag, text in FLAG_SHORT.items() if flag in flags
+    )
 
 
 class SessionTableModel(QAbstractTableModel):
@@ -68,7 +100,7 @@ class SessionTableModel(QAbstractTableModel):
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
-            return COLUMNS[section]
+            return COLUMNS[section]()
         return None
 
     def data(
@@ -78,7 +110,7 @@ class SessionTableModel(QAbstractTableModel):
             return None
         item = self.items[index.row()]
         if role == Qt.ItemDataRole.DisplayRole:
-            outcome = (item.outcome or item.state).replace("_", " ")
+            outcome = outcome_name(item.outcome) if item.outcome else state_name(item.state)
             if item.amended:
                 outcome += " *"
             values = (
@@ -91,11 +123,10 @@ class SessionTableModel(QAbstractTableModel):
             )
             return values[index.column()]
         if role == Qt.ItemDataRole.ToolTipRole:
-            amended = " (amended: * )" if item.amended else ""
-            return (
-                f"Session {item.session_id}{amended}; {item.legs} leg(s); "
-                f"reasons: {', '.join(item.reason_codes) or '—'}"
+            text = self.tr("Session {0}; legs: {1}; reasons: {2}").format(
+                item.session_id, item.legs, reasons_text(item.reason_codes) or "—"
             )
+            return text + (self.tr(" (amended: *)") if item.amended else "")
         return None
 
 
@@ -111,7 +142,7 @@ class SessionBrowser(QWidget):
         self.page = 0
         self.pages = 1
         self.selected_id: int | None = None  # the session open in the player
-        filters = QGroupBox("Find sessions")
+        filters = QGroupBox(self.tr("Find sessions"))
         grid = QGridLayout(filters)
         today = QDate.currentDate()
         self.date_from = QDateEdit(today.addDays(-30))
@@ -120,41 +151,43 @@ class SessionBrowser(QWidget):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
         self.reviewer = QComboBox()
-        self.reviewer.addItem("Any reviewer", None)
+        self.reviewer.addItem(self.tr("Any reviewer"), None)
         self.outcome = QComboBox()
-        self.outcome.addItem("Any decision", None)
+        self.outcome.addItem(self.tr("Any decision"), None)
         for outcome in Outcome:
-            self.outcome.addItem(outcome.value.replace("_", " "), outcome.value)
+            self.outcome.addItem(outcome_text(outcome), outcome.value)
         self.reason = QComboBox()
-        self.reason.addItem("Any reason", None)
+        self.reason.addItem(self.tr("Any reason"), None)
         for reason in RejectReason:
-            self.reason.addItem(reason.value.replace("_", " "), reason.value)
+            self.reason.addItem(reason_text(reason), reason.value)
         self.lowest = QDoubleSpinBox()
         self.lowest.setRange(0, 100)
-        self.lowest.setSpecialValueText("any")
-        self.lowest.setPrefix("below ")
+        self.lowest.setSpecialValueText(self.tr("any"))
+        self.lowest.setPrefix(self.tr("below "))
+        self.lowest.setToolTip(self.tr("Sessions whose lowest face similarity is below this value"))
         self.flag_boxes = {
-            Flag.MULTIPLE_FACES: QCheckBox("More than one face"),
-            Flag.LIVENESS_FAILED: QCheckBox("Liveness failed"),
-            Flag.DROPPED_CONNECTION: QCheckBox("Dropped connection"),
+            Flag.MULTIPLE_FACES: QCheckBox(self.tr("More than one face")),
+            Flag.LIVENESS_FAILED: QCheckBox(self.tr("Liveness failed")),
+            Flag.DROPPED_CONNECTION: QCheckBox(self.tr("Dropped connection")),
         }
-        self.amended = QCheckBox("Amended only")
+        self.amended = QCheckBox(self.tr("Amended only"))
         self.sort = QComboBox()
-        self.sort.addItems(list(SORTS))
-        grid.addWidget(QLabel("From"), 0, 0)
+        for key, (_sort, _descending, text) in SORTS.items():
+            self.sort.addItem(text(), key)
+        grid.addWidget(QLabel(self.tr("From")), 0, 0)
         grid.addWidget(self.date_from, 0, 1)
-        grid.addWidget(QLabel("to"), 0, 2)
+        grid.addWidget(QLabel(self.tr("to")), 0, 2)
         grid.addWidget(self.date_to, 0, 3)
         grid.addWidget(self.reviewer, 1, 0, 1, 2)
         grid.addWidget(self.outcome, 1, 2, 1, 2)
         grid.addWidget(self.reason, 2, 0, 1, 2)
-        grid.addWidget(QLabel("Lowest similarity"), 2, 2)
+        grid.addWidget(QLabel(self.tr("Lowest similarity")), 2, 2)
         grid.addWidget(self.lowest, 2, 3)
         grid.addWidget(self.flag_boxes[Flag.MULTIPLE_FACES], 3, 0, 1, 2)
         grid.addWidget(self.flag_boxes[Flag.LIVENESS_FAILED], 3, 2, 1, 2)
         grid.addWidget(self.flag_boxes[Flag.DROPPED_CONNECTION], 4, 0, 1, 2)
         grid.addWidget(self.amended, 4, 2, 1, 2)
-        grid.addWidget(QLabel("Sort"), 5, 0)
+        grid.addWidget(QLabel(self.tr("Sort")), 5, 0)
         grid.addWidget(self.sort, 5, 1, 1, 3)
 
         self.model = SessionTableModel()
@@ -173,9 +206,9 @@ class SessionBrowser(QWidget):
         self.table.doubleClicked.connect(self._chosen)
         self.table.activated.connect(self._chosen)
 
-        self.previous_button = QPushButton("◀ Previous")
-        self.next_button = QPushButton("Next ▶")
-        self.open_button = QPushButton("Open")
+        self.previous_button = QPushButton(self.tr("◀ Previous"))
+        self.next_button = QPushButton(self.tr("Next ▶"))
+        self.open_button = QPushButton(self.tr("Open"))
         self.open_button.setObjectName("primary")
         self.status = QLabel("")
         self.status.setObjectName("caption")
@@ -232,8 +265,8 @@ class SessionBrowser(QWidget):
 
     def go_to(self, page: int) -> None:
         self.page = max(0, min(page, self.pages - 1)) if page > self.page else max(0, page)
-        sort, descending = SORTS[self.sort.currentText()]
-        self.status.setText("Searching…")
+        sort, descending, _text = SORTS[str(self.sort.currentData())]
+        self.status.setText(self.tr("Searching…"))
         self._asked_at = time.perf_counter()
         self.query_changed.emit(self.current_filter(), sort, descending, self.page)
 
@@ -243,10 +276,12 @@ class SessionBrowser(QWidget):
         self.model.set_items(page.items)
         self.previous_button.setEnabled(page.page > 0)
         self.next_button.setEnabled(page.page + 1 < page.pages)
-        self.status.setText(
-            f"{page.total} session{'' if page.total == 1 else 's'} · page {page.page + 1} of {page.pages}"
-            f" · {query_ms:.0f} ms"
-        )
+        where = (page.page + 1, page.pages, f"{query_ms:.0f}")
+        if page.total == 1:
+            found = self.tr("1 session · page {0} of {1} · {2} ms").format(*where)
+        else:
+            found = self.tr("{0} sessions · page {1} of {2} · {3} ms").format(page.total, *where)
+        self.status.setText(found)
         rows = [i for i, item in enumerate(page.items) if item.session_id == self.selected_id]
         if rows or page.items:
             self.table.selectRow(rows[0] if rows else 0)

@@ -153,7 +153,7 @@ class VideoView(QWidget):
         self._image: QImage | None = None
         self._box: list[int] | None = None
         self._box_label = ""
-        self._message = "No session open."
+        self._message = self.tr("No session open.")
 
     def show_frame(self, image: QImage | None, box: list[int] | None, label: str, message: str = "") -> None:
         self._image = image
@@ -205,7 +205,7 @@ class AudioOut(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.available = False
-        self.message = "No audio output on this workstation: playing without sound."
+        self.message = self.tr("No audio output on this workstation: playing without sound.")
         self._sink: Any = None
         self._device: Any = None
         try:
@@ -219,7 +219,7 @@ class AudioOut(QObject):
             audio_format.setChannelCount(1)
             audio_format.setSampleFormat(QAudioFormat.SampleFormat.Int16)
             if not output.isFormatSupported(audio_format):
-                self.message = "The audio output cannot play 48 kHz mono: playing without sound."
+                self.message = self.tr("The audio output cannot play 48 kHz mono: playing without sound.")
                 return
             self._sink = QAudioSink(output, audio_format, self)
             self.available = True

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from storage.replay import SessionReplay
+from ui.replay.texts import event_name, face_flag_name, outcome_name
 
 LEG_COLOURS = ("#1f6fb2", "#00897b", "#6a4fb3")
 
@@ -19,7 +20,8 @@ LEG_COLOURS = ("#1f6fb2", "#00897b", "#6a4fb3")
 class Marker:
     t: float
     kind: str  # flag | connection | answer | decision | amendment
-    label: str
+    label: str  # in the supervisor's language
+    subject: str = ""  # an answer's question id (the window shows its prompt)
 
 
 MARKER_STYLE = {
@@ -35,8 +37,7 @@ def markers_of(replay: SessionReplay) -> list[Marker]:
     markers: list[Marker] = []
     for event in replay.events:
         kind = "connection" if event.kind.startswith("connection") else "flag"
-        label = event.kind.replace(".", " ").replace("_", " ")
-        markers.append(Marker(event.t, kind, label))
+        markers.append(Marker(event.t, kind, event_name(event.kind)))
     last_flags: set[str] = set()
     for sample in replay.scores:
         flags = set(sample.flags) - {"no_face"}
@@ -46,15 +47,22 @@ def markers_of(replay: SessionReplay) -> list[Marker]:
         if sample.live is False:
             flags.add("liveness_failed")
         for flag in sorted(flags - last_flags):
-            markers.append(Marker(sample.t, "flag", flag.replace("_", " ")))
+            markers.append(Marker(sample.t, "flag", face_flag_name(flag)))
         last_flags = flags
     for answer in replay.answers:
         if answer.t is not None:
-            markers.append(Marker(answer.t, "answer", f"answer: {answer.question_id}"))
+            markers.append(Marker(answer.t, "answer", answer_label(answer.question_id), answer.question_id))
     for decision in replay.decisions:
         if decision.t is not None:
-            markers.append(Marker(decision.t, "decision", f"decision: {decision.outcome}"))
+            label = QCoreApplication.translate("TimelineChart", "decision: {0}").format(
+                outcome_name(decision.outcome)
+            )
+            markers.append(Marker(decision.t, "decision", label))
     return sorted(markers, key=lambda m: m.t)
+
+
+def answer_label(question: str) -> str:
+    return QCoreApplication.translate("TimelineChart", "answer: {0}").format(question)
 
 
 class TimelineChart(QWidget):
@@ -68,12 +76,12 @@ class TimelineChart(QWidget):
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setYRange(0, 100, padding=0.02)
-        self.plot.setLabel("left", "similarity")
-        self.plot.setLabel("bottom", "seconds on the recording's clock")
+        self.plot.setLabel("left", self.tr("similarity"))
+        self.plot.setLabel("bottom", self.tr("seconds on the recording's clock"))
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.threshold_line = pg.InfiniteLine(
             pos=50.0, angle=0, pen=pg.mkPen("#c62828", width=1, style=Qt.PenStyle.DashLine),
-            label="match threshold {value:.0f}", labelOpts={"position": 0.1, "color": "#c62828"},
+            label=self.tr("match threshold {value:.0f}"), labelOpts={"position": 0.1, "color": "#c62828"},
         )  # fmt: skip
         self.plot.addItem(self.threshold_line)
         self.playhead = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen("#d81b60", width=2))
@@ -87,10 +95,17 @@ class TimelineChart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.plot)
+        keys = (
+            ("#2e7d32", "●", self.tr("answer")),
+            ("#e08a00", "▼", self.tr("connection")),
+            ("#8e24aa", "◆", self.tr("face flag")),
+            ("#111111", "★", self.tr("decision")),
+            ("#c62828", "- -", self.tr("threshold")),
+        )
         legend = QLabel(
-            "<span style='color:#2e7d32'>●</span> answer  <span style='color:#e08a00'>▼</span> connection  "
-            "<span style='color:#8e24aa'>◆</span> face flag  ★ decision  "
-            "<span style='color:#c62828'>- -</span> threshold · click a marker or the chart to seek there"
+            "&nbsp; ".join(f"<span style='color:{colour}'>{sign}</span> {text}" for colour, sign, text in keys)
+            + " · "
+            + self.tr("click a marker or the chart to seek there")
         )
         legend.setObjectName("caption")
         layout.addWidget(legend)
@@ -118,7 +133,7 @@ class TimelineChart(QWidget):
                 xs, ys = zip(*points, strict=True)
                 self._add(
                     pg.PlotDataItem(
-                        list(xs), list(ys), pen=pg.mkPen(LEG_COLOURS[index % 3], width=2), name=f"leg {leg}"
+                        list(xs), list(ys), pen=pg.mkPen(LEG_COLOURS[index % 3], width=2), name=self.tr("leg {0}").format(leg)
                     )
                 )
         self.markers = markers_of(replay)

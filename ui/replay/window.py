@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import logging
 import time
+from html import escape
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QApplication,
@@ -44,7 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.decisions import DecisionDraft, Outcome, RejectReason, check_decision
+from app.decisions import DecisionDraft, Outcome, RejectReason
 from app.errors import ReviewError
 from app.face import similarity_from_distance
 from app.ids import DecisionId, SessionId
@@ -54,11 +55,22 @@ from storage.access import AccessControlledRecords
 from storage.database import Database
 from storage.recordings import recording_path
 from storage.replay import DecisionEntry, ReplayRecords, SessionFilter, SessionReplay, SortKey
-from storage.reviewers import Account
+from storage.reviewers import Account, SignInFailed
 from ui.bridge import ServiceWorker
+from ui.decision import decision_refusal, outcome_text, reason_text
+from ui.languages import questionnaire_language
 from ui.replay.browser import SessionBrowser
 from ui.replay.player import AudioOut, DecoderThread, PlayClock, VideoView
-from ui.replay.timeline import TimelineChart, markers_of
+from ui.replay.texts import (
+    face_flag_name,
+    face_summary_name,
+    liveness_name,
+    outcome_name,
+    reasons_text,
+    state_name,
+    yes_no,
+)
+from ui.replay.timeline import TimelineChart, answer_label, markers_of
 
 log = logging.getLogger(__name__)
 SPEEDS = (0.5, 0.75, 1.0, 1.5, 2.0)
@@ -74,11 +86,11 @@ class AmendDialog(QDialog):
 
     def __init__(self, original: DecisionEntry, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle(f"Amend decision #{original.id}")
+        self.setWindowTitle(self.tr("Amend decision #{0}").format(original.id))
         self.outcome = QComboBox()
         for outcome in (Outcome.APPROVE, Outcome.REJECT, Outcome.VERIFY_LATER):
-            self.outcome.addItem(outcome.value.replace("_", " "), outcome)
-        self.reasons = {reason: QCheckBox(reason.value.replace("_", " ")) for reason in RejectReason}
+            self.outcome.addItem(outcome_text(outcome), outcome)
+        self.reasons = {reason: QCheckBox(reason_text(reason)) for reason in RejectReason}
         reasons = QWidget()
         reasons_layout = QVBoxLayout(reasons)
         reasons_layout.setContentsMargins(0, 0, 0, 0)
@@ -86,17 +98,17 @@ class AmendDialog(QDialog):
             reasons_layout.addWidget(box)
         self.note = QLineEdit()
         self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText("Why the decision changes (kept in the audit log)")
+        self.reason.setPlaceholderText(self.tr("Why the decision changes (kept in the audit log)"))
         self.reason.setFixedHeight(70)
         self.error = QLabel("")
         self.error.setObjectName("fieldError")
         form = QFormLayout(self)
-        form.addRow(QLabel(f"Original: {original.outcome.replace('_', ' ')} by {original.decided_by}, "
-                           f"{_when(original.decided_at)}. It stays on record."))  # fmt: skip
-        form.addRow("New decision", self.outcome)
-        form.addRow("Reason codes", reasons)
-        form.addRow("Note", self.note)
-        form.addRow("Reason for the amendment", self.reason)
+        was = self.tr("Original: {0} by {1}, {2}. It stays on record.")
+        form.addRow(QLabel(was.format(outcome_name(original.outcome), original.decided_by, _when(original.decided_at))))
+        form.addRow(self.tr("New decision"), self.outcome)
+        form.addRow(self.tr("Reason codes"), reasons)
+        form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.tr("Reason for the amendment"), self.reason)
         form.addRow(self.error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
@@ -121,13 +133,12 @@ class AmendDialog(QDialog):
 
     def submit(self) -> None:
         reason = self.reason.toPlainText().strip()
-        try:
-            draft = self.draft()
-            check_decision(draft, missing_required_answers=[], face_matched=True)
-            if not reason:
-                raise ReviewError("An amendment needs a reason.")
-        except ReviewError as error:
-            self.error.setText(str(error))
+        draft = self.draft()
+        refusal = decision_refusal(draft, missing_required_answers=[], face_matched=True)
+        if not refusal and not reason:
+            refusal = self.tr("An amendment needs a reason.")
+        if refusal:
+            self.error.setText(refusal)
             return
         self.result_value = (draft, reason)
         self.accept()
@@ -148,11 +159,13 @@ class ReplayWindow(QMainWindow):
         supervisor: Account,
         *,
         sealer: Any = None,
+        language: str = "en",
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Session replay — video audit console")
+        self.setWindowTitle(self.tr("Session replay — video audit console"))
         self.settings = settings
+        self.language = language  # the questionnaire's prompts follow it
         self.supervisor = supervisor
         # Roles are enforced where the data is read and written, not only by this window.
         self.records = ReplayRecords(database, sealer, viewer=supervisor)
@@ -177,24 +190,28 @@ class ReplayWindow(QMainWindow):
         )
 
         self.browser = SessionBrowser()
-        self.header = QLabel("Choose a session on the left.")
+        self.header = QLabel(self.tr("Choose a session on the left."))
         self.header.setWordWrap(True)
         self.header.setStyleSheet("font-size: 15px; font-weight: 600;")
         self.video = VideoView()
         self.state_line = QLabel("")
         self.state_line.setObjectName("caption")
 
-        self.play_button = QPushButton("▶ Play")
+        self.play_button = QPushButton(self.tr("▶ Play"))
         self.play_button.setObjectName("primary")
-        self.back_button = QPushButton("◀| Frame")
-        self.forward_button = QPushButton("Frame |▶")
+        self.play_button.setToolTip(self.tr("Play or pause the recording"))
+        self.back_button = QPushButton(self.tr("◀| Frame"))
+        self.back_button.setToolTip(self.tr("One frame back"))
+        self.forward_button = QPushButton(self.tr("Frame |▶"))
+        self.forward_button.setToolTip(self.tr("One frame forward"))
         self.speed = QComboBox()
         for speed in SPEEDS:
             self.speed.addItem(f"{speed:g}×", speed)
         self.speed.setCurrentIndex(SPEEDS.index(1.0))
+        self.speed.setToolTip(self.tr("Playback speed (sound plays at 1× only)"))
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 0)
-        self.position_label = QLabel("0.0 / 0.0 s")
+        self.position_label = QLabel(self.tr("{0} / {1} s").format("0.0", "0.0"))
         self.audio_label = QLabel(self.audio.message)
         self.audio_label.setObjectName("caption")
         controls = QHBoxLayout()
@@ -206,9 +223,9 @@ class ReplayWindow(QMainWindow):
         self.chart = TimelineChart()
         self.chart.set_threshold(self.threshold)
 
-        self.answers = self._table(("t (s)", "Question", "Answer", "By"))
-        self.events = self._table(("t (s)", "What"))
-        self.audit = self._table(("Seq", "At (UTC)", "Who: what", "Hash"))
+        self.answers = self._table((self.tr("t (s)"), self.tr("Question"), self.tr("Answer"), self.tr("By")))
+        self.events = self._table((self.tr("t (s)"), self.tr("What")))
+        self.audit = self._table((self.tr("Seq"), self.tr("At (UTC)"), self.tr("Who: what"), self.tr("Hash")))
         self.audit.setWordWrap(True)
         audit_header = self.audit.horizontalHeader()
         audit_header.setStretchLastSection(False)
@@ -217,19 +234,19 @@ class ReplayWindow(QMainWindow):
         for column, width in ((0, 34), (1, 66), (3, 76)):
             self.audit.setColumnWidth(column, width)
         self.decision_view = QTextBrowser()
-        self.amend_button = QPushButton("Amend decision…")
+        self.amend_button = QPushButton(self.tr("Amend decision…"))
         self.amend_button.setEnabled(False)
         decision_tab = QWidget()
         decision_layout = QVBoxLayout(decision_tab)
         decision_layout.addWidget(self.decision_view, 1)
         decision_layout.addWidget(self.amend_button)
         self.tabs = QTabWidget()
-        self.tabs.addTab(decision_tab, "Decision")
-        self.tabs.addTab(self.answers, "Answers")
-        self.tabs.addTab(self.events, "Timeline")
-        self.tabs.addTab(self.audit, "Audit")
+        self.tabs.addTab(decision_tab, self.tr("Decision"))
+        self.tabs.addTab(self.answers, self.tr("Answers"))
+        self.tabs.addTab(self.events, self.tr("Timeline"))
+        self.tabs.addTab(self.audit, self.tr("Audit"))
 
-        self.export_button = QPushButton("Export PDF…")
+        self.export_button = QPushButton(self.tr("Export PDF…"))
         self.export_button.setEnabled(False)
         self.export_bar = QProgressBar()
         self.export_bar.setVisible(False)
@@ -275,7 +292,7 @@ class ReplayWindow(QMainWindow):
         self.decoder.opened.connect(self._opened)
         self.decoder.frame_ready.connect(self._frame_ready)
         self.decoder.audio_ready.connect(self._audio_ready)
-        self.decoder.failed.connect(lambda message: self.video.show_frame(None, None, "", message))
+        self.decoder.failed.connect(self._damaged)
         self.clock.tick.connect(self._tick)
         self.play_button.clicked.connect(self.toggle_play)
         self.back_button.clicked.connect(lambda: self.step(-1))
@@ -328,38 +345,50 @@ class ReplayWindow(QMainWindow):
             result = self.records.browse(spec, sort=sort, descending=descending, page=page)
             return result, (time.perf_counter() - begin) * 1000
 
-        self.database_worker.run(work, lambda answer: self.browser.show_page(*answer),
-                                 lambda error: self.browser.show_error(f"The search failed: {error}"))  # fmt: skip  # noqa: E501
+        def failed(error: BaseException) -> None:
+            self.browser.show_error(self.tr("The search failed: {0}").format(error))
+
+        self.database_worker.run(work, lambda answer: self.browser.show_page(*answer), failed)
 
     def open_session(self, session_id: int) -> None:
         self.pause()
         self.browser.select_session(session_id)
-        self.header.setText(f"Opening session {session_id}…")
+        self.header.setText(self.tr("Opening session {0}…").format(session_id))
+
+        def failed(error: BaseException) -> None:
+            self.header.setText(self.tr("Session {0} cannot be opened: {1}").format(session_id, error))
+
         self.database_worker.run(
-            lambda: self.records.session_replay(SessionId(session_id)),
-            self._show_session,
-            lambda error: self.header.setText(f"Session {session_id} cannot be opened: {error}"),
+            lambda: self.records.session_replay(SessionId(session_id)), self._show_session, failed
         )
 
     def _show_session(self, replay: SessionReplay) -> None:
         self.replay = replay
         self.browser.selected_id = int(replay.session_id)
         decision = replay.decision_in_force
-        outcome = decision.outcome.replace("_", " ") if decision else replay.state
+        outcome = outcome_name(decision.outcome) if decision else state_name(replay.state)
+        header = self.tr("Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}")
         self.header.setText(
-            f"Session {replay.session_id} · {replay.applicant_name} · {replay.amount} / {replay.term_months} months"  # noqa: E501
-            f" · reviewer {replay.reviewer_name or '—'} · {_when(replay.taken_at)} · {outcome}"
+            header.format(
+                replay.session_id,
+                replay.applicant_name,
+                replay.amount,
+                replay.term_months,
+                replay.reviewer_name or "—",
+                _when(replay.taken_at),
+                outcome,
+            )
         )
         self._fill_details(replay)
         self.export_button.setEnabled(self._may(Action.EXPORT_SESSION))
         directory = replay.recording_directory
         if directory is None:
-            self.video.show_frame(None, None, "", "This session has no recording.")
+            self.video.show_frame(None, None, "", self.tr("This session has no recording."))
             self.duration = max([0.0, *[m.t for m in markers_of(replay)]])
             self.chart.show_session(replay, self.duration, [])
             return
         folder = recording_path(self.settings.recordings_dir, directory)
-        self.video.show_frame(None, None, "", "Opening the recording…")
+        self.video.show_frame(None, None, "", self.tr("Opening the recording…"))
         self.decoder.open_session(folder, {leg.number: leg.offset for leg in replay.legs})
 
     def _may(self, action: Action) -> bool:
@@ -367,7 +396,7 @@ class ReplayWindow(QMainWindow):
 
     def _fill_details(self, replay: SessionReplay) -> None:
         if self._prompts is None:
-            self._prompts = _prompts(self.settings)
+            self._prompts = _prompts(self.settings, self.language)
         prompts = self._prompts
         self.answers.setRowCount(0)
         for answer in replay.answers:
@@ -381,8 +410,7 @@ class ReplayWindow(QMainWindow):
         for marker in markers_of(replay):
             label = marker.label
             if marker.kind == "answer":
-                question = label.removeprefix("answer: ")
-                label = "answer: " + prompts.get(question, question)
+                label = answer_label(prompts.get(marker.subject, marker.subject))
             self._add_row(self.events, marker.t, [f"{marker.t:.1f}", label])
         self.audit.setRowCount(0)
         for event in replay.audit:
@@ -398,12 +426,48 @@ class ReplayWindow(QMainWindow):
             )
             hash_item = self.audit.item(row, 3)
             if hash_item is not None:
-                hash_item.setToolTip(f"hash {event.hash}\nprevious {event.prev_hash}")
+                hash_item.setToolTip(self.tr("hash {0}\nprevious {1}").format(event.hash, event.prev_hash))
         self.audit.resizeRowsToContents()
-        self.decision_view.setHtml(_decisions_html(replay))
+        self.decision_view.setHtml(self._decisions_html(replay))
         self.amend_button.setEnabled(bool(replay.decisions) and self._may(Action.AMEND_DECISION))
         if not self._may(Action.AMEND_DECISION):
-            self.amend_button.setToolTip("Only a supervisor may amend a decision.")
+            self.amend_button.setToolTip(self.tr("Only a supervisor may amend a decision."))
+
+    def _decisions_html(self, replay: SessionReplay) -> str:
+        if not replay.decisions:
+            return "<p>" + self.tr("No decision was recorded.") + "</p>"
+        parts = []
+        in_force = replay.decision_in_force
+        for decision in replay.decisions:
+            if decision.amends_id is None:
+                title = self.tr("Original decision #{0}").format(decision.id)
+            else:
+                title = self.tr("Amendment of #{0} #{1}").format(decision.amends_id, decision.id)
+            badge = " <b style='color:#2e7d32'>" + self.tr("(in force)") + "</b>" if decision is in_force else ""
+            lines = [f"<b>{escape(title)}</b>{badge}",
+                     f"<span style='font-size:16px'>{escape(outcome_name(decision.outcome))}</span>"]  # fmt: skip
+            if decision.reasons:
+                lines.append(self.tr("Reasons: {0}").format(reasons_text(decision.reasons)))
+            if decision.note:
+                lines.append(self.tr("Note: {0}").format(escape(decision.note)))
+            if decision.override_reason:
+                if decision.amends_id:
+                    label = self.tr("Reason for the amendment: {0}")
+                else:
+                    label = self.tr("Override reason: {0}")
+                lines.append(label.format(escape(decision.override_reason)))
+            if decision.t is not None:
+                by = self.tr("by {0}, {1} at t = {2} s").format(
+                    escape(decision.decided_by), _when(decision.decided_at), f"{decision.t:.1f}"
+                )
+            else:
+                by = self.tr("by {0}, {1}").format(escape(decision.decided_by), _when(decision.decided_at))
+            lines.append(f"<span style='color:#5f6b76'>{by}</span>")
+            if decision.amends_id is None and decision.face_summary:
+                face = self.tr("Face panel at the decision: {0}").format(face_summary_name(decision.face_summary))
+                lines.append(f"<span style='color:#5f6b76'>{escape(face)}</span>")
+            parts.append("<br>".join(lines))
+        return "<hr>".join(parts)
 
     @staticmethod
     def _add_row(table: QTableWidget, t: float | None, values: list[str]) -> int:
@@ -424,7 +488,7 @@ class ReplayWindow(QMainWindow):
 
     def _opened(self, result: Any) -> None:
         if isinstance(result, Exception) or self.replay is None:
-            self.video.show_frame(None, None, "", f"The recording cannot be read: {result}")
+            self.video.show_frame(None, None, "", self.tr("The recording cannot be read: {0}").format(result))
             return
         duration, spans = result
         self.spans = spans
@@ -448,14 +512,14 @@ class ReplayWindow(QMainWindow):
         if self.clock.position() >= self.duration - 0.05:
             self.clock.set_position(0.0)
         self.clock.play()
-        self.play_button.setText("❚❚ Pause")
+        self.play_button.setText(self.tr("❚❚ Pause"))
         self._audio_cursor = self.clock.position()
         if self.audio.available and self.clock.speed == 1.0:
             self.audio.start()
 
     def pause(self) -> None:
         self.clock.pause()
-        self.play_button.setText("▶ Play")
+        self.play_button.setText(self.tr("▶ Play"))
         self.audio.stop()
 
     def set_speed(self, speed: float) -> None:
@@ -463,7 +527,7 @@ class ReplayWindow(QMainWindow):
         # Audio plays at normal speed only (no pitch correction): silent otherwise.
         if speed != 1.0:
             self.audio.stop()
-            self.audio_label.setText(self.audio.message or f"Sound off at {speed:g}×.")
+            self.audio_label.setText(self.audio.message or self.tr("Sound off at {0}×.").format(f"{speed:g}"))
         else:
             self.audio_label.setText(self.audio.message)
             if self.clock.playing and self.audio.available:
@@ -523,11 +587,14 @@ class ReplayWindow(QMainWindow):
     def _between_legs(self, t: float) -> str:
         for before, after in zip(self.spans, self.spans[1:], strict=False):
             if before.end <= t < after.start:
-                return f"No video: the applicant was disconnected (leg {before.leg} → leg {after.leg})."
+                return self.tr("No video: the applicant was disconnected (leg {0} → leg {1}).").format(
+                    before.leg, after.leg
+                )
         if self.spans and t > self.spans[-1].end:
-            crashed = " (the recording stopped here: the console closed)" if self.spans[-1].crashed else ""
-            return "End of the recording" + crashed + "."
-        return "No video at this moment."
+            if self.spans[-1].crashed:
+                return self.tr("End of the recording (the recording stopped here: the console closed).")
+            return self.tr("End of the recording.")
+        return self.tr("No video at this moment.")
 
     def _sample_near(self, t: float) -> Any:
         if self.replay is None:
@@ -544,20 +611,25 @@ class ReplayWindow(QMainWindow):
         self.slider.setValue(int(t * 1000))
         self.slider.blockSignals(False)
         self.chart.set_position(t)
-        self.position_label.setText(f"{t:6.1f} / {self.duration:.1f} s")
+        self.position_label.setText(self.tr("{0} / {1} s").format(f"{t:6.1f}", f"{self.duration:.1f}"))
 
     def _show_state(self, t: float, leg: int, sample: Any) -> None:
-        parts = [f"t = {t:.2f} s", f"leg {leg}"]
+        parts = [self.tr("t = {0} s").format(f"{t:.2f}"), self.tr("leg {0}").format(leg)]
         if sample is not None:
             if sample.similarity is not None:
-                state = "match" if sample.similarity >= self.threshold else "no match"
-                parts.append(f"similarity {sample.similarity:.0f} ({state})")
-            parts.append(f"faces {sample.faces}")
+                state = self.tr("match") if sample.similarity >= self.threshold else self.tr("no match")
+                parts.append(self.tr("similarity {0} ({1})").format(f"{sample.similarity:.0f}", state))
+            parts.append(self.tr("faces {0}").format(sample.faces))
             if sample.flags:
-                parts.append("flags: " + ", ".join(f.replace("_", " ") for f in sample.flags))
+                flags = QCoreApplication.translate("ReplayTexts", ", ").join(map(face_flag_name, sample.flags))
+                parts.append(self.tr("flags: {0}").format(flags))
             if sample.live is not None:
-                parts.append("liveness " + ("passed" if sample.live else "failed"))
+                parts.append(self.tr("liveness {0}").format(liveness_name(sample.live)))
         self.state_line.setText(" · ".join(parts))
+
+    def _damaged(self, message: str) -> None:
+        """A part of the recording cannot be shown; the message (from media) names the part."""
+        self.video.show_frame(None, None, "", self.tr("This part of the recording cannot be shown: {0}").format(message))
 
     # -- amend and export ---------------------------------------------------------------------
 
@@ -589,11 +661,16 @@ class ReplayWindow(QMainWindow):
 
     def _amend_failed(self, error: BaseException) -> None:
         self.amend_button.setEnabled(True)
-        QMessageBox.warning(self, "Amendment not saved", str(error))
+        QMessageBox.warning(self, self.tr("Amendment not saved"), str(error))
 
     @classmethod
     def ask_pdf_path(cls, parent: QWidget, suggested: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(parent, "Export the session report", suggested, "PDF (*.pdf)")
+        path, _ = QFileDialog.getSaveFileName(
+            parent,
+            QCoreApplication.translate("ReplayWindow", "Export the session report"),
+            suggested,
+            QCoreApplication.translate("ReplayWindow", "PDF files (*.pdf)"),
+        )
         return Path(path) if path else None
 
     def export_pdf(self, path: Path | None = None) -> None:
@@ -606,32 +683,38 @@ class ReplayWindow(QMainWindow):
         from ui.replay.report import write_report
 
         settings = self.settings
+        prompts = self._prompts
         self.export_button.setEnabled(False)
         self.export_bar.setVisible(True)
         self.export_bar.setValue(0)
-        self.export_label.setText("Making the report…")
+        self.export_label.setText(self.tr("Making the report…"))
 
         def work() -> Path:
             return write_report(
-                replay, target, settings=settings, progress=self.export_progress.emit, sealer=self.sealer
+                replay,
+                target,
+                settings=settings,
+                progress=self.export_progress.emit,
+                question_prompts=prompts,
+                sealer=self.sealer,
             )
 
         def done(written: Path) -> None:
             self.export_button.setEnabled(True)
             self.export_bar.setValue(self.export_bar.maximum())
-            self.export_label.setText(f"Saved {written}")
+            self.export_label.setText(self.tr("Saved {0}").format(written))
 
         def failed(error: BaseException) -> None:
             self.export_button.setEnabled(True)
             self.export_bar.setVisible(False)
-            self.export_label.setText(f"The report could not be made: {error}")
+            self.export_label.setText(self.tr("The report could not be made: {0}").format(error))
 
         self.export_worker.run(work, done, failed)
 
     def _export_progress(self, done: int, total: int, what: str) -> None:
         self.export_bar.setMaximum(total)
         self.export_bar.setValue(done)
-        self.export_label.setText(f"Making the report: {what}…")
+        self.export_label.setText(self.tr("Making the report: {0}…").format(what))
 
     def closeEvent(self, event: Any) -> None:
         self.shutdown()
@@ -646,51 +729,18 @@ class ReplayWindow(QMainWindow):
 
 def _value_text(value: Any) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return yes_no(value)
     return str(value)
 
 
-def _prompts(settings: Settings) -> dict[str, str]:
+def _prompts(settings: Settings, language: str) -> dict[str, str]:
     try:
         from app.questionnaire import load_questionnaire
 
-        return {
-            q.id: q.text(settings.language or "en") for q in load_questionnaire(settings.questionnaire_file)
-        }
+        spoken = questionnaire_language(language)
+        return {q.id: q.text(spoken) for q in load_questionnaire(settings.questionnaire_file)}
     except Exception:
         return {}
-
-
-def _decisions_html(replay: SessionReplay) -> str:
-    if not replay.decisions:
-        return "<p>No decision was recorded.</p>"
-    parts = []
-    in_force = replay.decision_in_force
-    for decision in replay.decisions:
-        title = "Original decision" if decision.amends_id is None else f"Amendment of #{decision.amends_id}"
-        badge = " <b style='color:#2e7d32'>(in force)</b>" if decision is in_force else ""
-        lines = [f"<b>{title} #{decision.id}</b>{badge}",
-                 f"<span style='font-size:16px'>{decision.outcome.replace('_', ' ')}</span>"]  # fmt: skip
-        if decision.reasons:
-            lines.append("Reasons: " + ", ".join(r.replace("_", " ") for r in decision.reasons))
-        if decision.note:
-            lines.append(f"Note: {decision.note}")
-        if decision.override_reason:
-            label = "Reason for the amendment" if decision.amends_id else "Override reason"
-            lines.append(f"{label}: {decision.override_reason}")
-        when = f" at t = {decision.t:.1f} s" if decision.t is not None else ""
-        lines.append(
-            f"<span style='color:#5f6b76'>by {decision.decided_by}, {_when(decision.decided_at)}{when}</span>"
-        )
-        if decision.amends_id is None and decision.face_summary:
-            face = decision.face_summary
-            lines.append(
-                "<span style='color:#5f6b76'>Face panel at the decision: best "
-                f"{face.get('best_similarity')}, last {face.get('last_similarity')}, matched {face.get('matched')}, "  # noqa: E501
-                f"liveness {face.get('liveness')}</span>"
-            )
-        parts.append("<br>".join(lines))
-    return "<hr>".join(parts)
 
 
 class SignInDialog(QDialog):
@@ -698,7 +748,7 @@ class SignInDialog(QDialog):
 
     def __init__(self, accounts: Any, name: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Sign in to replay sessions")
+        self.setWindowTitle(self.tr("Sign in to replay sessions"))
         self.accounts = accounts
         self.name = QLineEdit(name)
         self.password = QLineEdit()
@@ -706,8 +756,8 @@ class SignInDialog(QDialog):
         self.error = QLabel("")
         self.error.setObjectName("fieldError")
         form = QFormLayout(self)
-        form.addRow("Name", self.name)
-        form.addRow("Password", self.password)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Password"), self.password)
         form.addRow(self.error)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
@@ -718,13 +768,20 @@ class SignInDialog(QDialog):
         self.account: Account | None = None
 
     def submit(self) -> None:
+        name, password = self.name.text().strip(), self.password.text()
+        if not name or not password:
+            self.error.setText(self.tr("Enter your name and password."))
+            return
         try:
-            account = self.accounts.sign_in(self.name.text().strip(), self.password.text())
+            account = self.accounts.sign_in(name, password)
+        except SignInFailed:
+            self.error.setText(self.tr("Sign-in refused: the name or the password is wrong."))
+            return
         except ReviewError as error:
-            self.error.setText(str(error))
+            self.error.setText(self.tr("Sign-in failed: {0}").format(error))
             return
         if not may(account.role, Action.VIEW_ANY_SESSION):
-            self.error.setText(f"A {account.role.value} may not replay sessions: sign in as a supervisor.")
+            self.error.setText(self.tr("This account may not replay sessions: sign in as a supervisor."))
             return
         self.account = account
         self.accept()
@@ -741,12 +798,20 @@ def run_replay_window(
     import os
     import sys
 
+    from PySide6.QtCore import QSettings
+
     from storage.database import open_database
     from storage.reviewers import Accounts
+    from ui.console_app import APPLICATION, ORGANISATION
+    from ui.languages import choose_language, install_translators
     from ui.style import STYLE_SHEET
 
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
+    # The console's languages, chosen as the console chooses them (its settings file included).
+    qsettings = QSettings(ORGANISATION, APPLICATION)
+    language = choose_language(settings.language, qsettings)
+    translators = install_translators(app, language)
     app.setStyleSheet(STYLE_SHEET)
     database = open_database(settings.effective_database_url)
     try:
@@ -771,7 +836,7 @@ def run_replay_window(
     if account is None or not may(account.role, Action.VIEW_ANY_SESSION):
         print("error: sign in as a supervisor to replay sessions", file=sys.stderr)
         return 1
-    window = ReplayWindow(database, settings, account, sealer=sealer)
+    window = ReplayWindow(database, settings, account, sealer=sealer, language=language)
     window.show()
     window.start(session_id, at=at)
     if screenshot is not None:
@@ -785,6 +850,7 @@ def run_replay_window(
     code = app.exec()
     window.shutdown()
     database.dispose()
+    del translators
     return int(code)
 
 

@@ -1,0 +1,102 @@
+"""What the replay shows for the codes it reads back from the database, in the supervisor's
+language. Decision outcomes, reason codes and face flags are the console's own texts
+(ui.decision, ui.face_panel); session states and timeline events are the replay's."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+
+from app.decisions import FaceSummary, Outcome, RejectReason
+from ui.decision import face_summary_text, outcome_text, reason_text
+from ui.face_panel import flag_text
+
+
+# lupdate reads the translate() calls; the lambdas keep them lazy (the translator comes later).
+STATE_TEXTS = {
+    "waiting": lambda: QCoreApplication.translate("ReplayTexts", "waiting"),
+    "connected": lambda: QCoreApplication.translate("ReplayTexts", "connected"),
+    "verifying": lambda: QCoreApplication.translate("ReplayTexts", "verifying"),
+    "questioning": lambda: QCoreApplication.translate("ReplayTexts", "questioning"),
+    "decided": lambda: QCoreApplication.translate("ReplayTexts", "decided"),
+    "expired": lambda: QCoreApplication.translate("ReplayTexts", "expired"),
+    "abandoned": lambda: QCoreApplication.translate("ReplayTexts", "abandoned"),
+}
+EVENT_TEXTS = {
+    "connection.dropped": lambda: QCoreApplication.translate("ReplayTexts", "connection dropped"),
+    "connection.restored": lambda: QCoreApplication.translate("ReplayTexts", "connection restored"),
+    "connection.failed": lambda: QCoreApplication.translate("ReplayTexts", "connection failed"),
+    "flag.multiple_faces": lambda: QCoreApplication.translate("ReplayTexts", "more than one face"),
+    "flag.liveness_failed": lambda: QCoreApplication.translate("ReplayTexts", "liveness failed"),
+    "flag": lambda: QCoreApplication.translate("ReplayTexts", "face flag"),
+    "recording.warning": lambda: QCoreApplication.translate("ReplayTexts", "recording warning"),
+}
+
+
+def plain(code: str) -> str:
+    """A code nobody named yet, readable: `too_dark` -> `too dark`."""
+    return code.replace(".", " ").replace("_", " ")
+
+
+def outcome_name(code: str) -> str:
+    try:
+        return outcome_text(Outcome(code))
+    except ValueError:
+        return state_name(code)
+
+
+def reason_name(code: str) -> str:
+    try:
+        return reason_text(RejectReason(code))
+    except ValueError:
+        return plain(code)
+
+
+def reasons_text(codes: Any) -> str:
+    return QCoreApplication.translate("ReplayTexts", ", ").join(reason_name(code) for code in codes)
+
+
+def state_name(code: str) -> str:
+    text = STATE_TEXTS.get(code)
+    return text() if text is not None else plain(code)
+
+
+def event_name(kind: str) -> str:
+    text = EVENT_TEXTS.get(kind)
+    return text() if text is not None else plain(kind)
+
+
+def face_flag_name(flag: str) -> str:
+    """A face flag of a score sample (the console's words), or the replay's derived ones."""
+    if flag in ("more_than_one_face", "multiple_faces"):
+        return flag_text("several_faces")
+    if flag == "liveness_failed":
+        return event_name("flag.liveness_failed")
+    return flag_text(flag)
+
+
+def liveness_name(live: bool | None) -> str:
+    if live is None:
+        return QCoreApplication.translate("Decisions", "unknown")
+    if live:
+        return QCoreApplication.translate("Decisions", "passed")
+    return QCoreApplication.translate("Decisions", "failed")
+
+
+def yes_no(value: bool) -> str:
+    if value:
+        return QCoreApplication.translate("ReplayTexts", "yes")
+    return QCoreApplication.translate("ReplayTexts", "no")
+
+
+def face_summary_name(face: dict[str, Any]) -> str:
+    """The face panel's summary stored with a decision, as the console words it."""
+    summary = FaceSummary(
+        best_similarity=face.get("best_similarity"),
+        last_similarity=face.get("last_similarity"),
+        matched=bool(face.get("matched")),
+        liveness=str(face.get("liveness") or "unknown"),
+        attempts_used=int(face.get("attempts_used") or 0),
+    )
+    return face_summary_text(summary)
