@@ -75,12 +75,11 @@ class Database:
         """Create or upgrade the schema to the newest revision; harmless when already there."""
         import logging
 
+        # Each start would otherwise log alembic's plugins and every migration step at INFO.
+        logging.getLogger("alembic").setLevel(logging.WARNING)
         from alembic import command
         from alembic.config import Config
         from alembic.runtime.migration import MigrationContext
-
-        # Each start would otherwise log every migration step at INFO.
-        logging.getLogger("alembic").setLevel(logging.WARNING)
 
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS_DIR))

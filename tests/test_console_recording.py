@@ -17,7 +17,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import contextlib
 import json
 import signal
 import subprocess
@@ -25,7 +24,6 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from datetime import time as clock_time
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +31,7 @@ import pytest
 
 from app.ids import SessionId
 from app.settings import load_settings
+from tests.live_console import live_console_services
 from tests.ui_fakes import OBAMA_VIDEO
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,38 +86,9 @@ def wait_for(condition: Any, timeout: float, what: str) -> None:
 
 @pytest.fixture
 def console_services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    from cli.call import free_port, start_embedded_intake
-    from cli.console import LiveConsoleServices, queue_demo_applicant
-    from storage.database import open_database
-    from storage.reviewers import Accounts
-
-    monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
-    settings = load_settings(
-        overrides={
-            "data_dir": str(tmp_path / "data"),
-            "database_url": f"sqlite:///{tmp_path / 'console.db'}",
-            "review_opens": clock_time(0, 0),
-            "review_closes": clock_time(0, 0),
-            "intake_port": free_port(),
-        },
-        environ={},
-    )
-    database = open_database(settings.effective_database_url)
-    Accounts(database).add("li.na", "password-li-na")
-    server, url = start_embedded_intake(settings, database)
-    simulator = queue_demo_applicant(database, settings, url)
     # No face worker: this test is about the recording, and the machine is shared.
-    services = LiveConsoleServices(settings, database, url, face_matching=False)
-    try:
+    with live_console_services(tmp_path, monkeypatch, "password-li-na", face_matching=False) as services:
         yield services
-    finally:
-        services.close()
-        simulator.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            simulator.wait(timeout=5)
-        if server is not None:
-            server.stop()
-        database.dispose()
 
 
 def test_disk_full_warns_the_reviewer_the_call_goes_on_and_what_was_written_is_kept(console_services):

@@ -5,7 +5,7 @@ for the supervisors' browser (no network, no media: the call is never opened).""
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,14 +14,11 @@ import pytest
 
 from app.decisions import DecisionDraft, Outcome
 from app.errors import ReviewError
-from app.rules import ReviewRules
 from app.settings import load_settings
-from storage.applications import ApplicationBook
 from storage.database import DatabaseUnavailable, open_database
-from storage.desk import DatabaseReviewDesk
 from storage.replay import ReplayRecords
 from storage.reviewers import Accounts
-from tests.conftest import sample_form
+from tests.conftest import taken_session
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -36,15 +33,9 @@ def test_a_pending_decision_is_counted_until_the_background_retry_stores_it(
     database = open_database(f"sqlite:///{tmp_path / 'console.db'}")
     services = LiveConsoleServices(settings, database, "http://127.0.0.1:9", pending_retry_seconds=0.2)
     try:
-        registered = ApplicationBook(database).register(
-            sample_form(applied_at=NOW - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
-        )
-        desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
-        desk.join_queue(registered.token, NOW)
         Accounts(database).add("li.na", "password-li-na")
         reviewer = services.sign_in("li.na", "password-li-na")
-        taken = desk.take_next(reviewer, NOW)
-        assert taken is not None
+        taken = taken_session(database, reviewer, NOW)
         assert services.pending_decisions() == 0
 
         down = [True]

@@ -3,36 +3,26 @@ the audit chain, and still matches what the chain recorded."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import text
 
 from app.decisions import DecisionDraft, Outcome, RejectReason
 from app.roles import Role
-from app.rules import ReviewRules
-from app.settings import load_settings
-from storage.applications import ApplicationBook
 from storage.audit_log import verify_audit_chain
-from storage.desk import DatabaseReviewDesk
 from storage.evidence import coverage_problems
 from storage.recordings import RecordingRecords
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
-from tests.conftest import sample_form
+from tests.conftest import taken_session
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
 
 def decided_session_with_recording(database, root: Path):  # type: ignore[no-untyped-def]
-    registered = ApplicationBook(database).register(
-        sample_form(applied_at=NOW - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
-    )
-    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
-    desk.join_queue(registered.token, NOW)
     reviewer = Accounts(database).add("li", "password1")
-    taken = desk.take_next(reviewer.id, NOW)
-    assert taken is not None
+    taken = taken_session(database, reviewer.id, NOW)
     records = ReviewRecords(database)
     records.start_leg(taken.session_id, NOW)
     folder = root / "session-1" / "leg-01"

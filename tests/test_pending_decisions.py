@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -10,15 +10,11 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.decisions import DecisionDraft, FaceSummary, Outcome
-from app.rules import ReviewRules
-from app.settings import load_settings
-from storage.applications import ApplicationBook
 from storage.database import open_database
-from storage.desk import DatabaseReviewDesk
 from storage.pending import PendingDecisions
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
-from tests.conftest import sample_form
+from tests.conftest import taken_session
 from tests.tcp_cut import CuttableLink
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -30,14 +26,8 @@ def test_decision_survives_a_database_outage(postgres_url: str, tmp_path: Path) 
     link = CuttableLink(url.host or "127.0.0.1", url.port or 5432)
     database = open_database(url.set(host="127.0.0.1", port=link.port).render_as_string(hide_password=False))
     try:
-        registered = ApplicationBook(database).register(
-            sample_form(applied_at=NOW - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
-        )
-        desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
-        desk.join_queue(registered.token, NOW)
         reviewer = Accounts(database).add("li.reviewer", "password1")
-        taken = desk.take_next(reviewer.id, NOW)
-        assert taken is not None
+        taken = taken_session(database, reviewer.id, NOW)
         records = ReviewRecords(database)
         outbox = PendingDecisions(tmp_path / "pending", records)
         draft = DecisionDraft(Outcome.APPROVE, face=FaceSummary(best_similarity=77.0, matched=True))
@@ -72,14 +62,8 @@ def test_decision_survives_a_database_outage(postgres_url: str, tmp_path: Path) 
 
 
 def test_a_retry_after_a_lost_acknowledgement_stores_once(database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
-    registered = ApplicationBook(database).register(
-        sample_form(applied_at=NOW - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
-    )
-    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
-    desk.join_queue(registered.token, NOW)
     reviewer = Accounts(database).add("li.reviewer", "password1")
-    taken = desk.take_next(reviewer.id, NOW)
-    assert taken is not None
+    taken = taken_session(database, reviewer.id, NOW)
     records = ReviewRecords(database)
     draft = DecisionDraft(Outcome.VERIFY_LATER)
     # The database committed, but the console never heard back and kept the decision pending.

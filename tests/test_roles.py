@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
 from app.decisions import DecisionDraft, Outcome, RejectReason
 from app.roles import PERMISSIONS, Action, Forbidden, Role, may, require
-from app.rules import ReviewRules
-from app.settings import load_settings
 from storage.access import AccessControlledRecords
-from storage.applications import ApplicationBook
-from storage.desk import DatabaseReviewDesk
 from storage.reviewers import Accounts
-from tests.conftest import sample_form
+from tests.conftest import taken_session
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -46,13 +42,7 @@ def test_storage_enforces_roles_and_ownership(database) -> None:  # type: ignore
     bob = accounts.add("bob", "password1", Role.REVIEWER)
     carol = accounts.add("carol", "password1", Role.SUPERVISOR)
     admin = accounts.add("root", "password1", Role.ADMINISTRATOR)
-    registered = ApplicationBook(database).register(
-        sample_form(applied_at=NOW - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
-    )
-    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
-    desk.join_queue(registered.token, NOW)
-    taken = desk.take_next(alice.id, NOW)
-    assert taken is not None
+    taken = taken_session(database, alice.id, NOW)
     as_alice, as_bob, as_carol, as_admin = (
         AccessControlledRecords(database, a) for a in (alice, bob, carol, admin)
     )
@@ -95,15 +85,9 @@ def test_replay_queries_enforce_roles(database) -> None:  # type: ignore[no-unty
     bob = accounts.add("bob", "password1", Role.REVIEWER)
     carol = accounts.add("carol", "password1", Role.SUPERVISOR)
     admin = accounts.add("root", "password1", Role.ADMINISTRATOR)
-    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
     sessions = {}
     for reviewer in (alice, bob):
-        registered = ApplicationBook(database).register(
-            sample_form(applied_at=NOW - timedelta(hours=1)), photo=b"x", photo_format="JPEG", encoding=None
-        )
-        desk.join_queue(registered.token, NOW)
-        taken = desk.take_next(reviewer.id, NOW)
-        assert taken is not None
+        taken = taken_session(database, reviewer.id, NOW)
         AccessControlledRecords(database, reviewer).record_decision(
             taken.session_id, DecisionDraft(Outcome.VERIFY_LATER), overridden=[], now=NOW
         )

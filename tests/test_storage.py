@@ -23,7 +23,7 @@ from storage.desk import DatabaseReviewDesk
 from storage.recordings import RecordingRecords, TimelineSample
 from storage.reviewers import Accounts, SignInFailed
 from storage.reviews import DecisionAlreadyRecorded, ReviewRecords
-from tests.conftest import sample_form
+from tests.conftest import sample_form, taken_session
 
 MIGRATIONS = MIGRATIONS_DIR / "versions"
 RULES = ReviewRules.from_settings(load_settings(environ={}))
@@ -168,12 +168,8 @@ def test_connection_failed_lets_the_applicant_retry(database) -> None:  # type: 
 
 
 def test_abandoned_on_restart(database) -> None:  # type: ignore[no-untyped-def]
-    desk = DatabaseReviewDesk(database, RULES)
     records = ReviewRecords(database)
-    registered = register(database)
-    desk.join_queue(registered.token, NOW)
-    taken = desk.take_next(ReviewerId(Accounts(database).add("r1", "password1").id), NOW)
-    assert taken is not None
+    taken = taken_session(database, ReviewerId(Accounts(database).add("r1", "password1").id), NOW)
     records.start_leg(taken.session_id, NOW)
     assert records.abandon_unfinished(NOW) == [taken.session_id]
     assert records.state(taken.session_id) is SessionState.ABANDONED

@@ -10,19 +10,16 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import contextlib
-import subprocess
 from collections.abc import Callable
-from datetime import time
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.decisions import Outcome
-from app.settings import load_settings
 from storage.recordings import RecordingRecords
 from storage.replay import ReplayRecords
+from tests.live_console import live_console_services
 from tests.ui_fakes import GOOD_ANSWERS, OBAMA_VIDEO
 from ui.decision import DecisionDialog
 from ui.face_check import FaceState
@@ -41,47 +38,20 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def live_console(qtbot, tmp_path, monkeypatch):
-    from cli.call import free_port, start_embedded_intake
-    from cli.console import LiveConsoleServices, queue_demo_applicant
-    from storage.database import open_database
-    from storage.reviewers import Accounts
-
-    monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
     monkeypatch.setattr(UnsavedDecisionQuestion, "ask", classmethod(lambda cls, parent: True))
-    settings = load_settings(
-        overrides={
-            "data_dir": str(tmp_path / "data"),
-            "database_url": f"sqlite:///{tmp_path / 'console.db'}",
-            "review_opens": time(0, 0),
-            "review_closes": time(0, 0),
-            "intake_port": free_port(),
-        },
-        environ={},
-    )
-    database = open_database(settings.effective_database_url)
-    Accounts(database).add("li.na", PASSWORD)
-    server, url = start_embedded_intake(settings, database)
-    simulator = queue_demo_applicant(database, settings, url)
-    services = LiveConsoleServices(settings, database, url)
-    window = None
-    try:
-        reviewer_id = services.sign_in("li.na", PASSWORD)
-        qsettings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
-        window = ConsoleWindow(services, SignedIn(reviewer_id, "li.na"), settings, qsettings)
-        qtbot.addWidget(window)
-        window.show()
-        qtbot.waitExposed(window)
-        yield window, services
-    finally:
-        if window is not None:
-            window.close()
-        services.close()
-        simulator.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            simulator.wait(timeout=5)
-        if server is not None:
-            server.stop()
-        database.dispose()
+    with live_console_services(tmp_path, monkeypatch, PASSWORD) as services:
+        window = None
+        try:
+            reviewer_id = services.sign_in("li.na", PASSWORD)
+            qsettings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
+            window = ConsoleWindow(services, SignedIn(reviewer_id, "li.na"), services.settings, qsettings)
+            qtbot.addWidget(window)
+            window.show()
+            qtbot.waitExposed(window)
+            yield window, services
+        finally:
+            if window is not None:
+                window.close()
 
 
 def one_action_per_turn(actions: list[Callable[[], None]], pause_ms: int = 40) -> None:

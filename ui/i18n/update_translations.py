@@ -1,5 +1,6 @@
-"""Refresh the console's translations: lupdate collects the strings of ui/*.py into the .ts
-sources (keeping what is translated), lrelease compiles them to the .qm files the console loads.
+"""Refresh the console's translations: lupdate collects the strings of ui/*.py and of the
+supervisors' replay window (ui/replay/*.py) into the .ts sources (keeping what is translated),
+lrelease compiles them to the .qm files the console loads.
 
     .venv/bin/python ui/i18n/update_translations.py
 
@@ -17,10 +18,15 @@ HERE = Path(__file__).resolve().parent
 UI = HERE.parent
 BIN = Path(sys.executable).parent
 LANGUAGES = ["zh_CN"]
+SOURCE_GLOBS = ["*.py", "replay/*.py"]  # the console, and the supervisors' replay window
+
+
+def source_files() -> list[str]:
+    return sorted(str(path) for pattern in SOURCE_GLOBS for path in UI.glob(pattern))
 
 
 def main() -> int:
-    sources = sorted(str(path) for path in UI.glob("*.py"))
+    sources = source_files()
     for language in LANGUAGES:
         ts = HERE / f"console_{language}.ts"
         subprocess.run([str(BIN / "pyside6-lupdate"), *sources, "-ts", str(ts), "-no-obsolete"], check=True)

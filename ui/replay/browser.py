@@ -4,6 +4,7 @@ the window's database worker; the widget only shows what comes back."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -39,7 +40,7 @@ from ui.decision import outcome_text, reason_text
 from ui.replay.texts import outcome_name, reasons_text, state_name
 
 # lupdate reads the translate() calls; the lambdas keep them lazy (the translator comes later).
-COLUMNS = (
+COLUMNS: tuple[Callable[[], str], ...] = (
     lambda: QCoreApplication.translate("SessionBrowser", "Started"),
     lambda: QCoreApplication.translate("SessionBrowser", "Applicant"),
     lambda: QCoreApplication.translate("SessionBrowser", "Reviewer"),
@@ -47,12 +48,12 @@ COLUMNS = (
     lambda: QCoreApplication.translate("SessionBrowser", "Low"),
     lambda: QCoreApplication.translate("SessionBrowser", "Flags"),
 )
-FLAG_SHORT = {
+FLAG_SHORT: dict[Flag, Callable[[], str]] = {
     Flag.MULTIPLE_FACES: lambda: QCoreApplication.translate("SessionBrowser", "2+ faces"),
     Flag.LIVENESS_FAILED: lambda: QCoreApplication.translate("SessionBrowser", "liveness"),
     Flag.DROPPED_CONNECTION: lambda: QCoreApplication.translate("SessionBrowser", "dropped"),
 }
-SORTS = {
+SORTS: dict[str, tuple[SortKey, bool, Callable[[], str]]] = {
     "newest": (SortKey.STARTED, True, lambda: QCoreApplication.translate("SessionBrowser", "Newest first")),
     "oldest": (SortKey.STARTED, False, lambda: QCoreApplication.translate("SessionBrowser", "Oldest first")),
     "lowest": (
@@ -60,7 +61,11 @@ SORTS = {
         False,
         lambda: QCoreApplication.translate("SessionBrowser", "Lowest similarity first"),
     ),
-    "longest": (SortKey.DURATION, True, lambda: QCoreApplication.translate("SessionBrowser", "Longest first")),
+    "longest": (
+        SortKey.DURATION,
+        True,
+        lambda: QCoreApplication.translate("SessionBrowser", "Longest first"),
+    ),
     "applicant": (
         SortKey.APPLICANT,
         False,

@@ -5,6 +5,10 @@ chart, the answers, the decision and its amendments, and the audit events with t
     write_report(replay, Path("session-12.pdf"), settings=settings, progress=callback)
 
 `progress(done, total, what)` is called as each part is made (the replay window shows it).
+
+The headings and labels go through Qt's translations (QCoreApplication.translate works without
+a window): in the replay window they follow its language; `sessions export` installs no
+translator, so its reports are English.
 """
 
 from __future__ import annotations
@@ -16,10 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QCoreApplication
+
 from app.face import similarity_from_distance
 from app.settings import Settings
 from storage.recordings import recording_path
 from storage.replay import DecisionEntry, SessionReplay
+from ui.replay.texts import face_summary_name, outcome_name, reasons_text, state_name, yes_no
 
 log = logging.getLogger(__name__)
 
@@ -67,22 +74,42 @@ def _para(text: str, style: Any) -> Any:
     return Paragraph(_markup(text), style)
 
 
+def _runs(text: str) -> list[tuple[str, bool]]:
+    """The text cut where it changes between CJK and the rest: (run, is CJK)."""
+    runs: list[tuple[str, bool]] = []
+    for ch in text:
+        cjk = _needs_cjk(ch)
+        if runs and runs[-1][1] == cjk:
+            runs[-1] = (runs[-1][0] + ch, cjk)
+        else:
+            runs.append((ch, cjk))
+    return runs
+
+
 def _markup(text: str) -> str:
     """Escaped text with runs of CJK characters in the CJK font (it has no Latin letters)."""
     fonts = _fonts()
-    parts: list[str] = []
-    run = ""
-    run_cjk = False
-    for ch in text + "\0":
-        cjk = _needs_cjk(ch)
-        if (cjk != run_cjk or ch == "\0") and run:
-            body = _escape(run)
-            parts.append(f'<font name="{fonts["cjk"]}">{body}</font>' if run_cjk else body)
-            run = ""
-        run_cjk = cjk
-        if ch != "\0":
-            run += ch
-    return "".join(parts)
+    return "".join(
+        f'<font name="{fonts["cjk"]}">{_escape(run)}</font>' if cjk else _escape(run)
+        for run, cjk in _runs(text)
+    )
+
+
+def _label(x: float, y: float, text: str, size: float, colour: Any) -> Any:
+    """A chart label, CJK runs in the CJK font (reportlab's String takes one font)."""
+    from reportlab.graphics.shapes import Group, String
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    fonts = _fonts()
+    group = Group()
+    for run, cjk in _runs(text):
+        font = fonts["cjk"] if cjk else fonts["regular"]
+        group.add(String(x, y, run, fontName=font, fontSize=size, fillColor=colour))
+        x += stringWidth(run, font, size)
+    return group
+
+
+translate = QCoreApplication.translate  # lupdate reads translate("SessionReport", "...") calls
 
 
 def _when(moment: datetime | None) -> str:
@@ -98,13 +125,15 @@ def key_frame_times(replay: SessionReplay, duration: float) -> list[tuple[float,
     if scored:
         lowest = min(scored, key=lambda s: s.similarity or 0.0)
         best = max(scored, key=lambda s: s.similarity or 0.0)
-        picks.append((lowest.t, f"lowest match {lowest.similarity:.0f}"))
-        picks.append((best.t, f"best match {best.similarity:.0f}"))
+        picks.append(
+            (lowest.t, translate("SessionReport", "lowest match {0}").format(f"{lowest.similarity:.0f}"))
+        )
+        picks.append((best.t, translate("SessionReport", "best match {0}").format(f"{best.similarity:.0f}")))
     decision = replay.original_decision
     if decision is not None and decision.t is not None:
-        picks.append((min(decision.t, duration - 0.1), "at the decision"))
+        picks.append((min(decision.t, duration - 0.1), translate("SessionReport", "at the decision")))
     for leg in replay.legs[:2]:
-        picks.append((leg.offset + 1.0, f"start of leg {leg.number}"))
+        picks.append((leg.offset + 1.0, translate("SessionReport", "start of leg {0}").format(leg.number)))
     chosen: list[tuple[float, str]] = []
     for t, label in picks:
         if 0 <= t <= duration + 0.5 and all(abs(t - other) > 1.0 for other, _ in chosen):
@@ -138,7 +167,7 @@ def _frame_images(
             # A report must not pass over a deleted part of the recording in silence.
             raise RecordingDamaged("The recording is damaged: " + " ".join(playback.problems))
         for t, label in key_frame_times(replay, playback.duration):
-            progress(step, total, f"key frame at {t:.1f} s")
+            progress(step, total, translate("SessionReport", "key frame at {0} s").format(f"{t:.1f}"))
             frame = playback.frame_at(t)
             if frame is None:
                 continue
@@ -157,7 +186,8 @@ def _frame_images(
                 )
             ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
             if ok:
-                images.append((jpeg.tobytes(), f"{label} (t = {frame.t:.1f} s, leg {frame.leg})"))
+                where = translate("SessionReport", "{0} (t = {1} s, leg {2})")
+                images.append((jpeg.tobytes(), where.format(label, f"{frame.t:.1f}", frame.leg)))
     return images
 
 
@@ -175,7 +205,7 @@ def _box_near(replay: SessionReplay, t: float, within: float = 0.5) -> list[int]
 
 def _chart(replay: SessionReplay, threshold: float, width: float, height: float) -> Any:
     from reportlab.graphics.charts.lineplots import LinePlot
-    from reportlab.graphics.shapes import Drawing, Line, String
+    from reportlab.graphics.shapes import Drawing, Line
     from reportlab.lib import colors
 
     fonts = _fonts()
@@ -218,16 +248,8 @@ def _chart(replay: SessionReplay, threshold: float, width: float, height: float)
             strokeDashArray=[3, 2],
         )
     )
-    drawing.add(
-        String(
-            plot.x + 3,
-            y_threshold + 2,
-            f"match threshold {threshold:.0f}",
-            fontName=fonts["regular"],
-            fontSize=6,
-            fillColor=colors.red,
-        )
-    )
+    line_label = translate("SessionReport", "match threshold {0}").format(f"{threshold:.0f}")
+    drawing.add(_label(plot.x + 3, y_threshold + 2, line_label, 6, colors.red))
     for event in replay.events:
         color = colors.orange if event.kind.startswith("connection") else colors.purple
         drawing.add(
@@ -252,28 +274,27 @@ def _chart(replay: SessionReplay, threshold: float, width: float, height: float)
                     strokeWidth=1.2,
                 )
             )
-    drawing.add(
-        String(
-            plot.x,
-            4,
-            "similarity (0-100) over seconds on the recording's clock   |  orange: connection  purple: face flags  green ticks: answers  black: decision",  # noqa: E501
-            fontName=fonts["regular"],
-            fontSize=6,
-        )
+    legend = translate(
+        "SessionReport",
+        "similarity (0-100) over seconds on the recording's clock   |  orange: connection  "
+        "purple: face flags  green ticks: answers  black: decision",
     )
+    drawing.add(_label(plot.x, 4, legend, 6, colors.black))
     return drawing
 
 
 def _decision_text(decision: DecisionEntry) -> str:
-    parts = [decision.outcome.replace("_", " ")]
+    parts = [outcome_name(decision.outcome)]
     if decision.reasons:
-        parts.append("reasons: " + ", ".join(r.replace("_", " ") for r in decision.reasons))
+        parts.append(translate("SessionReport", "reasons: {0}").format(reasons_text(decision.reasons)))
     if decision.note:
-        parts.append(f"note: {decision.note}")
+        parts.append(translate("SessionReport", "note: {0}").format(decision.note))
     if decision.override_reason:
-        label = "amendment reason" if decision.amends_id else "override reason"
-        parts.append(f"{label}: {decision.override_reason}")
-    return "; ".join(parts)
+        if decision.amends_id:
+            parts.append(translate("SessionReport", "amendment reason: {0}").format(decision.override_reason))
+        else:
+            parts.append(translate("SessionReport", "override reason: {0}").format(decision.override_reason))
+    return translate("SessionReport", "; ").join(parts)
 
 
 def write_report(
@@ -296,7 +317,7 @@ def write_report(
     report_progress: Progress = progress or (lambda _done, _total, _what: None)
     fonts = _fonts()
     total = 8
-    report_progress(0, total, "starting")
+    report_progress(0, total, translate("SessionReport", "starting"))
     styles = getSampleStyleSheet()
     body = ParagraphStyle(
         "body", parent=styles["BodyText"], fontName=fonts["regular"], fontSize=8.5, leading=11
@@ -318,25 +339,35 @@ def write_report(
             ("FONTSIZE", (0, 0), (-1, -1), 8),
         ]
     )
+    document_title = translate("SessionReport", "Video review session {0}").format(replay.session_id)
     story: list[Any] = [
-        _para(f"Video review session {replay.session_id}", title),
-        _para(f"Report made {_when(datetime.now().astimezone())}. State: {replay.state}.", body),
-        _para("Application", heading),
+        _para(document_title, title),
+        _para(
+            translate("SessionReport", "Report made {0}. State: {1}.").format(
+                _when(datetime.now().astimezone()), state_name(replay.state)
+            ),
+            body,
+        ),
+        _para(translate("SessionReport", "Application"), heading),
     ]
-    report_progress(1, total, "application")
+    report_progress(1, total, translate("SessionReport", "application"))
+    leg_line = translate("SessionReport", "leg {0} ended: {1}, recording {2}")
     facts = [
-        ("Applicant", replay.applicant_name),
-        ("National ID", replay.national_id_masked),
-        ("Phone", replay.phone),
-        ("Amount / term", f"{replay.amount} for {replay.term_months} months"),
-        ("Purpose", replay.purpose),
-        ("Applied", _when(replay.applied_at)),
-        ("Reviewer", replay.reviewer_name or "—"),
-        ("Taken / ended", f"{_when(replay.taken_at)} / {_when(replay.ended_at)}"),
+        (translate("SessionReport", "Applicant"), replay.applicant_name),
+        (translate("SessionReport", "National ID"), replay.national_id_masked),
+        (translate("SessionReport", "Phone"), replay.phone),
         (
-            "Legs",
-            ", ".join(
-                f"leg {leg.number} ended: {leg.end_reason or '—'}, recording {leg.recording_state or 'none'}"
+            translate("SessionReport", "Amount / term"),
+            translate("SessionReport", "{0} for {1} months").format(replay.amount, replay.term_months),
+        ),
+        (translate("SessionReport", "Purpose"), replay.purpose),
+        (translate("SessionReport", "Applied"), _when(replay.applied_at)),
+        (translate("SessionReport", "Reviewer"), replay.reviewer_name or "—"),
+        (translate("SessionReport", "Taken / ended"), f"{_when(replay.taken_at)} / {_when(replay.ended_at)}"),
+        (
+            translate("SessionReport", "Legs"),
+            translate("SessionReport", ", ").join(
+                leg_line.format(leg.number, leg.end_reason or "—", leg.recording_state or "—")
                 for leg in replay.legs
             )
             or "—",
@@ -346,8 +377,8 @@ def write_report(
         Table([[_para(k, body), _para(v, body)] for k, v in facts], colWidths=[35 * mm, 135 * mm], style=grid)
     )
 
-    report_progress(2, total, "ID photo and key frames")
-    story.append(_para("ID photo and the live face", heading))
+    report_progress(2, total, translate("SessionReport", "ID photo and key frames"))
+    story.append(_para(translate("SessionReport", "ID photo and the live face"), heading))
     cells: list[Any] = []
     captions: list[Any] = []
     if replay.reference_photo:
@@ -355,7 +386,7 @@ def write_report(
             cells.append(
                 Image(io.BytesIO(replay.reference_photo), width=32 * mm, height=32 * mm, kind="proportional")
             )
-            captions.append(_para("ID photo on file", small))
+            captions.append(_para(translate("SessionReport", "ID photo on file"), small))
         except Exception as error:
             log.info("reference photo unreadable: %s", error)
     for jpeg, caption in _frame_images(replay, settings, report_progress, 3, total, sealer):
@@ -370,9 +401,9 @@ def write_report(
             )
         )
     else:
-        story.append(_para("No photo and no recording available.", body))
+        story.append(_para(translate("SessionReport", "No photo and no recording available."), body))
 
-    report_progress(4, total, "similarity chart")
+    report_progress(4, total, translate("SessionReport", "similarity chart"))
     threshold = (
         similarity_from_distance(settings.face_match_threshold, settings.face_match_threshold)
         if settings
@@ -380,14 +411,23 @@ def write_report(
     )
     story.append(
         KeepTogether(
-            [_para("Face similarity over the session", heading), _chart(replay, threshold, 170 * mm, 55 * mm)]
+            [
+                _para(translate("SessionReport", "Face similarity over the session"), heading),
+                _chart(replay, threshold, 170 * mm, 55 * mm),
+            ]
         )
     )
 
-    report_progress(5, total, "answers")
-    story.append(_para("Answers, as entered", heading))
+    report_progress(5, total, translate("SessionReport", "answers"))
+    story.append(_para(translate("SessionReport", "Answers, as entered"), heading))
     if replay.answers:
-        rows = [[_para(h, body) for h in ("t (s)", "Question", "Answer", "Entered")]]
+        titles = (
+            translate("SessionReport", "t (s)"),
+            translate("SessionReport", "Question"),
+            translate("SessionReport", "Answer"),
+            translate("SessionReport", "Entered"),
+        )
+        rows = [[_para(h, body) for h in titles]]
         for answer in replay.answers:
             rows.append(
                 [
@@ -399,12 +439,19 @@ def write_report(
             )
         story.append(Table(rows, colWidths=[14 * mm, 70 * mm, 46 * mm, 40 * mm], style=grid, repeatRows=1))
     else:
-        story.append(_para("No answers were entered.", body))
+        story.append(_para(translate("SessionReport", "No answers were entered."), body))
 
-    report_progress(6, total, "decision and amendments")
-    story.append(_para("Decision and amendments", heading))
+    report_progress(6, total, translate("SessionReport", "decision and amendments"))
+    story.append(_para(translate("SessionReport", "Decision and amendments"), heading))
     if replay.decisions:
-        rows = [[_para(h, body) for h in ("#", "Decision", "By", "When", "Amends")]]
+        columns = (
+            "#",
+            translate("SessionReport", "Decision"),
+            translate("SessionReport", "By"),
+            translate("SessionReport", "When"),
+            translate("SessionReport", "Amends"),
+        )
+        rows = [[_para(h, body) for h in columns]]
         for decision in replay.decisions:
             rows.append(
                 [
@@ -412,7 +459,12 @@ def write_report(
                     _para(_decision_text(decision), body),
                     _para(decision.decided_by, body),
                     _para(_when(decision.decided_at), small),
-                    _para(f"#{decision.amends_id}" if decision.amends_id else "original", body),
+                    _para(
+                        f"#{decision.amends_id}"
+                        if decision.amends_id
+                        else translate("SessionReport", "original"),
+                        body,
+                    ),
                 ]
             )
         story.append(
@@ -422,31 +474,45 @@ def write_report(
         if summary:
             story.append(
                 _para(
-                    "Face summary on screen at the decision: "
-                    + ", ".join(f"{k} {v}" for k, v in summary.items()),
+                    translate("SessionReport", "Face summary on screen at the decision: {0}").format(
+                        face_summary_name(summary)
+                    ),
                     small,
                 )
             )
     else:
-        story.append(_para("No decision was recorded.", body))
+        story.append(_para(translate("SessionReport", "No decision was recorded."), body))
 
-    report_progress(7, total, "audit events")
-    story.append(_para("Audit events (hash chain)", heading))
-    rows = [[_para(h, body) for h in ("Seq", "At", "Actor / action", "Hash / previous hash")]]
+    report_progress(7, total, translate("SessionReport", "audit events"))
+    story.append(_para(translate("SessionReport", "Audit events (hash chain)"), heading))
+    titles = (
+        translate("SessionReport", "Seq"),
+        translate("SessionReport", "At"),
+        translate("SessionReport", "Actor / action"),
+        translate("SessionReport", "Hash / previous hash"),
+    )
+    rows = [[_para(h, body) for h in titles]]
     for event in replay.audit:
         rows.append(
             [
                 _para(str(event.seq), small),
                 _para(event.at.replace("T", " ")[:23], small),
                 _para(f"{event.actor}: {event.action}", small),
-                [_para(event.hash, small), _para(f"prev {event.prev_hash}", small)],
+                [
+                    _para(event.hash, small),
+                    _para(translate("SessionReport", "prev {0}").format(event.prev_hash), small),
+                ],
             ]
         )
     story.append(Table(rows, colWidths=[10 * mm, 32 * mm, 45 * mm, 83 * mm], style=grid, repeatRows=1))
     story.append(Spacer(1, 4 * mm))
     story.append(
         _para(
-            "Each event's hash covers the previous event's hash: `main.py audit verify` checks the chain.",
+            translate(
+                "SessionReport",
+                "Each event's hash covers the previous event's hash: "
+                "`main.py audit verify` checks the chain.",
+            ),
             small,
         )
     )
@@ -455,16 +521,16 @@ def write_report(
     path.parent.mkdir(parents=True, exist_ok=True)
     document = SimpleDocTemplate(
         str(path), pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=15 * mm, bottomMargin=15 * mm,  # noqa: E501
-        title=f"Video review session {replay.session_id}", author="Video audit console",
+        title=document_title, author="Video audit console",
     )  # fmt: skip
     document.build(story)
-    report_progress(total, total, "done")
+    report_progress(total, total, translate("SessionReport", "done"))
     return path
 
 
 def _value_text(value: Any) -> str:
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return yes_no(value)
     if isinstance(value, Sequence) and not isinstance(value, str):
         return ", ".join(str(v) for v in value)
     return str(value)

@@ -4,6 +4,7 @@ language. Decision outcomes, reason codes and face flags are the console's own t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -12,9 +13,8 @@ from app.decisions import FaceSummary, Outcome, RejectReason
 from ui.decision import face_summary_text, outcome_text, reason_text
 from ui.face_panel import flag_text
 
-
 # lupdate reads the translate() calls; the lambdas keep them lazy (the translator comes later).
-STATE_TEXTS = {
+STATE_TEXTS: dict[str, Callable[[], str]] = {
     "waiting": lambda: QCoreApplication.translate("ReplayTexts", "waiting"),
     "connected": lambda: QCoreApplication.translate("ReplayTexts", "connected"),
     "verifying": lambda: QCoreApplication.translate("ReplayTexts", "verifying"),
@@ -23,7 +23,7 @@ STATE_TEXTS = {
     "expired": lambda: QCoreApplication.translate("ReplayTexts", "expired"),
     "abandoned": lambda: QCoreApplication.translate("ReplayTexts", "abandoned"),
 }
-EVENT_TEXTS = {
+EVENT_TEXTS: dict[str, Callable[[], str]] = {
     "connection.dropped": lambda: QCoreApplication.translate("ReplayTexts", "connection dropped"),
     "connection.restored": lambda: QCoreApplication.translate("ReplayTexts", "connection restored"),
     "connection.failed": lambda: QCoreApplication.translate("ReplayTexts", "connection failed"),

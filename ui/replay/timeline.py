@@ -103,7 +103,9 @@ class TimelineChart(QWidget):
             ("#c62828", "- -", self.tr("threshold")),
         )
         legend = QLabel(
-            "&nbsp; ".join(f"<span style='color:{colour}'>{sign}</span> {text}" for colour, sign, text in keys)
+            "&nbsp; ".join(
+                f"<span style='color:{colour}'>{sign}</span> {text}" for colour, sign, text in keys
+            )
             + " · "
             + self.tr("click a marker or the chart to seek there")
         )
@@ -133,7 +135,10 @@ class TimelineChart(QWidget):
                 xs, ys = zip(*points, strict=True)
                 self._add(
                     pg.PlotDataItem(
-                        list(xs), list(ys), pen=pg.mkPen(LEG_COLOURS[index % 3], width=2), name=self.tr("leg {0}").format(leg)
+                        list(xs),
+                        list(ys),
+                        pen=pg.mkPen(LEG_COLOURS[index % 3], width=2),
+                        name=self.tr("leg {0}").format(leg),
                     )
                 )
         self.markers = markers_of(replay)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from html import escape
 from datetime import UTC, datetime
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -104,7 +104,11 @@ class AmendDialog(QDialog):
         self.error.setObjectName("fieldError")
         form = QFormLayout(self)
         was = self.tr("Original: {0} by {1}, {2}. It stays on record.")
-        form.addRow(QLabel(was.format(outcome_name(original.outcome), original.decided_by, _when(original.decided_at))))
+        form.addRow(
+            QLabel(
+                was.format(outcome_name(original.outcome), original.decided_by, _when(original.decided_at))
+            )
+        )
         form.addRow(self.tr("New decision"), self.outcome)
         form.addRow(self.tr("Reason codes"), reasons)
         form.addRow(self.tr("Note"), self.note)
@@ -443,9 +447,11 @@ class ReplayWindow(QMainWindow):
                 title = self.tr("Original decision #{0}").format(decision.id)
             else:
                 title = self.tr("Amendment of #{0} #{1}").format(decision.amends_id, decision.id)
-            badge = " <b style='color:#2e7d32'>" + self.tr("(in force)") + "</b>" if decision is in_force else ""
-            lines = [f"<b>{escape(title)}</b>{badge}",
-                     f"<span style='font-size:16px'>{escape(outcome_name(decision.outcome))}</span>"]  # fmt: skip
+            badge = (
+                " <b style='color:#2e7d32'>" + self.tr("(in force)") + "</b>" if decision is in_force else ""
+            )
+            outcome = escape(outcome_name(decision.outcome))
+            lines = [f"<b>{escape(title)}</b>{badge}", f"<span style='font-size:16px'>{outcome}</span>"]
             if decision.reasons:
                 lines.append(self.tr("Reasons: {0}").format(reasons_text(decision.reasons)))
             if decision.note:
@@ -464,7 +470,9 @@ class ReplayWindow(QMainWindow):
                 by = self.tr("by {0}, {1}").format(escape(decision.decided_by), _when(decision.decided_at))
             lines.append(f"<span style='color:#5f6b76'>{by}</span>")
             if decision.amends_id is None and decision.face_summary:
-                face = self.tr("Face panel at the decision: {0}").format(face_summary_name(decision.face_summary))
+                face = self.tr("Face panel at the decision: {0}").format(
+                    face_summary_name(decision.face_summary)
+                )
                 lines.append(f"<span style='color:#5f6b76'>{escape(face)}</span>")
             parts.append("<br>".join(lines))
         return "<hr>".join(parts)
@@ -621,7 +629,9 @@ class ReplayWindow(QMainWindow):
                 parts.append(self.tr("similarity {0} ({1})").format(f"{sample.similarity:.0f}", state))
             parts.append(self.tr("faces {0}").format(sample.faces))
             if sample.flags:
-                flags = QCoreApplication.translate("ReplayTexts", ", ").join(map(face_flag_name, sample.flags))
+                flags = QCoreApplication.translate("ReplayTexts", ", ").join(
+                    map(face_flag_name, sample.flags)
+                )
                 parts.append(self.tr("flags: {0}").format(flags))
             if sample.live is not None:
                 parts.append(self.tr("liveness {0}").format(liveness_name(sample.live)))
@@ -629,7 +639,9 @@ class ReplayWindow(QMainWindow):
 
     def _damaged(self, message: str) -> None:
         """A part of the recording cannot be shown; the message (from media) names the part."""
-        self.video.show_frame(None, None, "", self.tr("This part of the recording cannot be shown: {0}").format(message))
+        self.video.show_frame(
+            None, None, "", self.tr("This part of the recording cannot be shown: {0}").format(message)
+        )
 
     # -- amend and export ---------------------------------------------------------------------
 

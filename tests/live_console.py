@@ -1,0 +1,57 @@
+"""The live console on its real layers for a test: a SQLite database with one reviewer
+account, the embedded intake service, the demo applicant queued on it (a simulator process)
+and LiveConsoleServices; all stopped afterwards."""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+from collections.abc import Iterator
+from datetime import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from app.settings import load_settings
+
+if TYPE_CHECKING:
+    from cli.console import LiveConsoleServices
+
+
+@contextlib.contextmanager
+def live_console_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str, *, face_matching: bool = True
+) -> Iterator[LiveConsoleServices]:
+    """Services for the reviewer "li.na" (signing in with `password`), review hours all day."""
+    from cli.call import free_port, start_embedded_intake
+    from cli.console import LiveConsoleServices, queue_demo_applicant
+    from storage.database import open_database
+    from storage.reviewers import Accounts
+
+    monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
+    settings = load_settings(
+        overrides={
+            "data_dir": str(tmp_path / "data"),
+            "database_url": f"sqlite:///{tmp_path / 'console.db'}",
+            "review_opens": time(0, 0),
+            "review_closes": time(0, 0),
+            "intake_port": free_port(),
+        },
+        environ={},
+    )
+    database = open_database(settings.effective_database_url)
+    Accounts(database).add("li.na", password)
+    server, url = start_embedded_intake(settings, database)
+    simulator = queue_demo_applicant(database, settings, url)
+    services = LiveConsoleServices(settings, database, url, face_matching=face_matching)
+    try:
+        yield services
+    finally:
+        services.close()
+        simulator.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            simulator.wait(timeout=5)
+        if server is not None:
+            server.stop()
+        database.dispose()
