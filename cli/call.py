@@ -15,11 +15,12 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.settings import Settings
-from cli.common import fail, print_json, sealer_from_env, settings_from_env
+from cli.common import bench_application_form, fail, print_json, sealer_from_env, settings_from_env
 
 if TYPE_CHECKING:
     from app.queue import ReviewDesk
@@ -160,6 +161,11 @@ def start_embedded_intake(settings: Settings, database: Database) -> tuple[Any, 
         return None, settings.intake_url.rstrip("/")
     # The desk hands the (encrypted) ID photo to the console that takes the applicant.
     desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), sealer_from_env())
+    # This console's own intake is the only one its applicants were connected to: whoever
+    # still waits from an earlier run has no connection any more.
+    cleared = desk.clear_stale_queue(datetime.now(UTC))
+    if cleared:
+        log.info("cleared %s applicant(s) left waiting by the last run", cleared)
     server = IntakeServer(
         desk,
         ReviewRecords(database),
@@ -234,16 +240,18 @@ def intake_url(settings: Settings, url: str | None) -> str:
     return url or settings.intake_url or f"http://{settings.intake_host}:{settings.intake_port}"
 
 
-def take_next_within(call: ReviewerCall, wait: float, *, poll: float) -> CallApplicant | None:
+def take_next_within(call: ReviewerCall, wait: float, *, poll: float) -> CallApplicant:
     """Take the next applicant on `call`, asking again every `poll` seconds until `wait`
-    seconds have passed; None when the queue stayed empty. IntakeError when the intake refuses."""
+    seconds have passed. IntakeError when the intake refuses, or the queue stayed empty."""
+    from media.call import IntakeError
+
     deadline = time.monotonic() + wait
     while True:
         applicant = call.take_next().result(20)
         if applicant is not None:
             return applicant
         if time.monotonic() > deadline:
-            return None
+            raise IntakeError("no applicant could be taken: the queue is empty")
         time.sleep(poll)
 
 
@@ -272,8 +280,6 @@ def run_review_probe(args: argparse.Namespace) -> int:
             applicant = take_next_within(call, args.wait, poll=0.5)
         except IntakeError as error:
             return fail(str(error), 1)
-        if applicant is None:
-            return fail("no applicant could be taken: the queue is empty", 1)
         log.info("took session %s (%s)", applicant.session_id, applicant.applicant_name)
         if args.face != "off":
             try:
@@ -479,9 +485,6 @@ def call_environment(data_dir: Path, database_url: str) -> dict[str, str]:
 
 def seed_call(database: Database, settings: Settings, names: list[str]) -> tuple[int, list[str]]:
     """A reviewer account and one application per name; returns the reviewer id and the tokens."""
-    from datetime import UTC, datetime
-
-    from app.applications import make_application_form
     from storage.applications import ApplicationBook
     from storage.reviewers import Accounts
 
@@ -491,15 +494,7 @@ def seed_call(database: Database, settings: Settings, names: list[str]) -> tuple
     book = ApplicationBook(database, sealer_from_env())
     tokens = []
     for name in names:
-        form = make_application_form(
-            name=name,
-            national_id="110101199001011234",
-            phone="+86 138 0013 8000",
-            amount="5000",
-            term_months=12,
-            purpose="Shop stock",
-            applied_at=datetime.now(UTC),
-        )
+        form = bench_application_form(name)
         tokens.append(book.register(form, photo=photo, photo_format="jpeg", encoding=None).token)
     return int(reviewer.id), tokens
 

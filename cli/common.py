@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from app.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from app.applications import ApplicationForm
     from storage.sealing import Sealer
 
 
@@ -23,6 +24,23 @@ def fail(message: str, code: int = 2) -> int:
 
 def print_json(value: Any) -> None:
     print(json.dumps(value, ensure_ascii=False, default=str))
+
+
+def bench_application_form(name: str) -> ApplicationForm:
+    """An application with made-up details under `name`, applied now: for benchmarks and load runs."""
+    from datetime import UTC, datetime
+
+    from app.applications import make_application_form
+
+    return make_application_form(
+        name=name,
+        national_id="110101199001011234",
+        phone="+86 138 0013 8000",
+        amount="5000",
+        term_months=12,
+        purpose="Shop stock",
+        applied_at=datetime.now(UTC),
+    )
 
 
 def sealer_from_env() -> Sealer:

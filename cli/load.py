@@ -24,11 +24,10 @@ import uuid
 from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.common import fail, settings_from_env
+from cli.common import bench_application_form, fail, settings_from_env
 
 if TYPE_CHECKING:
     from storage.database import Database
@@ -133,21 +132,12 @@ class ScratchDatabase:
 
 def seed_applications(database: Database, count: int, photo: bytes, sealer: Any) -> list[tuple[int, str]]:
     """`count` applications, applied now; returns (application id, token) for each."""
-    from app.applications import make_application_form
     from storage.applications import ApplicationBook
 
     book = ApplicationBook(database, sealer)
     seeded = []
     for index in range(count):
-        form = make_application_form(
-            name=f"Load Applicant {index:04d}",
-            national_id="110101199001011234",
-            phone="+86 138 0013 8000",
-            amount="5000",
-            term_months=12,
-            purpose="Shop stock",
-            applied_at=datetime.now(UTC),
-        )
+        form = bench_application_form(f"Load Applicant {index:04d}")
         registered = book.register(form, photo=photo, photo_format="jpeg", encoding=None, actor="bench-queue")
         seeded.append((int(registered.id), registered.token))
     return seeded

@@ -209,8 +209,6 @@ def run_record_probe(args: argparse.Namespace) -> int:
             applicant = take_next_within(call, args.wait, poll=0.3)
         except IntakeError as error:
             return fail(str(error), 1)
-        if applicant is None:
-            return fail("no applicant could be taken: the queue is empty", 1)
         directory = recording.begin(applicant.session_id)
         print_json({"session_id": applicant.session_id, "directory": str(directory)})
         sys.stdout.flush()

@@ -257,6 +257,33 @@ class DatabaseReviewDesk:
                 )
         return None
 
+    def clear_stale_queue(self, before: datetime) -> int:
+        """Applicants left waiting by an intake service that stopped (their page lost its
+        connection with it): taken out of the queue so no reviewer takes a ghost. Their links
+        stay valid; they join again. Returns how many were cleared."""
+        with self.database.session() as session:
+            rows = session.execute(
+                select(ReviewSessionRow)
+                .where(
+                    ReviewSessionRow.state == SessionState.WAITING.value,
+                    ReviewSessionRow.queued_at < before.astimezone(UTC),
+                )
+                .with_for_update(skip_locked=True)
+            ).scalars()
+            cleared = 0
+            for row in rows:
+                row.state = SessionState.ABANDONED.value
+                row.ended_at = before.astimezone(UTC)
+                row.end_reason = "intake_restarted"
+                if row.application.status == ApplicationStatus.IN_REVIEW.value:
+                    row.application.status = ApplicationStatus.PENDING_REVIEW.value
+                append_event(
+                    session, actor="system", action="queue.cleared", subject=f"session:{row.id}",
+                    details={"reason": "intake_restarted"}, at=before,
+                )  # fmt: skip
+                cleared += 1
+            return cleared
+
     @staticmethod
     def _set_aside(
         session: Session, row: ReviewSessionRow, application: Application, problem: str, now: datetime

@@ -113,7 +113,8 @@ def test_replay_window_browse_play_amend_export(
         window.amend()
         qtbot.waitUntil(lambda: "Amendment of" in window.decision_view.toPlainText(), timeout=5000)
         text = window.decision_view.toPlainText()
-        assert "Original decision" in text and "approve" in text and "Forged payslip" in text
+        # Outcomes show as the console names them (ui.decision.outcome_text).
+        assert "Original decision" in text and "Approve" in text and "Forged payslip" in text
         decisions = ReplayRecords(database).session_replay(session_id).decisions
         assert [d.outcome for d in decisions] == ["approve", "reject"] and decisions[
             1
@@ -159,7 +160,7 @@ def test_report_has_the_photo_frames_chart_answers_decisions_and_hashes(
     assert "Video review session" in text and "Wang Fang" in text
     assert "Monthly income" in text  # answers with their prompts
     assert replay.audit[-1].hash in "".join(text.split())  # the chain hash, in full
-    assert "approve" in text
+    assert "Approve" in text  # the outcome, as the console names it
 
 
 @pytest.mark.gui

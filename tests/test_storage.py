@@ -314,3 +314,16 @@ def test_an_unreadable_photo_does_not_block_the_queue(database) -> None:  # type
         assert verify_audit_chain(session)[1] is None
         actions = [r[0] for r in session.execute(text("select action from audit_events order by seq"))]
     assert "queue.photo_unreadable" in actions
+
+
+def test_a_restarted_intake_clears_ghosts_from_the_queue(database) -> None:  # type: ignore[no-untyped-def]
+    desk = DatabaseReviewDesk(database, RULES)
+    registered = register(database)
+    ghost = desk.join_queue(registered.token, NOW)
+    assert desk.clear_stale_queue(NOW + timedelta(minutes=1)) == 1
+    assert desk.summary(NOW).waiting == 0
+    assert ReviewRecords(database).state(ghost.session_id) is SessionState.ABANDONED
+    # The applicant's link still works: they join again.
+    assert desk.check_token(registered.token, NOW).status is TokenStatus.VALID
+    assert desk.join_queue(registered.token, NOW + timedelta(minutes=2)).position == 1
+    assert desk.clear_stale_queue(NOW) == 0  # nobody queued before that moment any more

@@ -23,6 +23,7 @@ QPushButton#primary {{ background: #24527a; color: white; border-color: #24527a;
 QPushButton#primary:disabled {{ background: #9db2c6; border-color: #9db2c6; }}
 QPushButton#approve {{ border-color: {GOOD}; color: {GOOD}; font-weight: 600; }}
 QPushButton#reject {{ border-color: {BAD}; color: {BAD}; font-weight: 600; }}
+QPushButton#approve:disabled, QPushButton#reject:disabled {{ border-color: #c8cfd6; color: #9aa4ad; }}
 QLineEdit, QComboBox, QPlainTextEdit {{ padding: 3px 5px; border: 1px solid #b8c0c8; border-radius: 3px;
                                         background: white; }}
 QLineEdit[invalid="true"] {{ border: 1px solid {BAD}; background: #fdf1f1; }}

@@ -6,42 +6,42 @@
     <message>
         <location filename="../replay/window.py" line="89"/>
         <source>Amend decision #{0}</source>
-        <translation type="unfinished"></translation>
+        <translation>修改决定 #{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="101"/>
         <source>Why the decision changes (kept in the audit log)</source>
-        <translation type="unfinished"></translation>
+        <translation>修改决定的理由（记入审计日志）</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="106"/>
         <source>Original: {0} by {1}, {2}. It stays on record.</source>
-        <translation type="unfinished"></translation>
+        <translation>原决定：{0}，由 {1} 于 {2} 作出。原决定将保留在记录中。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="112"/>
         <source>New decision</source>
-        <translation type="unfinished"></translation>
+        <translation>新决定</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="113"/>
         <source>Reason codes</source>
-        <translation type="unfinished"></translation>
+        <translation>原因代码</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="114"/>
         <source>Note</source>
-        <translation type="unfinished">备注</translation>
+        <translation>备注</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="115"/>
         <source>Reason for the amendment</source>
-        <translation type="unfinished"></translation>
+        <translation>修改理由</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="143"/>
         <source>An amendment needs a reason.</source>
-        <translation type="unfinished"></translation>
+        <translation>修改决定必须填写理由。</translation>
     </message>
 </context>
 <context>
@@ -122,12 +122,12 @@
     <message>
         <location filename="../replay/player.py" line="208"/>
         <source>No audio output on this workstation: playing without sound.</source>
-        <translation type="unfinished"></translation>
+        <translation>本工作站没有音频输出：无声播放。</translation>
     </message>
     <message>
         <location filename="../replay/player.py" line="222"/>
         <source>The audio output cannot play 48 kHz mono: playing without sound.</source>
-        <translation type="unfinished"></translation>
+        <translation>音频输出不支持 48 kHz 单声道：无声播放。</translation>
     </message>
 </context>
 <context>
@@ -795,87 +795,87 @@
         <location filename="../replay/texts.py" line="57"/>
         <location filename="../replay/window.py" line="632"/>
         <source>, </source>
-        <translation type="unfinished"></translation>
+        <translation>、</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="18"/>
         <source>waiting</source>
-        <translation type="unfinished"></translation>
+        <translation>等候中</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="19"/>
         <source>connected</source>
-        <translation type="unfinished"></translation>
+        <translation>已连接</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="20"/>
         <source>verifying</source>
-        <translation type="unfinished"></translation>
+        <translation>核验中</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="21"/>
         <source>questioning</source>
-        <translation type="unfinished"></translation>
+        <translation>问询中</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="22"/>
         <source>decided</source>
-        <translation type="unfinished"></translation>
+        <translation>已决定</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="23"/>
         <source>expired</source>
-        <translation type="unfinished"></translation>
+        <translation>已过期</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="24"/>
         <source>abandoned</source>
-        <translation type="unfinished"></translation>
+        <translation>已中断</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="27"/>
         <source>connection dropped</source>
-        <translation type="unfinished"></translation>
+        <translation>连接中断</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="28"/>
         <source>connection restored</source>
-        <translation type="unfinished"></translation>
+        <translation>连接恢复</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="29"/>
         <source>connection failed</source>
-        <translation type="unfinished"></translation>
+        <translation>连接失败</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="30"/>
         <source>more than one face</source>
-        <translation type="unfinished"></translation>
+        <translation>不止一张人脸</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="31"/>
         <source>liveness failed</source>
-        <translation type="unfinished"></translation>
+        <translation>活体检测未通过</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="32"/>
         <source>face flag</source>
-        <translation type="unfinished"></translation>
+        <translation>人脸提示</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="33"/>
         <source>recording warning</source>
-        <translation type="unfinished"></translation>
+        <translation>录像警告</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="89"/>
         <source>yes</source>
-        <translation type="unfinished"></translation>
+        <translation>是</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="90"/>
         <source>no</source>
-        <translation type="unfinished"></translation>
+        <translation>否</translation>
     </message>
 </context>
 <context>
@@ -883,341 +883,342 @@
     <message>
         <location filename="../replay/window.py" line="170"/>
         <source>Session replay — video audit console</source>
-        <translation type="unfinished"></translation>
+        <translation>会话回放 — 视频审核台</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="197"/>
         <source>Choose a session on the left.</source>
-        <translation type="unfinished"></translation>
+        <translation>请在左侧选择一个会话。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="204"/>
         <location filename="../replay/window.py" line="530"/>
         <source>▶ Play</source>
-        <translation type="unfinished"></translation>
+        <translation>▶ 播放</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="206"/>
         <source>Play or pause the recording</source>
-        <translation type="unfinished"></translation>
+        <translation>播放或暂停录像</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="207"/>
         <source>◀| Frame</source>
-        <translation type="unfinished"></translation>
+        <translation>◀| 上一帧</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="208"/>
         <source>One frame back</source>
-        <translation type="unfinished"></translation>
+        <translation>后退一帧</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="209"/>
         <source>Frame |▶</source>
-        <translation type="unfinished"></translation>
+        <translation>下一帧 |▶</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="210"/>
         <source>One frame forward</source>
-        <translation type="unfinished"></translation>
+        <translation>前进一帧</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="215"/>
         <source>Playback speed (sound plays at 1× only)</source>
-        <translation type="unfinished"></translation>
+        <translation>播放速度（仅 1× 时有声音）</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="218"/>
         <location filename="../replay/window.py" line="622"/>
         <source>{0} / {1} s</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} / {1} 秒</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="230"/>
         <location filename="../replay/window.py" line="231"/>
         <source>t (s)</source>
-        <translation type="unfinished"></translation>
+        <translation>时间（秒）</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="230"/>
         <source>Question</source>
-        <translation type="unfinished"></translation>
+        <translation>问题</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="230"/>
         <source>Answer</source>
-        <translation type="unfinished"></translation>
+        <translation>回答</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="230"/>
         <source>By</source>
-        <translation type="unfinished"></translation>
+        <translation>录入人</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="231"/>
         <source>What</source>
-        <translation type="unfinished"></translation>
+        <translation>事件</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="232"/>
         <source>Seq</source>
-        <translation type="unfinished"></translation>
+        <translation>序号</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="232"/>
         <source>At (UTC)</source>
-        <translation type="unfinished"></translation>
+        <translation>时间（UTC）</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="232"/>
         <source>Who: what</source>
-        <translation type="unfinished"></translation>
+        <translation>操作人：操作</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="232"/>
         <source>Hash</source>
-        <translation type="unfinished"></translation>
+        <translation>哈希</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="241"/>
         <source>Amend decision…</source>
-        <translation type="unfinished"></translation>
+        <translation>修改决定…</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="248"/>
         <source>Decision</source>
-        <translation type="unfinished">决定</translation>
+        <translation>决定</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="249"/>
         <source>Answers</source>
-        <translation type="unfinished">回答</translation>
+        <translation>回答</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="250"/>
         <source>Timeline</source>
-        <translation type="unfinished"></translation>
+        <translation>时间线</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="251"/>
         <source>Audit</source>
-        <translation type="unfinished"></translation>
+        <translation>审计</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="253"/>
         <source>Export PDF…</source>
-        <translation type="unfinished"></translation>
+        <translation>导出 PDF…</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="353"/>
         <source>The search failed: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>查询失败：{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="360"/>
         <source>Opening session {0}…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在打开会话 {0}…</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="363"/>
         <source>Session {0} cannot be opened: {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="374"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
-        <translation type="unfinished"></translation>
+        <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="390"/>
         <source>This session has no recording.</source>
-        <translation type="unfinished"></translation>
+        <translation>此会话没有录像。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="395"/>
         <source>Opening the recording…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在打开录像…</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="433"/>
         <source>hash {0}
 previous {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>哈希 {0}
+前一哈希 {1}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="438"/>
         <source>Only a supervisor may amend a decision.</source>
-        <translation type="unfinished"></translation>
+        <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="442"/>
         <source>No decision was recorded.</source>
-        <translation type="unfinished"></translation>
+        <translation>未记录任何决定。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="447"/>
         <source>Original decision #{0}</source>
-        <translation type="unfinished"></translation>
+        <translation>原决定 #{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="449"/>
         <source>Amendment of #{0} #{1}</source>
-        <translation type="unfinished"></translation>
+        <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="451"/>
         <source>(in force)</source>
-        <translation type="unfinished"></translation>
+        <translation>（现行有效）</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="456"/>
         <source>Reasons: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>原因：{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="458"/>
         <source>Note: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>备注：{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="461"/>
         <source>Reason for the amendment: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>修改理由：{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="463"/>
         <source>Override reason: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>例外批准理由：{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="466"/>
         <source>by {0}, {1} at t = {2} s</source>
-        <translation type="unfinished"></translation>
+        <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="470"/>
         <source>by {0}, {1}</source>
-        <translation type="unfinished"></translation>
+        <translation>{0}，{1}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="473"/>
         <source>Face panel at the decision: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="499"/>
         <source>The recording cannot be read: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>录像无法读取：{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="523"/>
         <source>❚❚ Pause</source>
-        <translation type="unfinished"></translation>
+        <translation>❚❚ 暂停</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="538"/>
         <source>Sound off at {0}×.</source>
-        <translation type="unfinished"></translation>
+        <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="598"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
-        <translation type="unfinished"></translation>
+        <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="603"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
-        <translation type="unfinished"></translation>
+        <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="604"/>
         <source>End of the recording.</source>
-        <translation type="unfinished"></translation>
+        <translation>录像结束。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="605"/>
         <source>No video at this moment.</source>
-        <translation type="unfinished"></translation>
+        <translation>此时刻没有视频。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="625"/>
         <source>t = {0} s</source>
-        <translation type="unfinished"></translation>
+        <translation>t = {0} 秒</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="625"/>
         <source>leg {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>第 {0} 段</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="628"/>
         <source>match</source>
-        <translation type="unfinished"></translation>
+        <translation>匹配</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="628"/>
         <source>no match</source>
-        <translation type="unfinished"></translation>
+        <translation>不匹配</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="629"/>
         <source>similarity {0} ({1})</source>
-        <translation type="unfinished"></translation>
+        <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="630"/>
         <source>faces {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>人脸数 {0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="635"/>
         <source>flags: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>提示：{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="637"/>
         <source>liveness {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>活体 {0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="643"/>
         <source>This part of the recording cannot be shown: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="676"/>
         <source>Amendment not saved</source>
-        <translation type="unfinished"></translation>
+        <translation>修改未保存</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="682"/>
         <source>Export the session report</source>
-        <translation type="unfinished"></translation>
+        <translation>导出会话报告</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="684"/>
         <source>PDF files (*.pdf)</source>
-        <translation type="unfinished"></translation>
+        <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="702"/>
         <source>Making the report…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在生成报告…</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="717"/>
         <source>Saved {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>已保存 {0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="722"/>
         <source>The report could not be made: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>报告无法生成：{0}</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="729"/>
         <source>Making the report: {0}…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在生成报告：{0}…</translation>
     </message>
 </context>
 <context>
@@ -1248,182 +1249,182 @@ previous {1}</source>
     <message>
         <location filename="../replay/browser.py" line="44"/>
         <source>Started</source>
-        <translation type="unfinished"></translation>
+        <translation>开始时间</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="45"/>
         <source>Applicant</source>
-        <translation type="unfinished"></translation>
+        <translation>申请人</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="46"/>
         <source>Reviewer</source>
-        <translation type="unfinished"></translation>
+        <translation>审核员</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="47"/>
         <source>Outcome</source>
-        <translation type="unfinished"></translation>
+        <translation>结果</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="48"/>
         <source>Low</source>
-        <translation type="unfinished"></translation>
+        <translation>最低</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="49"/>
         <source>Flags</source>
-        <translation type="unfinished"></translation>
+        <translation>提示</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="52"/>
         <source>2+ faces</source>
-        <translation type="unfinished"></translation>
+        <translation>多人</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="53"/>
         <source>liveness</source>
-        <translation type="unfinished"></translation>
+        <translation>活体</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="54"/>
         <source>dropped</source>
-        <translation type="unfinished"></translation>
+        <translation>掉线</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="57"/>
         <source>Newest first</source>
-        <translation type="unfinished"></translation>
+        <translation>最新优先</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="58"/>
         <source>Oldest first</source>
-        <translation type="unfinished"></translation>
+        <translation>最早优先</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="62"/>
         <source>Lowest similarity first</source>
-        <translation type="unfinished"></translation>
+        <translation>相似度最低优先</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="67"/>
         <source>Longest first</source>
-        <translation type="unfinished"></translation>
+        <translation>时长最长优先</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="72"/>
         <source>Applicant A-Z</source>
-        <translation type="unfinished"></translation>
+        <translation>申请人 A-Z</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="77"/>
         <source>Reviewer A-Z</source>
-        <translation type="unfinished"></translation>
+        <translation>审核员 A-Z</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="150"/>
         <source>Find sessions</source>
-        <translation type="unfinished"></translation>
+        <translation>查找会话</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="159"/>
         <source>Any reviewer</source>
-        <translation type="unfinished"></translation>
+        <translation>所有审核员</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="161"/>
         <source>Any decision</source>
-        <translation type="unfinished"></translation>
+        <translation>所有决定</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="165"/>
         <source>Any reason</source>
-        <translation type="unfinished"></translation>
+        <translation>所有原因</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="170"/>
         <source>any</source>
-        <translation type="unfinished"></translation>
+        <translation>不限</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="171"/>
         <source>below </source>
-        <translation type="unfinished"></translation>
+        <translation>低于 </translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="172"/>
         <source>Sessions whose lowest face similarity is below this value</source>
-        <translation type="unfinished"></translation>
+        <translation>最低人脸相似度低于此值的会话</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="174"/>
         <source>More than one face</source>
-        <translation type="unfinished">画面中不止一张人脸</translation>
+        <translation>不止一张人脸</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="175"/>
         <source>Liveness failed</source>
-        <translation type="unfinished"></translation>
+        <translation>活体检测未通过</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="176"/>
         <source>Dropped connection</source>
-        <translation type="unfinished"></translation>
+        <translation>连接中断</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="178"/>
         <source>Amended only</source>
-        <translation type="unfinished"></translation>
+        <translation>仅已修改</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="182"/>
         <source>From</source>
-        <translation type="unfinished"></translation>
+        <translation>从</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="184"/>
         <source>to</source>
-        <translation type="unfinished"></translation>
+        <translation>至</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="189"/>
         <source>Lowest similarity</source>
-        <translation type="unfinished"></translation>
+        <translation>最低相似度</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="195"/>
         <source>Sort</source>
-        <translation type="unfinished"></translation>
+        <translation>排序</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="214"/>
         <source>◀ Previous</source>
-        <translation type="unfinished"></translation>
+        <translation>◀ 上一页</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="215"/>
         <source>Next ▶</source>
-        <translation type="unfinished"></translation>
+        <translation>下一页 ▶</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="216"/>
         <source>Open</source>
-        <translation type="unfinished"></translation>
+        <translation>打开</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="274"/>
         <source>Searching…</source>
-        <translation type="unfinished"></translation>
+        <translation>正在查询…</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="286"/>
         <source>1 session · page {0} of {1} · {2} ms</source>
-        <translation type="unfinished"></translation>
+        <translation>1 个会话 · 第 {0} 页，共 {1} 页 · {2} 毫秒</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="288"/>
         <source>{0} sessions · page {1} of {2} · {3} ms</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} 个会话 · 第 {1} 页，共 {2} 页 · {3} 毫秒</translation>
     </message>
 </context>
 <context>
@@ -1431,307 +1432,307 @@ previous {1}</source>
     <message>
         <location filename="../replay/report.py" line="129"/>
         <source>lowest match {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>最低相似度 {0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="131"/>
         <source>best match {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>最高相似度 {0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="134"/>
         <source>at the decision</source>
-        <translation type="unfinished"></translation>
+        <translation>作出决定时</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="136"/>
         <source>start of leg {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>第 {0} 段开始</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="170"/>
         <source>key frame at {0} s</source>
-        <translation type="unfinished"></translation>
+        <translation>{0} 秒处的关键帧</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="189"/>
         <source>{0} (t = {1} s, leg {2})</source>
-        <translation type="unfinished"></translation>
+        <translation>{0}（t = {1} 秒，第 {2} 段）</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="251"/>
         <source>match threshold {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>匹配阈值 {0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="277"/>
         <source>similarity (0-100) over seconds on the recording&apos;s clock   |  orange: connection  purple: face flags  green ticks: answers  black: decision</source>
-        <translation type="unfinished"></translation>
+        <translation>相似度（0-100），横轴为录像时间（秒）   |  橙色：连接  紫色：人脸提示  绿色短线：回答  黑色：决定</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="289"/>
         <source>reasons: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>原因：{0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="291"/>
         <source>note: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>备注：{0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="294"/>
         <source>amendment reason: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>修改理由：{0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="296"/>
         <source>override reason: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>例外批准理由：{0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="297"/>
         <source>; </source>
-        <translation type="unfinished"></translation>
+        <translation>；</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="320"/>
         <source>starting</source>
-        <translation type="unfinished"></translation>
+        <translation>开始</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="342"/>
         <source>Video review session {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>视频审核会话 {0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="346"/>
         <source>Report made {0}. State: {1}.</source>
-        <translation type="unfinished"></translation>
+        <translation>报告生成于 {0}。状态：{1}。</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="351"/>
         <source>Application</source>
-        <translation type="unfinished">申请</translation>
+        <translation>申请</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="353"/>
         <source>application</source>
-        <translation type="unfinished"></translation>
+        <translation>申请信息</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="354"/>
         <source>leg {0} ended: {1}, recording {2}</source>
-        <translation type="unfinished"></translation>
+        <translation>第 {0} 段结束：{1}，录像 {2}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="356"/>
         <source>Applicant</source>
-        <translation type="unfinished"></translation>
+        <translation>申请人</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="357"/>
         <source>National ID</source>
-        <translation type="unfinished"></translation>
+        <translation>身份证号</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="358"/>
         <source>Phone</source>
-        <translation type="unfinished">电话</translation>
+        <translation>电话</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="360"/>
         <source>Amount / term</source>
-        <translation type="unfinished"></translation>
+        <translation>金额 / 期限</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="361"/>
         <source>{0} for {1} months</source>
-        <translation type="unfinished"></translation>
+        <translation>{0}，{1} 个月</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="363"/>
         <source>Purpose</source>
-        <translation type="unfinished">用途</translation>
+        <translation>用途</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="364"/>
         <source>Applied</source>
-        <translation type="unfinished">申请时间</translation>
+        <translation>申请时间</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="365"/>
         <source>Reviewer</source>
-        <translation type="unfinished"></translation>
+        <translation>审核员</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="366"/>
         <source>Taken / ended</source>
-        <translation type="unfinished"></translation>
+        <translation>接入 / 结束</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="368"/>
         <source>Legs</source>
-        <translation type="unfinished"></translation>
+        <translation>通话段</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="369"/>
         <source>, </source>
-        <translation type="unfinished"></translation>
+        <translation>、</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="380"/>
         <source>ID photo and key frames</source>
-        <translation type="unfinished"></translation>
+        <translation>身份证照片与关键帧</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="381"/>
         <source>ID photo and the live face</source>
-        <translation type="unfinished"></translation>
+        <translation>身份证照片与实时人脸</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="389"/>
         <source>ID photo on file</source>
-        <translation type="unfinished"></translation>
+        <translation>存档的身份证照片</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="404"/>
         <source>No photo and no recording available.</source>
-        <translation type="unfinished"></translation>
+        <translation>没有照片，也没有录像。</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="406"/>
         <source>similarity chart</source>
-        <translation type="unfinished"></translation>
+        <translation>相似度图表</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="415"/>
         <source>Face similarity over the session</source>
-        <translation type="unfinished"></translation>
+        <translation>会话过程中的人脸相似度</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="421"/>
         <source>answers</source>
-        <translation type="unfinished"></translation>
+        <translation>回答</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="422"/>
         <source>Answers, as entered</source>
-        <translation type="unfinished"></translation>
+        <translation>回答（按录入内容）</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="425"/>
         <source>t (s)</source>
-        <translation type="unfinished"></translation>
+        <translation>t（秒）</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="426"/>
         <source>Question</source>
-        <translation type="unfinished"></translation>
+        <translation>问题</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="427"/>
         <source>Answer</source>
-        <translation type="unfinished"></translation>
+        <translation>回答</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="428"/>
         <source>Entered</source>
-        <translation type="unfinished"></translation>
+        <translation>录入</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="442"/>
         <source>No answers were entered.</source>
-        <translation type="unfinished"></translation>
+        <translation>未录入任何回答。</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="444"/>
         <source>decision and amendments</source>
-        <translation type="unfinished"></translation>
+        <translation>决定与修改</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="445"/>
         <source>Decision and amendments</source>
-        <translation type="unfinished"></translation>
+        <translation>决定与修改</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="449"/>
         <source>Decision</source>
-        <translation type="unfinished">决定</translation>
+        <translation>决定</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="450"/>
         <source>By</source>
-        <translation type="unfinished"></translation>
+        <translation>作出人</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="451"/>
         <source>When</source>
-        <translation type="unfinished"></translation>
+        <translation>时间</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="452"/>
         <source>Amends</source>
-        <translation type="unfinished"></translation>
+        <translation>修改对象</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="465"/>
         <source>original</source>
-        <translation type="unfinished"></translation>
+        <translation>原决定</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="477"/>
         <source>Face summary on screen at the decision: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>作出决定时屏幕上的人脸比对摘要：{0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="484"/>
         <source>No decision was recorded.</source>
-        <translation type="unfinished"></translation>
+        <translation>未记录任何决定。</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="486"/>
         <source>audit events</source>
-        <translation type="unfinished"></translation>
+        <translation>审计事件</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="487"/>
         <source>Audit events (hash chain)</source>
-        <translation type="unfinished"></translation>
+        <translation>审计事件（哈希链）</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="489"/>
         <source>Seq</source>
-        <translation type="unfinished"></translation>
+        <translation>序号</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="490"/>
         <source>At</source>
-        <translation type="unfinished"></translation>
+        <translation>时间</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="491"/>
         <source>Actor / action</source>
-        <translation type="unfinished"></translation>
+        <translation>操作人 / 操作</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="492"/>
         <source>Hash / previous hash</source>
-        <translation type="unfinished"></translation>
+        <translation>哈希 / 前一哈希</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="503"/>
         <source>prev {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>前一 {0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="511"/>
         <source>Each event&apos;s hash covers the previous event&apos;s hash: `main.py audit verify` checks the chain.</source>
-        <translation type="unfinished"></translation>
+        <translation>每个事件的哈希都涵盖前一事件的哈希：可用 `main.py audit verify` 校验哈希链。</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="527"/>
         <source>done</source>
-        <translation type="unfinished"></translation>
+        <translation>完成</translation>
     </message>
 </context>
 <context>
@@ -1739,12 +1740,12 @@ previous {1}</source>
     <message>
         <location filename="../replay/browser.py" line="131"/>
         <source>Session {0}; legs: {1}; reasons: {2}</source>
-        <translation type="unfinished"></translation>
+        <translation>会话 {0}；通话段：{1}；原因：{2}</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="134"/>
         <source> (amended: *)</source>
-        <translation type="unfinished"></translation>
+        <translation>（已修改：*）</translation>
     </message>
 </context>
 <context>
@@ -1783,17 +1784,17 @@ previous {1}</source>
     <message>
         <location filename="../replay/window.py" line="763"/>
         <source>Sign in to replay sessions</source>
-        <translation type="unfinished"></translation>
+        <translation>登录：会话回放</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="771"/>
         <source>Name</source>
-        <translation type="unfinished">姓名</translation>
+        <translation>用户名</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="785"/>
         <source>Enter your name and password.</source>
-        <translation type="unfinished"></translation>
+        <translation>请输入用户名和密码。</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="790"/>
@@ -1810,7 +1811,7 @@ previous {1}</source>
     <message>
         <location filename="../replay/window.py" line="796"/>
         <source>This account may not replay sessions: sign in as a supervisor.</source>
-        <translation type="unfinished"></translation>
+        <translation>此账户无权回放会话：请以主管身份登录。</translation>
     </message>
 </context>
 <context>
@@ -1818,62 +1819,62 @@ previous {1}</source>
     <message>
         <location filename="../replay/timeline.py" line="57"/>
         <source>decision: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>决定：{0}</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="65"/>
         <source>answer: {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>回答：{0}</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="79"/>
         <source>similarity</source>
-        <translation type="unfinished"></translation>
+        <translation>相似度</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="80"/>
         <source>seconds on the recording&apos;s clock</source>
-        <translation type="unfinished"></translation>
+        <translation>录像时间（秒）</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="84"/>
         <source>match threshold {value:.0f}</source>
-        <translation type="unfinished"></translation>
+        <translation>匹配阈值 {value:.0f}</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="99"/>
         <source>answer</source>
-        <translation type="unfinished"></translation>
+        <translation>回答</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="100"/>
         <source>connection</source>
-        <translation type="unfinished"></translation>
+        <translation>连接</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="101"/>
         <source>face flag</source>
-        <translation type="unfinished"></translation>
+        <translation>人脸提示</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="102"/>
         <source>decision</source>
-        <translation type="unfinished"></translation>
+        <translation>决定</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="103"/>
         <source>threshold</source>
-        <translation type="unfinished"></translation>
+        <translation>阈值</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="110"/>
         <source>click a marker or the chart to seek there</source>
-        <translation type="unfinished"></translation>
+        <translation>点击标记或图表可跳转到该时刻</translation>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="141"/>
         <source>leg {0}</source>
-        <translation type="unfinished"></translation>
+        <translation>第 {0} 段</translation>
     </message>
 </context>
 <context>
@@ -1881,7 +1882,7 @@ previous {1}</source>
     <message>
         <location filename="../replay/player.py" line="156"/>
         <source>No session open.</source>
-        <translation type="unfinished"></translation>
+        <translation>尚未打开会话。</translation>
     </message>
 </context>
 <context>

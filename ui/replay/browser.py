@@ -206,7 +206,7 @@ class SessionBrowser(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 118), (2, 86), (3, 80), (4, 40), (5, 70)):
+        for column, width in ((0, 118), (2, 86), (3, 80), (4, 40), (5, 84)):
             self.table.setColumnWidth(column, width)
         self.table.doubleClicked.connect(self._chosen)
         self.table.activated.connect(self._chosen)

@@ -287,7 +287,7 @@ class ReplayWindow(QMainWindow):
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.browser)
         splitter.addWidget(player)
-        splitter.setSizes([500, 900])
+        splitter.setSizes([540, 860])  # the browser: its filters and a readable applicant column
         self.setCentralWidget(splitter)
         self.resize(1400, 900)
 
