@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QCoreApplication, QLocale, Qt, QTimer, QTranslator
+from PySide6.QtCore import QLocale, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -243,31 +243,45 @@ def test_the_amend_and_sign_in_dialogs_speak_chinese(qtbot, chinese, demo):
     assert sign_in.error.text() == "登录被拒绝：用户名或密码错误。"
 
 
-def test_run_replay_window_installs_the_chosen_language(qapp, demo, monkeypatch):
+RUN_REPLAY = """
+import json, sys
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from app.settings import load_settings
+from ui.replay import window as replay_window
+
+seen = {}
+
+def start(self, session_id=None, *, at=None):
+    seen["title"] = self.windowTitle()
+    seen["language"] = self.language
+    QTimer.singleShot(0, QApplication.instance().quit)
+
+replay_window.ReplayWindow.start = start
+settings = load_settings({"data_dir": sys.argv[1], "language": "zh_CN"}, environ={})
+code = replay_window.run_replay_window(settings)
+print(json.dumps({"code": code, **seen}, ensure_ascii=False))
+"""
+
+
+def test_run_replay_window_installs_the_chosen_language(demo):
     """`python main.py replay` with the language setting zh_CN: the translator is in place
-    before the window is made (as the console does it, ui.languages)."""
-    from ui.replay import window as replay_window
+    before the window is made (as the console does it, ui.languages). In a process of its own:
+    run_replay_window runs and quits a whole application."""
+    import json
 
     settings, _database, _session = demo
-    monkeypatch.setenv("AUDIT_REPLAY_USER", "zhang.supervisor")
-    monkeypatch.setenv("AUDIT_REPLAY_PASSWORD", "demo-password-2")
-    monkeypatch.setenv("AUDIT_KEY", base64.b64encode(KEY).decode())
-    seen: dict[str, str] = {}
-
-    def start(self: Any, session_id: int | None = None, *, at: float | None = None) -> None:
-        seen["title"] = self.windowTitle()
-        seen["language"] = self.language
-        QTimer.singleShot(0, qapp.quit)
-
-    monkeypatch.setattr(replay_window.ReplayWindow, "start", start)
-    before = set(qapp.findChildren(QTranslator))
-    previous_locale, previous_style = QLocale(), qapp.styleSheet()
-    try:
-        assert replay_window.run_replay_window(settings) == 0
-        assert seen == {"title": "会话回放 — 视频审核台", "language": "zh_CN"}
-    finally:
-        for translator in set(qapp.findChildren(QTranslator)) - before:
-            qapp.removeTranslator(translator)
-        QLocale.setDefault(previous_locale)
-        qapp.setStyleSheet(previous_style)
-    assert QCoreApplication.translate("ReplayWindow", "Export PDF…") == "Export PDF…"
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "AUDIT_REPLAY_USER": "zhang.supervisor",
+        "AUDIT_REPLAY_PASSWORD": "demo-password-2",
+        "AUDIT_KEY": base64.b64encode(KEY).decode(),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_REPLAY, str(settings.data_dir)],
+        capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parent.parent, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen == {"code": 0, "title": "会话回放 — 视频审核台", "language": "zh_CN"}
