@@ -45,6 +45,36 @@ class Settings:
     match_sustain_seconds: float = 1.0
     # Seconds an attempt may run without a sustained match before it counts as failed.
     face_attempt_seconds: float = 20.0
+    # Face image quality (media/face/quality.py; measured on shared/data, see
+    # docs/face-threshold.md). Smallest face width in pixels for the reference (ID) photo,
+    # judged in the photo's own pixels, and for a frame of the live video.
+    face_min_reference_px: int = 80
+    face_min_live_px: int = 50
+    # "Too dark" below this mean luminance of the face region (0-255).
+    face_min_brightness: float = 45.0
+    # "Too blurred" below this variance of the Laplacian of the face scaled to 128x128 grey
+    # and stretched to a fixed contrast (no unit; sharp photos give 56-1800).
+    face_min_sharpness: float = 25.0
+    # Liveness (media/face/liveness.py). A blink: the eye aspect ratio (EAR) falls below this
+    # share of the open-eye EAR (ratio 0-1), then rises back above face_blink_recover,
+    # within face_blink_max_seconds (s). The open-eye EAR is taken over the last
+    # face_open_eye_seconds (s).
+    face_blink_drop: float = 0.7
+    face_blink_recover: float = 0.85
+    face_blink_max_seconds: float = 0.6
+    face_open_eye_seconds: float = 1.5
+    # Blinks (count) and head movement (range of the nose offset relative to the eyes, in eye
+    # distances) both needed for liveness to pass.
+    face_blinks_needed: int = 1
+    face_min_head_movement: float = 0.08
+    # Liveness window: seconds of face time without proof after which liveness is "failed"
+    # (not "unknown"), and seconds of landmark history kept for the signals.
+    face_liveness_seconds: float = 8.0
+    face_liveness_history_seconds: float = 30.0
+    # At most this many face encodings per second of video for the tracked face (more than 0).
+    face_max_encodings_per_second: float = 4.0
+    # Seconds between room scans for other people (dlib CNN detector) in a live call; 0: off.
+    face_room_scan_seconds: float = 5.0
     reconnect_grace_seconds: float = 20.0
     # Annual interest rate used for the monthly instalment shown to the reviewer.
     annual_interest_rate: float = 0.12

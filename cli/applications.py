@@ -79,6 +79,7 @@ def register_application(
     applied_at: datetime,
 ) -> dict[str, Any]:
     """Check everything first (fields, then the photo); store only when all is right."""
+    from media.face.quality import QualityLimits
     from media.face.reference import check_reference_photo
     from storage.applications import ApplicationBook
 
@@ -95,7 +96,7 @@ def register_application(
         photo_bytes = photo.read_bytes()
     except OSError as error:
         raise ReviewError(f"cannot read the photo {photo}: {error.strerror}") from None
-    report = check_reference_photo(photo_bytes)
+    report = check_reference_photo(photo_bytes, limits=QualityLimits.from_settings(settings))
     if not report.ok:
         raise ReviewError(f"the photo {photo} cannot be used: " + "; ".join(report.problems))
     registered = ApplicationBook(database, sealer_from_env()).register(

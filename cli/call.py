@@ -356,17 +356,18 @@ class ProbeFace:
         try:
             from media.face.engine import FaceModelsMissing
             from media.face.offline import SummaryBuilder
+            from media.face.quality import QualityLimits
             from media.face.reference import check_reference_photo
             from media.face.worker import FaceWorker, FaceWorkerError
         except ImportError as error:
             raise ProbeFaceUnavailable(f"the face pipeline is not available ({error})") from error
         try:
-            report = check_reference_photo(reference_photo)
+            report = check_reference_photo(reference_photo, limits=QualityLimits.from_settings(settings))
         except FaceModelsMissing as error:
             raise ProbeFaceUnavailable(str(error)) from error
         if not report.ok or report.encoding is None:
             raise ProbeFaceUnavailable("the reference photo cannot be used: " + "; ".join(report.problems))
-        worker = FaceWorker(threshold=settings.face_match_threshold)
+        worker = FaceWorker(settings=settings)
         try:
             worker.start(reference_encoding=report.encoding)
         except (FaceWorkerError, FaceModelsMissing) as error:

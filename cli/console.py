@@ -106,7 +106,7 @@ class MediaLiveCall:
         self.applicant = applicant
         self.events = events
         self.recording = recording
-        self.worker = FaceWorker(threshold=services.settings.face_match_threshold, on_score=self._score)
+        self.worker = FaceWorker(settings=services.settings, on_score=self._score)
         self._unsubscribe: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._monitor = threading.Thread(

@@ -100,6 +100,7 @@ def _models_error(error: Exception) -> int:
 
 def enroll_check(args: argparse.Namespace) -> int:
     from media.face.engine import FaceModelsMissing
+    from media.face.quality import QualityLimits
     from media.face.reference import check_reference_photo
 
     try:
@@ -107,7 +108,7 @@ def enroll_check(args: argparse.Namespace) -> int:
     except OSError as error:
         return fail(f"cannot read {args.photo}: {error.strerror or error}")
     try:
-        report = check_reference_photo(data)
+        report = check_reference_photo(data, limits=QualityLimits.from_settings(settings_from_env()))
     except FaceModelsMissing as error:
         return _models_error(error)
     if args.json:
@@ -171,6 +172,7 @@ def match_command(args: argparse.Namespace) -> int:
     from media.face.engine import FaceModelsMissing
     from media.face.offline import run_match
     from media.face.pipeline import PipelineConfig
+    from media.face.quality import QualityLimits
     from media.face.reference import check_reference_photo
     from media.face.worker import FaceWorkerError
 
@@ -183,7 +185,7 @@ def match_command(args: argparse.Namespace) -> int:
     if not args.video.is_file():
         return fail(f"no video file {args.video}")
     try:
-        report = check_reference_photo(photo)
+        report = check_reference_photo(photo, limits=QualityLimits.from_settings(settings))
     except FaceModelsMissing as error:
         return _models_error(error)
     if not report.ok or report.encoding is None:
@@ -215,7 +217,7 @@ def match_command(args: argparse.Namespace) -> int:
         summary = run_match(
             report.encoding,
             args.video,
-            PipelineConfig(threshold=threshold),
+            PipelineConfig.from_settings(settings, threshold=threshold),
             sustain_seconds=settings.match_sustain_seconds,
             realtime=args.realtime,
             room_scan_interval=args.room_scan,

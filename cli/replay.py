@@ -259,7 +259,7 @@ def _probe_faces(call: Any, recording: Any, reference_photo: bytes, settings: An
     from media.face.worker import FaceWorker
 
     timeline = recording.timeline
-    worker = FaceWorker(threshold=settings.face_match_threshold, room_scan_interval=0)
+    worker = FaceWorker(settings=settings, room_scan_interval=0)
     worker.start(reference_image=reference_photo)
 
     def offer(sample: Any) -> None:

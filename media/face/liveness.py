@@ -14,28 +14,47 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.face import Liveness, LiveState
+from app.settings import Settings
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+_DEFAULTS = Settings()
+
 
 @dataclass(frozen=True)
 class LivenessLimits:
+    """The liveness settings (``face_blink_*``, ``face_liveness_*``... in app/settings.py, where
+    their defaults live); build this from them with ``LivenessLimits.from_settings(settings)``."""
+
     # A blink: the eye aspect ratio falls below this share of the open-eye level, then recovers.
     # On shared/data: real blinks go to 0.42-0.66; a zoomed still photo's landmark noise to 0.79.
-    blink_drop: float = 0.7
-    blink_recover: float = 0.85
-    open_level_seconds: float = 1.5
-    max_blink_seconds: float = 0.6
+    blink_drop: float = _DEFAULTS.face_blink_drop
+    blink_recover: float = _DEFAULTS.face_blink_recover
+    open_level_seconds: float = _DEFAULTS.face_open_eye_seconds
+    max_blink_seconds: float = _DEFAULTS.face_blink_max_seconds
     # Head rotation: range (5th-95th percentile) of the nose offset relative to the eyes,
     # in eye distances. Talking heads on shared/data move 0.1-0.3; a photo moved or
     # zoomed stays below 0.03 (landmark noise).
-    min_head_rotation: float = 0.08
-    blinks_needed: int = 1
+    min_head_rotation: float = _DEFAULTS.face_min_head_movement
+    blinks_needed: int = _DEFAULTS.face_blinks_needed
     # With this much face time seen and no proof yet, liveness is "failed" (not "unknown").
-    decide_after_seconds: float = 8.0
-    history_seconds: float = 30.0
+    decide_after_seconds: float = _DEFAULTS.face_liveness_seconds
+    history_seconds: float = _DEFAULTS.face_liveness_history_seconds
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> LivenessLimits:
+        return cls(
+            blink_drop=settings.face_blink_drop,
+            blink_recover=settings.face_blink_recover,
+            open_level_seconds=settings.face_open_eye_seconds,
+            max_blink_seconds=settings.face_blink_max_seconds,
+            min_head_rotation=settings.face_min_head_movement,
+            blinks_needed=settings.face_blinks_needed,
+            decide_after_seconds=settings.face_liveness_seconds,
+            history_seconds=settings.face_liveness_history_seconds,
+        )
 
 
 DEFAULT_LIVENESS = LivenessLimits()

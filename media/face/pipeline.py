@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.face import FaceBox, FaceFlag, FaceScore, similarity_from_distance
+from app.settings import Settings
 from media.face.engine import FaceEngine
 from media.face.liveness import DEFAULT_LIVENESS, LivenessLimits, LivenessTracker
 from media.face.quality import DEFAULT_LIMITS, QualityLimits, measure, quality_flags
@@ -28,12 +29,18 @@ if TYPE_CHECKING:
     Frame = npt.NDArray[np.uint8]
     Vector = npt.NDArray[np.float64]
 
+_DEFAULTS = Settings()
+
 
 @dataclass(frozen=True)
 class PipelineConfig:
+    """Build it from the settings with ``PipelineConfig.from_settings(settings)``; the bank's
+    limits (threshold, quality, liveness, encoding rate) are settings in app/settings.py."""
+
     threshold: float
-    # Seconds of frame time between two encodings of the same tracked face (4 per second).
-    encode_interval: float = 0.25
+    # Seconds of frame time between two encodings of the same tracked face (the setting
+    # face_max_encodings_per_second: 4 per second, every 0.25 s).
+    encode_interval: float = 1.0 / _DEFAULTS.face_max_encodings_per_second
     # Seconds between full-frame detections (to count faces and catch a new one); in
     # between, the face is tracked in a crop around its last box.
     full_detect_interval: float = 0.25
@@ -52,6 +59,19 @@ class PipelineConfig:
     track_timeout: float = 0.5
     quality: QualityLimits = DEFAULT_LIMITS
     liveness: LivenessLimits = DEFAULT_LIVENESS
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, threshold: float | None = None) -> PipelineConfig:
+        """The pipeline's limits from the settings; ``threshold`` overrides face_match_threshold."""
+        rate = settings.face_max_encodings_per_second
+        if not rate > 0:
+            raise ValueError(f"setting 'face_max_encodings_per_second' must be more than 0, not {rate}")
+        return cls(
+            threshold=settings.face_match_threshold if threshold is None else threshold,
+            encode_interval=1.0 / rate,
+            quality=QualityLimits.from_settings(settings),
+            liveness=LivenessLimits.from_settings(settings),
+        )
 
 
 def _iou(a: FaceBox, b: FaceBox) -> float:

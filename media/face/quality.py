@@ -6,26 +6,41 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.face import FaceBox, FaceFlag
+from app.settings import Settings
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+_DEFAULTS = Settings()
 
 
 @dataclass(frozen=True)
 class QualityLimits:
     """Where a face stops being usable. Measured on shared/data (see docs/face-threshold.md):
     the 80 photos there give face brightness 88-189 and sharpness 56-1800 (contrast-normalised);
-    a Gaussian blur of 1% of the image width gives 4-13, darkening to 35% gives brightness 36-51."""
+    a Gaussian blur of 1% of the image width gives 4-13, darkening to 35% gives brightness 36-51.
+
+    The values are settings (``face_min_*`` in app/settings.py, where their defaults live);
+    build this from them with ``QualityLimits.from_settings(settings)``."""
 
     # Smallest face width in pixels for a reference photo (the ResNet input is 150 px; below
     # ~60 px distances get unreliable) and for a live frame (640x480 at arm's length: ~100 px).
-    min_reference_face_px: int = 80
-    min_live_face_px: int = 50
+    min_reference_face_px: int = _DEFAULTS.face_min_reference_px
+    min_live_face_px: int = _DEFAULTS.face_min_live_px
     # Mean luminance (0-255) of the face region.
-    min_brightness: float = 45.0
+    min_brightness: float = _DEFAULTS.face_min_brightness
     # Variance of the Laplacian of the face, scaled to 128x128 grey.
-    min_sharpness: float = 25.0
+    min_sharpness: float = _DEFAULTS.face_min_sharpness
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> QualityLimits:
+        return cls(
+            min_reference_face_px=settings.face_min_reference_px,
+            min_live_face_px=settings.face_min_live_px,
+            min_brightness=settings.face_min_brightness,
+            min_sharpness=settings.face_min_sharpness,
+        )
 
 
 DEFAULT_LIMITS = QualityLimits()

@@ -4,13 +4,13 @@ dlib's encoder holds the GIL for ~125 ms a face, so face work in a thread of the
 would stall video and GUI. ``FaceWorker`` runs ``FacePipeline`` in a child process (spawned,
 so it is safe next to Qt and asyncio threads) and a second, low-priority child that looks
 for other people in the room with dlib's CNN detector every ``room_scan_interval`` seconds
-(default 5; 0 turns it off).
+(default: the setting face_room_scan_seconds, 5; 0 turns it off).
 
 API (all methods may be called from any thread; none of them waits on face work)::
 
     from media.face.worker import FaceWorker
 
-    worker = FaceWorker(threshold=settings.face_match_threshold, on_score=callback)
+    worker = FaceWorker(settings=settings, on_score=callback)  # limits and threshold from settings
     worker.start(reference_image=photo_bytes)      # or reference_encoding=[128 floats]
     # blocks ~1-3 s while the child loads the models; raises FaceWorkerError on a bad
     # photo or missing models.
@@ -66,6 +66,8 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from app.settings import Settings
+
 log = logging.getLogger(__name__)
 
 _HEADER = 8  # float64 slots: seq, t, index, height, width, offered_at (monotonic), unused x2
@@ -94,20 +96,26 @@ class FaceWorker:
         self,
         config: PipelineConfig | None = None,
         *,
+        settings: Settings | None = None,
         threshold: float | None = None,
-        room_scan_interval: float = 5.0,
+        room_scan_interval: float | None = None,
         on_score: Callable[[FaceScore], None] | None = None,
         max_frame_size: tuple[int, int] = (1920, 1080),
         keep_scores: int = 600,
         engine_factory: Callable[[], FaceEngine] | None = None,
         room_scanner_factory: Callable[[], RoomScanner] | None = None,
     ) -> None:
-        if config is None:
-            if threshold is None:
+        # The limits and the room-scan interval come from the settings (AUDIT_* variables,
+        # the TOML file) unless given; ``threshold`` alone overrides face_match_threshold.
+        if config is None or room_scan_interval is None:
+            if settings is None:
                 from app.settings import load_settings
 
-                threshold = load_settings().face_match_threshold
-            config = PipelineConfig(threshold=threshold)
+                settings = load_settings()
+            if config is None:
+                config = PipelineConfig.from_settings(settings, threshold=threshold)
+            if room_scan_interval is None:
+                room_scan_interval = settings.face_room_scan_seconds
         self.config = config
         self.room_scan_interval = room_scan_interval
         # Module-level callables (classes): they are pickled by name into the children.
@@ -404,7 +412,7 @@ def _scorer_main(
             os.nice(3)
         engine = engine_factory() if engine_factory is not None else default_engine()
         if isinstance(reference, bytes):
-            report = check_reference_photo(reference, engine=engine)
+            report = check_reference_photo(reference, engine=engine, limits=config.quality)
             if not report.ok or report.encoding is None:
                 shared.results.put(("error", "reference photo rejected: " + "; ".join(report.problems)))
                 return

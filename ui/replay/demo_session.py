@@ -68,7 +68,7 @@ class _Scorer:
             rgb = cv2.cvtColor(reference_bgr, cv2.COLOR_BGR2RGB)
             boxes = engine.detect(rgb, upsample=1)
             reference = engine.encode(rgb, boxes[0])
-            self.pipeline = FacePipeline(engine, reference, PipelineConfig(threshold=self.threshold))
+            self.pipeline = FacePipeline(engine, reference, PipelineConfig.from_settings(settings))
         else:
             import cv2
 
