@@ -271,6 +271,11 @@ class LiveConsoleServices:
     def sign_in(self, name: str, password: str) -> ReviewerId:
         account = self.accounts.sign_in(name, password)
         self.reviewer_name = account.name
+        # Decisions kept here during an outage go in first: their sessions are not unfinished.
+        try:
+            self.pending.retry()
+        except Exception as error:
+            log.warning("pending decisions not retried at sign-in: %s", error)
         self._abandon_unfinished(account.id)
         return account.id
 
@@ -373,16 +378,8 @@ class LiveConsoleServices:
         overridden: Sequence[str],
         answers: Mapping[str, AnswerValue],
     ) -> DecisionId:
-        # Answers whose own save failed are stored now, so the decision's snapshot has them.
-        try:
-            stored = self.records.answers(session_id)
-            for question_id, value in answers.items():
-                if stored.get(question_id) != (str(value) if isinstance(value, Decimal) else value):
-                    self.save_answer(session_id, reviewer_id, question_id, value)
-        except ReviewError as error:  # e.g. a retry after the decision was in fact stored
-            log.info("answers of session %s not topped up: %s", session_id, error)
-        except Exception as error:  # the database is down: the answers travel with the decision
-            log.warning("answers of session %s not topped up: %s", session_id, error)
+        # The answers as confirmed travel with the decision: storage brings the stored ones up
+        # to date in the decision's own transaction, also when it is retried after an outage.
         result = self.pending.submit(
             session_id,
             draft,

@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from app.decisions import DecisionDraft
+from app.errors import ReviewError
 from app.ids import ReviewerId, SessionId
 from storage.database import DatabaseUnavailable
-from storage.reviews import DecisionAlreadyRecorded, ReviewRecords, StoredDecision
+from storage.reviews import ReviewRecords, StoredDecision
 
 log = logging.getLogger(__name__)
 
@@ -134,8 +135,13 @@ class PendingDecisions:
                 now=item.decided_at,
                 answers=item.answers,
             )
-        except DecisionAlreadyRecorded as error:
+        except ReviewError as error:
+            # Refused for good (decided by someone else, or the session was closed meanwhile):
+            # kept beside the pending ones as .refused, for a supervisor to look at.
             item.path.rename(item.path.with_suffix(".refused"))
+            log.error(
+                "decision for session %s refused: %s (kept in %s)", item.session_id, error, item.path.name
+            )
             return SaveResult(error=str(error))
         except Exception as error:
             if _is_outage(error):
@@ -153,4 +159,15 @@ class PendingDecisions:
     def retry(self) -> list[SaveResult]:
         """Try every pending decision once more; call it on a timer off the GUI thread."""
         with self._lock:
-            return [self._try(item) for item in self.pending()]
+            results = []
+            for item in self.pending():
+                try:
+                    results.append(self._try(item))
+                except Exception as error:  # one bad file must not hold back the others
+                    log.exception("pending decision %s not retried", item.path.name)
+                    results.append(SaveResult(pending=True, error=str(error)))
+            return results
+
+    def refused(self) -> list[Path]:
+        """Decisions the database refused for good: shown to the reviewer, never deleted."""
+        return sorted(self.directory.glob("*.refused"))

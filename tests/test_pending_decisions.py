@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.decisions import DecisionDraft, FaceSummary, Outcome
+from app.ids import SessionId
 from storage.database import open_database
 from storage.pending import PendingDecisions
 from storage.reviewers import Accounts
@@ -77,3 +78,42 @@ def test_a_retry_after_a_lost_acknowledgement_stores_once(database, tmp_path: Pa
     assert again.stored is not None and again.stored.id == first.id
     assert len(records.decisions(taken.session_id)) == 1
     assert outbox.pending() == []
+
+
+def test_a_refused_pending_decision_is_kept_and_does_not_hold_back_the_others(  # type: ignore[no-untyped-def]
+    database, tmp_path: Path
+) -> None:
+    reviewer = Accounts(database).add("li.reviewer", "password1")
+    records = ReviewRecords(database)
+    closed = taken_session(database, reviewer.id, NOW)
+    # Its console was restarted before the decision could be stored: the session was closed.
+    records.abandon_unfinished(NOW, reviewer_id=reviewer.id)
+    later = taken_session(database, reviewer.id, NOW)
+    outbox = PendingDecisions(tmp_path / "pending", records)
+    # Two decisions kept on disk during an outage, written the way submit writes them.
+    approve = DecisionDraft(Outcome.APPROVE, request_id="0" * 32)  # sorts first
+    later_draft = DecisionDraft(Outcome.VERIFY_LATER, request_id="f" * 32)
+    outbox._write(closed.session_id, approve, [], reviewer.id, "li", NOW, None)
+    outbox._write(later.session_id, later_draft, [], reviewer.id, "li", NOW, None)
+    results = outbox.retry()
+    assert results[0].stored is None and "cannot go from 'abandoned'" in results[0].error
+    assert results[1].stored is not None and results[1].stored.outcome == "verify_later"
+    assert outbox.pending() == []
+    assert [p.name for p in outbox.refused()] == [f"{'0' * 32}.refused"]  # kept, never deleted
+    assert records.decisions(closed.session_id) == []
+
+
+def test_one_bad_pending_file_does_not_stop_the_retry(database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    reviewer = Accounts(database).add("li.reviewer", "password1")
+    taken = taken_session(database, reviewer.id, NOW)
+    records = ReviewRecords(database)
+    outbox = PendingDecisions(tmp_path / "pending", records)
+    good = DecisionDraft(Outcome.VERIFY_LATER, request_id="f" * 32)
+    outbox._write(taken.session_id, good, [], reviewer.id, "li", NOW, None)
+    # A decision for a session that does not exist sorts first.
+    outbox._write(
+        SessionId(99999), DecisionDraft(Outcome.APPROVE, request_id="0" * 32), [], None, "li", NOW, None
+    )
+    results = outbox.retry()
+    assert results[1].stored is not None and results[1].stored.outcome == "verify_later"
+    assert len(records.decisions(taken.session_id)) == 1

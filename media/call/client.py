@@ -229,11 +229,11 @@ class ReviewerCall:
 
     def on_status(self, callback: Callable[[CallStatus], None]) -> Callable[[], None]:
         self._status_callbacks.append(callback)
-        return lambda: self._status_callbacks.remove(callback)
+        return lambda: _discard(self._status_callbacks, callback)
 
     def on_audio(self, callback: Callable[[AudioStatus], None]) -> Callable[[], None]:
         self._audio_callbacks.append(callback)
-        return lambda: self._audio_callbacks.remove(callback)
+        return lambda: _discard(self._audio_callbacks, callback)
 
     def on_audio_frame(self, callback: AudioFrameCallback) -> Callable[[], None]:
         """callback(frame, source) for every audio frame, source "applicant" (received) or
@@ -559,3 +559,9 @@ async def _json_or_error(response: aiohttp.ClientResponse) -> dict[str, Any]:
         message = body.get("message") if isinstance(body, dict) else None
         raise IntakeError(message or f"the intake service answered {response.status}")
     return body
+
+
+def _discard(callbacks: list[Any], callback: Any) -> None:
+    """Unsubscribing twice is harmless."""
+    with contextlib.suppress(ValueError):
+        callbacks.remove(callback)

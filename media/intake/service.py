@@ -231,7 +231,10 @@ class IntakeService:
         except ReviewError as error:
             return json_error("refused", str(error), 409)
         except Exception:
-            log.exception("intake: unexpected error on %s %s", request.method, request.path)
+            # The route's pattern, not the path: /a/{token} must not put a token in the log.
+            resource = request.match_info.route.resource
+            route = resource.canonical if resource is not None else "?"
+            log.exception("intake: unexpected error on %s %s", request.method, route)
             return json_error("internal", INTERNAL_MESSAGE, 500)
 
     async def _close_sockets(self, _app: web.Application) -> None:
