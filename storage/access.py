@@ -67,11 +67,23 @@ class AccessControlledRecords:
         )
 
     def amend_decision(
-        self, decision_id: DecisionId, draft: DecisionDraft, *, reason: str, now: datetime
+        self,
+        decision_id: DecisionId,
+        draft: DecisionDraft,
+        *,
+        reason: str,
+        now: datetime,
+        in_force_seen: DecisionId | None = None,
     ) -> StoredDecision:
         require(self.account.role, Action.AMEND_DECISION)
         return self.records.amend_decision(
-            decision_id, draft, reason=reason, supervisor_id=self.account.id, actor=self.account.name, now=now
+            decision_id,
+            draft,
+            reason=reason,
+            supervisor_id=self.account.id,
+            actor=self.account.name,
+            now=now,
+            in_force_seen=in_force_seen,
         )
 
     def decisions(self, session_id: SessionId) -> list[StoredDecision]:

@@ -52,28 +52,31 @@ def folder_digest(folder: Path) -> FolderDigest:
 
 
 def cover_recording(
-    session: Session, recordings_root: Path, session_id: int, *, reason: str
+    database: Database, recordings_root: Path, session_id: int, *, reason: str
 ) -> FolderDigest | None:
-    """Write a coverage event for the session's recording folder in the caller's transaction."""
-    directory = session.execute(
-        select(LegRecording.directory).where(LegRecording.session_id == session_id).limit(1)
-    ).scalar_one_or_none()
+    """Write a coverage event for the session's recording folder. The files are hashed outside
+    any transaction, so other writers never wait on the disk."""
+    with database.session() as session:
+        directory = session.execute(
+            select(LegRecording.directory).where(LegRecording.session_id == session_id).limit(1)
+        ).scalar_one_or_none()
     if directory is None:
         return None
     digest = folder_digest(recordings_root / directory)
-    append_event(
-        session,
-        actor="system",
-        action=COVERED,
-        subject=f"session:{session_id}",
-        details={
-            "directory": directory,
-            "files": digest.files,
-            "bytes": digest.bytes,
-            "sha256": digest.sha256,
-            "reason": reason,
-        },
-    )
+    with database.session() as session:
+        append_event(
+            session,
+            actor="system",
+            action=COVERED,
+            subject=f"session:{session_id}",
+            details={
+                "directory": directory,
+                "files": digest.files,
+                "bytes": digest.bytes,
+                "sha256": digest.sha256,
+                "reason": reason,
+            },
+        )
     return digest
 
 
@@ -81,8 +84,7 @@ def cover_recordings(
     database: Database, recordings_root: Path, session_ids: Iterable[int], *, reason: str
 ) -> None:
     for session_id in session_ids:
-        with database.session() as session:
-            cover_recording(session, recordings_root, session_id, reason=reason)
+        cover_recording(database, recordings_root, session_id, reason=reason)
 
 
 def cover_uncovered(

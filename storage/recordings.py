@@ -170,11 +170,12 @@ class RecordingRecords:
             row.segments = segments
             row.bytes_written = bytes_written
             row.frames_dropped = frames_dropped
-            if self.recordings_root is not None:
-                from storage.evidence import cover_recording
+        if self.recordings_root is not None:
+            from storage.evidence import cover_recording
 
-                session.flush()
-                cover_recording(session, self.recordings_root, session_id, reason=f"leg {leg_number} {state}")
+            cover_recording(
+                self.database, self.recordings_root, session_id, reason=f"leg {leg_number} {state}"
+            )
 
     def recordings(self, session_id: SessionId) -> list[LegRecordingInfo]:
         with self.database.session() as session:

@@ -391,13 +391,30 @@ class ReviewRecords:
         supervisor_id: ReviewerId,
         actor: str,
         now: datetime,
+        in_force_seen: DecisionId | None = None,
     ) -> StoredDecision:
+        """A new decision row pointing to the original. With `in_force_seen` (the decision in
+        force on the supervisor's screen), refused when someone amended it meanwhile, so a
+        second supervisor never silently replaces the first one's amendment."""
         if not reason.strip():
             raise InvalidDecision("An amendment needs a reason.")
         with self.database.session() as session:
             original = session.get(DecisionRow, decision_id)
             if original is None:
                 raise NotFound(f"There is no decision {decision_id}.")
+            # Amendments of one session queue up here (the row lock), then see each other.
+            self._session_row(session, original.session_id, lock=True)
+            latest = session.execute(
+                select(DecisionRow.id)
+                .where(DecisionRow.session_id == original.session_id)
+                .order_by(DecisionRow.id.desc())
+                .limit(1)
+            ).scalar_one()
+            if in_force_seen is not None and latest != in_force_seen:
+                raise DecisionAlreadyRecorded(
+                    f"Decision {in_force_seen} is no longer the one in force: it was amended meanwhile "
+                    f"(now decision {latest}). Reload the session to see it before amending."
+                )
             amendment = DecisionRow(
                 session_id=original.session_id,
                 outcome=draft.outcome.value,

@@ -327,3 +327,38 @@ def test_a_restarted_intake_clears_ghosts_from_the_queue(database) -> None:  # t
     assert desk.check_token(registered.token, NOW).status is TokenStatus.VALID
     assert desk.join_queue(registered.token, NOW + timedelta(minutes=2)).position == 1
     assert desk.clear_stale_queue(NOW) == 0  # nobody queued before that moment any more
+
+
+def test_two_supervisors_amending_at_once_do_not_overwrite_each_other(database) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import taken_session
+
+    reviewer = Accounts(database).add("li.reviewer", "correct horse")
+    taken = taken_session(database, reviewer.id, NOW)
+    records = ReviewRecords(database)
+    original = records.record_decision(
+        taken.session_id,
+        DecisionDraft(Outcome.APPROVE),
+        overridden=[],
+        reviewer_id=reviewer.id,
+        actor="li",
+        now=NOW,
+    )
+    zhang = Accounts(database).add("zhang", "correct horse", Role.SUPERVISOR)
+    wang = Accounts(database).add("wang", "correct horse", Role.SUPERVISOR)
+    # Both opened the session while the original decision was in force.
+    first = records.amend_decision(
+        original.id, DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,)), reason="payslip forged",
+        supervisor_id=zhang.id, actor="zhang", now=NOW, in_force_seen=original.id,
+    )  # fmt: skip
+    with pytest.raises(DecisionAlreadyRecorded, match=f"amended meanwhile \\(now decision {first.id}\\)"):
+        records.amend_decision(
+            original.id, DecisionDraft(Outcome.VERIFY_LATER), reason="call again",
+            supervisor_id=wang.id, actor="wang", now=NOW, in_force_seen=original.id,
+        )  # fmt: skip
+    assert [d.id for d in records.decisions(taken.session_id)] == [original.id, first.id]
+    # Having seen the amendment, the second supervisor may amend again.
+    records.amend_decision(
+        original.id, DecisionDraft(Outcome.VERIFY_LATER), reason="call again",
+        supervisor_id=wang.id, actor="wang", now=NOW, in_force_seen=first.id,
+    )  # fmt: skip
+    assert len(records.decisions(taken.session_id)) == 3

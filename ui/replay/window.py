@@ -655,9 +655,13 @@ class ReplayWindow(QMainWindow):
             return
         draft, reason = answer
         session_id = replay.session_id
+        in_force = replay.decision_in_force
+        seen = DecisionId(in_force.id) if in_force is not None else None
 
         def work() -> SessionReplay:
-            self.reviews.amend_decision(DecisionId(original.id), draft, reason=reason, now=datetime.now(UTC))
+            self.reviews.amend_decision(
+                DecisionId(original.id), draft, reason=reason, now=datetime.now(UTC), in_force_seen=seen
+            )
             self.records.refresh_summary(session_id)
             return self.records.session_replay(session_id)
 
