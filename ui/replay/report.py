@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from app.face import similarity_from_distance
 from app.settings import Settings
 from storage.recordings import recording_path
 from storage.replay import DecisionEntry, SessionReplay
-from ui.replay.texts import face_summary_name, outcome_name, reasons_text, state_name, yes_no
+from ui.replay.texts import answer_text, face_summary_name, outcome_name, reasons_text, state_name
+from ui.replay.texts import question_prompts as question_prompts_for
 
 log = logging.getLogger(__name__)
 
@@ -328,7 +329,7 @@ def write_report(
     )
     title = ParagraphStyle("t", parent=styles["Title"], fontName=fonts["bold"], fontSize=16)
     if question_prompts is None and settings is not None:
-        question_prompts = _prompts(settings)
+        question_prompts = question_prompts_for(settings.questionnaire_file, settings.language or "en")
     prompts = question_prompts or {}
     grid = TableStyle(
         [
@@ -433,7 +434,7 @@ def write_report(
                 [
                     _para("—" if answer.t is None else f"{answer.t:.1f}", body),
                     _para(prompts.get(answer.question_id, answer.question_id), body),
-                    _para(_value_text(answer.value), body),
+                    _para(answer_text(answer.value), body),
                     _para(f"{_when(answer.answered_at)} {answer.answered_by}", small),
                 ]
             )
@@ -526,22 +527,3 @@ def write_report(
     document.build(story)
     report_progress(total, total, translate("SessionReport", "done"))
     return path
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return yes_no(value)
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return ", ".join(str(v) for v in value)
-    return str(value)
-
-
-def _prompts(settings: Settings) -> dict[str, str]:
-    try:
-        from app.questionnaire import load_questionnaire
-
-        questionnaire = load_questionnaire(settings.questionnaire_file)
-        return {q.id: q.text(settings.language or "en") for q in questionnaire}
-    except Exception as error:
-        log.info("questionnaire unavailable for the report: %s", error)
-        return {}

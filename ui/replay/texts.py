@@ -4,7 +4,9 @@ language. Decision outcomes, reason codes and face flags are the console's own t
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication
@@ -12,6 +14,8 @@ from PySide6.QtCore import QCoreApplication
 from app.decisions import FaceSummary, Outcome, RejectReason
 from ui.decision import face_summary_text, outcome_text, reason_text
 from ui.face_panel import flag_text
+
+log = logging.getLogger(__name__)
 
 # lupdate reads the translate() calls; the lambdas keep them lazy (the translator comes later).
 STATE_TEXTS: dict[str, Callable[[], str]] = {
@@ -100,3 +104,24 @@ def face_summary_name(face: dict[str, Any]) -> str:
         attempts_used=int(face.get("attempts_used") or 0),
     )
     return face_summary_text(summary)
+
+
+def answer_text(value: Any) -> str:
+    """A stored answer as the replay and the report show it."""
+    if isinstance(value, bool):
+        return yes_no(value)
+    if isinstance(value, list | tuple):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+def question_prompts(questionnaire_file: Path, spoken_language: str) -> dict[str, str]:
+    """Question id -> prompt in that language; empty when the questionnaire cannot be read
+    (the replay then shows the ids)."""
+    from app.questionnaire import load_questionnaire
+
+    try:
+        return {q.id: q.text(spoken_language) for q in load_questionnaire(questionnaire_file)}
+    except (OSError, ValueError) as error:
+        log.info("questionnaire unavailable for the replay: %s", error)
+        return {}

@@ -62,13 +62,14 @@ from ui.languages import questionnaire_language
 from ui.replay.browser import SessionBrowser
 from ui.replay.player import AudioOut, DecoderThread, PlayClock, VideoView
 from ui.replay.texts import (
+    answer_text,
     face_flag_name,
     face_summary_name,
     liveness_name,
     outcome_name,
+    question_prompts,
     reasons_text,
     state_name,
-    yes_no,
 )
 from ui.replay.timeline import TimelineChart, answer_label, markers_of
 
@@ -400,14 +401,16 @@ class ReplayWindow(QMainWindow):
 
     def _fill_details(self, replay: SessionReplay) -> None:
         if self._prompts is None:
-            self._prompts = _prompts(self.settings, self.language)
+            self._prompts = question_prompts(
+                self.settings.questionnaire_file, questionnaire_language(self.language)
+            )
         prompts = self._prompts
         self.answers.setRowCount(0)
         for answer in replay.answers:
             self._add_row(self.answers, answer.t, [
                 "—" if answer.t is None else f"{answer.t:.1f}",
                 prompts.get(answer.question_id, answer.question_id),
-                _value_text(answer.value),
+                answer_text(answer.value),
                 answer.answered_by,
             ])  # fmt: skip
         self.events.setRowCount(0)
@@ -741,22 +744,6 @@ class ReplayWindow(QMainWindow):
         self.decoder.stop()
         self.database_worker.shutdown()
         self.export_worker.shutdown()
-
-
-def _value_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return yes_no(value)
-    return str(value)
-
-
-def _prompts(settings: Settings, language: str) -> dict[str, str]:
-    try:
-        from app.questionnaire import load_questionnaire
-
-        spoken = questionnaire_language(language)
-        return {q.id: q.text(spoken) for q in load_questionnaire(settings.questionnaire_file)}
-    except Exception:
-        return {}
 
 
 class SignInDialog(QDialog):
