@@ -29,6 +29,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export = actions.add_parser("export", help="write a session's PDF report (no window)")
     export.add_argument("--id", type=int, required=True, help="the review session's id")
     export.add_argument("--pdf", type=Path, required=True, help="the PDF file to write")
+    export.add_argument(
+        "--language",
+        choices=["en", "zh_CN"],
+        help="the report's language (default: the language setting, else English)",
+    )
     export.set_defaults(func=run_export)
     listing = actions.add_parser("list", help="finished sessions, newest first, one JSON object a line")
     listing.add_argument("--limit", type=int, default=50)
@@ -98,9 +103,12 @@ def run_export(args: argparse.Namespace) -> int:
     from cli.database import open_configured_database
     from media.playback import RecordingError
     from storage.replay import ReplayRecords
+    from ui.replay.fonts import ReportFontMissing
     from ui.replay.report import write_report
 
     settings = settings_from_env()
+    language = args.language or ("zh_CN" if settings.language.lower().startswith("zh") else "en")
+    _install_report_language(language)
     database = open_configured_database()
     try:
         sealer = sealer_from_env()  # photos and recordings are encrypted at rest
@@ -115,12 +123,24 @@ def run_export(args: argparse.Namespace) -> int:
 
         try:
             write_report(replay, args.pdf, settings=settings, progress=progress, sealer=sealer)
-        except RecordingError as error:
+        except (RecordingError, ReportFontMissing) as error:
             return fail(f"session {args.id}: {error}", 1)
         print(f"wrote {args.pdf}")
         return 0
     finally:
         database.dispose()
+
+
+def _install_report_language(language: str) -> None:
+    """The report's words follow Qt's translations; a window-less core application carries them."""
+    if language == "en":
+        return
+    from PySide6.QtCore import QCoreApplication
+
+    from ui.languages import install_translators
+
+    app = QCoreApplication.instance() or QCoreApplication([])
+    install_translators(app, language)
 
 
 def run_list(args: argparse.Namespace) -> int:

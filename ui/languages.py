@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QSettings, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
 
 I18N_DIR = Path(__file__).resolve().parent / "i18n"  # the .ts sources and compiled .qm files
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
@@ -26,7 +25,7 @@ def questionnaire_language(language: str) -> str:
     return language.split("_", maxsplit=1)[0]
 
 
-def install_translators(app: QApplication, language: str) -> list[QTranslator]:
+def install_translators(app: QCoreApplication, language: str) -> list[QTranslator]:
     """Load the console's and Qt's own translations (buttons such as Cancel); keep the result alive."""
     installed: list[QTranslator] = []
     if language == "en":

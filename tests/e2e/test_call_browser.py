@@ -3,6 +3,7 @@ and `review-probe` as the console, through the intake service on a real database
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import time
@@ -13,6 +14,16 @@ import pytest
 from tests.e2e.conftest import CallWorld, json_lines
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def chromium_path() -> str:
+    """Debian's Chromium, installed by `scripts/setup --dev`, wherever PATH finds it."""
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found is None:
+        pytest.fail("Chromium is missing: run scripts/setup --dev (Debian package chromium)")
+    return found
+
+
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -51,7 +62,7 @@ def test_chromium_applicant_is_taken_and_streams_640x480_at_25_fps_with_audio(
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium",
+            executable_path=chromium_path(),
             headless=True,
             args=[
                 *CHROMIUM_FLAGS,

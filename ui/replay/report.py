@@ -26,39 +26,13 @@ from app.face import similarity_from_distance
 from app.settings import Settings
 from storage.recordings import recording_path
 from storage.replay import DecisionEntry, SessionReplay
+from ui.replay.fonts import report_fonts
 from ui.replay.texts import answer_text, face_summary_name, outcome_name, reasons_text, state_name
 from ui.replay.texts import question_prompts as question_prompts_for
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
-LATIN_FONT = "DejaVuSans"
-CJK_FONT = "DroidSansFallback"
-_FONTS_READY: dict[str, str] = {}
-
-
-def _fonts() -> dict[str, str]:
-    """Regular, bold and CJK font names, registered once (the built-in Helvetica as fallback)."""
-    if _FONTS_READY:
-        return _FONTS_READY
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-
-    fonts = {"regular": "Helvetica", "bold": "Helvetica-Bold", "cjk": "Helvetica"}
-    candidates = {
-        "regular": (LATIN_FONT, "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-        "bold": (LATIN_FONT + "-Bold", "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-        "cjk": (CJK_FONT, "/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf"),
-    }
-    for role, (name, path) in candidates.items():
-        if Path(path).is_file():
-            try:
-                pdfmetrics.registerFont(TTFont(name, path))
-                fonts[role] = name
-            except Exception as error:
-                log.info("font %s unusable: %s", path, error)
-    _FONTS_READY.update(fonts)
-    return _FONTS_READY
 
 
 def _needs_cjk(text: str) -> bool:
@@ -75,24 +49,24 @@ def _para(text: str, style: Any) -> Any:
     return Paragraph(_markup(text), style)
 
 
-def _runs(text: str) -> list[tuple[str, bool]]:
-    """The text cut where it changes between CJK and the rest: (run, is CJK)."""
-    runs: list[tuple[str, bool]] = []
+def _runs(text: str) -> list[tuple[str, str]]:
+    """The text cut where its font changes: (run, CJK font name, or "" for the Latin font).
+    Raises ReportFontMissing when the text has Chinese and no installed font covers it."""
+    fonts = report_fonts()
+    runs: list[tuple[str, str]] = []
     for ch in text:
-        cjk = _needs_cjk(ch)
-        if runs and runs[-1][1] == cjk:
-            runs[-1] = (runs[-1][0] + ch, cjk)
+        font = fonts.cjk_font_for(ch) if _needs_cjk(ch) else ""
+        if runs and runs[-1][1] == font:
+            runs[-1] = (runs[-1][0] + ch, font)
         else:
-            runs.append((ch, cjk))
+            runs.append((ch, font))
     return runs
 
 
 def _markup(text: str) -> str:
-    """Escaped text with runs of CJK characters in the CJK font (it has no Latin letters)."""
-    fonts = _fonts()
+    """Escaped text with runs of CJK characters in a CJK font (some have no Latin letters)."""
     return "".join(
-        f'<font name="{fonts["cjk"]}">{_escape(run)}</font>' if cjk else _escape(run)
-        for run, cjk in _runs(text)
+        f'<font name="{font}">{_escape(run)}</font>' if font else _escape(run) for run, font in _runs(text)
     )
 
 
@@ -101,10 +75,9 @@ def _label(x: float, y: float, text: str, size: float, colour: Any) -> Any:
     from reportlab.graphics.shapes import Group, String
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    fonts = _fonts()
     group = Group()
-    for run, cjk in _runs(text):
-        font = fonts["cjk"] if cjk else fonts["regular"]
+    for run, cjk_font in _runs(text):
+        font = cjk_font or report_fonts().regular
         group.add(String(x, y, run, fontName=font, fontSize=size, fillColor=colour))
         x += stringWidth(run, font, size)
     return group
@@ -209,7 +182,7 @@ def _chart(replay: SessionReplay, threshold: float, width: float, height: float)
     from reportlab.graphics.shapes import Drawing, Line
     from reportlab.lib import colors
 
-    fonts = _fonts()
+    fonts = report_fonts()
     drawing = Drawing(width, height)
     points = [(s.t, s.similarity) for s in replay.scores if s.similarity is not None]
     # One line per leg: nothing was seen between legs, so nothing is drawn there.
@@ -231,7 +204,7 @@ def _chart(replay: SessionReplay, threshold: float, width: float, height: float)
         plot.lines[index].strokeWidth = 1.2
     plot.xValueAxis.valueMin, plot.xValueAxis.valueMax = 0, end
     plot.yValueAxis.valueMin, plot.yValueAxis.valueMax, plot.yValueAxis.valueStep = 0, 100, 25
-    plot.xValueAxis.labels.fontName = plot.yValueAxis.labels.fontName = fonts["regular"]
+    plot.xValueAxis.labels.fontName = plot.yValueAxis.labels.fontName = fonts.regular
     plot.xValueAxis.labels.fontSize = plot.yValueAxis.labels.fontSize = 7
     drawing.add(plot)
 
@@ -316,18 +289,14 @@ def write_report(
     from reportlab.platypus import Image, KeepTogether, SimpleDocTemplate, Spacer, Table, TableStyle
 
     report_progress: Progress = progress or (lambda _done, _total, _what: None)
-    fonts = _fonts()
+    fonts = report_fonts()
     total = 8
     report_progress(0, total, translate("SessionReport", "starting"))
     styles = getSampleStyleSheet()
-    body = ParagraphStyle(
-        "body", parent=styles["BodyText"], fontName=fonts["regular"], fontSize=8.5, leading=11
-    )
+    body = ParagraphStyle("body", parent=styles["BodyText"], fontName=fonts.regular, fontSize=8.5, leading=11)
     small = ParagraphStyle("small", parent=body, fontSize=6.5, leading=8)
-    heading = ParagraphStyle(
-        "h", parent=styles["Heading2"], fontName=fonts["bold"], fontSize=12, spaceBefore=8
-    )
-    title = ParagraphStyle("t", parent=styles["Title"], fontName=fonts["bold"], fontSize=16)
+    heading = ParagraphStyle("h", parent=styles["Heading2"], fontName=fonts.bold, fontSize=12, spaceBefore=8)
+    title = ParagraphStyle("t", parent=styles["Title"], fontName=fonts.bold, fontSize=16)
     if question_prompts is None and settings is not None:
         question_prompts = question_prompts_for(settings.questionnaire_file, settings.language or "en")
     prompts = question_prompts or {}
@@ -336,7 +305,7 @@ def write_report(
             ("GRID", (0, 0), (-1, -1), 0.3, colors.grey),
             ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8eef5")),
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ("FONTNAME", (0, 0), (-1, -1), fonts["regular"]),
+            ("FONTNAME", (0, 0), (-1, -1), fonts.regular),
             ("FONTSIZE", (0, 0), (-1, -1), 8),
         ]
     )
