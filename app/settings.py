@@ -88,6 +88,26 @@ class Settings:
     language: str = ""  # empty: follow the system locale
     # Send the reviewer's camera to the applicant as well (the microphone always goes).
     reviewer_camera: bool = False
+    # Consoles' sign-in to the intake service: failed sign-ins allowed per account and per
+    # address within the lock-out time (minutes), and how long a credential lasts (hours).
+    console_sign_in_limit: int = 5
+    console_sign_in_address_limit: int = 20
+    console_lockout_minutes: float = 15.0
+    console_credential_hours: float = 12.0
+    # Behind a reverse proxy: take the client's address for the lock-out from the last entry
+    # of X-Forwarded-For (the one the proxy added). Leave off when clients reach the intake directly.
+    intake_trust_forwarded_for: bool = False
+    # A CA bundle (PEM) the console and probes trust for the intake's certificate; empty: the system's.
+    intake_ca_file: str = ""
+    # STUN/TURN servers for both peers, comma-separated URLs (e.g.
+    # "stun:stun.bank.example:3478,turn:turn.bank.example:3478?transport=udp"); empty: none.
+    ice_servers: str = ""
+    # coturn's shared secret (--static-auth-secret) for time-limited TURN credentials.
+    turn_secret: str = ""
+    # Minutes a TURN credential handed to one session stays valid.
+    turn_credential_minutes: float = 60.0
+    # "all", or "relay": media only through the TURN relay (hides workstation addresses).
+    ice_transport_policy: str = "all"
 
     @property
     def effective_database_url(self) -> str:

@@ -21,6 +21,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--password-stdin", action="store_true", help="read the password from standard input (for scripts)"
     )
     add.set_defaults(func=add_user)
+    for action, help_text in (
+        ("deactivate-user", "deactivate an account (its consoles' sign-ins stop working at once)"),
+        ("activate-user", "activate an account again"),
+    ):
+        switch = actions.add_parser(action, help=help_text)
+        switch.add_argument("--name", required=True)
+        switch.set_defaults(func=set_user_active, active=action == "activate-user")
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -43,4 +50,18 @@ def add_user(args: argparse.Namespace) -> int:
     except ReviewError as error:
         return fail(str(error))
     print(f"{account.role.value} {account.name!r} added (id {account.id})")
+    return 0
+
+
+def set_user_active(args: argparse.Namespace) -> int:
+    from cli.database import open_configured_database
+    from storage.reviewers import Accounts
+
+    try:
+        account = Accounts(open_configured_database()).set_active(
+            args.name, args.active, actor="admin-command"
+        )
+    except ReviewError as error:
+        return fail(str(error))
+    print(f"{account.role.value} {account.name!r} {'activated' if args.active else 'deactivated'}")
     return 0

@@ -292,3 +292,29 @@ class SessionSummary(Base):
         Index("ix_session_summaries_reviewer_started", "reviewer_id", "started_at"),
         Index("ix_session_summaries_lowest", "lowest_similarity"),
     )  # fmt: skip
+
+
+class ConsoleCredentialRow(Base):
+    """A console's sign-in to the intake service. Only the SHA-256 of the token is kept."""
+
+    __tablename__ = "console_credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    signed_out_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    address: Mapped[str] = mapped_column(String(100))
+
+
+class SignInFailureRow(Base):
+    """One refused console sign-in, counted against its account ("account:NAME") and its
+    address ("address:IP") for the lock-out; rows older than the lock-out window are removed."""
+
+    __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    __table_args__ = (Index("ix_sign_in_failures_key_at", "key", "at"),)

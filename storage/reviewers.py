@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,6 +32,12 @@ class SignInFailed(ReviewError):
 
 
 _hasher = PasswordHasher()
+
+
+@functools.cache
+def _unknown_user_hash() -> str:
+    """Checked against when the name is unknown, so that answer takes as long as a wrong password."""
+    return _hasher.hash("no such account")
 
 
 class Accounts:
@@ -68,12 +76,29 @@ class Accounts:
         with self.database.session() as session:
             row = session.execute(select(Reviewer).where(Reviewer.name == name.strip())).scalar_one_or_none()
             if row is None or not row.active:
+                with contextlib.suppress(VerificationError, InvalidHashError):
+                    _hasher.verify(_unknown_user_hash(), password)
                 raise SignInFailed("Unknown user or wrong password.")
             try:
                 _hasher.verify(row.password_hash, password)
             except (VerificationError, InvalidHashError):
                 raise SignInFailed("Unknown user or wrong password.") from None
             append_event(session, actor=row.name, action="account.signed_in", subject=f"reviewer:{row.id}")
+            return Account(ReviewerId(row.id), row.name, Role(row.role))
+
+    def set_active(self, name: str, active: bool, *, actor: str) -> Account:
+        """Deactivating an account also revokes its consoles' sign-ins to the intake service."""
+        with self.database.session() as session:
+            row = session.execute(select(Reviewer).where(Reviewer.name == name.strip())).scalar_one_or_none()
+            if row is None:
+                raise ReviewError(f"There is no account named {name!r}.")
+            row.active = active
+            append_event(
+                session,
+                actor=actor,
+                action="account.activated" if active else "account.deactivated",
+                subject=f"reviewer:{row.id}",
+            )
             return Account(ReviewerId(row.id), row.name, Role(row.role))
 
     def ensure(self, name: str, password: str, role: Role = Role.REVIEWER) -> Account:

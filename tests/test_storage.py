@@ -43,7 +43,7 @@ def register(database, name: str = "Wang Fang", applied_at: datetime | None = No
 def test_migrate_twice_is_harmless(database) -> None:  # type: ignore[no-untyped-def]
     first = database.migrate()
     assert first == database.migrate()
-    assert first == max(p.name[:4] for p in MIGRATIONS.glob("[0-9]*.py"))
+    assert first.startswith(max(p.name[:4] for p in MIGRATIONS.glob("[0-9]*.py")))
 
 
 def test_register_and_read_an_application(database) -> None:  # type: ignore[no-untyped-def]

@@ -56,6 +56,12 @@ from typing import Any, TypeVar
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from app.applications import token_hint
+from app.console_access import (
+    MAX_CREDENTIAL_LENGTH,
+    ConsoleAccess,
+    ConsoleReviewer,
+    SignInRefused,
+)
 from app.errors import NotFound, ReviewError
 from app.ids import ReviewerId, SessionId
 from app.queue import CallLegs, ReviewDesk, TakenApplicant, TokenCheck, TokenStatus
@@ -65,6 +71,7 @@ log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_MESSAGE_BYTES = 64 * 1024  # an SDP offer is a few kilobytes
 MAX_TOKEN_LENGTH = 200
+MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a huge one only costs the service CPU
 QUEUE_POLL_SECONDS = 1.0
 INTERNAL_MESSAGE = "Something went wrong on our side; please try again."
 T = TypeVar("T")
@@ -89,6 +96,24 @@ class BadRequest(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+class Unauthorized(BadRequest):
+    """No valid console credential: 401, with the Bearer challenge."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message, 401)
+
+
+def bearer_token(request: web.Request) -> str:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("credential_missing", "Sign in first: send Authorization: Bearer TOKEN.")
+    if len(token) > MAX_CREDENTIAL_LENGTH:
+        raise Unauthorized("credential_invalid", "The sign-in is not valid. Sign in again.")
+    return token
 
 
 def applicant_url(base_url: str, token: str) -> str:
@@ -181,11 +206,16 @@ class IntakeService:
         review_seconds_estimate: float = 60.0,
         console_grace_seconds: float = 20.0,
         desk_threads: int = 4,
+        console_access: ConsoleAccess | None = None,
+        trust_forwarded_for: bool = False,
     ) -> None:
         self.desk = desk
         self.legs = legs
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.authorize_reviewer = authorize_reviewer
+        self.console_access = console_access
+        # Behind a reverse proxy the peer is the proxy: the client is the last X-Forwarded-For entry.
+        self.trust_forwarded_for = trust_forwarded_for
         self.review_seconds_estimate = review_seconds_estimate
         # A console that took an applicant and is not connected this long has died: the
         # session ends as connection failed, so the applicant may retry.
@@ -205,6 +235,8 @@ class IntakeService:
         app.router.add_get("/healthz", self.health)
         app.router.add_get("/api/applicant/status", self.applicant_status)
         app.router.add_get("/ws/applicant", self.applicant_socket)
+        app.router.add_post("/api/console/sign-in", self.sign_in)
+        app.router.add_post("/api/console/sign-out", self.sign_out)
         app.router.add_post("/api/console/take-next", self.take_next)
         app.router.add_get("/api/queue/summary", self.queue_summary)
         app.router.add_get("/ws/console/sessions/{session_id}", self.console_socket)
@@ -219,7 +251,10 @@ class IntakeService:
         try:
             return await handler(request)
         except BadRequest as error:
-            return json_error(error.code, error.message, error.status)
+            response = json_error(error.code, error.message, error.status)
+            if isinstance(error, Unauthorized):
+                response.headers["WWW-Authenticate"] = 'Bearer realm="console"'
+            return response
         except web.HTTPRequestEntityTooLarge:
             return json_error("too_large", f"Requests may be at most {MAX_MESSAGE_BYTES} bytes.", 413)
         except web.HTTPException as error:
@@ -434,6 +469,69 @@ class IntakeService:
                 await self._end_open_leg(call, "dropped")
             if call.console is not None and not call.ended:
                 await _send(call.console, {"type": "applicant_left", "leg": leg})
+
+    # -- console sign-in --------------------------------------------------------------------
+
+    def _access(self) -> ConsoleAccess:
+        if self.console_access is None:
+            raise BadRequest(
+                "sign_in_unavailable", "This intake service does not take console sign-ins.", 503
+            )
+        return self.console_access
+
+    def client_address(self, request: web.Request) -> str:
+        if self.trust_forwarded_for:
+            forwarded = request.headers.get("X-Forwarded-For", "")
+            last = forwarded.split(",")[-1].strip()
+            if last:
+                return last[:100]
+        return request.remote or "unknown"
+
+    async def sign_in(self, request: web.Request) -> web.Response:
+        access = self._access()
+        body = parse_json_object(await request.read())
+        name, password = body.get("name"), body.get("password")
+        if not isinstance(name, str) or not name.strip() or len(name) > 100:
+            raise BadRequest("bad_sign_in", "name must be a reviewer name of 1 to 100 characters.")
+        if not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH:
+            raise BadRequest(
+                "bad_sign_in", f"password must be a text of at most {MAX_PASSWORD_LENGTH} characters."
+            )
+        try:
+            credential = await self._desk(
+                access.sign_in, name, password, self.client_address(request), self.clock()
+            )
+        except SignInRefused as refused:
+            if refused.locked:
+                return json_error("locked_out", str(refused), 429)
+            return json_error("sign_in_refused", str(refused), 401)
+        reviewer = credential.reviewer
+        log.info("intake: reviewer %s signed in", reviewer.id)
+        return web.json_response(
+            {
+                "token": credential.token,
+                "expires_at": credential.expires_at.isoformat(),
+                "reviewer": {"id": reviewer.id, "name": reviewer.name, "role": reviewer.role.value},
+            }
+        )
+
+    async def sign_out(self, request: web.Request) -> web.Response:
+        access = self._access()
+        token = bearer_token(request)
+        await self._desk(access.sign_out, token, self.clock())
+        return web.json_response({"signed_out": True})
+
+    async def console_reviewer(self, request: web.Request) -> ConsoleReviewer:
+        """Who sends this console request: only ever from its credential. 401 otherwise."""
+        access = self._access()
+        reviewer = await self._desk(access.reviewer_for, bearer_token(request), self.clock())
+        if reviewer is None:
+            raise Unauthorized(
+                "credential_invalid",
+                "The sign-in is not valid (unknown, expired, signed out, or the account is "
+                "deactivated). Sign in again.",
+            )
+        return reviewer
 
     # -- console ---------------------------------------------------------------------------
 
