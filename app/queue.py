@@ -67,6 +67,25 @@ class QueueSummary:
     longest_wait_seconds: float
 
 
+@dataclass(frozen=True)
+class QueueSnapshot:
+    """The whole waiting queue at one moment, read in one query: every waiting applicant's
+    place comes from it, however many wait (never one query per applicant)."""
+
+    order: tuple[SessionId, ...]  # longest waiting first
+    oldest_queued_at: datetime | None
+    taken_at: datetime
+
+    def positions(self) -> dict[SessionId, int]:
+        """1 = next to be taken."""
+        return {session_id: place for place, session_id in enumerate(self.order, start=1)}
+
+    def summary(self, now: datetime) -> QueueSummary:
+        if self.oldest_queued_at is None:
+            return QueueSummary(len(self.order), 0.0)
+        return QueueSummary(len(self.order), max(0.0, (now - self.oldest_queued_at).total_seconds()))
+
+
 class ReviewDesk(Protocol):
     def check_token(self, token: str, now: datetime) -> TokenCheck: ...
 
@@ -84,6 +103,10 @@ class ReviewDesk(Protocol):
         ...
 
     def summary(self, now: datetime) -> QueueSummary: ...
+
+    def queue_snapshot(self, now: datetime) -> QueueSnapshot:
+        """Every waiting applicant in queue order, in one read."""
+        ...
 
 
 class CallLegs(Protocol):

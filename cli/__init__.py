@@ -21,6 +21,7 @@ COMMAND_MODULES = [
     "cli.call",
     "cli.replay",
     "cli.load",
+    "cli.bench_waiting",
 ]
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.applications import ApplicationStatus, token_digest
 from app.errors import NotFound, ReviewError
 from app.ids import ApplicationId, ReviewerId, SessionId
-from app.queue import QueueSummary, QueueTicket, TakenApplicant, TokenCheck, TokenStatus
+from app.queue import QueueSnapshot, QueueSummary, QueueTicket, TakenApplicant, TokenCheck, TokenStatus
 from app.review import SessionState
 from app.rules import Availability, ReviewRules
 from storage.applications import open_photo
@@ -302,6 +302,16 @@ class DatabaseReviewDesk:
             at=now,
         )
         log.error("application %s set aside: its ID photo cannot be opened (%s)", application.id, problem)
+
+    def queue_snapshot(self, now: datetime) -> QueueSnapshot:
+        with self.database.session() as session:
+            rows = session.execute(
+                select(ReviewSessionRow.id, ReviewSessionRow.queued_at)
+                .where(ReviewSessionRow.state == SessionState.WAITING.value)
+                .order_by(ReviewSessionRow.queued_at, ReviewSessionRow.id)
+            ).all()
+        oldest = aware(rows[0].queued_at) if rows else None
+        return QueueSnapshot(tuple(SessionId(row.id) for row in rows), oldest, now)
 
     def summary(self, now: datetime) -> QueueSummary:
         with self.database.session() as session:

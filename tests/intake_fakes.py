@@ -11,7 +11,7 @@ from typing import Any
 
 from app.errors import NotFound, ReviewError
 from app.ids import ApplicationId, ReviewerId, SessionId
-from app.queue import QueueSummary, QueueTicket, TakenApplicant, TokenCheck, TokenStatus
+from app.queue import QueueSnapshot, QueueSummary, QueueTicket, TakenApplicant, TokenCheck, TokenStatus
 
 
 @dataclass
@@ -129,6 +129,13 @@ class FakeDesk:
             waiting = [s for s in self.sessions.values() if s.state == "waiting"]
             longest = max(((now - s.queued_at).total_seconds() for s in waiting), default=0.0)
             return QueueSummary(len(waiting), longest)
+
+    def queue_snapshot(self, now: datetime) -> QueueSnapshot:
+        with self.lock:
+            waiting = sorted(
+                (s for s in self.sessions.values() if s.state == "waiting"), key=lambda s: (s.queued_at, s.id)
+            )
+            return QueueSnapshot(tuple(s.id for s in waiting), waiting[0].queued_at if waiting else None, now)
 
     def start_leg(self, session_id: SessionId, now: datetime) -> int:
         with self.lock:

@@ -13,14 +13,17 @@ Applicant side
                                        ``{"type": "leave", "verify_later": bool}``,
                                        ``{"type": "offer", "sdp": str}`` (after "taken", ICE complete).
                                        Server -> client: ``status``, ``queued`` (position, waiting,
-                                       expected_wait_seconds), ``taken`` (reviewer, reconnect),
-                                       ``answer`` (sdp, leg), ``left``, ``ended`` (reason), ``error``.
+                                       expected_wait_seconds; on joining, then whenever the place or
+                                       the queue's length changes, at most once a second),
+                                       ``taken`` (reviewer, reconnect), ``answer`` (sdp, leg), ``left``,
+                                       ``ended`` (reason), ``error``.
 Console side
     POST /api/console/take-next        ``{"reviewer_id": int, "reviewer_name": str}`` -> 200 with the
                                        applicant (``session_id``, ``application_id``, name, masked ID,
                                        amount, ..., ``reference_photo_b64``, ``signalling_path``) or
                                        204 when nobody waits.
-    GET  /api/queue/summary            ``{"waiting": n, "longest_wait_seconds": s}``
+    GET  /api/queue/summary            ``{"waiting": n, "longest_wait_seconds": s}`` (from the same
+                                       queue snapshot as the applicants' places)
     GET  /ws/console/sessions/{id}?reviewer_id=N
                                        WebSocket. Server -> console: ``offer`` (sdp, leg),
                                        ``applicant_left`` (leg), ``applicant_returned``, ``error``.
@@ -64,7 +67,16 @@ from app.console_access import (
 )
 from app.errors import NotFound, ReviewError
 from app.ids import ReviewerId, SessionId
-from app.queue import CallLegs, ReviewDesk, TakenApplicant, TokenCheck, TokenStatus
+from app.queue import (
+    CallLegs,
+    QueueSnapshot,
+    QueueTicket,
+    ReviewDesk,
+    TakenApplicant,
+    TokenCheck,
+    TokenStatus,
+)
+from media.intake.positions import QueueBoard, send_quietly
 
 log = logging.getLogger(__name__)
 
@@ -208,6 +220,7 @@ class IntakeService:
         desk_threads: int = 4,
         console_access: ConsoleAccess | None = None,
         trust_forwarded_for: bool = False,
+        console_threads: int = 2,
     ) -> None:
         self.desk = desk
         self.legs = legs
@@ -220,7 +233,19 @@ class IntakeService:
         # A console that took an applicant and is not connected this long has died: the
         # session ends as connection failed, so the applicant may retry.
         self.console_grace_seconds = console_grace_seconds
+        # Applicants' and consoles' database work on pools of their own, so a reviewer's
+        # take-next never queues behind thousands of waiting applicants.
         self._executor = ThreadPoolExecutor(max_workers=desk_threads, thread_name_prefix="intake-desk")
+        self._console_executor = ThreadPoolExecutor(
+            max_workers=console_threads, thread_name_prefix="intake-console"
+        )
+        self._queue_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-queue")
+        self.board = QueueBoard(
+            self._read_queue,
+            self.clock,
+            tick_seconds=QUEUE_POLL_SECONDS,
+            review_seconds_estimate=review_seconds_estimate,
+        )
         self.calls: dict[SessionId, LiveCall] = {}
         self.applicants: dict[str, Waiting] = {}  # by token
 
@@ -240,6 +265,8 @@ class IntakeService:
         app.router.add_post("/api/console/take-next", self.take_next)
         app.router.add_get("/api/queue/summary", self.queue_summary)
         app.router.add_get("/ws/console/sessions/{session_id}", self.console_socket)
+        app.on_startup.append(self._start_board)
+        app.on_shutdown.append(self._stop_board)
         app.on_shutdown.append(self._close_sockets)
         app.on_cleanup.append(self._stop_executor)
         return app
@@ -280,13 +307,29 @@ class IntakeService:
             with contextlib.suppress(Exception):
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"service stopping")
 
+    async def _start_board(self, _app: web.Application) -> None:
+        self.board.start()
+
+    async def _stop_board(self, _app: web.Application) -> None:
+        await self.board.stop()
+
     async def _stop_executor(self, _app: web.Application) -> None:
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        for executor in (self._executor, self._console_executor, self._queue_executor):
+            executor.shutdown(wait=False, cancel_futures=True)
 
     async def _desk(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Desk calls block on the database: keep them off the event loop."""
+        """Desk calls for applicants block on the database: keep them off the event loop."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, partial(function, *args, **kwargs))
+
+    async def _console_desk(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Desk calls for consoles, on their own threads."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._console_executor, partial(function, *args, **kwargs))
+
+    async def _read_queue(self, now: datetime) -> QueueSnapshot:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._queue_executor, self.desk.queue_snapshot, now)
 
     # -- plain pages -----------------------------------------------------------------------
 
@@ -351,7 +394,6 @@ class IntakeService:
             return
         waiting = Waiting(token, ws, check.session_id)
         self.applicants[token] = waiting
-        poller: asyncio.Task[None] | None = None
         try:
             call = self.calls.get(check.session_id) if check.session_id is not None else None
             if call is not None and not call.ended:
@@ -373,8 +415,8 @@ class IntakeService:
                         call = self.calls.get(ticket.session_id)
                         if call is not None and call.applicant is not ws:
                             await self._applicant_returns(call, ws)
-                        elif poller is None:
-                            poller = asyncio.create_task(self._report_position(waiting))
+                        elif call is None and ticket.position > 0:
+                            await self._tell_place(waiting, ticket)
                     elif kind == "leave":
                         if waiting.session_id is not None and waiting.session_id not in self.calls:
                             verify_later = bool(body.get("verify_later", False))
@@ -385,6 +427,7 @@ class IntakeService:
                                 verify_later=verify_later,
                             )
                             await _send(ws, {"type": "left", "verify_later": verify_later})
+                            self.board.forget(waiting.session_id)
                             waiting.session_id = None
                         await ws.close()
                         break
@@ -395,35 +438,17 @@ class IntakeService:
                     else:
                         raise BadRequest("bad_message", f"Unknown message type {kind!r}.")
         finally:
-            if poller is not None:
-                poller.cancel()
             self.applicants.pop(token, None)
+            self.board.forget(waiting.session_id)
             await self._applicant_gone(waiting)
 
-    async def _report_position(self, waiting: Waiting) -> None:
-        """Tell a waiting applicant their place every second until a console takes them."""
-        try:
-            while not waiting.ws.closed and waiting.session_id is not None:
-                if waiting.session_id in self.calls:
-                    return
-                ticket = await self._desk(self.desk.ticket, waiting.session_id)
-                if ticket.position == 0:
-                    return  # taken (by a console on this or another intake instance)
-                await _send(
-                    waiting.ws,
-                    {
-                        "type": "queued",
-                        "session_id": ticket.session_id,
-                        "position": ticket.position,
-                        "waiting": ticket.waiting,
-                        "expected_wait_seconds": round(ticket.position * self.review_seconds_estimate),
-                    },
-                )
-                await asyncio.sleep(QUEUE_POLL_SECONDS)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("intake: cannot report the queue position")
+    async def _tell_place(self, waiting: Waiting, ticket: QueueTicket) -> None:
+        """Tell a new arrival their place now; the board keeps them informed from then on."""
+        if waiting.ws.closed:
+            return
+        message = self.board.queued_message(ticket.session_id, ticket.position, ticket.waiting)
+        await send_quietly(waiting.ws, message)
+        self.board.listen(ticket.session_id, waiting.ws, ticket.position, ticket.waiting)
 
     async def _applicant_returns(self, call: LiveCall, ws: web.WebSocketResponse) -> None:
         reconnect = call.leg > 0
@@ -438,7 +463,7 @@ class IntakeService:
         if call is None or call.applicant is not waiting.ws or call.ended:
             raise BadRequest("not_taken", "No reviewer has taken you yet; wait for your turn.", 409)
         await self._end_open_leg(call, "renegotiated")
-        call.leg = await self._desk(self.legs.start_leg, call.session_id, self.clock())
+        call.leg = await self._console_desk(self.legs.start_leg, call.session_id, self.clock())
         call.leg_open = True
         offer = {"type": "offer", "sdp": sdp, "leg": call.leg}
         if call.console is not None and not call.console.closed:
@@ -449,7 +474,7 @@ class IntakeService:
     async def _end_open_leg(self, call: LiveCall, reason: str) -> None:
         if call.leg_open:
             call.leg_open = False
-            await self._desk(self.legs.end_leg, call.session_id, self.clock(), reason)
+            await self._console_desk(self.legs.end_leg, call.session_id, self.clock(), reason)
 
     async def _applicant_gone(self, waiting: Waiting) -> None:
         session_id = waiting.session_id
@@ -541,9 +566,11 @@ class IntakeService:
         name = body.get("reviewer_name", "")
         if not isinstance(name, str) or len(name) > 100:
             raise BadRequest("bad_reviewer", "reviewer_name must be a text of at most 100 characters.")
-        taken = await self._desk(self.desk.take_next, reviewer_id, self.clock())
+        taken = await self._console_desk(self.desk.take_next, reviewer_id, self.clock())
         if taken is None:
             return web.Response(status=204)
+        self.board.forget(taken.session_id)
+        self.board.queue_changed()
         waiting = next((w for w in self.applicants.values() if w.session_id == taken.session_id), None)
         call = LiveCall(
             taken.session_id, reviewer_id, name or f"reviewer {reviewer_id}", waiting.token if waiting else ""
@@ -556,7 +583,7 @@ class IntakeService:
         return web.json_response(taken_body(taken))
 
     async def queue_summary(self, _request: web.Request) -> web.Response:
-        summary = await self._desk(self.desk.summary, self.clock())
+        summary = await self.board.summary()
         return web.json_response(
             {"waiting": summary.waiting, "longest_wait_seconds": round(summary.longest_wait_seconds, 1)}
         )
@@ -643,7 +670,7 @@ class IntakeService:
         with contextlib.suppress(ReviewError):
             await self._end_open_leg(call, reason)
         if reason == "connection_failed":
-            await self._desk(
+            await self._console_desk(
                 partial(self.legs.end_connection_failed, details={"note": "the applicant did not reconnect"}),
                 call.session_id,
                 self.clock(),

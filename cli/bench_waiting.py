@@ -1,0 +1,194 @@
+"""`python main.py bench waiting`: many applicants waiting on one intake service (no media),
+a few consoles taking at a steady pace; prints how often each waiting applicant hears their
+place, how long take-next and the queue summary take, the intake's CPU, errors and drops.
+
+It seeds its own applications and reviewer accounts, in a scratch PostgreSQL database on
+`--server` (dropped afterwards), in `--database-url` as it is, or with `--sqlite` in a
+temporary SQLite file; starts its own intake process; then drives media.waiting_load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from cli.common import fail, settings_from_env
+
+if TYPE_CHECKING:
+    from storage.database import Database
+
+CONSOLE_PASSWORD = "bench-waiting-console"  # noqa: S105 - throwaway accounts in a scratch database
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from cli.face import get_bench_group
+    from cli.load import DEFAULT_SERVER
+
+    bench = get_bench_group(subparsers)
+    waiting = bench.add_parser(
+        "waiting",
+        help="N applicants waiting on one intake: position updates, take-next, summary, intake CPU",
+    )
+    waiting.add_argument("--count", type=int, default=1000, help="applicants waiting (default 1000)")
+    waiting.add_argument("--consoles", type=int, default=2, help="consoles taking (default 2)")
+    waiting.add_argument(
+        "--take-every", type=float, default=1.0, help="seconds between one console's take-next calls (1)"
+    )
+    waiting.add_argument("--seconds", type=float, default=20.0, help="measured span once all wait (20)")
+    waiting.add_argument(
+        "--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL"
+    )
+    waiting.add_argument(
+        "--database-url", help="use this database as it is (its waiting queue must be empty)"
+    )
+    waiting.add_argument(
+        "--server",
+        default=os.environ.get("AUDIT_TEST_POSTGRES_URL", DEFAULT_SERVER),
+        help="without --database-url or --sqlite: a scratch database on this PostgreSQL server",
+    )
+    waiting.add_argument("--json", action="store_true", help="print one JSON object")
+    waiting.set_defaults(func=run_bench_waiting)
+
+
+def seed(database: Database, count: int, consoles: int) -> tuple[list[str], list[tuple[int, str]]]:
+    """`count` applications applied now (a small photo each) and `consoles` reviewer accounts;
+    returns the applicants' tokens and the reviewers' names."""
+    from cli.common import bench_application_form
+    from storage.applications import ApplicationBook
+    from storage.reviewers import Accounts
+
+    book = ApplicationBook(database, None)
+    photo = os.urandom(4096)
+    tokens = [
+        book.register(
+            bench_application_form(f"Waiting Applicant {index:05d}"),
+            photo=photo,
+            photo_format="jpeg",
+            encoding=None,
+            actor="bench-waiting",
+        ).token
+        for index in range(count)
+    ]
+    accounts = Accounts(database)
+    reviewers = [accounts.ensure(f"waiting-console-{n}", CONSOLE_PASSWORD) for n in range(1, consoles + 1)]
+    return tokens, [(int(r.id), r.name) for r in reviewers]
+
+
+def sign_in(base_url: str, reviewer_id: int, name: str) -> tuple[int, str]:
+    """The console's sign-in to the intake service: (reviewer id, bearer token); an intake that
+    takes no sign-ins gives an empty token."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(  # noqa: S310 - the bench's own intake on loopback
+        f"{base_url}/api/console/sign-in",
+        data=json.dumps({"name": name, "password": CONSOLE_PASSWORD}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            body = json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        if error.code == 503:
+            return reviewer_id, ""
+        raise
+    return int(body["reviewer"]["id"]), str(body["token"])
+
+
+def _raise_child_file_limit() -> None:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def measure(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, Any]:
+    import asyncio
+
+    from cli.call import MAIN, call_environment, cpu_seconds, free_port, wait_for_http
+    from cli.load import _stop
+    from media.waiting_load import figures, raise_open_file_limit, run_waiting
+    from storage.database import open_database
+
+    limit = raise_open_file_limit()
+    if limit < args.count + 200:
+        raise RuntimeError(f"{args.count} sockets need more open files than this machine allows ({limit})")
+    database = open_database(database_url)
+    try:
+        tokens, accounts = seed(database, args.count, args.consoles)
+    finally:
+        database.dispose()
+    env = call_environment(work / "data", database_url)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    with ExitStack() as stack, (work / "intake.log").open("wb") as log_file:
+        intake = subprocess.Popen(
+            [sys.executable, str(MAIN), "intake", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+            preexec_fn=_raise_child_file_limit,  # noqa: PLW1509 - before exec, no threads yet
+        )
+        stack.callback(_stop, [intake])
+        wait_for_http(f"{url}/healthz", timeout=60)
+        reviewers = [sign_in(url, reviewer_id, name) for reviewer_id, name in accounts]
+        cpu: dict[str, float] = {}
+
+        def all_waiting() -> None:
+            cpu["before"], cpu["at"] = cpu_seconds(intake.pid), time.monotonic()
+
+        run = asyncio.run(
+            run_waiting(
+                url,
+                tokens,
+                reviewers,
+                seconds=args.seconds,
+                take_pace=args.take_every,
+                on_all_waiting=all_waiting,
+            )
+        )
+        intake_cpu = (cpu_seconds(intake.pid) - cpu["before"]) / (time.monotonic() - cpu["at"]) * 100
+    result = {"waiting": args.count, "instances": 1, **figures(run)}
+    result["intake_cpu_percent"] = round(intake_cpu, 1)
+    result["database"] = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    result["load_average"] = round(os.getloadavg()[0], 2)
+    intake_errors = [
+        line for line in (work / "intake.log").read_text(errors="replace").splitlines() if " ERROR " in line
+    ]
+    result["errors"] += len(intake_errors)
+    return result
+
+
+def run_bench_waiting(args: argparse.Namespace) -> int:
+    from cli.load import ScratchDatabase
+
+    if args.count < 1 or args.consoles < 1 or args.seconds <= 0 or args.take_every <= 0:
+        return fail("--count and --consoles must be at least 1; --seconds and --take-every above 0")
+    settings_from_env()  # fails early on a broken configuration
+    with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-waiting-") as tmp:
+        work = Path(tmp)
+        if args.database_url:
+            database_url = args.database_url
+        elif args.sqlite:
+            database_url = f"sqlite:///{work / 'queue.db'}"
+        else:
+            database_url = stack.enter_context(ScratchDatabase(args.server))
+        try:
+            result = measure(args, database_url, work)
+        except (RuntimeError, OSError) as error:
+            return fail(f"the benchmark could not run: {error}")
+    if args.json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key:>24}: {value}")
+    return 0

@@ -1,0 +1,166 @@
+"""Queue positions for every applicant waiting on this intake instance, from one snapshot of
+the queue per tick (one query, however many wait), sent only to those whose place or the
+queue's length changed. The consoles' queue summary is served from the same snapshot.
+
+The snapshot is the database's whole waiting queue, so applicants on this instance see
+places that count applicants waiting on other instances too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from aiohttp import web
+
+from app.ids import SessionId
+from app.queue import QueueSnapshot, QueueSummary
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+ReadSnapshot = Callable[[datetime], Awaitable[QueueSnapshot]]
+
+
+@dataclass
+class Listener:
+    """One waiting applicant's page, and what it was told last."""
+
+    session_id: SessionId
+    ws: web.WebSocketResponse
+    position: int = 0
+    waiting: int = 0
+
+
+class QueueBoard:
+    def __init__(
+        self,
+        read_snapshot: ReadSnapshot,
+        clock: Clock,
+        *,
+        tick_seconds: float,
+        review_seconds_estimate: float,
+    ) -> None:
+        self._read = read_snapshot
+        self._clock = clock
+        self.tick_seconds = tick_seconds
+        self.review_seconds_estimate = review_seconds_estimate
+        self.listeners: dict[SessionId, Listener] = {}
+        self._snapshot: QueueSnapshot | None = None
+        self._read_at = 0.0  # monotonic time of the last read
+        self._changed = True  # a join, leave or take here since the last read
+        self._reading: asyncio.Future[QueueSnapshot] | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.ticks = 0
+
+    # -- what the intake service tells the board ----------------------------------------------
+
+    def listen(self, session_id: SessionId, ws: web.WebSocketResponse, position: int, waiting: int) -> None:
+        """An applicant joined (and was told `position` of `waiting`): keep them informed."""
+        self.listeners[session_id] = Listener(session_id, ws, position, waiting)
+        self._changed = True
+
+    def forget(self, session_id: SessionId | None) -> None:
+        """The applicant was taken, left, or closed the page."""
+        if session_id is not None and self.listeners.pop(session_id, None) is not None:
+            self._changed = True
+
+    def queue_changed(self) -> None:
+        self._changed = True
+
+    # -- reading the queue ---------------------------------------------------------------------
+
+    async def snapshot(self) -> QueueSnapshot:
+        """The newest snapshot: read again when the queue changed here or the last one is older
+        than a tick; concurrent callers share one read."""
+        fresh = time.monotonic() - self._read_at < self.tick_seconds
+        if self._snapshot is not None and fresh and not self._changed:
+            return self._snapshot
+        if self._reading is None:
+            self._reading = asyncio.ensure_future(self._read_now())
+        reading = self._reading
+        return await asyncio.shield(reading)
+
+    async def _read_now(self) -> QueueSnapshot:
+        try:
+            self._changed = False
+            snapshot = await self._read(self._clock())
+            self._snapshot = snapshot
+            self._read_at = time.monotonic()
+            return snapshot
+        except BaseException:
+            self._changed = True
+            raise
+        finally:
+            self._reading = None
+
+    async def summary(self) -> QueueSummary:
+        return (await self.snapshot()).summary(self._clock())
+
+    # -- telling applicants ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self) -> None:
+        while True:
+            started = time.monotonic()
+            if self.listeners:
+                try:
+                    await self.tell_everyone()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("intake: cannot read the queue for the positions")
+            await asyncio.sleep(max(0.05, self.tick_seconds - (time.monotonic() - started)))
+
+    async def tell_everyone(self) -> int:
+        """Send each listener their place when it or the queue's length changed; returns how
+        many were told."""
+        snapshot = await self.snapshot()
+        self.ticks += 1
+        positions = snapshot.positions()
+        waiting = len(snapshot.order)
+        told = 0
+        for listener in list(self.listeners.values()):
+            position = positions.get(listener.session_id)
+            if position is None or listener.ws.closed:
+                continue  # taken (here or on another instance) or gone: the socket's owner handles it
+            if (position, waiting) == (listener.position, listener.waiting):
+                continue
+            listener.position, listener.waiting = position, waiting
+            await send_quietly(listener.ws, self.queued_message(listener.session_id, position, waiting))
+            told += 1
+        return told
+
+    def queued_message(self, session_id: SessionId, position: int, waiting: int) -> str:
+        return json.dumps(
+            {
+                "type": "queued",
+                "session_id": session_id,
+                "position": position,
+                "waiting": waiting,
+                "expected_wait_seconds": round(position * self.review_seconds_estimate),
+            }
+        )
+
+
+async def send_quietly(ws: web.WebSocketResponse, text: str) -> None:
+    """Send unless the peer is gone: a closed socket is handled by its own reader."""
+    if ws.closed:
+        return
+    with contextlib.suppress(ConnectionError, RuntimeError):
+        await ws.send_str(text)

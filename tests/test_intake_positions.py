@@ -1,0 +1,111 @@
+"""Queue positions from one snapshot per tick: one read of the queue however many wait, a
+message only to those whose place or the queue's length changed, and the consoles' summary
+from the same snapshot (concurrent callers share one read)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from app.ids import SessionId
+from app.queue import QueueSnapshot
+from media.intake.positions import QueueBoard
+
+NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+
+
+class FakeSocket:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.closed = False
+
+    async def send_str(self, text: str) -> None:
+        self.sent.append(json.loads(text))
+
+
+class Queue:
+    """The database's waiting queue, counting how often it is read."""
+
+    def __init__(self, waiting: list[int]) -> None:
+        self.waiting = [SessionId(s) for s in waiting]
+        self.reads = 0
+
+    async def read(self, now: datetime) -> QueueSnapshot:
+        self.reads += 1
+        await asyncio.sleep(0.01)  # a query takes a while: concurrent readers must share it
+        oldest = NOW - timedelta(seconds=90) if self.waiting else None
+        return QueueSnapshot(tuple(self.waiting), oldest, now)
+
+
+def board_for(queue: Queue) -> QueueBoard:
+    return QueueBoard(queue.read, lambda: NOW, tick_seconds=60.0, review_seconds_estimate=60.0)
+
+
+def test_one_read_tells_every_applicant_and_only_those_whose_place_changed() -> None:
+    async def scenario() -> None:
+        queue = Queue(list(range(1, 501)))
+        board = board_for(queue)
+        sockets = {SessionId(s): FakeSocket() for s in range(1, 501)}
+        for place, (session_id, ws) in enumerate(sockets.items(), start=1):
+            board.listen(session_id, ws, place, 500)  # type: ignore[arg-type]
+        assert await board.tell_everyone() == 0  # nothing changed: nobody is told
+        assert queue.reads == 1
+
+        queue.waiting.remove(SessionId(1))  # taken on another instance
+        board.queue_changed()
+        assert await board.tell_everyone() == 499
+        assert queue.reads == 2
+        assert sockets[SessionId(2)].sent[-1] == {
+            "type": "queued", "session_id": 2, "position": 1, "waiting": 499, "expected_wait_seconds": 60,
+        }  # fmt: skip
+        assert sockets[SessionId(1)].sent == []  # taken: no place to report
+
+        board.forget(SessionId(500))
+        queue.waiting.remove(SessionId(500))  # the last one left: the others' places stay, the count changes
+        assert await board.tell_everyone() == 498
+        assert sockets[SessionId(499)].sent[-1]["position"] == 498
+        assert sockets[SessionId(499)].sent[-1]["waiting"] == 498
+        assert len(sockets[SessionId(500)].sent) == 1
+
+    asyncio.run(scenario())
+
+
+def test_the_summary_comes_from_the_snapshot_and_concurrent_callers_share_one_read() -> None:
+    async def scenario() -> None:
+        queue = Queue([4, 5, 6])
+        board = board_for(queue)
+        summaries = await asyncio.gather(*(board.summary() for _ in range(20)))
+        assert queue.reads == 1
+        assert {(s.waiting, s.longest_wait_seconds) for s in summaries} == {(3, 90.0)}
+        await board.summary()
+        assert queue.reads == 1  # fresh and nothing changed here: no new read
+        board.queue_changed()  # a join, leave or take on this instance
+        queue.waiting.append(SessionId(7))
+        assert (await board.summary()).waiting == 4
+        assert queue.reads == 2
+
+    asyncio.run(scenario())
+
+
+def test_a_failed_read_is_tried_again_next_time() -> None:
+    async def scenario() -> None:
+        queue = Queue([1])
+        fails = [True]
+
+        async def flaky(now: datetime) -> QueueSnapshot:
+            if fails.pop(0) if fails else False:
+                raise ConnectionError("database went away")
+            return await queue.read(now)
+
+        board = QueueBoard(flaky, lambda: NOW, tick_seconds=60.0, review_seconds_estimate=60.0)
+        try:
+            await board.summary()
+        except ConnectionError:
+            pass
+        else:
+            raise AssertionError("the failure should reach the caller")
+        assert (await board.summary()).waiting == 1
+
+    asyncio.run(scenario())
