@@ -76,6 +76,11 @@ class Settings:
     # Seconds between room scans for other people (dlib CNN detector) in a live call; 0: off.
     face_room_scan_seconds: float = 5.0
     reconnect_grace_seconds: float = 20.0
+    # Retention, in days after a session ended (app/retention.py): a decided session's
+    # recordings and the applicant's personal data (five years), an aborted or failed
+    # session's recordings. A session under legal hold is kept whatever these say.
+    retention_decided_days: int = 1827
+    retention_aborted_days: int = 30
     # Annual interest rate used for the monthly instalment shown to the reviewer.
     annual_interest_rate: float = 0.12
     # A debt-to-income ratio after the new loan above this is a red flag.

@@ -22,6 +22,8 @@ COMMAND_MODULES = [
     "cli.replay",
     "cli.load",
     "cli.bench_waiting",
+    "cli.retention",
+    "cli.stats",
 ]
 
 

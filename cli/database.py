@@ -54,11 +54,13 @@ def init_db(args: argparse.Namespace) -> int:
 def audit_verify(args: argparse.Namespace) -> int:
     from storage.audit_log import verify_audit_chain
     from storage.evidence import coverage_problems
+    from storage.retention import deletions
 
     database = open_configured_database()
     with database.session() as session:
         count, problem = verify_audit_chain(session)
     uncovered = coverage_problems(database, settings_from_env().recordings_dir)
+    deleted = deletions(database)
     ok = problem is None and not uncovered
     if args.json:
         print_json(
@@ -68,6 +70,7 @@ def audit_verify(args: argparse.Namespace) -> int:
                 "broken_at": problem.seq if problem else None,
                 "problem": problem.problem if problem else None,
                 "uncovered": uncovered,
+                "deleted": deleted,
             }
         )
         return 0 if ok else 1
@@ -77,6 +80,11 @@ def audit_verify(args: argparse.Namespace) -> int:
         print(f"audit chain BROKEN at event {problem.seq}: {problem.problem}", file=sys.stderr)
     for line in uncovered:
         print(f"NOT COVERED: {line}", file=sys.stderr)
+    for item in deleted:
+        print(
+            f"deleted under retention rule {item['rule']} at {item['at']}: session {item['session_id']} "
+            f"({item['files']} files, {item['bytes']} bytes)"
+        )
     if problem is None and not uncovered:
         print("every decision, amendment and recording is covered by the chain")
     return 0 if ok else 1

@@ -11,6 +11,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -318,3 +319,58 @@ class SignInFailureRow(Base):
     key: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     __table_args__ = (Index("ix_sign_in_failures_key_at", "key", "at"),)
+
+
+# -- the bank's workflow around the call (migration 0005_workflow) ----------------------------
+
+
+class LegalHold(Base):
+    """A session whose evidence must be kept whatever the retention rules say."""
+
+    __tablename__ = "legal_holds"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"), primary_key=True)
+    reason: Mapped[str] = mapped_column(Text)
+    placed_by: Mapped[str] = mapped_column(String(100))
+    placed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RetentionDeletion(Base):
+    """A session whose recordings (and, under the decided rule, personal data) were deleted."""
+
+    __tablename__ = "retention_deletions"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"), primary_key=True)
+    rule: Mapped[str] = mapped_column(String(40))
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    files: Mapped[int] = mapped_column(Integer)
+    bytes: Mapped[int] = mapped_column(BigInteger)
+
+
+class DecisionCheck(Base):
+    """The four-eyes check of one decision: awaiting until a checker (never its maker)
+    confirms it or sends it back."""
+
+    __tablename__ = "decision_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), unique=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"), index=True)
+    maker_id: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"), nullable=True)
+    # Why the policy selected it: rule names (amount, override, red_flag, face_flag, sample).
+    selected_because: Mapped[list[str]] = mapped_column(JSON)
+    selected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(20))  # awaiting | confirmed | sent_back
+    checker_id: Mapped[int | None] = mapped_column(ForeignKey("reviewers.id"), nullable=True)
+    checked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    # After a send-back: "reopened" (a new review within the window) or "rejected".
+    resolution: Mapped[str | None] = mapped_column(String(30), nullable=True)
+
+    __table_args__ = (
+        # The checker is never the maker, whoever writes the row.
+        CheckConstraint(
+            "checker_id IS NULL OR maker_id IS NULL OR checker_id <> maker_id", name="checker_not_maker"
+        ),
+        Index("ix_decision_checks_state_selected", "state", "selected_at"),
+    )
