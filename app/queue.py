@@ -128,3 +128,9 @@ class CallLegs(Protocol):
         """The applicant did not come back within the grace period: the session ends as
         connection failed and the application returns to a state where the applicant may retry."""
         ...
+
+    def end_without_decision(self, session_id: SessionId, now: datetime, reason: str) -> bool:
+        """The call ended before a decision ("hung_up": the console hung up; "console_lost": the
+        console was gone for its grace time): the session ends as abandoned with that reason and
+        the applicant may come back. False when it had already ended (decided, for one)."""
+        ...

@@ -37,7 +37,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     export.set_defaults(func=run_export)
     listing = actions.add_parser("list", help="finished sessions, newest first, one JSON object a line")
     listing.add_argument("--limit", type=int, default=50)
-    listing.add_argument("--outcome")
+    listing.add_argument(
+        "--outcome", help="approve, reject, verify_later, connection_failed, or abandoned (ended undecided)"
+    )
+    listing.add_argument("--reason", help="a reason code, or how an abandoned session ended (hung_up...)")
     listing.add_argument("--reviewer-id", type=int)
     listing.set_defaults(func=run_list)
     demo = actions.add_parser(
@@ -152,7 +155,8 @@ def run_list(args: argparse.Namespace) -> int:
         records = ReplayRecords(database)
         records.refresh_missing()
         page = records.browse(
-            SessionFilter(outcome=args.outcome, reviewer_id=args.reviewer_id), page_size=args.limit
+            SessionFilter(outcome=args.outcome, reason_code=args.reason, reviewer_id=args.reviewer_id),
+            page_size=args.limit,
         )
         for item in page.items:
             print_json(
@@ -164,6 +168,7 @@ def run_list(args: argparse.Namespace) -> int:
                     "state": item.state,
                     "outcome": item.outcome,
                     "amended": item.amended,
+                    "reasons": item.reason_codes,
                     "lowest_similarity": item.lowest_similarity,
                     "flags": [flag.name for flag in type(item.flags) if flag in item.flags],
                     "legs": item.legs,

@@ -20,6 +20,7 @@ from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.models import Application, ReviewSessionRow
 from storage.sealing import SealBroken, Sealer
+from storage.summaries import refresh_if_listed
 
 log = logging.getLogger(__name__)
 
@@ -301,6 +302,7 @@ class DatabaseReviewDesk:
             details={"application_id": application.id, "problem": problem},
             at=now,
         )
+        refresh_if_listed(session, row.id, now)
         log.error("application %s set aside: its ID photo cannot be opened (%s)", application.id, problem)
 
     def queue_snapshot(self, now: datetime) -> QueueSnapshot:

@@ -3,6 +3,7 @@ a change here needs a migration in storage/migrations/versions."""
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -206,6 +207,18 @@ class AuditHead(Base):
 
 
 # -- recording and replay (migration 0002) ------------------------------------------------------
+
+
+class EventKind(enum.StrEnum):
+    """The kinds of SessionEvent rows."""
+
+    CONNECTION_DROPPED = "connection.dropped"
+    CONNECTION_RESTORED = "connection.restored"
+    CONNECTION_FAILED = "connection.failed"
+    MULTIPLE_FACES = "flag.multiple_faces"
+    LIVENESS_FAILED = "flag.liveness_failed"
+    FLAG = "flag"  # another face flag; details {"flag": name}
+    RECORDING_WARNING = "recording.warning"
 
 
 class SessionEvent(Base):

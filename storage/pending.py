@@ -42,6 +42,21 @@ class PendingDecision:
 
 
 @dataclass(frozen=True)
+class RefusedDecision:
+    """A decision kept on this workstation that will never be stored as it is: the session was
+    decided or closed meanwhile, or the file is damaged (then only `path` and `reason`)."""
+
+    path: Path
+    session_id: SessionId | None
+    outcome: str | None
+    decided_at: datetime | None
+    reason: str
+
+
+_REFUSED_BECAUSE = "refused_because"
+
+
+@dataclass(frozen=True)
 class SaveResult:
     """What happened to one decision: stored, pending (database unreachable), or refused."""
 
@@ -137,8 +152,8 @@ class PendingDecisions:
             )
         except ReviewError as error:
             # Refused for good (decided by someone else, or the session was closed meanwhile):
-            # kept beside the pending ones as .refused, for a supervisor to look at.
-            item.path.rename(item.path.with_suffix(".refused"))
+            # kept beside the pending ones as .refused, with why, for the reviewer to act on.
+            self._refuse(item.path, str(error))
             log.error(
                 "decision for session %s refused: %s (kept in %s)", item.session_id, error, item.path.name
             )
@@ -153,14 +168,46 @@ class PendingDecisions:
         item.path.unlink(missing_ok=True)
         return SaveResult(stored=stored)
 
+    def _refuse(self, path: Path, reason: str) -> None:
+        """Keep the file as .refused, with the reason inside when the file can be read."""
+        target = path.with_suffix(".refused")
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("not a JSON object")
+        except (OSError, ValueError):
+            os.replace(path, target)  # damaged: kept exactly as it is
+            return
+        data[_REFUSED_BECAUSE] = reason
+        temporary = path.with_suffix(".tmp")
+        with temporary.open("w", encoding="utf-8") as handle:
+            json.dump(data, handle, ensure_ascii=False)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, target)
+        path.unlink(missing_ok=True)
+
+    def _readable(self) -> list[PendingDecision]:
+        """The pending decisions; a file that cannot be read is set aside as .refused."""
+        items = []
+        for path in sorted(self.directory.glob("*.json")):
+            try:
+                items.append(self._load(path))
+            except Exception as error:  # damaged on disk, or written by another version
+                log.error("pending decision %s cannot be read (%s): kept as .refused", path.name, error)
+                self._refuse(path, f"The saved decision cannot be read ({type(error).__name__}).")
+        return items
+
     def pending(self) -> list[PendingDecision]:
-        return [self._load(path) for path in sorted(self.directory.glob("*.json"))]
+        with self._lock:
+            return self._readable()
 
     def retry(self) -> list[SaveResult]:
-        """Try every pending decision once more; call it on a timer off the GUI thread."""
+        """Try every pending decision once more; call it on a timer off the GUI thread. No file
+        stops the others: an unreadable one is set aside as .refused, a failing one stays."""
         with self._lock:
             results = []
-            for item in self.pending():
+            for item in self._readable():
                 try:
                     results.append(self._try(item))
                 except Exception as error:  # one bad file must not hold back the others
@@ -168,6 +215,22 @@ class PendingDecisions:
                     results.append(SaveResult(pending=True, error=str(error)))
             return results
 
-    def refused(self) -> list[Path]:
-        """Decisions the database refused for good: shown to the reviewer, never deleted."""
-        return sorted(self.directory.glob("*.refused"))
+    def refused(self) -> list[RefusedDecision]:
+        """Decisions the database refused for good, or that cannot be read: shown to the
+        reviewer, never deleted."""
+        found = []
+        for path in sorted(self.directory.glob("*.refused")):
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                found.append(
+                    RefusedDecision(
+                        path=path,
+                        session_id=SessionId(int(data["session_id"])),
+                        outcome=str(data["draft"]["outcome"]),
+                        decided_at=datetime.fromisoformat(data["decided_at"]),
+                        reason=str(data.get(_REFUSED_BECAUSE) or "The database refused it."),
+                    )
+                )
+            except Exception:
+                found.append(RefusedDecision(path, None, None, None, "The saved decision cannot be read."))
+        return found

@@ -8,7 +8,6 @@ session clock by `LegRecording.offset`.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,17 +19,9 @@ from sqlalchemy.orm import Session
 
 from app.ids import SessionId
 from storage.database import Database, aware
+from storage.models import EventKind as EventKind  # noqa: PLC0414 (re-exported: its first home)
 from storage.models import LegRecording, ScoreSample, SessionEvent, SessionLeg
-
-
-class EventKind(enum.StrEnum):
-    CONNECTION_DROPPED = "connection.dropped"
-    CONNECTION_RESTORED = "connection.restored"
-    CONNECTION_FAILED = "connection.failed"
-    MULTIPLE_FACES = "flag.multiple_faces"
-    LIVENESS_FAILED = "flag.liveness_failed"
-    FLAG = "flag"  # another face flag; details {"flag": name}
-    RECORDING_WARNING = "recording.warning"
+from storage.summaries import refresh_if_listed
 
 
 @dataclass(frozen=True)
@@ -170,6 +161,7 @@ class RecordingRecords:
             row.segments = segments
             row.bytes_written = bytes_written
             row.frames_dropped = frames_dropped
+            refresh_if_listed(session, session_id, datetime.now(UTC))
         if self.recordings_root is not None:
             from storage.evidence import cover_recording
 
@@ -236,6 +228,7 @@ class RecordingRecords:
                     details=dict(details or {}),
                 )
             )
+            refresh_if_listed(session, session_id, moment)
             return t
 
     def events(self, session_id: SessionId) -> list[TimelineEvent]:
@@ -267,6 +260,7 @@ class RecordingRecords:
                 )
                 for s in samples
             )
+            refresh_if_listed(session, session_id, datetime.now(UTC))
 
     def samples(self, session_id: SessionId) -> list[TimelineSample]:
         with self.database.session() as session:

@@ -5,7 +5,6 @@ replay window and the PDF report."""
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -14,7 +13,6 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.ids import SessionId
-from app.review import SessionState
 from app.roles import Action, Forbidden, may, require
 from storage.applications import open_photo
 from storage.audit_log import events_for
@@ -31,19 +29,10 @@ from storage.models import (
     SessionLeg,
     SessionSummary,
 )
-from storage.recordings import EventKind
 from storage.reviewers import Account
 from storage.sealing import Sealer
-
-FINAL_STATES = (SessionState.DECIDED.value, SessionState.ABANDONED.value, SessionState.EXPIRED.value)
-
-
-class Flag(enum.IntFlag):
-    """Flags seen in a session, as stored in SessionSummary.flags."""
-
-    MULTIPLE_FACES = 1
-    LIVENESS_FAILED = 2
-    DROPPED_CONNECTION = 4
+from storage.summaries import FINAL_STATES, refresh_summary
+from storage.summaries import Flag as Flag  # noqa: PLC0414 (re-exported: its first home)
 
 
 class SortKey(enum.Enum):
@@ -202,42 +191,6 @@ class SessionReplay:
         return next((leg.recording_directory for leg in self.legs if leg.recording_directory), None)
 
 
-def _reason_text(codes: Sequence[str]) -> str:
-    return "," + ",".join(codes) + "," if codes else ""
-
-
-def _flags_of(
-    samples: Sequence[tuple[int, bool | None, Sequence[str]]],
-    event_kinds: Sequence[str],
-    legs: int,
-    decisions: Sequence[DecisionRow],
-    leg_end_reasons: Sequence[str | None],
-) -> Flag:
-    flags = Flag(0)
-    for faces, live, sample_flags in samples:
-        if faces > 1 or "several_faces" in sample_flags or "multiple_faces" in sample_flags:
-            flags |= Flag.MULTIPLE_FACES
-        if live is False:
-            flags |= Flag.LIVENESS_FAILED
-    for kind in event_kinds:
-        if kind == EventKind.MULTIPLE_FACES:
-            flags |= Flag.MULTIPLE_FACES
-        elif kind == EventKind.LIVENESS_FAILED:
-            flags |= Flag.LIVENESS_FAILED
-        elif kind in (EventKind.CONNECTION_DROPPED, EventKind.CONNECTION_FAILED):
-            flags |= Flag.DROPPED_CONNECTION
-    if legs > 1 or any(reason in ("dropped", "replaced", "connection_failed") for reason in leg_end_reasons):
-        flags |= Flag.DROPPED_CONNECTION
-    for decision in decisions:
-        if decision.outcome == "connection_failed":
-            flags |= Flag.DROPPED_CONNECTION
-        if (decision.face_summary or {}).get("liveness") == "failed":
-            flags |= Flag.LIVENESS_FAILED
-        if "liveness_failed" in decision.reasons:
-            flags |= Flag.LIVENESS_FAILED
-    return flags
-
-
 class ReplayRecords:
     def __init__(
         self, database: Database, sealer: Sealer | None = None, viewer: Account | None = None
@@ -273,7 +226,7 @@ class ReplayRecords:
         """Rebuild the browser's row for one session from the source tables. Call it when a
         session ends and after an amendment (the replay window does the latter)."""
         with self.database.session() as session:
-            self._refresh(session, session_id, now or datetime.now(UTC))
+            refresh_summary(session, session_id, now or datetime.now(UTC))
 
     def refresh_missing(self, now: datetime | None = None, limit: int = 5000) -> int:
         """Summaries for finished sessions that have none yet (a console that crashed, or
@@ -295,73 +248,8 @@ class ReplayRecords:
                 .all()
             )
             for session_id in ids:
-                self._refresh(session, session_id, moment)
+                refresh_summary(session, session_id, moment)
             return len(ids)
-
-    def _refresh(self, session: Session, session_id: int, now: datetime) -> None:
-        row = session.get(ReviewSessionRow, session_id)
-        if row is None:
-            return
-        application = row.application
-        reviewer_name = ""
-        if row.reviewer_id is not None:
-            reviewer = session.get(Reviewer, row.reviewer_id)
-            reviewer_name = reviewer.name if reviewer else ""
-        samples = session.execute(
-            select(ScoreSample.faces, ScoreSample.live, ScoreSample.flags, ScoreSample.similarity).where(
-                ScoreSample.session_id == session_id
-            )
-        ).all()
-        similarities = [s[3] for s in samples if s[3] is not None]
-        event_kinds = list(
-            session.execute(select(SessionEvent.kind).where(SessionEvent.session_id == session_id)).scalars()
-        )
-        decisions = list(
-            session.execute(
-                select(DecisionRow).where(DecisionRow.session_id == session_id).order_by(DecisionRow.id)
-            ).scalars()
-        )
-        legs = list(session.execute(select(SessionLeg).where(SessionLeg.session_id == session_id)).scalars())
-        has_recording = (
-            session.execute(
-                select(func.count()).select_from(LegRecording).where(LegRecording.session_id == session_id)
-            ).scalar_one()
-            > 0
-        )
-        started = aware(row.taken_at or row.queued_at)
-        ended = aware(row.ended_at) if row.ended_at else None
-        in_force = decisions[-1] if decisions else None
-        original = next((d for d in decisions if d.amends_id is None), None)
-        summary = session.get(SessionSummary, session_id)
-        if summary is None:
-            summary = SessionSummary(session_id=session_id)
-            session.add(summary)
-        summary.application_id = application.id
-        summary.applicant_name = application.applicant_name
-        summary.reviewer_id = row.reviewer_id
-        summary.reviewer_name = reviewer_name
-        summary.started_at = started
-        summary.ended_at = ended
-        summary.duration = (ended - started).total_seconds() if ended else None
-        summary.state = row.state
-        summary.outcome = in_force.outcome if in_force else None
-        summary.original_outcome = original.outcome if original else None
-        summary.amended = len(decisions) > 1
-        summary.reason_codes = _reason_text(in_force.reasons if in_force else [])
-        summary.lowest_similarity = min(similarities) if similarities else None
-        summary.best_similarity = max(similarities) if similarities else None
-        summary.flags = int(
-            _flags_of(
-                [(s[0], s[1], s[2]) for s in samples],
-                event_kinds,
-                len(legs),
-                decisions,
-                [leg.end_reason for leg in legs],
-            )
-        )
-        summary.legs = len(legs)
-        summary.has_recording = has_recording
-        summary.updated_at = now.astimezone(UTC)
 
     # -- the browser ------------------------------------------------------------------------
 

@@ -10,19 +10,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.applications import ApplicationStatus
 from app.decisions import DecisionDraft, Outcome
-from app.errors import InvalidDecision, NotFound, ReviewError
-from app.ids import DecisionId, ReviewerId, SessionId
+from app.errors import InvalidDecision, InvalidTransition, NotFound, ReviewError
+from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
 from app.review import SessionState, check_transition
+from app.roles import Action, Forbidden, Role, require
+from app.settings import Settings
 from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.desk import ACTIVE_STATES, IN_CALL_STATES
-from storage.models import AnswerRow, Application, DecisionRow, ReviewSessionRow, SessionLeg
+from storage.models import AnswerRow, Application, DecisionRow, Reviewer, ReviewSessionRow, SessionLeg
+from storage.summaries import refresh_if_listed
 
 _APPLICATION_STATUS_AFTER = {
     Outcome.APPROVE: ApplicationStatus.APPROVED,
@@ -35,6 +38,36 @@ _APPLICATION_STATUS_AFTER = {
 
 class DecisionAlreadyRecorded(ReviewError):
     """Someone else decided this session first; their decision stands."""
+
+
+class FaceAttemptsUsedUp(InvalidTransition):
+    """The application's face-recognition attempts are used up: no new attempt, no approval."""
+
+
+@dataclass(frozen=True)
+class FaceAttemptCount:
+    """Face-recognition attempts of one application, over all its review sessions: the bank's
+    limit is per application, so a reconnect or a new session does not start again from zero."""
+
+    application_id: ApplicationId
+    used: int
+    failed: int
+    limit: int
+
+    @property
+    def left(self) -> int:
+        return max(0, self.limit - self.used)
+
+    @property
+    def exhausted(self) -> bool:
+        """Every allowed attempt failed: the application cannot pass this time."""
+        return self.failed >= self.limit
+
+
+# How a session ends without a decision (its end reason, shown in the session browser).
+HUNG_UP = "hung_up"  # the console hung up before any decision was recorded
+CONSOLE_LOST = "console_lost"  # the console's connection to the intake was gone for its grace time
+CONSOLE_STOPPED = "console_stopped"  # found in a call when its reviewer's console started again
 
 
 @dataclass(frozen=True)
@@ -77,8 +110,32 @@ def _stored(row: DecisionRow) -> StoredDecision:
 
 
 class ReviewRecords:
-    def __init__(self, database: Database) -> None:
+    """Review sessions as the bank's rules allow them to change: only the reviewer who took a
+    session answers and decides in it, and an application's face attempts are limited."""
+
+    def __init__(
+        self, database: Database, *, face_attempts_limit: int = Settings.face_attempts_limit
+    ) -> None:
+        if face_attempts_limit < 1:
+            raise ValueError("face_attempts_limit must be at least 1")
         self.database = database
+        self.face_attempts_limit = face_attempts_limit
+
+    @classmethod
+    def from_settings(cls, database: Database, settings: Settings) -> ReviewRecords:
+        return cls(database, face_attempts_limit=settings.face_attempts_limit)
+
+    @staticmethod
+    def _require_owner(session: Session, row: ReviewSessionRow, reviewer_id: ReviewerId | None) -> None:
+        """A reviewer writes only in a session they took. None is the system (connection failed)."""
+        if reviewer_id is None:
+            return
+        reviewer = session.get(Reviewer, reviewer_id)
+        if reviewer is None or not reviewer.active:
+            raise Forbidden(f"There is no active account {reviewer_id}.")
+        require(Role(reviewer.role), Action.REVIEW_OWN_SESSION)
+        if row.reviewer_id != reviewer_id:
+            raise Forbidden(f"Session {row.id} belongs to another reviewer.")
 
     def _session_row(self, session: Session, session_id: int, *, lock: bool = False) -> ReviewSessionRow:
         row = session.get(ReviewSessionRow, session_id, with_for_update=lock)
@@ -175,25 +232,70 @@ class ReviewRecords:
                 at=now,
             )
 
+    def _face_attempts(self, session: Session, application_id: int) -> FaceAttemptCount:
+        used, failed = session.execute(
+            select(
+                func.coalesce(func.sum(ReviewSessionRow.face_attempts_used), 0),
+                func.coalesce(func.sum(ReviewSessionRow.face_attempts_failed), 0),
+            ).where(ReviewSessionRow.application_id == application_id)
+        ).one()
+        return FaceAttemptCount(
+            ApplicationId(application_id), int(used), int(failed), self.face_attempts_limit
+        )
+
+    def face_attempts(self, session_id: SessionId) -> FaceAttemptCount:
+        """The attempts of this session's application, over all its sessions."""
+        with self.database.session() as session:
+            row = self._session_row(session, session_id)
+            return self._face_attempts(session, row.application_id)
+
     def record_face_attempt(
-        self, session_id: SessionId, *, failed: bool, now: datetime, actor: str
-    ) -> tuple[int, int]:
-        """Count an attempt started (failed=False) or failed (failed=True); (used, failed)."""
+        self,
+        session_id: SessionId,
+        *,
+        failed: bool,
+        now: datetime,
+        reviewer_id: ReviewerId | None,
+        actor: str,
+    ) -> FaceAttemptCount:
+        """Count an attempt started (failed=False) or failed (failed=True) in this session, for
+        its application. Starting one more than the limit allows is refused (FaceAttemptsUsedUp)."""
         with self.database.session() as session:
             row = self._session_row(session, session_id, lock=True)
+            self._require_owner(session, row, reviewer_id)
+            if row.state not in IN_CALL_STATES:
+                raise InvalidTransition(
+                    f"Session {session_id} is {row.state}; no face attempt can be counted."
+                )
+            # Sessions of one application count their attempts one after the other.
+            session.get(Application, row.application_id, with_for_update=True)
+            count = self._face_attempts(session, row.application_id)
             if failed:
+                if row.face_attempts_failed >= row.face_attempts_used:
+                    raise InvalidTransition("No face-recognition attempt is running in this session.")
                 row.face_attempts_failed += 1
             else:
+                if count.used >= count.limit:
+                    raise FaceAttemptsUsedUp(
+                        f"All {count.limit} face-recognition attempts of this application are used; "
+                        "it cannot pass the video review this time."
+                    )
                 row.face_attempts_used += 1
+            count = self._face_attempts(session, row.application_id)
             append_event(
                 session,
                 actor=actor,
                 action="face.attempt_failed" if failed else "face.attempt_started",
                 subject=f"session:{session_id}",
-                details={"used": row.face_attempts_used, "failed": row.face_attempts_failed},
+                details={
+                    "application_id": row.application_id,
+                    "used": count.used,
+                    "failed": count.failed,
+                    "limit": count.limit,
+                },
                 at=now,
             )
-            return row.face_attempts_used, row.face_attempts_failed
+            return count
 
     def abandon_unfinished(self, now: datetime, *, reviewer_id: ReviewerId | None = None) -> list[SessionId]:
         """Sessions left in a call by a console that died: marked abandoned, recordings kept.
@@ -204,26 +306,42 @@ class ReviewRecords:
                 query = query.where(ReviewSessionRow.reviewer_id == reviewer_id)
             ended = []
             for row in session.execute(query.with_for_update()).scalars():
-                row.state = SessionState.ABANDONED.value
-                row.ended_at = now.astimezone(UTC)
-                row.end_reason = "console_stopped"
-                for leg in row.legs:
-                    if leg.ended_at is None:
-                        leg.ended_at = now.astimezone(UTC)
-                        leg.end_reason = "console_stopped"
-                application = row.application
-                if application.status == ApplicationStatus.IN_REVIEW.value:
-                    application.status = ApplicationStatus.PENDING_REVIEW.value
-                append_event(
-                    session,
-                    actor="system",
-                    action="session.abandoned",
-                    subject=f"session:{row.id}",
-                    details={"reason": "console_stopped"},
-                    at=now,
-                )
+                self._abandon(session, row, now, CONSOLE_STOPPED)
                 ended.append(SessionId(row.id))
             return ended
+
+    def end_without_decision(self, session_id: SessionId, now: datetime, reason: str) -> bool:
+        """The call ended (hung up, or the console was lost) before any decision: the session
+        ends as abandoned with `reason`, and the applicant may come back within the window.
+        False when it had already ended (decided meanwhile, or ended before)."""
+        with self.database.session() as session:
+            row = self._session_row(session, session_id, lock=True)
+            if row.state not in IN_CALL_STATES:
+                return False
+            self._abandon(session, row, now, reason)
+            return True
+
+    @staticmethod
+    def _abandon(session: Session, row: ReviewSessionRow, now: datetime, reason: str) -> None:
+        row.state = SessionState.ABANDONED.value
+        row.ended_at = now.astimezone(UTC)
+        row.end_reason = reason
+        for leg in row.legs:
+            if leg.ended_at is None:
+                leg.ended_at = now.astimezone(UTC)
+                leg.end_reason = reason
+        application = row.application
+        if application.status == ApplicationStatus.IN_REVIEW.value:
+            application.status = ApplicationStatus.PENDING_REVIEW.value
+        append_event(
+            session,
+            actor="system",
+            action="session.abandoned",
+            subject=f"session:{row.id}",
+            details={"reason": reason},
+            at=now,
+        )
+        refresh_if_listed(session, row.id, now)
 
     # -- answers ----------------------------------------------------------------------------
 
@@ -239,6 +357,7 @@ class ReviewRecords:
         """Store an already-checked answer (app.questionnaire parses and checks it first)."""
         with self.database.session() as session:
             row = self._session_row(session, session_id)
+            self._require_owner(session, row, reviewer_id)
             if row.state not in ACTIVE_STATES:
                 raise ReviewError(f"Session {session_id} is {row.state}; its answers are closed.")
             session.add(
@@ -319,9 +438,18 @@ class ReviewRecords:
         try:
             with self.database.session() as session:
                 row = self._session_row(session, session_id, lock=True)
+                self._require_owner(session, row, reviewer_id)
                 if row.state == SessionState.DECIDED.value:
                     raise DecisionAlreadyRecorded(f"Session {session_id} was already decided.")
                 check_transition(SessionState(row.state), SessionState.DECIDED)
+                if draft.outcome is Outcome.APPROVE:
+                    # Sessions of one application decide one after the other (attempts counted).
+                    session.get(Application, row.application_id, with_for_update=True)
+                    if self._face_attempts(session, row.application_id).exhausted:
+                        raise FaceAttemptsUsedUp(
+                            "Approval is not possible: every face-recognition attempt of this "
+                            "application failed."
+                        )
                 if answers is not None:
                     self._bring_answers_up_to_date(session, session_id, answers, reviewer_id, now)
                 snapshot = self._answers(session, session_id)
@@ -366,6 +494,7 @@ class ReviewRecords:
                     },
                     at=now,
                 )
+                refresh_if_listed(session, session_id, now)
                 return _stored(decision)
         except IntegrityError:
             already = self._decision_with_request(draft.request_id)
@@ -448,6 +577,7 @@ class ReviewRecords:
                 },
                 at=now,
             )
+            refresh_if_listed(session, original.session_id, now)
             return _stored(amendment)
 
     def decisions(self, session_id: SessionId) -> list[StoredDecision]:

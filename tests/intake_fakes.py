@@ -164,6 +164,15 @@ class FakeDesk:
                 session.state = "ended"
                 session.end_reason = "connection_failed"
 
+    def end_without_decision(self, session_id: SessionId, now: datetime, reason: str) -> bool:
+        with self.lock:
+            session = self.sessions.get(session_id)
+            if session is None or session.state == "ended":
+                return False
+            session.state = "ended"
+            session.end_reason = reason
+            return True
+
 
 def utc_now() -> datetime:
     return datetime.now(UTC)

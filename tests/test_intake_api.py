@@ -295,7 +295,7 @@ def test_a_console_that_never_connects_ends_the_session_so_the_applicant_may_ret
 
         ended = asyncio.run(scenario())
     assert ended["reason"] == "connection_failed"
-    assert [s.end_reason for s in desk.sessions.values()] == ["connection_failed"]
+    assert [s.end_reason for s in desk.sessions.values()] == ["console_lost"]
 
 
 def test_a_failing_database_gives_an_internal_error_not_a_dead_service(desk: FakeDesk) -> None:

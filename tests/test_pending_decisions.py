@@ -99,7 +99,7 @@ def test_a_refused_pending_decision_is_kept_and_does_not_hold_back_the_others(  
     assert results[0].stored is None and "cannot go from 'abandoned'" in results[0].error
     assert results[1].stored is not None and results[1].stored.outcome == "verify_later"
     assert outbox.pending() == []
-    assert [p.name for p in outbox.refused()] == [f"{'0' * 32}.refused"]  # kept, never deleted
+    assert [p.path.name for p in outbox.refused()] == [f"{'0' * 32}.refused"]  # kept, never deleted
     assert records.decisions(closed.session_id) == []
 
 

@@ -654,7 +654,7 @@ class IntakeService:
             if call.console is None and not call.ended:
                 log.warning("intake: the console of session %s is gone; ending it", call.session_id)
                 try:
-                    await self._end_call(call, "connection_failed")
+                    await self._end_call(call, "connection_failed", ended_as="console_lost")
                 except Exception:
                     log.exception("intake: cannot end session %s", call.session_id)
 
@@ -662,18 +662,25 @@ class IntakeService:
             call.console_watch.cancel()
         call.console_watch = asyncio.get_running_loop().create_task(watch())
 
-    async def _end_call(self, call: LiveCall, reason: str) -> None:
+    async def _end_call(self, call: LiveCall, reason: str, *, ended_as: str | None = None) -> None:
+        """End the call; `reason` is what the applicant is told. A session that was not decided
+        ends as connection failed (the applicant did not come back), or as abandoned with
+        `ended_as` (or "hung_up" on a hang-up), so none is left in a call forever."""
         call.ended = True
         if call.console_watch is not None and call.console_watch is not asyncio.current_task():
             call.console_watch.cancel()
         self.calls.pop(call.session_id, None)
         with contextlib.suppress(ReviewError):
-            await self._end_open_leg(call, reason)
-        if reason == "connection_failed":
+            await self._end_open_leg(call, ended_as or reason)
+        if ended_as is None and reason == "connection_failed":
             await self._console_desk(
                 partial(self.legs.end_connection_failed, details={"note": "the applicant did not reconnect"}),
                 call.session_id,
                 self.clock(),
+            )
+        else:
+            await self._console_desk(
+                self.legs.end_without_decision, call.session_id, self.clock(), ended_as or "hung_up"
             )
         if call.applicant is not None:
             await _send(call.applicant, {"type": "ended", "reason": reason})

@@ -28,7 +28,6 @@ from storage.applications import ApplicationBook
 from storage.database import Database
 from storage.desk import DatabaseReviewDesk
 from storage.recordings import EventKind, RecordingRecords, TimelineSample, session_directory_name
-from storage.replay import ReplayRecords
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 
@@ -143,7 +142,7 @@ def make_demo_session(
         raise RuntimeError("the demo applicant could not be taken from the queue")
     session_id = taken.session_id
     reviews = ReviewRecords(database)
-    recordings = RecordingRecords(database)
+    recordings = RecordingRecords(database, settings.recordings_dir)  # closed legs covered by the audit chain
     directory = session_directory_name(session_id)
     folder = settings.recordings_dir / directory
     reference_bgr = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR)
@@ -234,7 +233,6 @@ def make_demo_session(
             reason="Payslip checked after the call: the income was overstated.",
             supervisor_id=supervisor.id, actor=supervisor.name, now=decided_at + timedelta(minutes=20),
         )  # fmt: skip
-    ReplayRecords(database).refresh_summary(session_id)
     say(f"session {session_id} ready")
     return session_id
 
