@@ -29,6 +29,9 @@ class Settings:
     data_dir: Path = field(default_factory=_default_data_dir)
     # Empty means SQLite in data_dir; a PostgreSQL URL for shared deployments.
     database_url: str = ""
+    # Where recordings are kept for every workstation: "auto" (the shared database when it is
+    # PostgreSQL, else only the local folder), "database", or "local".
+    recording_store: str = "auto"
     # Real faces and videos for tests, benchmarks and the demo (see its PROVENANCE.md).
     shared_data_dir: Path = PROJECT_ROOT.parent / "shared" / "data"
     # The bank's local time zone, in which review hours are counted.
@@ -123,6 +126,11 @@ class Settings:
     @property
     def recordings_dir(self) -> Path:
         return self.data_dir / "recordings"
+
+    @property
+    def recording_cache_dir(self) -> Path:
+        """Recordings fetched from the shared store for replay on this workstation."""
+        return self.data_dir / "recording-cache"
 
     def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **changes)

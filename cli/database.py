@@ -54,12 +54,15 @@ def init_db(args: argparse.Namespace) -> int:
 def audit_verify(args: argparse.Namespace) -> int:
     from storage.audit_log import verify_audit_chain
     from storage.evidence import coverage_problems
+    from storage.recording_store import recording_store_for
     from storage.retention import deletions
 
     database = open_configured_database()
+    settings = settings_from_env()
     with database.session() as session:
         count, problem = verify_audit_chain(session)
-    uncovered = coverage_problems(database, settings_from_env().recordings_dir)
+    store = recording_store_for(settings, database)
+    uncovered = coverage_problems(database, settings.recordings_dir, store)
     deleted = deletions(database)
     ok = problem is None and not uncovered
     if args.json:

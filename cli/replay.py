@@ -52,6 +52,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     demo.add_argument("--no-amend", action="store_true", help="leave the reviewer's decision as it is")
     demo.set_defaults(func=run_demo)
 
+    recordings = subparsers.add_parser("recordings", help="recordings in the shared store")
+    recording_actions = recordings.add_subparsers(dest="recordings_command", required=True, metavar="ACTION")
+    upload = recording_actions.add_parser(
+        "upload",
+        help="send what this workstation's spool holds and the shared store lacks (after a store outage "
+        "or a crash); harmless to repeat",
+    )
+    upload.add_argument("--json", action="store_true")
+    upload.set_defaults(func=run_upload)
+
     probe = subparsers.add_parser(
         "record-probe",
         help="a headless reviewer that takes the next applicant and records the call (legs, timeline)",
@@ -105,6 +115,7 @@ def run_export(args: argparse.Namespace) -> int:
     from cli.common import sealer_from_env
     from cli.database import open_configured_database
     from media.playback import RecordingError
+    from storage.recording_store import recording_folder, recording_store_for
     from storage.replay import ReplayRecords
     from ui.replay.fonts import ReportFontMissing
     from ui.replay.report import write_report
@@ -125,13 +136,48 @@ def run_export(args: argparse.Namespace) -> int:
             print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
 
         try:
-            write_report(replay, args.pdf, settings=settings, progress=progress, sealer=sealer)
+            folder = None
+            if replay.recording_directory is not None:
+                store = recording_store_for(settings, database)
+                folder = recording_folder(settings, store, replay.recording_directory)
+            write_report(
+                replay, args.pdf, settings=settings, progress=progress, sealer=sealer, recording_folder=folder
+            )
         except (RecordingError, ReportFontMissing) as error:
             return fail(f"session {args.id}: {error}", 1)
         print(f"wrote {args.pdf}")
         return 0
     finally:
         database.dispose()
+
+
+def run_upload(args: argparse.Namespace) -> int:
+    from cli.database import open_configured_database
+    from media.recording.upload import upload_folder
+    from storage.recording_store import recording_store_for
+
+    settings = settings_from_env()
+    database = open_configured_database()
+    try:
+        store = recording_store_for(settings, database)
+        if store is None:
+            return fail("no shared recording store: the database is SQLite (recording_store = auto) or local")
+        root = settings.recordings_dir
+        folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+        report = []
+        for folder in folders:
+            state = upload_folder(folder, store)
+            report.append({"directory": folder.name, "uploaded": state.uploaded, "bytes": state.bytes,
+                           "pending": state.pending, "store_down": state.store_down})  # fmt: skip
+    finally:
+        database.dispose()
+    waiting = sum(1 for line in report if line["store_down"] or line["pending"])
+    if args.json:
+        print_json({"folders": report, "waiting": waiting})
+    else:
+        for line in report:
+            print(f"{line['directory']}: {line['uploaded']} files sent, {line['pending']} waiting")
+    return 1 if waiting else 0
 
 
 def _install_report_language(language: str) -> None:

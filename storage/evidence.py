@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.recording_store import RecordingStore
 from storage.audit_log import append_event
 from storage.database import Database
 from storage.desk import IN_CALL_STATES
@@ -33,22 +34,34 @@ class FolderDigest:
     sha256: str
 
 
-def folder_digest(folder: Path) -> FolderDigest:
-    """The digest of every file below the folder: relative name, size and content."""
+def _digest(entries: Iterable[tuple[str, int, str]]) -> FolderDigest:
+    """The digest of files given as (relative name, size, SHA-256), in name order."""
     outer = hashlib.sha256()
     files = 0
     total = 0
+    for name, size, sha256 in sorted(entries):
+        outer.update(f"{name}\0{size}\0{sha256}\n".encode())
+        files += 1
+        total += size
+    return FolderDigest(files, total, outer.hexdigest())
+
+
+def folder_digest(folder: Path) -> FolderDigest:
+    """The digest of every file below the folder: relative name, size and content."""
+    entries: list[tuple[str, int, str]] = []
     if folder.is_dir():
-        for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        for path in (p for p in folder.rglob("*") if p.is_file()):
             inner = hashlib.sha256()
             with path.open("rb") as handle:
                 for block in iter(lambda: handle.read(1 << 20), b""):
                     inner.update(block)
-            size = path.stat().st_size
-            outer.update(f"{path.relative_to(folder).as_posix()}\0{size}\0{inner.hexdigest()}\n".encode())
-            files += 1
-            total += size
-    return FolderDigest(files, total, outer.hexdigest())
+            entries.append((path.relative_to(folder).as_posix(), path.stat().st_size, inner.hexdigest()))
+    return _digest(entries)
+
+
+def store_digest(store: RecordingStore, directory: str) -> FolderDigest:
+    """The same digest of what the shared store holds for a session directory."""
+    return _digest((name, info.size, info.sha256) for name, info in store.listing(directory).items())
 
 
 def cover_recording(
@@ -117,8 +130,12 @@ def _details_by(session: Session, actions: set[str]) -> list[dict[str, Any]]:
     return [{**dict(details), "_subject": subject} for details, subject in rows]
 
 
-def coverage_problems(database: Database, recordings_root: Path | None) -> list[str]:
-    """What the audit chain does not cover, or covers with other content than is stored now."""
+def coverage_problems(
+    database: Database, recordings_root: Path | None, store: RecordingStore | None = None
+) -> list[str]:
+    """What the audit chain does not cover, or covers with other content than is stored now.
+    With a shared store, a recording it holds is checked there (the evidence of record); one
+    it does not hold yet, in the local folder."""
     problems: list[str] = []
     with database.session() as session:
         decision_events = {
@@ -156,7 +173,9 @@ def coverage_problems(database: Database, recordings_root: Path | None) -> list[
                     continue  # a call under way (or a console that died, until its next start)
                 problems.append(f"the recording of session {session_id} is not covered by the audit chain")
                 continue
-            digest = folder_digest(recordings_root / directory)
+            digest = store_digest(store, directory) if store is not None else None
+            if digest is None or digest.files == 0:
+                digest = folder_digest(recordings_root / directory)
             if digest.sha256 != event.get("sha256"):
                 problems.append(
                     f"the recording of session {session_id} changed after it was covered "

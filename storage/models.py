@@ -387,3 +387,20 @@ class DecisionCheck(Base):
         ),
         Index("ix_decision_checks_state_selected", "state", "selected_at"),
     )
+
+
+class RecordingFile(Base):
+    """One recording file (a sealed segment or a leg's manifest) in the shared store, so any
+    workstation replays any session and a lost workstation disk loses no evidence."""
+
+    __tablename__ = "recording_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    directory: Mapped[str] = mapped_column(String(200))  # session-00000042
+    name: Mapped[str] = mapped_column(String(200))  # leg-01/seg-000003.ts
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("uq_recording_files_directory_name", "directory", "name", unique=True),)

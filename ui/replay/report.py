@@ -122,16 +122,21 @@ def _frame_images(
     step: int,
     total: int,
     sealer: Any = None,
+    recording_folder: Path | None = None,
 ) -> list[tuple[bytes, str]]:
     """JPEG key frames with the face box drawn, and their captions."""
     directory = replay.recording_directory
-    if directory is None or settings is None:
+    if directory is None or (settings is None and recording_folder is None):
         return []
     import cv2
 
     from media.playback import RecordingDamaged, SessionPlayback
 
-    folder = recording_path(settings.recordings_dir, directory)
+    if recording_folder is not None:
+        folder = recording_folder
+    else:
+        assert settings is not None
+        folder = recording_path(settings.recordings_dir, directory)
     if not folder.is_dir():
         return []
     images: list[tuple[bytes, str]] = []
@@ -279,9 +284,12 @@ def write_report(
     progress: Progress | None = None,
     question_prompts: dict[str, str] | None = None,
     sealer: Any = None,
+    recording_folder: Path | None = None,
 ) -> Path:
     """`sealer` decrypts a recording encrypted at rest (storage.sealing.Sealer). A damaged
-    recording raises media.playback.RecordingError with a message fit to show."""
+    recording raises media.playback.RecordingError with a message fit to show.
+    `recording_folder`: where the session's recording is (fetched from the shared store);
+    by default the recordings folder of `settings`."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -359,7 +367,7 @@ def write_report(
             captions.append(_para(translate("SessionReport", "ID photo on file"), small))
         except Exception as error:
             log.info("reference photo unreadable: %s", error)
-    for jpeg, caption in _frame_images(replay, settings, report_progress, 3, total, sealer):
+    for jpeg, caption in _frame_images(replay, settings, report_progress, 3, total, sealer, recording_folder):
         cells.append(Image(io.BytesIO(jpeg), width=32 * mm, height=32 * mm, kind="proportional"))
         captions.append(_para(caption, small))
     if cells:
