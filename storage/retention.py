@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from app.errors import NotFound, ReviewError
@@ -33,6 +33,7 @@ from storage.models import (
     DecisionRow,
     LegalHold,
     LegRecording,
+    RecordingFile,
     RetentionDeletion,
     ReviewSessionRow,
     ScoreSample,
@@ -160,16 +161,18 @@ class Retention:
         for item in due:
             directories = self._recording_folders(item.session_id)
             files = [p for folder in directories for p in sorted(folder.rglob("*")) if p.is_file()]
+            stored_files, stored_bytes = self._stored_recording(directories)
             photo_bytes = self._photo_bytes_if_erased(item) if item.rule is RetentionRule.DECIDED else None
-            if item.rule is RetentionRule.ABORTED_OR_FAILED and not files and not self._has_recording(item):
+            nothing = not files and not stored_files and not self._has_recording(item)
+            if item.rule is RetentionRule.ABORTED_OR_FAILED and nothing:
                 continue  # nothing was recorded: nothing to delete
-            count = len(files) + (1 if photo_bytes else 0)
+            count = len(files) + stored_files + (1 if photo_bytes else 0)
             if dry_run:
-                size = sum(p.stat().st_size for p in files) + (photo_bytes or 0)
+                size = sum(p.stat().st_size for p in files) + stored_bytes + (photo_bytes or 0)
                 deleted.append(DeletedSession(SessionId(item.session_id), item.rule, count, size))
                 continue
             # Files first: a run cut short leaves the rows, and the next run finishes the job.
-            size = sum(shred_file(p) for p in files)
+            size = sum(shred_file(p) for p in files) + stored_bytes
             for folder in directories:
                 shutil.rmtree(folder, ignore_errors=True)
             size += self._delete_rows(item, now, files=count, file_bytes=size)
@@ -237,6 +240,18 @@ class Retention:
             folders.append(folder)
         return folders
 
+    def _stored_recording(self, folders: list[Path]) -> tuple[int, int]:
+        """Files and bytes the shared recording store holds for these session folders (deleted
+        with the rows, in the same transaction)."""
+        names = [folder.name for folder in folders]
+        with self.database.session() as session:
+            count, size = session.execute(
+                select(func.count(RecordingFile.id), func.coalesce(func.sum(RecordingFile.size), 0)).where(
+                    RecordingFile.directory.in_(names)
+                )
+            ).one()
+        return int(count), int(size)
+
     def _has_recording(self, item: _Due) -> bool:
         with self.database.session() as session:
             for table in (LegRecording, ScoreSample):
@@ -285,6 +300,9 @@ class Retention:
             if row is None or session.get(RetentionDeletion, item.session_id) is not None:
                 return 0  # another run was first
             sid = item.session_id
+            directories = select(LegRecording.directory).where(LegRecording.session_id == sid)
+            stored = [Path(name).name for name in session.execute(directories).scalars()]
+            session.execute(delete(RecordingFile).where(RecordingFile.directory.in_(stored)))
             session.execute(delete(ScoreSample).where(ScoreSample.session_id == sid))
             session.execute(delete(SessionEvent).where(SessionEvent.session_id == sid))
             session.execute(delete(LegRecording).where(LegRecording.session_id == sid))

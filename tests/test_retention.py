@@ -198,3 +198,28 @@ def test_retention_and_audit_commands(tmp_path: Path, monkeypatch: pytest.Monkey
     with pytest.raises(SystemExit):
         main(["retention", "apply", "--now", "yesterday"])
     assert "not an ISO 8601 time" in capsys.readouterr().err
+
+
+def test_due_recordings_go_from_the_shared_store_too(database: Database, tmp_path: Path) -> None:
+    from media.recording.upload import upload_folder
+    from storage.evidence import store_digest
+    from storage.models import RecordingFile
+    from storage.recording_store import DatabaseRecordingStore
+
+    root = tmp_path / "recordings"
+    store = DatabaseRecordingStore(database)
+    reviewer = Accounts(database).add("li", "password1")
+    aborted, folder = recorded_session(database, root, reviewer.id, decide=False)
+    _kept, kept_folder = recorded_session(database, root, reviewer.id, decide=True)
+    for uploaded in (folder, kept_folder):
+        assert upload_folder(uploaded, store).uploaded == 2
+    assert coverage_problems(database, root, store) == []
+
+    report = Retention(database, root, PERIODS).apply(NOW + timedelta(days=31))
+    # Counted once each, whether on this workstation's disk or in the store.
+    assert [(d.session_id, d.files) for d in report.deleted] == [(aborted, 4)]
+    assert store.listing(folder.name) == {} and not folder.exists()
+    assert store_digest(store, kept_folder.name).files == 2
+    with database.session() as session:
+        assert session.execute(select(func.count()).select_from(RecordingFile)).scalar_one() == 2
+    assert coverage_problems(database, root, store) == []
