@@ -19,6 +19,7 @@ class ApplicationStatus(enum.Enum):
     APPROVED = "approved"
     REJECTED = "rejected"
     VERIFY_LATER = "verify_later"
+    AWAITING_CHECK = "awaiting_check"  # decided; a supervisor's four-eyes check is still open
     EXPIRED = "expired"  # the 48-hour window passed: phone review or cancellation only
 
 

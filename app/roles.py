@@ -20,6 +20,7 @@ class Action(enum.Enum):
     VIEW_OWN_SESSIONS = "see your own recent sessions"
     VIEW_ANY_SESSION = "replay any session"
     AMEND_DECISION = "amend a decision"
+    CHECK_DECISION = "check another reviewer's decision (four eyes)"
     EXPORT_SESSION = "export a session report"
     MANAGE_ACCOUNTS = "manage accounts"
     CHANGE_SETTINGS = "change settings"
@@ -28,7 +29,13 @@ class Action(enum.Enum):
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.REVIEWER: frozenset({Action.TAKE_APPLICANT, Action.REVIEW_OWN_SESSION, Action.VIEW_OWN_SESSIONS}),
     Role.SUPERVISOR: frozenset(
-        {Action.VIEW_OWN_SESSIONS, Action.VIEW_ANY_SESSION, Action.AMEND_DECISION, Action.EXPORT_SESSION}
+        {
+            Action.VIEW_OWN_SESSIONS,
+            Action.VIEW_ANY_SESSION,
+            Action.AMEND_DECISION,
+            Action.EXPORT_SESSION,
+            Action.CHECK_DECISION,
+        }
     ),
     Role.ADMINISTRATOR: frozenset({Action.MANAGE_ACCOUNTS, Action.CHANGE_SETTINGS}),
 }

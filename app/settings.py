@@ -84,6 +84,10 @@ class Settings:
     # session's recordings. A session under legal hold is kept whatever these say.
     retention_decided_days: int = 1827
     retention_aborted_days: int = 30
+    # The four-eyes check (app/four_eyes.py): which decisions a supervisor must confirm, and
+    # the amount above which an approval is checked (when the policy file selects by amount).
+    four_eyes_policy_file: Path = PROJECT_ROOT / "app" / "four_eyes.toml"
+    four_eyes_amount_above: int = 20000
     # Annual interest rate used for the monthly instalment shown to the reviewer.
     annual_interest_rate: float = 0.12
     # A debt-to-income ratio after the new loan above this is a red flag.

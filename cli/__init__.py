@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "cli.bench_waiting",
     "cli.retention",
     "cli.stats",
+    "cli.checks",
 ]
 
 

@@ -10,6 +10,7 @@ from app.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from app.applications import ApplicationForm
+    from app.four_eyes import CheckPolicy
     from storage.sealing import Sealer
 
 
@@ -48,3 +49,18 @@ def sealer_from_env() -> Sealer:
     from storage.sealing import Sealer, load_or_create_key
 
     return Sealer(load_or_create_key())
+
+
+def check_policy_from(settings: Settings) -> CheckPolicy:
+    """The bank's four-eyes policy: its file, the amount setting, the questionnaire's red flags."""
+    from decimal import Decimal
+
+    from app.four_eyes import CheckPolicy
+    from app.questionnaire import load_questionnaire
+
+    questionnaire = load_questionnaire(settings.questionnaire_file)
+    return CheckPolicy.from_file(
+        settings.four_eyes_policy_file,
+        approvals_above=Decimal(settings.four_eyes_amount_above),
+        red_flag_rules=questionnaire.red_flags,
+    )

@@ -35,7 +35,7 @@ from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
 from app.settings import Settings
-from cli.common import sealer_from_env, settings_from_env
+from cli.common import check_policy_from, sealer_from_env, settings_from_env
 
 if TYPE_CHECKING:
     from app.face import FaceScore
@@ -231,7 +231,9 @@ class LiveConsoleServices:
         self.intake_url = intake_url
         self.face_matching = face_matching
         self.accounts = Accounts(database)
-        self.records = ReviewRecords(database)
+        self.records = ReviewRecords.from_settings(
+            database, settings, check_policy=check_policy_from(settings)
+        )
         self.sealer = sealer_from_env()  # photos and recordings are encrypted at rest
         self.replay = ReplayRecords(database, self.sealer)
         self.pending = PendingDecisions(settings.data_dir / "pending-decisions", self.records)

@@ -193,7 +193,9 @@ def _install_report_language(language: str) -> None:
 
 
 def run_list(args: argparse.Namespace) -> int:
+    from app.four_eyes import CheckState
     from cli.database import open_configured_database
+    from storage.four_eyes import FourEyesChecks
     from storage.replay import ReplayRecords, SessionFilter
 
     database = open_configured_database()
@@ -204,6 +206,7 @@ def run_list(args: argparse.Namespace) -> int:
             SessionFilter(outcome=args.outcome, reason_code=args.reason, reviewer_id=args.reviewer_id),
             page_size=args.limit,
         )
+        checks = FourEyesChecks(database).states(item.session_id for item in page.items)
         for item in page.items:
             print_json(
                 {
@@ -218,6 +221,7 @@ def run_list(args: argparse.Namespace) -> int:
                     "lowest_similarity": item.lowest_similarity,
                     "flags": [flag.name for flag in type(item.flags) if flag in item.flags],
                     "legs": item.legs,
+                    "check": checks.get(item.session_id, CheckState.NOT_NEEDED).value,
                 }
             )
         return 0

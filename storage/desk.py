@@ -34,6 +34,7 @@ IN_CALL_STATES = ACTIVE_STATES[1:]
 _FINISHED_APPLICATION = {
     ApplicationStatus.APPROVED.value,
     ApplicationStatus.REJECTED.value,
+    ApplicationStatus.AWAITING_CHECK.value,
 }
 
 

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.applications import ApplicationStatus
 from app.decisions import DecisionDraft, Outcome
 from app.errors import InvalidDecision, InvalidTransition, NotFound, ReviewError
+from app.four_eyes import NO_CHECKS, CheckPolicy
 from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
 from app.review import SessionState, check_transition
 from app.roles import Action, Forbidden, Role, require
@@ -24,6 +25,7 @@ from app.settings import Settings
 from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.desk import ACTIVE_STATES, IN_CALL_STATES
+from storage.four_eyes import open_check_if_selected
 from storage.models import AnswerRow, Application, DecisionRow, Reviewer, ReviewSessionRow, SessionLeg
 from storage.summaries import refresh_if_listed
 
@@ -111,19 +113,27 @@ def _stored(row: DecisionRow) -> StoredDecision:
 
 class ReviewRecords:
     """Review sessions as the bank's rules allow them to change: only the reviewer who took a
-    session answers and decides in it, and an application's face attempts are limited."""
+    session answers and decides in it, an application's face attempts are limited, and the
+    decisions the four-eyes policy selects wait for a supervisor's check (storage.four_eyes)."""
 
     def __init__(
-        self, database: Database, *, face_attempts_limit: int = Settings.face_attempts_limit
+        self,
+        database: Database,
+        *,
+        face_attempts_limit: int = Settings.face_attempts_limit,
+        check_policy: CheckPolicy = NO_CHECKS,
     ) -> None:
         if face_attempts_limit < 1:
             raise ValueError("face_attempts_limit must be at least 1")
         self.database = database
         self.face_attempts_limit = face_attempts_limit
+        self.check_policy = check_policy
 
     @classmethod
-    def from_settings(cls, database: Database, settings: Settings) -> ReviewRecords:
-        return cls(database, face_attempts_limit=settings.face_attempts_limit)
+    def from_settings(
+        cls, database: Database, settings: Settings, *, check_policy: CheckPolicy = NO_CHECKS
+    ) -> ReviewRecords:
+        return cls(database, face_attempts_limit=settings.face_attempts_limit, check_policy=check_policy)
 
     @staticmethod
     def _require_owner(session: Session, row: ReviewSessionRow, reviewer_id: ReviewerId | None) -> None:
@@ -479,6 +489,9 @@ class ReviewRecords:
                 assert application is not None
                 application.status = _APPLICATION_STATUS_AFTER[draft.outcome].value
                 session.flush()
+                open_check_if_selected(
+                    session, self.check_policy, decision, application, draft, actor=actor, now=now
+                )
                 append_event(
                     session,
                     actor=actor,
