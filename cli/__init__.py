@@ -1,6 +1,6 @@
 """The command line: builds the parser from the command modules and runs the chosen command.
 
-This package is the composition root: the one place that wires storage, media and ui together.
+Commands parse their arguments, call a service (services/) or a tool (tools/), and print.
 Each module in COMMAND_MODULES has `register(subparsers)`, which adds its commands and sets
 `func` on each, a callable taking the parsed arguments and returning an exit code.
 """
@@ -20,11 +20,10 @@ COMMAND_MODULES = [
     "cli.face",
     "cli.call",
     "cli.replay",
-    "cli.load",
-    "cli.bench_waiting",
     "cli.retention",
     "cli.stats",
     "cli.checks",
+    "cli.bench",
 ]
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from app.applications import make_application_form
 from app.errors import ReviewError
 from app.settings import Settings
-from cli.common import fail, print_json, sealer_from_env, settings_from_env
+from cli.common import fail, print_json, settings_from_env
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,11 +44,6 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.set_defaults(func=list_applications)
 
 
-def applicant_url(settings: Settings, token: str) -> str:
-    base = settings.intake_url or f"http://{settings.intake_host}:{settings.intake_port}"
-    return f"{base.rstrip('/')}/a/{token}"
-
-
 def parse_applied_at(raw: str | None, settings: Settings) -> datetime:
     from zoneinfo import ZoneInfo
 
@@ -65,52 +60,9 @@ def parse_applied_at(raw: str | None, settings: Settings) -> datetime:
     return moment
 
 
-def register_application(
-    database: Any,
-    settings: Settings,
-    *,
-    name: str,
-    national_id: str,
-    phone: str,
-    amount: str,
-    term_months: int | str,
-    purpose: str,
-    photo: Path,
-    applied_at: datetime,
-) -> dict[str, Any]:
-    """Check everything first (fields, then the photo); store only when all is right."""
-    from media.face.quality import QualityLimits
-    from media.face.reference import check_reference_photo
-    from storage.applications import ApplicationBook
-
-    form = make_application_form(
-        name=name,
-        national_id=national_id,
-        phone=phone,
-        amount=amount,
-        term_months=term_months,
-        purpose=purpose,
-        applied_at=applied_at,
-    )
-    try:
-        photo_bytes = photo.read_bytes()
-    except OSError as error:
-        raise ReviewError(f"cannot read the photo {photo}: {error.strerror}") from None
-    report = check_reference_photo(photo_bytes, limits=QualityLimits.from_settings(settings))
-    if not report.ok:
-        raise ReviewError(f"the photo {photo} cannot be used: " + "; ".join(report.problems))
-    registered = ApplicationBook(database, sealer_from_env()).register(
-        form, photo=photo_bytes, photo_format=report.image_format or "unknown", encoding=report.encoding
-    )
-    return {
-        "id": registered.id,
-        "token": registered.token,
-        "applicant_url": applicant_url(settings, registered.token),
-    }
-
-
 def add_application(args: argparse.Namespace) -> int:
     from cli.database import open_configured_database
+    from services.applications import register_application
 
     settings = settings_from_env()
     try:
@@ -141,11 +93,11 @@ def add_application(args: argparse.Namespace) -> int:
     except ReviewError as error:
         return fail(str(error))
     if args.json:
-        print_json(result)
+        print_json(result.as_json())
     else:
-        print(f"application {result['id']} registered")
-        print(f"applicant token (shown once): {result['token']}")
-        print(f"applicant link: {result['applicant_url']}")
+        print(f"application {result.id} registered")
+        print(f"applicant token (shown once): {result.token}")
+        print(f"applicant link: {result.applicant_url}")
     return 0
 
 

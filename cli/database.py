@@ -125,7 +125,7 @@ DEMO_APPLICANTS = [
 
 
 def demo_data(args: argparse.Namespace) -> int:
-    from cli.applications import register_application
+    from services.applications import register_application
 
     settings = settings_from_env()
     if not settings.shared_data_dir.is_dir():
@@ -150,9 +150,9 @@ def demo_data(args: argparse.Namespace) -> int:
             photo=Path(path),
             applied_at=now - timedelta(minutes=30 * (index + 1)),
         )
-        results.append(registered)
+        results.append(registered.as_json())
         if not args.json:
-            print(f"application {registered['id']}: {name}  {registered['applicant_url']}")
+            print(f"application {registered.id}: {name}  {registered.applicant_url}")
     if args.json:
         print_json(results)
     return 0

@@ -101,6 +101,12 @@ class Accounts:
             )
             return Account(ReviewerId(row.id), row.name, Role(row.role))
 
+    def is_active(self, reviewer_id: int) -> bool:
+        """There is an account with this id and it may work (not deactivated)."""
+        with self.database.session() as session:
+            row = session.get(Reviewer, reviewer_id)
+            return row is not None and bool(row.active)
+
     def ensure(self, name: str, password: str, role: Role = Role.REVIEWER) -> Account:
         """The account with this name, created when missing (demo and probe accounts)."""
         with self.database.session() as session:

@@ -16,7 +16,7 @@ import pytest
 from app.settings import load_settings
 
 if TYPE_CHECKING:
-    from cli.console import LiveConsoleServices
+    from services.console import LiveConsoleServices
 
 
 @contextlib.contextmanager
@@ -24,10 +24,12 @@ def live_console_services(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str, *, face_matching: bool = True
 ) -> Iterator[LiveConsoleServices]:
     """Services for the reviewer "li.na" (signing in with `password`), review hours all day."""
-    from cli.call import free_port, start_embedded_intake
-    from cli.console import LiveConsoleServices, queue_demo_applicant
+    from services.console import LiveConsoleServices
+    from services.intake import start_embedded_intake
     from storage.database import open_database
     from storage.reviewers import Accounts
+    from tools.demo_console import queue_demo_applicant
+    from tools.processes import free_port
 
     monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
     settings = load_settings(

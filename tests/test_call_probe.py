@@ -81,7 +81,7 @@ def test_the_console_starts_its_own_intake_service_unless_one_is_configured(tmp_
     import urllib.request
 
     from app.settings import load_settings
-    from cli.call import start_embedded_intake
+    from services.intake import start_embedded_intake
     from storage.database import open_database
 
     settings = load_settings({"data_dir": tmp_path, "intake_port": 0}, environ={})

@@ -1,4 +1,4 @@
-"""The live console's services record every session (cli.console.LiveConsoleServices, wired as
+"""The live console's services record every session (services.console.LiveConsoleServices, wired as
 record-probe is), on the real layers: SQLite, the intake service, the applicant simulator
 streaming the shared Obama video over WebRTC.
 
@@ -43,7 +43,7 @@ pytestmark = [
 
 
 class CollectedEvents:
-    """ui.services.CallEvents that keeps what the call reported (the window's side)."""
+    """app.console.CallEvents that keeps what the call reported (the window's side)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
@@ -144,8 +144,8 @@ def test_disk_full_warns_the_reviewer_the_call_goes_on_and_what_was_written_is_k
 def console_child(url: str, name: str, password: str) -> int:
     """A console (its services, no window) that takes the next applicant and stays in the call."""
     from cli.common import settings_from_env
-    from cli.console import LiveConsoleServices
     from cli.database import open_configured_database
+    from services.console import LiveConsoleServices
 
     settings = settings_from_env()
     database = open_configured_database()
@@ -198,8 +198,8 @@ def test_a_console_killed_mid_call_is_abandoned_at_the_next_sign_in_and_its_reco
 ) -> None:
     from PySide6.QtCore import QSettings
 
-    from cli.console import LiveConsoleServices
     from media.playback import SessionPlayback
+    from services.console import LiveConsoleServices
     from storage.recordings import recording_path
     from storage.replay import ReplayRecords
     from storage.reviews import ReviewRecords

@@ -26,7 +26,7 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 def test_a_pending_decision_is_counted_until_the_background_retry_stores_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from cli.console import LiveConsoleServices
+    from services.console import LiveConsoleServices
 
     monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
     settings = load_settings(overrides={"data_dir": str(tmp_path / "data")}, environ={})

@@ -47,7 +47,7 @@ def test_a_call_recorded_on_one_workstation_is_replayed_and_exported_on_another(
     postgres_url: str, tmp_path: Path
 ) -> None:
     from media.playback import SessionPlayback
-    from ui.replay.demo_session import make_demo_session
+    from tools.demo_session import make_demo_session
 
     a = load_settings({"data_dir": tmp_path / "A", "database_url": postgres_url}, environ={})
     b = load_settings({"data_dir": tmp_path / "B", "database_url": postgres_url}, environ={})

@@ -96,7 +96,7 @@ def _all_messages(ts: Path) -> list[tuple[str, str, Any]]:
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Database, Any]]:
-    from ui.replay.demo_session import make_demo_session
+    from tools.demo_session import make_demo_session
 
     data = tmp_path_factory.mktemp("replay-zh") / "data"
     settings = load_settings({"data_dir": data, "language": "zh_CN"}, environ={})

@@ -34,7 +34,7 @@ SEALER = Sealer(KEY)
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Database, SessionId]]:
-    from ui.replay.demo_session import make_demo_session
+    from tools.demo_session import make_demo_session
 
     data = tmp_path_factory.mktemp("replay") / "data"
     settings = load_settings({"data_dir": data}, environ={})

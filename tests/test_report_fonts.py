@@ -26,7 +26,7 @@ NAME = "陈静 Chen Jing"
 
 @pytest.fixture(scope="module")
 def chinese_applicant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, SessionId]]:
-    from ui.replay.demo_session import make_demo_session
+    from tools.demo_session import make_demo_session
 
     data = tmp_path_factory.mktemp("fonts") / "data"
     settings = load_settings({"data_dir": data}, environ={})

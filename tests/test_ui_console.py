@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 
+from app.console import ConnectionState
 from app.decisions import DecisionDraft, Outcome, RejectReason
 from app.ids import ReviewerId
 from app.settings import load_settings
@@ -20,7 +21,6 @@ from tests.ui_fakes import GOOD_ANSWERS, FakeCall, FakeConsoleServices, applican
 from ui.decision import DecisionDialog
 from ui.face_check import FaceState
 from ui.main_window import ConsoleWindow, UnsavedDecisionQuestion
-from ui.services import ConnectionState
 from ui.sign_in import SignedIn
 
 pytestmark = pytest.mark.gui
@@ -330,7 +330,7 @@ def test_layout_and_audio_output_persist_between_runs(qtbot, make_window, servic
 
 
 def test_the_console_opens_after_sign_in_and_closes_cleanly(qtbot, qapp, tmp_path, monkeypatch):
-    from cli.console import DEMO_REVIEWER, build_demo_services
+    from tools.demo_console import DEMO_REVIEWER, build_demo_services
     from ui.console_app import run_console_app
 
     services = build_demo_services(load_settings(environ={}), with_applicant=True)

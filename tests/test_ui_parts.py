@@ -13,6 +13,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import QThread
 
+from app.console import ConnectionState
 from app.decisions import FaceSummary, Outcome, RejectReason
 from app.questionnaire import load_questionnaire
 from app.review import ReviewSession
@@ -23,7 +24,6 @@ from ui.bridge import CallBridge, ServiceWorker
 from ui.decision import DecisionContext, DecisionDialog
 from ui.face_check import FaceCheck, FaceState
 from ui.questionnaire_form import QuestionnaireForm
-from ui.services import ConnectionState
 from ui.sign_in import SignInDialog
 
 pytestmark = pytest.mark.gui
@@ -252,7 +252,7 @@ def test_quality_flags_and_liveness_are_collected_for_the_summary():
 
 def test_opening_the_console_loads_no_heavy_media_library():
     code = (
-        "import sys, cli.console, ui.console_app, ui.main_window, ui.demo, ui.bridge\n"
+        "import sys, cli.console, ui.console_app, ui.main_window, tools.demo_console, ui.bridge\n"
         "names = ('cv2', 'face_recognition', 'dlib', 'aiortc', 'av', 'sqlalchemy')\n"
         "heavy = [m for m in names if m in sys.modules]\n"
         "print(','.join(heavy))\n"

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 import numpy as np
 
+from app.console import CallEvents
 from app.decisions import DecisionDraft
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import TakenApplicant
 from app.settings import load_settings
-from ui.demo import DemoApplicant, DemoConsoleServices, SimulatedFaceScore
-from ui.services import CallEvents
+from tools.demo_console import DemoApplicant, DemoConsoleServices, SimulatedFaceScore
 
 REVIEWER = ("li.na", "correct horse battery staple")
 SHARED = load_settings().shared_data_dir

@@ -17,13 +17,21 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
+from app.console import ConnectionState, FaceScoreView
 from app.queue import QueueSummary
-from ui.services import BgrFrame, ConnectionState, FaceScoreView
+
+if TYPE_CHECKING:
+    import numpy as np
+    from numpy.typing import NDArray
+
+    BgrFrame = NDArray[np.uint8]
+else:
+    BgrFrame = Any
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +50,7 @@ def bgr_to_qimage(image: BgrFrame) -> QImage:
 
 
 class CallBridge(QObject):
-    """Implements ui.services.CallEvents for one call. Public signals fire on the Qt thread."""
+    """Implements app.console.CallEvents for one call. Public signals fire on the Qt thread."""
 
     frame_ready = Signal(QImage, float)
     score_ready = Signal(object)  # FaceScoreView

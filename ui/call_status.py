@@ -7,8 +7,8 @@ import time
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+from app.console import ConnectionState
 from ui import style
-from ui.services import ConnectionState
 
 TARGET_SECONDS = 60
 
@@ -88,7 +88,7 @@ class CallStatus(QWidget):
         self.audio_label.setText(texts.get(state, ""))
 
     def set_recording(self, state: str, message: str) -> None:
-        """The call's recording (ui.services.CallEvents.recording); "" hides it."""
+        """The call's recording (app.console.CallEvents.recording); "" hides it."""
         self.recording = state
         warnings = {
             "disk_full": self.tr(

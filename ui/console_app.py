@@ -8,11 +8,11 @@ from collections.abc import Callable
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from app.console import ConsoleServices
 from app.settings import Settings
 from ui.bridge import ServiceWorker
 from ui.languages import choose_language, install_translators
 from ui.main_window import ConsoleWindow
-from ui.services import ConsoleServices
 from ui.sign_in import SignInDialog
 from ui.style import STYLE_SHEET
 

@@ -12,11 +12,11 @@ import enum
 from collections import deque
 from dataclasses import dataclass
 
+from app.console import FaceScoreView
 from app.decisions import FaceSummary
 from app.errors import InvalidTransition
 from app.face_policy import AttemptStatus, FaceVerification
 from app.review import ReviewSession, SessionState
-from ui.services import FaceScoreView
 
 HISTORY_SECONDS = 30.0
 

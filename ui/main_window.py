@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.console import ConnectionState, ConsoleServices, FaceScoreView, LiveCall
 from app.decisions import DecisionDraft, Outcome, RejectReason, check_decision
 from app.errors import InvalidDecision, InvalidTransition, ReviewError
 from app.ids import DecisionId, SessionId
@@ -46,7 +47,6 @@ from ui.languages import LANGUAGES, questionnaire_language
 from ui.notices import WorkstationNotices
 from ui.questionnaire_form import FiguresPanel, QuestionnaireForm
 from ui.queue_panel import QueuePanel
-from ui.services import ConnectionState, ConsoleServices, FaceScoreView, LiveCall
 from ui.sign_in import SignedIn
 from ui.video import VideoView
 

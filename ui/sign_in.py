@@ -15,10 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.console import ConsoleServices
 from app.errors import ReviewError
 from app.ids import ReviewerId
 from ui.bridge import ServiceWorker
-from ui.services import ConsoleServices
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,7 @@ class CallRecording:
         segment_seconds: float = 1.0,
         sealer: SegmentSealer | None = None,
     ) -> None:
-        """`sealer`: encrypt every leg at rest (see LegRecorder; cli/ passes sealer_from_env())."""
+        """`sealer`: encrypt every leg at rest (see LegRecorder; services.configured_sealer())."""
         self.call = call
         self.session_directory = None if session_directory is None else Path(session_directory)
         self.listener = listener

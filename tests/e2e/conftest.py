@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 
 from app.settings import Settings, load_settings
-from cli.call import MAIN, call_environment, free_port, seed_call, wait_for_http
+from tools.bench_call import seed_call
+from tools.processes import MAIN, call_environment, free_port, wait_for_http
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
-"""What the console window needs from storage and media, as narrow Protocols.
+"""What the reviewer console's window needs from storage and media, as narrow Protocols.
 
-The window is written against these and tested with fakes (tests/ui_fakes.py, ui/demo.py);
-cli/console.py wires the real implementations (LiveConsoleServices: storage's Accounts,
-ReviewRecords, PendingDecisions and DatabaseReviewDesk; media's ReviewerCall and FaceWorker).
+The window (ui/) is written against these and tested with fakes (tests/ui_fakes.py,
+tools/demo_console.py); services/console.py implements them on the real layers
+(LiveConsoleServices: storage's Accounts, ReviewRecords, PendingDecisions and DatabaseReviewDesk;
+media's ReviewerCall and FaceWorker). They live in app/ so that ui/ and services/ both see them
+without importing each other.
 Every method of ConsoleServices may block (database, network, password hashing): the window
 only ever calls them through ui.bridge.ServiceWorker, never on the Qt thread. CallEvents is implemented by
 ui.bridge.CallBridge; the media layer calls it from its own threads.
@@ -15,20 +17,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from app.decisions import DecisionDraft
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
 
-if TYPE_CHECKING:
-    import numpy as np
-    from numpy.typing import NDArray
-
-    BgrFrame = NDArray[np.uint8]
-else:
-    BgrFrame = Any
+# An H x W x 3 uint8 BGR numpy array; app/ names no numpy (ui.bridge types it precisely).
+BgrFrame = Any
 
 
 class ConnectionState(enum.Enum):

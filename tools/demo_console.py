@@ -1,16 +1,20 @@
-"""Stand-ins for storage and media, for `python main.py --demo`, screenshots and UI tests.
+"""The console's demos: in-memory stand-ins for storage and media (`console --in-memory`,
+screenshots, UI tests), and the demo applicant queued on the real layers (`--demo`).
 
 DemoConsoleServices keeps reviewers, the queue, answers and decisions in memory;
 SimulatedCall plays a video file at its own frame rate on a thread of its own (as the WebRTC
 thread would) and reports simulated face scores with an OpenCV box. Neither is a real
-implementation: cli/console.py wires storage's DatabaseReviewDesk and media's call and
-FaceWorker in their place as they land. cv2 is imported on the call's thread, not at import.
+implementation: services/console.py is. cv2 is imported on the call's thread, not at import.
+`queue_demo_applicant` registers Barack Obama's application and starts the applicant simulator.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -20,22 +24,26 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.applications import mask_national_id
+from app.console import CallEvents
 from app.decisions import DecisionDraft
 from app.errors import ReviewError
 from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
-from ui.services import CallEvents
+from app.settings import Settings
+
+if TYPE_CHECKING:
+    from storage.database import Database
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class SimulatedFaceScore:
-    """Has the fields of app.face.FaceScore that the console shows (ui.services.FaceScoreView)."""
+    """Has the fields of app.face.FaceScore that the console shows (app.console.FaceScoreView)."""
 
     frame_time: float
     faces: int
@@ -335,3 +343,63 @@ def demo_applicant(
         reference_photo=photo.read_bytes() if photo.is_file() else b"",
         video=video if video.is_file() else None,
     )
+
+
+# --- the demo on the real layers -------------------------------------------------------------------
+
+DEMO_REVIEWER = ("demo", "demo-password")
+
+
+def queue_demo_applicant(database: Database, settings: Settings, intake_url: str) -> subprocess.Popen[bytes]:
+    """Register Barack Obama's application with obama.jpg and start the simulator streaming
+    obama_weekly_address.mp4: it joins the queue and waits to be taken."""
+    from services.applications import register_application
+    from tools.processes import MAIN
+
+    photo = settings.shared_data_dir / "faces" / "face_recognition" / "obama.jpg"
+    video = settings.shared_data_dir / "videos" / "obama_weekly_address.mp4"
+    registered = register_application(
+        database,
+        settings,
+        name="Barack Obama",
+        national_id="110105196108041234",
+        phone="+86 138 0013 8000",
+        amount="30000",
+        term_months=12,
+        purpose="Shop renovation",
+        photo=photo,
+        applied_at=datetime.now(UTC) - timedelta(hours=3, minutes=12),
+    )
+    command = [
+        sys.executable,
+        str(MAIN),
+        "applicant",
+        "--url",
+        intake_url,
+        "--token",
+        registered.token,
+        "--video",
+        str(video),
+        "--loop",
+    ]
+    return subprocess.Popen(command, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+
+
+def demo_settings(settings: Settings) -> Settings:
+    """The demo runs at any hour on a free port: review hours all day, like the call benchmark."""
+    from datetime import time as clock_time
+
+    from tools.processes import free_port
+
+    return settings.replace(
+        review_opens=clock_time(0, 0), review_closes=clock_time(0, 0), intake_port=free_port()
+    )
+
+
+def build_demo_services(settings: Settings, *, with_applicant: bool) -> DemoConsoleServices:
+    """In-memory stand-ins for storage and media, with the demo reviewer."""
+    services = DemoConsoleServices()
+    services.add_reviewer(*DEMO_REVIEWER)
+    if with_applicant:
+        services.add_applicant(demo_applicant(settings.shared_data_dir))
+    return services

@@ -5,8 +5,8 @@
         --screenshots docs/screenshots [--language zh_CN]
 
 The applicant is the real simulator streaming obama_weekly_address.mp4 over WebRTC, matched by
-the FaceWorker against obama.jpg. `python -m ui.screenshots DIR [en|zh_CN]` takes the same
-shots on the in-memory stand-ins (ui.demo, simulated scores). Each shot is the whole X screen
+the FaceWorker against obama.jpg. `python -m tools.screenshots DIR [en|zh_CN]` takes the same
+shots on the in-memory stand-ins (tools.demo_console, simulated scores). Each shot is the whole X screen
 (ImageMagick's import).
 """
 
@@ -21,15 +21,15 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.console import ConsoleServices
 from app.decisions import Outcome
 from app.ids import ReviewerId
 from app.settings import Settings, load_settings
+from tools.demo_console import DemoConsoleServices, demo_applicant
 from ui.decision import DecisionDialog
-from ui.demo import DemoConsoleServices, demo_applicant
 from ui.face_check import FaceState
 from ui.languages import install_translators
 from ui.main_window import ConsoleWindow
-from ui.services import ConsoleServices
 from ui.sign_in import SignedIn
 from ui.style import STYLE_SHEET
 

@@ -27,74 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.common import bench_application_form, fail, settings_from_env
+from tools import BenchFailed
+from tools.fixtures import bench_application_form
 
 if TYPE_CHECKING:
     from storage.database import Database
 
-DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 CONSOLE_PASSWORD = "load-console-password"  # noqa: S105 - a throwaway account in a scratch database
-
-
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from cli.face import get_bench_group
-
-    bench = get_bench_group(subparsers)
-    queue = bench.add_parser(
-        "queue",
-        help="load test: K console processes drain N applicants joining one intake service on PostgreSQL",
-        description="Exit code 0 when every applicant was taken exactly once, 1 on any loss or "
-        "duplicate, 2 on a usage or setup error.",
-    )
-    queue.add_argument("--applicants", type=int, default=200, help="applicants joining (default 200)")
-    queue.add_argument("--consoles", type=int, default=4, help="console processes (default 4)")
-    queue.add_argument(
-        "--seconds", type=float, default=60.0, help="span the joins are spread over (default 60)"
-    )
-    queue.add_argument("--arrival", choices=["even", "poisson"], default="even", help="join spacing")
-    queue.add_argument("--seed", type=int, default=7, help="seed of the Poisson arrivals")
-    queue.add_argument(
-        "--poll", type=float, default=0.5, help="seconds a console waits after an empty take-next (0.5)"
-    )
-    queue.add_argument(
-        "--review-seconds", type=float, default=0.0, help="seconds a console holds each call (0: drain)"
-    )
-    queue.add_argument("--photo-kib", type=int, default=48, help="size of each reference photo (48 KiB)")
-    queue.add_argument(
-        "--seal", action="store_true", help="store the photos encrypted, as `main.py register` does"
-    )
-    queue.add_argument(
-        "--database-url", help="use this (PostgreSQL) database as it is; checks cover this run's applicants"
-    )
-    queue.add_argument(
-        "--server",
-        default=os.environ.get("AUDIT_TEST_POSTGRES_URL", DEFAULT_SERVER),
-        help="without --database-url: a scratch database is created on this server and dropped after",
-    )
-    queue.add_argument(
-        "--timeout", type=float, default=180.0, help="seconds an applicant may wait to be taken (180)"
-    )
-    queue.add_argument("--json", action="store_true", help="print one JSON object")
-    queue.add_argument(
-        "--details", type=Path, help="also write every applicant's and console's raw figures here (JSON)"
-    )
-    queue.set_defaults(func=run_bench_queue)
-
-    console = bench.add_parser("queue-console", help="one console process of `bench queue` (started by it)")
-    console.add_argument("--url", required=True)
-    console.add_argument("--reviewer-id", type=int, required=True)
-    console.add_argument("--name", required=True)
-    console.add_argument("--poll", type=float, default=0.5)
-    console.add_argument("--review-seconds", type=float, default=0.0)
-    console.set_defaults(func=run_queue_console)
-
-
-def run_queue_console(args: argparse.Namespace) -> int:
-    from media.loadtest import run_console_process
-
-    return run_console_process(
-        args.url, args.reviewer_id, args.name, poll_seconds=args.poll, review_seconds=args.review_seconds
-    )
 
 
 # -- the database -------------------------------------------------------------------------
@@ -168,37 +107,16 @@ def check_queue(
     applicants: list[Any],
 ) -> QueueCheck:
     """Exactly once, none lost: from the database, the consoles' reports and the applicants' pages."""
-    from sqlalchemy import func, select
-
     from app.review import SessionState
-    from storage.audit_log import verify_audit_chain
-    from storage.models import AuditEventRow, ReviewSessionRow
+    from storage.benchmarks import queue_snapshot
 
     check = QueueCheck(registered=len(application_ids))
     problems = check.problems
-    with database.session() as session:
-        rows = session.execute(
-            select(
-                ReviewSessionRow.id,
-                ReviewSessionRow.application_id,
-                ReviewSessionRow.state,
-                ReviewSessionRow.reviewer_id,
-                ReviewSessionRow.taken_at,
-            ).where(ReviewSessionRow.application_id.in_(application_ids))
-        ).all()
-        taken_events: dict[str, int] = {
-            subject: int(count)
-            for subject, count in session.execute(
-                select(AuditEventRow.subject, func.count())
-                .where(AuditEventRow.action == "queue.taken")
-                .group_by(AuditEventRow.subject)
-            ).all()
-        }
-        checked, chain_break = verify_audit_chain(session)
-    check.audit_events_checked = checked
+    snapshot = queue_snapshot(database, application_ids)
+    rows, taken_events, chain_break = snapshot.sessions, snapshot.taken_events, snapshot.chain_problem
+    check.audit_events_checked = snapshot.audit_events_checked
     if chain_break is not None:
         problems.append(f"audit chain broken at event {chain_break.seq}: {chain_break.problem}")
-
     check.sessions = len(rows)
     check.states = dict(Counter(row.state for row in rows))
     per_application = Counter(row.application_id for row in rows)
@@ -327,8 +245,8 @@ def _drive(
     work: Path,
     env: dict[str, str],
 ) -> Run:
-    from cli.call import MAIN, cpu_seconds, free_port, wait_for_http
     from media.loadtest import run_applicants
+    from tools.processes import MAIN, cpu_seconds, free_port, wait_for_http
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -497,25 +415,28 @@ def print_summary(summary: dict[str, Any]) -> None:
         print(f"    - {problem}")
 
 
-def run_bench_queue(args: argparse.Namespace) -> int:
-    from cli.call import call_environment
+def run_bench_queue(args: argparse.Namespace) -> dict[str, Any]:
+    """The load run with the options of `bench queue`; its summary ("ok": no loss, no
+    duplicate). BenchFailed when it cannot run."""
+    from app.settings import load_settings
     from storage.database import DatabaseUnavailable, open_database
     from storage.reviewers import Accounts
     from storage.sealing import Sealer
+    from tools.processes import call_environment
 
     if args.applicants < 1 or args.consoles < 1 or args.seconds < 0:
-        return fail("--applicants and --consoles must be at least 1, --seconds not negative")
-    settings_from_env()  # fails early on a broken configuration
+        raise BenchFailed("--applicants and --consoles must be at least 1, --seconds not negative")
+    load_settings()  # fails early on a broken configuration
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
         work = Path(tmp)
         database_url = args.database_url or stack.enter_context(ScratchDatabase(args.server))
         try:
             database = open_database(database_url)
         except DatabaseUnavailable as error:
-            return fail(str(error))
+            raise BenchFailed(str(error)) from error
         stack.callback(database.dispose)
         if database.is_sqlite:
-            return fail("the queue load test is for PostgreSQL (several consoles share one server)")
+            raise BenchFailed("the queue load test is for PostgreSQL (several consoles share one server)")
         env = call_environment(work / "data", database_url)
         sealer = None
         if args.seal:
@@ -532,7 +453,7 @@ def run_bench_queue(args: argparse.Namespace) -> int:
         try:
             run = _drive(args, seeded, reviewers, work, env)
         except (RuntimeError, OSError) as error:  # TimeoutError is an OSError
-            return fail(f"the load test could not run: {error}")
+            raise BenchFailed(f"the load test could not run: {error}") from error
         console_taken = {int(rid): [int(s) for s in report["taken"]] for rid, report in run.consoles.items()}
         check = check_queue(
             database, [app_id for app_id, _ in seeded], reviewers, console_taken, run.applicants
@@ -550,8 +471,4 @@ def run_bench_queue(args: argparse.Namespace) -> int:
                     }
                 )
             )
-    if args.json:
-        print(json.dumps(summary))
-    else:
-        print_summary(summary)
-    return 0 if summary["ok"] else 1
+    return summary

@@ -1,4 +1,4 @@
-"""`python main.py bench waiting`: many applicants waiting on one intake service (no media),
+"""`python main.py bench waiting` (cli.bench): many applicants waiting on one intake service (no media),
 a few consoles taking at a steady pace; prints how often each waiting applicant hears their
 place, how long take-next and the queue summary take, the intake's CPU, errors and drops.
 
@@ -21,7 +21,8 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cli.common import fail, settings_from_env
+from tools import BenchFailed
+from tools.fixtures import bench_application_form
 
 if TYPE_CHECKING:
     from storage.database import Database
@@ -29,40 +30,9 @@ if TYPE_CHECKING:
 CONSOLE_PASSWORD = "bench-waiting-console"  # noqa: S105 - throwaway accounts in a scratch database
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from cli.face import get_bench_group
-    from cli.load import DEFAULT_SERVER
-
-    bench = get_bench_group(subparsers)
-    waiting = bench.add_parser(
-        "waiting",
-        help="N applicants waiting on one intake: position updates, take-next, summary, intake CPU",
-    )
-    waiting.add_argument("--count", type=int, default=1000, help="applicants waiting (default 1000)")
-    waiting.add_argument("--consoles", type=int, default=2, help="consoles taking (default 2)")
-    waiting.add_argument(
-        "--take-every", type=float, default=1.0, help="seconds between one console's take-next calls (1)"
-    )
-    waiting.add_argument("--seconds", type=float, default=20.0, help="measured span once all wait (20)")
-    waiting.add_argument(
-        "--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL"
-    )
-    waiting.add_argument(
-        "--database-url", help="use this database as it is (its waiting queue must be empty)"
-    )
-    waiting.add_argument(
-        "--server",
-        default=os.environ.get("AUDIT_TEST_POSTGRES_URL", DEFAULT_SERVER),
-        help="without --database-url or --sqlite: a scratch database on this PostgreSQL server",
-    )
-    waiting.add_argument("--json", action="store_true", help="print one JSON object")
-    waiting.set_defaults(func=run_bench_waiting)
-
-
 def seed(database: Database, count: int, consoles: int) -> tuple[list[str], list[tuple[int, str]]]:
     """`count` applications applied now (a small photo each) and `consoles` reviewer accounts;
     returns the applicants' tokens and the reviewers' names."""
-    from cli.common import bench_application_form
     from storage.applications import ApplicationBook
     from storage.reviewers import Accounts
 
@@ -114,10 +84,10 @@ def _raise_child_file_limit() -> None:
 def measure(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, Any]:
     import asyncio
 
-    from cli.call import MAIN, call_environment, cpu_seconds, free_port, wait_for_http
-    from cli.load import _stop
     from media.waiting_load import figures, raise_open_file_limit, run_waiting
     from storage.database import open_database
+    from tools.bench_queue import _stop
+    from tools.processes import MAIN, call_environment, cpu_seconds, free_port, wait_for_http
 
     limit = raise_open_file_limit()
     if limit < args.count + 200:
@@ -168,12 +138,14 @@ def measure(args: argparse.Namespace, database_url: str, work: Path) -> dict[str
     return result
 
 
-def run_bench_waiting(args: argparse.Namespace) -> int:
-    from cli.load import ScratchDatabase
+def run_bench_waiting(args: argparse.Namespace) -> dict[str, Any]:
+    """The benchmark with the options of `bench waiting`; its figures. BenchFailed when it cannot run."""
+    from app.settings import load_settings
+    from tools.bench_queue import ScratchDatabase
 
     if args.count < 1 or args.consoles < 1 or args.seconds <= 0 or args.take_every <= 0:
-        return fail("--count and --consoles must be at least 1; --seconds and --take-every above 0")
-    settings_from_env()  # fails early on a broken configuration
+        raise BenchFailed("--count and --consoles must be at least 1; --seconds and --take-every above 0")
+    load_settings()  # fails early on a broken configuration
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-waiting-") as tmp:
         work = Path(tmp)
         if args.database_url:
@@ -185,10 +157,5 @@ def run_bench_waiting(args: argparse.Namespace) -> int:
         try:
             result = measure(args, database_url, work)
         except (RuntimeError, OSError) as error:
-            return fail(f"the benchmark could not run: {error}")
-    if args.json:
-        print(json.dumps(result))
-    else:
-        for key, value in result.items():
-            print(f"{key:>24}: {value}")
-    return 0
+            raise BenchFailed(f"the benchmark could not run: {error}") from error
+    return result

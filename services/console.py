@@ -1,0 +1,380 @@
+"""The reviewer console's services on the real layers (app.console.ConsoleServices): storage's
+accounts, review records, pending decisions and queue desk; media's ReviewerCall and FaceWorker.
+
+Every call is recorded (services.recording, shared with `record-probe`): each leg's files under
+the recordings folder, encrypted at rest, and the session's timeline (legs, connection events,
+face scores with boxes and flags, on the session clock) in the database. At sign-in, sessions
+this reviewer's console left in a call when it stopped are marked abandoned.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from app.decisions import DecisionDraft
+from app.errors import InvalidTransition, ReviewError
+from app.ids import DecisionId, ReviewerId, SessionId
+from app.questionnaire import AnswerValue
+from app.queue import QueueSummary, TakenApplicant
+from app.settings import Settings
+from services import check_policy_from, configured_sealer
+
+if TYPE_CHECKING:
+    from app.console import CallEvents
+    from app.face import FaceScore
+    from media.call import ReviewerCall
+    from media.call.audio import AudioStatus
+    from media.call.client import CallStatus
+    from media.call.frames import VideoSample
+    from services.recording import SessionRecording
+    from storage.database import Database
+
+log = logging.getLogger(__name__)
+
+TAKE_NEXT_TIMEOUT = 30.0
+
+
+_CALL_STATES = {
+    "connecting": "connecting",
+    "connected": "connected",
+    "reconnecting": "dropped",
+    "connection_failed": "ended",
+    "hung_up": "ended",
+}
+
+
+class MediaLiveCall:
+    """app.console.LiveCall over one taken applicant of a ReviewerCall, with its FaceWorker and
+    its recording (services.recording, as record-probe records).
+
+    Frames go to the window, to the face worker (newest only, both) and to the recorder; scores
+    go to the window and onto the session's timeline (session clock, with boxes), stored about
+    once a second by the call's monitor thread, which also reports the recording's state."""
+
+    def __init__(
+        self,
+        services: LiveConsoleServices,
+        call: ReviewerCall,
+        applicant: TakenApplicant,
+        events: CallEvents,
+        recording: SessionRecording,
+    ) -> None:
+        from media.face.worker import FaceWorker
+
+        self.services = services
+        self.call = call
+        self.applicant = applicant
+        self.events = events
+        self.recording = recording
+        self.worker = FaceWorker(settings=services.settings, on_score=self._score)
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._stop = threading.Event()
+        self._monitor = threading.Thread(
+            target=self._watch, name=f"call-{applicant.session_id}-monitor", daemon=True
+        )
+        self._recording_state: tuple[str, str] | None = None
+        self._ended = False
+
+    def start(self) -> MediaLiveCall:
+        from media.face.worker import FaceWorkerError
+
+        self.recording.begin(self.applicant.session_id)
+        if self.services.face_matching:
+            try:  # blocks 1-3 s while the models load: this runs on the console's call worker
+                self.worker.start(reference_image=self.applicant.reference_photo)
+            except FaceWorkerError as error:
+                log.error("face matching is not available for this call: %s", error)
+        self._unsubscribe.append(self.call.on_status(self._status))
+        self._unsubscribe.append(self.call.on_audio(self._audio))
+        self._unsubscribe.append(self.call.frames.subscribe(self._frame))
+        self._status(self.call.status)
+        self._monitor.start()
+        return self
+
+    # media thread and face reader thread
+    def _frame(self, sample: VideoSample) -> None:
+        self.events.frame(sample.image, sample.received_at)
+        if self.worker.running:
+            timeline = self.recording.timeline
+            if timeline is not None:
+                timeline.frame_seen(sample)
+            self.worker.offer_frame(sample.image, sample.received_at, sample.sequence)
+
+    def _score(self, score: FaceScore) -> None:
+        self.events.face_score(score)
+        timeline = self.recording.timeline
+        if timeline is not None:
+            timeline.add(score)
+
+    def _status(self, status: CallStatus) -> None:
+        if status.session_id not in (None, self.applicant.session_id):
+            return
+        state = _CALL_STATES.get(status.state.value)
+        if state is not None:
+            self.events.connection(state, status.leg)
+
+    def _audio(self, audio: AudioStatus) -> None:
+        output = audio.output.value
+        if output == "playing":
+            self.events.audio("receiving")
+        elif output == "no_device":
+            self.events.audio("no_device" if audio.packets else "none")
+        else:
+            self.events.audio("none")
+
+    # the monitor thread: may wait on the database
+    def _watch(self, interval: float = 0.5) -> None:
+        ticks = 0
+        while not self._stop.wait(interval):
+            ticks += 1
+            self._report_recording()
+            if ticks % 2 == 0:
+                self.recording.store()
+
+    def _report_recording(self) -> None:
+        state = self.recording.state
+        if state != self._recording_state:
+            self._recording_state = state
+            if state[0] != "off":
+                if state[0] != "recording":
+                    log.warning("session %s: recording %s: %s", self.applicant.session_id, *state)
+                self.events.recording(*state)
+
+    # the console's call worker
+    def end(self) -> None:
+        if self._ended:
+            return
+        self._ended = True
+        self._stop.set()
+        if self._monitor.is_alive():
+            self._monitor.join()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self.worker.stop()
+        try:
+            self.call.hang_up().result(timeout=10)
+        except Exception as error:
+            log.warning("hang-up of session %s: %s", self.applicant.session_id, error)
+        try:
+            self.recording.close()  # the last scores, the last leg's files and its database rows
+        except Exception as error:
+            log.warning("recording of session %s not closed cleanly: %s", self.applicant.session_id, error)
+        self.services.refresh_summary(self.applicant.session_id)
+
+    def use_audio_output(self, device_id: str) -> None:
+        # media.call plays on the system default output; a chosen device is kept for when it can.
+        log.info("audio output %r chosen; media plays on the default output for now", device_id)
+
+
+class LiveConsoleServices:
+    """app.console.ConsoleServices on storage and media. Every method may block; the window
+    calls them on its workers, never on the Qt thread."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        intake_url: str,
+        *,
+        face_matching: bool = True,
+        pending_retry_seconds: float = 30.0,
+    ) -> None:
+        from app.rules import ReviewRules
+        from storage.desk import DatabaseReviewDesk
+        from storage.pending import PendingDecisions
+        from storage.replay import ReplayRecords
+        from storage.reviewers import Accounts
+        from storage.reviews import ReviewRecords
+
+        self.settings = settings
+        self.database = database
+        self.intake_url = intake_url
+        self.face_matching = face_matching
+        self.accounts = Accounts(database)
+        self.records = ReviewRecords.from_settings(
+            database, settings, check_policy=check_policy_from(settings)
+        )
+        self.sealer = configured_sealer()  # photos and recordings are encrypted at rest
+        self.replay = ReplayRecords(database, self.sealer)
+        self.pending = PendingDecisions(settings.data_dir / "pending-decisions", self.records)
+        self.desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), self.sealer)
+        self.reviewer_name = ""
+        self.abandoned: list[SessionId] = []
+        self._call: ReviewerCall | None = None
+        # A recording is started before each take (it taps the call's audio from the start),
+        # then handed to the call of the applicant taken.
+        self._next_recording: SessionRecording | None = None
+        self._taken_recordings: dict[SessionId, SessionRecording] = {}
+        self._recordings_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._retrier = threading.Thread(
+            target=self._retry_pending, args=(pending_retry_seconds,), name="pending-decisions", daemon=True
+        )
+        self._retrier.start()
+
+    def _retry_pending(self, interval: float) -> None:
+        """Decisions kept on this workstation during a database outage are stored when it is back."""
+        while not self._stop.wait(interval):
+            try:
+                for result in self.pending.retry():
+                    if result.stored is not None:
+                        log.info("pending decision for session %s stored", result.stored.session_id)
+                        self.refresh_summary(result.stored.session_id)
+            except Exception as error:
+                log.warning("pending decisions not retried: %s", error)
+
+    def refresh_summary(self, session_id: SessionId) -> None:
+        """The supervisors' session browser row; a failure only delays it (refresh_missing)."""
+        try:
+            self.replay.refresh_summary(session_id)
+        except Exception as error:
+            log.warning("summary of session %s not refreshed: %s", session_id, error)
+
+    def sign_in(self, name: str, password: str) -> ReviewerId:
+        account = self.accounts.sign_in(name, password)
+        self.reviewer_name = account.name
+        # Decisions kept here during an outage go in first: their sessions are not unfinished.
+        try:
+            self.pending.retry()
+        except Exception as error:
+            log.warning("pending decisions not retried at sign-in: %s", error)
+        self._abandon_unfinished(account.id)
+        return account.id
+
+    def _abandon_unfinished(self, reviewer_id: ReviewerId) -> None:
+        """Sessions this reviewer's console left in a call when it stopped (killed, crashed) are
+        marked abandoned; their recordings stay, and replay as far as they were written."""
+        try:
+            abandoned = self.records.abandon_unfinished(datetime.now(UTC), reviewer_id=reviewer_id)
+        except Exception as error:
+            log.warning("unfinished sessions of reviewer %s not checked: %s", reviewer_id, error)
+            return
+        for session_id in abandoned:
+            log.warning("session %s was left in a call by the last run: marked abandoned", session_id)
+            self.refresh_summary(session_id)
+        self.abandoned = list(abandoned)
+        try:
+            from storage.evidence import cover_uncovered
+
+            # What the crash left on disk is now what the audit chain vouches for.
+            cover_uncovered(self.database, self.settings.recordings_dir, reviewer_id=reviewer_id)
+        except Exception as error:
+            log.warning(
+                "recordings of reviewer %s not covered by the audit chain yet: %s", reviewer_id, error
+            )
+
+    def abandoned_at_sign_in(self) -> int:
+        return len(self.abandoned)
+
+    def pending_decisions(self) -> int:
+        return sum(1 for _ in self.pending.directory.glob("*.json"))
+
+    def queue_summary(self) -> QueueSummary:
+        return self.desk.summary(datetime.now(UTC))
+
+    def _reviewer_call(self, reviewer_id: ReviewerId) -> ReviewerCall:
+        from media.call import ReviewerCall
+
+        if self._call is None:
+            self._call = ReviewerCall(
+                self.intake_url,
+                int(reviewer_id),
+                self.reviewer_name,
+                grace_seconds=self.settings.reconnect_grace_seconds,
+            ).start()
+        return self._call
+
+    def take_next(self, reviewer_id: ReviewerId) -> TakenApplicant | None:
+        from services.recording import SessionRecording
+
+        call = self._reviewer_call(reviewer_id)
+        with self._recordings_lock:
+            if self._next_recording is None:
+                self._next_recording = SessionRecording(
+                    call, self.database, self.settings, sealer=self.sealer
+                )
+        taken = call.take_next().result(timeout=TAKE_NEXT_TIMEOUT)
+        if taken is None:
+            return None  # the recording waits for the next take
+        with self._recordings_lock:
+            recording, self._next_recording = self._next_recording, None
+            if recording is not None:
+                self._taken_recordings[SessionId(taken.session_id)] = recording
+        return TakenApplicant(
+            session_id=taken.session_id,
+            application_id=taken.application_id,
+            applicant_name=taken.applicant_name,
+            masked_national_id=taken.masked_national_id,
+            phone=taken.phone,
+            amount=Decimal(taken.amount),
+            term_months=taken.term_months,
+            purpose=taken.purpose,
+            applied_at=datetime.fromisoformat(taken.applied_at),
+            reference_photo=taken.reference_photo,
+            waited_seconds=taken.waited_seconds,
+        )
+
+    def start_call(self, applicant: TakenApplicant, events: CallEvents) -> MediaLiveCall:
+        from services.recording import SessionRecording
+
+        if self._call is None:
+            raise ReviewError("No call is open: take an applicant first.")
+        with self._recordings_lock:
+            recording = self._taken_recordings.pop(applicant.session_id, None)
+        if recording is None:
+            recording = SessionRecording(self._call, self.database, self.settings, sealer=self.sealer)
+        return MediaLiveCall(self, self._call, applicant, events, recording).start()
+
+    def save_answer(
+        self, session_id: SessionId, reviewer_id: ReviewerId, question_id: str, value: AnswerValue
+    ) -> None:
+        self.records.save_answer(
+            session_id, question_id, value, reviewer_id=reviewer_id, now=datetime.now(UTC)
+        )
+
+    def save_decision(
+        self,
+        session_id: SessionId,
+        reviewer_id: ReviewerId,
+        draft: DecisionDraft,
+        overridden: Sequence[str],
+        answers: Mapping[str, AnswerValue],
+    ) -> DecisionId:
+        # The answers as confirmed travel with the decision: storage brings the stored ones up
+        # to date in the decision's own transaction, also when it is retried after an outage.
+        result = self.pending.submit(
+            session_id,
+            draft,
+            answers=dict(answers),
+            overridden=overridden,
+            reviewer_id=reviewer_id,
+            actor=self.reviewer_name or str(reviewer_id),
+            now=datetime.now(UTC),
+        )
+        if result.stored is not None:
+            self.refresh_summary(session_id)
+            return result.stored.id
+        if result.pending:
+            raise ReviewError(
+                f"{result.error}. The decision is kept on this workstation "
+                "and stored when the database is back."
+            )
+        # Refused for good (the session was already decided, e.g. closed as connection failed
+        # when the grace time ran out): the window tells the reviewer and moves on.
+        raise InvalidTransition(result.error)
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._recordings_lock:
+            unused = [r for r in (self._next_recording, *self._taken_recordings.values()) if r is not None]
+            self._next_recording = None
+            self._taken_recordings.clear()
+        for recording in unused:
+            recording.close()
+        if self._call is not None:
+            self._call.close()

@@ -1,0 +1,133 @@
+"""`bench call`: one 640x480 call with the simulator through a real intake service: frames/s,
+frame latency (a time code drawn by the simulator), audio packets/s, CPU per process."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.settings import Settings
+from services import configured_sealer
+from tools import BenchFailed
+from tools.fixtures import bench_application_form
+from tools.processes import MAIN, call_environment, cpu_seconds, free_port, wait_for_http
+
+if TYPE_CHECKING:
+    from storage.database import Database
+
+
+def seed_call(database: Database, settings: Settings, names: list[str]) -> tuple[int, list[str]]:
+    """A reviewer account and one application per name; returns the reviewer id and the tokens."""
+    from storage.applications import ApplicationBook
+    from storage.reviewers import Accounts
+
+    reviewer = Accounts(database).ensure("call-bench", "call-bench-password")
+    # The person in the shared call video, so face-match figures mean something.
+    photo = (settings.shared_data_dir / "faces" / "face_recognition" / "obama.jpg").read_bytes()
+    book = ApplicationBook(database, configured_sealer())
+    tokens = []
+    for name in names:
+        form = bench_application_form(name)
+        tokens.append(book.register(form, photo=photo, photo_format="jpeg", encoding=None).token)
+    return int(reviewer.id), tokens
+
+
+def run_bench_call(settings: Settings, video: Path, seconds: float) -> dict[str, Any]:
+    """One call through a real intake process from a real simulator process; the figures, or
+    BenchFailed."""
+    from media.call import ReviewerCall
+    from media.timecode import read_time_code
+    from storage.database import open_database
+
+    with tempfile.TemporaryDirectory(prefix="bench-call-") as tmp:
+        data_dir = Path(tmp)
+        database_url = f"sqlite:///{data_dir / 'bench.db'}"
+        database = open_database(database_url)
+        reviewer_id, (token,) = seed_call(database, settings, ["Bench Applicant"])
+        database.dispose()
+        env = call_environment(data_dir, database_url)
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        processes: dict[str, subprocess.Popen[bytes]] = {}
+        call = None
+        try:
+            processes["intake"] = subprocess.Popen(
+                [sys.executable, str(MAIN), "intake", "--port", str(port)], env=env, stdout=subprocess.DEVNULL
+            )
+            wait_for_http(f"{url}/healthz")
+            processes["applicant"] = subprocess.Popen(
+                [
+                    sys.executable, str(MAIN), "applicant", "--url", url, "--token", token,
+                    "--video", str(video), "--loop", "--stamp-time",
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+            )  # fmt: skip
+            call = ReviewerCall(url, reviewer_id, "bench", tone_without_microphone=True).start()
+            deadline = time.monotonic() + 20
+            applicant = None
+            while applicant is None and time.monotonic() < deadline:
+                applicant = call.take_next().result(20)
+                if applicant is None:
+                    time.sleep(0.3)
+            if applicant is None:
+                raise BenchFailed("the simulator never joined the queue")
+            if call.frames.wait_newer(0, timeout=20) is None:
+                raise BenchFailed("no frame arrived")
+            time.sleep(3.0)  # warm-up: encoder ramp-up and the first keyframes
+
+            latencies: list[float] = []
+            unreadable = [0]
+            lock = threading.Lock()
+
+            def measure(sample: Any) -> None:
+                sent = read_time_code(sample.image, now=sample.wall_time)
+                with lock:
+                    if sent is None:
+                        unreadable[0] += 1
+                    else:
+                        latencies.append(sample.wall_time - sent)
+
+            pids = {"console (this process)": os.getpid(), **{k: p.pid for k, p in processes.items()}}
+            cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
+            frames_before, audio_before = call.stats().frames, call.stats().audio_packets
+            started = time.monotonic()
+            unsubscribe = call.frames.subscribe(measure)
+            time.sleep(seconds)
+            unsubscribe()
+            elapsed = time.monotonic() - started
+            stats = call.stats()
+            cpu = {name: (cpu_seconds(pid) - cpu_before[name]) / elapsed * 100 for name, pid in pids.items()}
+        finally:
+            if call is not None:
+                call.close()
+            for process in processes.values():
+                process.terminate()
+            for process in processes.values():
+                try:
+                    process.wait(10)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+    with lock:
+        ordered = sorted(latencies)
+    report = {
+        "seconds": round(elapsed, 1),
+        "frames_per_second": round((stats.frames - frames_before) / elapsed, 1),
+        "width": stats.width,
+        "height": stats.height,
+        "audio_packets_per_second": round((stats.audio_packets - audio_before) / elapsed, 1),
+        "latency_ms_p50": round(statistics.median(ordered) * 1000, 1) if ordered else None,
+        "latency_ms_p95": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1) if ordered else None,
+        "latency_samples": len(ordered),
+        "latency_unreadable_frames": unreadable[0],
+        "cpu_percent_of_one_core": {name: round(value, 1) for name, value in cpu.items()},
+        "cpu_cores": os.cpu_count(),
+    }
+    return report
