@@ -21,7 +21,7 @@ callback; encoding runs on the recorder's own thread):
 
     LegRecorder(..., sealer=sealer)           # encrypted at rest: any object with seal(data, purpose)
                                               # and open(blob, purpose, what=...), e.g.
-                                              # storage.sealing.Sealer passed in by cli/ (media
+                                              # storage.sealing.Sealer passed in by services/ (media
                                               # never imports storage); see sealing.py
 
 - Files: `session_dir/leg-NN/seg-NNNNNN.ts` (MPEG-TS, H.264 ultrafast/zerolatency + two

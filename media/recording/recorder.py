@@ -90,7 +90,7 @@ class LegRecorder:
         benchmarks and demos feed frames faster than real time with it. By default arrivals
         are stamped with time.monotonic() relative to `started_at`.
 
-        `sealer` (storage.sealing.Sealer, passed in by cli/): encrypt at rest. Each segment is
+        `sealer` (storage.sealing.Sealer, passed in by services/): encrypt at rest. Each segment is
         encoded in memory, sealed, and written under its final name only when complete; the
         manifest's lines are sealed too (see sealing.py). Without it, plain MPEG-TS files."""
         self.leg_number = leg_number

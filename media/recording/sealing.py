@@ -1,6 +1,6 @@
 """Encryption at rest of recordings, without media knowing where the key lives.
 
-The composition root (cli/) passes in any object with `seal` and `open` (storage.sealing's
+The services (services/) pass in any object with `seal` and `open` (storage.sealing's
 Sealer satisfies SegmentSealer structurally; media never imports storage). What is sealed:
 
 - every segment file, whole: ``seal(mpeg_ts_bytes, "recording:<session dir>:leg<N>:seg<I>")``.
