@@ -85,6 +85,10 @@ MAX_MESSAGE_BYTES = 64 * 1024  # an SDP offer is a few kilobytes
 MAX_TOKEN_LENGTH = 200
 MAX_PASSWORD_LENGTH = 1024  # argon2 takes any length; a huge one only costs the service CPU
 QUEUE_POLL_SECONDS = 1.0
+# A page that stops answering pings (half this long to answer) is taken as gone. Phones on mobile
+# data stall for seconds, and thousands of waiting pages each pinged every few seconds cost the
+# intake real CPU; a dropped call is seen sooner by the peers' own connection state.
+APPLICANT_HEARTBEAT_SECONDS = 15.0
 INTERNAL_MESSAGE = "Something went wrong on our side; please try again."
 T = TypeVar("T")
 
@@ -365,7 +369,7 @@ class IntakeService:
         )
 
     async def applicant_socket(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=5.0)
+        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=APPLICANT_HEARTBEAT_SECONDS)
         await ws.prepare(request)
         token = request.query.get("t", "")
         try:
