@@ -267,6 +267,12 @@ class LiveConsoleServices:
             log.warning(
                 "recordings of reviewer %s not covered by the audit chain yet: %s", reviewer_id, error
             )
+        try:
+            from services.recording import upload_spool
+
+            upload_spool(self.settings, self.database)
+        except Exception as error:
+            log.warning("the recordings spool was not sent to the shared store: %s", error)
 
     def abandoned_at_sign_in(self) -> int:
         return len(self.abandoned)

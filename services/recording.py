@@ -29,8 +29,10 @@ from app.ids import SessionId
 from app.settings import Settings
 
 if TYPE_CHECKING:
+    from app.recording_store import RecordingStore
     from media.recording.call import CallRecording
     from media.recording.recorder import RecorderStats
+    from media.recording.upload import RecordingUploader
     from storage.database import Database
     from storage.recordings import TimelineSample
 
@@ -235,6 +237,7 @@ class SessionRecording:
         self.directory: Path | None = None
         self._closed = False
         self._recorded = False
+        self.uploader: RecordingUploader | None = None
 
     def begin(self, session_id: SessionId) -> Path:
         """Record every leg of this session from now on; returns the session's folder."""
@@ -248,6 +251,12 @@ class SessionRecording:
         )
         self.timeline = ScoreTimeline(self.database, session_id, self.listener)
         self.recording.begin(self.directory, self.listener)
+        store = _shared_store(self.settings, self.database)
+        if store is not None:
+            from media.recording.upload import RecordingUploader
+
+            # Each finished segment goes to the shared store while the call goes on.
+            self.uploader = RecordingUploader(self.directory, store).start()
         return self.directory
 
     @property
@@ -281,3 +290,39 @@ class SessionRecording:
         self.recording.close()
         if self.listener is not None:
             self.listener.close()
+        if self.uploader is not None:
+            state = self.uploader.close()
+            if state.store_down or state.pending:
+                log.warning(
+                    "session %s: the recording waits in the local spool for the shared store (%s)",
+                    self.session_id,
+                    state.last_error or f"{state.pending} files",
+                )
+
+
+def _shared_store(settings: Settings, database: Database) -> RecordingStore | None:
+    from storage.recording_store import recording_store_for
+
+    return recording_store_for(settings, database)
+
+
+def upload_spool(settings: Settings, database: Database) -> threading.Thread | None:
+    """Send what this workstation's recordings folder holds and the shared store lacks (a call
+    recorded while the store was down, or cut short by a crash), on a background thread."""
+    store = _shared_store(settings, database)
+    root = settings.recordings_dir
+    if store is None or not root.is_dir():
+        return None
+
+    def upload() -> None:
+        from media.recording.upload import upload_folder
+
+        for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+            state = upload_folder(folder, store)
+            if state.store_down:
+                log.warning("the shared recording store is down; the spool is sent at the next start")
+                return
+
+    thread = threading.Thread(target=upload, name="upload-spool", daemon=True)
+    thread.start()
+    return thread

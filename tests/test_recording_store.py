@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -43,11 +44,14 @@ def local_files(folder: Path) -> dict[str, bytes]:
 
 @pytest.mark.postgres
 @pytest.mark.slow
+@pytest.mark.gui
 def test_a_call_recorded_on_one_workstation_is_replayed_and_exported_on_another(
-    postgres_url: str, tmp_path: Path
+    postgres_url: str, tmp_path: Path, qtbot: Any
 ) -> None:
     from media.playback import SessionPlayback
+    from tests.test_replay_window import supervisor
     from tools.demo_session import make_demo_session
+    from ui.replay.window import ReplayWindow
 
     a = load_settings({"data_dir": tmp_path / "A", "database_url": postgres_url}, environ={})
     b = load_settings({"data_dir": tmp_path / "B", "database_url": postgres_url}, environ={})
@@ -78,6 +82,18 @@ def test_a_call_recorded_on_one_workstation_is_replayed_and_exported_on_another(
             assert not playback.problems
             frame = playback.frame_at(1.0)
             assert frame is not None
+
+        # The supervisors' window on B plays it (fetched off the Qt thread into B's cache).
+        shutil.rmtree(b.recording_cache_dir)
+        window = ReplayWindow(database, b, supervisor(database), sealer=Sealer(KEY))
+        qtbot.addWidget(window)
+        try:
+            window.start()
+            window.open_session(session_id)
+            qtbot.waitUntil(lambda: window.video.has_frame, timeout=30000)
+            assert len(window.spans) == 2
+        finally:
+            window.shutdown()
     finally:
         database.dispose()
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,7 +51,7 @@ class DecoderThread(QObject):
         self._condition = threading.Condition()
         self._video: _Request | None = None
         self._audio: _Request | None = None
-        self._open: tuple[Path, dict[int, float]] | None = None
+        self._open: tuple[Path | Callable[[], Path], dict[int, float]] | None = None
         self._stop = False
         self._serial = 0
         self._playback: Any = None
@@ -59,7 +59,9 @@ class DecoderThread(QObject):
         self._thread = threading.Thread(target=self._run, name="replay-decoder", daemon=True)
         self._thread.start()
 
-    def open_session(self, directory: Path, offsets: Mapping[int, float]) -> None:
+    def open_session(self, directory: Path | Callable[[], Path], offsets: Mapping[int, float]) -> None:
+        """`directory`, or a function that finds it (fetching from the shared store) on the
+        decoder's thread."""
         with self._condition:
             self._open = (directory, dict(offsets))
             self._video = self._audio = None
@@ -116,9 +118,11 @@ class DecoderThread(QObject):
         if self._playback is not None:
             self._playback.close()
 
-    def _do_open(self, directory: Path, offsets: dict[int, float]) -> None:
+    def _do_open(self, directory: Path | Callable[[], Path], offsets: dict[int, float]) -> None:
         from media.playback import SessionPlayback
 
+        if callable(directory):
+            directory = directory()
         if self._playback is not None:
             self._playback.close()
             self._playback = None

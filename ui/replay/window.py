@@ -53,7 +53,7 @@ from app.roles import Action, Role, may
 from app.settings import Settings
 from storage.access import AccessControlledRecords
 from storage.database import Database
-from storage.recordings import recording_path
+from storage.recording_store import recording_folder, recording_store_for
 from storage.replay import DecisionEntry, ReplayRecords, SessionFilter, SessionReplay, SortKey
 from storage.reviewers import Account, SignInFailed
 from ui.bridge import ServiceWorker
@@ -174,6 +174,7 @@ class ReplayWindow(QMainWindow):
         self.supervisor = supervisor
         # Roles are enforced where the data is read and written, not only by this window.
         self.records = ReplayRecords(database, sealer, viewer=supervisor)
+        self.recording_store = recording_store_for(settings, database)
         self.reviews = AccessControlledRecords(database, supervisor)
         self.database_worker = ServiceWorker("replay-db", self)
         self.export_worker = ServiceWorker("replay-pdf", self)
@@ -392,9 +393,12 @@ class ReplayWindow(QMainWindow):
             self.duration = max([0.0, *[m.t for m in markers_of(replay)]])
             self.chart.show_session(replay, self.duration, [])
             return
-        folder = recording_path(self.settings.recordings_dir, directory)
+        settings, store = self.settings, self.recording_store
         self.video.show_frame(None, None, "", self.tr("Opening the recording…"))
-        self.decoder.open_session(folder, {leg.number: leg.offset for leg in replay.legs})
+        self.decoder.open_session(
+            lambda: recording_folder(settings, store, directory),
+            {leg.number: leg.offset for leg in replay.legs},
+        )
 
     def _may(self, action: Action) -> bool:
         return may(self.supervisor.role, action)
@@ -708,7 +712,11 @@ class ReplayWindow(QMainWindow):
         self.export_bar.setValue(0)
         self.export_label.setText(self.tr("Making the report…"))
 
+        store = self.recording_store
+
         def work() -> Path:
+            directory = replay.recording_directory
+            folder = recording_folder(settings, store, directory) if directory is not None else None
             return write_report(
                 replay,
                 target,
@@ -716,6 +724,7 @@ class ReplayWindow(QMainWindow):
                 progress=self.export_progress.emit,
                 question_prompts=prompts,
                 sealer=self.sealer,
+                recording_folder=folder,
             )
 
         def done(written: Path) -> None:
