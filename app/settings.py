@@ -93,6 +93,8 @@ class Settings:
     # A debt-to-income ratio after the new loan above this is a red flag.
     max_debt_to_income: float = 0.5
     questionnaire_file: Path = PROJECT_ROOT / "app" / "questionnaire.toml"
+    # What the applicant agrees to before the camera starts (app/consent.py).
+    consent_file: Path = PROJECT_ROOT / "app" / "consent.toml"
     # Empty: the console starts its own intake service on localhost.
     intake_url: str = ""
     intake_host: str = "127.0.0.1"

@@ -33,6 +33,8 @@ from typing import Any
 
 import aiohttp
 
+from app.consent import join_message
+
 REQUEST_KINDS = ("connect", "join", "take_next", "summary")
 
 
@@ -138,7 +140,7 @@ async def run_applicant(
                 result.error = f"status: {status}"
                 return result
             joined = time.perf_counter()
-            await ws.send_str(json.dumps({"type": "join"}))
+            await ws.send_str(json.dumps(join_message(status)))
             deadline = joined + taken_timeout
             while True:
                 remaining = deadline - time.perf_counter()

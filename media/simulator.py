@@ -24,6 +24,7 @@ import aiohttp
 from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
+from app.consent import join_message
 from media.timecode import draw_time_code
 
 log = logging.getLogger(__name__)
@@ -239,7 +240,7 @@ async def run_applicant(
                         result.error = body.get("message", body.get("status", ""))
                         break
                     if not body.get("reconnect"):
-                        await ws.send_json({"type": "join"})
+                        await ws.send_json(join_message(body))
                 elif kind == "queued":
                     log.info("applicant: number %s in the queue", body.get("position"))
                 elif kind == "taken":

@@ -22,6 +22,7 @@ from typing import Any
 
 import aiohttp
 
+from app.consent import join_message
 from media.loadtest import percentile
 
 
@@ -91,7 +92,7 @@ async def _applicant(
                 waiter.error = f"status {first.get('status')}"
                 await ws.close()
                 return
-            await ws.send_json({"type": "join"})
+            await ws.send_json(join_message(first))
         counter[0] += 1
         if counter[0] == total:
             joined.set()

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from aiohttp import web
 
     from media.intake import IntakeServer
+    from storage.consent import ConsentRecords
     from storage.database import Database
     from storage.desk import DatabaseReviewDesk
 
@@ -50,6 +51,14 @@ def reviewer_check(database: Database) -> ReviewerCheck:
     return check
 
 
+def consent_records(settings: Settings, database: Database) -> ConsentRecords:
+    """The consent the applicant page asks for, and where given consents are kept."""
+    from app.consent import load_consent
+    from storage.consent import ConsentRecords
+
+    return ConsentRecords(database, load_consent(settings.consent_file))
+
+
 def start_embedded_intake(settings: Settings, database: Database) -> tuple[IntakeServer | None, str]:
     """For the console: the intake service to use. With `intake_url` set, that external one
     (nothing is started); otherwise one on a background thread at intake_host:intake_port,
@@ -73,6 +82,7 @@ def start_embedded_intake(settings: Settings, database: Database) -> tuple[Intak
         settings.intake_port,
         authorize_reviewer=reviewer_check(database),
         console_grace_seconds=settings.reconnect_grace_seconds,
+        consent=consent_records(settings, database),
     ).start()
     return server, server.url
 
@@ -89,4 +99,5 @@ def run_intake_service(settings: Settings, database: Database, host: str, port: 
         port,
         authorize_reviewer=reviewer_check(database),
         console_grace_seconds=settings.reconnect_grace_seconds,
+        consent=consent_records(settings, database),
     )

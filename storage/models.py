@@ -404,3 +404,16 @@ class RecordingFile(Base):
     stored_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
     __table_args__ = (Index("uq_recording_files_directory_name", "directory", "name", unique=True),)
+
+
+class SessionConsent(Base):
+    """The applicant's consent to the recording and face processing, given before the camera
+    started (migration 0007_consent): which text (version, language, its digest) and when."""
+
+    __tablename__ = "session_consents"
+
+    session_id: Mapped[int] = mapped_column(ForeignKey("review_sessions.id"), primary_key=True)
+    version: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(10))
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
+from app.consent import GivenConsent
 from app.ids import SessionId
 from app.roles import Action, Forbidden, may, require
 from storage.applications import open_photo
@@ -25,6 +26,7 @@ from storage.models import (
     Reviewer,
     ReviewSessionRow,
     ScoreSample,
+    SessionConsent,
     SessionEvent,
     SessionLeg,
     SessionSummary,
@@ -177,6 +179,8 @@ class SessionReplay:
     answers: list[AnswerEntry] = field(default_factory=list)
     decisions: list[DecisionEntry] = field(default_factory=list)
     audit: list[AuditEntry] = field(default_factory=list)
+    # The applicant's consent to the recording and face processing (None: not recorded).
+    consent: GivenConsent | None = None
 
     @property
     def original_decision(self) -> DecisionEntry | None:
@@ -462,6 +466,7 @@ class ReplayRecords:
                 answers=answers,
                 decisions=decisions,
                 audit=audit,
+                consent=_consent(session, session_id),
             )
 
     def _photo(self, stored: bytes) -> bytes:
@@ -469,3 +474,12 @@ class ReplayRecords:
             return open_photo(bytes(stored), self.sealer)
         except Exception:  # a photo sealed with another key: the report says it is missing
             return b""
+
+
+def _consent(session: Session, session_id: int) -> GivenConsent | None:
+    row = session.get(SessionConsent, session_id)
+    if row is None:
+        return None
+    return GivenConsent(
+        SessionId(row.session_id), row.version, row.language, row.text_sha256, aware(row.given_at)
+    )

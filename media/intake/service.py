@@ -59,6 +59,7 @@ from typing import Any, TypeVar
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from app.applications import token_hint
+from app.consent import ConsentBook, ConsentMissing
 from app.console_access import (
     MAX_CREDENTIAL_LENGTH,
     ConsoleAccess,
@@ -225,8 +226,11 @@ class IntakeService:
         console_access: ConsoleAccess | None = None,
         trust_forwarded_for: bool = False,
         console_threads: int = 2,
+        consent: ConsentBook | None = None,
     ) -> None:
         self.desk = desk
+        # With a consent book, an applicant joins only after agreeing to its current text.
+        self.consent = consent
         self.legs = legs
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.authorize_reviewer = authorize_reviewer
@@ -359,6 +363,7 @@ class IntakeService:
             "deadline": _iso(check.deadline),
             "next_opening": _iso(check.next_opening),
             "reconnect": reconnect,
+            "consent": self.consent.text.as_dict() if self.consent is not None else None,
         }
 
     async def applicant_status(self, request: web.Request) -> web.Response:
@@ -414,7 +419,10 @@ class IntakeService:
                     body = parse_json_object(message.data)
                     kind = body.get("type")
                     if kind == "join":
+                        given = self._consent_given(body)
                         ticket = await self._desk(self.desk.join_queue, token, self.clock())
+                        if given is not None and self.consent is not None:
+                            await self._desk(self.consent.record, ticket.session_id, *given, self.clock())
                         waiting.session_id = ticket.session_id
                         call = self.calls.get(ticket.session_id)
                         if call is not None and call.applicant is not ws:
@@ -445,6 +453,15 @@ class IntakeService:
             self.applicants.pop(token, None)
             self.board.forget(waiting.session_id)
             await self._applicant_gone(waiting)
+
+    def _consent_given(self, body: dict[str, Any]) -> tuple[str, str] | None:
+        """(version, language) of the consent sent with a join; refused when one is needed."""
+        if self.consent is None:
+            return None
+        try:
+            return self.consent.text.check(body.get("consent"))
+        except ConsentMissing as error:
+            raise BadRequest("consent_required", str(error), 403) from None
 
     async def _tell_place(self, waiting: Waiting, ticket: QueueTicket) -> None:
         """Tell a new arrival their place now; the board keeps them informed from then on."""

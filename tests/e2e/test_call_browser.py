@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +48,13 @@ REVIEWER_AUDIO_PACKETS = """(async () => {
 })()"""
 
 
+def agree_to_consent(page: Any) -> None:
+    """The page asks for consent before the camera starts: tick the box and continue."""
+    page.locator("#consent").wait_for(state="visible", timeout=15000)
+    page.locator("#consent-agree").check()
+    page.locator("#consent-continue").click()
+
+
 @pytest.mark.slow
 def test_chromium_applicant_is_taken_and_streams_640x480_at_25_fps_with_audio(
     sqlite_world: CallWorld, tmp_path: Path
@@ -81,6 +89,7 @@ def test_chromium_applicant_is_taken_and_streams_640x480_at_25_fps_with_audio(
 
             page = browser.new_context(locale="zh-CN").new_page()
             page.goto(f"{url}/apply#t={token}")
+            agree_to_consent(page)
             join = page.locator("#join")
             join.wait_for(state="visible", timeout=15000)
             assert join.inner_text() == "加入排队"  # Simplified Chinese for a zh-CN browser

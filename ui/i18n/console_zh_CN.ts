@@ -4,42 +4,42 @@
 <context>
     <name>AmendDialog</name>
     <message>
-        <location filename="../replay/window.py" line="89"/>
+        <location filename="../replay/window.py" line="91"/>
         <source>Amend decision #{0}</source>
         <translation>修改决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="101"/>
+        <location filename="../replay/window.py" line="103"/>
         <source>Why the decision changes (kept in the audit log)</source>
         <translation>修改决定的理由（记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="106"/>
+        <location filename="../replay/window.py" line="108"/>
         <source>Original: {0} by {1}, {2}. It stays on record.</source>
         <translation>原决定：{0}，由 {1} 于 {2} 作出。原决定将保留在记录中。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="112"/>
+        <location filename="../replay/window.py" line="114"/>
         <source>New decision</source>
         <translation>新决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="113"/>
+        <location filename="../replay/window.py" line="115"/>
         <source>Reason codes</source>
         <translation>原因代码</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="114"/>
+        <location filename="../replay/window.py" line="116"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="115"/>
+        <location filename="../replay/window.py" line="117"/>
         <source>Reason for the amendment</source>
         <translation>修改理由</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="143"/>
+        <location filename="../replay/window.py" line="145"/>
         <source>An amendment needs a reason.</source>
         <translation>修改决定必须填写理由。</translation>
     </message>
@@ -508,19 +508,19 @@
     </message>
     <message>
         <location filename="../decision.py" line="64"/>
-        <location filename="../replay/texts.py" line="83"/>
+        <location filename="../replay/texts.py" line="88"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="65"/>
-        <location filename="../replay/texts.py" line="84"/>
+        <location filename="../replay/texts.py" line="89"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="66"/>
-        <location filename="../replay/texts.py" line="81"/>
+        <location filename="../replay/texts.py" line="86"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -792,431 +792,446 @@
     <name>ReplayTexts</name>
     <message>
         <location filename="../replay/browser.py" line="83"/>
-        <location filename="../replay/texts.py" line="57"/>
-        <location filename="../replay/window.py" line="632"/>
+        <location filename="../replay/texts.py" line="62"/>
+        <location filename="../replay/window.py" line="638"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="18"/>
+        <location filename="../replay/texts.py" line="23"/>
         <source>waiting</source>
         <translation>等候中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="19"/>
+        <location filename="../replay/texts.py" line="24"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="20"/>
+        <location filename="../replay/texts.py" line="25"/>
         <source>verifying</source>
         <translation>核验中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="21"/>
+        <location filename="../replay/texts.py" line="26"/>
         <source>questioning</source>
         <translation>问询中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="22"/>
+        <location filename="../replay/texts.py" line="27"/>
         <source>decided</source>
         <translation>已决定</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="23"/>
+        <location filename="../replay/texts.py" line="28"/>
         <source>expired</source>
         <translation>已过期</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="24"/>
+        <location filename="../replay/texts.py" line="29"/>
         <source>abandoned</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="27"/>
+        <location filename="../replay/texts.py" line="32"/>
         <source>connection dropped</source>
         <translation>连接中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="28"/>
+        <location filename="../replay/texts.py" line="33"/>
         <source>connection restored</source>
         <translation>连接恢复</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="29"/>
+        <location filename="../replay/texts.py" line="34"/>
         <source>connection failed</source>
         <translation>连接失败</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="30"/>
+        <location filename="../replay/texts.py" line="35"/>
         <source>more than one face</source>
         <translation>不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="31"/>
+        <location filename="../replay/texts.py" line="36"/>
         <source>liveness failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="32"/>
+        <location filename="../replay/texts.py" line="37"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="33"/>
+        <location filename="../replay/texts.py" line="38"/>
         <source>recording warning</source>
         <translation>录像警告</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="89"/>
+        <location filename="../replay/texts.py" line="94"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="90"/>
+        <location filename="../replay/texts.py" line="95"/>
         <source>no</source>
         <translation>否</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="134"/>
+        <source>not recorded</source>
+        <translation>未记录</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="136"/>
+        <source>given {0}, text version {1} ({2})</source>
+        <translation>{0} 同意，文本版本 {1}（{2}）</translation>
     </message>
 </context>
 <context>
     <name>ReplayWindow</name>
     <message>
-        <location filename="../replay/window.py" line="170"/>
+        <location filename="../replay/window.py" line="172"/>
         <source>Session replay — video audit console</source>
         <translation>会话回放 — 视频审核台</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="197"/>
+        <location filename="../replay/window.py" line="199"/>
         <source>Choose a session on the left.</source>
         <translation>请在左侧选择一个会话。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="204"/>
-        <location filename="../replay/window.py" line="530"/>
+        <location filename="../replay/window.py" line="206"/>
+        <location filename="../replay/window.py" line="536"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="206"/>
+        <location filename="../replay/window.py" line="208"/>
         <source>Play or pause the recording</source>
         <translation>播放或暂停录像</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="207"/>
+        <location filename="../replay/window.py" line="209"/>
         <source>◀| Frame</source>
         <translation>◀| 上一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="208"/>
+        <location filename="../replay/window.py" line="210"/>
         <source>One frame back</source>
         <translation>后退一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="209"/>
+        <location filename="../replay/window.py" line="211"/>
         <source>Frame |▶</source>
         <translation>下一帧 |▶</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="210"/>
+        <location filename="../replay/window.py" line="212"/>
         <source>One frame forward</source>
         <translation>前进一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="215"/>
+        <location filename="../replay/window.py" line="217"/>
         <source>Playback speed (sound plays at 1× only)</source>
         <translation>播放速度（仅 1× 时有声音）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="218"/>
-        <location filename="../replay/window.py" line="622"/>
+        <location filename="../replay/window.py" line="220"/>
+        <location filename="../replay/window.py" line="628"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="230"/>
-        <location filename="../replay/window.py" line="231"/>
+        <location filename="../replay/window.py" line="232"/>
+        <location filename="../replay/window.py" line="233"/>
         <source>t (s)</source>
         <translation>时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="230"/>
+        <location filename="../replay/window.py" line="232"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="230"/>
+        <location filename="../replay/window.py" line="232"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="230"/>
+        <location filename="../replay/window.py" line="232"/>
         <source>By</source>
         <translation>录入人</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="231"/>
+        <location filename="../replay/window.py" line="233"/>
         <source>What</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="232"/>
+        <location filename="../replay/window.py" line="234"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="232"/>
+        <location filename="../replay/window.py" line="234"/>
         <source>At (UTC)</source>
         <translation>时间（UTC）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="232"/>
+        <location filename="../replay/window.py" line="234"/>
         <source>Who: what</source>
         <translation>操作人：操作</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="232"/>
+        <location filename="../replay/window.py" line="234"/>
         <source>Hash</source>
         <translation>哈希</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="241"/>
+        <location filename="../replay/window.py" line="243"/>
         <source>Amend decision…</source>
         <translation>修改决定…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="248"/>
+        <location filename="../replay/window.py" line="250"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="249"/>
+        <location filename="../replay/window.py" line="251"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="250"/>
+        <location filename="../replay/window.py" line="252"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="251"/>
+        <location filename="../replay/window.py" line="253"/>
         <source>Audit</source>
         <translation>审计</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="253"/>
+        <location filename="../replay/window.py" line="255"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="353"/>
+        <location filename="../replay/window.py" line="355"/>
         <source>The search failed: {0}</source>
         <translation>查询失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="360"/>
+        <location filename="../replay/window.py" line="362"/>
         <source>Opening session {0}…</source>
         <translation>正在打开会话 {0}…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="363"/>
+        <location filename="../replay/window.py" line="365"/>
         <source>Session {0} cannot be opened: {1}</source>
         <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="374"/>
+        <location filename="../replay/window.py" line="376"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
         <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="390"/>
+        <location filename="../replay/window.py" line="388"/>
+        <source>Consent: {0}</source>
+        <translation>同意声明：{0}</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="394"/>
         <source>This session has no recording.</source>
         <translation>此会话没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="395"/>
+        <location filename="../replay/window.py" line="399"/>
         <source>Opening the recording…</source>
         <translation>正在打开录像…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="433"/>
+        <location filename="../replay/window.py" line="439"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="438"/>
+        <location filename="../replay/window.py" line="444"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="442"/>
+        <location filename="../replay/window.py" line="448"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="447"/>
+        <location filename="../replay/window.py" line="453"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="449"/>
+        <location filename="../replay/window.py" line="455"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="451"/>
+        <location filename="../replay/window.py" line="457"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="456"/>
+        <location filename="../replay/window.py" line="462"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="458"/>
+        <location filename="../replay/window.py" line="464"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="461"/>
+        <location filename="../replay/window.py" line="467"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="463"/>
+        <location filename="../replay/window.py" line="469"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="466"/>
+        <location filename="../replay/window.py" line="472"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="470"/>
+        <location filename="../replay/window.py" line="476"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="473"/>
+        <location filename="../replay/window.py" line="479"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="499"/>
+        <location filename="../replay/window.py" line="505"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="523"/>
+        <location filename="../replay/window.py" line="529"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="538"/>
+        <location filename="../replay/window.py" line="544"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="598"/>
+        <location filename="../replay/window.py" line="604"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="603"/>
+        <location filename="../replay/window.py" line="609"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="604"/>
+        <location filename="../replay/window.py" line="610"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="605"/>
+        <location filename="../replay/window.py" line="611"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="625"/>
+        <location filename="../replay/window.py" line="631"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="625"/>
+        <location filename="../replay/window.py" line="631"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="628"/>
+        <location filename="../replay/window.py" line="634"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="628"/>
+        <location filename="../replay/window.py" line="634"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="629"/>
+        <location filename="../replay/window.py" line="635"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="630"/>
+        <location filename="../replay/window.py" line="636"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="635"/>
+        <location filename="../replay/window.py" line="641"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="637"/>
+        <location filename="../replay/window.py" line="643"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="643"/>
+        <location filename="../replay/window.py" line="649"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="676"/>
+        <location filename="../replay/window.py" line="686"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="682"/>
+        <location filename="../replay/window.py" line="692"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="684"/>
+        <location filename="../replay/window.py" line="694"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="702"/>
+        <location filename="../replay/window.py" line="712"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="717"/>
+        <location filename="../replay/window.py" line="727"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="722"/>
+        <location filename="../replay/window.py" line="732"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="729"/>
+        <location filename="../replay/window.py" line="739"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>
@@ -1430,307 +1445,312 @@ previous {1}</source>
 <context>
     <name>SessionReport</name>
     <message>
-        <location filename="../replay/report.py" line="129"/>
+        <location filename="../replay/report.py" line="110"/>
         <source>lowest match {0}</source>
         <translation>最低相似度 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="131"/>
+        <location filename="../replay/report.py" line="112"/>
         <source>best match {0}</source>
         <translation>最高相似度 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="134"/>
+        <location filename="../replay/report.py" line="115"/>
         <source>at the decision</source>
         <translation>作出决定时</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="136"/>
+        <location filename="../replay/report.py" line="117"/>
         <source>start of leg {0}</source>
         <translation>第 {0} 段开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="170"/>
+        <location filename="../replay/report.py" line="156"/>
         <source>key frame at {0} s</source>
         <translation>{0} 秒处的关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="189"/>
+        <location filename="../replay/report.py" line="175"/>
         <source>{0} (t = {1} s, leg {2})</source>
         <translation>{0}（t = {1} 秒，第 {2} 段）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="251"/>
+        <location filename="../replay/report.py" line="237"/>
         <source>match threshold {0}</source>
         <translation>匹配阈值 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="277"/>
+        <location filename="../replay/report.py" line="263"/>
         <source>similarity (0-100) over seconds on the recording&apos;s clock   |  orange: connection  purple: face flags  green ticks: answers  black: decision</source>
         <translation>相似度（0-100），横轴为录像时间（秒）   |  橙色：连接  紫色：人脸提示  绿色短线：回答  黑色：决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="289"/>
+        <location filename="../replay/report.py" line="275"/>
         <source>reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="291"/>
+        <location filename="../replay/report.py" line="277"/>
         <source>note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="294"/>
+        <location filename="../replay/report.py" line="280"/>
         <source>amendment reason: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="296"/>
+        <location filename="../replay/report.py" line="282"/>
         <source>override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="297"/>
+        <location filename="../replay/report.py" line="283"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="320"/>
+        <location filename="../replay/report.py" line="309"/>
         <source>starting</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="342"/>
+        <location filename="../replay/report.py" line="327"/>
         <source>Video review session {0}</source>
         <translation>视频审核会话 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="346"/>
+        <location filename="../replay/report.py" line="331"/>
         <source>Report made {0}. State: {1}.</source>
         <translation>报告生成于 {0}。状态：{1}。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="351"/>
+        <location filename="../replay/report.py" line="336"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="353"/>
+        <location filename="../replay/report.py" line="338"/>
         <source>application</source>
         <translation>申请信息</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="354"/>
+        <location filename="../replay/report.py" line="339"/>
         <source>leg {0} ended: {1}, recording {2}</source>
         <translation>第 {0} 段结束：{1}，录像 {2}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="356"/>
+        <location filename="../replay/report.py" line="341"/>
         <source>Applicant</source>
         <translation>申请人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="357"/>
+        <location filename="../replay/report.py" line="342"/>
         <source>National ID</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="358"/>
+        <location filename="../replay/report.py" line="343"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="360"/>
+        <location filename="../replay/report.py" line="345"/>
         <source>Amount / term</source>
         <translation>金额 / 期限</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="361"/>
+        <location filename="../replay/report.py" line="346"/>
         <source>{0} for {1} months</source>
         <translation>{0}，{1} 个月</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="363"/>
+        <location filename="../replay/report.py" line="348"/>
         <source>Purpose</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="364"/>
+        <location filename="../replay/report.py" line="349"/>
         <source>Applied</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="365"/>
+        <location filename="../replay/report.py" line="350"/>
+        <source>Consent</source>
+        <translation>同意声明</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="351"/>
         <source>Reviewer</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="366"/>
+        <location filename="../replay/report.py" line="352"/>
         <source>Taken / ended</source>
         <translation>接入 / 结束</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="368"/>
+        <location filename="../replay/report.py" line="354"/>
         <source>Legs</source>
         <translation>通话段</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="369"/>
+        <location filename="../replay/report.py" line="355"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="380"/>
+        <location filename="../replay/report.py" line="366"/>
         <source>ID photo and key frames</source>
         <translation>身份证照片与关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="381"/>
+        <location filename="../replay/report.py" line="367"/>
         <source>ID photo and the live face</source>
         <translation>身份证照片与实时人脸</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="389"/>
+        <location filename="../replay/report.py" line="375"/>
         <source>ID photo on file</source>
         <translation>存档的身份证照片</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="404"/>
+        <location filename="../replay/report.py" line="390"/>
         <source>No photo and no recording available.</source>
         <translation>没有照片，也没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="406"/>
+        <location filename="../replay/report.py" line="392"/>
         <source>similarity chart</source>
         <translation>相似度图表</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="415"/>
+        <location filename="../replay/report.py" line="401"/>
         <source>Face similarity over the session</source>
         <translation>会话过程中的人脸相似度</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="421"/>
+        <location filename="../replay/report.py" line="407"/>
         <source>answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="422"/>
+        <location filename="../replay/report.py" line="408"/>
         <source>Answers, as entered</source>
         <translation>回答（按录入内容）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="425"/>
+        <location filename="../replay/report.py" line="411"/>
         <source>t (s)</source>
         <translation>t（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="426"/>
+        <location filename="../replay/report.py" line="412"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="427"/>
+        <location filename="../replay/report.py" line="413"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="428"/>
+        <location filename="../replay/report.py" line="414"/>
         <source>Entered</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="442"/>
+        <location filename="../replay/report.py" line="428"/>
         <source>No answers were entered.</source>
         <translation>未录入任何回答。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="444"/>
+        <location filename="../replay/report.py" line="430"/>
         <source>decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="445"/>
+        <location filename="../replay/report.py" line="431"/>
         <source>Decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="449"/>
+        <location filename="../replay/report.py" line="435"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="450"/>
+        <location filename="../replay/report.py" line="436"/>
         <source>By</source>
         <translation>作出人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="451"/>
+        <location filename="../replay/report.py" line="437"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="452"/>
+        <location filename="../replay/report.py" line="438"/>
         <source>Amends</source>
         <translation>修改对象</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="465"/>
+        <location filename="../replay/report.py" line="451"/>
         <source>original</source>
         <translation>原决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="477"/>
+        <location filename="../replay/report.py" line="463"/>
         <source>Face summary on screen at the decision: {0}</source>
         <translation>作出决定时屏幕上的人脸比对摘要：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="484"/>
+        <location filename="../replay/report.py" line="470"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="486"/>
+        <location filename="../replay/report.py" line="472"/>
         <source>audit events</source>
         <translation>审计事件</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="487"/>
+        <location filename="../replay/report.py" line="473"/>
         <source>Audit events (hash chain)</source>
         <translation>审计事件（哈希链）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="489"/>
+        <location filename="../replay/report.py" line="475"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="490"/>
+        <location filename="../replay/report.py" line="476"/>
         <source>At</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="491"/>
+        <location filename="../replay/report.py" line="477"/>
         <source>Actor / action</source>
         <translation>操作人 / 操作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="492"/>
+        <location filename="../replay/report.py" line="478"/>
         <source>Hash / previous hash</source>
         <translation>哈希 / 前一哈希</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="503"/>
+        <location filename="../replay/report.py" line="489"/>
         <source>prev {0}</source>
         <translation>前一 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="511"/>
+        <location filename="../replay/report.py" line="497"/>
         <source>Each event&apos;s hash covers the previous event&apos;s hash: `main.py audit verify` checks the chain.</source>
         <translation>每个事件的哈希都涵盖前一事件的哈希：可用 `main.py audit verify` 校验哈希链。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="527"/>
+        <location filename="../replay/report.py" line="513"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
@@ -1761,7 +1781,7 @@ previous {1}</source>
         <translation>审核员用户名</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="772"/>
+        <location filename="../replay/window.py" line="766"/>
         <location filename="../sign_in.py" line="48"/>
         <source>Password</source>
         <translation>密码</translation>
@@ -1782,34 +1802,34 @@ previous {1}</source>
         <translation>正在比对…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="763"/>
+        <location filename="../replay/window.py" line="757"/>
         <source>Sign in to replay sessions</source>
         <translation>登录：会话回放</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="771"/>
+        <location filename="../replay/window.py" line="765"/>
         <source>Name</source>
         <translation>用户名</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="785"/>
+        <location filename="../replay/window.py" line="779"/>
         <source>Enter your name and password.</source>
         <translation>请输入用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="790"/>
+        <location filename="../replay/window.py" line="784"/>
         <location filename="../sign_in.py" line="105"/>
         <source>Sign-in refused: the name or the password is wrong.</source>
         <translation>登录被拒绝：用户名或密码错误。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="793"/>
+        <location filename="../replay/window.py" line="787"/>
         <location filename="../sign_in.py" line="107"/>
         <source>Sign-in failed: {0}</source>
         <translation>登录失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="796"/>
+        <location filename="../replay/window.py" line="790"/>
         <source>This account may not replay sessions: sign in as a supervisor.</source>
         <translation>此账户无权回放会话：请以主管身份登录。</translation>
     </message>

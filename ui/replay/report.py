@@ -27,7 +27,14 @@ from app.settings import Settings
 from storage.recordings import recording_path
 from storage.replay import DecisionEntry, SessionReplay
 from ui.replay.fonts import report_fonts
-from ui.replay.texts import answer_text, face_summary_name, outcome_name, reasons_text, state_name
+from ui.replay.texts import (
+    answer_text,
+    consent_text,
+    face_summary_name,
+    outcome_name,
+    reasons_text,
+    state_name,
+)
 from ui.replay.texts import question_prompts as question_prompts_for
 
 log = logging.getLogger(__name__)
@@ -340,6 +347,7 @@ def write_report(
         ),
         (translate("SessionReport", "Purpose"), replay.purpose),
         (translate("SessionReport", "Applied"), _when(replay.applied_at)),
+        (translate("SessionReport", "Consent"), consent_text(replay.consent)),
         (translate("SessionReport", "Reviewer"), replay.reviewer_name or "—"),
         (translate("SessionReport", "Taken / ended"), f"{_when(replay.taken_at)} / {_when(replay.ended_at)}"),
         (

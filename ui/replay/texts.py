@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from app.consent import GivenConsent
 from app.decisions import FaceSummary, Outcome, RejectReason
 from ui.decision import face_summary_text, outcome_text, reason_text
 from ui.face_panel import flag_text
@@ -125,3 +126,13 @@ def question_prompts(questionnaire_file: Path, spoken_language: str) -> dict[str
     except (OSError, ValueError) as error:
         log.info("questionnaire unavailable for the replay: %s", error)
         return {}
+
+
+def consent_text(consent: GivenConsent | None) -> str:
+    """The applicant's consent as the replay window and the report show it."""
+    if consent is None:
+        return QCoreApplication.translate("ReplayTexts", "not recorded")
+    given = consent.given_at.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+    return QCoreApplication.translate("ReplayTexts", "given {0}, text version {1} ({2})").format(
+        given, consent.version, consent.language
+    )

@@ -63,6 +63,7 @@ from ui.replay.browser import SessionBrowser
 from ui.replay.player import AudioOut, DecoderThread, PlayClock, VideoView
 from ui.replay.texts import (
     answer_text,
+    consent_text,
     face_flag_name,
     face_summary_name,
     liveness_name,
@@ -384,6 +385,8 @@ class ReplayWindow(QMainWindow):
                 _when(replay.taken_at),
                 outcome,
             )
+            + "\n"
+            + self.tr("Consent: {0}").format(consent_text(replay.consent))
         )
         self._fill_details(replay)
         self.export_button.setEnabled(self._may(Action.EXPORT_SESSION))

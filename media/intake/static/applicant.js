@@ -34,6 +34,9 @@ const TEXT = {
     ended_connection_failed: "The connection could not be restored. Please open this link again to retry.",
     error: "Something went wrong: {message}",
     lost: "The connection to the service was lost. Please reload the page.",
+    consent_heading: "Before we start",
+    consent_needed: "Please read this and agree before your camera starts.",
+    consent_continue: "Agree and continue",
   },
   zh: {
     title: "视频审核",
@@ -65,6 +68,9 @@ const TEXT = {
     ended_connection_failed: "连接未能恢复，请重新打开此链接重试。",
     error: "出错了：{message}",
     lost: "与服务的连接已断开，请刷新页面。",
+    consent_heading: "开始之前",
+    consent_needed: "请阅读以下内容并同意后，摄像头才会开启。",
+    consent_continue: "同意并继续",
   },
 };
 
@@ -106,6 +112,7 @@ const state = {
   pc: null,
   deadline: null,
   joined: false,
+  consent: null, // what the applicant agreed to: sent with every join
   inCall: false,
   finished: false,
   retries: 0,
@@ -135,11 +142,29 @@ async function checkLink() {
     await startCamera();
     return connect();
   }
+  if (body.consent) await askConsent(body.consent);
   say("valid", {}, "good");
   await startCamera();
   show("tips", true);
   show("join", true);
   show("later", true);
+}
+
+// The camera starts only after the applicant agrees; the service refuses a join without it.
+function askConsent(consent) {
+  say("consent_needed", {}, "good");
+  $("consent-text").textContent = consent.text[LANG];
+  $("consent-agree-label").textContent = consent.agree[LANG];
+  show("consent", true);
+  $("consent-agree").addEventListener("change", () => { $("consent-continue").disabled = !$("consent-agree").checked; });
+  return new Promise((resolve) => {
+    $("consent-continue").addEventListener("click", () => {
+      if (!$("consent-agree").checked) return;
+      state.consent = { agreed: true, version: consent.version, language: LANG };
+      show("consent", false);
+      resolve();
+    });
+  });
 }
 
 async function startCamera() {
@@ -165,7 +190,7 @@ function connect() {
   const scheme = location.protocol === "https:" ? "wss://" : "ws://";
   const ws = new WebSocket(scheme + location.host + "/ws/applicant?t=" + encodeURIComponent(state.token));
   state.ws = ws;
-  ws.onopen = () => { if (!state.inCall) send({ type: "join" }); };
+  ws.onopen = () => { if (!state.inCall) send({ type: "join", consent: state.consent }); };
   ws.onmessage = (event) => onMessage(JSON.parse(event.data));
   ws.onclose = () => {
     if (state.ws !== ws) return;
