@@ -29,8 +29,11 @@ JOIN_WITHOUT_CONSENT = """(token) => new Promise((resolve) => {
 
 
 @pytest.mark.slow
+@pytest.mark.gui
 def test_no_join_without_consent_and_consent_in_record_and_report(
-    sqlite_world: CallWorld, tmp_path: Path
+    sqlite_world: CallWorld,
+    tmp_path: Path,
+    qapp: object,  # reading the PDF needs Qt: a full QApplication, so later widget tests can run
 ) -> None:
     from playwright.sync_api import sync_playwright
 
