@@ -59,9 +59,18 @@ class DecisionDraft:
     note: str = ""
     # Why the reviewer approves although answers are missing or the face did not match.
     override_reason: str = ""
+    # The override reason code from the approval policy's list (app/approval_policy.toml).
+    override_code: str = ""
     face: FaceSummary = field(default_factory=FaceSummary)
     # Chosen when the reviewer confirms: a retried save of the same decision is stored once.
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def recorded_override_reason(self) -> str:
+        """The override as stored with the decision: its reason code, then the reviewer's words."""
+        if self.override_code and self.override_reason:
+            return f"[{self.override_code}] {self.override_reason}"
+        return self.override_reason
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +78,7 @@ class DecisionDraft:
             "reasons": [reason.value for reason in self.reasons],
             "note": self.note,
             "override_reason": self.override_reason,
+            "override_code": self.override_code,
             "face": self.face.as_dict(),
             "request_id": self.request_id,
         }
@@ -81,6 +91,7 @@ class DecisionDraft:
             reasons=tuple(RejectReason(reason) for reason in data.get("reasons", [])),
             note=str(data.get("note", "")),
             override_reason=str(data.get("override_reason", "")),
+            override_code=str(data.get("override_code", "")),
             face=FaceSummary(
                 best_similarity=face.get("best_similarity"),
                 last_similarity=face.get("last_similarity"),

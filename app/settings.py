@@ -88,6 +88,8 @@ class Settings:
     # the amount above which an approval is checked (when the policy file selects by amount).
     four_eyes_policy_file: Path = PROJECT_ROOT / "app" / "four_eyes.toml"
     four_eyes_amount_above: int = 20000
+    # The approval policy (app/approval.py): what blocks an approval, needs an override, or warns.
+    approval_policy_file: Path = PROJECT_ROOT / "app" / "approval_policy.toml"
     # Annual interest rate used for the monthly instalment shown to the reviewer.
     annual_interest_rate: float = 0.12
     # A debt-to-income ratio after the new loan above this is a red flag.

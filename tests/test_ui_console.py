@@ -165,7 +165,9 @@ def test_approval_with_missing_answers_is_refused_without_a_reason(
     dialog = shown[0]
     assert dialog.result() != DecisionDialog.DialogCode.Accepted
     assert "refused" in dialog.error_label.text()
-    assert "Required answers missing" in dialog.exceptions[0]
+    assert dialog.exceptions[0].startswith(
+        "Required answers are missing: The applicant states the last 4 digits"
+    )
     assert services.decisions == []
     # The window itself refuses the same draft, whoever composes it.
     assert not window.record_decision(DecisionDraft(Outcome.APPROVE, face=window.face.summary()))
@@ -177,16 +179,19 @@ def test_approval_with_missing_answers_is_refused_without_a_reason(
 def test_approval_with_missing_answers_is_recorded_with_the_reviewers_reason(
     qtbot, window, services, confirm_in_dialog
 ):
-    confirm_in_dialog(
-        lambda dialog: dialog.override_edit.setText("Applicant is an existing customer; verified by phone")
-    )
+    def fill(dialog: DecisionDialog) -> None:
+        dialog.override_code_combo.setCurrentIndex(dialog.override_code_combo.findData("existing_customer"))
+        dialog.override_edit.setText("Applicant is an existing customer; verified by phone")
+
+    confirm_in_dialog(fill)
     call = take_applicant(qtbot, window, services)
     connect_and_match(qtbot, window, call)
     with qtbot.waitSignal(window.decision_saved, timeout=5000):
         window.decision_bar.buttons[Outcome.APPROVE].click()
     [stored] = services.decisions
     assert stored.draft.override_reason.startswith("Applicant is an existing customer")
-    assert stored.overridden[0].startswith("missing answers: identity_name_confirmed")
+    assert stored.draft.override_code == "existing_customer"
+    assert stored.overridden == ("required_answers_missing",)
 
 
 def test_rejection_without_a_reason_code_is_refused(qtbot, window, services, confirm_in_dialog):
@@ -299,9 +304,15 @@ def test_face_attempts_run_out_and_approval_is_then_impossible(
     qtbot.waitUntil(lambda: window.face.state is FaceState.EXHAUSTED)
     assert not window.face_panel.retry_button.isVisibleTo(window)
 
-    draft = DecisionDraft(Outcome.APPROVE, override_reason="looks fine to me", face=window.face.summary())
+    draft = DecisionDraft(
+        Outcome.APPROVE,
+        override_code="technical_problem",
+        override_reason="The camera was poor but the applicant is clearly the person on the ID.",
+        face=window.face.summary(),
+    )
     assert not window.record_decision(draft)
-    assert "attempts are used up" in window.banner.label.text()
+    assert "Approval is not possible: Every face-recognition attempt failed" in window.banner.label.text()
+    assert not window.decision_bar.buttons[Outcome.APPROVE].isEnabled()
     # Rejecting proposes the face-match reason.
     shown = confirm_in_dialog()
     with qtbot.waitSignal(window.decision_saved, timeout=5000):
@@ -427,3 +438,82 @@ def test_a_decision_waiting_for_the_database_is_shown_until_the_background_retry
     assert not window.notices.isVisible()
     assert services.decisions[0].draft == draft and window.pending is None
     assert window.banner.state == "saved"
+
+
+def test_approval_with_failed_liveness_is_impossible_and_said_before_any_dialog(
+    qtbot, window, services, confirm_in_dialog
+):
+    shown = confirm_in_dialog()
+    call = take_applicant(qtbot, window, services)
+
+    def media() -> None:
+        call.events.connection("connected", 1)
+        for step in range(16):
+            call.events.face_score(score(step * 0.1, 84.0, live=False))
+
+    from_media_thread(media)
+    qtbot.waitUntil(lambda: window.face_panel.state_text == "Match")  # a green match, and yet
+    answer_all(window)
+    conditions = window.approval_conditions
+    assert conditions.isVisible()
+    assert "Approval blocked" in conditions.text()
+    assert (
+        "Liveness failed: possibly a photo or a replayed video: <b>blocks approval</b>" in conditions.text()
+    )
+    approve = window.decision_bar.buttons[Outcome.APPROVE]
+    assert not approve.isEnabled()
+    assert "Liveness failed" in approve.toolTip()
+
+    window.decide(Outcome.APPROVE)  # as a shortcut would
+    assert shown == [] and window.banner.state == "refused"
+    draft = DecisionDraft(
+        Outcome.APPROVE,
+        override_code="technical_problem",
+        override_reason="The light was poor; the applicant is clearly the person on the photo.",
+        face=window.face.summary(),
+    )
+    assert not window.record_decision(draft)
+    assert services.save_attempts == 0 and services.decisions == []
+    assert window.decision_bar.buttons[Outcome.REJECT].isEnabled()
+
+
+def test_no_match_and_missing_answers_need_a_sentence_and_the_decision_lists_the_overridden_rules(
+    qtbot, window, services, confirm_in_dialog
+):
+    def fill(reason: str) -> Callable[[DecisionDialog], None]:
+        def with_reason(dialog: DecisionDialog) -> None:
+            dialog.override_code_combo.setCurrentIndex(
+                dialog.override_code_combo.findData("identity_verified_otherwise")
+            )
+            dialog.override_edit.setText(reason)
+
+        return with_reason
+
+    shown = confirm_in_dialog(fill("x"))
+    call = take_applicant(qtbot, window, services)
+
+    def media() -> None:
+        call.events.connection("connected", 1)
+        for step in range(8):
+            call.events.face_score(score(step * 0.1, 19.0))
+
+    from_media_thread(media)
+    qtbot.waitUntil(lambda: window.face.last is not None and window.face.last.frame_time >= 0.7)
+    window.form.enter("identity_name_confirmed", False)  # a red flag: warns only
+    text = window.approval_conditions.text()
+    assert "Approval only with an override" in text
+    assert "The face has not matched the ID photo" in text
+    assert "Required answers are missing: The applicant states the last 4 digits" in text
+    assert "Name does not match the application: <b>warning</b>" in text
+    assert window.decision_bar.buttons[Outcome.APPROVE].isEnabled()
+
+    window.decision_bar.buttons[Outcome.APPROVE].click()
+    assert "at least a sentence" in shown[0].error_label.text()
+    assert services.decisions == []
+
+    confirm_in_dialog(fill("Identity confirmed at the branch this morning with the original ID card."))
+    with qtbot.waitSignal(window.decision_saved, timeout=5000):
+        window.decision_bar.buttons[Outcome.APPROVE].click()
+    [stored] = services.decisions
+    assert stored.overridden == ("face_not_matched", "required_answers_missing")
+    assert stored.draft.override_code == "identity_verified_otherwise"

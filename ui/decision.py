@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFrame,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.approval import ApprovalBlocked, ApprovalPolicy, Finding, Requirement, ReviewFacts
 from app.decisions import DecisionDraft, FaceSummary, Outcome, RejectReason, check_decision
 from app.errors import InvalidDecision
 from ui import style
@@ -86,6 +88,48 @@ def decision_refusal(draft: DecisionDraft, missing_required_answers: list[str], 
     return ""
 
 
+def requirement_text(requirement: Requirement) -> str:
+    return {
+        Requirement.BLOCK: QCoreApplication.translate("Decisions", "blocks approval"),
+        Requirement.OVERRIDE: QCoreApplication.translate(
+            "Decisions", "approval needs an override: a reason code and a sentence; a supervisor checks it"
+        ),
+        Requirement.WARN: QCoreApplication.translate("Decisions", "warning"),
+    }[requirement]
+
+
+def finding_text(finding: Finding, language: str) -> str:
+    text = finding.rule.label(language)
+    if finding.details:
+        text += ": " + "; ".join(finding.details)
+    return text
+
+
+def approval_refusal(policy: ApprovalPolicy, draft: DecisionDraft, facts: ReviewFacts, language: str) -> str:
+    """Why the approval policy refuses the draft, in the reviewer's language ("" when allowed)."""
+    try:
+        policy.check_approval(draft, facts)
+    except ApprovalBlocked:
+        blocked = [
+            finding.rule.label(language)
+            for finding in policy.findings(facts)
+            if finding.requires is Requirement.BLOCK
+        ]
+        return QCoreApplication.translate("Decisions", "Approval is not possible: {0}.").format(
+            "; ".join(blocked)
+        )
+    except InvalidDecision:
+        if policy.override_code(draft.override_code) is None:
+            return QCoreApplication.translate(
+                "Decisions", "Approval refused: choose an override reason code."
+            )
+        return QCoreApplication.translate(
+            "Decisions",
+            "Approval refused: explain the override in at least a sentence ({0} words, or {1} Chinese characters).",  # noqa: E501
+        ).format(policy.min_reason_words, policy.min_reason_cjk_characters)
+    return ""
+
+
 @dataclass(frozen=True)
 class DecisionContext:
     """What the dialog needs to know about the review to check and summarise a decision."""
@@ -96,6 +140,15 @@ class DecisionContext:
     answers_given: int
     red_flags: tuple[str, ...] = ()
     suggested_reasons: tuple[RejectReason, ...] = field(default_factory=tuple)
+    # The approval policy and the facts it judges (None: the dialog checks no approval policy).
+    policy: ApprovalPolicy | None = None
+    facts: ReviewFacts | None = None
+    language: str = "en"
+
+    def findings(self) -> list[Finding]:
+        if self.policy is None or self.facts is None:
+            return []
+        return self.policy.findings(self.facts)
 
 
 class DecisionBar(QWidget):
@@ -119,9 +172,62 @@ class DecisionBar(QWidget):
             layout.addWidget(button)
         self.set_enabled(False)
 
+        self.approval_blocked = False
+
     def set_enabled(self, enabled: bool) -> None:
-        for button in self.buttons.values():
-            button.setEnabled(enabled)
+        for outcome, button in self.buttons.items():
+            button.setEnabled(enabled and not (outcome is Outcome.APPROVE and self.approval_blocked))
+
+    def set_approval_blocked(self, blocked: bool, why: str) -> None:
+        """Approve is disabled while the approval policy blocks it; its tooltip says why."""
+        self.approval_blocked = blocked
+        approve = self.buttons[Outcome.APPROVE]
+        approve.setToolTip(why if blocked else "")
+        if blocked:
+            approve.setEnabled(False)
+
+
+class ApprovalConditions(QLabel):
+    """Before the decision: which conditions of the approval policy hold, and what each requires."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("approvalConditions")
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.TextFormat.RichText)
+        self.findings: list[Finding] = []
+        self.show_findings([], "en")
+
+    @property
+    def blocked(self) -> bool:
+        return any(finding.requires is Requirement.BLOCK for finding in self.findings)
+
+    def show_findings(self, findings: list[Finding], language: str) -> None:
+        self.findings = list(findings)
+        if not findings:
+            self.setText("")
+            self.setVisible(False)
+            return
+        if self.blocked:
+            heading, colour = self.tr("Approval blocked"), style.BAD
+        elif any(finding.requires is Requirement.OVERRIDE for finding in findings):
+            heading, colour = self.tr("Approval only with an override"), style.CAUTION
+        else:
+            heading, colour = self.tr("Warnings"), style.CAUTION
+        order = {Requirement.BLOCK: 0, Requirement.OVERRIDE: 1, Requirement.WARN: 2}
+        items = "".join(
+            f"<li>{finding_text(finding, language)}: <b>{requirement_text(finding.requires)}</b></li>"
+            for finding in sorted(findings, key=lambda finding: order[finding.requires])
+        )
+        self.setText(f"<b>{heading}</b><ul style='margin: 0'>{items}</ul>")
+        self.setStyleSheet(
+            f"QLabel#approvalConditions {{ color: {colour}; background: #fdf6ec; border: 1px solid {colour};"
+            " border-radius: 4px; padding: 4px 8px; }"
+        )
+        self.setVisible(True)
+
+    def plain_text(self) -> str:
+        return "\n".join(f"{finding.rule.id}: {finding.requires.value}" for finding in self.findings)
 
 
 class DecisionDialog(QDialog):
@@ -151,9 +257,25 @@ class DecisionDialog(QDialog):
                 self.reason_boxes[reason] = box
                 layout.addWidget(box)
 
+        self.findings = context.findings() if outcome is Outcome.APPROVE else []
         self.exceptions = self._approval_exceptions()
         self.override_edit = QLineEdit()
-        if self.exceptions:
+        self.override_code_combo = QComboBox()
+        if self.findings:
+            conditions = QLabel(
+                self.tr("Conditions of this review:")
+                + "<ul>"
+                + "".join(
+                    f"<li>{finding_text(finding, context.language)}"
+                    f" <i>({requirement_text(finding.requires)})</i></li>"
+                    for finding in self.findings
+                )
+                + "</ul>"
+            )
+            conditions.setWordWrap(True)
+            conditions.setStyleSheet(f"color: {style.BAD};")
+            layout.addWidget(conditions)
+        elif self.exceptions:
             warning = QLabel(
                 self.tr("Approval is normally refused here:")
                 + "<ul>"
@@ -163,7 +285,19 @@ class DecisionDialog(QDialog):
             warning.setWordWrap(True)
             warning.setStyleSheet(f"color: {style.BAD};")
             layout.addWidget(warning)
-            layout.addWidget(QLabel(self.tr("Reason to approve anyway (recorded with the decision):")))
+        if self.exceptions:
+            if context.policy is not None:
+                layout.addWidget(QLabel(self.tr("Override reason code:")))
+                self.override_code_combo.addItem(self.tr("Choose…"), "")
+                for code in context.policy.override_codes:
+                    self.override_code_combo.addItem(code.label(context.language), code.code)
+                self.override_code_combo.currentIndexChanged.connect(self._refresh)
+                layout.addWidget(self.override_code_combo)
+            layout.addWidget(
+                QLabel(
+                    self.tr("Reason to approve anyway, at least a sentence (recorded; a supervisor is told):")
+                )
+            )
             self.override_edit.textChanged.connect(self._refresh)
             layout.addWidget(self.override_edit)
 
@@ -209,6 +343,12 @@ class DecisionDialog(QDialog):
     def _approval_exceptions(self) -> list[str]:
         if self.outcome is not Outcome.APPROVE:
             return []
+        if self.context.policy is not None:
+            return [
+                finding_text(finding, self.context.language)
+                for finding in self.findings
+                if finding.requires is Requirement.OVERRIDE
+            ]
         items = []
         if self.context.missing_required_answers:
             items.append(
@@ -227,12 +367,19 @@ class DecisionDialog(QDialog):
             reasons=reasons,
             note=self.note_edit.toPlainText().strip(),
             override_reason=self.override_edit.text().strip() if self.exceptions else "",
+            override_code=str(self.override_code_combo.currentData() or "") if self.exceptions else "",
             face=self.context.face,
         )
 
     def refusal(self, draft: DecisionDraft) -> str:
         """Why the bank's rules refuse the draft, in the reviewer's language ("" when allowed)."""
-        return decision_refusal(draft, self.context.missing_required_answers, self.context.face.matched)
+        policy, facts = self.context.policy, self.context.facts
+        if policy is None or facts is None:
+            return decision_refusal(draft, self.context.missing_required_answers, self.context.face.matched)
+        # The approval policy judges approvals; check_decision the rest (reason codes, the note).
+        return decision_refusal(draft, [], True) or approval_refusal(
+            policy, draft, facts, self.context.language
+        )
 
     def _refresh(self) -> None:
         draft = self.current_draft()
@@ -244,9 +391,11 @@ class DecisionDialog(QDialog):
                     ", ".join(reason_text(r) for r in draft.reasons) or self.tr("(none chosen)"),
                 )
             )
-        if draft.override_reason:
+        if draft.override_reason or draft.override_code:
             rows.append((self.tr("Approved despite"), "; ".join(self.exceptions)))
-            rows.append((self.tr("Because"), draft.override_reason))
+            if draft.override_code:
+                rows.append((self.tr("Reason code"), self.override_code_combo.currentText()))
+            rows.append((self.tr("Because"), draft.override_reason or "–"))
         rows.append((self.tr("Note"), draft.note or "–"))
         rows.append((self.tr("Face"), face_summary_text(draft.face)))
         rows.append(

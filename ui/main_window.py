@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.approval import ApprovalPolicy, ReviewFacts, load_approval_policy
 from app.console import ConnectionState, ConsoleServices, FaceScoreView, LiveCall
 from app.decisions import DecisionDraft, Outcome, RejectReason, check_decision
 from app.errors import InvalidDecision, InvalidTransition, ReviewError
@@ -34,10 +35,12 @@ from ui.application_panel import ApplicationPanel, prepare_photo
 from ui.bridge import CallBridge, ServiceWorker
 from ui.call_status import CallStatus
 from ui.decision import (
+    ApprovalConditions,
     DecisionBar,
     DecisionContext,
     DecisionDialog,
     SaveBanner,
+    approval_refusal,
     decision_refusal,
     outcome_text,
 )
@@ -98,6 +101,7 @@ class ConsoleWindow(QMainWindow):
         language: str = "en",
         questionnaire: Questionnaire | None = None,
         parent: QWidget | None = None,
+        approval_policy: ApprovalPolicy | None = None,
     ) -> None:
         super().__init__(parent)
         self.services = services
@@ -107,6 +111,7 @@ class ConsoleWindow(QMainWindow):
         self.language = language
         self.rules = ReviewRules.from_settings(settings)
         self.questionnaire = questionnaire or load_questionnaire(settings.questionnaire_file)
+        self.approval_policy = approval_policy or load_approval_policy(settings.approval_policy_file)
         self.desk = ServiceWorker("console-desk", self)  # database: the single writer
         self.calls = ServiceWorker("console-call", self)  # network: connect and hang up
 
@@ -198,6 +203,7 @@ class ConsoleWindow(QMainWindow):
 
         self.banner = SaveBanner()
         self.banner.retry_requested.connect(self._save_pending)
+        self.approval_conditions = ApprovalConditions()
         self.decision_bar = DecisionBar()
         self.decision_bar.decision_requested.connect(self.decide)
 
@@ -208,6 +214,7 @@ class ConsoleWindow(QMainWindow):
         layout.addWidget(self.notices)
         layout.addWidget(self.main_splitter, 1)
         layout.addWidget(self.banner)
+        layout.addWidget(self.approval_conditions)
         layout.addWidget(self.decision_bar)
         self.setCentralWidget(central)
 
@@ -441,6 +448,7 @@ class ConsoleWindow(QMainWindow):
             return
         self.face_panel.show_check(face)
         self.video.set_face_box(score.box, score.frame_time, face.matched)
+        self._refresh_approval_conditions()
 
     def _connection(self, state: ConnectionState, leg: int) -> None:
         session = self.session
@@ -460,6 +468,7 @@ class ConsoleWindow(QMainWindow):
         if self.face is not None and self.face.can_retry:
             self.face.retry(self._latest_frame_time)
             self.face_panel.show_check(self.face)
+            self._refresh_approval_conditions()
 
     def _answer_changed(self, question_id: str, value: AnswerValue | None) -> None:
         self._refresh_figures()
@@ -476,9 +485,33 @@ class ConsoleWindow(QMainWindow):
             ),
         )
 
+    def review_facts(self) -> ReviewFacts | None:
+        """What the approval policy judges: the face panel's summary, the attempts, the form."""
+        if self.applicant is None or self.face is None or self.session is None:
+            return None
+        return ReviewFacts(
+            face=self.face.summary(),
+            face_attempts_exhausted=self.session.attempts.exhausted,
+            answers=dict(self.form.answers),
+            missing_required_answers=self.form.missing_required_prompts(),
+            red_flags=self.figures_panel.red_flags,
+        )
+
+    def _refresh_approval_conditions(self) -> None:
+        facts = self.review_facts()
+        language = questionnaire_language(self.language)
+        findings = [] if facts is None else self.approval_policy.findings(facts)
+        self.approval_conditions.show_findings(findings, language)
+        why = ""
+        if facts is not None and self.approval_conditions.blocked:
+            why = approval_refusal(self.approval_policy, DecisionDraft(Outcome.APPROVE), facts, language)
+        self.decision_bar.set_approval_blocked(self.approval_conditions.blocked, why)
+        self._update_actions()
+
     def _refresh_figures(self) -> None:
         if self.applicant is None:
             self.figures_panel.clear()
+            self._refresh_approval_conditions()
             return
         figures = repayment_figures(
             self.questionnaire,
@@ -490,6 +523,7 @@ class ConsoleWindow(QMainWindow):
             language=questionnaire_language(self.language),
         )
         self.figures_panel.show_figures(figures, len(self.form.missing_required()))
+        self._refresh_approval_conditions()
 
     # --- deciding ---
 
@@ -505,11 +539,25 @@ class ConsoleWindow(QMainWindow):
             answers_given=len(self.form.answers),
             red_flags=self.figures_panel.red_flags,
             suggested_reasons=suggested,
+            policy=self.approval_policy,
+            facts=self.review_facts(),
+            language=questionnaire_language(self.language),
         )
 
     def decide(self, outcome: Outcome) -> None:
         if self.applicant is None or self.pending is not None:
             return
+        facts = self.review_facts()
+        if outcome is Outcome.APPROVE and facts is not None:
+            blocked = approval_refusal(
+                self.approval_policy,
+                DecisionDraft(Outcome.APPROVE),
+                facts,
+                questionnaire_language(self.language),
+            )
+            if self.approval_conditions.blocked and blocked:
+                self.banner.refused(self.tr("Not recorded: {0}").format(blocked))
+                return
         draft = DecisionDialog.ask(self, outcome, self.decision_context())
         if draft is not None:
             self.record_decision(draft)
@@ -519,18 +567,19 @@ class ConsoleWindow(QMainWindow):
         when it is refused."""
         if self.applicant is None or self.face is None or self.session is None or self.pending is not None:
             return False
-        missing = self.form.missing_required()
-        refusal = decision_refusal(draft, self.form.missing_required_prompts(), self.face.matched)
-        if not refusal and draft.outcome is Outcome.APPROVE and self.session.attempts.exhausted:
-            refusal = self.tr("Approval is not possible: the face attempts are used up.")
+        facts = self.review_facts()
+        assert facts is not None
+        # check_decision: reason codes and the note; the approval policy: what an approval needs.
+        refusal = decision_refusal(draft, [], True) or approval_refusal(
+            self.approval_policy, draft, facts, questionnaire_language(self.language)
+        )
         if refusal:
             self.banner.refused(self.tr("Not recorded: {0}").format(refusal))
             return False
         try:
-            overridden = check_decision(
-                draft, missing_required_answers=missing, face_matched=self.face.matched
-            )
-        except InvalidDecision as error:  # decision_refusal said yes: only if the two disagree
+            check_decision(draft, missing_required_answers=[], face_matched=True)
+            overridden = self.approval_policy.check_approval(draft, facts)
+        except InvalidDecision as error:  # the refusal above said yes: only if the two disagree
             self.banner.refused(str(error))
             return False
         self.pending = PendingDecision(
@@ -608,6 +657,7 @@ class ConsoleWindow(QMainWindow):
         self.application_panel.clear()
         self.form.reset()
         self.figures_panel.clear()
+        self._refresh_approval_conditions()
         self.call_status.reset()
         self._update_actions()
         self.review_closed.emit()

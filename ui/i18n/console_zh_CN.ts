@@ -118,14 +118,32 @@
     </message>
 </context>
 <context>
+    <name>ApprovalConditions</name>
+    <message>
+        <location filename="../decision.py" line="212"/>
+        <source>Approval blocked</source>
+        <translation>禁止批准</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="214"/>
+        <source>Approval only with an override</source>
+        <translation>仅可凭例外理由批准</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="216"/>
+        <source>Warnings</source>
+        <translation>警告</translation>
+    </message>
+</context>
+<context>
     <name>AudioOut</name>
     <message>
-        <location filename="../replay/player.py" line="208"/>
+        <location filename="../replay/player.py" line="212"/>
         <source>No audio output on this workstation: playing without sound.</source>
         <translation>本工作站没有音频输出：无声播放。</translation>
     </message>
     <message>
-        <location filename="../replay/player.py" line="222"/>
+        <location filename="../replay/player.py" line="226"/>
         <source>The audio output cannot play 48 kHz mono: playing without sound.</source>
         <translation>音频输出不支持 48 kHz 单声道：无声播放。</translation>
     </message>
@@ -216,117 +234,113 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../main_window.py" line="77"/>
+        <location filename="../main_window.py" line="80"/>
         <source>Decision not saved</source>
         <translation>决定未保存</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="78"/>
+        <location filename="../main_window.py" line="81"/>
         <source>A decision is not saved yet. Close anyway? It will be lost.</source>
         <translation>有一个决定尚未保存。仍要关闭吗？它将会丢失。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="129"/>
+        <location filename="../main_window.py" line="134"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="154"/>
+        <location filename="../main_window.py" line="159"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216"/>
+        <location filename="../main_window.py" line="223"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="222"/>
+        <location filename="../main_window.py" line="229"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="223"/>
+        <location filename="../main_window.py" line="230"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="227"/>
+        <location filename="../main_window.py" line="234"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="237"/>
+        <location filename="../main_window.py" line="244"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="243"/>
+        <location filename="../main_window.py" line="250"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="246"/>
+        <location filename="../main_window.py" line="253"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="340"/>
+        <location filename="../main_window.py" line="347"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="350"/>
+        <location filename="../main_window.py" line="357"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="364"/>
+        <location filename="../main_window.py" line="371"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="373"/>
+        <location filename="../main_window.py" line="380"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="392"/>
+        <location filename="../main_window.py" line="399"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="426"/>
+        <location filename="../main_window.py" line="433"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="455"/>
+        <location filename="../main_window.py" line="463"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="457"/>
+        <location filename="../main_window.py" line="465"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="474"/>
+        <location filename="../main_window.py" line="483"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="525"/>
-        <source>Approval is not possible: the face attempts are used up.</source>
-        <translation>无法批准：人脸识别次数已用完。</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="527"/>
+        <location filename="../main_window.py" line="559"/>
+        <location filename="../main_window.py" line="577"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="586"/>
+        <location filename="../main_window.py" line="635"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -334,102 +348,122 @@
 <context>
     <name>DecisionDialog</name>
     <message>
-        <location filename="../decision.py" line="135"/>
+        <location filename="../decision.py" line="241"/>
         <source>Record decision: {0}</source>
         <translation>记录决定：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="139"/>
+        <location filename="../decision.py" line="245"/>
         <source>{0} the application of {1}</source>
         <translation>{0}：{1} 的申请</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="146"/>
+        <location filename="../decision.py" line="252"/>
         <source>Reason codes (at least one):</source>
         <translation>原因代码（至少选一项）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="158"/>
+        <location filename="../decision.py" line="266"/>
+        <source>Conditions of this review:</source>
+        <translation>本次审核的情况：</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="280"/>
         <source>Approval is normally refused here:</source>
         <translation>此情况下通常不予批准：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="166"/>
-        <source>Reason to approve anyway (recorded with the decision):</source>
-        <translation>仍予批准的理由（随决定一起记录）：</translation>
+        <location filename="../decision.py" line="290"/>
+        <source>Override reason code:</source>
+        <translation>例外理由代码：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="170"/>
+        <location filename="../decision.py" line="291"/>
+        <source>Choose…</source>
+        <translation>请选择…</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="298"/>
+        <source>Reason to approve anyway, at least a sentence (recorded; a supervisor is told):</source>
+        <translation>仍然批准的理由，至少一句话（将被记录，并通知主管）：</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="304"/>
         <source>Note (optional):</source>
         <translation>备注（可选）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="176"/>
+        <location filename="../decision.py" line="310"/>
         <source>What will be recorded</source>
         <translation>将被记录的内容</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="191"/>
+        <location filename="../decision.py" line="325"/>
         <source>Record decision</source>
         <translation>记录决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="215"/>
+        <location filename="../decision.py" line="355"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="220"/>
+        <location filename="../decision.py" line="360"/>
         <source>The face has not matched the ID photo</source>
         <translation>人脸与身份证照片未匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="239"/>
+        <location filename="../decision.py" line="386"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="243"/>
+        <location filename="../decision.py" line="390"/>
         <source>Reasons</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="244"/>
+        <location filename="../decision.py" line="391"/>
         <source>(none chosen)</source>
         <translation>（未选择）</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="248"/>
+        <location filename="../decision.py" line="395"/>
         <source>Approved despite</source>
         <translation>批准但存在</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="249"/>
+        <location filename="../decision.py" line="397"/>
+        <source>Reason code</source>
+        <translation>理由代码</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="398"/>
         <source>Because</source>
         <translation>理由</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="250"/>
+        <location filename="../decision.py" line="399"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="251"/>
+        <location filename="../decision.py" line="400"/>
         <source>Face</source>
         <translation>人脸</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="254"/>
+        <location filename="../decision.py" line="403"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="255"/>
+        <location filename="../decision.py" line="404"/>
         <source>{0} given, {1} required missing</source>
         <translation>已回答 {0} 项，缺少必答 {1} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="261"/>
+        <location filename="../decision.py" line="410"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
@@ -437,107 +471,137 @@
 <context>
     <name>Decisions</name>
     <message>
-        <location filename="../decision.py" line="30"/>
+        <location filename="../decision.py" line="32"/>
         <source>Approve</source>
         <translation>批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="31"/>
+        <location filename="../decision.py" line="33"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="32"/>
+        <location filename="../decision.py" line="34"/>
         <source>Verify later</source>
         <translation>稍后核实</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="33"/>
+        <location filename="../decision.py" line="35"/>
         <source>Connection failed</source>
         <translation>连接失败</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="39"/>
+        <location filename="../decision.py" line="41"/>
         <source>Identity does not match</source>
         <translation>身份不符</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="40"/>
+        <location filename="../decision.py" line="42"/>
         <source>Face match failed</source>
         <translation>人脸比对未通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="41"/>
+        <location filename="../decision.py" line="43"/>
         <source>Liveness check failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="42"/>
+        <location filename="../decision.py" line="44"/>
         <source>Third party present</source>
         <translation>有第三方在场</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="43"/>
+        <location filename="../decision.py" line="45"/>
         <source>Insufficient repayment ability</source>
         <translation>还款能力不足</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="46"/>
+        <location filename="../decision.py" line="48"/>
         <source>Fraud suspected</source>
         <translation>疑似欺诈</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="47"/>
+        <location filename="../decision.py" line="49"/>
         <source>Applicant uncooperative</source>
         <translation>申请人不配合</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="50"/>
+        <location filename="../decision.py" line="52"/>
         <source>Other (explain in the note)</source>
         <translation>其他（请在备注中说明）</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="59"/>
+        <location filename="../decision.py" line="61"/>
         <source>matched</source>
         <translation>已匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="61"/>
+        <location filename="../decision.py" line="63"/>
         <source>not matched</source>
         <translation>未匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="64"/>
+        <location filename="../decision.py" line="66"/>
         <location filename="../replay/texts.py" line="88"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="65"/>
+        <location filename="../decision.py" line="67"/>
         <location filename="../replay/texts.py" line="89"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="66"/>
+        <location filename="../decision.py" line="68"/>
         <location filename="../replay/texts.py" line="86"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="67"/>
+        <location filename="../decision.py" line="69"/>
         <source>{0}; best similarity {1}, last {2}; liveness {3}; attempts {4}</source>
         <translation>{0}；最高相似度 {1}，最近 {2}；活体 {3}；尝试 {4} 次</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="80"/>
+        <location filename="../decision.py" line="82"/>
         <source>A rejection needs at least one reason code.</source>
         <translation>拒绝至少需要一个原因代码。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="82"/>
+        <location filename="../decision.py" line="84"/>
         <source>Approval refused: give the reason to approve anyway.</source>
         <translation>不予批准：如仍要批准，请填写理由。</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="93"/>
+        <source>blocks approval</source>
+        <translation>禁止批准</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="94"/>
+        <source>approval needs an override: a reason code and a sentence; a supervisor checks it</source>
+        <translation>批准需要例外理由：理由代码和一句说明；由主管复核</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="97"/>
+        <source>warning</source>
+        <translation>警告</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="118"/>
+        <source>Approval is not possible: {0}.</source>
+        <translation>无法批准：{0}。</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="123"/>
+        <source>Approval refused: choose an override reason code.</source>
+        <translation>批准被拒绝：请选择例外理由代码。</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="126"/>
+        <source>Approval refused: explain the override in at least a sentence ({0} words, or {1} Chinese characters).</source>
+        <translation>批准被拒绝：请至少用一句话说明例外理由（{0} 个英文单词或 {1} 个汉字）。</translation>
     </message>
 </context>
 <context>
@@ -793,7 +857,7 @@
     <message>
         <location filename="../replay/browser.py" line="83"/>
         <location filename="../replay/texts.py" line="62"/>
-        <location filename="../replay/window.py" line="638"/>
+        <location filename="../replay/window.py" line="642"/>
         <source>, </source>
         <translation>、</translation>
     </message>
@@ -896,342 +960,342 @@
         <translation>会话回放 — 视频审核台</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="199"/>
+        <location filename="../replay/window.py" line="200"/>
         <source>Choose a session on the left.</source>
         <translation>请在左侧选择一个会话。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="206"/>
-        <location filename="../replay/window.py" line="536"/>
+        <location filename="../replay/window.py" line="207"/>
+        <location filename="../replay/window.py" line="540"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="208"/>
+        <location filename="../replay/window.py" line="209"/>
         <source>Play or pause the recording</source>
         <translation>播放或暂停录像</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="209"/>
+        <location filename="../replay/window.py" line="210"/>
         <source>◀| Frame</source>
         <translation>◀| 上一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="210"/>
+        <location filename="../replay/window.py" line="211"/>
         <source>One frame back</source>
         <translation>后退一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="211"/>
+        <location filename="../replay/window.py" line="212"/>
         <source>Frame |▶</source>
         <translation>下一帧 |▶</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="212"/>
+        <location filename="../replay/window.py" line="213"/>
         <source>One frame forward</source>
         <translation>前进一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="217"/>
+        <location filename="../replay/window.py" line="218"/>
         <source>Playback speed (sound plays at 1× only)</source>
         <translation>播放速度（仅 1× 时有声音）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="220"/>
-        <location filename="../replay/window.py" line="628"/>
+        <location filename="../replay/window.py" line="221"/>
+        <location filename="../replay/window.py" line="632"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="232"/>
         <location filename="../replay/window.py" line="233"/>
+        <location filename="../replay/window.py" line="234"/>
         <source>t (s)</source>
         <translation>时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="232"/>
+        <location filename="../replay/window.py" line="233"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="232"/>
+        <location filename="../replay/window.py" line="233"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="232"/>
+        <location filename="../replay/window.py" line="233"/>
         <source>By</source>
         <translation>录入人</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="233"/>
+        <location filename="../replay/window.py" line="234"/>
         <source>What</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="234"/>
+        <location filename="../replay/window.py" line="235"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="234"/>
+        <location filename="../replay/window.py" line="235"/>
         <source>At (UTC)</source>
         <translation>时间（UTC）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="234"/>
+        <location filename="../replay/window.py" line="235"/>
         <source>Who: what</source>
         <translation>操作人：操作</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="234"/>
+        <location filename="../replay/window.py" line="235"/>
         <source>Hash</source>
         <translation>哈希</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="243"/>
+        <location filename="../replay/window.py" line="244"/>
         <source>Amend decision…</source>
         <translation>修改决定…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="250"/>
+        <location filename="../replay/window.py" line="251"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="251"/>
+        <location filename="../replay/window.py" line="252"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="252"/>
+        <location filename="../replay/window.py" line="253"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="253"/>
+        <location filename="../replay/window.py" line="254"/>
         <source>Audit</source>
         <translation>审计</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="255"/>
+        <location filename="../replay/window.py" line="256"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="355"/>
+        <location filename="../replay/window.py" line="356"/>
         <source>The search failed: {0}</source>
         <translation>查询失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="362"/>
+        <location filename="../replay/window.py" line="363"/>
         <source>Opening session {0}…</source>
         <translation>正在打开会话 {0}…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="365"/>
+        <location filename="../replay/window.py" line="366"/>
         <source>Session {0} cannot be opened: {1}</source>
         <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="376"/>
+        <location filename="../replay/window.py" line="377"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
         <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="388"/>
+        <location filename="../replay/window.py" line="389"/>
         <source>Consent: {0}</source>
         <translation>同意声明：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="394"/>
+        <location filename="../replay/window.py" line="395"/>
         <source>This session has no recording.</source>
         <translation>此会话没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="399"/>
+        <location filename="../replay/window.py" line="400"/>
         <source>Opening the recording…</source>
         <translation>正在打开录像…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="439"/>
+        <location filename="../replay/window.py" line="443"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="444"/>
+        <location filename="../replay/window.py" line="448"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="448"/>
+        <location filename="../replay/window.py" line="452"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="453"/>
+        <location filename="../replay/window.py" line="457"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="455"/>
+        <location filename="../replay/window.py" line="459"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="457"/>
+        <location filename="../replay/window.py" line="461"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="462"/>
+        <location filename="../replay/window.py" line="466"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="464"/>
+        <location filename="../replay/window.py" line="468"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="467"/>
+        <location filename="../replay/window.py" line="471"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="469"/>
+        <location filename="../replay/window.py" line="473"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="472"/>
+        <location filename="../replay/window.py" line="476"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="476"/>
+        <location filename="../replay/window.py" line="480"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="479"/>
+        <location filename="../replay/window.py" line="483"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="505"/>
+        <location filename="../replay/window.py" line="509"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="529"/>
+        <location filename="../replay/window.py" line="533"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="544"/>
+        <location filename="../replay/window.py" line="548"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="604"/>
+        <location filename="../replay/window.py" line="608"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="609"/>
+        <location filename="../replay/window.py" line="613"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="610"/>
+        <location filename="../replay/window.py" line="614"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="611"/>
+        <location filename="../replay/window.py" line="615"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="631"/>
+        <location filename="../replay/window.py" line="635"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="631"/>
+        <location filename="../replay/window.py" line="635"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="634"/>
+        <location filename="../replay/window.py" line="638"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="634"/>
+        <location filename="../replay/window.py" line="638"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="635"/>
+        <location filename="../replay/window.py" line="639"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="636"/>
+        <location filename="../replay/window.py" line="640"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="641"/>
+        <location filename="../replay/window.py" line="645"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="643"/>
+        <location filename="../replay/window.py" line="647"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="649"/>
+        <location filename="../replay/window.py" line="653"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="686"/>
+        <location filename="../replay/window.py" line="690"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="692"/>
+        <location filename="../replay/window.py" line="696"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="694"/>
+        <location filename="../replay/window.py" line="698"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="712"/>
+        <location filename="../replay/window.py" line="716"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="727"/>
+        <location filename="../replay/window.py" line="736"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="732"/>
+        <location filename="../replay/window.py" line="741"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="739"/>
+        <location filename="../replay/window.py" line="748"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>
@@ -1239,22 +1303,22 @@ previous {1}</source>
 <context>
     <name>SaveBanner</name>
     <message>
-        <location filename="../decision.py" line="285"/>
+        <location filename="../decision.py" line="434"/>
         <source>Retry saving</source>
         <translation>重试保存</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="308"/>
+        <location filename="../decision.py" line="457"/>
         <source>Saving the decision ({0})…</source>
         <translation>正在保存决定（{0}）…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="317"/>
+        <location filename="../decision.py" line="466"/>
         <source>Decision recorded: {0} for {1}. Ready for the next applicant.</source>
         <translation>决定已记录：{1}，{0}。可以接入下一位申请人。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="328"/>
+        <location filename="../decision.py" line="477"/>
         <source>The decision ({0}) could not be saved: {1}. It stays here until it is saved.</source>
         <translation>决定（{0}）未能保存：{1}。在保存成功之前它会一直保留在这里。</translation>
     </message>
@@ -1781,7 +1845,7 @@ previous {1}</source>
         <translation>审核员用户名</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="766"/>
+        <location filename="../replay/window.py" line="775"/>
         <location filename="../sign_in.py" line="48"/>
         <source>Password</source>
         <translation>密码</translation>
@@ -1802,34 +1866,34 @@ previous {1}</source>
         <translation>正在比对…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="757"/>
+        <location filename="../replay/window.py" line="766"/>
         <source>Sign in to replay sessions</source>
         <translation>登录：会话回放</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="765"/>
+        <location filename="../replay/window.py" line="774"/>
         <source>Name</source>
         <translation>用户名</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="779"/>
+        <location filename="../replay/window.py" line="788"/>
         <source>Enter your name and password.</source>
         <translation>请输入用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="784"/>
+        <location filename="../replay/window.py" line="793"/>
         <location filename="../sign_in.py" line="105"/>
         <source>Sign-in refused: the name or the password is wrong.</source>
         <translation>登录被拒绝：用户名或密码错误。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="787"/>
+        <location filename="../replay/window.py" line="796"/>
         <location filename="../sign_in.py" line="107"/>
         <source>Sign-in failed: {0}</source>
         <translation>登录失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="790"/>
+        <location filename="../replay/window.py" line="799"/>
         <source>This account may not replay sessions: sign in as a supervisor.</source>
         <translation>此账户无权回放会话：请以主管身份登录。</translation>
     </message>
@@ -1900,7 +1964,7 @@ previous {1}</source>
 <context>
     <name>VideoView</name>
     <message>
-        <location filename="../replay/player.py" line="156"/>
+        <location filename="../replay/player.py" line="160"/>
         <source>No session open.</source>
         <translation>尚未打开会话。</translation>
     </message>
