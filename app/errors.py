@@ -23,3 +23,9 @@ class InvalidTransition(ReviewError):
 
 class NotFound(ReviewError):
     """A record (application, session, reviewer) that does not exist was asked for."""
+
+
+class RecordingUnreadable(ReviewError):
+    """A recording (or a part of it) cannot be read: damaged, altered, missing, or encrypted with
+    another key. The message names the part, fit for a supervisor. media's RecordingError is
+    one, so that windows can tell it apart without importing media."""

@@ -4,8 +4,10 @@ export any session, administrators manage accounts and settings."""
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 from app.errors import ReviewError
+from app.ids import ReviewerId
 
 
 class Role(enum.Enum):
@@ -39,6 +41,19 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     ),
     Role.ADMINISTRATOR: frozenset({Action.MANAGE_ACCOUNTS, Action.CHANGE_SETTINGS}),
 }
+
+
+@dataclass(frozen=True)
+class Account:
+    """A signed-in user: reviewer, supervisor or administrator."""
+
+    id: ReviewerId
+    name: str
+    role: Role
+
+
+class SignInFailed(ReviewError):
+    """Unknown user or wrong password (the message does not say which)."""
 
 
 class Forbidden(ReviewError):

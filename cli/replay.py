@@ -77,19 +77,35 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_replay(args: argparse.Namespace) -> int:
-    from ui.replay.window import run_replay_window
+    import os
 
-    return run_replay_window(
-        settings_from_env(), session_id=args.session, at=args.at, screenshot=args.screenshot
-    )
+    from cli.database import open_configured_database
+    from services.replay import LiveReplayServices
+    from ui.console_app import run_replay_app
+
+    settings = settings_from_env()
+    # For kiosks and automated screenshots: the supervisor signs in without typing.
+    name, password = os.environ.get("AUDIT_REPLAY_USER", ""), os.environ.get("AUDIT_REPLAY_PASSWORD")
+    database = open_configured_database()
+    try:
+        return run_replay_app(
+            settings,
+            LiveReplayServices.from_environment(settings, database),
+            session_id=args.session,
+            at=args.at,
+            credentials=(name, password) if name and password else None,
+            screenshot=args.screenshot,
+        )
+    finally:
+        database.dispose()
 
 
 def run_export(args: argparse.Namespace) -> int:
-    from app.errors import NotFound
+    from app.errors import NotFound, RecordingUnreadable
     from cli.database import open_configured_database
-    from media.playback import RecordingError
     from services import configured_sealer
-    from storage.recording_store import recording_folder, recording_store_for
+    from services.replay import open_recording
+    from storage.recording_store import recording_store_for
     from storage.replay import ReplayRecords
     from ui.replay.fonts import ReportFontMissing
     from ui.replay.report import write_report
@@ -109,15 +125,16 @@ def run_export(args: argparse.Namespace) -> int:
         def progress(done: int, total: int, what: str) -> None:
             print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
 
+        store = recording_store_for(settings, database)  # where it was not recorded here
         try:
-            folder = None
-            if replay.recording_directory is not None:
-                store = recording_store_for(settings, database)
-                folder = recording_folder(settings, store, replay.recording_directory)
             write_report(
-                replay, args.pdf, settings=settings, progress=progress, sealer=sealer, recording_folder=folder
+                replay,
+                args.pdf,
+                settings=settings,
+                progress=progress,
+                recording=lambda: open_recording(settings, replay, sealer, store),
             )
-        except (RecordingError, ReportFontMissing) as error:
+        except (RecordingUnreadable, ReportFontMissing) as error:
             return fail(f"session {args.id}: {error}", 1)
         print(f"wrote {args.pdf}")
         return 0

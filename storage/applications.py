@@ -76,6 +76,21 @@ class ApplicationBook:
         self.database = database
         self.sealer = sealer
 
+    def key_problem(self) -> str | None:
+        """Whether this book's key opens the newest encrypted photo: None when it does (or
+        nothing is encrypted yet), else why not, in words."""
+        with self.database.session() as session:
+            stored = session.execute(
+                select(Application.reference_photo).order_by(Application.id.desc()).limit(1)
+            ).scalar_one_or_none()
+        if stored is None or not is_sealed(bytes(stored)):
+            return None
+        try:
+            open_photo(bytes(stored), self.sealer)
+        except SealBroken as error:
+            return str(error)
+        return None
+
     def register(
         self,
         form: ApplicationForm,

@@ -4,16 +4,27 @@ replay window and the PDF report."""
 
 from __future__ import annotations
 
-import enum
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.consent import GivenConsent
 from app.ids import SessionId
+from app.replay import (
+    AnswerEntry,
+    AuditEntry,
+    DecisionEntry,
+    EventEntry,
+    Flag,
+    LegEntry,
+    ScoreEntry,
+    SessionFilter,
+    SessionListItem,
+    SessionPage,
+    SessionReplay,
+    SortKey,
+)
 from app.roles import Action, Forbidden, may, require
 from storage.applications import open_photo
 from storage.audit_log import events_for
@@ -34,165 +45,24 @@ from storage.models import (
 from storage.reviewers import Account
 from storage.sealing import Sealer
 from storage.summaries import FINAL_STATES, refresh_summary
-from storage.summaries import Flag as Flag  # noqa: PLC0414 (re-exported: its first home)
 
-
-class SortKey(enum.Enum):
-    STARTED = "started_at"
-    LOWEST_SIMILARITY = "lowest_similarity"
-    DURATION = "duration"
-    APPLICANT = "applicant_name"
-    REVIEWER = "reviewer_name"
-    OUTCOME = "outcome"
-
-
-@dataclass(frozen=True)
-class SessionFilter:
-    started_from: datetime | None = None  # inclusive
-    started_to: datetime | None = None  # exclusive
-    reviewer_id: int | None = None
-    outcome: str | None = None  # in force (after amendments)
-    reason_code: str | None = None
-    lowest_similarity_below: float | None = None  # sessions whose lowest similarity is under this
-    flags: Flag = Flag(0)  # noqa: RUF009 (immutable) every one of these flags was seen
-    amended_only: bool = False
-
-
-@dataclass(frozen=True)
-class SessionListItem:
-    session_id: SessionId
-    applicant_name: str
-    reviewer_name: str
-    started_at: datetime
-    duration: float | None
-    state: str
-    outcome: str | None
-    amended: bool
-    reason_codes: list[str]
-    lowest_similarity: float | None
-    flags: Flag
-    legs: int
-    has_recording: bool
-
-
-@dataclass(frozen=True)
-class SessionPage:
-    items: list[SessionListItem]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-@dataclass(frozen=True)
-class AnswerEntry:
-    question_id: str
-    value: Any
-    answered_at: datetime
-    t: float | None
-    answered_by: str
-
-
-@dataclass(frozen=True)
-class DecisionEntry:
-    id: int
-    outcome: str
-    reasons: list[str]
-    note: str
-    override_reason: str
-    decided_by: str
-    decided_at: datetime
-    t: float | None
-    amends_id: int | None
-    face_summary: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    seq: int
-    at: str
-    actor: str
-    action: str
-    details: dict[str, Any]
-    prev_hash: str
-    hash: str
-
-
-@dataclass(frozen=True)
-class ScoreEntry:
-    t: float
-    leg_number: int
-    faces: int
-    similarity: float | None
-    distance: float | None
-    matched: bool
-    live: bool | None
-    flags: list[str]
-    box: list[int] | None
-
-
-@dataclass(frozen=True)
-class EventEntry:
-    t: float
-    leg_number: int
-    kind: str
-    details: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class LegEntry:
-    number: int
-    started_at: datetime
-    ended_at: datetime | None
-    end_reason: str | None
-    offset: float  # on the session clock
-    recording_directory: str | None
-    recording_state: str | None
-
-
-@dataclass(frozen=True)
-class SessionReplay:
-    """Everything the replay window and the report show about one session."""
-
-    session_id: SessionId
-    state: str
-    application_id: int
-    applicant_name: str
-    national_id_masked: str
-    phone: str
-    amount: str
-    term_months: int
-    purpose: str
-    applied_at: datetime
-    reference_photo: bytes
-    reference_photo_format: str
-    reviewer_name: str
-    queued_at: datetime
-    taken_at: datetime | None
-    ended_at: datetime | None
-    legs: list[LegEntry] = field(default_factory=list)
-    scores: list[ScoreEntry] = field(default_factory=list)
-    events: list[EventEntry] = field(default_factory=list)
-    answers: list[AnswerEntry] = field(default_factory=list)
-    decisions: list[DecisionEntry] = field(default_factory=list)
-    audit: list[AuditEntry] = field(default_factory=list)
-    # The applicant's consent to the recording and face processing (None: not recorded).
-    consent: GivenConsent | None = None
-
-    @property
-    def original_decision(self) -> DecisionEntry | None:
-        return next((d for d in self.decisions if d.amends_id is None), None)
-
-    @property
-    def decision_in_force(self) -> DecisionEntry | None:
-        return self.decisions[-1] if self.decisions else None
-
-    @property
-    def recording_directory(self) -> str | None:
-        return next((leg.recording_directory for leg in self.legs if leg.recording_directory), None)
+# The values live in app.replay (the replay window sees them without importing storage); they
+# stay importable from here for storage's own users.
+__all__ = [
+    "AnswerEntry",
+    "AuditEntry",
+    "DecisionEntry",
+    "EventEntry",
+    "Flag",
+    "LegEntry",
+    "ReplayRecords",
+    "ScoreEntry",
+    "SessionFilter",
+    "SessionListItem",
+    "SessionPage",
+    "SessionReplay",
+    "SortKey",
+]
 
 
 class ReplayRecords:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from argon2 import PasswordHasher
@@ -14,22 +13,13 @@ from sqlalchemy.exc import IntegrityError
 
 from app.errors import ReviewError
 from app.ids import ReviewerId
-from app.roles import Role
+from app.roles import Account, Role, SignInFailed
 from storage.audit_log import append_event
 from storage.database import Database
 from storage.models import Reviewer
 
-
-@dataclass(frozen=True)
-class Account:
-    id: ReviewerId
-    name: str
-    role: Role
-
-
-class SignInFailed(ReviewError):
-    pass
-
+# Account and SignInFailed live in app.roles (windows see them without importing storage).
+__all__ = ["Account", "Accounts", "SignInFailed"]
 
 _hasher = PasswordHasher()
 

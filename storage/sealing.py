@@ -34,6 +34,14 @@ def default_key_file() -> Path:
 
 
 def load_or_create_key(key_file: Path | None = None, *, environ: dict[str, str] | None = None) -> bytes:
+    return load_key(key_file, environ=environ, create=True)
+
+
+def load_key(
+    key_file: Path | None = None, *, environ: dict[str, str] | None = None, create: bool = False
+) -> bytes:
+    """The key from AUDIT_KEY, else from the key file; without `create`, KeyMissing when there
+    is no key file (reading needs the key things were sealed with, never a new one)."""
     env = os.environ if environ is None else environ
     if env.get("AUDIT_KEY"):
         try:
@@ -49,6 +57,8 @@ def load_or_create_key(key_file: Path | None = None, *, environ: dict[str, str] 
         if len(key) != 32:
             raise KeyMissing(f"The key file {path} does not hold a 32-byte key.")
         return key
+    if not create:
+        raise KeyMissing(f"There is no encryption key: neither AUDIT_KEY nor the key file {path}.")
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     key = os.urandom(32)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -4,13 +4,13 @@ ending without a decision, a leg's recording closing), so a listed row is never 
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from app.replay import Flag
 from app.review import SessionState
 from storage.database import aware
 from storage.models import (
@@ -28,14 +28,6 @@ from storage.models import (
 FINAL_STATES = (SessionState.DECIDED.value, SessionState.ABANDONED.value, SessionState.EXPIRED.value)
 # SessionSummary.outcome of a session that ended without a decision.
 ABANDONED = SessionState.ABANDONED.value
-
-
-class Flag(enum.IntFlag):
-    """Flags seen in a session, as stored in SessionSummary.flags."""
-
-    MULTIPLE_FACES = 1
-    LIVENESS_FAILED = 2
-    DROPPED_CONNECTION = 4
 
 
 def _reason_text(codes: Sequence[str]) -> str:

@@ -174,7 +174,11 @@ def test_the_replay_window_speaks_chinese(qtbot, chinese, demo, tmp_path):
         | {d.note for d in replay.decisions}
         | set(replay.applicant_name.split())
     )
-    window = ReplayWindow(database, settings, supervisor, sealer=SEALER, language="zh_CN")
+    from services.replay import LiveReplayServices
+
+    services = LiveReplayServices(settings, database, SEALER)
+    services.sign_in("zhang.supervisor", "demo-password-2")
+    window = ReplayWindow(services, settings, supervisor, language="zh_CN")
     qtbot.addWidget(window)
     try:
         assert window.windowTitle() == "会话回放 — 视频审核台"
@@ -221,8 +225,11 @@ def test_the_replay_window_speaks_chinese(qtbot, chinese, demo, tmp_path):
 
 
 def test_the_amend_and_sign_in_dialogs_speak_chinese(qtbot, chinese, demo):
+    from services.replay import LiveReplayServices
     from storage.replay import ReplayRecords
-    from ui.replay.window import AmendDialog, SignInDialog
+    from ui.bridge import ServiceWorker
+    from ui.replay.amend import AmendDialog
+    from ui.sign_in import SignInDialog
 
     _settings, database, session_id = demo
     original = ReplayRecords(database).session_replay(session_id).decisions[0]
@@ -234,13 +241,18 @@ def test_the_amend_and_sign_in_dialogs_speak_chinese(qtbot, chinese, demo):
     amend.submit()  # no reason given
     assert amend.error.text() == "修改决定必须填写理由。"
 
-    sign_in = SignInDialog(Accounts(database), "li.reviewer")
-    qtbot.addWidget(sign_in)
-    assert sign_in.windowTitle() == "登录：会话回放"
-    assert english_left(visible_texts(sign_in), ("li.reviewer",)) == []
-    sign_in.password.setText("wrong")
-    sign_in.submit()
-    assert sign_in.error.text() == "登录被拒绝：用户名或密码错误。"
+    worker = ServiceWorker("test-sign-in")
+    try:
+        sign_in = SignInDialog(LiveReplayServices(_settings, database, SEALER), worker, replay=True)
+        qtbot.addWidget(sign_in)
+        sign_in.name_edit.setText("li.reviewer")
+        assert sign_in.windowTitle() == "登录：会话回放"
+        assert english_left(visible_texts(sign_in), ("li.reviewer",)) == []
+        sign_in.password_edit.setText("wrong")
+        sign_in.submit()  # checked on the worker, never on the Qt thread
+        qtbot.waitUntil(lambda: sign_in.error_label.text() == "登录被拒绝：用户名或密码错误。", timeout=10000)
+    finally:
+        worker.shutdown()
 
 
 RUN_REPLAY = """
@@ -248,6 +260,9 @@ import json, sys
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 from app.settings import load_settings
+from services.replay import LiveReplayServices
+from storage.database import open_database
+from ui.console_app import run_replay_app
 from ui.replay import window as replay_window
 
 seen = {}
@@ -259,23 +274,23 @@ def start(self, session_id=None, *, at=None):
 
 replay_window.ReplayWindow.start = start
 settings = load_settings({"data_dir": sys.argv[1], "language": "zh_CN"}, environ={})
-code = replay_window.run_replay_window(settings)
+database = open_database(settings.effective_database_url)
+services = LiveReplayServices.from_environment(settings, database)
+code = run_replay_app(settings, services, credentials=("zhang.supervisor", "demo-password-2"))
 print(json.dumps({"code": code, **seen}, ensure_ascii=False))
 """
 
 
-def test_run_replay_window_installs_the_chosen_language(demo):
+def test_run_replay_app_installs_the_chosen_language(demo):
     """`python main.py replay` with the language setting zh_CN: the translator is in place
     before the window is made (as the console does it, ui.languages). In a process of its own:
-    run_replay_window runs and quits a whole application."""
+    run_replay_app runs and quits a whole application, with the console's start-up."""
     import json
 
     settings, _database, _session = demo
     env = {
         **os.environ,
         "QT_QPA_PLATFORM": "offscreen",
-        "AUDIT_REPLAY_USER": "zhang.supervisor",
-        "AUDIT_REPLAY_PASSWORD": "demo-password-2",
         "AUDIT_KEY": base64.b64encode(KEY).decode(),
     }
     result = subprocess.run(

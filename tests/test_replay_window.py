@@ -24,7 +24,6 @@ from app.ids import SessionId
 from app.settings import Settings, load_settings
 from storage.database import Database, open_database
 from storage.replay import Flag, ReplayRecords, SessionFilter
-from storage.reviewers import Accounts
 from storage.sealing import Sealer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,8 +45,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, D
     database.dispose()
 
 
-def supervisor(database: Database) -> Any:
-    return Accounts(database).sign_in("zhang.supervisor", "demo-password-2")
+def replay_services(settings: Settings, database: Database, sealer: Sealer | None = SEALER) -> Any:
+    """The replay window's real services, signed in as the demo's supervisor."""
+    from services.replay import LiveReplayServices
+
+    services = LiveReplayServices(settings, database, sealer)
+    return services, services.sign_in("zhang.supervisor", "demo-password-2")
 
 
 @pytest.mark.gui
@@ -57,7 +60,8 @@ def test_replay_window_browse_play_amend_export(
     from ui.replay.window import AmendDialog, ReplayWindow
 
     settings, database, session_id = demo
-    window = ReplayWindow(database, settings, supervisor(database), sealer=SEALER)
+    services, account = replay_services(settings, database)
+    window = ReplayWindow(services, settings, account)
     qtbot.addWidget(window)
     try:
         window.start()
@@ -139,6 +143,7 @@ def test_report_has_the_photo_frames_chart_answers_decisions_and_hashes(
     from PySide6.QtGui import QGuiApplication
     from PySide6.QtPdf import QPdfDocument
 
+    from services.replay import open_recording
     from ui.replay.report import key_frame_times, write_report
 
     settings, database, session_id = demo
@@ -149,7 +154,7 @@ def test_report_has_the_photo_frames_chart_answers_decisions_and_hashes(
         tmp_path / "r.pdf",
         settings=settings,
         progress=lambda d, t, what: steps.append(what),
-        sealer=SEALER,
+        recording=lambda: open_recording(settings, replay, SEALER),
     )
     assert steps[0] == "starting" and steps[-1] == "done" and any("key frame" in s for s in steps)
     assert len(key_frame_times(replay, 8.0)) >= 2
@@ -205,7 +210,8 @@ def test_window_says_which_segment_is_damaged(
     original = segment.read_bytes()
     altered = bytearray(original)
     altered[len(altered) // 2] ^= 0x01
-    window = ReplayWindow(database, settings, supervisor(database), sealer=SEALER)
+    services, account = replay_services(settings, database)
+    window = ReplayWindow(services, settings, account)
     qtbot.addWidget(window)
     try:
         segment.write_bytes(bytes(altered))
@@ -219,11 +225,25 @@ def test_window_says_which_segment_is_damaged(
     finally:
         segment.write_bytes(original)
         window.shutdown()
-    # Without the key: the window says the recording is encrypted.
-    window = ReplayWindow(database, settings, supervisor(database))
+    # Without the key: the window says so at the top, and that the recording is encrypted.
+    services, account = replay_services(settings, database, sealer=None)
+    window = ReplayWindow(services, settings, account)
     qtbot.addWidget(window)
     try:
+        window.start()
+        qtbot.waitUntil(window.key_warning.isVisible, timeout=10000)
+        assert "cannot be opened" in window.key_warning.text()
         window.open_session(session_id)
         qtbot.waitUntil(lambda: "encrypted" in window.video._message, timeout=10000)
+    finally:
+        window.shutdown()
+    # With the wrong key: said at the top too.
+    services, account = replay_services(settings, database, sealer=Sealer(os.urandom(32)))
+    window = ReplayWindow(services, settings, account)
+    qtbot.addWidget(window)
+    try:
+        window.start()
+        qtbot.waitUntil(window.key_warning.isVisible, timeout=10000)
+        assert "does not open" in window.key_warning.text()
     finally:
         window.shutdown()

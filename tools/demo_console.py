@@ -33,6 +33,7 @@ from app.errors import ReviewError
 from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
+from app.roles import SignInFailed
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -119,11 +120,11 @@ class DemoConsoleServices:
 
         account = self._accounts.get(name)
         if account is None:
-            raise ReviewError("Unknown reviewer or wrong password.")
+            raise SignInFailed("Unknown reviewer or wrong password.")
         try:
             PasswordHasher().verify(account[1], password)
         except VerificationError:
-            raise ReviewError("Unknown reviewer or wrong password.") from None
+            raise SignInFailed("Unknown reviewer or wrong password.") from None
         return account[0]
 
     def queue_summary(self) -> QueueSummary:

@@ -1,23 +1,65 @@
-"""Starts the console: the Qt application, languages, style, sign-in, then the window."""
+"""Starts the application's windows, the console's and the replay's, the same way: the Qt
+application, its language and style, the sign-in (checked on a worker), then the window."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.console import ConsoleServices
+from app.replay import ReplayServices
+from app.roles import Account
 from app.settings import Settings
 from ui.bridge import ServiceWorker
 from ui.languages import choose_language, install_translators
 from ui.main_window import ConsoleWindow
-from ui.sign_in import SignInDialog
+from ui.sign_in import SignedIn, SignInDialog
 from ui.style import STYLE_SHEET
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import QTranslator
+
+    from ui.replay.window import ReplayWindow
 
 ORGANISATION = "VideoAuditConsole"
 APPLICATION = "console"
+
+
+class _Started:
+    """The Qt application with the chosen language and the style in place."""
+
+    def __init__(self, settings: Settings, qsettings: QSettings | None) -> None:
+        app = QApplication.instance() or QApplication(sys.argv[:1])
+        assert isinstance(app, QApplication)
+        app.setOrganizationName(ORGANISATION)
+        app.setApplicationName(APPLICATION)
+        self.app = app
+        self.qsettings = qsettings if qsettings is not None else QSettings()
+        self.language = choose_language(settings.language, self.qsettings)
+        # Kept referenced for as long as the application runs.
+        self.translators: list[QTranslator] = install_translators(app, self.language)
+        app.setStyleSheet(STYLE_SHEET)
+
+    def sign_in(
+        self,
+        services: ConsoleServices | ReplayServices,
+        *,
+        prefill: tuple[str, str] | None,
+        replay: bool,
+    ) -> tuple[SignedIn | None, Account | None]:
+        """The signed-in user (None: cancelled), and their account when the services give it."""
+        worker = ServiceWorker("sign-in")
+        try:
+            dialog = SignInDialog(services, worker, replay=replay)
+            signed_in = dialog.run(prefill)
+            return signed_in, dialog.account
+        finally:
+            worker.shutdown()
 
 
 def run_console_app(
@@ -29,26 +71,47 @@ def run_console_app(
     qsettings: QSettings | None = None,
 ) -> int:
     """Run the console until the reviewer closes it; the exit code."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setOrganizationName(ORGANISATION)
-    app.setApplicationName(APPLICATION)
-    qsettings = qsettings if qsettings is not None else QSettings()
-    language = choose_language(settings.language, qsettings)
-    translators = install_translators(app, language)
-    app.setStyleSheet(STYLE_SHEET)
-
-    worker = ServiceWorker("console-sign-in")
-    try:
-        reviewer = SignInDialog.ask(None, services, worker, prefill=demo_credentials)
-    finally:
-        worker.shutdown()
+    started = _Started(settings, qsettings)
+    reviewer, _account = started.sign_in(services, prefill=demo_credentials, replay=False)
     if reviewer is None:
         return 1
-    window = ConsoleWindow(services, reviewer, settings, qsettings, language)
+    window = ConsoleWindow(services, reviewer, settings, started.qsettings, started.language)
     window.show()
     if on_window is not None:
         on_window(window)
-    code = app.exec()
-    del translators
+    return int(started.app.exec())
+
+
+def run_replay_app(
+    settings: Settings,
+    services: ReplayServices,
+    *,
+    session_id: int | None = None,
+    at: float | None = None,
+    credentials: tuple[str, str] | None = None,
+    screenshot: Path | None = None,
+    on_window: Callable[[ReplayWindow], None] | None = None,
+) -> int:
+    """Run the replay window until the supervisor closes it: sign in as a supervisor, then
+    browse and replay. `credentials` (a kiosk, screenshots) sign in without typing."""
+    from ui.replay.window import ReplayWindow
+
+    started = _Started(settings, None)
+    signed_in, account = started.sign_in(services, prefill=credentials, replay=True)
+    if signed_in is None or account is None:
+        return 1
+    window = ReplayWindow(services, settings, account, language=started.language)
+    window.show()
+    window.start(session_id, at=at)
+    if on_window is not None:
+        on_window(window)
+    if screenshot is not None:
+
+        def shoot() -> None:
+            window.grab().save(str(screenshot))
+            started.app.quit()
+
+        QTimer.singleShot(6000, shoot)
+    code = started.app.exec()
+    window.shutdown()
     return int(code)

@@ -24,7 +24,7 @@ import base64
 import json
 from typing import Any, Protocol
 
-from app.errors import ReviewError
+from app.errors import RecordingUnreadable
 
 
 class SegmentSealer(Protocol):
@@ -35,7 +35,7 @@ class SegmentSealer(Protocol):
     def open(self, blob: bytes, purpose: str, *, what: str = ...) -> bytes: ...
 
 
-class RecordingError(ReviewError):
+class RecordingError(RecordingUnreadable):
     """A recording cannot be read; the message says why, in words fit for the reviewer."""
 
 

@@ -4,42 +4,42 @@
 <context>
     <name>AmendDialog</name>
     <message>
-        <location filename="../replay/window.py" line="91"/>
+        <location filename="../replay/amend.py" line="29"/>
         <source>Amend decision #{0}</source>
         <translation>修改决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="103"/>
+        <location filename="../replay/amend.py" line="41"/>
         <source>Why the decision changes (kept in the audit log)</source>
         <translation>修改决定的理由（记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="108"/>
+        <location filename="../replay/amend.py" line="46"/>
         <source>Original: {0} by {1}, {2}. It stays on record.</source>
         <translation>原决定：{0}，由 {1} 于 {2} 作出。原决定将保留在记录中。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="114"/>
+        <location filename="../replay/amend.py" line="54"/>
         <source>New decision</source>
         <translation>新决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="115"/>
+        <location filename="../replay/amend.py" line="55"/>
         <source>Reason codes</source>
         <translation>原因代码</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="116"/>
+        <location filename="../replay/amend.py" line="56"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="117"/>
+        <location filename="../replay/amend.py" line="57"/>
         <source>Reason for the amendment</source>
         <translation>修改理由</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="145"/>
+        <location filename="../replay/amend.py" line="85"/>
         <source>An amendment needs a reason.</source>
         <translation>修改决定必须填写理由。</translation>
     </message>
@@ -542,19 +542,19 @@
     </message>
     <message>
         <location filename="../decision.py" line="66"/>
-        <location filename="../replay/texts.py" line="88"/>
+        <location filename="../replay/texts.py" line="89"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="67"/>
-        <location filename="../replay/texts.py" line="89"/>
+        <location filename="../replay/texts.py" line="90"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="68"/>
-        <location filename="../replay/texts.py" line="86"/>
+        <location filename="../replay/texts.py" line="87"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -856,98 +856,98 @@
     <name>ReplayTexts</name>
     <message>
         <location filename="../replay/browser.py" line="83"/>
-        <location filename="../replay/texts.py" line="62"/>
-        <location filename="../replay/window.py" line="642"/>
+        <location filename="../replay/texts.py" line="63"/>
+        <location filename="../replay/window.py" line="567"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="23"/>
+        <location filename="../replay/texts.py" line="24"/>
         <source>waiting</source>
         <translation>等候中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="24"/>
+        <location filename="../replay/texts.py" line="25"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="25"/>
+        <location filename="../replay/texts.py" line="26"/>
         <source>verifying</source>
         <translation>核验中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="26"/>
+        <location filename="../replay/texts.py" line="27"/>
         <source>questioning</source>
         <translation>问询中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="27"/>
+        <location filename="../replay/texts.py" line="28"/>
         <source>decided</source>
         <translation>已决定</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="28"/>
+        <location filename="../replay/texts.py" line="29"/>
         <source>expired</source>
         <translation>已过期</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="29"/>
+        <location filename="../replay/texts.py" line="30"/>
         <source>abandoned</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="32"/>
+        <location filename="../replay/texts.py" line="33"/>
         <source>connection dropped</source>
         <translation>连接中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="33"/>
+        <location filename="../replay/texts.py" line="34"/>
         <source>connection restored</source>
         <translation>连接恢复</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="34"/>
+        <location filename="../replay/texts.py" line="35"/>
         <source>connection failed</source>
         <translation>连接失败</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="35"/>
+        <location filename="../replay/texts.py" line="36"/>
         <source>more than one face</source>
         <translation>不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="36"/>
+        <location filename="../replay/texts.py" line="37"/>
         <source>liveness failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="37"/>
+        <location filename="../replay/texts.py" line="38"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="38"/>
+        <location filename="../replay/texts.py" line="39"/>
         <source>recording warning</source>
         <translation>录像警告</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="94"/>
+        <location filename="../replay/texts.py" line="95"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="95"/>
+        <location filename="../replay/texts.py" line="96"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="134"/>
+        <location filename="../replay/texts.py" line="135"/>
         <source>not recorded</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="136"/>
+        <location filename="../replay/texts.py" line="137"/>
         <source>given {0}, text version {1} ({2})</source>
         <translation>{0} 同意，文本版本 {1}（{2}）</translation>
     </message>
@@ -955,347 +955,352 @@
 <context>
     <name>ReplayWindow</name>
     <message>
-        <location filename="../replay/window.py" line="172"/>
+        <location filename="../replay/window.py" line="85"/>
         <source>Session replay — video audit console</source>
         <translation>会话回放 — 视频审核台</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="200"/>
+        <location filename="../replay/window.py" line="113"/>
         <source>Choose a session on the left.</source>
         <translation>请在左侧选择一个会话。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="207"/>
-        <location filename="../replay/window.py" line="540"/>
+        <location filename="../replay/window.py" line="120"/>
+        <location filename="../replay/window.py" line="465"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="209"/>
+        <location filename="../replay/window.py" line="122"/>
         <source>Play or pause the recording</source>
         <translation>播放或暂停录像</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="210"/>
+        <location filename="../replay/window.py" line="123"/>
         <source>◀| Frame</source>
         <translation>◀| 上一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="211"/>
+        <location filename="../replay/window.py" line="124"/>
         <source>One frame back</source>
         <translation>后退一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="212"/>
+        <location filename="../replay/window.py" line="125"/>
         <source>Frame |▶</source>
         <translation>下一帧 |▶</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="213"/>
+        <location filename="../replay/window.py" line="126"/>
         <source>One frame forward</source>
         <translation>前进一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="218"/>
+        <location filename="../replay/window.py" line="131"/>
         <source>Playback speed (sound plays at 1× only)</source>
         <translation>播放速度（仅 1× 时有声音）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="221"/>
-        <location filename="../replay/window.py" line="632"/>
+        <location filename="../replay/window.py" line="134"/>
+        <location filename="../replay/window.py" line="557"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="233"/>
-        <location filename="../replay/window.py" line="234"/>
+        <location filename="../replay/window.py" line="146"/>
+        <location filename="../replay/window.py" line="147"/>
         <source>t (s)</source>
         <translation>时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="233"/>
+        <location filename="../replay/window.py" line="146"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="233"/>
+        <location filename="../replay/window.py" line="146"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="233"/>
+        <location filename="../replay/window.py" line="146"/>
         <source>By</source>
         <translation>录入人</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="234"/>
+        <location filename="../replay/window.py" line="147"/>
         <source>What</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="235"/>
+        <location filename="../replay/window.py" line="148"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="235"/>
+        <location filename="../replay/window.py" line="148"/>
         <source>At (UTC)</source>
         <translation>时间（UTC）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="235"/>
+        <location filename="../replay/window.py" line="148"/>
         <source>Who: what</source>
         <translation>操作人：操作</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="235"/>
+        <location filename="../replay/window.py" line="148"/>
         <source>Hash</source>
         <translation>哈希</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="244"/>
+        <location filename="../replay/window.py" line="157"/>
         <source>Amend decision…</source>
         <translation>修改决定…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="251"/>
+        <location filename="../replay/window.py" line="164"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="252"/>
+        <location filename="../replay/window.py" line="165"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="253"/>
+        <location filename="../replay/window.py" line="166"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="254"/>
+        <location filename="../replay/window.py" line="167"/>
         <source>Audit</source>
         <translation>审计</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="256"/>
+        <location filename="../replay/window.py" line="169"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="356"/>
+        <location filename="../replay/window.py" line="271"/>
+        <source>Encrypted photos and recordings cannot be opened: {0}</source>
+        <translation>无法打开加密的照片和录像：{0}</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="283"/>
         <source>The search failed: {0}</source>
         <translation>查询失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="363"/>
+        <location filename="../replay/window.py" line="290"/>
         <source>Opening session {0}…</source>
         <translation>正在打开会话 {0}…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="366"/>
+        <location filename="../replay/window.py" line="293"/>
         <source>Session {0} cannot be opened: {1}</source>
         <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="377"/>
+        <location filename="../replay/window.py" line="305"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
         <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="389"/>
+        <location filename="../replay/window.py" line="317"/>
         <source>Consent: {0}</source>
         <translation>同意声明：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="395"/>
+        <location filename="../replay/window.py" line="322"/>
         <source>This session has no recording.</source>
         <translation>此会话没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="400"/>
+        <location filename="../replay/window.py" line="326"/>
         <source>Opening the recording…</source>
         <translation>正在打开录像…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="443"/>
+        <location filename="../replay/window.py" line="366"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="448"/>
+        <location filename="../replay/window.py" line="371"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="452"/>
+        <location filename="../replay/window.py" line="375"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="457"/>
+        <location filename="../replay/window.py" line="380"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="459"/>
+        <location filename="../replay/window.py" line="382"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="461"/>
+        <location filename="../replay/window.py" line="384"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="466"/>
+        <location filename="../replay/window.py" line="389"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="468"/>
+        <location filename="../replay/window.py" line="391"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="471"/>
+        <location filename="../replay/window.py" line="394"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="473"/>
+        <location filename="../replay/window.py" line="396"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="476"/>
+        <location filename="../replay/window.py" line="399"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="480"/>
+        <location filename="../replay/window.py" line="403"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="483"/>
+        <location filename="../replay/window.py" line="408"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="509"/>
+        <location filename="../replay/window.py" line="434"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="533"/>
+        <location filename="../replay/window.py" line="458"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="548"/>
+        <location filename="../replay/window.py" line="473"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="608"/>
+        <location filename="../replay/window.py" line="533"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="613"/>
+        <location filename="../replay/window.py" line="538"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="614"/>
+        <location filename="../replay/window.py" line="539"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="615"/>
+        <location filename="../replay/window.py" line="540"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="635"/>
+        <location filename="../replay/window.py" line="560"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="635"/>
+        <location filename="../replay/window.py" line="560"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="638"/>
+        <location filename="../replay/window.py" line="563"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="638"/>
+        <location filename="../replay/window.py" line="563"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="639"/>
+        <location filename="../replay/window.py" line="564"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="640"/>
+        <location filename="../replay/window.py" line="565"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="645"/>
+        <location filename="../replay/window.py" line="570"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="647"/>
+        <location filename="../replay/window.py" line="572"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="653"/>
+        <location filename="../replay/window.py" line="578"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="690"/>
+        <location filename="../replay/window.py" line="615"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="696"/>
+        <location filename="../replay/window.py" line="621"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="698"/>
+        <location filename="../replay/window.py" line="623"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="716"/>
+        <location filename="../replay/window.py" line="642"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="736"/>
+        <location filename="../replay/window.py" line="657"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="741"/>
+        <location filename="../replay/window.py" line="662"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="748"/>
+        <location filename="../replay/window.py" line="669"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>
@@ -1509,312 +1514,312 @@ previous {1}</source>
 <context>
     <name>SessionReport</name>
     <message>
-        <location filename="../replay/report.py" line="110"/>
+        <location filename="../replay/report.py" line="112"/>
         <source>lowest match {0}</source>
         <translation>最低相似度 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="112"/>
+        <location filename="../replay/report.py" line="114"/>
         <source>best match {0}</source>
         <translation>最高相似度 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="115"/>
+        <location filename="../replay/report.py" line="117"/>
         <source>at the decision</source>
         <translation>作出决定时</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="117"/>
+        <location filename="../replay/report.py" line="119"/>
         <source>start of leg {0}</source>
         <translation>第 {0} 段开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="156"/>
+        <location filename="../replay/report.py" line="148"/>
         <source>key frame at {0} s</source>
         <translation>{0} 秒处的关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="175"/>
+        <location filename="../replay/report.py" line="167"/>
         <source>{0} (t = {1} s, leg {2})</source>
         <translation>{0}（t = {1} 秒，第 {2} 段）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="237"/>
+        <location filename="../replay/report.py" line="231"/>
         <source>match threshold {0}</source>
         <translation>匹配阈值 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="263"/>
+        <location filename="../replay/report.py" line="257"/>
         <source>similarity (0-100) over seconds on the recording&apos;s clock   |  orange: connection  purple: face flags  green ticks: answers  black: decision</source>
         <translation>相似度（0-100），横轴为录像时间（秒）   |  橙色：连接  紫色：人脸提示  绿色短线：回答  黑色：决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="275"/>
+        <location filename="../replay/report.py" line="269"/>
         <source>reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="277"/>
+        <location filename="../replay/report.py" line="271"/>
         <source>note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="280"/>
+        <location filename="../replay/report.py" line="274"/>
         <source>amendment reason: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="282"/>
+        <location filename="../replay/report.py" line="276"/>
         <source>override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="283"/>
+        <location filename="../replay/report.py" line="277"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="309"/>
+        <location filename="../replay/report.py" line="301"/>
         <source>starting</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="327"/>
+        <location filename="../replay/report.py" line="319"/>
         <source>Video review session {0}</source>
         <translation>视频审核会话 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="331"/>
+        <location filename="../replay/report.py" line="323"/>
         <source>Report made {0}. State: {1}.</source>
         <translation>报告生成于 {0}。状态：{1}。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="336"/>
+        <location filename="../replay/report.py" line="328"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="338"/>
+        <location filename="../replay/report.py" line="330"/>
         <source>application</source>
         <translation>申请信息</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="339"/>
+        <location filename="../replay/report.py" line="331"/>
         <source>leg {0} ended: {1}, recording {2}</source>
         <translation>第 {0} 段结束：{1}，录像 {2}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="341"/>
+        <location filename="../replay/report.py" line="333"/>
         <source>Applicant</source>
         <translation>申请人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="342"/>
+        <location filename="../replay/report.py" line="334"/>
         <source>National ID</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="343"/>
+        <location filename="../replay/report.py" line="335"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="345"/>
+        <location filename="../replay/report.py" line="337"/>
         <source>Amount / term</source>
         <translation>金额 / 期限</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="346"/>
+        <location filename="../replay/report.py" line="338"/>
         <source>{0} for {1} months</source>
         <translation>{0}，{1} 个月</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="348"/>
+        <location filename="../replay/report.py" line="340"/>
         <source>Purpose</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="349"/>
+        <location filename="../replay/report.py" line="341"/>
         <source>Applied</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="350"/>
+        <location filename="../replay/report.py" line="342"/>
         <source>Consent</source>
         <translation>同意声明</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="351"/>
+        <location filename="../replay/report.py" line="343"/>
         <source>Reviewer</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="352"/>
+        <location filename="../replay/report.py" line="344"/>
         <source>Taken / ended</source>
         <translation>接入 / 结束</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="354"/>
+        <location filename="../replay/report.py" line="346"/>
         <source>Legs</source>
         <translation>通话段</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="355"/>
+        <location filename="../replay/report.py" line="347"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="366"/>
+        <location filename="../replay/report.py" line="358"/>
         <source>ID photo and key frames</source>
         <translation>身份证照片与关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="367"/>
+        <location filename="../replay/report.py" line="359"/>
         <source>ID photo and the live face</source>
         <translation>身份证照片与实时人脸</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="375"/>
+        <location filename="../replay/report.py" line="367"/>
         <source>ID photo on file</source>
         <translation>存档的身份证照片</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="390"/>
+        <location filename="../replay/report.py" line="382"/>
         <source>No photo and no recording available.</source>
         <translation>没有照片，也没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="392"/>
+        <location filename="../replay/report.py" line="384"/>
         <source>similarity chart</source>
         <translation>相似度图表</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="401"/>
+        <location filename="../replay/report.py" line="393"/>
         <source>Face similarity over the session</source>
         <translation>会话过程中的人脸相似度</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="407"/>
+        <location filename="../replay/report.py" line="399"/>
         <source>answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="408"/>
+        <location filename="../replay/report.py" line="400"/>
         <source>Answers, as entered</source>
         <translation>回答（按录入内容）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="411"/>
+        <location filename="../replay/report.py" line="403"/>
         <source>t (s)</source>
         <translation>t（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="412"/>
+        <location filename="../replay/report.py" line="404"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="413"/>
+        <location filename="../replay/report.py" line="405"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="414"/>
+        <location filename="../replay/report.py" line="406"/>
         <source>Entered</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="428"/>
+        <location filename="../replay/report.py" line="420"/>
         <source>No answers were entered.</source>
         <translation>未录入任何回答。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="430"/>
+        <location filename="../replay/report.py" line="422"/>
         <source>decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="431"/>
+        <location filename="../replay/report.py" line="423"/>
         <source>Decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="435"/>
+        <location filename="../replay/report.py" line="427"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="436"/>
+        <location filename="../replay/report.py" line="428"/>
         <source>By</source>
         <translation>作出人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="437"/>
+        <location filename="../replay/report.py" line="429"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="438"/>
+        <location filename="../replay/report.py" line="430"/>
         <source>Amends</source>
         <translation>修改对象</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="451"/>
+        <location filename="../replay/report.py" line="443"/>
         <source>original</source>
         <translation>原决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="463"/>
+        <location filename="../replay/report.py" line="455"/>
         <source>Face summary on screen at the decision: {0}</source>
         <translation>作出决定时屏幕上的人脸比对摘要：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="470"/>
+        <location filename="../replay/report.py" line="462"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="472"/>
+        <location filename="../replay/report.py" line="464"/>
         <source>audit events</source>
         <translation>审计事件</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="473"/>
+        <location filename="../replay/report.py" line="465"/>
         <source>Audit events (hash chain)</source>
         <translation>审计事件（哈希链）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="475"/>
+        <location filename="../replay/report.py" line="467"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="476"/>
+        <location filename="../replay/report.py" line="468"/>
         <source>At</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="477"/>
+        <location filename="../replay/report.py" line="469"/>
         <source>Actor / action</source>
         <translation>操作人 / 操作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="478"/>
+        <location filename="../replay/report.py" line="470"/>
         <source>Hash / previous hash</source>
         <translation>哈希 / 前一哈希</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="489"/>
+        <location filename="../replay/report.py" line="481"/>
         <source>prev {0}</source>
         <translation>前一 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="497"/>
+        <location filename="../replay/report.py" line="489"/>
         <source>Each event&apos;s hash covers the previous event&apos;s hash: `main.py audit verify` checks the chain.</source>
         <translation>每个事件的哈希都涵盖前一事件的哈希：可用 `main.py audit verify` 校验哈希链。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="513"/>
+        <location filename="../replay/report.py" line="505"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
@@ -1835,65 +1840,62 @@ previous {1}</source>
 <context>
     <name>SignInDialog</name>
     <message>
-        <location filename="../sign_in.py" line="38"/>
+        <location filename="../sign_in.py" line="53"/>
         <source>Sign in: video review console</source>
         <translation>登录：视频审核台</translation>
     </message>
     <message>
-        <location filename="../sign_in.py" line="47"/>
+        <location filename="../sign_in.py" line="62"/>
         <source>Reviewer name</source>
         <translation>审核员用户名</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="775"/>
-        <location filename="../sign_in.py" line="48"/>
+        <location filename="../sign_in.py" line="63"/>
         <source>Password</source>
         <translation>密码</translation>
     </message>
     <message>
-        <location filename="../sign_in.py" line="51"/>
+        <location filename="../sign_in.py" line="66"/>
         <source>Sign in</source>
         <translation>登录</translation>
     </message>
     <message>
-        <location filename="../sign_in.py" line="86"/>
+        <location filename="../sign_in.py" line="109"/>
         <source>Enter your reviewer name and password.</source>
         <translation>请输入审核员用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../sign_in.py" line="89"/>
+        <location filename="../sign_in.py" line="112"/>
         <source>Checking…</source>
         <translation>正在比对…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="766"/>
+        <location filename="../sign_in.py" line="51"/>
         <source>Sign in to replay sessions</source>
         <translation>登录：会话回放</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="774"/>
+        <location filename="../sign_in.py" line="62"/>
         <source>Name</source>
         <translation>用户名</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="788"/>
+        <location filename="../sign_in.py" line="107"/>
         <source>Enter your name and password.</source>
         <translation>请输入用户名和密码。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="793"/>
-        <location filename="../sign_in.py" line="105"/>
+        <location filename="../sign_in.py" line="139"/>
         <source>Sign-in refused: the name or the password is wrong.</source>
         <translation>登录被拒绝：用户名或密码错误。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="796"/>
-        <location filename="../sign_in.py" line="107"/>
+        <location filename="../sign_in.py" line="141"/>
         <source>Sign-in failed: {0}</source>
         <translation>登录失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="799"/>
+        <location filename="../sign_in.py" line="125"/>
         <source>This account may not replay sessions: sign in as a supervisor.</source>
         <translation>此账户无权回放会话：请以主管身份登录。</translation>
     </message>

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.decisions import Outcome, RejectReason
-from storage.replay import Flag, SessionFilter, SessionListItem, SessionPage, SortKey
+from app.replay import Flag, SessionFilter, SessionListItem, SessionPage, SortKey
 from ui.decision import outcome_text, reason_text
 from ui.replay.texts import outcome_name, reasons_text, state_name
 

@@ -1,11 +1,11 @@
 """The replay player: decoding on a thread of its own, the video with the face box over it,
 and audio through QtMultimedia when the workstation has an output.
 
-The decoder thread owns the SessionPlayback and serves one request at a time, always the
-newest (a seek while another is decoding replaces it, never queues behind it); frames come
-back to the Qt thread through a queued signal. Recordings encrypted at rest are decrypted on
-that thread with the sealer the window was given; a damaged or missing segment comes back
-as `failed` with a message that names it.
+The decoder thread opens the recording (app.replay.RecordingPlayback, through the replay
+services) and serves one request at a time, always the newest (a seek while another is decoding
+replaces it, never queues behind it); frames come back to the Qt thread through a queued signal.
+Recordings encrypted at rest are decrypted on that thread; a damaged or missing segment comes
+back as `failed` with a message that names it.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,7 +22,8 @@ from PySide6.QtCore import QObject, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from media.playback import RecordingError
+from app.errors import RecordingUnreadable
+from app.replay import RecordingPlayback, SessionReplay
 from ui.bridge import bgr_to_qimage
 
 log = logging.getLogger(__name__)
@@ -38,20 +38,24 @@ class _Request:
 
 
 class DecoderThread(QObject):
-    """Owns one SessionPlayback on a worker thread."""
+    """Owns one RecordingPlayback on a worker thread, opened there with `open_recording`."""
 
     opened = Signal(object)  # (duration, spans) or an Exception
     frame_ready = Signal(object, float, int, int)  # QImage | None, frame t, leg, request serial
     audio_ready = Signal(object, float)  # int16 mono bytes at 48 kHz, start t
     failed = Signal(str)  # a frame could not be shown: the recording is damaged there (in words)
 
-    def __init__(self, parent: QObject | None = None, *, sealer: Any = None) -> None:
+    def __init__(
+        self,
+        open_recording: Callable[[SessionReplay], RecordingPlayback | None],
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
-        self._sealer = sealer
+        self._open_recording = open_recording
         self._condition = threading.Condition()
         self._video: _Request | None = None
         self._audio: _Request | None = None
-        self._open: tuple[Path | Callable[[], Path], dict[int, float]] | None = None
+        self._open: SessionReplay | None = None
         self._stop = False
         self._serial = 0
         self._playback: Any = None
@@ -59,11 +63,9 @@ class DecoderThread(QObject):
         self._thread = threading.Thread(target=self._run, name="replay-decoder", daemon=True)
         self._thread.start()
 
-    def open_session(self, directory: Path | Callable[[], Path], offsets: Mapping[int, float]) -> None:
-        """`directory`, or a function that finds it (fetching from the shared store) on the
-        decoder's thread."""
+    def open_session(self, replay: SessionReplay) -> None:
         with self._condition:
-            self._open = (directory, dict(offsets))
+            self._open = replay
             self._video = self._audio = None
             self._condition.notify()
 
@@ -98,14 +100,14 @@ class DecoderThread(QObject):
                 audio, self._audio = (None, None) if opening else (self._audio, None)
             try:
                 if opening is not None:
-                    self._do_open(*opening)
+                    self._do_open(opening)
                 if video is not None and self._playback is not None:
                     self._do_video(video)
                 if audio is not None and self._playback is not None:
                     samples = self._playback.audio(audio.t, audio.until)
                     pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2").tobytes()
                     self.audio_ready.emit(pcm, audio.t)
-            except RecordingError as error:
+            except RecordingUnreadable as error:
                 log.warning("replay: %s", error)
                 if opening is not None:
                     self.opened.emit(error)
@@ -118,15 +120,13 @@ class DecoderThread(QObject):
         if self._playback is not None:
             self._playback.close()
 
-    def _do_open(self, directory: Path | Callable[[], Path], offsets: dict[int, float]) -> None:
-        from media.playback import SessionPlayback
-
-        if callable(directory):
-            directory = directory()
+    def _do_open(self, replay: SessionReplay) -> None:
         if self._playback is not None:
             self._playback.close()
             self._playback = None
-        playback = SessionPlayback.open(directory, offsets, sealer=self._sealer)
+        playback = self._open_recording(replay)
+        if playback is None:
+            raise RecordingUnreadable("This session has no recording.")
         self._playback = playback
         self.opened.emit((playback.duration, list(playback.spans)))
 

@@ -22,10 +22,10 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 
+from app.errors import RecordingUnreadable
 from app.face import similarity_from_distance
+from app.replay import DecisionEntry, RecordingPlayback, SessionReplay
 from app.settings import Settings
-from storage.recordings import recording_path
-from storage.replay import DecisionEntry, SessionReplay
 from ui.replay.fonts import report_fonts
 from ui.replay.texts import (
     answer_text,
@@ -40,6 +40,8 @@ from ui.replay.texts import question_prompts as question_prompts_for
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int, str], None]
+# Opens the session's recording (ReplayServices.open_recording, or services.replay.open_recording).
+OpenRecording = Callable[[], RecordingPlayback | None]
 
 
 def _needs_cjk(text: str) -> bool:
@@ -124,34 +126,24 @@ def key_frame_times(replay: SessionReplay, duration: float) -> list[tuple[float,
 
 def _frame_images(
     replay: SessionReplay,
-    settings: Settings | None,
+    recording: OpenRecording | None,
     progress: Progress,
     step: int,
     total: int,
-    sealer: Any = None,
-    recording_folder: Path | None = None,
 ) -> list[tuple[bytes, str]]:
     """JPEG key frames with the face box drawn, and their captions."""
-    directory = replay.recording_directory
-    if directory is None or (settings is None and recording_folder is None):
+    if recording is None or replay.recording_directory is None:
         return []
     import cv2
 
-    from media.playback import RecordingDamaged, SessionPlayback
-
-    if recording_folder is not None:
-        folder = recording_folder
-    else:
-        assert settings is not None
-        folder = recording_path(settings.recordings_dir, directory)
-    if not folder.is_dir():
-        return []
     images: list[tuple[bytes, str]] = []
-    offsets = {leg.number: leg.offset for leg in replay.legs}
-    with SessionPlayback.open(folder, offsets, sealer=sealer) as playback:
+    playback = recording()
+    if playback is None:
+        return []
+    try:
         if playback.problems:
             # A report must not pass over a deleted part of the recording in silence.
-            raise RecordingDamaged("The recording is damaged: " + " ".join(playback.problems))
+            raise RecordingUnreadable("The recording is damaged: " + " ".join(playback.problems))
         for t, label in key_frame_times(replay, playback.duration):
             progress(step, total, translate("SessionReport", "key frame at {0} s").format(f"{t:.1f}"))
             frame = playback.frame_at(t)
@@ -174,6 +166,8 @@ def _frame_images(
             if ok:
                 where = translate("SessionReport", "{0} (t = {1} s, leg {2})")
                 images.append((jpeg.tobytes(), where.format(label, f"{frame.t:.1f}", frame.leg)))
+    finally:
+        playback.close()
     return images
 
 
@@ -290,13 +284,11 @@ def write_report(
     settings: Settings | None = None,
     progress: Progress | None = None,
     question_prompts: dict[str, str] | None = None,
-    sealer: Any = None,
-    recording_folder: Path | None = None,
+    recording: OpenRecording | None = None,
 ) -> Path:
-    """`sealer` decrypts a recording encrypted at rest (storage.sealing.Sealer). A damaged
-    recording raises media.playback.RecordingError with a message fit to show.
-    `recording_folder`: where the session's recording is (fetched from the shared store);
-    by default the recordings folder of `settings`."""
+    """`recording` opens the session's recording for the key frames (decrypted when it is
+    encrypted at rest); without it the report has none. A damaged recording raises
+    app.errors.RecordingUnreadable with a message fit to show."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -375,7 +367,7 @@ def write_report(
             captions.append(_para(translate("SessionReport", "ID photo on file"), small))
         except Exception as error:
             log.info("reference photo unreadable: %s", error)
-    for jpeg, caption in _frame_images(replay, settings, report_progress, 3, total, sealer, recording_folder):
+    for jpeg, caption in _frame_images(replay, recording, report_progress, 3, total):
         cells.append(Image(io.BytesIO(jpeg), width=32 * mm, height=32 * mm, kind="proportional"))
         captions.append(_para(caption, small))
     if cells:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -136,3 +137,8 @@ def consent_text(consent: GivenConsent | None) -> str:
     return QCoreApplication.translate("ReplayTexts", "given {0}, text version {1} ({2})").format(
         given, consent.version, consent.language
     )
+
+
+def when_text(moment: datetime | None) -> str:
+    """A moment in the workstation's time zone, to the second."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else "—"

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from storage.replay import SessionReplay
+from app.replay import SessionReplay
 from ui.replay.texts import event_name, face_flag_name, outcome_name
 
 LEG_COLOURS = ("#1f6fb2", "#00897b", "#6a4fb3")

@@ -3,15 +3,15 @@
 its markers, the answers, the decisions (original and amendments) and the audit events, all
 in sync with the playhead. Amend a decision; export the PDF report with a progress bar.
 
-Database work runs on one worker thread, decoding on another, the report on a third; the Qt
-thread only shows results.
+The window reaches storage and media only through app.replay.ReplayServices: queries and the
+amendment run on one worker thread, decoding on another, the report on a third; the Qt thread
+only shows results. A missing or wrong encryption key is said on screen.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from datetime import UTC, datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -19,20 +19,13 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
-    QApplication,
-    QCheckBox,
     QComboBox,
-    QDialog,
-    QDialogButtonBox,
     QFileDialog,
-    QFormLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
-    QPlainTextEdit,
     QProgressBar,
     QPushButton,
     QSlider,
@@ -45,20 +38,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.decisions import DecisionDraft, Outcome, RejectReason
-from app.errors import ReviewError
 from app.face import similarity_from_distance
 from app.ids import DecisionId, SessionId
-from app.roles import Action, Role, may
+from app.replay import ReplayServices, SessionFilter, SessionReplay, SortKey
+from app.roles import Account, Action, may
 from app.settings import Settings
-from storage.access import AccessControlledRecords
-from storage.database import Database
-from storage.recording_store import recording_folder, recording_store_for
-from storage.replay import DecisionEntry, ReplayRecords, SessionFilter, SessionReplay, SortKey
-from storage.reviewers import Account, SignInFailed
 from ui.bridge import ServiceWorker
-from ui.decision import decision_refusal, outcome_text, reason_text
 from ui.languages import questionnaire_language
+from ui.replay.amend import AmendDialog
 from ui.replay.browser import SessionBrowser
 from ui.replay.player import AudioOut, DecoderThread, PlayClock, VideoView
 from ui.replay.texts import (
@@ -71,6 +58,7 @@ from ui.replay.texts import (
     question_prompts,
     reasons_text,
     state_name,
+    when_text,
 )
 from ui.replay.timeline import TimelineChart, answer_label, markers_of
 
@@ -79,108 +67,29 @@ SPEEDS = (0.5, 0.75, 1.0, 1.5, 2.0)
 BOX_WITHIN = 0.35  # seconds: a score sample this close to the frame gives its face box
 
 
-def _when(moment: datetime | None) -> str:
-    return moment.astimezone().strftime("%Y-%m-%d %H:%M:%S") if moment else "—"
-
-
-class AmendDialog(QDialog):
-    """A new decision that points to the original, with the supervisor's reason (required)."""
-
-    def __init__(self, original: DecisionEntry, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Amend decision #{0}").format(original.id))
-        self.outcome = QComboBox()
-        for outcome in (Outcome.APPROVE, Outcome.REJECT, Outcome.VERIFY_LATER):
-            self.outcome.addItem(outcome_text(outcome), outcome)
-        self.reasons = {reason: QCheckBox(reason_text(reason)) for reason in RejectReason}
-        reasons = QWidget()
-        reasons_layout = QVBoxLayout(reasons)
-        reasons_layout.setContentsMargins(0, 0, 0, 0)
-        for box in self.reasons.values():
-            reasons_layout.addWidget(box)
-        self.note = QLineEdit()
-        self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText(self.tr("Why the decision changes (kept in the audit log)"))
-        self.reason.setFixedHeight(70)
-        self.error = QLabel("")
-        self.error.setObjectName("fieldError")
-        form = QFormLayout(self)
-        was = self.tr("Original: {0} by {1}, {2}. It stays on record.")
-        form.addRow(
-            QLabel(
-                was.format(outcome_name(original.outcome), original.decided_by, _when(original.decided_at))
-            )
-        )
-        form.addRow(self.tr("New decision"), self.outcome)
-        form.addRow(self.tr("Reason codes"), reasons)
-        form.addRow(self.tr("Note"), self.note)
-        form.addRow(self.tr("Reason for the amendment"), self.reason)
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        self.outcome.currentIndexChanged.connect(self._outcome_changed)
-        self._outcome_changed()
-        self.result_value: tuple[DecisionDraft, str] | None = None
-
-    def _outcome_changed(self) -> None:
-        rejecting = self.outcome.currentData() is Outcome.REJECT
-        for box in self.reasons.values():
-            box.setEnabled(rejecting)
-            if not rejecting:
-                box.setChecked(False)
-
-    def draft(self) -> DecisionDraft:
-        reasons = tuple(reason for reason, box in self.reasons.items() if box.isChecked())
-        return DecisionDraft(self.outcome.currentData(), reasons=reasons, note=self.note.text().strip())
-
-    def submit(self) -> None:
-        reason = self.reason.toPlainText().strip()
-        draft = self.draft()
-        refusal = decision_refusal(draft, missing_required_answers=[], face_matched=True)
-        if not refusal and not reason:
-            refusal = self.tr("An amendment needs a reason.")
-        if refusal:
-            self.error.setText(refusal)
-            return
-        self.result_value = (draft, reason)
-        self.accept()
-
-    @classmethod
-    def ask(cls, original: DecisionEntry, parent: QWidget | None = None) -> tuple[DecisionDraft, str] | None:
-        dialog = cls(original, parent)
-        return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None
-
-
 class ReplayWindow(QMainWindow):
     export_progress = Signal(int, int, str)
 
     def __init__(
         self,
-        database: Database,
+        services: ReplayServices,
         settings: Settings,
         supervisor: Account,
         *,
-        sealer: Any = None,
         language: str = "en",
         parent: QWidget | None = None,
     ) -> None:
+        """`services` are signed in as `supervisor` (storage enforces the role on every read
+        and write); the window uses the role only to offer what it allows."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Session replay — video audit console"))
+        self.services = services
         self.settings = settings
         self.language = language  # the questionnaire's prompts follow it
         self.supervisor = supervisor
-        # Roles are enforced where the data is read and written, not only by this window.
-        self.records = ReplayRecords(database, sealer, viewer=supervisor)
-        self.recording_store = recording_store_for(settings, database)
-        self.reviews = AccessControlledRecords(database, supervisor)
         self.database_worker = ServiceWorker("replay-db", self)
         self.export_worker = ServiceWorker("replay-pdf", self)
-        self.sealer = sealer  # opens photos and recordings encrypted at rest
-        self.decoder = DecoderThread(self, sealer=sealer)
+        self.decoder = DecoderThread(services.open_recording, self)
         self.clock = PlayClock(self)
         self.audio = AudioOut(self)
         self.replay: SessionReplay | None = None
@@ -197,6 +106,10 @@ class ReplayWindow(QMainWindow):
         )
 
         self.browser = SessionBrowser()
+        self.key_warning = QLabel("")
+        self.key_warning.setObjectName("fieldError")
+        self.key_warning.setWordWrap(True)
+        self.key_warning.setVisible(False)
         self.header = QLabel(self.tr("Choose a session on the left."))
         self.header.setWordWrap(True)
         self.header.setStyleSheet("font-size: 15px; font-weight: 600;")
@@ -281,6 +194,7 @@ class ReplayWindow(QMainWindow):
 
         player = QWidget()
         player_layout = QVBoxLayout(player)
+        player_layout.addWidget(self.key_warning)
         player_layout.addWidget(self.header)
         player_layout.addWidget(top, 3)
         player_layout.addLayout(controls)
@@ -333,11 +247,14 @@ class ReplayWindow(QMainWindow):
         self._pending_open = session_id
         self._start_at = at
 
-        def prepare() -> list[tuple[int, str]]:
-            self.records.refresh_missing()
-            return self.records.reviewers()
+        services = self.services
 
-        def ready(reviewers: list[tuple[int, str]]) -> None:
+        def prepare() -> tuple[list[tuple[int, str]], str | None]:
+            return services.reviewers(), services.key_problem()
+
+        def ready(answer: tuple[list[tuple[int, str]], str | None]) -> None:
+            reviewers, key_problem = answer
+            self.show_key_problem(key_problem)
             self.browser.set_reviewers(reviewers)
             self.browser.refresh_first_page()
             if self._pending_open is not None:
@@ -346,10 +263,20 @@ class ReplayWindow(QMainWindow):
 
         self.database_worker.run(prepare, ready, lambda error: self.browser.show_error(str(error)))
 
+    def show_key_problem(self, problem: str | None) -> None:
+        """Photos and recordings encrypted at rest cannot be opened here: say it, do not hide it."""
+        self.key_warning.setVisible(problem is not None)
+        if problem is not None:
+            self.key_warning.setText(
+                self.tr("Encrypted photos and recordings cannot be opened: {0}").format(problem)
+            )
+
     def _query(self, spec: SessionFilter, sort: SortKey, descending: bool, page: int) -> None:
+        services = self.services
+
         def work() -> tuple[Any, float]:
             begin = time.perf_counter()
-            result = self.records.browse(spec, sort=sort, descending=descending, page=page)
+            result = services.browse(spec, sort=sort, descending=descending, page=page)
             return result, (time.perf_counter() - begin) * 1000
 
         def failed(error: BaseException) -> None:
@@ -365,8 +292,9 @@ class ReplayWindow(QMainWindow):
         def failed(error: BaseException) -> None:
             self.header.setText(self.tr("Session {0} cannot be opened: {1}").format(session_id, error))
 
+        services = self.services
         self.database_worker.run(
-            lambda: self.records.session_replay(SessionId(session_id)), self._show_session, failed
+            lambda: services.session_replay(SessionId(session_id)), self._show_session, failed
         )
 
     def _show_session(self, replay: SessionReplay) -> None:
@@ -382,7 +310,7 @@ class ReplayWindow(QMainWindow):
                 replay.amount,
                 replay.term_months,
                 replay.reviewer_name or "—",
-                _when(replay.taken_at),
+                when_text(replay.taken_at),
                 outcome,
             )
             + "\n"
@@ -390,18 +318,13 @@ class ReplayWindow(QMainWindow):
         )
         self._fill_details(replay)
         self.export_button.setEnabled(self._may(Action.EXPORT_SESSION))
-        directory = replay.recording_directory
-        if directory is None:
+        if replay.recording_directory is None:
             self.video.show_frame(None, None, "", self.tr("This session has no recording."))
             self.duration = max([0.0, *[m.t for m in markers_of(replay)]])
             self.chart.show_session(replay, self.duration, [])
             return
-        settings, store = self.settings, self.recording_store
         self.video.show_frame(None, None, "", self.tr("Opening the recording…"))
-        self.decoder.open_session(
-            lambda: recording_folder(settings, store, directory),
-            {leg.number: leg.offset for leg in replay.legs},
-        )
+        self.decoder.open_session(replay)
 
     def _may(self, action: Action) -> bool:
         return may(self.supervisor.role, action)
@@ -474,10 +397,12 @@ class ReplayWindow(QMainWindow):
                 lines.append(label.format(escape(decision.override_reason)))
             if decision.t is not None:
                 by = self.tr("by {0}, {1} at t = {2} s").format(
-                    escape(decision.decided_by), _when(decision.decided_at), f"{decision.t:.1f}"
+                    escape(decision.decided_by), when_text(decision.decided_at), f"{decision.t:.1f}"
                 )
             else:
-                by = self.tr("by {0}, {1}").format(escape(decision.decided_by), _when(decision.decided_at))
+                by = self.tr("by {0}, {1}").format(
+                    escape(decision.decided_by), when_text(decision.decided_at)
+                )
             lines.append(f"<span style='color:#5f6b76'>{by}</span>")
             if decision.amends_id is None and decision.face_summary:
                 face = self.tr("Face panel at the decision: {0}").format(
@@ -668,12 +593,12 @@ class ReplayWindow(QMainWindow):
         in_force = replay.decision_in_force
         seen = DecisionId(in_force.id) if in_force is not None else None
 
+        services = self.services
+
         def work() -> SessionReplay:
-            self.reviews.amend_decision(
-                DecisionId(original.id), draft, reason=reason, now=datetime.now(UTC), in_force_seen=seen
+            return services.amend_decision(
+                session_id, DecisionId(original.id), draft, reason=reason, in_force_seen=seen
             )
-            self.records.refresh_summary(session_id)
-            return self.records.session_replay(session_id)
 
         def done(updated: SessionReplay) -> None:
             self.replay = updated
@@ -710,24 +635,20 @@ class ReplayWindow(QMainWindow):
 
         settings = self.settings
         prompts = self._prompts
+        services = self.services
         self.export_button.setEnabled(False)
         self.export_bar.setVisible(True)
         self.export_bar.setValue(0)
         self.export_label.setText(self.tr("Making the report…"))
 
-        store = self.recording_store
-
         def work() -> Path:
-            directory = replay.recording_directory
-            folder = recording_folder(settings, store, directory) if directory is not None else None
             return write_report(
                 replay,
                 target,
                 settings=settings,
                 progress=self.export_progress.emit,
                 question_prompts=prompts,
-                sealer=self.sealer,
-                recording_folder=folder,
+                recording=lambda: services.open_recording(replay),
             )
 
         def done(written: Path) -> None:
@@ -756,117 +677,3 @@ class ReplayWindow(QMainWindow):
         self.decoder.stop()
         self.database_worker.shutdown()
         self.export_worker.shutdown()
-
-
-class SignInDialog(QDialog):
-    """Name and password of a supervisor (the replay is for supervisors)."""
-
-    def __init__(self, accounts: Any, name: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle(self.tr("Sign in to replay sessions"))
-        self.accounts = accounts
-        self.name = QLineEdit(name)
-        self.password = QLineEdit()
-        self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.error = QLabel("")
-        self.error.setObjectName("fieldError")
-        form = QFormLayout(self)
-        form.addRow(self.tr("Name"), self.name)
-        form.addRow(self.tr("Password"), self.password)
-        form.addRow(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.accepted.connect(self.submit)
-        buttons.rejected.connect(self.reject)
-        form.addRow(buttons)
-        self.account: Account | None = None
-
-    def submit(self) -> None:
-        name, password = self.name.text().strip(), self.password.text()
-        if not name or not password:
-            self.error.setText(self.tr("Enter your name and password."))
-            return
-        try:
-            account = self.accounts.sign_in(name, password)
-        except SignInFailed:
-            self.error.setText(self.tr("Sign-in refused: the name or the password is wrong."))
-            return
-        except ReviewError as error:
-            self.error.setText(self.tr("Sign-in failed: {0}").format(error))
-            return
-        if not may(account.role, Action.VIEW_ANY_SESSION):
-            self.error.setText(self.tr("This account may not replay sessions: sign in as a supervisor."))
-            return
-        self.account = account
-        self.accept()
-
-
-def run_replay_window(
-    settings: Settings,
-    *,
-    session_id: int | None = None,
-    at: float | None = None,
-    screenshot: Path | None = None,
-) -> int:
-    """`python main.py replay`: sign in as a supervisor, then browse and replay."""
-    import os
-    import sys
-
-    from PySide6.QtCore import QSettings
-
-    from storage.database import open_database
-    from storage.reviewers import Accounts
-    from ui.console_app import APPLICATION, ORGANISATION
-    from ui.languages import choose_language, install_translators
-    from ui.style import STYLE_SHEET
-
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv)
-    # The console's languages, chosen as the console chooses them (its settings file included).
-    qsettings = QSettings(ORGANISATION, APPLICATION)
-    language = choose_language(settings.language, qsettings)
-    translators = install_translators(app, language)
-    app.setStyleSheet(STYLE_SHEET)
-    database = open_database(settings.effective_database_url)
-    try:
-        from storage.sealing import Sealer, load_or_create_key
-
-        sealer: Any = Sealer(load_or_create_key())
-    except Exception:
-        sealer = None
-    accounts = Accounts(database)
-    account: Account | None = None
-    name = os.environ.get("AUDIT_REPLAY_USER", "")
-    password = os.environ.get("AUDIT_REPLAY_PASSWORD")
-    if name and password:
-        # For kiosks and automated screenshots.
-        account = accounts.sign_in(name, password)
-    else:
-        dialog = SignInDialog(accounts, name)
-        if dialog.exec() != QDialog.DialogCode.Accepted:
-            database.dispose()
-            return 1
-        account = dialog.account
-    if account is None or not may(account.role, Action.VIEW_ANY_SESSION):
-        print("error: sign in as a supervisor to replay sessions", file=sys.stderr)
-        return 1
-    window = ReplayWindow(database, settings, account, sealer=sealer, language=language)
-    window.show()
-    window.start(session_id, at=at)
-    if screenshot is not None:
-        from PySide6.QtCore import QTimer
-
-        def shoot() -> None:
-            window.grab().save(str(screenshot))
-            app.quit()
-
-        QTimer.singleShot(6000, shoot)
-    code = app.exec()
-    window.shutdown()
-    database.dispose()
-    del translators
-    return int(code)
-
-
-__all__ = ["AmendDialog", "ReplayWindow", "Role", "run_replay_window"]

@@ -1,0 +1,95 @@
+"""The supervisor's amendment: a new decision that points to the original, with a reason."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.decisions import DecisionDraft, Outcome, RejectReason
+from app.replay import DecisionEntry
+from ui.decision import decision_refusal, outcome_text, reason_text
+from ui.replay.texts import outcome_name, when_text
+
+
+class AmendDialog(QDialog):
+    """A new decision that points to the original, with the supervisor's reason (required)."""
+
+    def __init__(self, original: DecisionEntry, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Amend decision #{0}").format(original.id))
+        self.outcome = QComboBox()
+        for outcome in (Outcome.APPROVE, Outcome.REJECT, Outcome.VERIFY_LATER):
+            self.outcome.addItem(outcome_text(outcome), outcome)
+        self.reasons = {reason: QCheckBox(reason_text(reason)) for reason in RejectReason}
+        reasons = QWidget()
+        reasons_layout = QVBoxLayout(reasons)
+        reasons_layout.setContentsMargins(0, 0, 0, 0)
+        for box in self.reasons.values():
+            reasons_layout.addWidget(box)
+        self.note = QLineEdit()
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText(self.tr("Why the decision changes (kept in the audit log)"))
+        self.reason.setFixedHeight(70)
+        self.error = QLabel("")
+        self.error.setObjectName("fieldError")
+        form = QFormLayout(self)
+        was = self.tr("Original: {0} by {1}, {2}. It stays on record.")
+        form.addRow(
+            QLabel(
+                was.format(
+                    outcome_name(original.outcome), original.decided_by, when_text(original.decided_at)
+                )
+            )
+        )
+        form.addRow(self.tr("New decision"), self.outcome)
+        form.addRow(self.tr("Reason codes"), reasons)
+        form.addRow(self.tr("Note"), self.note)
+        form.addRow(self.tr("Reason for the amendment"), self.reason)
+        form.addRow(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.accepted.connect(self.submit)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.outcome.currentIndexChanged.connect(self._outcome_changed)
+        self._outcome_changed()
+        self.result_value: tuple[DecisionDraft, str] | None = None
+
+    def _outcome_changed(self) -> None:
+        rejecting = self.outcome.currentData() is Outcome.REJECT
+        for box in self.reasons.values():
+            box.setEnabled(rejecting)
+            if not rejecting:
+                box.setChecked(False)
+
+    def draft(self) -> DecisionDraft:
+        reasons = tuple(reason for reason, box in self.reasons.items() if box.isChecked())
+        return DecisionDraft(self.outcome.currentData(), reasons=reasons, note=self.note.text().strip())
+
+    def submit(self) -> None:
+        reason = self.reason.toPlainText().strip()
+        draft = self.draft()
+        refusal = decision_refusal(draft, missing_required_answers=[], face_matched=True)
+        if not refusal and not reason:
+            refusal = self.tr("An amendment needs a reason.")
+        if refusal:
+            self.error.setText(refusal)
+            return
+        self.result_value = (draft, reason)
+        self.accept()
+
+    @classmethod
+    def ask(cls, original: DecisionEntry, parent: QWidget | None = None) -> tuple[DecisionDraft, str] | None:
+        dialog = cls(original, parent)
+        return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None
