@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ from media.call import AudioOutput, CallState, CallStatus, ReviewerCall
 from media.intake import IntakeServer
 from media.simulator import ApplicantResult, run_applicant
 from tests.intake_fakes import FakeDesk
+from tests.waiting import wait_until
 
 
 class ApplicantThread:
@@ -45,14 +46,6 @@ class ApplicantThread:
 
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

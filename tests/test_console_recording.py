@@ -33,6 +33,7 @@ from app.ids import SessionId
 from app.settings import load_settings
 from tests.live_console import live_console_services
 from tests.ui_fakes import OBAMA_VIDEO
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -73,14 +74,6 @@ class CollectedEvents:
         pass
 
 
-def wait_for(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-
-
 # --- 1. disk full ---------------------------------------------------------------------------
 
 
@@ -98,7 +91,7 @@ def test_disk_full_warns_the_reviewer_the_call_goes_on_and_what_was_written_is_k
     services = console_services
     reviewer = services.sign_in("li.na", "password-li-na")
     assert services.abandoned_at_sign_in() == 0
-    wait_for(lambda: services.queue_summary().waiting == 1, 30, "the applicant in the queue")
+    wait_until(lambda: services.queue_summary().waiting == 1, 30, "the applicant in the queue")
     taken = services.take_next(reviewer)
     assert taken is not None
     session_dir = services.settings.recordings_dir / session_directory_name(taken.session_id)
@@ -113,8 +106,8 @@ def test_disk_full_warns_the_reviewer_the_call_goes_on_and_what_was_written_is_k
     events = CollectedEvents()
     call = services.start_call(taken, events)
     try:
-        wait_for(lambda: ("recording", "") in events.recordings, 30, "the recording to start")
-        wait_for(lambda: any(s == "disk_full" for s, _m in events.recordings), 20, "the disk-full warning")
+        wait_until(lambda: ("recording", "") in events.recordings, 30, "the recording to start")
+        wait_until(lambda: any(s == "disk_full" for s, _m in events.recordings), 20, "the disk-full warning")
         state, message = events.recordings[-1]
         assert state == "disk_full" and "Disk full" in message
         frames_at_warning = events.frames

@@ -5,20 +5,12 @@ continues the same review session as a second leg."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
 
 from media.call import CallState, ReviewerCall
 from tests.e2e.conftest import CallWorld
-
-
-def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
+from tests.waiting import wait_until
 
 
 @pytest.mark.slow
