@@ -38,6 +38,24 @@ class ConnectionState(enum.Enum):
     ENDED = "ended"
 
 
+class AudioState(enum.Enum):
+    """The applicant's audio as the reviewer hears it."""
+
+    RECEIVING = "receiving"
+    SILENT = "silent"
+    NONE = "none"  # no audio track, or nothing received
+    NO_DEVICE = "no_device"  # received, but this workstation has no output to play it on
+
+
+class RecordingState(enum.Enum):
+    """The call's recording. OFF: nothing recorded yet (no leg has started)."""
+
+    OFF = "off"
+    RECORDING = "recording"
+    DISK_FULL = "disk_full"  # the recorder stopped writing; the call goes on, what was written is kept
+    WRITE_FAILED = "write_failed"
+
+
 class FaceScoreView(Protocol):
     """The fields of app.face.FaceScore that the face panel shows (read-only)."""
 
@@ -87,18 +105,13 @@ class CallEvents(Protocol):
 
     def face_score(self, score: FaceScoreView) -> None: ...
 
-    def connection(self, state: str, leg: int) -> None:
-        """state is a ConnectionState value: "connecting", "connected", "dropped", "ended"."""
-        ...
+    def connection(self, state: ConnectionState, leg: int) -> None: ...
 
-    def audio(self, state: str) -> None:
-        """ "receiving", "silent" or "none"."""
-        ...
+    def audio(self, state: AudioState) -> None: ...
 
-    def recording(self, state: str, message: str) -> None:
-        """The call's recording: "recording", or a warning, "disk_full" or "write_failed" (the
-        recorder stopped writing, the call goes on and what was written is kept; `message` is
-        the recorder's own, untranslated). Reported when it changes."""
+    def recording(self, state: RecordingState, message: str) -> None:
+        """The call's recording, when it changes: RECORDING, or a warning (DISK_FULL,
+        WRITE_FAILED: `message` is the recorder's own, untranslated)."""
         ...
 
     def queue(self, summary: QueueSummary) -> None: ...

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from app.console import AudioState, ConnectionState, RecordingState
 from app.decisions import DecisionDraft
 from app.errors import InvalidTransition, ReviewError
 from app.ids import DecisionId, ReviewerId, SessionId
@@ -39,12 +40,13 @@ log = logging.getLogger(__name__)
 TAKE_NEXT_TIMEOUT = 30.0
 
 
-_CALL_STATES = {
-    "connecting": "connecting",
-    "connected": "connected",
-    "reconnecting": "dropped",
-    "connection_failed": "ended",
-    "hung_up": "ended",
+# The media call's states as the reviewer sees them (IDLE: not reported).
+_CONNECTION_STATES = {
+    "connecting": ConnectionState.CONNECTING,
+    "connected": ConnectionState.CONNECTED,
+    "reconnecting": ConnectionState.DROPPED,
+    "connection_failed": ConnectionState.ENDED,
+    "hung_up": ConnectionState.ENDED,
 }
 
 
@@ -77,7 +79,7 @@ class MediaLiveCall:
         self._monitor = threading.Thread(
             target=self._watch, name=f"call-{applicant.session_id}-monitor", daemon=True
         )
-        self._recording_state: tuple[str, str] | None = None
+        self._recording_state: tuple[RecordingState, str] | None = None
         self._ended = False
 
     def start(self) -> MediaLiveCall:
@@ -114,18 +116,18 @@ class MediaLiveCall:
     def _status(self, status: CallStatus) -> None:
         if status.session_id not in (None, self.applicant.session_id):
             return
-        state = _CALL_STATES.get(status.state.value)
+        state = _CONNECTION_STATES.get(status.state.value)
         if state is not None:
             self.events.connection(state, status.leg)
 
     def _audio(self, audio: AudioStatus) -> None:
         output = audio.output.value
         if output == "playing":
-            self.events.audio("receiving")
+            self.events.audio(AudioState.RECEIVING)
         elif output == "no_device":
-            self.events.audio("no_device" if audio.packets else "none")
+            self.events.audio(AudioState.NO_DEVICE if audio.packets else AudioState.NONE)
         else:
-            self.events.audio("none")
+            self.events.audio(AudioState.NONE)
 
     # the monitor thread: may wait on the database
     def _watch(self, interval: float = 0.5) -> None:
@@ -140,8 +142,8 @@ class MediaLiveCall:
         state = self.recording.state
         if state != self._recording_state:
             self._recording_state = state
-            if state[0] != "off":
-                if state[0] != "recording":
+            if state[0] is not RecordingState.OFF:
+                if state[0] is not RecordingState.RECORDING:
                     log.warning("session %s: recording %s: %s", self.applicant.session_id, *state)
                 self.events.recording(*state)
 

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.console import RecordingState
 from app.ids import SessionId
 from app.settings import Settings
 
@@ -260,19 +261,19 @@ class SessionRecording:
         return self.directory
 
     @property
-    def state(self) -> tuple[str, str]:
-        """("off" | "recording" | "disk_full" | "write_failed", the recorder's message)."""
+    def state(self) -> tuple[RecordingState, str]:
+        """The recording's state and the recorder's message."""
         from media.recording import RecorderState
 
         state = self.recording.state
         if state is RecorderState.DISK_FULL:
-            return "disk_full", self.recording.message
+            return RecordingState.DISK_FULL, self.recording.message
         if state is RecorderState.WRITE_FAILED:
-            return "write_failed", self.recording.message
+            return RecordingState.WRITE_FAILED, self.recording.message
         if self.recording.recorder is not None:
             self._recorded = True
         # Between legs (the applicant dropped) the recording is still on: the next leg records.
-        return ("recording" if self._recorded else "off"), ""
+        return (RecordingState.RECORDING if self._recorded else RecordingState.OFF), ""
 
     def store(self, *, final: bool = False) -> None:
         if self.timeline is not None:

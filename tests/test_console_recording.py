@@ -29,6 +29,7 @@ from typing import Any
 
 import pytest
 
+from app.console import AudioState, ConnectionState, RecordingState
 from app.ids import SessionId
 from app.settings import load_settings
 from tests.live_console import live_console_services
@@ -49,8 +50,8 @@ class CollectedEvents:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.frames = 0
-        self.connections: list[tuple[str, int]] = []
-        self.recordings: list[tuple[str, str]] = []
+        self.connections: list[tuple[ConnectionState, int]] = []
+        self.recordings: list[tuple[RecordingState, str]] = []
 
     def frame(self, image: Any, frame_time: float) -> None:
         with self.lock:
@@ -59,14 +60,14 @@ class CollectedEvents:
     def face_score(self, score: Any) -> None:
         pass
 
-    def connection(self, state: str, leg: int) -> None:
+    def connection(self, state: ConnectionState, leg: int) -> None:
         with self.lock:
             self.connections.append((state, leg))
 
-    def audio(self, state: str) -> None:
+    def audio(self, state: AudioState) -> None:
         pass
 
-    def recording(self, state: str, message: str) -> None:
+    def recording(self, state: RecordingState, message: str) -> None:
         with self.lock:
             self.recordings.append((state, message))
 
@@ -106,15 +107,19 @@ def test_disk_full_warns_the_reviewer_the_call_goes_on_and_what_was_written_is_k
     events = CollectedEvents()
     call = services.start_call(taken, events)
     try:
-        wait_until(lambda: ("recording", "") in events.recordings, 30, "the recording to start")
-        wait_until(lambda: any(s == "disk_full" for s, _m in events.recordings), 20, "the disk-full warning")
+        wait_until(lambda: (RecordingState.RECORDING, "") in events.recordings, 30, "the recording to start")
+        wait_until(
+            lambda: any(s is RecordingState.DISK_FULL for s, _m in events.recordings),
+            20,
+            "the disk-full warning",
+        )
         state, message = events.recordings[-1]
-        assert state == "disk_full" and "Disk full" in message
+        assert state is RecordingState.DISK_FULL and "Disk full" in message
         frames_at_warning = events.frames
         time.sleep(1.5)
         # The call goes on: frames keep reaching the window, the applicant is still connected.
         assert events.frames > frames_at_warning + 10
-        assert events.connections[-1] == ("connected", 1)
+        assert events.connections[-1] == (ConnectionState.CONNECTED, 1)
     finally:
         call.end()
 
@@ -163,7 +168,7 @@ def console_child(url: str, name: str, password: str) -> int:
                 {
                     "leg_clock": recorder.elapsed() if recorder else None,
                     "frames": events.frames,
-                    "recording": events.recordings[-1][0] if events.recordings else None,
+                    "recording": events.recordings[-1][0].value if events.recordings else None,
                 }
             ),
             flush=True,

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 
-from app.console import ConnectionState
+from app.console import ConnectionState, RecordingState
 from app.decisions import DecisionDraft, Outcome, RejectReason
 from app.ids import ReviewerId
 from app.settings import load_settings
@@ -78,7 +78,7 @@ def take_applicant(
 
 def connect_and_match(qtbot, window: ConsoleWindow, call: FakeCall, similarity: float = 84.0) -> None:
     def media() -> None:
-        call.events.connection("connected", 1)
+        call.events.connection(ConnectionState.CONNECTED, 1)
         for step in range(16):
             t = step * 0.1
             call.events.frame(grey_frame(), t)
@@ -258,25 +258,25 @@ def test_a_dropped_applicant_shows_the_grace_countdown_and_a_reconnect_is_a_new_
 ):
     window = make_window(services, reconnect_grace_seconds=20)
     call = take_applicant(qtbot, window, services)
-    from_media_thread(lambda: call.events.connection("connected", 1))
+    from_media_thread(lambda: call.events.connection(ConnectionState.CONNECTED, 1))
     qtbot.waitUntil(lambda: window.call_status.state is ConnectionState.CONNECTED)
-    from_media_thread(lambda: call.events.connection("dropped", 1))
+    from_media_thread(lambda: call.events.connection(ConnectionState.DROPPED, 1))
     qtbot.waitUntil(lambda: window.call_status.state is ConnectionState.DROPPED)
     assert "waiting 20 s" in window.call_status.state_label.text() or "waiting 19 s" in (
         window.call_status.state_label.text()
     )
-    from_media_thread(lambda: call.events.connection("connected", 2))
+    from_media_thread(lambda: call.events.connection(ConnectionState.CONNECTED, 2))
     qtbot.waitUntil(lambda: window.call_status.state is ConnectionState.CONNECTED)
     assert window.session.legs == 2
     assert "reconnect 1" in window.call_status.state_label.text()
-    from_media_thread(lambda: call.events.connection("ended", 2))
+    from_media_thread(lambda: call.events.connection(ConnectionState.ENDED, 2))
     qtbot.waitUntil(lambda: window.call_status.state_label.text() == "Call ended")
 
 
 def test_the_grace_countdown_ends_plainly(qtbot, make_window, services):
     window = make_window(services, reconnect_grace_seconds=0.5)
     call = take_applicant(qtbot, window, services)
-    from_media_thread(lambda: call.events.connection("dropped", 1))
+    from_media_thread(lambda: call.events.connection(ConnectionState.DROPPED, 1))
     qtbot.waitUntil(
         lambda: window.call_status.state_label.text() == "Applicant dropped: the grace time is over"
     )
@@ -378,17 +378,17 @@ def test_the_console_opens_after_sign_in_and_closes_cleanly(qtbot, qapp, tmp_pat
 def test_a_recording_warning_shows_in_the_call_status_and_the_call_goes_on(qtbot, window, services):
     call = take_applicant(qtbot, window, services)
     assert not window.call_status.recording_label.isVisible()  # nothing said before it records
-    from_media_thread(lambda: call.events.connection("connected", 1))
-    from_media_thread(lambda: call.events.recording("recording", ""))
+    from_media_thread(lambda: call.events.connection(ConnectionState.CONNECTED, 1))
+    from_media_thread(lambda: call.events.recording(RecordingState.RECORDING, ""))
     qtbot.waitUntil(lambda: window.call_status.recording_label.text() == "● Recording")
     assert window.call_status.recording_label.isVisible()
 
     def disk_full() -> None:
-        call.events.recording("disk_full", "Disk full: recording stopped at 12.3 s")
+        call.events.recording(RecordingState.DISK_FULL, "Disk full: recording stopped at 12.3 s")
         call.events.frame(grey_frame(), 1.0)
 
     from_media_thread(disk_full)
-    qtbot.waitUntil(lambda: window.call_status.recording == "disk_full")
+    qtbot.waitUntil(lambda: window.call_status.recording is RecordingState.DISK_FULL)
     label = window.call_status.recording_label
     assert label.text().startswith("Recording stopped: the disk is full. The call goes on")
     assert label.toolTip() == "Disk full: recording stopped at 12.3 s"

@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.console import RecordingState
 from app.decisions import Outcome
 from storage.recordings import RecordingRecords
 from storage.replay import ReplayRecords
@@ -91,7 +92,7 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     qtbot.waitUntil(lambda: window.video.frames_shown > 30, timeout=30000)
     qtbot.waitUntil(lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout=60000)
     assert window.face_panel.state_text == "Match"
-    qtbot.waitUntil(lambda: window.call_status.recording == "recording", timeout=5000)
+    qtbot.waitUntil(lambda: window.call_status.recording is RecordingState.RECORDING, timeout=5000)
     assert window.call_status.recording_label.text() == "● Recording"
     qtbot.waitUntil(lambda: window.video.frames_shown > 120, timeout=30000)
     bridge = window.bridge

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import QThread
 
-from app.console import ConnectionState
+from app.console import AudioState, ConnectionState
 from app.decisions import FaceSummary, Outcome, RejectReason
 from app.questionnaire import load_questionnaire
 from app.review import ReviewSession
@@ -56,7 +56,7 @@ def test_the_bridge_hands_over_only_the_newest_frame_on_the_qt_thread(qtbot):
     thread.join()
     # Queued events run in order: once this marker is delivered, any further frame would have been.
     with qtbot.waitSignal(bridge.audio_changed):
-        bridge.audio("receiving")
+        bridge.audio(AudioState.RECEIVING)
     assert received == [(49 / 30, True)]
     assert bridge.frames_dropped == 49
 
@@ -65,17 +65,16 @@ def test_the_bridge_delivers_call_events_in_order_and_none_after_close(qtbot):
     bridge = CallBridge()
     states: list[tuple[ConnectionState, int]] = []
     bridge.connection_changed.connect(lambda state, leg: states.append((state, leg)))
-    bridge.connection("connecting", 0)
-    bridge.connection("connected", 1)
-    bridge.connection("no-such-state", 1)
+    bridge.connection(ConnectionState.CONNECTING, 0)
+    bridge.connection(ConnectionState.CONNECTED, 1)
     qtbot.waitUntil(lambda: len(states) == 2)
     assert states == [(ConnectionState.CONNECTING, 0), (ConnectionState.CONNECTED, 1)]
     bridge.close()
-    bridge.connection("ended", 1)
+    bridge.connection(ConnectionState.ENDED, 1)
     bridge.frame(grey_frame(), 1.0)
     marker = CallBridge()
     with qtbot.waitSignal(marker.audio_changed):  # posted after the events above, so delivered after them
-        marker.audio("none")
+        marker.audio(AudioState.NONE)
     assert len(states) == 2
 
 

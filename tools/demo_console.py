@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.applications import mask_national_id
-from app.console import CallEvents
+from app.console import AudioState, CallEvents, ConnectionState
 from app.decisions import DecisionDraft
 from app.errors import ReviewError
 from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
@@ -256,17 +256,17 @@ class SimulatedCall:
             self._play()
         except Exception:
             log.exception("simulated call failed")
-            self.events.connection("ended", 1)
+            self.events.connection(ConnectionState.ENDED, 1)
 
     def _play(self) -> None:
         import cv2
         import numpy as np
 
-        self.events.connection("connecting", 0)
+        self.events.connection(ConnectionState.CONNECTING, 0)
         capture = cv2.VideoCapture(str(self.video)) if self.video is not None else None
         fps = (capture.get(cv2.CAP_PROP_FPS) if capture is not None else 0) or 30.0
-        self.events.connection("connected", 1)
-        self.events.audio("none")
+        self.events.connection(ConnectionState.CONNECTED, 1)
+        self.events.audio(AudioState.NONE)
         self._scorer.start()
         start = time.monotonic()
         index = 0
@@ -292,7 +292,7 @@ class SimulatedCall:
         if capture is not None:
             capture.release()
         self._stop.wait(0)
-        self.events.connection("ended", 1)
+        self.events.connection(ConnectionState.ENDED, 1)
 
     def _score_loop(self) -> None:
         import cv2

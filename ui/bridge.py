@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
-from app.console import ConnectionState, FaceScoreView
+from app.console import AudioState, ConnectionState, FaceScoreView, RecordingState
 from app.queue import QueueSummary
 
 if TYPE_CHECKING:
@@ -55,8 +55,8 @@ class CallBridge(QObject):
     frame_ready = Signal(QImage, float)
     score_ready = Signal(object)  # FaceScoreView
     connection_changed = Signal(object, int)  # ConnectionState, leg
-    audio_changed = Signal(str)
-    recording_changed = Signal(str, str)  # state, message
+    audio_changed = Signal(object)  # AudioState
+    recording_changed = Signal(object, str)  # RecordingState, message
     queue_changed = Signal(object)  # QueueSummary
 
     _frame_waiting = Signal()
@@ -92,18 +92,13 @@ class CallBridge(QObject):
     def face_score(self, score: FaceScoreView) -> None:
         self._post(partial(self.score_ready.emit, score))
 
-    def connection(self, state: str, leg: int) -> None:
-        try:
-            parsed = ConnectionState(state)
-        except ValueError:
-            log.warning("unknown connection state %r", state)
-            return
-        self._post(partial(self.connection_changed.emit, parsed, leg))
+    def connection(self, state: ConnectionState, leg: int) -> None:
+        self._post(partial(self.connection_changed.emit, state, leg))
 
-    def audio(self, state: str) -> None:
+    def audio(self, state: AudioState) -> None:
         self._post(partial(self.audio_changed.emit, state))
 
-    def recording(self, state: str, message: str) -> None:
+    def recording(self, state: RecordingState, message: str) -> None:
         self._post(partial(self.recording_changed.emit, state, message))
 
     def queue(self, summary: QueueSummary) -> None:

@@ -7,7 +7,7 @@ import time
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from app.console import ConnectionState
+from app.console import AudioState, ConnectionState, RecordingState
 from ui import style
 
 TARGET_SECONDS = 60
@@ -33,7 +33,7 @@ class CallStatus(QWidget):
         layout.addWidget(self.clock_label)
         self.state = ConnectionState.IDLE
         self.leg = 0
-        self.recording = ""
+        self.recording = RecordingState.OFF
         self._started: float | None = None
         self._stopped: float | None = None
         self._dropped_at: float | None = None
@@ -52,7 +52,7 @@ class CallStatus(QWidget):
         self.state = ConnectionState.IDLE
         self.leg = 0
         self.audio_label.setText("")
-        self.set_recording("", "")
+        self.set_recording(RecordingState.OFF, "")
         self.refresh()
 
     def elapsed(self, now: float | None = None) -> float:
@@ -78,27 +78,27 @@ class CallStatus(QWidget):
         self.leg = leg
         self.refresh()
 
-    def set_audio(self, state: str) -> None:
+    def set_audio(self, state: AudioState) -> None:
         texts = {
-            "receiving": self.tr("Audio: receiving"),
-            "silent": self.tr("Audio: silent"),
-            "none": self.tr("Audio: none"),
-            "no_device": self.tr("Audio: received, no output device"),
+            AudioState.RECEIVING: self.tr("Audio: receiving"),
+            AudioState.SILENT: self.tr("Audio: silent"),
+            AudioState.NONE: self.tr("Audio: none"),
+            AudioState.NO_DEVICE: self.tr("Audio: received, no output device"),
         }
         self.audio_label.setText(texts.get(state, ""))
 
-    def set_recording(self, state: str, message: str) -> None:
-        """The call's recording (app.console.CallEvents.recording); "" hides it."""
+    def set_recording(self, state: RecordingState, message: str) -> None:
+        """The call's recording (app.console.CallEvents.recording); OFF hides it."""
         self.recording = state
         warnings = {
-            "disk_full": self.tr(
+            RecordingState.DISK_FULL: self.tr(
                 "Recording stopped: the disk is full. The call goes on; what was recorded is kept."
             ),
-            "write_failed": self.tr(
+            RecordingState.WRITE_FAILED: self.tr(
                 "Recording stopped: it could not be written. The call goes on; what was recorded is kept."
             ),
         }
-        if state == "recording":
+        if state is RecordingState.RECORDING:
             self.recording_label.setText(self.tr("● Recording"))
             self.recording_label.setStyleSheet(f"color: {style.NEUTRAL};")
             self.recording_label.setToolTip(self.tr("This call is recorded for the session's replay"))
