@@ -67,6 +67,7 @@ def test_replay_window_browse_play_amend_export(
         window.start()
         qtbot.waitUntil(lambda: window.browser.model.rowCount() == 1, timeout=5000)
         assert window.browser.status.text().startswith("1 session ·")
+        assert window.key_warning.isHidden()  # the right key: nothing to say
         window.browser.flag_boxes[Flag.LIVENESS_FAILED].setChecked(True)
         qtbot.waitUntil(lambda: window.browser.model.rowCount() == 0, timeout=5000)
         window.browser.flag_boxes[Flag.LIVENESS_FAILED].setChecked(False)
@@ -231,8 +232,8 @@ def test_window_says_which_segment_is_damaged(
     qtbot.addWidget(window)
     try:
         window.start()
-        qtbot.waitUntil(window.key_warning.isVisible, timeout=10000)
-        assert "cannot be opened" in window.key_warning.text()
+        qtbot.waitUntil(lambda: window.key_warning.text() != "", timeout=10000)
+        assert "cannot be opened" in window.key_warning.text() and not window.key_warning.isHidden()
         window.open_session(session_id)
         qtbot.waitUntil(lambda: "encrypted" in window.video._message, timeout=10000)
     finally:
@@ -243,7 +244,7 @@ def test_window_says_which_segment_is_damaged(
     qtbot.addWidget(window)
     try:
         window.start()
-        qtbot.waitUntil(window.key_warning.isVisible, timeout=10000)
-        assert "does not open" in window.key_warning.text()
+        qtbot.waitUntil(lambda: window.key_warning.text() != "", timeout=10000)
+        assert "does not open" in window.key_warning.text() and not window.key_warning.isHidden()
     finally:
         window.shutdown()
