@@ -131,10 +131,14 @@ def make_demo_session(
         purpose="Stock for a grocery shop",
         applied_at=t0 - timedelta(hours=3),
     )
-    registered = ApplicationBook(database).register(form, photo=photo, photo_format="jpeg", encoding=None)
+    # The ID photo is stored as the console stores it: encrypted at rest with the same key.
+    registered = ApplicationBook(database, sealer).register(
+        form, photo=photo, photo_format="jpeg", encoding=None
+    )
     desk = DatabaseReviewDesk(
         database,
         ReviewRules.from_settings(settings.replace(review_opens=time(0, 0), review_closes=time(0, 0))),
+        sealer,
     )
     desk.join_queue(registered.token, t0 - timedelta(seconds=40))
     taken = desk.take_next(reviewer.id, t0 - timedelta(seconds=2))
