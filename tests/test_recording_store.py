@@ -49,7 +49,6 @@ def test_a_call_recorded_on_one_workstation_is_replayed_and_exported_on_another(
     postgres_url: str, tmp_path: Path, qtbot: Any
 ) -> None:
     from media.playback import SessionPlayback
-    from tests.test_replay_window import supervisor
     from tools.demo_session import make_demo_session
     from ui.replay.window import ReplayWindow
 
@@ -85,7 +84,10 @@ def test_a_call_recorded_on_one_workstation_is_replayed_and_exported_on_another(
 
         # The supervisors' window on B plays it (fetched off the Qt thread into B's cache).
         shutil.rmtree(b.recording_cache_dir)
-        window = ReplayWindow(database, b, supervisor(database), sealer=Sealer(KEY))
+        from services.replay import LiveReplayServices
+
+        services = LiveReplayServices(b, database, Sealer(KEY))
+        window = ReplayWindow(services, b, services.sign_in("zhang.supervisor", "demo-password-2"))
         qtbot.addWidget(window)
         try:
             window.start()
