@@ -447,7 +447,7 @@ def test_approval_with_failed_liveness_is_impossible_and_said_before_any_dialog(
     call = take_applicant(qtbot, window, services)
 
     def media() -> None:
-        call.events.connection("connected", 1)
+        call.events.connection(ConnectionState.CONNECTED, 1)
         for step in range(16):
             call.events.face_score(score(step * 0.1, 84.0, live=False))
 
@@ -493,7 +493,7 @@ def test_no_match_and_missing_answers_need_a_sentence_and_the_decision_lists_the
     call = take_applicant(qtbot, window, services)
 
     def media() -> None:
-        call.events.connection("connected", 1)
+        call.events.connection(ConnectionState.CONNECTED, 1)
         for step in range(8):
             call.events.face_score(score(step * 0.1, 19.0))
 
