@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from app.errors import InvalidAnswer
+from app.money import parse_money
 
 AnswerValue = bool | str | Decimal
 
@@ -71,17 +72,13 @@ class Question:
         if self.type is QuestionType.MONEY:
             if isinstance(raw, bool):
                 raise InvalidAnswer(f"{self.id}: {raw!r} is not an amount of money.")
-            try:
-                amount = Decimal(str(raw).strip().replace(",", ""))
-            except InvalidOperation:
-                raise InvalidAnswer(f"{self.id}: {raw!r} is not an amount of money.") from None
-            if not amount.is_finite():
-                raise InvalidAnswer(f"{self.id}: {raw!r} is not an amount of money.")
+            # Exactly what was typed, or refused with the reason (app.money): never rounded.
+            amount = parse_money(str(raw))
             if self.minimum is not None and amount < self.minimum:
                 raise InvalidAnswer(f"{self.id}: must be at least {self.minimum}, not {amount}.")
             if self.maximum is not None and amount > self.maximum:
                 raise InvalidAnswer(f"{self.id}: must be at most {self.maximum}, not {amount}.")
-            return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+            return amount
         text = str(raw).strip()
         if len(text) > self.max_length:
             raise InvalidAnswer(f"{self.id}: at most {self.max_length} characters.")

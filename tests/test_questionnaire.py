@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.errors import InvalidAnswer
+from app.money import InvalidMoney, MoneyProblem, parse_money
 from app.questionnaire import load_questionnaire, monthly_instalment, repayment_figures
 from app.settings import load_settings
 
@@ -39,7 +40,7 @@ def test_the_minimum_question_set_is_there(questionnaire) -> None:  # type: igno
 
 
 def test_bad_answers_are_refused(questionnaire) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(InvalidAnswer, match="at least 0"):
+    with pytest.raises(InvalidAnswer, match="cannot be negative"):
         questionnaire.parse_answer("monthly_income", "-100")
     with pytest.raises(InvalidAnswer, match="not an amount"):
         questionnaire.parse_answer("monthly_income", "lots")
@@ -100,3 +101,38 @@ def test_a_broken_questionnaire_file_names_the_problem(tmp_path: Path) -> None:
     path.write_text('[[question]]\nid = "x"\ntype = "choice"\nprompt = { en = "X" }\n')
     with pytest.raises(ValueError, match="needs choices"):
         load_questionnaire(path)
+
+
+@pytest.mark.parametrize(
+    ("typed", "amount"),
+    [
+        ("1.2万", "12000.00"),
+        ("１２０００", "12000.00"),
+        ("12,000.5", "12000.50"),
+        ("¥8500元", "8500.00"),
+        ("3千", "3000.00"),
+        ("0.5亿", "50000000.00"),
+    ],
+)
+def test_money_in_chinese_forms_is_understood_exactly(typed: str, amount: str) -> None:
+    assert parse_money(typed) == Decimal(amount)
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("-500", MoneyProblem.NEGATIVE),
+        ("abc12x", MoneyProblem.NOT_AN_AMOUNT),
+        ("1e9", MoneyProblem.EXPONENT),
+        ("一万二", MoneyProblem.CHINESE_NUMERALS),
+        ("12.345", MoneyProblem.TOO_MANY_DECIMALS),
+        ("1,2", MoneyProblem.GROUPING),
+        ("", MoneyProblem.EMPTY),
+    ],
+)
+def test_money_that_says_no_clear_amount_is_refused_with_the_reason(
+    typed: str, problem: MoneyProblem
+) -> None:
+    with pytest.raises(InvalidMoney) as refused:
+        parse_money(typed)
+    assert refused.value.problem is problem

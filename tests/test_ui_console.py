@@ -17,7 +17,15 @@ from app.console import ConnectionState, RecordingState
 from app.decisions import DecisionDraft, Outcome, RejectReason
 from app.ids import ReviewerId
 from app.settings import load_settings
-from tests.ui_fakes import GOOD_ANSWERS, FakeCall, FakeConsoleServices, applicant, grey_frame, score
+from tests.ui_fakes import (
+    GOOD_ANSWERS,
+    FakeCall,
+    FakeConsoleServices,
+    applicant,
+    grey_frame,
+    score,
+    type_text,
+)
 from ui.decision import DecisionDialog
 from ui.face_check import FaceState
 from ui.main_window import ConsoleWindow, UnsavedDecisionQuestion
@@ -517,3 +525,37 @@ def test_no_match_and_missing_answers_need_a_sentence_and_the_decision_lists_the
     [stored] = services.decisions
     assert stored.overridden == ("face_not_matched", "required_answers_missing")
     assert stored.draft.override_code == "identity_verified_otherwise"
+
+
+def test_invalid_money_blocks_the_decision_and_the_figures_say_why_they_are_missing(
+    qtbot, window, services, confirm_in_dialog
+):
+    shown = confirm_in_dialog()
+    call = take_applicant(qtbot, window, services)
+    connect_and_match(qtbot, window, call)
+    answer_all(window)
+    income = window.form.editor("monthly_income")
+    income.setFocus()
+    income.selectAll()
+    type_text(income, "1.2万")
+    # Read as 12000 while typed: (1200.50 + 1776.98) / 12000 = 24.8%
+    assert window.figures_panel.ratio_label.text() == "25%"
+    debt = window.form.editor("existing_monthly_debt")
+    debt.setFocus()
+    debt.selectAll()
+    qtbot.keyClicks(debt, "-500")
+    assert debt.text() == "-500"
+    assert "existing_monthly_debt" not in window.form.answers
+    assert window.figures_panel.ratio_label.text() == (
+        "not shown: Existing monthly debt payments is not valid"
+    )
+
+    window.decision_bar.buttons[Outcome.REJECT].click()
+    assert shown == [] and services.save_attempts == 0
+    assert window.banner.label.text() == (
+        "Not recorded: correct the entries marked invalid first: Existing monthly debt payments"
+    )
+    debt.selectAll()
+    qtbot.keyClicks(debt, "500")
+    assert window.form.invalid() == []
+    assert window.figures_panel.ratio_label.text() == "19%"  # (500 + 1776.98) / 12000

@@ -11,7 +11,7 @@ import threading
 from decimal import Decimal
 
 import pytest
-from PySide6.QtCore import QThread
+from PySide6.QtCore import Qt, QThread
 
 from app.console import AudioState, ConnectionState
 from app.decisions import FaceSummary, Outcome, RejectReason
@@ -19,7 +19,7 @@ from app.questionnaire import load_questionnaire
 from app.review import ReviewSession
 from app.rules import ReviewRules
 from app.settings import load_settings
-from tests.ui_fakes import REVIEWER, FakeConsoleServices, grey_frame, score
+from tests.ui_fakes import REVIEWER, FakeConsoleServices, grey_frame, score, type_text
 from ui.bridge import CallBridge, ServiceWorker
 from ui.decision import DecisionContext, DecisionDialog
 from ui.face_check import FaceCheck, FaceState
@@ -135,8 +135,10 @@ def test_the_form_is_generated_from_the_questionnaire_file_with_required_answers
 
 def test_the_form_refuses_invalid_money_in_place(qtbot, form):
     income = form.editor("monthly_income")
-    qtbot.keyClicks(income, "12a3x")  # letters are refused as they are typed
-    assert income.text() == "123"
+    qtbot.keyClicks(income, "12a3x")  # kept as typed, shown invalid with the reason
+    assert income.text() == "12a3x"
+    assert form.error_for("monthly_income").startswith("Not valid: only digits")
+    assert form.invalid() == ["monthly_income"]
     income.clear()
     form.enter("monthly_income", "20000000")
     assert form.error_for("monthly_income") == "At most 10,000,000.00"
@@ -268,3 +270,35 @@ def test_opening_the_console_loads_no_heavy_media_library():
         cwd=Path(__file__).resolve().parent.parent,
     )
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("typed", "error", "stored"),
+    [
+        ("-500", "Not valid: an amount cannot be negative", None),
+        ("abc12x", "Not valid: only digits, one decimal point, thousands separators and 千/万/亿", None),
+        ("1e9", "Not valid: write the amount in full digits, e.g. 1000000000", None),
+        ("12.345", "Not valid: at most two decimals", None),
+        ("1,2", "Not valid: thousands separators group three digits, e.g. 12,000", None),
+        (
+            "一万二",
+            "Not valid: write the amount in digits, e.g. 12000 or 1.2万, not in Chinese numerals",
+            None,
+        ),
+        ("1.2万", "", Decimal("12000.00")),
+        ("１２０００", "", Decimal("12000.00")),
+        ("18,000", "", Decimal("18000.00")),
+    ],
+)
+def test_money_is_never_changed_as_typed_only_understood_or_refused(qtbot, form, typed, error, stored):
+    income = form.editor("monthly_income")
+    income.setFocus()
+    type_text(income, typed)
+    assert income.text() == typed  # nothing dropped, nothing reinterpreted in the field
+    assert form.error_for("monthly_income") == error
+    assert bool(income.property("invalid")) is bool(error)
+    qtbot.keyClick(income, Qt.Key.Key_Tab)  # leave the field: the answer is taken or refused
+    assert income.text() == typed
+    assert form.answers.get("monthly_income") == stored
+    if typed == "1.2万":
+        assert form._hints["monthly_income"].text() == "= 12,000.00"

@@ -126,3 +126,17 @@ def score(
     )
     values.update(fields)
     return SimulatedFaceScore(**values)  # type: ignore[arg-type]
+
+
+def type_text(widget, text: str) -> None:
+    """Type text into a widget key by key, as a keyboard (or an input method) would; QTest's
+    keyClicks aborts on characters outside Latin-1 (万, full-width digits)."""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    for char in text:
+        for kind in (QEvent.Type.KeyPress, QEvent.Type.KeyRelease):
+            QApplication.sendEvent(
+                widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
+            )

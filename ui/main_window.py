@@ -179,6 +179,7 @@ class ConsoleWindow(QMainWindow):
         self.application_panel = ApplicationPanel()
         self.form = QuestionnaireForm(self.questionnaire, questionnaire_language(self.language))
         self.form.answer_changed.connect(self._answer_changed)
+        self.form.typed.connect(lambda _qid: self._refresh_figures())
         form_scroll = QScrollArea()
         form_scroll.setWidgetResizable(True)
         form_scroll.setWidget(self.form)
@@ -515,14 +516,16 @@ class ConsoleWindow(QMainWindow):
             return
         figures = repayment_figures(
             self.questionnaire,
-            self.form.answers,
+            self.form.current_answers(),
             amount=self.applicant.amount,
             term_months=self.applicant.term_months,
             annual_rate=self.settings.annual_interest_rate,
             max_debt_to_income=self.settings.max_debt_to_income,
             language=questionnaire_language(self.language),
         )
-        self.figures_panel.show_figures(figures, len(self.form.missing_required()))
+        self.figures_panel.show_figures(
+            figures, len(self.form.missing_required()), self.form.invalid_prompts(feeding_figures=True)
+        )
         self._refresh_approval_conditions()
 
     # --- deciding ---
@@ -547,6 +550,8 @@ class ConsoleWindow(QMainWindow):
     def decide(self, outcome: Outcome) -> None:
         if self.applicant is None or self.pending is not None:
             return
+        if self._refused_for_invalid_entries():
+            return
         facts = self.review_facts()
         if outcome is Outcome.APPROVE and facts is not None:
             blocked = approval_refusal(
@@ -566,6 +571,8 @@ class ConsoleWindow(QMainWindow):
         """Check the draft against the bank's rules and save it; False (with the reason on screen)
         when it is refused."""
         if self.applicant is None or self.face is None or self.session is None or self.pending is not None:
+            return False
+        if self._refused_for_invalid_entries():
             return False
         facts = self.review_facts()
         assert facts is not None
@@ -591,6 +598,14 @@ class ConsoleWindow(QMainWindow):
         )
         self._save_pending()
         return True
+
+    def _refused_for_invalid_entries(self) -> bool:
+        """A decision waits while an entry is shown invalid: nothing typed is silently dropped."""
+        invalid = self.form.invalid_prompts()
+        if invalid:
+            message = self.tr("Not recorded: correct the entries marked invalid first: {0}")
+            self.banner.refused(message.format("; ".join(invalid)))
+        return bool(invalid)
 
     def _save_pending(self) -> None:
         pending = self.pending
@@ -700,6 +715,8 @@ class ConsoleWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop timers, hang up, and wait for the workers (a decision in flight finishes)."""
+        # A field losing focus as the window closes would still save its answer: no more work.
+        self.form.blockSignals(True)
         self.tick_timer.stop()
         self.queue_timer.stop()
         bridge, self.bridge = self.bridge, None

@@ -3,10 +3,10 @@ invalid values refused in place, and the derived figures and red flags beside it
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from collections.abc import Sequence
+from decimal import Decimal
 
-from PySide6.QtCore import QRegularExpression, Qt, Signal
-from PySide6.QtGui import QRegularExpressionValidator
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -22,15 +22,19 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import InvalidAnswer
+from app.money import InvalidMoney, MoneyProblem, parse_money
 from app.questionnaire import AnswerValue, Question, Questionnaire, QuestionType, RepaymentFigures
 from ui import style
 from ui.application_panel import money_text
 
 
 class QuestionnaireForm(QWidget):
-    """Emits answer_changed(question_id, value) for every accepted answer; value None when cleared."""
+    """Emits answer_changed(question_id, value) for every accepted answer; value None when cleared.
+    A money field is checked as it is typed (typed() then; the answer is taken when it is left);
+    what was typed is never changed: invalid text stays, marked invalid, with the reason."""
 
     answer_changed = Signal(str, object)
+    typed = Signal(str)  # a money field now holds a valid amount (not yet taken as the answer)
 
     def __init__(self, questionnaire: Questionnaire, language: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +44,9 @@ class QuestionnaireForm(QWidget):
         self._editors: dict[str, QWidget] = {}
         self._errors: dict[str, QLabel] = {}
         self._yes_no: dict[str, QButtonGroup] = {}
+        self._hints: dict[str, QLabel] = {}
+        # Money as currently typed and valid (None: the field is empty), until the field is left.
+        self._typed: dict[str, Decimal | None] = {}
         grid = QGridLayout(self)
         grid.setVerticalSpacing(6)
         grid.setHorizontalSpacing(12)
@@ -55,12 +62,18 @@ class QuestionnaireForm(QWidget):
             error = QLabel()
             error.setObjectName("fieldError")
             error.setVisible(False)
+            error.setWordWrap(True)
+            hint = QLabel()
+            hint.setObjectName("caption")
+            hint.setVisible(False)
+            self._hints[question.id] = hint
             cell = QWidget()
             column = QVBoxLayout(cell)
             column.setContentsMargins(0, 0, 0, 0)
             column.setSpacing(2)
             column.addWidget(editor)
             column.addWidget(error)
+            column.addWidget(hint)
             grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(cell, row, 1, Qt.AlignmentFlag.AlignTop)
             self._editors[question.id] = editor
@@ -100,9 +113,9 @@ class QuestionnaireForm(QWidget):
             return combo
         line = QLineEdit()
         if question.type is QuestionType.MONEY:
-            line.setPlaceholderText(self.tr("amount, e.g. 8500.00"))
-            # Typing letters is refused outright; range and format are checked when the field is left.
-            line.setValidator(QRegularExpressionValidator(QRegularExpression(r"[0-9,]*\.?[0-9]{0,2}"), line))
+            line.setPlaceholderText(self.tr("amount, e.g. 8500.00 or 1.2万"))
+            # No validator: it would drop what the reviewer typed ("-500" as 500). Checked as typed.
+            line.textChanged.connect(lambda text, qid=qid: self._money_typed(qid, text))
             line.editingFinished.connect(lambda qid=qid, line=line: self._money(qid, line.text()))
         else:
             line.setMaxLength(question.max_length)
@@ -118,23 +131,70 @@ class QuestionnaireForm(QWidget):
         else:
             self._clear(qid)
 
-    def _money(self, qid: str, text: str) -> None:
+    def _money_problem(self, problem: MoneyProblem) -> str:
+        return {
+            MoneyProblem.EMPTY: self.tr("Enter an amount of money, e.g. 8500.00"),
+            MoneyProblem.NEGATIVE: self.tr("Not valid: an amount cannot be negative"),
+            MoneyProblem.EXPONENT: self.tr("Not valid: write the amount in full digits, e.g. 1000000000"),
+            MoneyProblem.CHINESE_NUMERALS: self.tr(
+                "Not valid: write the amount in digits, e.g. 12000 or 1.2万, not in Chinese numerals"
+            ),
+            MoneyProblem.GROUPING: self.tr("Not valid: thousands separators group three digits, e.g. 12,000"),
+            MoneyProblem.TOO_MANY_DECIMALS: self.tr("Not valid: at most two decimals"),
+            MoneyProblem.NOT_AN_AMOUNT: self.tr(
+                "Not valid: only digits, one decimal point, thousands separators and 千/万/亿"
+            ),
+        }[problem]
+
+    def _check_money(self, qid: str, text: str) -> Decimal | str:
+        """The amount the text says, or why it is refused (in the reviewer's language)."""
         question = self.questionnaire.question(qid)
+        try:
+            amount = parse_money(text)
+        except InvalidMoney as error:
+            return self._money_problem(error.problem)
+        if question.minimum is not None and amount < question.minimum:
+            return self.tr("At least {0}").format(money_text(question.minimum))
+        if question.maximum is not None and amount > question.maximum:
+            return self.tr("At most {0}").format(money_text(question.maximum))
+        return amount
+
+    def _show_hint(self, qid: str, text: str, amount: Decimal | None) -> None:
+        """How an amount in another form was read ("1.2万" = 12,000.00), under the field."""
+        hint = self._hints[qid]
+        plain = amount is None or all(char in "0123456789.," for char in text.strip())
+        hint.setText("" if plain or amount is None else self.tr("= {0}").format(money_text(amount)))
+        hint.setVisible(bool(hint.text()))
+
+    def _money_typed(self, qid: str, text: str) -> None:
+        if not text.strip():
+            self._typed[qid] = None
+            self._show_error(qid, "")
+            self._show_hint(qid, text, None)
+            self.typed.emit(qid)
+            return
+        checked = self._check_money(qid, text)
+        if isinstance(checked, str):
+            self._typed.pop(qid, None)
+            self._show_hint(qid, text, None)
+            self._refuse(qid, checked)
+            self.typed.emit(qid)
+            return
+        self._typed[qid] = checked
+        self._show_error(qid, "")
+        self._show_hint(qid, text, checked)
+        self.typed.emit(qid)
+
+    def _money(self, qid: str, text: str) -> None:
+        self._typed.pop(qid, None)
         if not text.strip():
             self._clear(qid)
             return
-        try:
-            amount = Decimal(text.replace(",", ""))
-        except InvalidOperation:
-            self._refuse(qid, self.tr("Enter an amount of money, e.g. 8500.00"))
+        checked = self._check_money(qid, text)
+        if isinstance(checked, str):
+            self._refuse(qid, checked)
             return
-        if question.minimum is not None and amount < question.minimum:
-            self._refuse(qid, self.tr("At least {0}").format(money_text(question.minimum)))
-            return
-        if question.maximum is not None and amount > question.maximum:
-            self._refuse(qid, self.tr("At most {0}").format(money_text(question.maximum)))
-            return
-        self._accept(qid, text)
+        self._accept(qid, checked)
 
     def _text(self, qid: str, text: str) -> None:
         if not text.strip():
@@ -199,6 +259,24 @@ class QuestionnaireForm(QWidget):
         editor.setText(str(raw))
         editor.editingFinished.emit()
 
+    def current_answers(self) -> dict[str, AnswerValue]:
+        """The answers with money as currently typed (valid only): what derived figures use."""
+        answers = dict(self.answers)
+        for qid, amount in self._typed.items():
+            if amount is None:
+                answers.pop(qid, None)
+            else:
+                answers[qid] = amount
+        return answers
+
+    def invalid(self) -> list[str]:
+        """The questions whose field shows invalid text (a decision waits until it is corrected)."""
+        return [qid for qid, label in self._errors.items() if label.text()]
+
+    def invalid_prompts(self, *, feeding_figures: bool = False) -> list[str]:
+        questions = [self.questionnaire.question(qid) for qid in self.invalid()]
+        return [q.text(self.language) for q in questions if q.figure or not feeding_figures]
+
     def missing_required(self) -> list[str]:
         return self.questionnaire.missing_required(self.answers)
 
@@ -209,6 +287,7 @@ class QuestionnaireForm(QWidget):
         self.answers.clear()
         for qid, editor in self._editors.items():
             self._show_error(qid, "")
+            self._show_hint(qid, "", None)
             if qid in self._yes_no:
                 group = self._yes_no[qid]
                 group.setExclusive(False)
@@ -220,7 +299,10 @@ class QuestionnaireForm(QWidget):
                 editor.setCurrentIndex(0)
                 editor.blockSignals(False)
             elif isinstance(editor, QLineEdit):
+                editor.blockSignals(True)
                 editor.clear()
+                editor.blockSignals(False)
+        self._typed.clear()
 
 
 class FiguresPanel(QGroupBox):
@@ -255,12 +337,23 @@ class FiguresPanel(QGroupBox):
         self.flags_label.setText("")
         self.red_flags = ()
 
-    def show_figures(self, figures: RepaymentFigures, missing: int) -> None:
+    def show_figures(
+        self, figures: RepaymentFigures, missing: int, invalid_inputs: Sequence[str] = ()
+    ) -> None:
+        """invalid_inputs: the prompts of inputs to the figures whose text is not valid: the
+        figures they feed are not shown, and the panel says why."""
         self.instalment_label.setText(money_text(figures.monthly_instalment))
         self.income_label.setText(
             "–" if figures.monthly_income is None else money_text(figures.monthly_income)
         )
-        if figures.debt_to_income is None:
+        self.income_label.setStyleSheet("")
+        if invalid_inputs:
+            why = self.tr("not shown: {0} is not valid").format("; ".join(invalid_inputs))
+            for label in (self.income_label, self.ratio_label):
+                label.setText(why)
+                label.setWordWrap(True)
+                label.setStyleSheet(f"color: {style.BAD};")
+        elif figures.debt_to_income is None:
             self.ratio_label.setText("–")
             self.ratio_label.setStyleSheet("")
         else:

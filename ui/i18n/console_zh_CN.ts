@@ -254,93 +254,98 @@
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="223"/>
+        <location filename="../main_window.py" line="224"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="229"/>
+        <location filename="../main_window.py" line="230"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230"/>
+        <location filename="../main_window.py" line="231"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="234"/>
+        <location filename="../main_window.py" line="235"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="244"/>
+        <location filename="../main_window.py" line="245"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250"/>
+        <location filename="../main_window.py" line="251"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253"/>
+        <location filename="../main_window.py" line="254"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="347"/>
+        <location filename="../main_window.py" line="348"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357"/>
+        <location filename="../main_window.py" line="358"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="371"/>
+        <location filename="../main_window.py" line="372"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="380"/>
+        <location filename="../main_window.py" line="381"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="399"/>
+        <location filename="../main_window.py" line="400"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="433"/>
+        <location filename="../main_window.py" line="434"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="463"/>
+        <location filename="../main_window.py" line="464"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="465"/>
+        <location filename="../main_window.py" line="466"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="483"/>
+        <location filename="../main_window.py" line="484"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="559"/>
-        <location filename="../main_window.py" line="577"/>
+        <location filename="../main_window.py" line="564"/>
+        <location filename="../main_window.py" line="584"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="635"/>
+        <location filename="../main_window.py" line="606"/>
+        <source>Not recorded: correct the entries marked invalid first: {0}</source>
+        <translation>未记录：请先更正标为无效的输入：{0}</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="650"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -741,42 +746,47 @@
 <context>
     <name>FiguresPanel</name>
     <message>
-        <location filename="../questionnaire_form.py" line="231"/>
+        <location filename="../questionnaire_form.py" line="313"/>
         <source>Repayment figures and red flags</source>
         <translation>还款测算与风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="242"/>
+        <location filename="../questionnaire_form.py" line="324"/>
         <source>Monthly instalment</source>
         <translation>月供</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="243"/>
+        <location filename="../questionnaire_form.py" line="325"/>
         <source>Monthly income</source>
         <translation>月收入</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="244"/>
+        <location filename="../questionnaire_form.py" line="326"/>
         <source>Debt-to-income after this loan</source>
         <translation>本笔贷款后的负债收入比</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="271"/>
+        <location filename="../questionnaire_form.py" line="351"/>
+        <source>not shown: {0} is not valid</source>
+        <translation>不显示：{0} 无效</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="364"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="273"/>
+        <location filename="../questionnaire_form.py" line="366"/>
         <source>All required answers given</source>
         <translation>必答项已全部回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="280"/>
+        <location filename="../questionnaire_form.py" line="373"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="286"/>
+        <location filename="../questionnaire_form.py" line="379"/>
         <source>No red flags</source>
         <translation>无风险提示</translation>
     </message>
@@ -784,49 +794,84 @@
 <context>
     <name>QuestionnaireForm</name>
     <message>
-        <location filename="../questionnaire_form.py" line="53"/>
+        <location filename="../questionnaire_form.py" line="60"/>
         <source>Required before approval</source>
         <translation>批准前必须回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="73"/>
+        <location filename="../questionnaire_form.py" line="86"/>
         <source>{0} (optional)</source>
         <translation>{0}（可选）</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="82"/>
+        <location filename="../questionnaire_form.py" line="95"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="82"/>
+        <location filename="../questionnaire_form.py" line="95"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="95"/>
+        <location filename="../questionnaire_form.py" line="108"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="103"/>
-        <source>amount, e.g. 8500.00</source>
-        <translation>金额，例如 8500.00</translation>
+        <location filename="../questionnaire_form.py" line="116"/>
+        <source>amount, e.g. 8500.00 or 1.2万</source>
+        <translation>金额，例如 8500.00 或 1.2万</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="129"/>
+        <location filename="../questionnaire_form.py" line="136"/>
         <source>Enter an amount of money, e.g. 8500.00</source>
         <translation>请输入金额，例如 8500.00</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="132"/>
+        <location filename="../questionnaire_form.py" line="137"/>
+        <source>Not valid: an amount cannot be negative</source>
+        <translation>无效：金额不能为负数</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="138"/>
+        <source>Not valid: write the amount in full digits, e.g. 1000000000</source>
+        <translation>无效：请用完整数字填写金额，例如 1000000000</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="140"/>
+        <source>Not valid: write the amount in digits, e.g. 12000 or 1.2万, not in Chinese numerals</source>
+        <translation>无效：请用阿拉伯数字填写金额，例如 12000 或 1.2万，不要用中文数字</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="142"/>
+        <source>Not valid: thousands separators group three digits, e.g. 12,000</source>
+        <translation>无效：千位分隔符应每三位一组，例如 12,000</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="143"/>
+        <source>Not valid: at most two decimals</source>
+        <translation>无效：最多两位小数</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="145"/>
+        <source>Not valid: only digits, one decimal point, thousands separators and 千/万/亿</source>
+        <translation>无效：只能包含数字、一个小数点、千位分隔符以及 千/万/亿</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="157"/>
         <source>At least {0}</source>
         <translation>至少 {0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="135"/>
+        <location filename="../questionnaire_form.py" line="159"/>
         <source>At most {0}</source>
         <translation>至多 {0}</translation>
+    </message>
+    <message>
+        <location filename="../questionnaire_form.py" line="166"/>
+        <source>= {0}</source>
+        <translation>= {0}</translation>
     </message>
 </context>
 <context>
