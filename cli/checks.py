@@ -7,6 +7,7 @@ import argparse
 import getpass
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.common import fail, print_json, settings_from_env
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    register_window(subparsers)
     checks = subparsers.add_parser("checks", help="four-eyes checks: decisions a supervisor must confirm")
     actions = checks.add_subparsers(dest="checks_command", required=True, metavar="ACTION")
     listing = actions.add_parser(
@@ -96,5 +98,41 @@ def run_check(args: argparse.Namespace) -> int:
         return 0
     except ReviewError as error:
         return fail(str(error), 1)
+    finally:
+        database.dispose()
+
+
+def register_window(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    window = subparsers.add_parser(
+        "supervise", help="the supervisors' window: four-eyes checks and the live view of queue and team"
+    )
+    window.add_argument("--name", required=True, help="the supervisor's account name")
+    window.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    window.add_argument("--language", choices=["en", "zh_CN"], help="default: the language setting")
+    window.add_argument("--screenshot", type=Path, help=argparse.SUPPRESS)
+    window.set_defaults(func=run_window)
+
+
+def run_window(args: argparse.Namespace) -> int:
+    from app.errors import ReviewError
+    from app.roles import Action, may
+    from cli.database import open_configured_database
+    from services.supervision import DatabaseSupervision
+    from storage.reviewers import Accounts
+    from ui.supervisor_window import run_supervisor_window
+
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    settings = settings_from_env()
+    database = open_configured_database()
+    try:
+        try:
+            supervisor = Accounts(database).sign_in(args.name, password)
+        except ReviewError as error:
+            return fail(str(error), 1)
+        if not may(supervisor.role, Action.CHECK_DECISION):
+            return fail(f"A {supervisor.role.value} may not open the supervisors' window.", 1)
+        language = args.language or ("zh_CN" if settings.language.lower().startswith("zh") else "en")
+        services = DatabaseSupervision(database, settings, supervisor)
+        return run_supervisor_window(services, language=language, screenshot=args.screenshot)
     finally:
         database.dispose()

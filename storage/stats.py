@@ -4,56 +4,21 @@ checks awaited, handle time and sessions per hour, counted in the bank's time zo
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.decisions import Outcome
+from app.ids import SessionId
+from app.review import SessionState
+from app.roles import Role
+from app.supervision import DayFigures, HourFigures, ReviewerNow, TeamNow
 from storage.database import Database, aware
 from storage.models import DecisionCheck, DecisionRow, ReviewSessionRow
 
 AWAITING = "awaiting"
-
-
-@dataclass(frozen=True)
-class HourFigures:
-    hour: int
-    sessions: int = 0
-    approved: int = 0
-    rejected: int = 0
-    verify_later: int = 0
-    connection_failed: int = 0
-    face_match_failed: int = 0
-    median_handle_seconds: float | None = None
-
-
-@dataclass(frozen=True)
-class DayFigures:
-    """Sessions a reviewer took that day; outcomes are those in force (after amendments), and
-    awaiting_check counts the ones among them whose four-eyes check is still open."""
-
-    day: date
-    sessions: int
-    approved: int
-    rejected: int
-    verify_later: int
-    awaiting_check: int
-    median_handle_seconds: float | None
-    by_hour: list[HourFigures] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "sessions": self.sessions,
-            "approved": self.approved,
-            "rejected": self.rejected,
-            "verify_later": self.verify_later,
-            "awaiting_check": self.awaiting_check,
-            "median_handle_seconds": self.median_handle_seconds,
-            "by_hour": [{"hour": h.hour, "sessions": h.sessions} for h in self.by_hour],
-        }
 
 
 def _median(values: list[float]) -> float | None:
@@ -124,5 +89,60 @@ def day_figures(database: Database, day: date, zone: ZoneInfo) -> DayFigures:
                 median_handle_seconds=_median(b["handle"]),
             )
             for h, b in hours.items()
+        ],
+    )
+
+
+def team_now(database: Database, now: datetime, zone: ZoneInfo) -> TeamNow:
+    """The queue and every active reviewer's state at `now`."""
+    from storage.desk import IN_CALL_STATES
+    from storage.models import ConsoleCredentialRow, Reviewer
+
+    day_start = datetime.combine(now.astimezone(zone).date(), time(0, 0), zone).astimezone(UTC)
+    with database.session() as session:
+        waiting, oldest = session.execute(
+            select(func.count(ReviewSessionRow.id), func.min(ReviewSessionRow.queued_at)).where(
+                ReviewSessionRow.state == SessionState.WAITING.value
+            )
+        ).one()
+        left = session.execute(
+            select(func.count(ReviewSessionRow.id)).where(
+                ReviewSessionRow.state == SessionState.ABANDONED.value,
+                ReviewSessionRow.taken_at.is_(None),
+                ReviewSessionRow.queued_at >= day_start,
+            )
+        ).scalar_one()
+        signed_in = set(
+            session.execute(
+                select(ConsoleCredentialRow.reviewer_id).where(
+                    ConsoleCredentialRow.signed_out_at.is_(None), ConsoleCredentialRow.expires_at > now
+                )
+            ).scalars()
+        )
+        calls = {
+            int(reviewer_id): (SessionId(session_id), aware(taken_at))
+            for reviewer_id, session_id, taken_at in session.execute(
+                select(ReviewSessionRow.reviewer_id, ReviewSessionRow.id, ReviewSessionRow.taken_at).where(
+                    ReviewSessionRow.state.in_(IN_CALL_STATES), ReviewSessionRow.reviewer_id.is_not(None)
+                )
+            )
+        }
+        reviewers = session.execute(
+            select(Reviewer.id, Reviewer.name)
+            .where(Reviewer.active.is_(True), Reviewer.role == Role.REVIEWER.value)
+            .order_by(Reviewer.name)
+        ).all()
+    return TeamNow(
+        waiting=int(waiting),
+        longest_wait_seconds=max(0.0, (now - aware(oldest)).total_seconds()) if oldest is not None else 0.0,
+        left_today=int(left),
+        reviewers=[
+            ReviewerNow(
+                name=name,
+                signed_in=reviewer_id in signed_in or reviewer_id in calls,
+                session_id=calls[reviewer_id][0] if reviewer_id in calls else None,
+                in_call_since=calls[reviewer_id][1] if reviewer_id in calls else None,
+            )
+            for reviewer_id, name in reviewers
         ],
     )

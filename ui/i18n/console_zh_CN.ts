@@ -792,6 +792,24 @@
     </message>
 </context>
 <context>
+    <name>HourChart</name>
+    <message>
+        <location filename="../supervisor_window.py" line="69"/>
+        <source>approved</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="70"/>
+        <source>rejected</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="71"/>
+        <source>other</source>
+        <translation>其他</translation>
+    </message>
+</context>
+<context>
     <name>QuestionnaireForm</name>
     <message>
         <location filename="../questionnaire_form.py" line="60"/>
@@ -1374,6 +1392,34 @@ previous {1}</source>
     </message>
 </context>
 <context>
+    <name>SendBackDialog</name>
+    <message>
+        <location filename="../supervisor_window.py" line="110"/>
+        <source>Send back</source>
+        <translation>退回</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="112"/>
+        <source>Session {0}: {1}</source>
+        <translation>会话 {0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="114"/>
+        <source>Reason (required)</source>
+        <translation>原因（必填）</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="116"/>
+        <source>Reopen: a new video review within the application&apos;s window</source>
+        <translation>重新开放：在申请期限内重新进行视频审核</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="117"/>
+        <source>Reject the application</source>
+        <translation>拒绝该申请</translation>
+    </message>
+</context>
+<context>
     <name>SessionBrowser</name>
     <message>
         <location filename="../replay/browser.py" line="44"/>
@@ -1943,6 +1989,150 @@ previous {1}</source>
         <location filename="../sign_in.py" line="125"/>
         <source>This account may not replay sessions: sign in as a supervisor.</source>
         <translation>此账户无权回放会话：请以主管身份登录。</translation>
+    </message>
+</context>
+<context>
+    <name>SupervisorWindow</name>
+    <message>
+        <location filename="../supervisor_window.py" line="151"/>
+        <source>Supervision: checks and live view</source>
+        <translation>主管：复核与实时视图</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="154"/>
+        <source>Four-eyes checks</source>
+        <translation>双人复核</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="155"/>
+        <source>Live view</source>
+        <translation>实时视图</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="173"/>
+        <source>Applicant</source>
+        <translation>申请人</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="174"/>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="175"/>
+        <source>Decision</source>
+        <translation>决定</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="176"/>
+        <location filename="../supervisor_window.py" line="208"/>
+        <source>Reviewer</source>
+        <translation>审核员</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="177"/>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="178"/>
+        <source>Waiting since</source>
+        <translation>等待自</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="188"/>
+        <source>Confirm</source>
+        <translation>确认</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="189"/>
+        <source>Send back…</source>
+        <translation>退回…</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="208"/>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="208"/>
+        <source>For</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="240"/>
+        <source>Could not refresh: {0}</source>
+        <translation>无法刷新：{0}</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="245"/>
+        <source>{0} decisions await your check</source>
+        <translation>{0} 个决定等待您复核</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="264"/>
+        <source>amount above the limit</source>
+        <translation>金额超过限额</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="265"/>
+        <source>refusal overridden</source>
+        <translation>推翻了拒绝条件</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="266"/>
+        <source>red flag</source>
+        <translation>风险提示</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="267"/>
+        <source>liveness or face flag</source>
+        <translation>活体或面部异常</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="268"/>
+        <source>random sample</source>
+        <translation>随机抽查</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="275"/>
+        <source>Queue now: {0} waiting, longest wait {1}; {2} left without a review today</source>
+        <translation>当前队列：{0} 人等待，最长等待 {1}；今日 {2} 人未审核即离开</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="282"/>
+        <source>in a call (session {0})</source>
+        <translation>通话中（会话 {0}）</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="285"/>
+        <source>idle</source>
+        <translation>空闲</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="287"/>
+        <source>signed out</source>
+        <translation>已退出</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="298"/>
+        <source>Today: {0} sessions; approved {1}%, rejected {2}%, verify later {3}%; {4} awaiting check; median handle time {5}; face-match failures {6}; connection failures {7}</source>
+        <translation>今日：{0} 个会话；批准 {1}%，拒绝 {2}%，稍后验证 {3}%；{4} 个等待复核；处理时长中位数 {5}；人脸比对失败 {6}；连接失败 {7}</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="331"/>
+        <source>Confirmed: {0}</source>
+        <translation>已确认：{0}</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="344"/>
+        <source>Sent back: {0}</source>
+        <translation>已退回：{0}</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="356"/>
+        <source>Not done: {0}</source>
+        <translation>未完成：{0}</translation>
     </message>
 </context>
 <context>
