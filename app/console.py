@@ -36,6 +36,9 @@ class ConnectionState(enum.Enum):
     CONNECTED = "connected"
     DROPPED = "dropped"  # the applicant's media stopped; a reconnect within the grace time is a new leg
     ENDED = "ended"
+    # The service ended the session: the applicant did not come back within the grace time, and
+    # the session was recorded as "connection failed". No other decision can be stored for it.
+    FAILED = "failed"
 
 
 class AudioState(enum.Enum):
@@ -117,10 +120,17 @@ class CallEvents(Protocol):
     def queue(self, summary: QueueSummary) -> None: ...
 
 
+class HangUp(enum.StrEnum):
+    """Why the console hangs up; a session not decided ends abandoned with this reason."""
+
+    REVIEWER = "hang_up"  # stored as "hung_up"
+    CONSOLE_CLOSED = "console_closed"  # the reviewer closed the console window mid-call
+
+
 class LiveCall(Protocol):
     """A handle on the call with one applicant, returned by ConsoleServices.start_call."""
 
-    def end(self) -> None:
+    def end(self, why: HangUp = HangUp.REVIEWER) -> None:
         """Hang up (idempotent). May block briefly: the window calls it on the worker.
         When it returns, the call makes no more calls to its CallEvents (the bridge is freed)."""
         ...

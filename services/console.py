@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from app.console import AudioState, ConnectionState, RecordingState
+from app.console import AudioState, ConnectionState, HangUp, RecordingState
 from app.decisions import DecisionDraft
 from app.errors import InvalidTransition, ReviewError
 from app.ids import DecisionId, ReviewerId, SessionId
@@ -45,7 +45,7 @@ _CONNECTION_STATES = {
     "connecting": ConnectionState.CONNECTING,
     "connected": ConnectionState.CONNECTED,
     "reconnecting": ConnectionState.DROPPED,
-    "connection_failed": ConnectionState.ENDED,
+    "connection_failed": ConnectionState.FAILED,  # the intake recorded it as connection failed
     "hung_up": ConnectionState.ENDED,
 }
 
@@ -148,7 +148,7 @@ class MediaLiveCall:
                 self.events.recording(*state)
 
     # the console's call worker
-    def end(self) -> None:
+    def end(self, why: HangUp = HangUp.REVIEWER) -> None:
         if self._ended:
             return
         self._ended = True
@@ -159,7 +159,7 @@ class MediaLiveCall:
             unsubscribe()
         self.worker.stop()
         try:
-            self.call.hang_up().result(timeout=10)
+            self.call.hang_up(why.value).result(timeout=10)
         except Exception as error:
             log.warning("hang-up of session %s: %s", self.applicant.session_id, error)
         try:

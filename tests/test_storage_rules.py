@@ -121,10 +121,16 @@ def test_the_fourth_face_attempt_of_an_application_is_refused_across_two_session
     assert stored.outcome == "reject"
 
 
+@pytest.mark.parametrize(("sent", "stored"), [("hang_up", "hung_up"), ("console_closed", "console_closed")])
 def test_a_hung_up_call_without_a_decision_ends_abandoned_and_is_listed_by_sessions_list(  # type: ignore[no-untyped-def]
-    database, database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    database,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sent: str,
+    stored: str,
 ) -> None:
-    """Through the intake service, as a console's hang-up reaches it."""
+    """Through the intake service, as a console's hang-up (or its window closing) reaches it."""
     from cli import main
     from media.intake import IntakeServer
 
@@ -150,7 +156,7 @@ def test_a_hung_up_call_without_a_decision_ends_abandoned_and_is_listed_by_sessi
                 console = await http.ws_connect(
                     f"{server.url.replace('http', 'ws')}/ws/console/sessions/{session_id}?reviewer_id={li.id}"
                 )
-                await console.send_json({"type": "end", "reason": "hang_up"})
+                await console.send_json({"type": "end", "reason": sent})
                 assert (await _receive(applicant, "ended"))["reason"] == "hang_up"
                 await console.close()
                 await applicant.close()
@@ -159,7 +165,7 @@ def test_a_hung_up_call_without_a_decision_ends_abandoned_and_is_listed_by_sessi
         session_id = SessionId(asyncio.run(scenario()))
     assert records.state(session_id).value == "abandoned"
     [item] = ReplayRecords(database).browse(SessionFilter(outcome="abandoned")).items
-    assert (item.session_id, item.reason_codes) == (session_id, ["hung_up"])
+    assert (item.session_id, item.reason_codes) == (session_id, [stored])
 
     monkeypatch.setenv("AUDIT_DATABASE_URL", database_url)
     capsys.readouterr()
@@ -170,7 +176,7 @@ def test_a_hung_up_call_without_a_decision_ends_abandoned_and_is_listed_by_sessi
         session_id,
         "abandoned",
         "abandoned",
-        ["hung_up"],
+        [stored],
     )
 
 

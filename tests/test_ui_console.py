@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
 
-from app.console import ConnectionState, RecordingState
+from app.console import ConnectionState, HangUp, RecordingState
 from app.decisions import DecisionDraft, Outcome, RejectReason
 from app.ids import ReviewerId
 from app.settings import load_settings
@@ -559,3 +559,54 @@ def test_invalid_money_blocks_the_decision_and_the_figures_say_why_they_are_miss
     qtbot.keyClicks(debt, "500")
     assert window.form.invalid() == []
     assert window.figures_panel.ratio_label.text() == "19%"  # (500 + 1776.98) / 12000
+
+
+def test_when_the_service_records_connection_failed_the_console_shows_it_and_offers_no_decision(
+    qtbot, window, services
+):
+    call = take_applicant(qtbot, window, services)
+    from_media_thread(lambda: call.events.connection(ConnectionState.CONNECTED, 1))
+    window.form.enter("identity_name_confirmed", True)
+    from_media_thread(lambda: call.events.connection(ConnectionState.DROPPED, 1))
+    # The grace time ran out: the intake service recorded the session as connection failed.
+    from_media_thread(lambda: call.events.connection(ConnectionState.FAILED, 1))
+    qtbot.waitUntil(lambda: window.banner.state == "ended_by_service")
+    assert "the session was recorded as 'Connection failed'" in window.banner.label.text()
+    assert window.call_status.state_label.text() == "Call ended: recorded as connection failed"
+    assert not any(button.isEnabled() for button in window.decision_bar.buttons.values())
+    assert not window.record_decision(DecisionDraft(Outcome.CONNECTION_FAILED))
+    assert services.save_attempts == 0
+    assert window.form.answers == {"identity_name_confirmed": True}  # what was entered stays
+    assert window.banner.close_button.isVisible()
+
+    window.banner.close_button.click()
+    qtbot.waitUntil(call.ended.is_set)
+    assert window.applicant is None and window.queue_panel.take_button.isEnabled()
+    assert not window.banner.isVisible()
+
+
+def test_closing_the_console_mid_call_asks_and_ends_the_session_as_console_closed(
+    qtbot, window, services, monkeypatch
+):
+    from ui.main_window import EndCallQuestion
+
+    answers = [False, True]
+    asked: list[str] = []
+
+    def ask(cls, parent, name):
+        asked.append(name)
+        return answers.pop(0)
+
+    monkeypatch.setattr(EndCallQuestion, "ask", classmethod(ask))
+    call = take_applicant(qtbot, window, services)
+    from_media_thread(lambda: call.events.connection(ConnectionState.CONNECTED, 1))
+    income = window.form.editor("monthly_income")
+    income.setFocus()
+    type_text(income, "8000")  # left unfinished in the field as the window closes
+
+    assert not window.close_by_reviewer()
+    assert asked == ["Wang Fang"] and window.isVisible() and not call.ended.is_set()
+
+    assert window.close_by_reviewer()
+    assert call.ended.is_set() and call.ended_because is HangUp.CONSOLE_CLOSED
+    assert not window.isVisible()

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from app.console import CallEvents
+from app.console import CallEvents, HangUp
 from app.decisions import DecisionDraft
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
@@ -49,8 +49,10 @@ class FakeCall:
         self.events = events
         self.ended = threading.Event()
         self.audio_device = ""
+        self.ended_because: HangUp | None = None
 
-    def end(self) -> None:
+    def end(self, why: HangUp = HangUp.REVIEWER) -> None:
+        self.ended_because = why
         self.ended.set()
 
     def use_audio_output(self, device_id: str) -> None:

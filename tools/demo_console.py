@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.applications import mask_national_id
-from app.console import AudioState, CallEvents, ConnectionState
+from app.console import AudioState, CallEvents, ConnectionState, HangUp
 from app.decisions import DecisionDraft
 from app.errors import ReviewError
 from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
@@ -242,7 +242,7 @@ class SimulatedCall:
     def start(self) -> None:
         self._thread.start()
 
-    def end(self) -> None:
+    def end(self, why: HangUp = HangUp.REVIEWER) -> None:
         self._stop.set()
         for thread in (self._thread, self._scorer):
             if thread.is_alive() and threading.current_thread() is not thread:

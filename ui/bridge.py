@@ -138,6 +138,7 @@ class ServiceWorker(QObject):
         super().__init__(parent)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
         self._pending = 0
+        self._shut_down = False
         self._done.connect(self._finish, Qt.ConnectionType.QueuedConnection)
 
     @property
@@ -164,6 +165,9 @@ class ServiceWorker(QObject):
                 outcome = partial(on_success, result)
             self._done.emit(outcome)
 
+        if self._shut_down:  # the window is closing: a late result asked for more work
+            log.info("%s not run: the worker is shut down", getattr(work, "__name__", work))
+            return
         self._pending += 1
         if self._pending == 1:
             self.idle_changed.emit(False)
@@ -179,4 +183,5 @@ class ServiceWorker(QObject):
 
     def shutdown(self) -> None:
         """Wait for the running job; jobs not started yet still run (a decision is never dropped)."""
+        self._shut_down = True
         self._executor.shutdown(wait=True)

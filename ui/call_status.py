@@ -72,7 +72,7 @@ class CallStatus(QWidget):
             self._dropped_at = time.monotonic()
         elif state is not ConnectionState.DROPPED:
             self._dropped_at = None
-        if state is ConnectionState.ENDED:
+        if state in (ConnectionState.ENDED, ConnectionState.FAILED):
             self.stop_clock()
         self.state = state
         self.leg = leg
@@ -136,6 +136,8 @@ class CallStatus(QWidget):
                 text, colour = self.tr("Applicant dropped: the grace time is over"), style.BAD
         elif self.state is ConnectionState.ENDED:
             text, colour = self.tr("Call ended"), style.NEUTRAL
+        elif self.state is ConnectionState.FAILED:
+            text, colour = self.tr("Call ended: recorded as connection failed"), style.BAD
         else:
             text, colour = self.tr("No call"), style.NEUTRAL
         self.state_label.setText(text)

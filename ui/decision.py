@@ -425,6 +425,7 @@ class SaveBanner(QFrame):
     """Shows a decision being saved, saved, or not saved (with the error and Retry)."""
 
     retry_requested = Signal()
+    close_requested = Signal()  # the review ended without a decision the window can record
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -433,10 +434,13 @@ class SaveBanner(QFrame):
         self.label.setWordWrap(True)
         self.retry_button = QPushButton(self.tr("Retry saving"))
         self.retry_button.clicked.connect(self.retry_requested)
+        self.close_button = QPushButton(self.tr("Close this review"))
+        self.close_button.clicked.connect(self.close_requested)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 4, 8, 4)
         layout.addWidget(self.label, 1)
         layout.addWidget(self.retry_button)
+        layout.addWidget(self.close_button)
         self.state = "hidden"
         self.hide_banner()
 
@@ -445,6 +449,7 @@ class SaveBanner(QFrame):
         self.label.setText(text)
         self.setStyleSheet(f"QFrame#banner {{ background: {background}; }} QLabel {{ color: {colour}; }}")
         self.retry_button.setVisible(retry)
+        self.close_button.setVisible(state == "ended_by_service")
         self.setVisible(True)
 
     def hide_banner(self) -> None:
@@ -481,6 +486,9 @@ class SaveBanner(QFrame):
             "#fbeaea",
             True,
         )
+
+    def ended_by_service(self, message: str) -> None:
+        self._show("ended_by_service", message, style.BAD, "#fbeaea", False)
 
     def refused(self, message: str) -> None:
         self._show("refused", message, style.BAD, "#fbeaea", False)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.approval import ApprovalPolicy, ReviewFacts, load_approval_policy
-from app.console import ConnectionState, ConsoleServices, FaceScoreView, LiveCall
+from app.console import ConnectionState, ConsoleServices, FaceScoreView, HangUp, LiveCall
 from app.decisions import DecisionDraft, Outcome, RejectReason, check_decision
 from app.errors import InvalidDecision, InvalidTransition, ReviewError
 from app.ids import DecisionId, SessionId
@@ -87,6 +87,24 @@ class UnsavedDecisionQuestion:
         return answer == QMessageBox.StandardButton.Discard
 
 
+class EndCallQuestion:
+    @classmethod
+    def ask(cls, parent: QWidget, applicant_name: str) -> bool:
+        """True when the reviewer really wants to close the console during a call. Tests replace this."""
+        answer = QMessageBox.warning(
+            parent,
+            QCoreApplication.translate("ConsoleWindow", "Call in progress"),
+            QCoreApplication.translate(
+                "ConsoleWindow",
+                "The call with {0} is in progress and no decision is recorded. Close the console? "
+                "The session ends as abandoned (console closed); the applicant may come back.",
+            ).format(applicant_name),
+            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Close,
+            QMessageBox.StandardButton.Cancel,
+        )
+        return answer == QMessageBox.StandardButton.Close
+
+
 class ConsoleWindow(QMainWindow):
     review_started = Signal(object)  # TakenApplicant
     decision_saved = Signal(object)  # DecisionId
@@ -124,6 +142,9 @@ class ConsoleWindow(QMainWindow):
         self.last_decision_id: DecisionId | None = None
         self.last_decision_session: SessionId | None = None
         self._taking = False
+        # The outcome the service recorded for the session in view (it ended the session itself).
+        self.recorded_by_service: Outcome | None = None
+        self._reviewer_closing = False
         self._polling = False
         self._poll_again = False
         self._counting_pending = False
@@ -204,6 +225,7 @@ class ConsoleWindow(QMainWindow):
 
         self.banner = SaveBanner()
         self.banner.retry_requested.connect(self._save_pending)
+        self.banner.close_requested.connect(self.close_review)
         self.approval_conditions = ApprovalConditions()
         self.decision_bar = DecisionBar()
         self.decision_bar.decision_requested.connect(self.decide)
@@ -243,7 +265,7 @@ class ConsoleWindow(QMainWindow):
             language_menu.addAction(action)
         menu.addSeparator()
         quit_action = QAction(self.tr("Close"), self)
-        quit_action.triggered.connect(self.close)
+        quit_action.triggered.connect(self.close_by_reviewer)
         menu.addAction(quit_action)
 
     def _choose_language(self, code: str) -> None:
@@ -464,6 +486,16 @@ class ConsoleWindow(QMainWindow):
             self.video.set_notice(self.tr("The applicant dropped: waiting for a reconnect"))
         elif state is ConnectionState.ENDED:
             self.video.set_notice(self.tr("The call has ended. Record the decision."))
+        elif state is ConnectionState.FAILED:
+            # The service has decided: no other decision can be stored, so none is offered.
+            self.recorded_by_service = Outcome.CONNECTION_FAILED
+            message = self.tr(
+                "The applicant did not come back within the grace time: the session was recorded as "
+                "'{0}'. Your answers so far are saved with the session; no other decision can be recorded."
+            ).format(outcome_text(Outcome.CONNECTION_FAILED))
+            self.video.set_notice(message)
+            self.banner.ended_by_service(message)
+            self._update_actions()
 
     def retry_face(self) -> None:
         if self.face is not None and self.face.can_retry:
@@ -548,7 +580,7 @@ class ConsoleWindow(QMainWindow):
         )
 
     def decide(self, outcome: Outcome) -> None:
-        if self.applicant is None or self.pending is not None:
+        if self.applicant is None or self.pending is not None or self.recorded_by_service is not None:
             return
         if self._refused_for_invalid_entries():
             return
@@ -571,6 +603,13 @@ class ConsoleWindow(QMainWindow):
         """Check the draft against the bank's rules and save it; False (with the reason on screen)
         when it is refused."""
         if self.applicant is None or self.face is None or self.session is None or self.pending is not None:
+            return False
+        if self.recorded_by_service is not None:
+            self.banner.ended_by_service(
+                self.tr("Not recorded: the session was already recorded as '{0}'.").format(
+                    outcome_text(self.recorded_by_service)
+                )
+            )
             return False
         if self._refused_for_invalid_entries():
             return False
@@ -666,6 +705,9 @@ class ConsoleWindow(QMainWindow):
         self.applicant = None
         self.session = None
         self.face = None
+        if self.recorded_by_service is not None:
+            self.recorded_by_service = None
+            self.banner.hide_banner()
         self.video.clear()
         self.video.set_notice("")
         self.face_panel.clear()
@@ -691,7 +733,9 @@ class ConsoleWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         self.queue_panel.set_can_take(self.can_take_next())
-        self.decision_bar.set_enabled(self.applicant is not None and self.pending is None)
+        self.decision_bar.set_enabled(
+            self.applicant is not None and self.pending is None and self.recorded_by_service is None
+        )
         if self.pending is None:
             self.form.setEnabled(self.applicant is not None)
 
@@ -705,8 +749,28 @@ class ConsoleWindow(QMainWindow):
 
     # --- closing ---
 
+    def close_by_reviewer(self) -> bool:
+        """Close as the reviewer does (menu, window frame): a call in progress is confirmed first."""
+        self._reviewer_closing = True
+        try:
+            return self.close()
+        finally:
+            self._reviewer_closing = False
+
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.pending is not None and not UnsavedDecisionQuestion.ask(self):
+            event.ignore()
+            return
+        applicant = self.applicant
+        in_call = applicant is not None and self.pending is None and self.recorded_by_service is None
+        # Asked when the reviewer closes (the frame's close button, the menu), not when a program does.
+        asked = event.spontaneous() or self._reviewer_closing
+        if (
+            asked
+            and in_call
+            and applicant is not None
+            and not EndCallQuestion.ask(self, applicant.applicant_name)
+        ):
             event.ignore()
             return
         self.save_layout()
@@ -724,6 +788,7 @@ class ConsoleWindow(QMainWindow):
         if bridge is not None:
             bridge.close()
         if call is not None:
-            self.calls.run(call.end, lambda _r: None, lambda _e: None)
+            # Not decided: the session ends abandoned, "console closed" (storage keeps the reason).
+            self.calls.run(lambda: call.end(HangUp.CONSOLE_CLOSED), lambda _r: None, lambda _e: None)
         self.calls.shutdown()
         self.desk.shutdown()

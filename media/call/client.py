@@ -259,8 +259,9 @@ class ReviewerCall:
     def queue_summary(self) -> concurrent.futures.Future[QueueSummary]:
         return self._submit(self._queue_summary())
 
-    def hang_up(self) -> concurrent.futures.Future[None]:
-        return self._submit(self._end("hang_up", CallState.HUNG_UP, "Call ended."))
+    def hang_up(self, reason: str = "hang_up") -> concurrent.futures.Future[None]:
+        """reason: "hang_up", or "console_closed" (the reviewer closed the console mid-call)."""
+        return self._submit(self._end(reason, CallState.HUNG_UP, "Call ended."))
 
     @property
     def audio_status(self) -> AudioStatus:

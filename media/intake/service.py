@@ -28,7 +28,8 @@ Console side
                                        WebSocket. Server -> console: ``offer`` (sdp, leg),
                                        ``applicant_left`` (leg), ``applicant_returned``, ``error``.
                                        Console -> server: ``{"type": "answer", "sdp", "leg"}``,
-                                       ``{"type": "end", "reason": "connection_failed" | "hang_up"}``.
+                                       ``{"type": "end", "reason": "connection_failed" | "hang_up"
+                                       | "console_closed"}``.
     GET  /healthz                      ``{"ok": true}``
 
 A console that took an applicant but is not connected to its session socket for
@@ -651,11 +652,15 @@ class IntakeService:
                         await _send(call.applicant, {"type": "answer", "sdp": sdp, "leg": call.leg})
                     elif kind == "end":
                         reason = body.get("reason")
-                        if reason not in ("connection_failed", "hang_up"):
+                        if reason not in ("connection_failed", "hang_up", "console_closed"):
                             raise BadRequest(
-                                "bad_message", "reason must be 'connection_failed' or 'hang_up'."
+                                "bad_message",
+                                "reason must be 'connection_failed', 'hang_up' or 'console_closed'.",
                             )
-                        await self._end_call(call, reason)
+                        if reason == "console_closed":  # abandoned, as the console says why
+                            await self._end_call(call, "hang_up", ended_as="console_closed")
+                        else:
+                            await self._end_call(call, reason)
                         await ws.close()
                         break
                     elif kind == "ping":

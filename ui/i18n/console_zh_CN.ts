@@ -227,6 +227,11 @@
     </message>
     <message>
         <location filename="../call_status.py" line="140"/>
+        <source>Call ended: recorded as connection failed</source>
+        <translation>通话已结束：已记录为连接失败</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="142"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
@@ -244,108 +249,128 @@
         <translation>有一个决定尚未保存。仍要关闭吗？它将会丢失。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="134"/>
+        <location filename="../main_window.py" line="96"/>
+        <source>Call in progress</source>
+        <translation>通话进行中</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="97"/>
+        <source>The call with {0} is in progress and no decision is recorded. Close the console? The session ends as abandoned (console closed); the applicant may come back.</source>
+        <translation>与 {0} 的通话正在进行，尚未记录决定。要关闭审核台吗？本次会话将以“放弃（审核台已关闭）”结束；申请人可以再来。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="155"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="159"/>
+        <location filename="../main_window.py" line="180"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="224"/>
+        <location filename="../main_window.py" line="246"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230"/>
+        <location filename="../main_window.py" line="252"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231"/>
+        <location filename="../main_window.py" line="253"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="235"/>
+        <location filename="../main_window.py" line="257"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="245"/>
+        <location filename="../main_window.py" line="267"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="251"/>
+        <location filename="../main_window.py" line="273"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="254"/>
+        <location filename="../main_window.py" line="276"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="348"/>
+        <location filename="../main_window.py" line="370"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358"/>
+        <location filename="../main_window.py" line="380"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="372"/>
+        <location filename="../main_window.py" line="394"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="381"/>
+        <location filename="../main_window.py" line="403"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="400"/>
+        <location filename="../main_window.py" line="422"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="434"/>
+        <location filename="../main_window.py" line="456"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="464"/>
+        <location filename="../main_window.py" line="486"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="466"/>
+        <location filename="../main_window.py" line="488"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="484"/>
+        <location filename="../main_window.py" line="493"/>
+        <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
+        <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="516"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="564"/>
-        <location filename="../main_window.py" line="584"/>
+        <location filename="../main_window.py" line="596"/>
+        <location filename="../main_window.py" line="623"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="606"/>
+        <location filename="../main_window.py" line="609"/>
+        <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
+        <translation>未记录：本次会话已记录为“{0}”。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="645"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="650"/>
+        <location filename="../main_window.py" line="689"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -1371,22 +1396,27 @@ previous {1}</source>
 <context>
     <name>SaveBanner</name>
     <message>
-        <location filename="../decision.py" line="434"/>
+        <location filename="../decision.py" line="435"/>
         <source>Retry saving</source>
         <translation>重试保存</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="457"/>
+        <location filename="../decision.py" line="437"/>
+        <source>Close this review</source>
+        <translation>关闭本次审核</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="462"/>
         <source>Saving the decision ({0})…</source>
         <translation>正在保存决定（{0}）…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="466"/>
+        <location filename="../decision.py" line="471"/>
         <source>Decision recorded: {0} for {1}. Ready for the next applicant.</source>
         <translation>决定已记录：{1}，{0}。可以接入下一位申请人。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="477"/>
+        <location filename="../decision.py" line="482"/>
         <source>The decision ({0}) could not be saved: {1}. It stays here until it is saved.</source>
         <translation>决定（{0}）未能保存：{1}。在保存成功之前它会一直保留在这里。</translation>
     </message>
