@@ -98,10 +98,15 @@ def requirement_text(requirement: Requirement) -> str:
     }[requirement]
 
 
-def finding_text(finding: Finding, language: str) -> str:
+def finding_text(finding: Finding, language: str, most: int = 3) -> str:
+    """The rule in the reviewer's words, with what it holds for (the first `most` of them)."""
     text = finding.rule.label(language)
     if finding.details:
-        text += ": " + "; ".join(finding.details)
+        shown = "; ".join(finding.details[:most])
+        more = len(finding.details) - most
+        if more > 0:
+            shown += QCoreApplication.translate("Decisions", "; and {0} more").format(more)
+        text += ": " + shown
     return text
 
 
@@ -239,7 +244,7 @@ class DecisionDialog(QDialog):
         self.context = context
         self.draft: DecisionDraft | None = None
         self.setWindowTitle(self.tr("Record decision: {0}").format(outcome_text(outcome)))
-        self.setMinimumWidth(520)
+        self.setMinimumWidth(640)
         layout = QVBoxLayout(self)
         heading = QLabel(
             self.tr("{0} the application of {1}").format(outcome_text(outcome), context.applicant_name)
@@ -345,7 +350,7 @@ class DecisionDialog(QDialog):
             return []
         if self.context.policy is not None:
             return [
-                finding_text(finding, self.context.language)
+                finding.rule.label(self.context.language)
                 for finding in self.findings
                 if finding.requires is Requirement.OVERRIDE
             ]
@@ -410,6 +415,18 @@ class DecisionDialog(QDialog):
             rows.append((self.tr("Red flags"), "; ".join(self.context.red_flags)))
         self.summary_label.setText("<br>".join(f"<b>{key}:</b> {value}" for key, value in rows))
         self.error_label.setText("")
+        self.fit()
+
+    def fit(self) -> None:
+        """As tall as its word-wrapped texts need at its width: a top-level window's size hint
+        ignores height-for-width, and the summary and the conditions were cut off."""
+        layout = self.layout()
+        if layout is None:
+            return
+        width = max(self.width(), self.minimumWidth())
+        needed = layout.totalHeightForWidth(width)
+        if needed > self.height():
+            self.resize(width, needed)
 
     def _record(self) -> None:
         draft = self.current_draft()

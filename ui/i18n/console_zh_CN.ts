@@ -120,17 +120,17 @@
 <context>
     <name>ApprovalConditions</name>
     <message>
-        <location filename="../decision.py" line="212"/>
+        <location filename="../decision.py" line="217"/>
         <source>Approval blocked</source>
         <translation>禁止批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="214"/>
+        <location filename="../decision.py" line="219"/>
         <source>Approval only with an override</source>
         <translation>仅可凭例外理由批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="216"/>
+        <location filename="../decision.py" line="221"/>
         <source>Warnings</source>
         <translation>警告</translation>
     </message>
@@ -378,122 +378,122 @@
 <context>
     <name>DecisionDialog</name>
     <message>
-        <location filename="../decision.py" line="241"/>
+        <location filename="../decision.py" line="246"/>
         <source>Record decision: {0}</source>
         <translation>记录决定：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="245"/>
+        <location filename="../decision.py" line="250"/>
         <source>{0} the application of {1}</source>
         <translation>{0}：{1} 的申请</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="252"/>
+        <location filename="../decision.py" line="257"/>
         <source>Reason codes (at least one):</source>
         <translation>原因代码（至少选一项）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="266"/>
+        <location filename="../decision.py" line="271"/>
         <source>Conditions of this review:</source>
         <translation>本次审核的情况：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="280"/>
+        <location filename="../decision.py" line="285"/>
         <source>Approval is normally refused here:</source>
         <translation>此情况下通常不予批准：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="290"/>
+        <location filename="../decision.py" line="295"/>
         <source>Override reason code:</source>
         <translation>例外理由代码：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="291"/>
+        <location filename="../decision.py" line="296"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="298"/>
+        <location filename="../decision.py" line="303"/>
         <source>Reason to approve anyway, at least a sentence (recorded; a supervisor is told):</source>
         <translation>仍然批准的理由，至少一句话（将被记录，并通知主管）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="304"/>
+        <location filename="../decision.py" line="309"/>
         <source>Note (optional):</source>
         <translation>备注（可选）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="310"/>
+        <location filename="../decision.py" line="315"/>
         <source>What will be recorded</source>
         <translation>将被记录的内容</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="325"/>
+        <location filename="../decision.py" line="330"/>
         <source>Record decision</source>
         <translation>记录决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="355"/>
+        <location filename="../decision.py" line="360"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="360"/>
+        <location filename="../decision.py" line="365"/>
         <source>The face has not matched the ID photo</source>
         <translation>人脸与身份证照片未匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="386"/>
+        <location filename="../decision.py" line="391"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="390"/>
+        <location filename="../decision.py" line="395"/>
         <source>Reasons</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="391"/>
+        <location filename="../decision.py" line="396"/>
         <source>(none chosen)</source>
         <translation>（未选择）</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="395"/>
+        <location filename="../decision.py" line="400"/>
         <source>Approved despite</source>
         <translation>批准但存在</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="397"/>
+        <location filename="../decision.py" line="402"/>
         <source>Reason code</source>
         <translation>理由代码</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="398"/>
+        <location filename="../decision.py" line="403"/>
         <source>Because</source>
         <translation>理由</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="399"/>
+        <location filename="../decision.py" line="404"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="400"/>
+        <location filename="../decision.py" line="405"/>
         <source>Face</source>
         <translation>人脸</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="403"/>
+        <location filename="../decision.py" line="408"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="404"/>
+        <location filename="../decision.py" line="409"/>
         <source>{0} given, {1} required missing</source>
         <translation>已回答 {0} 项，缺少必答 {1} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="410"/>
+        <location filename="../decision.py" line="415"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
@@ -619,17 +619,22 @@
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="118"/>
+        <location filename="../decision.py" line="108"/>
+        <source>; and {0} more</source>
+        <translation>；另有 {0} 项</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="123"/>
         <source>Approval is not possible: {0}.</source>
         <translation>无法批准：{0}。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="123"/>
+        <location filename="../decision.py" line="128"/>
         <source>Approval refused: choose an override reason code.</source>
         <translation>批准被拒绝：请选择例外理由代码。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="126"/>
+        <location filename="../decision.py" line="131"/>
         <source>Approval refused: explain the override in at least a sentence ({0} words, or {1} Chinese characters).</source>
         <translation>批准被拒绝：请至少用一句话说明例外理由（{0} 个英文单词或 {1} 个汉字）。</translation>
     </message>
@@ -1396,27 +1401,27 @@ previous {1}</source>
 <context>
     <name>SaveBanner</name>
     <message>
-        <location filename="../decision.py" line="435"/>
+        <location filename="../decision.py" line="450"/>
         <source>Retry saving</source>
         <translation>重试保存</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="437"/>
+        <location filename="../decision.py" line="452"/>
         <source>Close this review</source>
         <translation>关闭本次审核</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="462"/>
+        <location filename="../decision.py" line="477"/>
         <source>Saving the decision ({0})…</source>
         <translation>正在保存决定（{0}）…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="471"/>
+        <location filename="../decision.py" line="486"/>
         <source>Decision recorded: {0} for {1}. Ready for the next applicant.</source>
         <translation>决定已记录：{1}，{0}。可以接入下一位申请人。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="482"/>
+        <location filename="../decision.py" line="497"/>
         <source>The decision ({0}) could not be saved: {1}. It stays here until it is saved.</source>
         <translation>决定（{0}）未能保存：{1}。在保存成功之前它会一直保留在这里。</translation>
     </message>
