@@ -608,3 +608,55 @@ def test_closing_the_console_mid_call_asks_and_ends_the_session_as_console_close
     assert window.close_by_reviewer()
     assert call.ended.is_set() and call.ended_because is HangUp.CONSOLE_CLOSED
     assert not window.isVisible()
+
+
+def test_each_applicant_gets_a_fresh_form_at_the_top_with_no_answer_for_tab_to_land_on(
+    qtbot, window, services
+):
+    take_applicant(qtbot, window, services, "Wang Fang")
+    window.form.enter("identity_name_confirmed", False)
+    window.form.enter("applied_personally", False)
+    window.form_scroll.verticalScrollBar().setValue(window.form_scroll.verticalScrollBar().maximum())
+    assert window.record_decision(DecisionDraft(Outcome.VERIFY_LATER))
+    qtbot.waitUntil(lambda: window.applicant is None)
+
+    take_applicant(qtbot, window, services, "Zhang Wei")
+    assert window.form.answers == {}
+    assert window.form_scroll.verticalScrollBar().value() == 0
+    pair = window.form.editor("identity_name_confirmed")
+    buttons = [child for child in pair.children() if child.metaObject().className() == "QRadioButton"]
+    assert buttons and not any(button.isChecked() for button in buttons)
+    # Keyboard only: Tab from the top of the form lands on an unchecked Yes; Space answers Yes.
+    window.application_panel.setFocus()  # just before the form in the Tab order
+    window.form_scroll.setFocus()
+    qtbot.keyClick(window.form_scroll, Qt.Key.Key_Tab)
+    focused = window.focusWidget()
+    assert focused in buttons and not focused.isChecked() and focused.property("answer") is True
+    qtbot.keyClick(focused, Qt.Key.Key_Space)
+    assert window.form.answers == {"identity_name_confirmed": True}
+
+
+def test_the_help_menu_lists_every_shortcut_and_the_decision_shortcuts_work(
+    qtbot, window, services, monkeypatch, confirm_in_dialog
+):
+    from ui.main_window import ShortcutsHelp
+
+    listed: list[list[tuple[str, str]]] = []
+    monkeypatch.setattr(ShortcutsHelp, "show", classmethod(lambda cls, parent, rows: listed.append(rows)))
+    [help_menu] = [action for action in window.menuBar().actions() if action.text() == "&Help"]
+    [shortcuts] = help_menu.menu().actions()
+    assert shortcuts.shortcut().toString() == "F1"
+    shortcuts.trigger()
+    keys = [row[0] for row in listed[0]]
+    assert {"Ctrl+N", "Ctrl+Shift+A", "Ctrl+Shift+R", "Ctrl+Shift+L", "Ctrl+Shift+F", "F1"} <= set(keys)
+
+    shown = confirm_in_dialog(
+        lambda dialog: dialog.reason_boxes[RejectReason.FRAUD_SUSPECTED].setChecked(True)
+    )
+    take_applicant(qtbot, window, services)
+    with qtbot.waitSignal(window.decision_saved, timeout=5000):
+        qtbot.keyClick(
+            window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+        )
+    assert shown[0].outcome is Outcome.REJECT
+    assert shown[0].note_edit.tabChangesFocus()

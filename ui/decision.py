@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -309,6 +310,7 @@ class DecisionDialog(QDialog):
         layout.addWidget(QLabel(self.tr("Note (optional):")))
         self.note_edit = QPlainTextEdit()
         self.note_edit.setFixedHeight(64)
+        self.note_edit.setTabChangesFocus(True)  # Tab moves on to the buttons, as everywhere else
         self.note_edit.textChanged.connect(self._refresh)
         layout.addWidget(self.note_edit)
 
@@ -334,6 +336,9 @@ class DecisionDialog(QDialog):
         self.buttons.accepted.connect(self._record)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(self._record)
         self._refresh()
 
     @classmethod

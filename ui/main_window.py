@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QShowEvent
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -105,6 +105,18 @@ class EndCallQuestion:
         return answer == QMessageBox.StandardButton.Close
 
 
+class ShortcutsHelp:
+    @classmethod
+    def show(cls, parent: QWidget, rows: list[tuple[str, str]]) -> None:
+        """The Help menu's list of shortcuts. Tests replace this."""
+        table = "".join(f"<tr><td><b>{keys}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for keys, what in rows)
+        QMessageBox.information(
+            parent,
+            QCoreApplication.translate("ConsoleWindow", "Keyboard shortcuts"),
+            f"<table>{table}</table>",
+        )
+
+
 class ConsoleWindow(QMainWindow):
     review_started = Signal(object)  # TakenApplicant
     decision_saved = Signal(object)  # DecisionId
@@ -198,14 +210,15 @@ class ConsoleWindow(QMainWindow):
         self.left_splitter.setStretchFactor(1, 1)
 
         self.application_panel = ApplicationPanel()
+        form_scroll = QScrollArea()
+        self.form_scroll = form_scroll
+        form_scroll.setWidgetResizable(True)
+        form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.form = QuestionnaireForm(self.questionnaire, questionnaire_language(self.language))
         self.form.answer_changed.connect(self._answer_changed)
         self.form.typed.connect(lambda _qid: self._refresh_figures())
-        form_scroll = QScrollArea()
-        form_scroll.setWidgetResizable(True)
         form_scroll.setWidget(self.form)
-        form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.figures_panel = FiguresPanel(self.settings.max_debt_to_income)
         questions_box = QWidget()
         questions_layout = QHBoxLayout(questions_box)
@@ -248,6 +261,15 @@ class ConsoleWindow(QMainWindow):
         self._fill_audio_devices()
         self.audio_combo.currentIndexChanged.connect(self._audio_device_chosen)
 
+    def _fresh_form(self) -> None:
+        """The questionnaire with no answers, scrolled to the top, focus out of it: nothing of the
+        last applicant's (no answer, no radio button Tab would land on, no scroll position)."""
+        self.form.reset()
+        self.form_scroll.verticalScrollBar().setValue(0)
+        focused = self.focusWidget()
+        if focused is not None and self.form.isAncestorOf(focused):
+            focused.clearFocus()
+
     def _build_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("&Console"))
         take = QAction(self.tr("Take next applicant"), self)
@@ -265,8 +287,42 @@ class ConsoleWindow(QMainWindow):
             language_menu.addAction(action)
         menu.addSeparator()
         quit_action = QAction(self.tr("Close"), self)
+        quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close_by_reviewer)
         menu.addAction(quit_action)
+
+        decision_menu = self.menuBar().addMenu(self.tr("&Decision"))
+        self.decision_shortcuts = {
+            Outcome.APPROVE: "Ctrl+Shift+A",
+            Outcome.REJECT: "Ctrl+Shift+R",
+            Outcome.VERIFY_LATER: "Ctrl+Shift+L",
+            Outcome.CONNECTION_FAILED: "Ctrl+Shift+F",
+        }
+        for outcome, keys in self.decision_shortcuts.items():
+            action = QAction(outcome_text(outcome) + "…", self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(lambda _checked=False, outcome=outcome: self.decide(outcome))
+            decision_menu.addAction(action)
+            self.decision_bar.buttons[outcome].setToolTip(keys)
+
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        shortcuts = QAction(self.tr("Keyboard shortcuts"), self)
+        shortcuts.setShortcut(QKeySequence("F1"))
+        shortcuts.triggered.connect(lambda: ShortcutsHelp.show(self, self.shortcut_rows()))
+        help_menu.addAction(shortcuts)
+
+    def shortcut_rows(self) -> list[tuple[str, str]]:
+        """Every keyboard shortcut of the console and what it does, as the Help menu lists them."""
+        rows = [("Ctrl+N", self.tr("Take the next applicant"))]
+        rows += [(keys, outcome_text(outcome) + "…") for outcome, keys in self.decision_shortcuts.items()]
+        rows += [
+            ("Tab / Shift+Tab", self.tr("Next / previous question")),
+            (self.tr("Arrow keys, Space"), self.tr("Choose Yes or No")),
+            ("Ctrl+Enter", self.tr("Record the decision (in the decision dialog)")),
+            ("F1", self.tr("This list")),
+            ("Ctrl+Q", self.tr("Close the console (a call in progress is confirmed first)")),
+        ]
+        return rows
 
     def _choose_language(self, code: str) -> None:
         self.qsettings.setValue("language", code)
@@ -415,7 +471,7 @@ class ConsoleWindow(QMainWindow):
             attempt_seconds=self.settings.face_attempt_seconds,
         )
         self.application_panel.show_applicant(applicant, photo)
-        self.form.reset()
+        self._fresh_form()
         self._refresh_figures()
         self.face_panel.show_check(self.face)
         self.video.clear()

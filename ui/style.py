@@ -8,6 +8,7 @@ BAD = "#c62828"  # no match, refused, not saved
 NEUTRAL = "#5f6b76"
 PANEL = "#f4f6f8"
 TEXT = "#1f2a33"
+FOCUS = "#1565c0"  # where the keyboard is: every focusable control shows it
 
 STYLE_SHEET = f"""
 QWidget {{ color: {TEXT}; font-size: 13px; }}
@@ -26,6 +27,8 @@ QPushButton#reject {{ border-color: {BAD}; color: {BAD}; font-weight: 600; }}
 QPushButton#approve:disabled, QPushButton#reject:disabled {{ border-color: #c8cfd6; color: #9aa4ad; }}
 QLineEdit, QComboBox, QPlainTextEdit {{ padding: 3px 5px; border: 1px solid #b8c0c8; border-radius: 3px;
                                         background: white; }}
+QPushButton:focus, QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {{ border: 2px solid {FOCUS}; }}
+QRadioButton:focus, QCheckBox:focus {{ background: #dbe9f7; border-radius: 3px; }}
 QLineEdit[invalid="true"] {{ border: 1px solid {BAD}; background: #fdf1f1; }}
 QLabel#fieldError {{ color: {BAD}; font-size: 12px; }}
 QLabel#caption {{ color: {NEUTRAL}; font-size: 12px; }}

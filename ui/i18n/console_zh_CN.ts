@@ -120,17 +120,17 @@
 <context>
     <name>ApprovalConditions</name>
     <message>
-        <location filename="../decision.py" line="217"/>
+        <location filename="../decision.py" line="218"/>
         <source>Approval blocked</source>
         <translation>禁止批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="219"/>
+        <location filename="../decision.py" line="220"/>
         <source>Approval only with an override</source>
         <translation>仅可凭例外理由批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="221"/>
+        <location filename="../decision.py" line="222"/>
         <source>Warnings</source>
         <translation>警告</translation>
     </message>
@@ -259,118 +259,169 @@
         <translation>与 {0} 的通话正在进行，尚未记录决定。要关闭审核台吗？本次会话将以“放弃（审核台已关闭）”结束；申请人可以再来。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="155"/>
+        <location filename="../main_window.py" line="115"/>
+        <location filename="../main_window.py" line="309"/>
+        <source>Keyboard shortcuts</source>
+        <translation>键盘快捷键</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="167"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="180"/>
+        <location filename="../main_window.py" line="192"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="246"/>
+        <location filename="../main_window.py" line="259"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252"/>
+        <location filename="../main_window.py" line="274"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253"/>
+        <location filename="../main_window.py" line="275"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="257"/>
+        <location filename="../main_window.py" line="279"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267"/>
+        <location filename="../main_window.py" line="289"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="273"/>
+        <location filename="../main_window.py" line="294"/>
+        <source>&amp;Decision</source>
+        <translation>决定(&amp;D)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="308"/>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="316"/>
+        <source>Take the next applicant</source>
+        <translation>接入下一位申请人</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="319"/>
+        <source>Next / previous question</source>
+        <translation>下一题 / 上一题</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="320"/>
+        <source>Arrow keys, Space</source>
+        <translation>方向键、空格键</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="320"/>
+        <source>Choose Yes or No</source>
+        <translation>选择“是”或“否”</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="321"/>
+        <source>Record the decision (in the decision dialog)</source>
+        <translation>记录决定（在决定对话框中）</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="322"/>
+        <source>This list</source>
+        <translation>本列表</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="323"/>
+        <source>Close the console (a call in progress is confirmed first)</source>
+        <translation>关闭审核台（通话中会先确认）</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="329"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="276"/>
+        <location filename="../main_window.py" line="332"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="370"/>
+        <location filename="../main_window.py" line="426"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="380"/>
+        <location filename="../main_window.py" line="436"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="394"/>
+        <location filename="../main_window.py" line="450"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="403"/>
+        <location filename="../main_window.py" line="459"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="422"/>
+        <location filename="../main_window.py" line="478"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="456"/>
+        <location filename="../main_window.py" line="512"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="486"/>
+        <location filename="../main_window.py" line="542"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="488"/>
+        <location filename="../main_window.py" line="544"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="493"/>
+        <location filename="../main_window.py" line="549"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="516"/>
+        <location filename="../main_window.py" line="572"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="596"/>
-        <location filename="../main_window.py" line="623"/>
+        <location filename="../main_window.py" line="652"/>
+        <location filename="../main_window.py" line="679"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="609"/>
+        <location filename="../main_window.py" line="665"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="645"/>
+        <location filename="../main_window.py" line="701"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="689"/>
+        <location filename="../main_window.py" line="745"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -378,122 +429,122 @@
 <context>
     <name>DecisionDialog</name>
     <message>
-        <location filename="../decision.py" line="246"/>
+        <location filename="../decision.py" line="247"/>
         <source>Record decision: {0}</source>
         <translation>记录决定：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="250"/>
+        <location filename="../decision.py" line="251"/>
         <source>{0} the application of {1}</source>
         <translation>{0}：{1} 的申请</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="257"/>
+        <location filename="../decision.py" line="258"/>
         <source>Reason codes (at least one):</source>
         <translation>原因代码（至少选一项）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="271"/>
+        <location filename="../decision.py" line="272"/>
         <source>Conditions of this review:</source>
         <translation>本次审核的情况：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="285"/>
+        <location filename="../decision.py" line="286"/>
         <source>Approval is normally refused here:</source>
         <translation>此情况下通常不予批准：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="295"/>
+        <location filename="../decision.py" line="296"/>
         <source>Override reason code:</source>
         <translation>例外理由代码：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="296"/>
+        <location filename="../decision.py" line="297"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="303"/>
+        <location filename="../decision.py" line="304"/>
         <source>Reason to approve anyway, at least a sentence (recorded; a supervisor is told):</source>
         <translation>仍然批准的理由，至少一句话（将被记录，并通知主管）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="309"/>
+        <location filename="../decision.py" line="310"/>
         <source>Note (optional):</source>
         <translation>备注（可选）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="315"/>
+        <location filename="../decision.py" line="317"/>
         <source>What will be recorded</source>
         <translation>将被记录的内容</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="330"/>
+        <location filename="../decision.py" line="332"/>
         <source>Record decision</source>
         <translation>记录决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="360"/>
+        <location filename="../decision.py" line="365"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="365"/>
+        <location filename="../decision.py" line="370"/>
         <source>The face has not matched the ID photo</source>
         <translation>人脸与身份证照片未匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="391"/>
+        <location filename="../decision.py" line="396"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="395"/>
+        <location filename="../decision.py" line="400"/>
         <source>Reasons</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="396"/>
+        <location filename="../decision.py" line="401"/>
         <source>(none chosen)</source>
         <translation>（未选择）</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="400"/>
+        <location filename="../decision.py" line="405"/>
         <source>Approved despite</source>
         <translation>批准但存在</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="402"/>
+        <location filename="../decision.py" line="407"/>
         <source>Reason code</source>
         <translation>理由代码</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="403"/>
+        <location filename="../decision.py" line="408"/>
         <source>Because</source>
         <translation>理由</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="404"/>
+        <location filename="../decision.py" line="409"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="405"/>
+        <location filename="../decision.py" line="410"/>
         <source>Face</source>
         <translation>人脸</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="408"/>
+        <location filename="../decision.py" line="413"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="409"/>
+        <location filename="../decision.py" line="414"/>
         <source>{0} given, {1} required missing</source>
         <translation>已回答 {0} 项，缺少必答 {1} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="415"/>
+        <location filename="../decision.py" line="420"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
@@ -501,140 +552,140 @@
 <context>
     <name>Decisions</name>
     <message>
-        <location filename="../decision.py" line="32"/>
+        <location filename="../decision.py" line="33"/>
         <source>Approve</source>
         <translation>批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="33"/>
+        <location filename="../decision.py" line="34"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="34"/>
+        <location filename="../decision.py" line="35"/>
         <source>Verify later</source>
         <translation>稍后核实</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="35"/>
+        <location filename="../decision.py" line="36"/>
         <source>Connection failed</source>
         <translation>连接失败</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="41"/>
+        <location filename="../decision.py" line="42"/>
         <source>Identity does not match</source>
         <translation>身份不符</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="42"/>
+        <location filename="../decision.py" line="43"/>
         <source>Face match failed</source>
         <translation>人脸比对未通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="43"/>
+        <location filename="../decision.py" line="44"/>
         <source>Liveness check failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="44"/>
+        <location filename="../decision.py" line="45"/>
         <source>Third party present</source>
         <translation>有第三方在场</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="45"/>
+        <location filename="../decision.py" line="46"/>
         <source>Insufficient repayment ability</source>
         <translation>还款能力不足</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="48"/>
+        <location filename="../decision.py" line="49"/>
         <source>Fraud suspected</source>
         <translation>疑似欺诈</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="49"/>
+        <location filename="../decision.py" line="50"/>
         <source>Applicant uncooperative</source>
         <translation>申请人不配合</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="52"/>
+        <location filename="../decision.py" line="53"/>
         <source>Other (explain in the note)</source>
         <translation>其他（请在备注中说明）</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="61"/>
+        <location filename="../decision.py" line="62"/>
         <source>matched</source>
         <translation>已匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="63"/>
+        <location filename="../decision.py" line="64"/>
         <source>not matched</source>
         <translation>未匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="66"/>
+        <location filename="../decision.py" line="67"/>
         <location filename="../replay/texts.py" line="89"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="67"/>
+        <location filename="../decision.py" line="68"/>
         <location filename="../replay/texts.py" line="90"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="68"/>
+        <location filename="../decision.py" line="69"/>
         <location filename="../replay/texts.py" line="87"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="69"/>
+        <location filename="../decision.py" line="70"/>
         <source>{0}; best similarity {1}, last {2}; liveness {3}; attempts {4}</source>
         <translation>{0}；最高相似度 {1}，最近 {2}；活体 {3}；尝试 {4} 次</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="82"/>
+        <location filename="../decision.py" line="83"/>
         <source>A rejection needs at least one reason code.</source>
         <translation>拒绝至少需要一个原因代码。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="84"/>
+        <location filename="../decision.py" line="85"/>
         <source>Approval refused: give the reason to approve anyway.</source>
         <translation>不予批准：如仍要批准，请填写理由。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="93"/>
+        <location filename="../decision.py" line="94"/>
         <source>blocks approval</source>
         <translation>禁止批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="94"/>
+        <location filename="../decision.py" line="95"/>
         <source>approval needs an override: a reason code and a sentence; a supervisor checks it</source>
         <translation>批准需要例外理由：理由代码和一句说明；由主管复核</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="97"/>
+        <location filename="../decision.py" line="98"/>
         <source>warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="108"/>
+        <location filename="../decision.py" line="109"/>
         <source>; and {0} more</source>
         <translation>；另有 {0} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="123"/>
+        <location filename="../decision.py" line="124"/>
         <source>Approval is not possible: {0}.</source>
         <translation>无法批准：{0}。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="128"/>
+        <location filename="../decision.py" line="129"/>
         <source>Approval refused: choose an override reason code.</source>
         <translation>批准被拒绝：请选择例外理由代码。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="131"/>
+        <location filename="../decision.py" line="132"/>
         <source>Approval refused: explain the override in at least a sentence ({0} words, or {1} Chinese characters).</source>
         <translation>批准被拒绝：请至少用一句话说明例外理由（{0} 个英文单词或 {1} 个汉字）。</translation>
     </message>
@@ -1401,27 +1452,27 @@ previous {1}</source>
 <context>
     <name>SaveBanner</name>
     <message>
-        <location filename="../decision.py" line="450"/>
+        <location filename="../decision.py" line="457"/>
         <source>Retry saving</source>
         <translation>重试保存</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="452"/>
+        <location filename="../decision.py" line="459"/>
         <source>Close this review</source>
         <translation>关闭本次审核</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="477"/>
+        <location filename="../decision.py" line="484"/>
         <source>Saving the decision ({0})…</source>
         <translation>正在保存决定（{0}）…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="486"/>
+        <location filename="../decision.py" line="493"/>
         <source>Decision recorded: {0} for {1}. Ready for the next applicant.</source>
         <translation>决定已记录：{1}，{0}。可以接入下一位申请人。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="497"/>
+        <location filename="../decision.py" line="504"/>
         <source>The decision ({0}) could not be saved: {1}. It stays here until it is saved.</source>
         <translation>决定（{0}）未能保存：{1}。在保存成功之前它会一直保留在这里。</translation>
     </message>
