@@ -128,3 +128,18 @@ def taken_session(database: Database, reviewer_id: ReviewerId, now: datetime) ->
     taken = desk.take_next(reviewer_id, now)
     assert taken is not None
     return taken
+
+
+@pytest.fixture
+def command_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Database]:
+    """The SQLite database that `cli.main([...])` opens in this test: AUDIT_DATA_DIR points at a
+    temporary data directory (recordings under data/recordings), no URL or settings file."""
+    from storage.database import open_database
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("AUDIT_DATA_DIR", str(data))
+    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("AUDIT_CONFIG", raising=False)
+    database = open_database(f"sqlite:///{data / 'console.db'}")
+    yield database
+    database.dispose()

@@ -219,22 +219,18 @@ def test_policy_file_errors_are_clear(tmp_path: Path) -> None:
         CheckPolicy.from_file(tmp_path / "missing.toml", approvals_above=Decimal(1))
 
 
-def test_checks_and_sessions_list_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_checks_and_sessions_list_commands(
+    command_database: Database, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:  # type: ignore[no-untyped-def]
     import io
 
     from cli import main
-    from storage.database import open_database
 
-    data = tmp_path / "data"
-    monkeypatch.setenv("AUDIT_DATA_DIR", str(data))
-    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
-    monkeypatch.delenv("AUDIT_CONFIG", raising=False)
-    database = open_database(f"sqlite:///{data / 'console.db'}")
+    database = command_database
     accounts = Accounts(database)
     reviewer = accounts.add("li", "password1")
     accounts.add("zhang", "password1", Role.SUPERVISOR)
     _, session_id, _ = approved(database, reviewer.id)
-    database.dispose()
 
     assert main(["checks", "list"]) == 0
     [line] = capsys.readouterr().out.splitlines()

@@ -165,18 +165,13 @@ def test_folder_outside_recordings_is_refused(database: Database, tmp_path: Path
     assert (outside / "keep.txt").is_file()
 
 
-def test_retention_and_audit_commands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_retention_and_audit_commands(command_database: Database, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     from cli import main
-    from storage.database import open_database
 
     data = tmp_path / "data"
-    monkeypatch.setenv("AUDIT_DATA_DIR", str(data))
-    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
-    monkeypatch.delenv("AUDIT_CONFIG", raising=False)
-    database = open_database(f"sqlite:///{data / 'console.db'}")
+    database = command_database
     reviewer = Accounts(database).add("li", "password1")
     session_id, folder = recorded_session(database, data / "recordings", reviewer.id, decide=False)
-    database.dispose()
 
     at = (NOW + timedelta(days=31)).isoformat()
     assert main(["retention", "apply", "--dry-run", "--json", "--now", at]) == 0

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -56,17 +55,11 @@ def test_day_figures_in_the_banks_time_zone(database: Database) -> None:
     assert day_figures(database, date(2026, 11, 24), SHANGHAI).as_dict()["median_handle_seconds"] is None
 
 
-def test_stats_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_stats_command(command_database: Database, capsys) -> None:  # type: ignore[no-untyped-def]
     from cli import main
-    from storage.database import open_database
 
-    data = tmp_path / "data"
-    monkeypatch.setenv("AUDIT_DATA_DIR", str(data))
-    monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
-    monkeypatch.delenv("AUDIT_CONFIG", raising=False)
-    database = open_database(f"sqlite:///{data / 'console.db'}")
+    database = command_database
     three_sessions(database)
-    database.dispose()
     assert main(["stats", "--json", "--day", "2026-11-23"]) == 0
     figures = json.loads(capsys.readouterr().out)
     keys = "sessions approved rejected verify_later awaiting_check median_handle_seconds by_hour"
