@@ -42,9 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str]) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
+    """``main.py`` passes its arguments; the installed ``video-audit`` command passes none."""
+    import sys
+
     parser = build_parser()
-    args = parser.parse_args(list(argv))
+    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
