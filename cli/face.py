@@ -14,6 +14,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.face import ChallengeKind
+from app.settings import FACE_ENGINES
 from cli.common import fail, print_json, settings_from_env
 
 if TYPE_CHECKING:
@@ -49,7 +51,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--pairs", required=True, type=Path, help="CSV: image_a,image_b[,Yes|No] (header optional)"
     )
     compare.add_argument("--images", required=True, type=Path, help="folder the CSV's image names are in")
-    compare.add_argument("--threshold", type=float, help="distance threshold (default: the setting)")
+    compare.add_argument("--threshold", type=float, help="distance threshold (default: the engine's setting)")
+    compare.add_argument(
+        "--engine", choices=FACE_ENGINES, help="face engine (default: the setting face_engine)"
+    )
     compare.add_argument("--json", action="store_true", help="print one JSON object")
     compare.set_defaults(func=compare_pairs_command)
 
@@ -76,6 +81,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="look for other people with the CNN detector every SECONDS (0: off; default 2)",
     )
     match.add_argument("--seconds", type=float, help="stop after this many seconds of video")
+    match.add_argument(
+        "--challenge",
+        action="append",
+        default=[],
+        metavar="KIND@SECONDS",
+        help="issue a liveness challenge at SECONDS of the video (repeatable); KIND: "
+        + ", ".join(kind.value for kind in ChallengeKind),
+    )
     match.set_defaults(func=match_command)
 
     bench = get_bench_group(subparsers)
@@ -128,9 +141,11 @@ def enroll_check(args: argparse.Namespace) -> int:
 
 def compare_pairs_command(args: argparse.Namespace) -> int:
     from media.face.compare import compare_pairs, read_pairs
-    from media.face.engine import FaceModelsMissing
+    from media.face.engine import FaceModelsMissing, default_engine
 
-    threshold = args.threshold if args.threshold is not None else settings_from_env().face_match_threshold
+    settings = settings_from_env()
+    kind = args.engine or settings.face_engine
+    threshold = args.threshold if args.threshold is not None else settings.face_threshold_of(kind)
     if not args.images.is_dir():
         return fail(f"{args.images} is not a folder")
     try:
@@ -140,7 +155,9 @@ def compare_pairs_command(args: argparse.Namespace) -> int:
     except ValueError as error:
         return fail(str(error))
     try:
-        report = compare_pairs(pairs, args.images, threshold)
+        report = compare_pairs(
+            pairs, args.images, threshold, engine=default_engine(kind, settings.face_models_dir)
+        )
     except FaceModelsMissing as error:
         return _models_error(error)
     if args.json:
@@ -161,14 +178,24 @@ def compare_pairs_command(args: argparse.Namespace) -> int:
         return "n/a" if value is None else f"{100 * value:.1f}%"
 
     print(
-        f"threshold {report.threshold}: TP {report.tp}  TN {report.tn}  FP {report.fp}  FN {report.fn}"
+        f"engine {report.engine}, threshold {report.threshold}:"
+        f" TP {report.tp}  TN {report.tn}  FP {report.fp}  FN {report.fn}"
         f"  errors {report.errors}  false match rate {rate(report.false_match_rate)}"
         f"  false non-match rate {rate(report.false_non_match_rate)}"
     )
+    fit = report.impostor_fit()
+    if fit is not None:
+        print(
+            f"different people (normal fit of {fit['n']}): mean {fit['mean']} sd {fit['sd']},"
+            f" closest {fit['min']};"
+            f" predicted false match rate at the threshold {fit['fmr_at_threshold']:.1e};"
+            f" distance at {fit['target_fmr']:.0e}: {fit['threshold_at_target_fmr']}"
+        )
     return 0
 
 
 def match_command(args: argparse.Namespace) -> int:
+    from media.face.challenges import parse_challenge
     from media.face.engine import FaceModelsMissing
     from media.face.offline import run_match
     from media.face.pipeline import PipelineConfig
@@ -178,6 +205,10 @@ def match_command(args: argparse.Namespace) -> int:
 
     settings = settings_from_env()
     threshold = args.threshold if args.threshold is not None else settings.face_match_threshold
+    try:
+        challenges = [parse_challenge(text) for text in args.challenge]
+    except ValueError as error:
+        return fail(str(error))
     try:
         photo = args.photo.read_bytes()
     except OSError as error:
@@ -200,16 +231,18 @@ def match_command(args: argparse.Namespace) -> int:
             print(json.dumps(line), flush=True)
             return
         # Human output: a line whenever what a reviewer would notice changes.
-        key = {"match": line["match"], "faces": line["faces"], "flags": line["flags"], "live": line["live"]}
+        key = {k: line.get(k) for k in ("match", "faces", "flags", "live", "challenge")}
         if key != last.get("key") or score.frame_time - last.get("t", -9.0) >= 1.0:
             last["key"] = key
             last["t"] = score.frame_time
             similarity = "-" if score.similarity is None else f"{score.similarity:5.1f}"
             distance = "-" if score.distance is None else f"{score.distance:.3f}"
+            challenge = "" if score.challenge is None else f"  challenge {score.challenge.kind.value}:"
+            challenge += "" if score.challenge is None else score.challenge.state.value
             print(
                 f"t={score.frame_time:7.2f}s frame {score.frame:5d}  faces {score.faces}  distance {distance}"
                 f"  similarity {similarity}  {'MATCH' if score.match else 'no match'}"
-                f"  live {line['live']}  {' '.join(score.flags)}",
+                f"  live {line['live']}  {' '.join(score.flags)}{challenge}",
                 flush=True,
             )
 
@@ -223,6 +256,7 @@ def match_command(args: argparse.Namespace) -> int:
             room_scan_interval=args.room_scan,
             until=args.seconds,
             on_score=show,
+            challenges=challenges,
         )
     except FaceModelsMissing as error:
         return _models_error(error)
@@ -247,6 +281,8 @@ def bench_face(args: argparse.Namespace) -> int:
         settings.face_match_threshold,
         seconds=args.seconds,
         room_scan_interval=args.room_scan,
+        engine=settings.face_engine,
+        models_dir=settings.face_models_dir,
     )
     if args.json:
         print_json(figures)
@@ -254,7 +290,8 @@ def bench_face(args: argparse.Namespace) -> int:
         base = figures["baseline"]
         assert isinstance(base, dict)
         print(
-            f"face worker: {figures['updates_per_s']} updates/s ({figures['encodings_per_s']} encodings/s), "
+            f"face worker ({figures['engine']}): {figures['updates_per_s']} updates/s "
+            f"({figures['encodings_per_s']} encodings/s), "
             f"latency p50 {figures['latency_p50_ms']} ms, p95 {figures['latency_p95_ms']} ms, "
             f"display {figures['display_fps']} frames/s"
         )

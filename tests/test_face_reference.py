@@ -131,7 +131,8 @@ def test_face_cut_off_by_the_edge_is_partly_covered() -> None:
 
 def test_every_unlabelled_single_portrait_in_the_shared_set_passes() -> None:
     # The check must not reject ordinary photos: all single-face deepface images are usable.
-    names = [f"img{n}.jpg" for n in (1, 2, 5, 10, 17, 29, 53, 62)]
+    # (img62 is not one: a second person's face shows at its lower right edge.)
+    names = [f"img{n}.jpg" for n in (1, 2, 5, 10, 17, 29, 53, 59)]
     reports: dict[str, ReferenceReport] = {n: check_reference_photo(_photo(f"deepface/{n}")) for n in names}
     assert {n: r.problems for n, r in reports.items() if not r.ok} == {}
 

@@ -117,7 +117,11 @@ def test_hamilton_audience_no_match_and_more_than_one_face_flagged(hamilton: Run
     several = [s for s in hamilton.scores if "several_faces" in s.flags]
     assert several, "no frame flagged more than one face"
     assert all(s.faces >= 2 for s in several)
-    assert min(s.frame for s in several) >= 213  # only in the audience shot
+    # In the audience shot; never in the medium shots of the singer alone. (The opening long shot,
+    # frames 0-23, shows the pianist beside the singer: two real people, whose count from the room
+    # scan at 0 s holds until the next scan, 2 s later.)
+    assert not [s.frame for s in several if 85 <= s.frame <= 210]
+    assert any(s.frame >= 213 for s in several)
     assert "several_faces" in hamilton.summary.flags_seen
 
 

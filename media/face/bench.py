@@ -83,13 +83,14 @@ def bench_worker(
     threshold: float,
     seconds: float,
     room_scan_interval: float = 5.0,
+    engine: str = "sface",
+    models_dir: str = "",
 ) -> BenchFigures:
     from media.face.pipeline import PipelineConfig
     from media.face.worker import FaceWorker
 
-    with FaceWorker(
-        PipelineConfig(threshold=threshold), room_scan_interval=room_scan_interval, keep_scores=100_000
-    ) as worker:
+    config = PipelineConfig(threshold=threshold, engine=engine, models_dir=models_dir)
+    with FaceWorker(config, room_scan_interval=room_scan_interval, keep_scores=100_000) as worker:
         worker.start(reference_encoding=reference)
         # Warm up (first frames, caches) before measuring.
         _run_camera(frames, 1.0, worker=worker)
@@ -194,19 +195,31 @@ def bench_baseline(
     )
 
 
-def run_face_bench(
-    shared_data_dir: Path, threshold: float, seconds: float = 12.0, room_scan_interval: float = 5.0
-) -> dict[str, object]:
+def _reference(photo: bytes, engine: str, models_dir: str = "") -> list[float]:
+    from media.face.engine import default_engine
     from media.face.reference import check_reference_photo
 
-    report = check_reference_photo(
-        (shared_data_dir / "faces" / "face_recognition" / "obama.jpg").read_bytes()
-    )
+    report = check_reference_photo(photo, engine=default_engine(engine, models_dir))
     if report.encoding is None:
         raise RuntimeError("the benchmark's reference photo was rejected: " + "; ".join(report.problems))
+    return report.encoding
+
+
+def run_face_bench(
+    shared_data_dir: Path,
+    threshold: float,
+    seconds: float = 12.0,
+    room_scan_interval: float = 5.0,
+    *,
+    engine: str = "sface",
+    models_dir: str = "",
+) -> dict[str, object]:
+    """The worker with ``engine`` (its threshold), then the naive dlib loop, in one run."""
+    photo = (shared_data_dir / "faces" / "face_recognition" / "obama.jpg").read_bytes()
     frames = load_call_frames(shared_data_dir / "videos" / "obama_weekly_address.mp4")
-    ours = bench_worker(frames, report.encoding, threshold, seconds, room_scan_interval)
-    base = bench_baseline(frames, report.encoding, seconds)
+    reference = _reference(photo, engine, models_dir)
+    ours = bench_worker(frames, reference, threshold, seconds, room_scan_interval, engine, models_dir)
+    base = bench_baseline(frames, _reference(photo, "dlib"), seconds)
     return {
         "updates_per_s": ours.updates_per_s,
         "latency_p50_ms": ours.latency_p50_ms,
@@ -216,6 +229,7 @@ def run_face_bench(
         "seconds": seconds,
         "room_scan_interval": room_scan_interval,
         "frame_size": [640, 480],
+        "engine": engine,
         "baseline": {
             "updates_per_s": base.updates_per_s,
             "latency_p50_ms": base.latency_p50_ms,

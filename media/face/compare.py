@@ -52,6 +52,8 @@ class PairResult:
 class CompareReport:
     threshold: float
     pairs: list[PairResult]
+    engine: str = ""  # the face_engine setting that scored the pairs ("sface", "dlib")
+    model: str = ""  # the engine's model name
 
     def _count(self, same: bool, expected: bool) -> int:
         return sum(
@@ -92,6 +94,26 @@ class CompareReport:
         positives = self.tp + self.fn
         return self.fn / positives if positives else None
 
+    def impostor_fit(self, target_fmr: float = 1e-5) -> dict[str, float | int] | None:
+        """A normal fit of the different-person distances: the false-match rate it predicts at
+        the threshold, and the distance at which it predicts ``target_fmr`` (the calibration
+        method of docs/face-threshold.md). None with fewer than 10 different-person pairs."""
+        from statistics import NormalDist, fmean, stdev
+
+        scores = [p.distance for p in self.pairs if p.expected is False and p.distance is not None]
+        if len(scores) < 10:
+            return None
+        fit = NormalDist(fmean(scores), stdev(scores))
+        return {
+            "n": len(scores),
+            "mean": round(fit.mean, 4),
+            "sd": round(fit.stdev, 4),
+            "min": round(min(scores), 4),
+            "fmr_at_threshold": float(f"{fit.cdf(self.threshold):.3g}"),
+            "target_fmr": target_fmr,
+            "threshold_at_target_fmr": round(fit.inv_cdf(target_fmr), 4),
+        }
+
     def as_json(self) -> dict[str, object]:
         return {
             "threshold": self.threshold,
@@ -103,6 +125,9 @@ class CompareReport:
             "errors": self.errors,
             "false_match_rate": self.false_match_rate,
             "false_non_match_rate": self.false_non_match_rate,
+            "engine": self.engine,
+            "model": self.model,
+            "impostor_fit": self.impostor_fit(),
         }
 
 
@@ -185,4 +210,4 @@ def compare_pairs(
             continue
         distance = engine.distance(enc_a, enc_b)
         results.append(PairResult(pair.a, pair.b, distance, distance <= threshold, pair.expected))
-    return CompareReport(threshold=threshold, pairs=results)
+    return CompareReport(threshold=threshold, pairs=results, engine=engine.kind, model=engine.name)

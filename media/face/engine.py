@@ -1,8 +1,9 @@
-"""The face engine interface, and dlib's engine (the models face_recognition ships) behind it.
+"""The face engine interface, dlib's engine (the models face_recognition ships) behind it,
+and the choice between engines (setting ``face_engine``: ``sface``, the default, or ``dlib``).
 
 Everything above this module (reference check, tracker, worker, CLI) talks to a
-``FaceEngine``; another model (YuNet + SFace, ArcFace...) can replace dlib's by implementing
-the same five methods and its own distance scale (then recalibrate the threshold).
+``FaceEngine``; SFace + YuNet (media/face/sface.py) implements the same methods with its own
+distance scale, so each engine has its own calibrated threshold (docs/face-threshold.md).
 Images are numpy ``uint8`` RGB arrays, boxes are (top, right, bottom, left) pixels.
 """
 
@@ -12,6 +13,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Protocol
 
 from app.face import FaceBox
+from app.settings import FACE_ENGINES
 
 if TYPE_CHECKING:
     import numpy as np
@@ -29,10 +31,11 @@ class FaceModelsMissing(RuntimeError):
 class FaceEngine(Protocol):
     """A face detector + landmark model + encoder with its own distance scale."""
 
-    name: str
+    name: str  # the model, for reports ("dlib-resnet-v1")
+    kind: str  # the setting face_engine that selects it ("dlib")
 
-    def detect(self, rgb: RGBImage, upsample: int = 0) -> list[FaceBox]:
-        """Face boxes in ``rgb``, largest first."""
+    def detect(self, rgb: RGBImage, upsample: int = 0, roi: FaceBox | None = None) -> list[FaceBox]:
+        """Face boxes in ``rgb`` (within ``roi`` when given), in ``rgb``'s pixels, largest first."""
         ...
 
     def landmarks(self, rgb: RGBImage, box: FaceBox) -> Points:
@@ -62,6 +65,7 @@ class DlibEngine:
     """
 
     name = "dlib-resnet-v1"
+    kind = "dlib"
 
     def __init__(self) -> None:
         try:
@@ -80,14 +84,22 @@ class DlibEngine:
         top, right, bottom, left = box
         return self._dlib.rectangle(int(left), int(top), int(right), int(bottom))
 
-    def detect(self, rgb: RGBImage, upsample: int = 0) -> list[FaceBox]:
+    def detect(self, rgb: RGBImage, upsample: int = 0, roi: FaceBox | None = None) -> list[FaceBox]:
+        import numpy as np
+
+        y0, x0 = 0, 0
+        if roi is not None:
+            y0, x1, y1, x0 = roi
+            rgb = np.ascontiguousarray(rgb[y0:y1, x0:x1])
         height, width = rgb.shape[:2]
         with self._lock:
             rects = self._detector(rgb, upsample)
         boxes: list[FaceBox] = []
         for r in rects:
             # Clip to the image as face_recognition does (_trim_css_to_bounds).
-            boxes.append((max(r.top(), 0), min(r.right(), width), min(r.bottom(), height), max(r.left(), 0)))
+            top, right = max(r.top(), 0), min(r.right(), width)
+            bottom, left = min(r.bottom(), height), max(r.left(), 0)
+            boxes.append((top + y0, right + x0, bottom + y0, left + x0))
         boxes.sort(key=_box_area, reverse=True)
         return boxes
 
@@ -140,17 +152,37 @@ def model_paths() -> dict[str, str]:
     return paths
 
 
-_default_engine: FaceEngine | None = None
-_default_lock = threading.Lock()
+ENGINES = FACE_ENGINES
+
+_engines: dict[tuple[str, str], FaceEngine] = {}
+_engines_lock = threading.Lock()
 
 
-def default_engine() -> FaceEngine:
-    """The process-wide engine, loaded on first use."""
-    global _default_engine  # noqa: PLW0603 - one lazily loaded model set per process
-    with _default_lock:
-        if _default_engine is None:
-            _default_engine = DlibEngine()
-        return _default_engine
+def load_engine(kind: str, models_dir: str = "") -> FaceEngine:
+    """A new engine of ``kind`` (one of ENGINES); ``models_dir`` overrides where SFace's
+    files are (their digests are checked all the same)."""
+    if kind == "sface":
+        from media.face.sface import SFaceEngine
+
+        return SFaceEngine(models_dir)
+    if kind == "dlib":
+        return DlibEngine()
+    raise ValueError(f"unknown face engine {kind!r}: choose one of {', '.join(ENGINES)}")
+
+
+def default_engine(kind: str | None = None, models_dir: str | None = None) -> FaceEngine:
+    """The process-wide engine of ``kind`` (default: the setting face_engine), loaded on first use."""
+    if kind is None or models_dir is None:
+        from app.settings import load_settings
+
+        settings = load_settings()
+        kind = settings.face_engine if kind is None else kind
+        models_dir = settings.face_models_dir if models_dir is None else models_dir
+    with _engines_lock:
+        engine = _engines.get((kind, models_dir))
+        if engine is None:
+            engine = _engines[(kind, models_dir)] = load_engine(kind, models_dir)
+        return engine
 
 
 class RoomScanner(Protocol):
@@ -184,3 +216,12 @@ class DlibCnnScanner:
             boxes.append((max(r.top(), 0), min(r.right(), width), min(r.bottom(), height), max(r.left(), 0)))
         boxes.sort(key=_box_area, reverse=True)
         return boxes
+
+
+def default_room_scanner(kind: str, models_dir: str = "") -> RoomScanner:
+    """The room scan that goes with an engine: YuNet upsampled for SFace, dlib's CNN for dlib."""
+    if kind == "sface":
+        from media.face.sface import YuNetRoomScanner
+
+        return YuNetRoomScanner(models_dir)
+    return DlibCnnScanner()

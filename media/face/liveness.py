@@ -72,8 +72,25 @@ def eye_aspect_ratio(eye: npt.NDArray[np.float64]) -> float:
 @dataclass(frozen=True)
 class LandmarkSignals:
     ear: float  # mean of both eyes
-    yaw: float  # nose sideways from the eye midpoint, in eye distances
+    # Nose sideways from the eye midpoint, in eye distances; positive towards the image's right,
+    # which is the person's own left in a camera image that is not mirrored.
+    yaw: float
     pitch: float  # nose below the eye line, in eye distances
+    # Mouth aspect ratio: the opening between the inner lips over the mouth's width (closed ~0,
+    # talking up to ~0.35 on the shared videos, a wide-open mouth 0.5 and more).
+    mar: float = 0.0
+
+
+def mouth_aspect_ratio(points: npt.NDArray[np.float64]) -> float:
+    """Inner-lip opening (points 61-63 against 67-65) over the inner mouth width (60 to 64)."""
+    import numpy as np
+
+    inner = points[60:68]
+    width = float(np.linalg.norm(inner[0] - inner[4]))
+    if width <= 0:
+        return 0.0
+    opening = sum(float(np.linalg.norm(inner[i] - inner[8 - i])) for i in (1, 2, 3))
+    return opening / (3.0 * width)
 
 
 def signals(points: npt.NDArray[np.float64]) -> LandmarkSignals:
@@ -86,12 +103,14 @@ def signals(points: npt.NDArray[np.float64]) -> LandmarkSignals:
     right = right_eye.mean(axis=0)
     axis = right - left
     distance = float(np.linalg.norm(axis))
+    mar = mouth_aspect_ratio(points)
     if distance <= 0:
-        return LandmarkSignals(ear=ear, yaw=0.0, pitch=0.0)
+        return LandmarkSignals(ear=ear, yaw=0.0, pitch=0.0, mar=mar)
     unit = axis / distance
     normal = np.array([-unit[1], unit[0]])
     nose = points[30] - (left + right) / 2.0
-    return LandmarkSignals(ear=ear, yaw=float(nose @ unit) / distance, pitch=float(nose @ normal) / distance)
+    yaw, pitch = float(nose @ unit) / distance, float(nose @ normal) / distance
+    return LandmarkSignals(ear=ear, yaw=yaw, pitch=pitch, mar=mar)
 
 
 def _spread(values: list[float]) -> float:
@@ -120,6 +139,10 @@ class LivenessTracker:
         self._pitch: deque[tuple[float, float]] = deque()
         self._closed_since: float | None = None
         self._blinks = 0
+        # (closed at, open again at) of the latest blinks, and this frame's signals: what the
+        # active challenges (media/face/challenges.py) read.
+        self.blink_times: deque[tuple[float, float]] = deque(maxlen=16)
+        self.current: LandmarkSignals | None = None
         self._face_seconds = 0.0
         self._last_t: float | None = None
         self._passed = False
@@ -137,11 +160,13 @@ class LivenessTracker:
         if points is None:
             self._last_t = None
             self._closed_since = None
+            self.current = None
             return self.state
         if self._last_t is not None and t > self._last_t:
             self._face_seconds += min(t - self._last_t, 1.0)
         self._last_t = t
         sig = signals(points)
+        self.current = sig
         open_level = self._open_level(t)
         if open_level is not None and open_level > 0:
             ratio = sig.ear / open_level
@@ -150,6 +175,7 @@ class LivenessTracker:
             elif self._closed_since is not None and ratio > limits.blink_recover:
                 if t - self._closed_since <= limits.max_blink_seconds:
                     self._blinks += 1
+                    self.blink_times.append((self._closed_since, t))
                 self._closed_since = None
         self._ears.append((t, sig.ear))
         self._yaw.append((t, sig.yaw))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.face import FaceScore, Liveness
+from app.face import ChallengeKind, ChallengeResult, ChallengeState, FaceScore, Liveness
 from app.face_policy import SustainedMatch
 from media.face.engine import FaceEngine, RoomScanner, default_engine
 from media.face.pipeline import FacePipeline, PipelineConfig
@@ -35,6 +35,7 @@ class MatchSummary:
     liveness_passed_t: float | None = None
     max_faces: int = 0
     flags_seen: tuple[str, ...] = ()
+    challenges: tuple[ChallengeResult, ...] = ()
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -53,6 +54,7 @@ class MatchSummary:
                 "frames": self.frames,
                 "max_faces": self.max_faces,
                 "flags_seen": list(self.flags_seen),
+                "challenges": [c.as_json() for c in self.challenges],
             }
         }
 
@@ -71,6 +73,8 @@ class SummaryBuilder:
         self.liveness = Liveness.UNKNOWN
         self.max_faces = 0
         self.flags: dict[str, None] = {}
+        self.challenges: list[ChallengeResult] = []
+        self._asked: tuple[ChallengeKind, float] | None = None
 
     def add(self, score: FaceScore) -> None:
         self.updates += 1
@@ -88,8 +92,21 @@ class SummaryBuilder:
             self.liveness_passed_t = score.t
         for flag in score.flags:
             self.flags.setdefault(flag, None)
+        challenge = score.challenge
+        if challenge is not None:
+            if challenge.state is ChallengeState.ASKED:
+                self._asked = (challenge.kind, challenge.t)
+            else:
+                asked_t = self._asked[1] if self._asked and self._asked[0] is challenge.kind else challenge.t
+                passed = challenge.state is ChallengeState.PASSED
+                met_t = challenge.t if passed else None
+                self.challenges.append(ChallengeResult(challenge.kind, asked_t, passed, met_t))
+                self._asked = None
 
     def summary(self, frames: int) -> MatchSummary:
+        challenges = list(self.challenges)
+        if self._asked is not None:  # the video ended before the challenge was answered
+            challenges.append(ChallengeResult(self._asked[0], self._asked[1], passed=False))
         if self.with_face == 0:
             verdict = "no_face"
         elif self.sustained_match_t is not None:
@@ -107,6 +124,7 @@ class SummaryBuilder:
             liveness_passed_t=self.liveness_passed_t,
             max_faces=self.max_faces,
             flags_seen=tuple(self.flags),
+            challenges=tuple(challenges),
         )
 
 
@@ -147,11 +165,13 @@ def run_match(
     on_score: Callable[[FaceScore], None] | None = None,
     engine: FaceEngine | None = None,
     room_scanner: RoomScanner | None = None,
+    challenges: Sequence[tuple[ChallengeKind, float]] = (),
 ) -> MatchSummary:
     """Score a video against a reference encoding; ``on_score`` sees every update in order.
 
     ``until``: stop after this many seconds of video. ``room_scan_interval``: seconds of video
-    between two looks for other people with the CNN detector (0: never).
+    between two looks for other people (0: never). ``challenges``: liveness challenges to issue,
+    each at a time of the video (asked on the first frame at or after it).
     """
     import numpy as np
 
@@ -163,14 +183,23 @@ def run_match(
         if on_score is not None:
             on_score(score)
 
+    schedule = sorted(challenges, key=lambda item: item[1])
+
+    def due(t: float) -> list[ChallengeKind]:
+        kinds = []
+        while schedule and schedule[0][1] <= t:
+            kinds.append(schedule.pop(0)[0])
+        return kinds
+
     count = 0
     if not realtime:
-        pipeline = FacePipeline(engine or default_engine(), np.asarray(reference, dtype=np.float64), config)
+        engine = engine or default_engine(config.engine, config.models_dir)
+        pipeline = FacePipeline(engine, np.asarray(reference, dtype=np.float64), config)
         scanner = room_scanner
         if scanner is None and room_scan_interval > 0:
-            from media.face.engine import DlibCnnScanner
+            from media.face.engine import default_room_scanner
 
-            scanner = DlibCnnScanner()
+            scanner = default_room_scanner(config.engine, config.models_dir)
         next_scan = 0.0
         for index, t, frame in frames:
             if until is not None and t > until:
@@ -180,6 +209,8 @@ def run_match(
                 small = _scan_input(frame, config.max_width)
                 pipeline.set_room_count(t, len(scanner.scan(small)), valid_for=room_scan_interval * 1.5)
                 next_scan = t + room_scan_interval
+            for kind in due(t):
+                pipeline.ask(kind)
             emit(pipeline.process(frame, t, index))
         return builder.summary(count)
 
@@ -195,6 +226,8 @@ def run_match(
             delay = started + t - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
+            for kind in due(t):
+                worker.ask_challenge(kind)
             worker.offer_frame(frame, t, index)
         worker.drain(timeout=3.0)
     return builder.summary(count)

@@ -16,8 +16,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.face import FaceBox, FaceFlag, FaceScore, similarity_from_distance
+from app.face import ChallengeKind, FaceBox, FaceFlag, FaceScore, similarity_from_distance
 from app.settings import Settings
+from media.face.challenges import DEFAULT_CHALLENGES, ChallengeLimits, ChallengeTracker
 from media.face.engine import FaceEngine
 from media.face.liveness import DEFAULT_LIVENESS, LivenessLimits, LivenessTracker
 from media.face.quality import DEFAULT_LIMITS, QualityLimits, measure, quality_flags
@@ -38,6 +39,10 @@ class PipelineConfig:
     limits (threshold, quality, liveness, encoding rate) are settings in app/settings.py."""
 
     threshold: float
+    # The engine (setting face_engine) whose distance scale ``threshold`` is on, and where its
+    # model files are (setting face_models_dir; empty: the installed wheel's).
+    engine: str = _DEFAULTS.face_engine
+    models_dir: str = _DEFAULTS.face_models_dir
     # Seconds of frame time between two encodings of the same tracked face (the setting
     # face_max_encodings_per_second: 4 per second, every 0.25 s).
     encode_interval: float = 1.0 / _DEFAULTS.face_max_encodings_per_second
@@ -59,6 +64,7 @@ class PipelineConfig:
     track_timeout: float = 0.5
     quality: QualityLimits = DEFAULT_LIMITS
     liveness: LivenessLimits = DEFAULT_LIVENESS
+    challenges: ChallengeLimits = DEFAULT_CHALLENGES
 
     @classmethod
     def from_settings(cls, settings: Settings, *, threshold: float | None = None) -> PipelineConfig:
@@ -68,9 +74,12 @@ class PipelineConfig:
             raise ValueError(f"setting 'face_max_encodings_per_second' must be more than 0, not {rate}")
         return cls(
             threshold=settings.face_match_threshold if threshold is None else threshold,
+            engine=settings.face_engine,
+            models_dir=settings.face_models_dir,
             encode_interval=1.0 / rate,
             quality=QualityLimits.from_settings(settings),
             liveness=LivenessLimits.from_settings(settings),
+            challenges=ChallengeLimits.from_settings(settings),
         )
 
 
@@ -94,6 +103,7 @@ class FacePipeline:
         self.reference = reference
         self.config = config
         self.liveness = LivenessTracker(config.liveness)
+        self.challenges = ChallengeTracker(config.challenges)
         self._track: FaceBox | None = None
         self._track_seen_t = float("-inf")
         self._last_full_t = float("-inf")
@@ -104,6 +114,10 @@ class FacePipeline:
         self._distance: float | None = None
         self._other_faces: tuple[float, int] | None = None  # (frame time, count) from a room scan
         self._other_faces_ttl = 0.0
+
+    def ask(self, kind: ChallengeKind) -> None:
+        """Issue a liveness challenge; it is asked on the next frame processed."""
+        self.challenges.ask(kind)
 
     # The room scan (a slower detector, see engine.RoomScanner) reports how many faces it saw.
     def set_room_count(self, t: float, count: int, valid_for: float) -> None:
@@ -128,20 +142,20 @@ class FacePipeline:
         return boxes
 
     def _detect_near(self, rgb: Frame, box: FaceBox) -> FaceBox | None:
-        import numpy as np
-
         height, width = rgb.shape[:2]
         top, right, bottom, left = box
         size = max(right - left, bottom - top)
         margin = int(0.6 * size)
-        y0, y1 = max(top - margin, 0), min(bottom + margin, height)
-        x0, x1 = max(left - margin, 0), min(right + margin, width)
-        crop = np.ascontiguousarray(rgb[y0:y1, x0:x1])
+        region: FaceBox = (
+            max(top - margin, 0),
+            min(right + margin, width),
+            min(bottom + margin, height),
+            max(left - margin, 0),
+        )
         upsample = 0 if size >= 85 else 1
-        found = self.engine.detect(crop, upsample=upsample)
-        if not found:
+        candidates = self.engine.detect(rgb, upsample=upsample, roi=region)
+        if not candidates:
             return None
-        candidates: list[FaceBox] = [(b[0] + y0, b[1] + x0, b[2] + y0, b[3] + x0) for b in found]
         best = max(candidates, key=lambda b: _iou(b, box))
         return best if _iou(best, box) > 0.2 else None
 
@@ -183,10 +197,12 @@ class FacePipeline:
             self._template.clear()
             self._distance = None
             live = self.liveness.update(t, None)
+            challenge = self.challenges.update(t, None, self.liveness.blink_times)
             no_face = [FaceFlag.NO_FACE] + ([FaceFlag.MULTIPLE_FACES] if faces > 1 else [])
             return FaceScore(
                 frame_time=t, frame=index, faces=faces, box=None, distance=None, similarity=None,
                 match=False, flags=tuple(f.value for f in no_face), live=live.live, liveness=live,
+                challenge=challenge,
             )  # fmt: skip
         self._track = box
         self._track_seen_t = t
@@ -224,9 +240,12 @@ class FacePipeline:
             self._distance = self.engine.distance(np.mean(self._template, axis=0), self.reference)
             encoded = True
 
+        challenge = self.challenges.update(t, self.liveness.current, self.liveness.blink_times)
         distance = self._distance
         similarity = None if distance is None else similarity_from_distance(distance, config.threshold)
-        match = distance is not None and distance <= config.threshold
+        # A face under the live minimum size gives a distance, but no verdict: its features are
+        # too coarse to tell look-alikes apart (the reviewer sees "face too small").
+        match = distance is not None and distance <= config.threshold and FaceFlag.FACE_TOO_SMALL not in flags
         original_box: FaceBox = (
             (round(box[0] / scale), round(box[1] / scale), round(box[2] / scale), round(box[3] / scale))
             if scale != 1.0
@@ -244,6 +263,7 @@ class FacePipeline:
             live=live.live,
             liveness=live,
             encoded=encoded,
+            challenge=challenge,
         )
 
 

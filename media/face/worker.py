@@ -56,7 +56,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from app.face import FaceScore
+from app.face import ChallengeKind, FaceScore
 from media.face.engine import FaceEngine, RoomScanner
 from media.face.pipeline import PipelineConfig, with_latency
 
@@ -89,6 +89,7 @@ class _Shared:
     stop: Any
     results: Any
     room: Any  # Array('d', 3): frame t of the last scan, faces found, scans done
+    commands: Any  # Queue of challenges to issue: ChallengeKind values
 
 
 class FaceWorker:
@@ -167,6 +168,7 @@ class FaceWorker:
                 stop=context.Event(),
                 results=context.Queue(),
                 room=context.Array("d", 3),
+                commands=context.Queue(),
             )
             reference: bytes | list[float] = (
                 reference_image
@@ -188,6 +190,8 @@ class FaceWorker:
                         self.config.max_width,
                         self.room_scan_interval,
                         self.room_scanner_factory,
+                        self.config.engine,
+                        self.config.models_dir,
                     ),
                     name="face-room-scan",
                     daemon=True,
@@ -256,6 +260,9 @@ class FaceWorker:
                 with contextlib.suppress(Exception):
                     shared.results.close()
                     shared.results.join_thread()
+                with contextlib.suppress(Exception):
+                    shared.commands.cancel_join_thread()  # unread challenges do not matter now
+                    shared.commands.close()
                 self._shared = None
             if shm is not None:
                 with contextlib.suppress(Exception):
@@ -305,6 +312,15 @@ class FaceWorker:
         finally:
             shared.lock.release()
         shared.new_frame.set()
+        return True
+
+    def ask_challenge(self, kind: ChallengeKind) -> bool:
+        """Issue a liveness challenge; it is asked on the next frame the worker scores, and the
+        scores from then on carry its status. False if the worker is not running."""
+        shared = self._shared
+        if shared is None or self._stopping.is_set():
+            return False
+        shared.commands.put(kind.value)
         return True
 
     # -- scores out -------------------------------------------------------------------------
@@ -410,7 +426,10 @@ def _scorer_main(
             # Under CPU contention the display and the GUI go first (a late score is better
             # than a stuttering call); the room scan sits below this, at nice 10.
             os.nice(3)
-        engine = engine_factory() if engine_factory is not None else default_engine()
+        if engine_factory is not None:
+            engine = engine_factory()
+        else:
+            engine = default_engine(config.engine, config.models_dir)
         if isinstance(reference, bytes):
             report = check_reference_photo(reference, engine=engine, limits=config.quality)
             if not report.ok or report.encoding is None:
@@ -442,6 +461,9 @@ def _scorer_main(
                 continue
             seq, t, index, offered_at, frame = taken
             last_seq = seq
+            with contextlib.suppress(queue.Empty):
+                while True:
+                    pipeline.ask(ChallengeKind(shared.commands.get_nowait()))
             room = shared.room
             if room[2] != scans_seen:
                 # A scan takes a second or more: its count holds from now until the next one
@@ -460,18 +482,23 @@ def _scorer_main(
 
 
 def _room_scanner_main(
-    shared: _Shared, max_width: int, interval: float, factory: Callable[[], RoomScanner] | None
+    shared: _Shared,
+    max_width: int,
+    interval: float,
+    factory: Callable[[], RoomScanner] | None,
+    engine: str,
+    models_dir: str,
 ) -> None:
     import cv2
     import numpy as np
 
-    from media.face.engine import DlibCnnScanner
+    from media.face.engine import default_room_scanner
 
     with contextlib.suppress(OSError):
         os.nice(10)  # the scorer and the display come first
     cv2.setNumThreads(1)
     try:
-        scanner = factory() if factory is not None else DlibCnnScanner()
+        scanner = factory() if factory is not None else default_room_scanner(engine, models_dir)
         shm = _attach(shared)
     except Exception as error:  # scoring goes on without it; the reader logs the warning
         shared.results.put(("warning", f"room scan unavailable: {type(error).__name__}: {error}"))

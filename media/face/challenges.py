@@ -1,0 +1,161 @@
+"""Active liveness: challenges the applicant must answer (turn left or right, blink twice, open
+the mouth and hold it), verified from the 68 landmarks within a time limit.
+
+A replayed video of the applicant blinks and moves on its own; it does not do what it is asked
+at the moment it is asked. So each challenge needs the action to *begin after the prompt*: the
+face must be seen at rest (not doing it) after the challenge was asked, and then doing it (a
+turn on 2 of 3 updates in a row, the open mouth for half a second), before ``seconds`` run out.
+Two blinks must both start after the prompt and lie within ``double_blink_seconds`` of each other, which
+natural blinking (every 2-10 s) rarely does.
+
+Signals (media/face/liveness.py): yaw is the nose's sideways offset from the eye midpoint in
+eye distances (positive = the person's own left in a camera image that is not mirrored, as
+browsers send it); the mouth aspect ratio is the inner-lip opening over the mouth width.
+Measured on the shared videos: a talking head turns to |yaw| 0.24 at most (Obama), a singer
+turning away reaches 0.41-0.43 (Hamilton); talking opens the mouth to 0.35 at most.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from app.face import ChallengeKind, ChallengeResult, ChallengeState, ChallengeStatus
+from app.settings import Settings
+from media.face.liveness import LandmarkSignals
+
+_DEFAULTS = Settings()
+
+
+@dataclass(frozen=True)
+class ChallengeLimits:
+    """The challenge settings (``face_challenge_*`` in app/settings.py, where their defaults live)."""
+
+    seconds: float = _DEFAULTS.face_challenge_seconds
+    turn_yaw: float = _DEFAULTS.face_challenge_turn_yaw
+    mouth_open: float = _DEFAULTS.face_challenge_mouth_open
+    mouth_hold_seconds: float = _DEFAULTS.face_challenge_mouth_hold_seconds
+    double_blink_seconds: float = _DEFAULTS.face_challenge_double_blink_seconds
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChallengeLimits:
+        return cls(
+            seconds=settings.face_challenge_seconds,
+            turn_yaw=settings.face_challenge_turn_yaw,
+            mouth_open=settings.face_challenge_mouth_open,
+            mouth_hold_seconds=settings.face_challenge_mouth_hold_seconds,
+            double_blink_seconds=settings.face_challenge_double_blink_seconds,
+        )
+
+
+DEFAULT_CHALLENGES = ChallengeLimits()
+
+
+def parse_challenge(text: str) -> tuple[ChallengeKind, float]:
+    """``KIND@SECONDS`` (``turn_left@3.5``) as given to ``match --challenge``."""
+    kind, _at, seconds = text.partition("@")
+    try:
+        return ChallengeKind(kind.strip()), float(seconds)
+    except ValueError as error:
+        names = ", ".join(k.value for k in ChallengeKind)
+        raise ValueError(f"challenge {text!r}: expected KIND@SECONDS with KIND one of {names}") from error
+
+
+@dataclass
+class _Running:
+    kind: ChallengeKind
+    asked_t: float
+    rest_seen: bool = False
+    # (time, doing it) of the updates with a face since the rest was seen.
+    recent: deque[tuple[float, bool]] = field(default_factory=lambda: deque(maxlen=64))
+
+
+class ChallengeTracker:
+    """One challenge at a time; a challenge asked while another runs waits for it to end."""
+
+    def __init__(self, limits: ChallengeLimits = DEFAULT_CHALLENGES) -> None:
+        self.limits = limits
+        self._waiting: deque[ChallengeKind] = deque()
+        self._running: _Running | None = None
+        self.results: list[ChallengeResult] = []
+
+    @property
+    def active(self) -> bool:
+        return self._running is not None or bool(self._waiting)
+
+    def ask(self, kind: ChallengeKind) -> None:
+        """Issue a challenge; it is asked on the next update (at that update's time)."""
+        self._waiting.append(kind)
+
+    def _at_rest(self, kind: ChallengeKind, sig: LandmarkSignals) -> bool:
+        if kind is ChallengeKind.TURN_LEFT:
+            return sig.yaw < self.limits.turn_yaw / 2
+        if kind is ChallengeKind.TURN_RIGHT:
+            return sig.yaw > -self.limits.turn_yaw / 2
+        if kind is ChallengeKind.OPEN_MOUTH:
+            return sig.mar < self.limits.mouth_open * 0.6
+        return True
+
+    def _doing(self, kind: ChallengeKind, sig: LandmarkSignals) -> bool:
+        if kind is ChallengeKind.TURN_LEFT:
+            return sig.yaw >= self.limits.turn_yaw
+        if kind is ChallengeKind.TURN_RIGHT:
+            return sig.yaw <= -self.limits.turn_yaw
+        if kind is ChallengeKind.OPEN_MOUTH:
+            return sig.mar >= self.limits.mouth_open
+        return False
+
+    def _held(self, kind: ChallengeKind, recent: deque[tuple[float, bool]], t: float) -> bool:
+        """A turn: shown on 2 of the last 3 updates (one landmark glitch is not a turn; the
+        landmarks of a real turn flicker around the limit). The open mouth: shown on at least
+        2 of 3 updates over the last mouth_hold_seconds."""
+        if not recent or not recent[-1][1]:
+            return False
+        if kind is not ChallengeKind.OPEN_MOUTH:
+            return sum(doing for _t, doing in list(recent)[-3:]) >= 2
+        hold = self.limits.mouth_hold_seconds
+        if recent[0][0] > t - hold:
+            return False  # not watched for long enough yet
+        window = [doing for when, doing in recent if when >= t - hold]
+        return 3 * sum(window) >= 2 * len(window)
+
+    def _double_blink(self, asked_t: float, blinks: Sequence[tuple[float, float]]) -> float | None:
+        """When a second blink completed within double_blink_seconds of the first, both after the prompt."""
+        after = [blink for blink in blinks if blink[0] >= asked_t]
+        for first, second in itertools.pairwise(after):
+            if second[1] - first[0] <= self.limits.double_blink_seconds:
+                return second[1]
+        return None
+
+    def update(
+        self, t: float, sig: LandmarkSignals | None, blinks: Sequence[tuple[float, float]] = ()
+    ) -> ChallengeStatus | None:
+        """Feed this frame's signals (None: no face) and the blinks so far; the status to report."""
+        running = self._running
+        if running is None:
+            if not self._waiting:
+                return None
+            running = self._running = _Running(self._waiting.popleft(), asked_t=t)
+        kind = running.kind
+        met_t: float | None = None
+        if kind is ChallengeKind.BLINK_TWICE:
+            met_t = self._double_blink(running.asked_t, blinks)
+        elif sig is not None:
+            if not running.rest_seen:
+                running.rest_seen = self._at_rest(kind, sig)
+            else:
+                running.recent.append((t, self._doing(kind, sig)))
+                if self._held(kind, running.recent, t):
+                    met_t = t
+        if met_t is not None:
+            return self._finish(running, passed=True, t=met_t)
+        if t - running.asked_t > self.limits.seconds:
+            return self._finish(running, passed=False, t=t)
+        return ChallengeStatus(kind, ChallengeState.ASKED, running.asked_t)
+
+    def _finish(self, running: _Running, *, passed: bool, t: float) -> ChallengeStatus:
+        self._running = None
+        self.results.append(ChallengeResult(running.kind, running.asked_t, passed, t if passed else None))
+        return ChallengeStatus(running.kind, ChallengeState.PASSED if passed else ChallengeState.FAILED, t)
