@@ -11,11 +11,14 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from app.errors import ReviewError
 from app.ids import ReviewerId
 from app.roles import Role
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 # 256 bits of randomness, like the applicants' links.
 CREDENTIAL_BYTES = 32
@@ -47,6 +50,15 @@ class SignInLimits:
     per_address: int = 20
     lockout: timedelta = timedelta(minutes=15)
     credential_lifetime: timedelta = timedelta(hours=12)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> SignInLimits:
+        return cls(
+            settings.console_sign_in_limit,
+            settings.console_sign_in_address_limit,
+            timedelta(minutes=settings.console_lockout_minutes),
+            timedelta(hours=settings.console_credential_hours),
+        )
 
 
 class SignInRefused(ReviewError):

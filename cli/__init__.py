@@ -56,4 +56,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         from cli.console import run_console
 
         return run_console(args)
-    return int(args.func(args))
+    from cli.common import CommandFailed
+
+    try:
+        return int(args.func(args))
+    except CommandFailed as failed:
+        return failed.code

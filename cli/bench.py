@@ -8,7 +8,7 @@ import json
 import os
 from pathlib import Path
 
-from cli.common import fail, settings_from_env
+from cli.common import SIGN_IN_REFUSED, add_reviewer_arguments, fail, reviewer_password, settings_from_env
 from cli.face import get_bench_group
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -107,8 +107,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     console = bench.add_parser("queue-console", help="one console process of `bench queue` (started by it)")
     console.add_argument("--url", required=True)
-    console.add_argument("--reviewer-id", type=int, required=True)
-    console.add_argument("--name", required=True)
+    add_reviewer_arguments(console)
     console.add_argument("--poll", type=float, default=0.5)
     console.add_argument("--review-seconds", type=float, default=0.0)
     console.set_defaults(func=run_queue_console)
@@ -133,17 +132,20 @@ def run_bench_call(args: argparse.Namespace) -> int:
         return 0
     print(
         f"one call, {report['width']}x{report['height']}, VP8, simulator as the applicant, "
-        f"{report['seconds']:.0f} s"
+        f"{report['seconds']:.0f} s, direct, then through a TURN relay"
     )
-    print(f"  frames/s received        {report['frames_per_second']}")
-    print(f"  audio packets/s          {report['audio_packets_per_second']}")
-    print(
-        f"  frame latency p50 / p95  {report['latency_ms_p50']} / {report['latency_ms_p95']} ms "
-        f"({report['latency_samples']} frames, {report['latency_unreadable_frames']} without a readable "
-        "time code)"
-    )
-    for name, value in report["cpu_percent_of_one_core"].items():
-        print(f"  CPU {name:<24} {value:5.1f} % of one core")
+    for label, figures in (("direct", report), ("through the TURN relay (relay only)", report["relay"])):
+        print(f" {label}")
+        print(f"  frames/s received        {figures['frames_per_second']}")
+        print(f"  audio packets/s          {figures['audio_packets_per_second']}")
+        print(
+            f"  frame latency p50 / p95  {figures['latency_ms_p50']} / {figures['latency_ms_p95']} ms "
+            f"({figures['latency_samples']} frames, {figures['latency_unreadable_frames']} without a "
+            "readable time code)"
+        )
+        for name, value in figures["cpu_percent_of_one_core"].items():
+            print(f"  CPU {name:<24} {value:5.1f} % of one core")
+    print(f" load average              {report['load_average']}")
     return 0
 
 
@@ -197,11 +199,19 @@ def run_bench_queue(args: argparse.Namespace) -> int:
 
 
 def run_queue_console(args: argparse.Namespace) -> int:
+    from media.call import IntakeSignInRefused
     from media.loadtest import run_console_process
 
-    return run_console_process(
-        args.url, args.reviewer_id, args.name, poll_seconds=args.poll, review_seconds=args.review_seconds
-    )
+    try:
+        return run_console_process(
+            args.url,
+            args.reviewer,
+            reviewer_password(args),
+            poll_seconds=args.poll,
+            review_seconds=args.review_seconds,
+        )
+    except IntakeSignInRefused as error:
+        return fail(f"sign-in refused: {error}", SIGN_IN_REFUSED)
 
 
 def run_bench_waiting(args: argparse.Namespace) -> int:

@@ -9,7 +9,15 @@ import sys
 from pathlib import Path
 
 from app.settings import Settings
-from cli.common import fail, print_json, print_line, quiet_media_logs, settings_from_env
+from cli.common import (
+    add_reviewer_arguments,
+    fail,
+    print_json,
+    print_line,
+    quiet_media_logs,
+    settings_from_env,
+    sign_in_or_stop,
+)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,6 +26,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     intake.add_argument("--host", help="address to listen on (default: the intake_host setting, 127.0.0.1)")
     intake.add_argument("--port", type=int, help="port (default: the intake_port setting, 8080)")
+    intake.add_argument(
+        "--console-host", help="serve the console routes apart, on this address (the bank's internal network)"
+    )
+    intake.add_argument("--console-port", type=int, help="port of the console routes when served apart")
+    intake.add_argument("--tls-cert", type=Path, help="serve HTTPS/WSS with this certificate chain (PEM)")
+    intake.add_argument("--tls-key", type=Path, help="the private key of --tls-cert (PEM)")
     intake.set_defaults(func=run_intake_command)
 
     applicant = subparsers.add_parser(
@@ -45,10 +59,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "--seconds", type=float, default=10.0, help="how long to receive, after the first frame"
     )
     probe.add_argument("--jsonl", action="store_true", help="one JSON object per second, then a summary line")
-    probe.add_argument(
-        "--reviewer-id", type=int, default=1, help="the reviewer account to take applicants as"
-    )
-    probe.add_argument("--reviewer-name", default="review-probe")
+    add_reviewer_arguments(probe)
     probe.add_argument(
         "--wait",
         type=float,
@@ -75,13 +86,38 @@ def run_intake_command(args: argparse.Namespace) -> int:
     from services.intake import run_intake_service
 
     quiet_media_logs()
+    if (args.tls_cert is None) != (args.tls_key is None):
+        return fail("--tls-cert and --tls-key go together")
+    ssl_context = None
+    if args.tls_cert is not None:
+        from media.intake.server import server_ssl
+
+        try:
+            ssl_context = server_ssl(str(args.tls_cert), str(args.tls_key))
+        except (OSError, ValueError) as error:
+            return fail(f"cannot use the TLS certificate and key: {error}")
     settings = settings_from_env()
     database = open_configured_database()
     host = args.host or settings.intake_host
     port = args.port if args.port is not None else settings.intake_port
-    print(f"intake service on http://{host}:{port} (applicant page: /apply#t=TOKEN)", flush=True)
+
+    def ready(urls: list[str]) -> None:
+        apart = f"; console routes on {urls[1]}" if len(urls) > 1 else ""
+        print(f"intake service on {urls[0]} (applicant page: /apply#t=TOKEN){apart}", flush=True)
+
     try:
-        run_intake_service(settings, database, host, port)
+        run_intake_service(
+            settings,
+            database,
+            host,
+            port,
+            console_host=args.console_host,
+            console_port=args.console_port,
+            ssl_context=ssl_context,
+            on_ready=ready,
+        )
+    except ValueError as error:  # settings that cannot work (STUN/TURN)
+        return fail(str(error))
     finally:
         database.dispose()
     return 0
@@ -131,13 +167,16 @@ def run_review_probe(args: argparse.Namespace) -> int:
     quiet_media_logs()
     settings = settings_from_env()
     url = intake_url(settings, args.url)
+    if not args.drain and not args.take_next:
+        return fail("say --take-next: the probe takes the next applicant in the queue")
+    credential = sign_in_or_stop(settings, url, args)
     if args.drain:
         taken = 0
         try:
             taken = drain_queue(
                 url,
-                reviewer_id=args.reviewer_id,
-                reviewer_name=args.reviewer_name,
+                settings,
+                credential=credential,
                 wait=args.wait,
                 emit=print_json,
             )
@@ -145,14 +184,11 @@ def run_review_probe(args: argparse.Namespace) -> int:
             print(f"error: {error}", file=sys.stderr)
         print_json({"summary": {"taken": taken}})
         return 0 if taken > 0 else 1
-    if not args.take_next:
-        return fail("say --take-next: the probe takes the next applicant in the queue")
     try:
         received = review_probe(
             url,
             settings,
-            reviewer_id=args.reviewer_id,
-            reviewer_name=args.reviewer_name,
+            credential=credential,
             wait=args.wait,
             seconds=args.seconds,
             face=args.face,

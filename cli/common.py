@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
+import os
 import sys
 from typing import Any
 
@@ -33,3 +35,43 @@ def quiet_media_logs() -> None:
     if logging.getLogger().level > logging.DEBUG:
         for name in ("aioice", "aiortc"):
             logging.getLogger(name).setLevel(logging.WARNING)
+
+
+SIGN_IN_REFUSED = 3  # exit status of a command whose reviewer sign-in the intake refused
+
+
+class CommandFailed(Exception):
+    """Stops a command with this exit status; the message has been printed already."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def add_reviewer_arguments(parser: argparse.ArgumentParser) -> None:
+    """--reviewer NAME and --password-stdin, for commands that sign in to the intake service."""
+    parser.add_argument("--reviewer", required=True, help="the reviewer to sign in as")
+    parser.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from standard input (default: the AUDIT_REVIEWER_PASSWORD variable)",
+    )
+
+
+def reviewer_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    return os.environ.get("AUDIT_REVIEWER_PASSWORD", "")
+
+
+def sign_in_or_stop(settings: Settings, url: str, args: argparse.Namespace) -> Any:
+    """The intake credential of --reviewer (an IntakeSignIn); stops the command with exit 3 and
+    one line when the intake refuses the sign-in, 1 when it cannot be reached."""
+    from media.call import IntakeError, IntakeSignInRefused, sign_in
+
+    try:
+        return sign_in(url, args.reviewer, reviewer_password(args), ca_file=settings.intake_ca_file)
+    except IntakeSignInRefused as error:
+        raise CommandFailed(fail(f"sign-in refused: {error}", SIGN_IN_REFUSED)) from None
+    except IntakeError as error:
+        raise CommandFailed(fail(str(error), 1)) from None

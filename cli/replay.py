@@ -8,7 +8,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from cli.common import fail, print_json, settings_from_env
+from cli.common import add_reviewer_arguments, fail, print_json, settings_from_env
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -61,8 +61,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="a headless reviewer that takes the next applicant and records the call (legs, timeline)",
     )
     probe.add_argument("--url", help="the intake service (default: the intake_url setting)")
-    probe.add_argument("--reviewer-id", type=int, default=1)
-    probe.add_argument("--reviewer-name", default="record-probe")
+    add_reviewer_arguments(probe)
     probe.add_argument("--seconds", type=float, default=10.0, help="how long to record after the first frame")
     probe.add_argument("--wait", type=float, default=20.0, help="seconds to wait for an applicant")
     probe.add_argument(
@@ -250,20 +249,21 @@ def run_demo(args: argparse.Namespace) -> int:
 def run_record_probe(args: argparse.Namespace) -> int:
     """Take the next applicant, record every leg and store the timeline; one JSON line a second."""
     from cli.call import intake_url
-    from cli.common import quiet_media_logs
+    from cli.common import quiet_media_logs, sign_in_or_stop
     from cli.database import open_configured_database
     from services.probes import ProbeFailed, record_probe
 
     quiet_media_logs()
     settings = settings_from_env()
+    url = intake_url(settings, args.url)
+    credential = sign_in_or_stop(settings, url, args)
     database = open_configured_database()
     try:
         received = record_probe(
-            intake_url(settings, args.url),
+            url,
             settings,
             database,
-            reviewer_id=args.reviewer_id,
-            reviewer_name=args.reviewer_name,
+            credential=credential,
             seconds=args.seconds,
             wait=args.wait,
             faces=args.faces,

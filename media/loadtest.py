@@ -12,6 +12,7 @@ Applicant (one per token, all in one asyncio loop of the driver)::
 
 Console (one OS process each, `run_console_process`)::
 
+    POST /api/console/sign-in (once per console)                "sign_in"
     POST /api/console/take-next -> 200 | 204                    "take_next" (and "take_next_hit")
     GET  /ws/console/sessions/{id}, {"type": "end", "reason": "hang_up"}
     GET  /api/queue/summary every few seconds, as the real console's queue panel does
@@ -34,6 +35,7 @@ from typing import Any
 import aiohttp
 
 from app.consent import join_message
+from media.call.client import intake_session, sign_in_to_intake
 
 REQUEST_KINDS = ("connect", "join", "take_next", "summary")
 
@@ -248,14 +250,14 @@ async def _hang_up(
     http: aiohttp.ClientSession,
     base_url: str,
     path: str,
-    reviewer_id: int,
+    headers: dict[str, str],
     hold: float,
     report: ConsoleReport,
 ) -> None:
     """Connect to the session's signalling socket as a console does, hold the call, hang up."""
     started = time.perf_counter()
     try:
-        async with http.ws_connect(f"{base_url}{path}?reviewer_id={reviewer_id}", heartbeat=None) as ws:
+        async with http.ws_connect(f"{base_url}{path}", headers=headers, heartbeat=None) as ws:
             report.time("console_socket", time.perf_counter() - started)
             if hold > 0:
                 await asyncio.sleep(hold)
@@ -269,8 +271,8 @@ async def _hang_up(
 
 async def run_console(
     base_url: str,
-    reviewer_id: int,
     name: str,
+    password: str,
     stop: asyncio.Event,
     *,
     poll_seconds: float = 0.5,
@@ -279,17 +281,21 @@ async def run_console(
     on_ready: Any = None,
 ) -> ConsoleReport:
     """Take the next applicant, over and over, until `stop` is set. A request in flight when
-    it is set is finished and counted, so nothing taken goes unreported."""
+    it is set is finished and counted, so nothing taken goes unreported. Signs in first
+    (IntakeError when refused)."""
     base_url = base_url.rstrip("/")
-    report = ConsoleReport(reviewer_id, name)
-    body = {"reviewer_id": reviewer_id, "reviewer_name": name}
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as http:
+    async with intake_session(timeout=60) as http:
+        started = time.perf_counter()
+        credential = await sign_in_to_intake(http, base_url, name, password)
+        report = ConsoleReport(credential.reviewer_id, name)
+        report.time("sign_in", time.perf_counter() - started)
+        headers = credential.headers
 
         async def summaries() -> None:
             while not stop.is_set():
                 started = time.perf_counter()
                 try:
-                    async with http.get(f"{base_url}/api/queue/summary") as response:
+                    async with http.get(f"{base_url}/api/queue/summary", headers=headers) as response:
                         await response.read()
                         report.time("summary", time.perf_counter() - started)
                         report.statuses[f"summary {response.status}"] += 1
@@ -301,7 +307,7 @@ async def run_console(
         while not stop.is_set():
             started = time.perf_counter()
             try:
-                async with http.post(f"{base_url}/api/console/take-next", json=body) as response:
+                async with http.post(f"{base_url}/api/console/take-next", headers=headers) as response:
                     payload = await response.read()
                     elapsed = time.perf_counter() - started
                     status = response.status
@@ -325,7 +331,7 @@ async def run_console(
             taken = json.loads(payload)
             report.taken.append(int(taken["session_id"]))
             report.applications.append(int(taken["application_id"]))
-            await _hang_up(http, base_url, str(taken["signalling_path"]), reviewer_id, review_seconds, report)
+            await _hang_up(http, base_url, str(taken["signalling_path"]), headers, review_seconds, report)
         if summary_task is not None:
             summary_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -334,7 +340,7 @@ async def run_console(
 
 
 def run_console_process(
-    base_url: str, reviewer_id: int, name: str, *, poll_seconds: float, review_seconds: float
+    base_url: str, name: str, password: str, *, poll_seconds: float, review_seconds: float
 ) -> int:
     """A console as its own process: prints {"ready": true} after its first answer from the
     intake service, runs until SIGTERM or SIGINT, then prints its report as one JSON line."""
@@ -350,8 +356,8 @@ def run_console_process(
 
         return await run_console(
             base_url,
-            reviewer_id,
             name,
+            password,
             stop,
             poll_seconds=poll_seconds,
             review_seconds=review_seconds,

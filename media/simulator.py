@@ -21,10 +21,12 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from aiortc import MediaStreamTrack, RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from app.consent import join_message
+from media.call.client import intake_session
+from media.ice import rtc_configuration
 from media.timecode import draw_time_code
 
 log = logging.getLogger(__name__)
@@ -210,6 +212,8 @@ async def run_applicant(
     size: tuple[int, int] | None = (640, 480),
     stamp_time: bool = False,
     seconds: float | None = None,
+    ca_file: str = "",
+    ice_policy: str = "all",
 ) -> ApplicantResult:
     """Join the queue with `token`, wait to be taken, then stream `video` until the reviewer
     ends the call, `seconds` pass, or the file ends (without loop)."""
@@ -220,7 +224,7 @@ async def run_applicant(
     pc: RTCPeerConnection | None = None
     deadline = None if seconds is None else time.monotonic() + seconds
     drains: set[asyncio.Future[None]] = set()
-    async with aiohttp.ClientSession() as http, http.ws_connect(ws_url, heartbeat=5.0) as ws:
+    async with intake_session(ca_file) as http, http.ws_connect(ws_url, heartbeat=5.0) as ws:
         source.start()
         try:
             while True:
@@ -246,7 +250,7 @@ async def run_applicant(
                 elif kind == "taken":
                     if pc is not None:
                         await pc.close()
-                    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+                    pc = RTCPeerConnection(rtc_configuration(body.get("ice"), policy=ice_policy))
                     pc.addTrack(source.video)
                     if source.audio is not None:
                         pc.addTrack(source.audio)

@@ -28,7 +28,7 @@ from services import check_policy_from, configured_sealer
 if TYPE_CHECKING:
     from app.console import CallEvents
     from app.face import FaceScore
-    from media.call import ReviewerCall
+    from media.call import IntakeSignIn, ReviewerCall
     from media.call.audio import AudioStatus
     from media.call.client import CallStatus
     from media.call.frames import VideoSample
@@ -206,6 +206,7 @@ class LiveConsoleServices:
         self.pending = PendingDecisions(settings.data_dir / "pending-decisions", self.records)
         self.desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), self.sealer)
         self.reviewer_name = ""
+        self.intake_credential: IntakeSignIn | None = None
         self.abandoned: list[SessionId] = []
         self._call: ReviewerCall | None = None
         # A recording is started before each take (it taps the call's audio from the start),
@@ -238,15 +239,33 @@ class LiveConsoleServices:
             log.warning("summary of session %s not refreshed: %s", session_id, error)
 
     def sign_in(self, name: str, password: str) -> ReviewerId:
-        account = self.accounts.sign_in(name, password)
-        self.reviewer_name = account.name
+        """The intake service checks the password (and counts failures toward its lock-out);
+        its credential is what every later request to it carries. When the intake cannot be
+        reached, the password is checked on the database and the console works without
+        taking applicants (decisions kept during an outage, replay) until the next sign-in."""
+        from media.call import IntakeError, IntakeSignInRefused, sign_in
+
+        try:
+            credential = sign_in(self.intake_url, name, password, ca_file=self.settings.intake_ca_file)
+        except IntakeSignInRefused as error:
+            raise ReviewError(str(error)) from None
+        except IntakeError as error:
+            log.warning("signed in without the intake service: %s", error)
+            account = self.accounts.sign_in(name, password)
+            self.intake_credential = None
+            self.reviewer_name = account.name
+            account_id = account.id
+        else:
+            self.intake_credential = credential
+            self.reviewer_name = credential.reviewer_name
+            account_id = ReviewerId(credential.reviewer_id)
         # Decisions kept here during an outage go in first: their sessions are not unfinished.
         try:
             self.pending.retry()
         except Exception as error:
             log.warning("pending decisions not retried at sign-in: %s", error)
-        self._abandon_unfinished(account.id)
-        return account.id
+        self._abandon_unfinished(account_id)
+        return account_id
 
     def _abandon_unfinished(self, reviewer_id: ReviewerId) -> None:
         """Sessions this reviewer's console left in a call when it stopped (killed, crashed) are
@@ -288,11 +307,18 @@ class LiveConsoleServices:
     def _reviewer_call(self, reviewer_id: ReviewerId) -> ReviewerCall:
         from media.call import ReviewerCall
 
+        credential = self.intake_credential
+        if credential is None or credential.reviewer_id != reviewer_id:
+            raise ReviewError(
+                "This console is not signed in to the intake service (it could not be reached at "
+                "sign-in). Sign in again to take applicants."
+            )
         if self._call is None:
             self._call = ReviewerCall(
                 self.intake_url,
-                int(reviewer_id),
-                self.reviewer_name,
+                credential,
+                ca_file=self.settings.intake_ca_file,
+                ice_policy=self.settings.ice_transport_policy,
                 grace_seconds=self.settings.reconnect_grace_seconds,
             ).start()
         return self._call

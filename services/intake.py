@@ -1,29 +1,23 @@
 """The intake service on the console's storage: storage's review desk and records wired into
-media's intake service (which never imports storage), and the check of a console's reviewer."""
+media's intake service (which never imports storage), with the consoles' sign-ins and the
+STUN/TURN servers."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from app.ids import ReviewerId
 from app.settings import Settings
 from services import configured_sealer
 
 if TYPE_CHECKING:
-    from aiohttp import web
-
     from media.intake import IntakeServer
     from storage.consent import ConsentRecords
     from storage.database import Database
     from storage.desk import DatabaseReviewDesk
 
 log = logging.getLogger(__name__)
-
-ReviewerCheck = Callable[["web.Request", dict[str, Any]], Awaitable[ReviewerId]]
 
 
 def review_desk(settings: Settings, database: Database) -> DatabaseReviewDesk:
@@ -35,20 +29,21 @@ def review_desk(settings: Settings, database: Database) -> DatabaseReviewDesk:
     return DatabaseReviewDesk(database, ReviewRules.from_settings(settings), configured_sealer())
 
 
-def reviewer_check(database: Database) -> ReviewerCheck:
-    """Until sign-in lands: the reviewer id in the request must be an active account."""
-    from media.intake.service import BadRequest, accept_any_reviewer
-    from storage.reviewers import Accounts
+def intake_options(settings: Settings, database: Database) -> dict[str, Any]:
+    """What the intake service is given besides the desk: consoles' sign-ins on the shared
+    database, the STUN/TURN servers (ValueError when their settings cannot work), the grace
+    period and the consent the applicant page asks for."""
+    from app.console_access import SignInLimits
+    from media.ice import IceServers
+    from storage.console_credentials import ConsoleCredentials
 
-    accounts = Accounts(database)
-
-    async def check(request: web.Request, body: dict[str, Any]) -> ReviewerId:
-        reviewer_id = await accept_any_reviewer(request, body)
-        if not await asyncio.get_running_loop().run_in_executor(None, accounts.is_active, reviewer_id):
-            raise BadRequest("unknown_reviewer", f"There is no active reviewer account {reviewer_id}.", 403)
-        return reviewer_id
-
-    return check
+    return {
+        "console_access": ConsoleCredentials(database, SignInLimits.from_settings(settings)),
+        "ice": IceServers.from_settings(settings),
+        "trust_forwarded_for": settings.intake_trust_forwarded_for,
+        "console_grace_seconds": settings.reconnect_grace_seconds,
+        "consent": consent_records(settings, database),
+    }
 
 
 def consent_records(settings: Settings, database: Database) -> ConsentRecords:
@@ -80,24 +75,18 @@ def start_embedded_intake(settings: Settings, database: Database) -> tuple[Intak
         ReviewRecords(database),
         settings.intake_host,
         settings.intake_port,
-        authorize_reviewer=reviewer_check(database),
-        console_grace_seconds=settings.reconnect_grace_seconds,
-        consent=consent_records(settings, database),
+        **intake_options(settings, database),
     ).start()
     return server, server.url
 
 
-def run_intake_service(settings: Settings, database: Database, host: str, port: int) -> None:
-    """The intake service in the foreground (`main.py intake`), until it is stopped."""
+def run_intake_service(
+    settings: Settings, database: Database, host: str, port: int, **listening: Any
+) -> None:
+    """The intake service in the foreground (`main.py intake`), until it is stopped.
+    `listening`: console_host, console_port, ssl_context, on_ready (media.intake.run_intake)."""
     from media.intake import run_intake
     from storage.reviews import ReviewRecords
 
-    run_intake(
-        review_desk(settings, database),
-        ReviewRecords(database),
-        host,
-        port,
-        authorize_reviewer=reviewer_check(database),
-        console_grace_seconds=settings.reconnect_grace_seconds,
-        consent=consent_records(settings, database),
-    )
+    options = intake_options(settings, database)
+    run_intake(review_desk(settings, database), ReviewRecords(database), host, port, **listening, **options)

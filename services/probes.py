@@ -15,7 +15,7 @@ from app.settings import Settings
 from services import configured_sealer
 
 if TYPE_CHECKING:
-    from media.call import CallApplicant, ReviewerCall
+    from media.call import CallApplicant, IntakeSignIn, ReviewerCall
     from services.recording import SessionRecording
     from storage.database import Database
 
@@ -47,12 +47,26 @@ def take_next_within(call: ReviewerCall, wait: float, *, poll: float) -> CallApp
         time.sleep(poll)
 
 
+def probe_call(url: str, settings: Settings, credential: IntakeSignIn) -> ReviewerCall:
+    """A headless console's call, signed in as `credential`: no devices, a tone for a microphone,
+    the intake's certificate checked, the relay policy as the settings say."""
+    from media.call import ReviewerCall
+
+    return ReviewerCall(
+        url,
+        credential,
+        ca_file=settings.intake_ca_file,
+        ice_policy=settings.ice_transport_policy,
+        grace_seconds=settings.reconnect_grace_seconds,
+        tone_without_microphone=True,
+    ).start()
+
+
 def review_probe(
     url: str,
     settings: Settings,
     *,
-    reviewer_id: int,
-    reviewer_name: str,
+    credential: IntakeSignIn,
     wait: float,
     seconds: float,
     face: str,
@@ -60,15 +74,9 @@ def review_probe(
 ) -> bool:
     """Take the next applicant and emit the media's figures once a second, then a summary.
     `face`: "on" (ProbeFailed without the face pipeline), "auto" or "off". True when frames came."""
-    from media.call import IntakeError, ReviewerCall
+    from media.call import IntakeError
 
-    call = ReviewerCall(
-        url,
-        reviewer_id,
-        reviewer_name,
-        grace_seconds=settings.reconnect_grace_seconds,
-        tone_without_microphone=True,
-    ).start()
+    call = probe_call(url, settings, credential)
     probe_face: ProbeFace | None = None
     try:
         try:
@@ -193,21 +201,19 @@ class ProbeFace:
         self.worker.stop()
 
 
-def drain_queue(url: str, *, reviewer_id: int, reviewer_name: str, wait: float, emit: Emit) -> int:
+def drain_queue(url: str, settings: Settings, *, credential: IntakeSignIn, wait: float, emit: Emit) -> int:
     """Take applicants, without media, until the queue has been empty for `wait` seconds; emits
     one line per applicant taken and returns how many. ProbeFailed when the intake refuses
     (the applicants taken so far have been emitted)."""
-    from media.call.client import IntakeError, request_next_applicant
+    from media.call.client import IntakeError, intake_session, request_next_applicant
 
     async def drain() -> int:
-        import aiohttp
-
         taken = 0
         idle_since = time.monotonic()
-        async with aiohttp.ClientSession() as http:
+        async with intake_session(settings.intake_ca_file) as http:
             while time.monotonic() - idle_since < wait:
                 try:
-                    applicant = await request_next_applicant(http, url, reviewer_id, reviewer_name)
+                    applicant = await request_next_applicant(http, url, credential)
                 except IntakeError as error:
                     raise ProbeFailed(str(error)) from error
                 if applicant is None:
@@ -226,8 +232,7 @@ def record_probe(
     settings: Settings,
     database: Database,
     *,
-    reviewer_id: int,
-    reviewer_name: str,
+    credential: IntakeSignIn,
     seconds: float,
     wait: float,
     faces: bool,
@@ -236,16 +241,10 @@ def record_probe(
     """Take the next applicant, record every leg under the data directory and store the legs
     and connection events; one line a second. Ends after `seconds`, or when the call ends.
     The wiring is the live console's (services.recording). True when frames came."""
-    from media.call import CallState, IntakeError, ReviewerCall
+    from media.call import CallState, IntakeError
     from services.recording import SessionRecording
 
-    call = ReviewerCall(
-        url,
-        reviewer_id,
-        reviewer_name,
-        grace_seconds=settings.reconnect_grace_seconds,
-        tone_without_microphone=True,
-    ).start()
+    call = probe_call(url, settings, credential)
     # Before the applicant is taken; encrypted at rest, as the console records.
     recording = SessionRecording(call, database, settings, sealer=configured_sealer())
     worker = None

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from app.console_access import WRONG_NAME_OR_PASSWORD, ConsoleCredential, ConsoleReviewer, SignInRefused
 from app.errors import NotFound, ReviewError
 from app.ids import ApplicationId, ReviewerId, SessionId
 from app.queue import QueueSnapshot, QueueSummary, QueueTicket, TakenApplicant, TokenCheck, TokenStatus
+from app.roles import Role
 
 
 @dataclass
@@ -25,6 +27,52 @@ class FakeSession:
     legs: list[dict[str, object]] = field(default_factory=list)
 
 
+FAKE_PASSWORD = "fake-password"
+
+
+class FakeConsoleAccess:
+    """ConsoleAccess in memory. Reviewers 1-9 are "reviewer-N" (role reviewer), 50 is
+    "supervisor"; all with FAKE_PASSWORD. `token_for(id)` is a valid credential of that reviewer;
+    `revoked` holds the ids whose credentials no longer count."""
+
+    def __init__(self) -> None:
+        self.accounts = {
+            f"reviewer-{n}": ConsoleReviewer(ReviewerId(n), f"reviewer-{n}", Role.REVIEWER)
+            for n in range(1, 10)
+        }
+        self.accounts["supervisor"] = ConsoleReviewer(ReviewerId(50), "supervisor", Role.SUPERVISOR)
+        self.revoked: set[int] = set()
+        self.expired: set[str] = set()
+
+    def token_for(self, reviewer_id: int) -> str:
+        return f"console-token-{reviewer_id}"
+
+    def sign_in(self, name: str, password: str, address: str, now: datetime) -> ConsoleCredential:
+        reviewer = self.accounts.get(name)
+        if reviewer is None or password != FAKE_PASSWORD or reviewer.id in self.revoked:
+            raise SignInRefused(WRONG_NAME_OR_PASSWORD)
+        return ConsoleCredential(self.token_for(reviewer.id), now + timedelta(hours=12), reviewer)
+
+    def reviewer_for(self, token: str, now: datetime) -> ConsoleReviewer | None:
+        if token in self.expired:
+            return None
+        for reviewer in self.accounts.values():
+            if token == self.token_for(reviewer.id) and reviewer.id not in self.revoked:
+                return reviewer
+        return None
+
+    def sign_out(self, token: str, now: datetime) -> None:
+        self.expired.add(token)
+
+
+def fake_sign_in(reviewer_id: int = 5) -> Any:
+    """The IntakeSignIn a console holds after signing in to an intake on FakeConsoleAccess."""
+    from media.call import IntakeSignIn
+
+    token = FakeConsoleAccess().token_for(reviewer_id)
+    return IntakeSignIn(token, "", reviewer_id, f"reviewer-{reviewer_id}", "reviewer")
+
+
 class FakeDesk:
     """ReviewDesk and CallLegs in memory. Tokens map to applications; statuses other than
     VALID can be forced per token."""
@@ -35,6 +83,7 @@ class FakeDesk:
         self.forced: dict[str, TokenStatus] = {}
         self.sessions: dict[SessionId, FakeSession] = {}
         self.taken_log: list[tuple[ReviewerId, SessionId]] = []
+        self.access = FakeConsoleAccess()
 
     def add(self, token: str, status: TokenStatus = TokenStatus.VALID) -> ApplicationId:
         application_id = ApplicationId(len(self.tokens) + 1)

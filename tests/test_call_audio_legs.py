@@ -19,7 +19,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from media.call import CallState, CallStatus, ReviewerCall
 from media.call.audio import ToneTrack
 from media.intake import IntakeServer
-from tests.intake_fakes import FakeDesk
+from tests.intake_fakes import FakeDesk, fake_sign_in
 
 TOKEN = "tone-token"
 LOUD = 0.02  # the tone is 0.1 of full scale: RMS ~0.07; silence is 0
@@ -129,7 +129,7 @@ class Console:
 
     def __init__(self, url: str) -> None:
         self.call = ReviewerCall(
-            url, 5, "Reviewer Five", grace_seconds=30, play_audio=False, use_microphone=False,
+            url, fake_sign_in(5), grace_seconds=30, play_audio=False, use_microphone=False,
             tone_without_microphone=True,
         ).start()  # fmt: skip
         self._changed = threading.Condition()
@@ -158,7 +158,7 @@ class Console:
 def server() -> Iterator[IntakeServer]:
     desk = FakeDesk()
     desk.add(TOKEN)
-    with IntakeServer(desk, desk) as running:
+    with IntakeServer(desk, desk, console_access=desk.access) as running:
         yield running
 
 

@@ -14,7 +14,7 @@ import pytest
 from media.call import AudioOutput, CallState, CallStatus, ReviewerCall
 from media.intake import IntakeServer
 from media.simulator import ApplicantResult, run_applicant
-from tests.intake_fakes import FakeDesk
+from tests.intake_fakes import FakeDesk, fake_sign_in
 from tests.waiting import wait_until
 
 
@@ -62,14 +62,14 @@ def desk() -> FakeDesk:
 
 @pytest.fixture
 def server(desk: FakeDesk) -> Iterator[IntakeServer]:
-    with IntakeServer(desk, desk) as running:
+    with IntakeServer(desk, desk, console_access=desk.access) as running:
         yield running
 
 
 def start_call(
     server: IntakeServer, grace: float, *, send_camera: bool = False
 ) -> tuple[ReviewerCall, list[CallStatus]]:
-    call = ReviewerCall(server.url, 5, "Reviewer Five", grace_seconds=grace, send_camera=send_camera).start()
+    call = ReviewerCall(server.url, fake_sign_in(5), grace_seconds=grace, send_camera=send_camera).start()
     states: list[CallStatus] = []
     call.on_status(states.append)
     applicant = None

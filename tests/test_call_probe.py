@@ -11,7 +11,7 @@ import pytest
 
 from cli import main
 from media.intake import IntakeServer
-from tests.intake_fakes import FakeDesk
+from tests.intake_fakes import FAKE_PASSWORD, FakeDesk
 from tests.test_call_client import ApplicantThread
 
 
@@ -22,24 +22,54 @@ def desk() -> FakeDesk:
     return desk
 
 
+def review_probe(server: IntakeServer, *extra: str) -> int:
+    return main(["review-probe", "--url", server.url, "--reviewer", "reviewer-1", *extra])
+
+
+@pytest.fixture(autouse=True)
+def reviewer_password(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AUDIT_REVIEWER_PASSWORD", FAKE_PASSWORD)
+
+
 @pytest.fixture
 def server(desk: FakeDesk) -> Iterator[IntakeServer]:
-    with IntakeServer(desk, desk) as running:
+    with IntakeServer(desk, desk, console_access=desk.access) as running:
         yield running
 
 
 def test_probe_exits_non_zero_when_nobody_can_be_taken(
     server: IntakeServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = main(["review-probe", "--url", server.url, "--take-next", "--wait", "0.3", "--jsonl"])
+    code = review_probe(server, "--take-next", "--wait", "0.3", "--jsonl")
     assert code == 1
     assert "no applicant" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["review-probe", "record-probe"])
+def test_probes_exit_3_with_one_line_when_sign_in_is_refused(
+    server: IntakeServer, command: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("not the password\n"))
+    args = [command, "--url", server.url, "--reviewer", "reviewer-1", "--password-stdin"]
+    code = main([*args, "--take-next"] if command == "review-probe" else args)
+    assert code == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "sign-in refused" in err
+
+
+def test_reviewer_id_is_gone(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        main(["review-probe", "--reviewer-id", "4", "--take-next"])
 
 
 def test_probe_exits_non_zero_when_the_intake_service_is_unreachable(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    code = main(["review-probe", "--url", "http://127.0.0.1:9", "--take-next", "--wait", "0.3"])
+    code = main(
+        ["review-probe", "--url", "http://127.0.0.1:9", "--reviewer", "x", "--take-next", "--wait", "0.3"]
+    )
     assert code == 1
     assert "cannot reach the intake service" in capsys.readouterr().err
 
@@ -50,7 +80,7 @@ def test_probe_prints_one_line_a_second_and_a_summary(
     applicant = ApplicantThread(
         server.url, "probe-token", shared_data / "videos" / "obama_weekly_address.mp4"
     )
-    code = main(["review-probe", "--url", server.url, "--take-next", "--seconds", "3", "--jsonl"])
+    code = review_probe(server, "--take-next", "--seconds", "3", "--jsonl")
     applicant.join(10)
     assert code == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
@@ -69,7 +99,7 @@ def test_drain_takes_everyone_once_without_media(
     for index in range(5):
         desk.add(f"drain-{index}")
         desk.join_queue(f"drain-{index}", datetime.now(UTC))
-    code = main(["review-probe", "--url", server.url, "--drain", "--wait", "0.5", "--reviewer-id", "4"])
+    code = main(["review-probe", "--url", server.url, "--drain", "--wait", "0.5", "--reviewer", "reviewer-4"])
     assert code == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert sorted(line["taken"] for line in lines[:-1]) == [1, 2, 3, 4, 5]

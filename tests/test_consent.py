@@ -22,6 +22,7 @@ from storage.desk import DatabaseReviewDesk
 from storage.replay import ReplayRecords
 from storage.reviews import ReviewRecords
 from tests.conftest import sample_form
+from tests.intake_fakes import FakeConsoleAccess
 from tests.test_intake_api import receive_json, ws_url
 
 TEXT = load_consent(PROJECT_ROOT / "app" / "consent.toml")
@@ -79,7 +80,10 @@ def test_no_join_without_consent_and_the_consent_is_stored(database: Database) -
             return queued
 
     with IntakeServer(
-        DatabaseReviewDesk(database, ALL_DAY), ReviewRecords(database), consent=ConsentRecords(database, TEXT)
+        DatabaseReviewDesk(database, ALL_DAY),
+        ReviewRecords(database),
+        consent=ConsentRecords(database, TEXT),
+        console_access=FakeConsoleAccess(),
     ) as server:
         queued = asyncio.run(scenario(server))
     session_id = queued["session_id"]

@@ -204,3 +204,141 @@ def test_sign_out_ends_a_credential(server: IntakeServer, route_credentials: Con
     assert credentials.reviewer_for(body["token"], datetime.now(UTC)) is None
     status, answer = post(server, "/api/console/sign-out", {})
     assert status == 401 and answer["error"] == "credential_missing"
+
+
+# -- every console route refuses a bad credential -------------------------------------------
+
+APPLICANT_SECRETS = ("Applicant", "1234", "138 0000", "5000", "shop stock", "reference_photo", "session_id")
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Iterator[tuple[IntakeServer, FakeDesk, ConsoleCredentials, Any]]:
+    database = open_database(f"sqlite:///{tmp_path / 'world.db'}")
+    accounts = Accounts(database)
+    for name, role in (("Li Na", Role.REVIEWER), ("Wu Lei", Role.REVIEWER), ("Zhou Min", Role.SUPERVISOR)):
+        accounts.add(name, PASSWORD, role)
+    credentials = ConsoleCredentials(database, LIMITS)
+    desk = FakeDesk()
+    desk.add("alice")
+    desk.add("bob")
+    with IntakeServer(desk, desk, console_access=credentials) as running:
+        yield running, desk, credentials, accounts
+    database.dispose()
+
+
+def bad_credentials(credentials: ConsoleCredentials, accounts: Accounts) -> dict[str, dict[str, str]]:
+    now = datetime.now(UTC)
+    expired = credentials.sign_in("Li Na", PASSWORD, "127.0.0.1", now - timedelta(hours=13)).token
+    signed_out = credentials.sign_in("Li Na", PASSWORD, "127.0.0.1", now).token
+    credentials.sign_out(signed_out, now)
+    accounts.add("Gone Reviewer", PASSWORD)
+    revoked = credentials.sign_in("Gone Reviewer", PASSWORD, "127.0.0.1", now).token
+    accounts.set_active("Gone Reviewer", False, actor="test")
+    return {
+        "missing": {},
+        "empty": {"Authorization": "Bearer "},
+        "not bearer": {"Authorization": f"Basic {signed_out}"},
+        "wrong": {"Authorization": "Bearer " + "A" * 43},
+        "huge": {"Authorization": "Bearer " + "A" * 5000},
+        "expired": {"Authorization": f"Bearer {expired}"},
+        "signed out": {"Authorization": f"Bearer {signed_out}"},
+        "revoked": {"Authorization": f"Bearer {revoked}"},
+    }
+
+
+def request(server: IntakeServer, method: str, path: str, headers: dict[str, str]) -> tuple[int, bytes, str]:
+    raw = b"{}" if method == "POST" else None
+    call = urllib.request.Request(server.url + path, data=raw, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(call, timeout=10) as response:
+            return response.status, response.read(), response.headers.get("Content-Type", "")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), error.headers.get("Content-Type", "")
+
+
+def test_every_console_route_refuses_missing_wrong_expired_and_revoked_credentials(world: Any) -> None:
+    import asyncio
+
+    import aiohttp
+
+    server, desk, credentials, accounts = world
+    desk.join_queue("alice", datetime.now(UTC))
+    # A session taken by Li Na, so its socket exists.
+    li_na = credentials.sign_in("Li Na", PASSWORD, "127.0.0.1", datetime.now(UTC)).token
+    status, body, _ = request(server, "POST", "/api/console/take-next", {"Authorization": f"Bearer {li_na}"})
+    assert status == 200
+    session_path = json.loads(body)["signalling_path"]
+    desk.join_queue("bob", datetime.now(UTC))  # waiting: what a refused take-next must not reveal
+    routes = [
+        ("POST", "/api/console/take-next"),
+        ("GET", "/api/queue/summary"),
+        ("POST", "/api/console/sign-out"),
+    ]
+    for label, headers in bad_credentials(credentials, accounts).items():
+        for method, path in routes:
+            status, body, kind = request(server, method, path, headers)
+            assert status == 401, (label, path, status)
+            assert "json" in kind
+            answer = json.loads(body)
+            assert answer["error"] in ("credential_missing", "credential_invalid"), (label, path)
+            assert answer["message"] and set(answer) == {"error", "message"}
+            assert not any(secret in body.decode() for secret in APPLICANT_SECRETS), (label, path)
+
+        async def socket(headers: dict[str, str] = headers) -> int:
+            async with aiohttp.ClientSession() as session:
+                with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                    await session.ws_connect(server.url + session_path, headers=headers)
+                return refused.value.status
+
+        assert asyncio.run(socket()) == 401, label
+    assert [reviewer for reviewer, _ in desk.taken_log] == [accounts_id(credentials, li_na)]
+    assert desk.summary(datetime.now(UTC)).waiting == 1  # bob was never taken
+
+
+def accounts_id(credentials: ConsoleCredentials, token: str) -> int:
+    reviewer = credentials.reviewer_for(token, datetime.now(UTC))
+    assert reviewer is not None
+    return int(reviewer.id)
+
+
+def test_reviewer_a_cannot_open_reviewer_bs_session_socket(world: Any) -> None:
+    import asyncio
+
+    import aiohttp
+
+    server, desk, credentials, _accounts = world
+    desk.join_queue("alice", datetime.now(UTC))
+    now = datetime.now(UTC)
+    li_na = {"Authorization": f"Bearer {credentials.sign_in('Li Na', PASSWORD, '127.0.0.1', now).token}"}
+    wu_lei = {"Authorization": f"Bearer {credentials.sign_in('Wu Lei', PASSWORD, '127.0.0.1', now).token}"}
+    status, body, _ = request(server, "POST", "/api/console/take-next", wu_lei)
+    assert status == 200
+    path = json.loads(body)["signalling_path"]
+
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as session:
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(server.url + path, headers=li_na)
+            assert refused.value.status == 403
+            # ?reviewer_id= in the address changes nothing: identity is the credential's.
+            with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+                await session.ws_connect(server.url + path + "?reviewer_id=2", headers=li_na)
+            assert refused.value.status == 403
+            owner = await session.ws_connect(server.url + path, headers=wu_lei)
+            await owner.send_json({"type": "ping"})
+            assert json.loads((await owner.receive()).data)["type"] == "pong"
+            await owner.close()
+
+    asyncio.run(scenario())
+
+
+def test_a_supervisor_may_not_take_applicants(world: Any) -> None:
+    server, desk, credentials, _accounts = world
+    desk.join_queue("alice", datetime.now(UTC))
+    token = credentials.sign_in("Zhou Min", PASSWORD, "127.0.0.1", datetime.now(UTC)).token
+    status, body, _ = request(server, "POST", "/api/console/take-next", {"Authorization": f"Bearer {token}"})
+    assert status == 403 and json.loads(body)["error"] == "forbidden"
+    assert not any(secret in body.decode() for secret in APPLICANT_SECRETS)
+    assert desk.taken_log == []
+    status, body, _ = request(server, "GET", "/api/queue/summary", {"Authorization": f"Bearer {token}"})
+    assert status == 200 and json.loads(body)["waiting"] == 1

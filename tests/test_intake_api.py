@@ -18,7 +18,7 @@ import pytest
 from app.queue import TokenStatus
 from media.intake import IntakeServer, applicant_url
 from media.intake.service import MAX_MESSAGE_BYTES
-from tests.intake_fakes import FakeDesk
+from tests.intake_fakes import FakeConsoleAccess, FakeDesk
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def desk() -> FakeDesk:
 
 @pytest.fixture
 def server(desk: FakeDesk) -> Iterator[IntakeServer]:
-    with IntakeServer(desk, desk) as running:
+    with IntakeServer(desk, desk, console_access=desk.access) as running:
         yield running
 
 
@@ -44,10 +44,13 @@ def http(
     path: str,
     body: bytes | None = None,
     content_type: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     request = urllib.request.Request(server.url + path, data=body, method=method)
     if body is not None:
         request.add_header("Content-Type", content_type)
+    for key, value in (headers or {}).items():
+        request.add_header(key, value)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             raw = response.read()
@@ -60,8 +63,12 @@ def http(
     return status, raw
 
 
+def signed_in(reviewer_id: int) -> dict[str, str]:
+    return {"Authorization": f"Bearer {FakeConsoleAccess().token_for(reviewer_id)}"}
+
+
 def take_next(server: IntakeServer, reviewer_id: int = 1) -> tuple[int, Any]:
-    return http(server, "POST", "/api/console/take-next", json.dumps({"reviewer_id": reviewer_id}).encode())
+    return http(server, "POST", "/api/console/take-next", b"", headers=signed_in(reviewer_id))
 
 
 async def receive_json(
@@ -141,7 +148,9 @@ def test_join_wait_and_be_taken_exactly_once(server: IntakeServer, desk: FakeDes
             await bob.send_json({"type": "join"})
             assert (await receive_json(bob, "queued"))["position"] == 2
 
-            status, summary = await asyncio.to_thread(http, server, "GET", "/api/queue/summary")
+            status, summary = await asyncio.to_thread(
+                http, server, "GET", "/api/queue/summary", None, "", signed_in(7)
+            )
             assert status == 200 and summary["waiting"] == 2
 
             status, taken = await asyncio.to_thread(take_next, server, 7)
@@ -149,7 +158,9 @@ def test_join_wait_and_be_taken_exactly_once(server: IntakeServer, desk: FakeDes
             assert taken["session_id"] == first["session_id"]
             assert taken["signalling_path"] == f"/ws/console/sessions/{first['session_id']}"
             assert taken["reference_photo_b64"]
-            assert (await receive_json(alice, "taken"))["reconnect"] is False
+            assert taken["ice"] == {"iceServers": [], "iceTransportPolicy": "all"}
+            told = await receive_json(alice, "taken")
+            assert told["reconnect"] is False and told["reviewer"] == "reviewer-7"
             assert (await receive_json(bob, "queued"))["position"] == 1
             await alice.close()
             await bob.close()
@@ -194,24 +205,16 @@ def test_leaving_removes_the_applicant_from_the_queue(server: IntakeServer, desk
 
 
 @pytest.mark.parametrize(
-    ("body", "status", "error"),
-    [
-        (b"{not json", 400, "bad_json"),
-        (b"[1, 2]", 400, "bad_json"),
-        (b"\xff\xfe", 400, "bad_json"),
-        (b'{"reviewer_id": "seven"}', 400, "bad_reviewer"),
-        (b'{"reviewer_id": true}', 400, "bad_reviewer"),
-        (b'{"reviewer_id": -1}', 400, "bad_reviewer"),
-        (b'{"reviewer_id": 1, "reviewer_name": 5}', 400, "bad_reviewer"),
-        (b'{"reviewer_id": 1, "x": "' + b"a" * MAX_MESSAGE_BYTES + b'"}', 413, "too_large"),
-    ],
+    "body",
+    [b"{not json", b"[1, 2]", b"\xff\xfe", b'{"reviewer_id": 4, "reviewer_name": "someone else"}'],
 )
-def test_take_next_rejects_bad_input_clearly(
-    server: IntakeServer, body: bytes, status: int, error: str
+def test_take_next_takes_the_reviewer_from_the_credential_never_the_body(
+    server: IntakeServer, desk: FakeDesk, body: bytes
 ) -> None:
-    got_status, got = http(server, "POST", "/api/console/take-next", body)
-    assert (got_status, got["error"]) == (status, error)
-    assert got["message"]
+    desk.join_queue("alice", datetime.now(UTC))
+    got_status, got = http(server, "POST", "/api/console/take-next", body, headers=signed_in(3))
+    assert got_status == 200 and got["session_id"]
+    assert desk.taken_log == [(3, got["session_id"])]
     assert http(server, "GET", "/healthz") == (200, {"ok": True})
 
 
@@ -258,16 +261,16 @@ def test_console_socket_checks_session_and_reviewer(server: IntakeServer, desk: 
 
     async def scenario() -> None:
         async with aiohttp.ClientSession() as session:
-            for path, expected in [
-                ("/ws/console/sessions/999?reviewer_id=3", 404),
-                (f"/ws/console/sessions/{taken['session_id']}?reviewer_id=4", 403),
-                (f"/ws/console/sessions/{taken['session_id']}?reviewer_id=x", 400),
+            for path, reviewer, expected in [
+                ("/ws/console/sessions/999", 3, 404),
+                (f"/ws/console/sessions/{taken['session_id']}", 4, 403),
+                ("/ws/console/sessions/x", 3, 400),
             ]:
                 with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-                    await session.ws_connect(base + path)
+                    await session.ws_connect(base + path, headers=signed_in(reviewer))
                 assert refused.value.status == expected
             console = await session.ws_connect(
-                base + f"/ws/console/sessions/{taken['session_id']}?reviewer_id=3"
+                base + f"/ws/console/sessions/{taken['session_id']}", headers=signed_in(3)
             )
             await console.send_str('{"type": "answer", "sdp": "v=0\\r\\nm=audio 9"}')
             assert (await receive_json(console, "error"))["error"] == "applicant_gone"
@@ -281,7 +284,7 @@ def test_console_socket_checks_session_and_reviewer(server: IntakeServer, desk: 
 
 
 def test_a_console_that_never_connects_ends_the_session_so_the_applicant_may_retry(desk: FakeDesk) -> None:
-    with IntakeServer(desk, desk, console_grace_seconds=0.3) as server:
+    with IntakeServer(desk, desk, console_access=desk.access, console_grace_seconds=0.3) as server:
 
         async def scenario() -> dict[str, Any]:
             async with aiohttp.ClientSession() as session:
@@ -308,7 +311,7 @@ def test_a_failing_database_gives_an_internal_error_not_a_dead_service(desk: Fak
 
     broken = BrokenDesk()
     broken.add("alice")
-    with IntakeServer(broken, broken) as server:
+    with IntakeServer(broken, broken, console_access=broken.access) as server:
 
         async def scenario() -> None:
             async with aiohttp.ClientSession() as session:

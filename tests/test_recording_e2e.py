@@ -36,6 +36,7 @@ from storage.replay import Flag, ReplayRecords, SessionReplay
 from storage.reviews import ReviewRecords
 from storage.sealing import Sealer, load_or_create_key
 from tests.e2e.conftest import CallWorld
+from tools.bench_call import BENCH_REVIEWER
 
 pytestmark = pytest.mark.slow
 
@@ -69,7 +70,7 @@ def read_lines(
 def start_call(
     world: CallWorld, seconds: float, *extra: str
 ) -> tuple[str, list[str], subprocess.Popen[str], subprocess.Popen[str], int]:
-    reviewer_id, (token,) = world.seed(["Li Lei"])
+    _reviewer_id, (token,) = world.seed(["Li Lei"])
     # The ID photo on file: the person in the video.
     photo = (world.settings.shared_data_dir / "faces" / "face_recognition" / "obama.jpg").read_bytes()
     with world.database.session() as session:
@@ -79,7 +80,7 @@ def start_call(
     applicant_args = ["applicant", "--url", url, "--token", token, "--video", video, "--loop", "--stamp-time"]
     applicant = world.run(*applicant_args, stderr=subprocess.DEVNULL)
     console = world.run(
-        "record-probe", "--url", url, "--reviewer-id", str(reviewer_id), "--seconds", str(seconds), *extra,
+        "record-probe", "--url", url, "--reviewer", BENCH_REVIEWER, "--seconds", str(seconds), *extra,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
     first = read_lines(console, lambda line: "session_id" in line, 40)[0]

@@ -133,13 +133,17 @@ def test_a_hung_up_call_without_a_decision_ends_abandoned_and_is_listed_by_sessi
     """Through the intake service, as a console's hang-up (or its window closing) reaches it."""
     from cli import main
     from media.intake import IntakeServer
+    from storage.console_credentials import ConsoleCredentials
 
-    li = Accounts(database).add("li.reviewer", "password1")
+    Accounts(database).add("li.reviewer", "password1")
     registered = ApplicationBook(database).register(
         sample_form(), photo=b"x", photo_format="jpeg", encoding=None
     )
     records = ReviewRecords(database)
-    with IntakeServer(DatabaseReviewDesk(database, ALL_DAY), records) as server:
+    credentials = ConsoleCredentials(database)
+    token = credentials.sign_in("li.reviewer", "password1", "127.0.0.1", datetime.now(UTC)).token
+    signed_in = {"Authorization": f"Bearer {token}"}
+    with IntakeServer(DatabaseReviewDesk(database, ALL_DAY), records, console_access=credentials) as server:
 
         async def scenario() -> int:
             async with aiohttp.ClientSession() as http:
@@ -148,13 +152,11 @@ def test_a_hung_up_call_without_a_decision_ends_abandoned_and_is_listed_by_sessi
                 )
                 await applicant.send_json({"type": "join"})
                 await _receive(applicant, "queued")
-                async with http.post(
-                    f"{server.url}/api/console/take-next", json={"reviewer_id": li.id, "reviewer_name": "li"}
-                ) as response:
+                async with http.post(f"{server.url}/api/console/take-next", headers=signed_in) as response:
                     assert response.status == 200
                     session_id = int((await response.json())["session_id"])
                 console = await http.ws_connect(
-                    f"{server.url.replace('http', 'ws')}/ws/console/sessions/{session_id}?reviewer_id={li.id}"
+                    f"{server.url.replace('http', 'ws')}/ws/console/sessions/{session_id}", headers=signed_in
                 )
                 await console.send_json({"type": "end", "reason": sent})
                 assert (await _receive(applicant, "ended"))["reason"] == "hang_up"

@@ -1,5 +1,7 @@
 """`bench call`: one 640x480 call with the simulator through a real intake service: frames/s,
-frame latency (a time code drawn by the simulator), audio packets/s, CPU per process."""
+frame latency (a time code drawn by the simulator), audio packets/s, CPU per process; measured
+directly, then in the same run through a real coturn relay with the relay-only policy on both
+sides ("relay")."""
 
 from __future__ import annotations
 
@@ -23,12 +25,16 @@ if TYPE_CHECKING:
     from storage.database import Database
 
 
+BENCH_REVIEWER = "call-bench"
+BENCH_PASSWORD = "call-bench-password"  # noqa: S105 - a throwaway account in a scratch database
+
+
 def seed_call(database: Database, settings: Settings, names: list[str]) -> tuple[int, list[str]]:
     """A reviewer account and one application per name; returns the reviewer id and the tokens."""
     from storage.applications import ApplicationBook
     from storage.reviewers import Accounts
 
-    reviewer = Accounts(database).ensure("call-bench", "call-bench-password")
+    reviewer = Accounts(database).ensure(BENCH_REVIEWER, BENCH_PASSWORD)
     # The person in the shared call video, so face-match figures mean something.
     photo = (settings.shared_data_dir / "faces" / "face_recognition" / "obama.jpg").read_bytes()
     book = ApplicationBook(database, configured_sealer())
@@ -40,9 +46,35 @@ def seed_call(database: Database, settings: Settings, names: list[str]) -> tuple
 
 
 def run_bench_call(settings: Settings, video: Path, seconds: float) -> dict[str, Any]:
-    """One call through a real intake process from a real simulator process; the figures, or
-    BenchFailed."""
-    from media.call import ReviewerCall
+    """The call measured directly, then through a loopback coturn with the relay-only policy on
+    both sides (under "relay"); the figures, or BenchFailed."""
+    from media.loopback_turn import TurnServerUnavailable, running_coturn
+
+    report = measure_call(settings, video, seconds, {})
+    try:
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-call-turn-") as turn_dir,
+            running_coturn(Path(turn_dir)) as turn,
+        ):
+            relay = measure_call(settings, video, seconds, turn.environment(), {"coturn": turn.pid})
+            relay["relay_allocations"] = turn.log().count("ALLOCATE processed, success")
+    except TurnServerUnavailable as error:
+        raise BenchFailed(str(error)) from error
+    report["relay"] = relay
+    report["load_average"] = [round(value, 2) for value in os.getloadavg()]
+    return report
+
+
+def measure_call(
+    settings: Settings,
+    video: Path,
+    seconds: float,
+    extra_env: dict[str, str],
+    extra_pids: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """One call through a real intake process from a real simulator process (the console is
+    this process), with `extra_env` for all three; the figures, or BenchFailed."""
+    from media.call import IntakeError, ReviewerCall, sign_in
     from media.timecode import read_time_code
     from storage.database import open_database
 
@@ -50,9 +82,9 @@ def run_bench_call(settings: Settings, video: Path, seconds: float) -> dict[str,
         data_dir = Path(tmp)
         database_url = f"sqlite:///{data_dir / 'bench.db'}"
         database = open_database(database_url)
-        reviewer_id, (token,) = seed_call(database, settings, ["Bench Applicant"])
+        _reviewer_id, (token,) = seed_call(database, settings, ["Bench Applicant"])
         database.dispose()
-        env = call_environment(data_dir, database_url)
+        env = call_environment(data_dir, database_url) | extra_env
         port = free_port()
         url = f"http://127.0.0.1:{port}"
         processes: dict[str, subprocess.Popen[bytes]] = {}
@@ -70,7 +102,12 @@ def run_bench_call(settings: Settings, video: Path, seconds: float) -> dict[str,
                 env=env,
                 stdout=subprocess.DEVNULL,
             )  # fmt: skip
-            call = ReviewerCall(url, reviewer_id, "bench", tone_without_microphone=True).start()
+            try:
+                credential = sign_in(url, BENCH_REVIEWER, BENCH_PASSWORD)
+            except IntakeError as error:
+                raise BenchFailed(f"the bench reviewer cannot sign in: {error}") from error
+            policy = extra_env.get("AUDIT_ICE_TRANSPORT_POLICY", "all")
+            call = ReviewerCall(url, credential, ice_policy=policy, tone_without_microphone=True).start()
             deadline = time.monotonic() + 20
             applicant = None
             while applicant is None and time.monotonic() < deadline:
@@ -95,7 +132,11 @@ def run_bench_call(settings: Settings, video: Path, seconds: float) -> dict[str,
                     else:
                         latencies.append(sample.wall_time - sent)
 
-            pids = {"console (this process)": os.getpid(), **{k: p.pid for k, p in processes.items()}}
+            pids = {
+                "console (this process)": os.getpid(),
+                **{k: p.pid for k, p in processes.items()},
+                **(extra_pids or {}),
+            }
             cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
             frames_before, audio_before = call.stats().frames, call.stats().audio_packets
             started = time.monotonic()

@@ -270,7 +270,7 @@ def _drive(
                 process = subprocess.Popen(
                     [
                         sys.executable, str(MAIN), "bench", "queue-console", "--url", url,
-                        "--reviewer-id", str(reviewer_id), "--name", name,
+                        "--reviewer", name,
                         "--poll", str(args.poll), "--review-seconds", str(args.review_seconds),
                     ],
                     env=env,
@@ -438,6 +438,7 @@ def run_bench_queue(args: argparse.Namespace) -> dict[str, Any]:
         if database.is_sqlite:
             raise BenchFailed("the queue load test is for PostgreSQL (several consoles share one server)")
         env = call_environment(work / "data", database_url)
+        env["AUDIT_REVIEWER_PASSWORD"] = CONSOLE_PASSWORD  # the consoles sign in with it
         sealer = None
         if args.seal:
             key = os.urandom(32)

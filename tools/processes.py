@@ -17,13 +17,16 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / ticks
 
 
-def wait_for_http(url: str, timeout: float = 20.0) -> None:
+def wait_for_http(url: str, timeout: float = 20.0, *, ca_file: str = "") -> None:
+    """Until `url` answers 200 (https: checked against `ca_file` when given)."""
+    import ssl
     import urllib.request
 
+    context = ssl.create_default_context(cafile=ca_file) if ca_file else None
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - localhost only
+            with urllib.request.urlopen(url, timeout=1, context=context) as response:  # noqa: S310 - localhost only
                 if response.status == 200:
                     return
         except OSError:

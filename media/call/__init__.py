@@ -2,7 +2,17 @@
 slot that feeds the GUI, the face worker and the recorder, and the workstation's audio."""
 
 from media.call.audio import AudioOutput, AudioStatus, MicrophoneSource
-from media.call.client import CallApplicant, CallState, CallStats, CallStatus, IntakeError, ReviewerCall
+from media.call.client import (
+    CallApplicant,
+    CallState,
+    CallStats,
+    CallStatus,
+    IntakeError,
+    IntakeSignIn,
+    IntakeSignInRefused,
+    ReviewerCall,
+    sign_in,
+)
 from media.call.frames import FrameSlot, VideoSample
 
 __all__ = [
@@ -14,7 +24,10 @@ __all__ = [
     "CallStatus",
     "FrameSlot",
     "IntakeError",
+    "IntakeSignIn",
+    "IntakeSignInRefused",
     "MicrophoneSource",
     "ReviewerCall",
     "VideoSample",
+    "sign_in",
 ]

@@ -3,7 +3,9 @@ receives their video and audio through aiortc, on an asyncio loop in a thread of
 
 API for the console (all methods are safe to call from any thread; none blocks on the network):
 
-    call = ReviewerCall(intake_url, reviewer_id=7, reviewer_name="Li Na",
+    signed_in = sign_in(intake_url, "Li Na", password, ca_file=settings.intake_ca_file)  # blocks
+    call = ReviewerCall(intake_url, signed_in, ca_file=settings.intake_ca_file,
+                        ice_policy=settings.ice_transport_policy,
                         grace_seconds=settings.reconnect_grace_seconds)
     call.start()                                   # starts the media thread
     future = call.take_next()                      # Future[CallApplicant | None]; None: nobody waits
@@ -53,6 +55,7 @@ import contextlib
 import enum
 import json
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -60,7 +63,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import aiohttp
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from app.ids import ApplicationId, SessionId
@@ -69,6 +72,7 @@ from media.call.audio import AudioOutput, AudioPlayback, AudioStatus, Microphone
 from media.call.frames import FrameSlot, VideoSample
 from media.call.sdp import raise_video_bitrate_floor
 from media.call.tracks import SharedTrack
+from media.ice import rtc_configuration
 
 if TYPE_CHECKING:
     import av
@@ -116,6 +120,8 @@ class CallApplicant:
     waited_seconds: float
     reference_photo: bytes
     signalling_path: str
+    # The STUN/TURN configuration the intake handed out for this session (media.ice).
+    ice: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -132,13 +138,80 @@ class IntakeError(Exception):
     """The intake service refused a request or could not be reached; the message says why."""
 
 
+class IntakeSignInRefused(IntakeError):
+    """The intake service refused the reviewer's name and password (or is locking them out)."""
+
+
+@dataclass(frozen=True)
+class IntakeSignIn:
+    """A console's credential at the intake service: sent as ``Authorization: Bearer``."""
+
+    token: str
+    expires_at: str
+    reviewer_id: int
+    reviewer_name: str
+    role: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+def intake_ssl(ca_file: str = "") -> ssl.SSLContext | bool:
+    """How to check the intake's certificate: against `ca_file` (a private CA) when given,
+    otherwise the system's trusted CAs (plain http URLs ignore it)."""
+    if not ca_file:
+        return True
+    return ssl.create_default_context(cafile=ca_file)
+
+
+def intake_session(ca_file: str = "", timeout: float = 15.0) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=intake_ssl(ca_file)),
+        timeout=aiohttp.ClientTimeout(total=timeout),
+    )
+
+
+async def sign_in_to_intake(
+    http: aiohttp.ClientSession, intake_url: str, name: str, password: str
+) -> IntakeSignIn:
+    """POST /api/console/sign-in. IntakeSignInRefused when the name and password are refused."""
+    url = f"{intake_url.rstrip('/')}/api/console/sign-in"
+    try:
+        async with http.post(url, json={"name": name, "password": password}) as response:
+            if response.status in (401, 403, 429):
+                raise IntakeSignInRefused(await _error_message(response))
+            body = await _json_or_error(response)
+    except aiohttp.ClientError as error:
+        raise IntakeError(f"cannot reach the intake service at {intake_url}: {error}") from error
+    reviewer = body["reviewer"]
+    return IntakeSignIn(
+        str(body["token"]),
+        str(body["expires_at"]),
+        int(reviewer["id"]),
+        str(reviewer["name"]),
+        str(reviewer["role"]),
+    )
+
+
+def sign_in(intake_url: str, name: str, password: str, *, ca_file: str = "") -> IntakeSignIn:
+    """Blocking sign-in, for commands and for the console's worker threads (never the Qt thread)."""
+
+    async def run() -> IntakeSignIn:
+        async with intake_session(ca_file) as http:
+            return await sign_in_to_intake(http, intake_url, name, password)
+
+    return asyncio.run(run())
+
+
 class ReviewerCall:
     def __init__(
         self,
         intake_url: str,
-        reviewer_id: int,
-        reviewer_name: str = "",
+        credential: IntakeSignIn,
         *,
+        ca_file: str = "",
+        ice_policy: str = "all",
         grace_seconds: float = 20.0,
         play_audio: bool = True,
         use_microphone: bool = True,
@@ -146,8 +219,13 @@ class ReviewerCall:
         send_camera: bool = False,
     ) -> None:
         self.intake_url = intake_url.rstrip("/")
-        self.reviewer_id = reviewer_id
-        self.reviewer_name = reviewer_name
+        self.credential = credential
+        self.reviewer_id = credential.reviewer_id
+        self.reviewer_name = credential.reviewer_name
+        self.ca_file = ca_file
+        # "relay": media only through TURN, whatever the intake says (it may say relay too).
+        self.ice_policy = ice_policy
+        self._ice: dict[str, Any] | None = None
         self.grace_seconds = grace_seconds
         self.play_audio = play_audio
         self.use_microphone = use_microphone
@@ -333,13 +411,15 @@ class ReviewerCall:
 
     async def _client(self) -> aiohttp.ClientSession:
         if self._http is None:
-            self._http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=15))
+            self._http = intake_session(self.ca_file)
         return self._http
 
     async def _queue_summary(self) -> QueueSummary:
         http = await self._client()
         try:
-            async with http.get(f"{self.intake_url}/api/queue/summary") as response:
+            async with http.get(
+                f"{self.intake_url}/api/queue/summary", headers=self.credential.headers
+            ) as response:
                 body = await _json_or_error(response)
         except aiohttp.ClientError as error:
             raise IntakeError(f"cannot reach the intake service at {self.intake_url}: {error}") from error
@@ -349,13 +429,15 @@ class ReviewerCall:
         if self.status.state.is_live:
             raise IntakeError("Finish the current call before taking the next applicant.")
         http = await self._client()
-        applicant = await request_next_applicant(http, self.intake_url, self.reviewer_id, self.reviewer_name)
+        applicant = await request_next_applicant(http, self.intake_url, self.credential)
         if applicant is None:
             return None
         self.applicant = applicant
+        self._ice = applicant.ice
         self._playback = AudioPlayback(prefer_device=self.play_audio)
         self._ws = await http.ws_connect(
-            f"{self.intake_url}{applicant.signalling_path}?reviewer_id={self.reviewer_id}",
+            f"{self.intake_url}{applicant.signalling_path}",
+            headers=self.credential.headers,
             heartbeat=5.0,
             timeout=aiohttp.ClientWSTimeout(ws_close=5.0),
         )
@@ -390,7 +472,7 @@ class ReviewerCall:
 
     async def _answer(self, ws: aiohttp.ClientWebSocketResponse, sdp: str, leg: int) -> None:
         await self._close_peer()
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pc = RTCPeerConnection(rtc_configuration(self._ice, policy=self.ice_policy))
         self._pc = pc
         self._pc_leg = leg
 
@@ -524,12 +606,12 @@ class ReviewerCall:
 
 
 async def request_next_applicant(
-    http: aiohttp.ClientSession, intake_url: str, reviewer_id: int, reviewer_name: str = ""
+    http: aiohttp.ClientSession, intake_url: str, credential: IntakeSignIn
 ) -> CallApplicant | None:
     """POST /api/console/take-next: the applicant now belongs to this reviewer, or None."""
-    request = {"reviewer_id": reviewer_id, "reviewer_name": reviewer_name}
+    url = f"{intake_url.rstrip('/')}/api/console/take-next"
     try:
-        async with http.post(f"{intake_url.rstrip('/')}/api/console/take-next", json=request) as response:
+        async with http.post(url, headers=credential.headers) as response:
             if response.status == 204:
                 return None
             body = await _json_or_error(response)
@@ -548,7 +630,17 @@ async def request_next_applicant(
         waited_seconds=float(body["waited_seconds"]),
         reference_photo=base64.b64decode(body["reference_photo_b64"]),
         signalling_path=body["signalling_path"],
+        ice=body.get("ice") if isinstance(body.get("ice"), dict) else None,
     )
+
+
+async def _error_message(response: aiohttp.ClientResponse) -> str:
+    try:
+        body = await response.json(content_type=None)
+    except (ValueError, aiohttp.ContentTypeError):
+        body = None
+    message = body.get("message") if isinstance(body, dict) else None
+    return str(message or f"the intake service answered {response.status}")
 
 
 async def _json_or_error(response: aiohttp.ClientResponse) -> dict[str, Any]:

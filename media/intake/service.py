@@ -15,17 +15,24 @@ Applicant side
                                        Server -> client: ``status``, ``queued`` (position, waiting,
                                        expected_wait_seconds; on joining, then whenever the place or
                                        the queue's length changes, at most once a second),
-                                       ``taken`` (reviewer, reconnect), ``answer`` (sdp, leg), ``left``,
-                                       ``ended`` (reason), ``error``.
-Console side
-    POST /api/console/take-next        ``{"reviewer_id": int, "reviewer_name": str}`` -> 200 with the
-                                       applicant (``session_id``, ``application_id``, name, masked ID,
-                                       amount, ..., ``reference_photo_b64``, ``signalling_path``) or
-                                       204 when nobody waits.
+                                       ``taken`` (reviewer, reconnect, ice), ``answer`` (sdp, leg),
+                                       ``left``, ``ended`` (reason), ``error``.
+Console side (every route but sign-in needs ``Authorization: Bearer TOKEN``, also the WebSocket:
+the console is Python and sets the header on the upgrade request; a missing, unknown, expired,
+signed-out or revoked credential gets 401, a wrong role or another reviewer's session 403, each
+as JSON and before anything about an applicant is read)
+    POST /api/console/sign-in          ``{"name", "password"}`` -> ``{"token", "expires_at",
+                                       "reviewer": {"id", "name", "role"}}``; 401 wrong name or
+                                       password, 429 locked out after too many failures.
+    POST /api/console/sign-out         ends the credential.
+    POST /api/console/take-next        -> 200 with the applicant (``session_id``, ``application_id``,
+                                       name, masked ID, amount, ..., ``reference_photo_b64``,
+                                       ``signalling_path``, ``ice``) or 204 when nobody waits. The
+                                       reviewer is the credential's; any body is ignored.
     GET  /api/queue/summary            ``{"waiting": n, "longest_wait_seconds": s}`` (from the same
                                        queue snapshot as the applicants' places)
-    GET  /ws/console/sessions/{id}?reviewer_id=N
-                                       WebSocket. Server -> console: ``offer`` (sdp, leg),
+    GET  /ws/console/sessions/{id}     WebSocket, only for the reviewer who took the session.
+                                       Server -> console: ``offer`` (sdp, leg),
                                        ``applicant_left`` (leg), ``applicant_returned``, ``error``.
                                        Console -> server: ``{"type": "answer", "sdp", "leg"}``,
                                        ``{"type": "end", "reason": "connection_failed" | "hang_up"
@@ -36,8 +43,9 @@ A console that took an applicant but is not connected to its session socket for
 `console_grace_seconds` (it crashed, or only took without media) is taken as gone: the
 session ends as connection failed and the applicant is told to retry.
 
-Who the reviewer is comes from the request body for now; `authorize_reviewer` is the seam
-where sign-in (a later issue) plugs in. Signalling state lives in this process: an applicant
+``ice`` is the STUN/TURN configuration for that peer of that session (media.ice), with TURN
+credentials of its own when a TURN secret is set: only a valid applicant token or a signed-in
+console ever gets one. Signalling state lives in this process: an applicant
 and the console taking them must reach the same intake instance (sticky routing when several
 run behind a load balancer); the queue itself is in the database and shared.
 """
@@ -49,6 +57,7 @@ import base64
 import contextlib
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -78,6 +87,8 @@ from app.queue import (
     TokenCheck,
     TokenStatus,
 )
+from app.roles import Action, may
+from media.ice import IceServers
 from media.intake.positions import QueueBoard, send_quietly
 
 log = logging.getLogger(__name__)
@@ -95,7 +106,6 @@ INTERNAL_MESSAGE = "Something went wrong on our side; please try again."
 T = TypeVar("T")
 
 Clock = Callable[[], datetime]
-ReviewerCheck = Callable[[web.Request, dict[str, Any]], Awaitable[ReviewerId]]
 
 TOKEN_MESSAGES = {
     TokenStatus.VALID: "You can join the video review.",
@@ -132,6 +142,21 @@ def bearer_token(request: web.Request) -> str:
     if len(token) > MAX_CREDENTIAL_LENGTH:
         raise Unauthorized("credential_invalid", "The sign-in is not valid. Sign in again.")
     return token
+
+
+BOTH_PARTS = frozenset({"applicant", "console"})
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """On every answer: no referrer (addresses may carry a token), no sniffing, no framing;
+    HSTS when served over TLS directly (behind a proxy, the proxy sends it)."""
+    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    if request.path.startswith(("/api/", "/ws/")):
+        response.headers.setdefault("Cache-Control", "no-store")
+    if request.secure:
+        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
 
 
 def applicant_url(base_url: str, token: str) -> str:
@@ -205,26 +230,18 @@ class Waiting:
     session_id: SessionId | None = None
 
 
-async def accept_any_reviewer(_request: web.Request, body: dict[str, Any]) -> ReviewerId:
-    """No sign-in yet: trust the reviewer id in the request (replaced when roles land)."""
-    raw = body.get("reviewer_id")
-    if not isinstance(raw, int) or isinstance(raw, bool) or raw <= 0:
-        raise BadRequest("bad_reviewer", "reviewer_id must be a positive whole number.")
-    return ReviewerId(raw)
-
-
 class IntakeService:
     def __init__(
         self,
         desk: ReviewDesk,
         legs: CallLegs,
         *,
+        console_access: ConsoleAccess,
+        ice: IceServers | None = None,
         clock: Clock | None = None,
-        authorize_reviewer: ReviewerCheck = accept_any_reviewer,
         review_seconds_estimate: float = 60.0,
         console_grace_seconds: float = 20.0,
         desk_threads: int = 4,
-        console_access: ConsoleAccess | None = None,
         trust_forwarded_for: bool = False,
         console_threads: int = 2,
         consent: ConsentBook | None = None,
@@ -234,8 +251,8 @@ class IntakeService:
         self.consent = consent
         self.legs = legs
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
-        self.authorize_reviewer = authorize_reviewer
         self.console_access = console_access
+        self.ice = ice or IceServers()
         # Behind a reverse proxy the peer is the proxy: the client is the last X-Forwarded-For entry.
         self.trust_forwarded_for = trust_forwarded_for
         self.review_seconds_estimate = review_seconds_estimate
@@ -245,6 +262,9 @@ class IntakeService:
         # Applicants' and consoles' database work on pools of their own, so a reviewer's
         # take-next never queues behind thousands of waiting applicants.
         self._executor = ThreadPoolExecutor(max_workers=desk_threads, thread_name_prefix="intake-desk")
+        # One thread: password checks (argon2, CPU-heavy) wait for each other, so a flood of
+        # sign-ins costs at most one core and never holds up take-next or the applicants.
+        self._sign_in_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-sign-in")
         self._console_executor = ThreadPoolExecutor(
             max_workers=console_threads, thread_name_prefix="intake-console"
         )
@@ -260,22 +280,29 @@ class IntakeService:
 
     # -- the application -------------------------------------------------------------------
 
-    def make_app(self) -> web.Application:
+    def make_app(self, parts: frozenset[str] = BOTH_PARTS) -> web.Application:
+        """The routes of `parts`: "applicant" (the page, its files, status and socket) and
+        "console" (sign-in and every console route); both on one address by default, or each
+        on its own (the console API on the bank's internal network)."""
         app = web.Application(client_max_size=MAX_MESSAGE_BYTES, middlewares=[self._errors])
-        app.router.add_get("/", self.index)
-        app.router.add_get("/apply", self.applicant_page)
-        app.router.add_get("/a/{token}", self.applicant_page)
-        app.router.add_static("/static/", STATIC_DIR, show_index=False)
+        app.on_response_prepare.append(_security_headers)
         app.router.add_get("/healthz", self.health)
-        app.router.add_get("/api/applicant/status", self.applicant_status)
-        app.router.add_get("/ws/applicant", self.applicant_socket)
-        app.router.add_post("/api/console/sign-in", self.sign_in)
-        app.router.add_post("/api/console/sign-out", self.sign_out)
-        app.router.add_post("/api/console/take-next", self.take_next)
-        app.router.add_get("/api/queue/summary", self.queue_summary)
-        app.router.add_get("/ws/console/sessions/{session_id}", self.console_socket)
-        app.on_startup.append(self._start_board)
-        app.on_shutdown.append(self._stop_board)
+        if "applicant" in parts:
+            app.router.add_get("/", self.index)
+            app.router.add_get("/apply", self.applicant_page)
+            app.router.add_get("/a/{token}", self.applicant_page)
+            app.router.add_static("/static/", STATIC_DIR, show_index=False)
+            app.router.add_get("/api/applicant/status", self.applicant_status)
+            app.router.add_get("/ws/applicant", self.applicant_socket)
+        if "console" in parts:
+            app.router.add_post("/api/console/sign-in", self.sign_in)
+            app.router.add_post("/api/console/sign-out", self.sign_out)
+            app.router.add_post("/api/console/take-next", self.take_next)
+            app.router.add_get("/api/queue/summary", self.queue_summary)
+            app.router.add_get("/ws/console/sessions/{session_id}", self.console_socket)
+        if "applicant" in parts:  # one board per service: with the applicants' routes
+            app.on_startup.append(self._start_board)
+            app.on_shutdown.append(self._stop_board)
         app.on_shutdown.append(self._close_sockets)
         app.on_cleanup.append(self._stop_executor)
         return app
@@ -323,7 +350,12 @@ class IntakeService:
         await self.board.stop()
 
     async def _stop_executor(self, _app: web.Application) -> None:
-        for executor in (self._executor, self._console_executor, self._queue_executor):
+        for executor in (
+            self._executor,
+            self._console_executor,
+            self._queue_executor,
+            self._sign_in_executor,
+        ):
             executor.shutdown(wait=False, cancel_futures=True)
 
     async def _desk(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -345,10 +377,18 @@ class IntakeService:
     async def index(self, _request: web.Request) -> web.StreamResponse:
         raise web.HTTPFound("/apply")
 
-    async def applicant_page(self, _request: web.Request) -> web.StreamResponse:
+    async def applicant_page(self, request: web.Request) -> web.StreamResponse:
         response = web.FileResponse(STATIC_DIR / "applicant.html")
+        # The address may carry the token: never cached, never sent on as a referrer.
         response.headers["Cache-Control"] = "no-store"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # 'self' covers the page's own WebSocket in current browsers; older Safari needs it named.
+        host = re.sub(r"[^A-Za-z0-9.:\[\]-]", "", request.host)
+        response.headers["Content-Security-Policy"] = (
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            f"media-src 'self' blob: mediastream:; connect-src 'self' wss://{host} ws://{host}; "
+            "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        )
+        response.headers["Permissions-Policy"] = "camera=(self), microphone=(self), geolocation=()"
         return response
 
     async def health(self, _request: web.Request) -> web.Response:
@@ -476,7 +516,8 @@ class IntakeService:
         reconnect = call.leg > 0
         call.applicant = ws
         call.pending_offer = None
-        await _send(ws, {"type": "taken", "reviewer": call.reviewer_name, "reconnect": reconnect})
+        ice = self.ice.for_peer(f"session-{call.session_id}-applicant", self.clock())
+        await _send(ws, {"type": "taken", "reviewer": call.reviewer_name, "reconnect": reconnect, "ice": ice})
         if reconnect and call.console is not None:
             await _send(call.console, {"type": "applicant_returned"})
 
@@ -535,7 +576,7 @@ class IntakeService:
         return request.remote or "unknown"
 
     async def sign_in(self, request: web.Request) -> web.Response:
-        access = self._access()
+        access = self.console_access
         body = parse_json_object(await request.read())
         name, password = body.get("name"), body.get("password")
         if not isinstance(name, str) or not name.strip() or len(name) > 100:
@@ -545,8 +586,9 @@ class IntakeService:
                 "bad_sign_in", f"password must be a text of at most {MAX_PASSWORD_LENGTH} characters."
             )
         try:
-            credential = await self._desk(
-                access.sign_in, name, password, self.client_address(request), self.clock()
+            credential = await asyncio.get_running_loop().run_in_executor(
+                self._sign_in_executor,
+                partial(access.sign_in, name, password, self.client_address(request), self.clock()),
             )
         except SignInRefused as refused:
             if refused.locked:
@@ -563,15 +605,14 @@ class IntakeService:
         )
 
     async def sign_out(self, request: web.Request) -> web.Response:
-        access = self._access()
-        token = bearer_token(request)
-        await self._desk(access.sign_out, token, self.clock())
+        await self.console_reviewer(request)
+        await self._console_desk(self.console_access.sign_out, bearer_token(request), self.clock())
         return web.json_response({"signed_out": True})
 
     async def console_reviewer(self, request: web.Request) -> ConsoleReviewer:
         """Who sends this console request: only ever from its credential. 401 otherwise."""
-        access = self._access()
-        reviewer = await self._desk(access.reviewer_for, bearer_token(request), self.clock())
+        access = self.console_access
+        reviewer = await self._console_desk(access.reviewer_for, bearer_token(request), self.clock())
         if reviewer is None:
             raise Unauthorized(
                 "credential_invalid",
@@ -583,45 +624,44 @@ class IntakeService:
     # -- console ---------------------------------------------------------------------------
 
     async def take_next(self, request: web.Request) -> web.Response:
-        body = parse_json_object(await request.read())
-        reviewer_id = await self.authorize_reviewer(request, body)
-        name = body.get("reviewer_name", "")
-        if not isinstance(name, str) or len(name) > 100:
-            raise BadRequest("bad_reviewer", "reviewer_name must be a text of at most 100 characters.")
+        reviewer = await self.console_reviewer(request)
+        if not may(reviewer.role, Action.TAKE_APPLICANT):
+            raise BadRequest("forbidden", f"A {reviewer.role.value} may not take applicants.", 403)
+        reviewer_id = reviewer.id
         taken = await self._console_desk(self.desk.take_next, reviewer_id, self.clock())
         if taken is None:
             return web.Response(status=204)
         self.board.forget(taken.session_id)
         self.board.queue_changed()
         waiting = next((w for w in self.applicants.values() if w.session_id == taken.session_id), None)
-        call = LiveCall(
-            taken.session_id, reviewer_id, name or f"reviewer {reviewer_id}", waiting.token if waiting else ""
-        )
+        call = LiveCall(taken.session_id, reviewer_id, reviewer.name, waiting.token if waiting else "")
         self.calls[taken.session_id] = call
         self._watch_console(call)
         if waiting is not None:
             await self._applicant_returns(call, waiting.ws)
         log.info("intake: session %s taken by reviewer %s", taken.session_id, reviewer_id)
-        return web.json_response(taken_body(taken))
+        ice = self.ice.for_peer(f"session-{taken.session_id}-console", self.clock())
+        return web.json_response(taken_body(taken) | {"ice": ice})
 
-    async def queue_summary(self, _request: web.Request) -> web.Response:
+    async def queue_summary(self, request: web.Request) -> web.Response:
+        await self.console_reviewer(request)
         summary = await self.board.summary()
         return web.json_response(
             {"waiting": summary.waiting, "longest_wait_seconds": round(summary.longest_wait_seconds, 1)}
         )
 
     async def console_socket(self, request: web.Request) -> web.StreamResponse:
+        reviewer = await self.console_reviewer(request)
         try:
             session_id = SessionId(int(request.match_info["session_id"]))
-            reviewer_id = int(request.query.get("reviewer_id", ""))
         except ValueError:
-            raise BadRequest("bad_request", "The session id and reviewer_id must be whole numbers.") from None
+            raise BadRequest("bad_request", "The session id must be a whole number.") from None
         call = self.calls.get(session_id)
         if call is None or call.ended:
             raise BadRequest(
                 "unknown_session", f"Session {session_id} is not a live call on this service.", 404
             )
-        if call.reviewer_id != reviewer_id:
+        if call.reviewer_id != reviewer.id:
             raise BadRequest("not_yours", "Another reviewer took this applicant.", 403)
         if call.console is not None and not call.console.closed:
             raise BadRequest("already_connected", "A console is already connected to this call.", 409)

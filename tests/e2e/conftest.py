@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from app.settings import Settings, load_settings
-from tools.bench_call import seed_call
+from tools.bench_call import BENCH_PASSWORD, seed_call
 from tools.processes import MAIN, call_environment, free_port, wait_for_http
 
 
@@ -37,6 +37,8 @@ class CallWorld:
         self.settings = settings
         self.database = open_database(database_url)
         self.env = call_environment(tmp_path / "data", database_url)
+        # The reviewer seed() adds ("call-bench") signs in with this.
+        self.env["AUDIT_REVIEWER_PASSWORD"] = BENCH_PASSWORD
         self.processes: list[subprocess.Popen[str]] = []
 
     def seed(self, names: list[str]) -> tuple[int, list[str]]:
@@ -52,9 +54,13 @@ class CallWorld:
         desk = self.desk()
         return [int(desk.join_queue(token, datetime.now(UTC)).session_id) for token in tokens]
 
-    def run(self, *args: str, **options: Any) -> subprocess.Popen[str]:
+    def run(self, *args: str, env: dict[str, str] | None = None, **options: Any) -> subprocess.Popen[str]:
         process = subprocess.Popen(
-            [sys.executable, str(MAIN), *args], env=self.env, text=True, stdout=subprocess.PIPE, **options
+            [sys.executable, str(MAIN), *args],
+            env={**self.env, **(env or {})},
+            text=True,
+            stdout=subprocess.PIPE,
+            **options,
         )
         self.processes.append(process)
         return process

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import CallWorld, json_lines
+from tools.bench_call import BENCH_REVIEWER
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +37,33 @@ CHROMIUM_FLAGS = [
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
 ]
+
+
+def wait_for(page: Any, expression: str, timeout: float = 10.0) -> None:
+    """Poll a page expression until it is true. page.wait_for_function compiles its predicate
+    with eval, which the applicant page's Content-Security-Policy (rightly) refuses."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        time.sleep(0.1)
+
+
+def launch_applicant_browser(playwright: Any, media_dir: Path) -> Any:
+    """Headless Chromium whose fake camera and microphone play a made-up clip (a face, a tone)."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from make_y4m import make_fake_media
+
+    y4m, wav = make_fake_media(media_dir, seconds=6, video=None)
+    return playwright.chromium.launch(
+        executable_path=chromium_path(),
+        headless=True,
+        args=[
+            *CHROMIUM_FLAGS,
+            f"--use-file-for-fake-video-capture={y4m}",
+            f"--use-file-for-fake-audio-capture={wav}",
+        ],
+    )
+
 
 REVIEWER_AUDIO_PACKETS = """(async () => {
   const pc = window.applicantState.pc;
@@ -61,27 +89,15 @@ def test_chromium_applicant_is_taken_and_streams_640x480_at_25_fps_with_audio(
 ) -> None:
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from make_y4m import make_fake_media
-
-    y4m, wav = make_fake_media(tmp_path / "fake-media", seconds=6, video=None)
-    reviewer_id, (token,) = sqlite_world.seed(["Wang Fang"])
+    _reviewer_id, (token,) = sqlite_world.seed(["Wang Fang"])
     url = sqlite_world.intake()
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=chromium_path(),
-            headless=True,
-            args=[
-                *CHROMIUM_FLAGS,
-                f"--use-file-for-fake-video-capture={y4m}",
-                f"--use-file-for-fake-audio-capture={wav}",
-            ],
-        )
+        browser = launch_applicant_browser(playwright, tmp_path / "fake-media")
         try:
             stranger = browser.new_context(locale="en-US").new_page()
             stranger.goto(f"{url}/apply#t=not-a-real-token")
-            stranger.wait_for_function("document.getElementById('status').classList.contains('bad')")
+            wait_for(stranger, "document.getElementById('status').classList.contains('bad')")
             assert stranger.locator("#status").inner_text() == (
                 "This link is not valid. Please check the link in your message."
             )
@@ -95,24 +111,23 @@ def test_chromium_applicant_is_taken_and_streams_640x480_at_25_fps_with_audio(
             assert join.inner_text() == "加入排队"  # Simplified Chinese for a zh-CN browser
             assert page.evaluate("document.getElementById('preview').srcObject !== null")
             join.click()
-            page.wait_for_function("window.applicantState.joined", timeout=10000)
+            wait_for(page, "window.applicantState.joined", 10)
             assert "第1位" in page.locator("#queue").inner_text()
 
             probe = subprocess.Popen(
                 [
                     sys.executable, str(ROOT / "main.py"), "review-probe", "--url", url, "--take-next",
-                    "--seconds", "10", "--jsonl", "--reviewer-id", str(reviewer_id),
+                    "--seconds", "10", "--jsonl", "--reviewer", BENCH_REVIEWER,
                 ],
                 env=sqlite_world.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
             )  # fmt: skip
             # Two-way: the reviewer's audio (a tone: this machine has no microphone) reaches the page.
-            page.wait_for_function("window.applicantState.inCall", timeout=20000)
-            deadline = time.monotonic() + 20
-            while page.evaluate(REVIEWER_AUDIO_PACKETS) <= 50:
-                assert time.monotonic() < deadline, "no audio from the reviewer reached the page"
-                time.sleep(0.5)
+            wait_for(page, "window.applicantState.inCall", 20)
+            wait_for(
+                page, REVIEWER_AUDIO_PACKETS + ".then((n) => n > 50)", 20
+            )  # the reviewer's audio arrives
             stdout, stderr = probe.communicate(timeout=90)
-            page.wait_for_function("window.applicantState.finished", timeout=10000)
+            wait_for(page, "window.applicantState.finished", 10)
             final_status = page.locator("#status").inner_text()
         finally:
             browser.close()

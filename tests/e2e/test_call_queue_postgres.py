@@ -18,16 +18,19 @@ def test_three_consoles_take_thirty_applicants_exactly_once(postgres_world: Call
 
     _, tokens = postgres_world.seed([f"Applicant {index:02d}" for index in range(30)])
     accounts = Accounts(postgres_world.database)
-    reviewers = [int(accounts.ensure(f"console-{n}", "console-password").id) for n in (1, 2, 3)]
+    reviewers = {
+        int(accounts.ensure(f"console-{n}", "console-password").id): f"console-{n}" for n in (1, 2, 3)
+    }
     queued = postgres_world.queue(tokens)
     assert len(set(queued)) == 30
 
     # One intake service per console, as behind a load balancer: they share only the database.
     urls = [postgres_world.intake() for _ in reviewers]
     consoles = []
-    for url, reviewer in zip(urls, reviewers, strict=True):
-        args = ["review-probe", "--url", url, "--drain", "--wait", "3", "--reviewer-id", str(reviewer)]
-        consoles.append(postgres_world.run(*args, stderr=subprocess.PIPE))
+    for url, name in zip(urls, reviewers.values(), strict=True):
+        args = ["review-probe", "--url", url, "--drain", "--wait", "3", "--reviewer", name]
+        password = {"AUDIT_REVIEWER_PASSWORD": "console-password"}
+        consoles.append(postgres_world.run(*args, env=password, stderr=subprocess.PIPE))
     taken_by: dict[int, list[int]] = {}
     for reviewer, console in zip(reviewers, consoles, strict=True):
         out, err = console.communicate(timeout=120)

@@ -8,22 +8,23 @@ import time
 
 import pytest
 
-from media.call import CallState, ReviewerCall
+from media.call import CallState, ReviewerCall, sign_in
 from tests.e2e.conftest import CallWorld
 from tests.waiting import wait_until
+from tools.bench_call import BENCH_PASSWORD, BENCH_REVIEWER
 
 
 @pytest.mark.slow
 def test_applicant_drops_and_returns_within_grace_as_a_second_leg(sqlite_world: CallWorld) -> None:
     from storage.reviews import ReviewRecords
 
-    reviewer_id, (token,) = sqlite_world.seed(["Li Lei"])
+    _reviewer_id, (token,) = sqlite_world.seed(["Li Lei"])
     url = sqlite_world.intake()
     video = str(sqlite_world.settings.shared_data_dir / "videos" / "obama_weekly_address.mp4")
     applicant = ["applicant", "--url", url, "--token", token, "--video", video, "--loop"]
 
     first = sqlite_world.run(*applicant)
-    call = ReviewerCall(url, reviewer_id, "reconnect test", grace_seconds=20).start()
+    call = ReviewerCall(url, sign_in(url, BENCH_REVIEWER, BENCH_PASSWORD), grace_seconds=20).start()
     try:
         taken = None
         deadline = time.monotonic() + 20

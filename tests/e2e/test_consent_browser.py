@@ -16,7 +16,7 @@ from app.settings import PROJECT_ROOT
 from storage.consent import consent_of
 from storage.models import ReviewSessionRow
 from tests.e2e.conftest import CallWorld
-from tests.e2e.test_call_browser import CHROMIUM_FLAGS, ROOT, chromium_path
+from tests.e2e.test_call_browser import CHROMIUM_FLAGS, ROOT, chromium_path, wait_for
 
 JOIN_WITHOUT_CONSENT = """(token) => new Promise((resolve) => {
   const ws = new WebSocket("ws://" + location.host + "/ws/applicant?t=" + encodeURIComponent(token));
@@ -67,9 +67,9 @@ def test_no_join_without_consent_and_consent_in_record_and_report(
             assert page.evaluate("document.getElementById('preview').srcObject !== null")
             assert page.locator("#consent").is_hidden()
             page.locator("#join").click()
-            page.wait_for_function("window.applicantState.joined", timeout=10000)
+            wait_for(page, "window.applicantState.joined", 10)
             page.locator("#leave").click()
-            page.wait_for_function("window.applicantState.finished", timeout=10000)
+            wait_for(page, "window.applicantState.finished", 10)
         finally:
             browser.close()
 

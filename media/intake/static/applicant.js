@@ -232,6 +232,8 @@ async function onMessage(message) {
       state.inCall = true;
       show("join", false); show("later", false); show("leave", false); show("queue", false); show("tips", false);
       say(message.reconnect ? "reconnecting" : "taken", {}, "good");
+      // STUN/TURN for this session, with TURN credentials of its own (the intake's settings).
+      state.ice = message.ice || { iceServers: [] };
       await startCall();
       break;
     case "answer":
@@ -279,7 +281,11 @@ function waitForIceGathering(pc) {
 
 async function startCall() {
   closePeer();
-  const pc = new RTCPeerConnection({ iceServers: [] });
+  const ice = state.ice || { iceServers: [] };
+  const pc = new RTCPeerConnection({
+    iceServers: ice.iceServers || [],
+    iceTransportPolicy: ice.iceTransportPolicy === "relay" ? "relay" : "all",
+  });
   state.pc = pc;
   for (const track of state.stream.getTracks()) pc.addTrack(track, state.stream);
   pc.ontrack = (event) => {
