@@ -145,7 +145,8 @@ class ConsoleServices(Protocol):
     message fit for the reviewer; any other exception is shown as a technical failure."""
 
     def sign_in(self, name: str, password: str) -> ReviewerId:
-        """Check the password against the stored (argon2) hash. Raises ReviewError when refused."""
+        """Sign in to the intake service (argon2 there, counted toward its lock-out; on the
+        database when the intake cannot be reached). Raises ReviewError when refused."""
         ...
 
     def queue_summary(self) -> QueueSummary: ...
