@@ -660,3 +660,17 @@ def test_the_help_menu_lists_every_shortcut_and_the_decision_shortcuts_work(
         )
     assert shown[0].outcome is Outcome.REJECT
     assert shown[0].note_edit.tabChangesFocus()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
+def test_the_answer_column_stays_in_sight_from_1024x768_up(qtbot, window, services, size):
+    window.resize(*size)
+    take_applicant(qtbot, window, services)
+    qtbot.waitUntil(lambda: window.width() == size[0])
+    viewport = window.form_scroll.viewport()
+    for question in window.questionnaire:
+        editor = window.form.editor(question.id)
+        left = editor.mapTo(viewport, editor.rect().topLeft()).x()
+        right = editor.mapTo(viewport, editor.rect().topRight()).x()
+        assert editor.isVisible() and left >= 0 and right <= viewport.width(), question.id
+        assert editor.width() >= 150, question.id

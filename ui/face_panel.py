@@ -98,6 +98,7 @@ class FacePanel(QGroupBox):
         self.flags_label = QLabel()
         self.flags_label.setWordWrap(True)
         self.liveness_label = QLabel()
+        self.liveness_label.setWordWrap(True)  # "failed: possibly a photo…" fits narrow windows
         self.attempts_label = QLabel()
         self.retry_button = QPushButton(self.tr("Check the face again"))
         self.retry_button.clicked.connect(self.retry_requested)

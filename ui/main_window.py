@@ -214,11 +214,13 @@ class ConsoleWindow(QMainWindow):
         self.form_scroll = form_scroll
         form_scroll.setWidgetResizable(True)
         form_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # Narrower than the form (a very small window): scrolled sideways, never cut off.
+        form_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
         self.form = QuestionnaireForm(self.questionnaire, questionnaire_language(self.language))
         self.form.answer_changed.connect(self._answer_changed)
         self.form.typed.connect(lambda _qid: self._refresh_figures())
         form_scroll.setWidget(self.form)
+
         self.figures_panel = FiguresPanel(self.settings.max_debt_to_income)
         questions_box = QWidget()
         questions_layout = QHBoxLayout(questions_box)
@@ -233,7 +235,10 @@ class ConsoleWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.main_splitter.addWidget(self.left_splitter)
         self.main_splitter.addWidget(self.right_splitter)
-        self.main_splitter.setSizes([540, 720])
+        # The questionnaire side keeps what a narrower window gives up (the video shrinks first).
+        self.main_splitter.setStretchFactor(0, 2)
+        self.main_splitter.setStretchFactor(1, 5)
+        self.main_splitter.setSizes([400, 860])
         self.left_splitter.setSizes([440, 260])
 
         self.banner = SaveBanner()

@@ -52,10 +52,12 @@ class QuestionnaireForm(QWidget):
         grid.setHorizontalSpacing(12)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
+        # The answers always keep room: at 1024x768 the column used to be pushed out of sight.
+        grid.setColumnMinimumWidth(1, 160)
         for row, question in enumerate(questionnaire):
             label = QLabel(self._label_text(question))
             label.setWordWrap(True)
-            label.setMinimumWidth(210)
+            label.setMinimumWidth(140)
             if question.required:
                 label.setToolTip(self.tr("Required before approval"))
             editor = self._make_editor(question)
@@ -321,6 +323,7 @@ class FiguresPanel(QGroupBox):
         self.flags_label = QLabel()
         self.flags_label.setWordWrap(True)
         form = QFormLayout(self)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow windows: value below
         form.addRow(self.tr("Monthly instalment"), self.instalment_label)
         form.addRow(self.tr("Monthly income"), self.income_label)
         form.addRow(self.tr("Debt-to-income after this loan"), self.ratio_label)

@@ -260,7 +260,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="115"/>
-        <location filename="../main_window.py" line="309"/>
+        <location filename="../main_window.py" line="314"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
@@ -275,153 +275,153 @@
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259"/>
+        <location filename="../main_window.py" line="264"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="274"/>
+        <location filename="../main_window.py" line="279"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="275"/>
+        <location filename="../main_window.py" line="280"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="279"/>
+        <location filename="../main_window.py" line="284"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="289"/>
+        <location filename="../main_window.py" line="294"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="294"/>
+        <location filename="../main_window.py" line="299"/>
         <source>&amp;Decision</source>
         <translation>决定(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308"/>
+        <location filename="../main_window.py" line="313"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="316"/>
+        <location filename="../main_window.py" line="321"/>
         <source>Take the next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="319"/>
+        <location filename="../main_window.py" line="324"/>
         <source>Next / previous question</source>
         <translation>下一题 / 上一题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="320"/>
+        <location filename="../main_window.py" line="325"/>
         <source>Arrow keys, Space</source>
         <translation>方向键、空格键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="320"/>
+        <location filename="../main_window.py" line="325"/>
         <source>Choose Yes or No</source>
         <translation>选择“是”或“否”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="321"/>
+        <location filename="../main_window.py" line="326"/>
         <source>Record the decision (in the decision dialog)</source>
         <translation>记录决定（在决定对话框中）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="322"/>
+        <location filename="../main_window.py" line="327"/>
         <source>This list</source>
         <translation>本列表</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="323"/>
+        <location filename="../main_window.py" line="328"/>
         <source>Close the console (a call in progress is confirmed first)</source>
         <translation>关闭审核台（通话中会先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="329"/>
+        <location filename="../main_window.py" line="334"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="332"/>
+        <location filename="../main_window.py" line="337"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="426"/>
+        <location filename="../main_window.py" line="431"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="436"/>
+        <location filename="../main_window.py" line="441"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="450"/>
+        <location filename="../main_window.py" line="455"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="459"/>
+        <location filename="../main_window.py" line="464"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="478"/>
+        <location filename="../main_window.py" line="483"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="512"/>
+        <location filename="../main_window.py" line="517"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="542"/>
+        <location filename="../main_window.py" line="547"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="544"/>
+        <location filename="../main_window.py" line="549"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="549"/>
+        <location filename="../main_window.py" line="554"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="572"/>
+        <location filename="../main_window.py" line="577"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="652"/>
-        <location filename="../main_window.py" line="679"/>
+        <location filename="../main_window.py" line="657"/>
+        <location filename="../main_window.py" line="684"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="665"/>
+        <location filename="../main_window.py" line="670"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="701"/>
+        <location filename="../main_window.py" line="706"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="745"/>
+        <location filename="../main_window.py" line="750"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -754,72 +754,72 @@
         <translation>与身份证照片的人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="102"/>
+        <location filename="../face_panel.py" line="103"/>
         <source>Check the face again</source>
         <translation>重新进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="104"/>
+        <location filename="../face_panel.py" line="105"/>
         <source>Similarity, last 30 s</source>
         <translation>相似度（最近 30 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="121"/>
+        <location filename="../face_panel.py" line="122"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="124"/>
+        <location filename="../face_panel.py" line="125"/>
         <source>Liveness: –</source>
         <translation>活体：–</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="137"/>
+        <location filename="../face_panel.py" line="138"/>
         <source>Match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="139"/>
+        <location filename="../face_panel.py" line="140"/>
         <source>Checking…</source>
         <translation>正在比对…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="141"/>
+        <location filename="../face_panel.py" line="142"/>
         <source>No match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="143"/>
+        <location filename="../face_panel.py" line="144"/>
         <source>No match: attempts used up</source>
         <translation>不匹配：次数已用完</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="145"/>
+        <location filename="../face_panel.py" line="146"/>
         <source>Waiting for the face</source>
         <translation>等待人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="152"/>
+        <location filename="../face_panel.py" line="153"/>
         <source>Picture quality good</source>
         <translation>画面质量良好</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="155"/>
+        <location filename="../face_panel.py" line="156"/>
         <source>Liveness: passed (blinks, head movement)</source>
         <translation>活体：通过（眨眼、头部动作）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="156"/>
+        <location filename="../face_panel.py" line="157"/>
         <source>Liveness: failed: possibly a photo or a replayed video</source>
         <translation>活体：未通过：可能是照片或回放视频</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="157"/>
+        <location filename="../face_panel.py" line="158"/>
         <source>Liveness: checking…</source>
         <translation>活体：检测中…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="160"/>
+        <location filename="../face_panel.py" line="161"/>
         <source>Attempt {0} of {1}</source>
         <translation>第 {0} 次，共 {1} 次</translation>
     </message>
@@ -827,47 +827,47 @@
 <context>
     <name>FiguresPanel</name>
     <message>
-        <location filename="../questionnaire_form.py" line="313"/>
+        <location filename="../questionnaire_form.py" line="315"/>
         <source>Repayment figures and red flags</source>
         <translation>还款测算与风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="324"/>
+        <location filename="../questionnaire_form.py" line="327"/>
         <source>Monthly instalment</source>
         <translation>月供</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="325"/>
+        <location filename="../questionnaire_form.py" line="328"/>
         <source>Monthly income</source>
         <translation>月收入</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="326"/>
+        <location filename="../questionnaire_form.py" line="329"/>
         <source>Debt-to-income after this loan</source>
         <translation>本笔贷款后的负债收入比</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="351"/>
+        <location filename="../questionnaire_form.py" line="354"/>
         <source>not shown: {0} is not valid</source>
         <translation>不显示：{0} 无效</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="364"/>
+        <location filename="../questionnaire_form.py" line="367"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="366"/>
+        <location filename="../questionnaire_form.py" line="369"/>
         <source>All required answers given</source>
         <translation>必答项已全部回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="373"/>
+        <location filename="../questionnaire_form.py" line="376"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="379"/>
+        <location filename="../questionnaire_form.py" line="382"/>
         <source>No red flags</source>
         <translation>无风险提示</translation>
     </message>
@@ -893,82 +893,82 @@
 <context>
     <name>QuestionnaireForm</name>
     <message>
-        <location filename="../questionnaire_form.py" line="60"/>
+        <location filename="../questionnaire_form.py" line="62"/>
         <source>Required before approval</source>
         <translation>批准前必须回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="86"/>
+        <location filename="../questionnaire_form.py" line="88"/>
         <source>{0} (optional)</source>
         <translation>{0}（可选）</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="95"/>
+        <location filename="../questionnaire_form.py" line="97"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="95"/>
+        <location filename="../questionnaire_form.py" line="97"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="108"/>
+        <location filename="../questionnaire_form.py" line="110"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="116"/>
+        <location filename="../questionnaire_form.py" line="118"/>
         <source>amount, e.g. 8500.00 or 1.2万</source>
         <translation>金额，例如 8500.00 或 1.2万</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="136"/>
+        <location filename="../questionnaire_form.py" line="138"/>
         <source>Enter an amount of money, e.g. 8500.00</source>
         <translation>请输入金额，例如 8500.00</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="137"/>
+        <location filename="../questionnaire_form.py" line="139"/>
         <source>Not valid: an amount cannot be negative</source>
         <translation>无效：金额不能为负数</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="138"/>
+        <location filename="../questionnaire_form.py" line="140"/>
         <source>Not valid: write the amount in full digits, e.g. 1000000000</source>
         <translation>无效：请用完整数字填写金额，例如 1000000000</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="140"/>
+        <location filename="../questionnaire_form.py" line="142"/>
         <source>Not valid: write the amount in digits, e.g. 12000 or 1.2万, not in Chinese numerals</source>
         <translation>无效：请用阿拉伯数字填写金额，例如 12000 或 1.2万，不要用中文数字</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="142"/>
+        <location filename="../questionnaire_form.py" line="144"/>
         <source>Not valid: thousands separators group three digits, e.g. 12,000</source>
         <translation>无效：千位分隔符应每三位一组，例如 12,000</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="143"/>
+        <location filename="../questionnaire_form.py" line="145"/>
         <source>Not valid: at most two decimals</source>
         <translation>无效：最多两位小数</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="145"/>
+        <location filename="../questionnaire_form.py" line="147"/>
         <source>Not valid: only digits, one decimal point, thousands separators and 千/万/亿</source>
         <translation>无效：只能包含数字、一个小数点、千位分隔符以及 千/万/亿</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="157"/>
+        <location filename="../questionnaire_form.py" line="159"/>
         <source>At least {0}</source>
         <translation>至少 {0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="159"/>
+        <location filename="../questionnaire_form.py" line="161"/>
         <source>At most {0}</source>
         <translation>至多 {0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="166"/>
+        <location filename="../questionnaire_form.py" line="168"/>
         <source>= {0}</source>
         <translation>= {0}</translation>
     </message>
