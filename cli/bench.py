@@ -43,12 +43,18 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     queue = bench.add_parser(
         "queue",
-        help="load test: K console processes drain N applicants joining one intake service on PostgreSQL",
+        help="load test: K console processes drain N applicants joining intake services on PostgreSQL",
         description="Exit code 0 when every applicant was taken exactly once, 1 on any loss or "
         "duplicate, 2 on a usage or setup error.",
     )
     queue.add_argument("--applicants", type=int, default=200, help="applicants joining (default 200)")
     queue.add_argument("--consoles", type=int, default=4, help="console processes (default 4)")
+    queue.add_argument(
+        "--intakes",
+        type=int,
+        default=1,
+        help="intake instances sharing the database; consoles and applicants are spread over them (1)",
+    )
     queue.add_argument(
         "--seconds", type=float, default=60.0, help="span the joins are spread over (default 60)"
     )

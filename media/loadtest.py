@@ -29,6 +29,7 @@ import signal
 import sys
 import time
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -189,7 +190,7 @@ async def run_applicant(
 
 
 async def run_applicants(
-    base_url: str,
+    base_url: str | Sequence[str],
     tokens: list[tuple[int, str]],
     *,
     seconds: float,
@@ -197,7 +198,9 @@ async def run_applicants(
     seed: int = 7,
     taken_timeout: float = 180.0,
 ) -> list[ApplicantResult]:
-    """Every (application id, token) joins at its arrival offset; returns when all are done."""
+    """Every (application id, token) joins at its arrival offset; returns when all are done.
+    With several intake URLs, applicants are spread over them in turn."""
+    urls = [base_url] if isinstance(base_url, str) else list(base_url)
     offsets = arrival_offsets(len(tokens), seconds, arrival, seed)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as http:
@@ -206,7 +209,8 @@ async def run_applicants(
         async def one(index: int, application_id: int, token: str, offset: float) -> ApplicantResult:
             await asyncio.sleep(max(0.0, began + offset - time.perf_counter()))
             result = ApplicantResult(index, application_id, round(time.perf_counter() - began, 3))
-            return await run_applicant(http, base_url, token, result, taken_timeout=taken_timeout)
+            url = urls[index % len(urls)]
+            return await run_applicant(http, url, token, result, taken_timeout=taken_timeout)
 
         jobs = [
             one(index, application_id, token, offset)

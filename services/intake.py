@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from app.settings import Settings
+from app.signalling import LocalSignalling, SignallingExchange
 from services import configured_sealer
 
 if TYPE_CHECKING:
@@ -89,4 +90,24 @@ def run_intake_service(
     from storage.reviews import ReviewRecords
 
     options = intake_options(settings, database)
-    run_intake(review_desk(settings, database), ReviewRecords(database), host, port, **listening, **options)
+    exchange = signalling_exchange(database)
+    run_intake(
+        review_desk(settings, database),
+        ReviewRecords(database),
+        host,
+        port,
+        **listening,
+        **options,
+        exchange=exchange,
+    )
+
+
+def signalling_exchange(database: Database) -> SignallingExchange:
+    """On PostgreSQL several intake instances may serve one queue, behind a load balancer with
+    no sticky routing: calls in flight are shared through the database. On SQLite (one
+    instance, the embedded default) they stay in this process."""
+    if database.is_sqlite:
+        return LocalSignalling()
+    from storage.signalling import SharedSignalling
+
+    return SharedSignalling(database)

@@ -417,3 +417,41 @@ class SessionConsent(Base):
     language: Mapped[str] = mapped_column(String(10))
     text_sha256: Mapped[str] = mapped_column(String(64))
     given_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SignallingCall(Base):
+    """A taken session's signalling state, shared by every intake instance: who took it, its
+    leg, which party's socket is connected (and as which epoch), whether it ended. No foreign
+    key: retention may reduce a session's rows while this short-lived record stays."""
+
+    __tablename__ = "signalling_calls"
+
+    session_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    reviewer_id: Mapped[int] = mapped_column(Integer)
+    reviewer_name: Mapped[str] = mapped_column(String(100))
+    leg: Mapped[int] = mapped_column(Integer, default=0)
+    leg_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    ended: Mapped[bool] = mapped_column(Boolean, default=False)
+    applicant_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    applicant_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    console_present: Mapped[bool] = mapped_column(Boolean, default=False)
+    console_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SignallingMessage(Base):
+    """A message waiting for one party of a session (an offer, an answer, left, ended...);
+    the instance holding that party's socket claims it by deleting it. NOTIFY carries only
+    the session and party: an SDP can exceed its payload limit."""
+
+    __tablename__ = "signalling_messages"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    session_id: Mapped[int] = mapped_column(Integer)
+    party: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_signalling_messages_session_party", "session_id", "party", "id"),)

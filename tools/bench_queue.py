@@ -1,10 +1,11 @@
 """The queue load test (``python main.py bench queue``), issue 7 "Many workstations".
 
-One intake service (``main.py intake``) and K consoles (``main.py bench queue-console``), each
-a separate process, share one PostgreSQL database; N applicants join over a time span on the
-real applicant WebSocket. Every request the intake answers is timed (media.loadtest), then the
-database is checked: every applicant's session taken exactly once, by the one console that says
-it took it, none left waiting, none lost. Prints the figures; exits 1 on any loss or duplicate.
+One or more intake services (``main.py intake``, ``--intakes``) and K consoles
+(``main.py bench queue-console``), each a separate process, share one PostgreSQL database; N
+applicants join over a time span on the real applicant WebSocket, spread over the intakes.
+Every request the intake answers is timed (media.loadtest), then the database is checked:
+every applicant's session taken exactly once, by the one console that says it took it, none
+left waiting, none lost. Prints the figures; exits 1 on any loss or duplicate.
 
 Without ``--database-url`` it creates a scratch database on ``--server`` and drops it afterwards.
 """
@@ -248,23 +249,29 @@ def _drive(
     from media.loadtest import run_applicants
     from tools.processes import MAIN, cpu_seconds, free_port, wait_for_http
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    intake_log = work / "intake.log"
+    intakes: list[subprocess.Popen[bytes]] = []
+    urls: list[str] = []
+    intake_logs = [work / f"intake-{number}.log" for number in range(1, args.intakes + 1)]
     processes: list[subprocess.Popen[bytes]] = []
     with ExitStack() as stack:
         stack.callback(_stop, processes)
-        log_file = stack.enter_context(intake_log.open("wb"))
-        intake = subprocess.Popen(
-            [sys.executable, str(MAIN), "intake", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-        )
-        processes.append(intake)
-        wait_for_http(f"{url}/healthz", timeout=60)
+        for log_path in intake_logs:
+            port = free_port()
+            log_file = stack.enter_context(log_path.open("wb"))
+            intake = subprocess.Popen(
+                [sys.executable, str(MAIN), "intake", "--port", str(port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=log_file,
+            )
+            processes.append(intake)
+            intakes.append(intake)
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            wait_for_http(f"{url}/healthz", timeout=60)
         consoles: dict[int, tuple[subprocess.Popen[bytes], Path, Path]] = {}
-        for reviewer_id, name in reviewers.items():
+        for number, (reviewer_id, name) in enumerate(reviewers.items()):
+            url = urls[number % len(urls)]
             out, err = work / f"console-{reviewer_id}.out", work / f"console-{reviewer_id}.log"
             with out.open("wb") as out_file, err.open("wb") as err_file:
                 process = subprocess.Popen(
@@ -282,12 +289,12 @@ def _drive(
         for process, out, _err in consoles.values():
             _wait_for_line(out, '"ready"', process, timeout=60)
 
-        cpu_before = cpu_seconds(intake.pid)
+        cpu_before = sum(cpu_seconds(intake.pid) for intake in intakes)
         driver_before = time.process_time()
         started = time.monotonic()
         results = _run_async(
             run_applicants(
-                url,
+                urls,
                 seeded,
                 seconds=args.seconds,
                 arrival=args.arrival,
@@ -296,7 +303,7 @@ def _drive(
             )
         )
         elapsed = time.monotonic() - started
-        intake_cpu = (cpu_seconds(intake.pid) - cpu_before) / elapsed * 100
+        intake_cpu = (sum(cpu_seconds(intake.pid) for intake in intakes) - cpu_before) / elapsed * 100
         driver_cpu = (time.process_time() - driver_before) / elapsed * 100
         # Consoles finish the request they are in and print their reports; then the intake goes.
         _stop([process for process, _out, _err in consoles.values()], timeout=60)
@@ -309,8 +316,14 @@ def _drive(
                 report = {"taken": [], "timings_ms": {}, "statuses": {}, "errors": [error]}
             reports[reviewer_id] = report
             console_logs[reviewer_id] = _log_summary(err)
-        _stop([intake])
-    return Run(elapsed, results, reports, intake_cpu, driver_cpu, _log_summary(intake_log), console_logs)
+        _stop(intakes)
+    logs = [_log_summary(path) for path in intake_logs]
+    intake_log = {
+        "errors": sum(entry["errors"] for entry in logs),
+        "warnings": sum(entry["warnings"] for entry in logs),
+        "first_errors": [line for entry in logs for line in entry["first_errors"]][:5],
+    }
+    return Run(elapsed, results, reports, intake_cpu, driver_cpu, intake_log, console_logs)
 
 
 def _run_async(coroutine: Any) -> Any:
@@ -350,6 +363,7 @@ def summarise(
         "ok": not problems,
         "applicants": args.applicants,
         "consoles": args.consoles,
+        "intakes": args.intakes,
         "seconds": args.seconds,
         "arrival": args.arrival,
         "database": "postgresql",
@@ -377,7 +391,7 @@ def summarise(
         "intake_log": run.intake_log,
         "console_logs": {reviewers[rid]: log for rid, log in run.console_logs.items()},
         "cpu_percent_of_one_core": {
-            "intake": round(run.intake_cpu_percent, 1),
+            "intake": round(run.intake_cpu_percent, 1),  # all instances together
             "driver (applicants)": round(run.driver_cpu_percent, 1),
         },
         "cpu_cores": os.cpu_count(),
@@ -389,7 +403,8 @@ def print_summary(summary: dict[str, Any]) -> None:
     check = summary["check"]
     print(
         f"{summary['applicants']} applicants over {summary['seconds']:.0f} s ({summary['arrival']}), "
-        f"{summary['consoles']} consoles, one intake service, PostgreSQL: {summary['elapsed_s']} s"
+        f"{summary['consoles']} consoles, {summary['intakes']} intake service(s), PostgreSQL: "
+        f"{summary['elapsed_s']} s"
     )
     print(f"  intake response time p95   {summary['intake_p95_ms']} ms (all requests)")
     for kind, figures in summary["intake_response_ms"].items():
@@ -424,8 +439,8 @@ def run_bench_queue(args: argparse.Namespace) -> dict[str, Any]:
     from storage.sealing import Sealer
     from tools.processes import call_environment
 
-    if args.applicants < 1 or args.consoles < 1 or args.seconds < 0:
-        raise BenchFailed("--applicants and --consoles must be at least 1, --seconds not negative")
+    if args.applicants < 1 or args.consoles < 1 or args.intakes < 1 or args.seconds < 0:
+        raise BenchFailed("--applicants, --consoles and --intakes must be at least 1, --seconds not negative")
     load_settings()  # fails early on a broken configuration
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-queue-") as tmp:
         work = Path(tmp)

@@ -45,9 +45,11 @@ session ends as connection failed and the applicant is told to retry.
 
 ``ice`` is the STUN/TURN configuration for that peer of that session (media.ice), with TURN
 credentials of its own when a TURN secret is set: only a valid applicant token or a signed-in
-console ever gets one. Signalling state lives in this process: an applicant
-and the console taking them must reach the same intake instance (sticky routing when several
-run behind a load balancer); the queue itself is in the database and shared.
+console ever gets one. What instances must share about calls in flight (who
+took which session, its leg, which sockets are connected, the messages between applicant and
+console) goes through a `SignallingExchange`: in this process for a single instance, in
+PostgreSQL when several run behind a load balancer, so an applicant and the console taking them
+may reach different instances. Each instance delivers mail to the sockets it holds.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ import logging
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -77,7 +79,7 @@ from app.console_access import (
     SignInRefused,
 )
 from app.errors import NotFound, ReviewError
-from app.ids import ReviewerId, SessionId
+from app.ids import SessionId
 from app.queue import (
     CallLegs,
     QueueSnapshot,
@@ -88,6 +90,7 @@ from app.queue import (
     TokenStatus,
 )
 from app.roles import Action, may
+from app.signalling import CallRecord, LocalSignalling, Party, SignallingExchange
 from media.ice import IceServers
 from media.intake.positions import QueueBoard, send_quietly
 
@@ -205,29 +208,24 @@ def check_token_text(token: Any) -> str:
 
 
 @dataclass
-class LiveCall:
-    """The signalling state of one taken session, in this process."""
-
-    session_id: SessionId
-    reviewer_id: ReviewerId
-    reviewer_name: str
-    token: str
-    applicant: web.WebSocketResponse | None = None
-    console: web.WebSocketResponse | None = None
-    pending_offer: dict[str, Any] | None = None
-    leg: int = 0
-    leg_open: bool = False
-    ended: bool = False
-    console_watch: asyncio.Task[None] | None = None
-
-
-@dataclass
 class Waiting:
     """An applicant with an open page in this process."""
 
     token: str
     ws: web.WebSocketResponse
     session_id: SessionId | None = None
+    epoch: int | None = None  # connected to the taken call as this socket
+    # The join and the mail saying "taken" may both try to connect this socket to its call.
+    joining: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+@dataclass
+class ConsoleLink:
+    """A console's session socket held by this process."""
+
+    session_id: SessionId
+    ws: web.WebSocketResponse
+    epoch: int
 
 
 class IntakeService:
@@ -245,11 +243,14 @@ class IntakeService:
         trust_forwarded_for: bool = False,
         console_threads: int = 2,
         consent: ConsentBook | None = None,
+        exchange: SignallingExchange | None = None,
+        signalling_threads: int = 4,
     ) -> None:
         self.desk = desk
         # With a consent book, an applicant joins only after agreeing to its current text.
         self.consent = consent
         self.legs = legs
+        self.exchange: SignallingExchange = exchange if exchange is not None else LocalSignalling()
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.console_access = console_access
         self.ice = ice or IceServers()
@@ -269,14 +270,22 @@ class IntakeService:
             max_workers=console_threads, thread_name_prefix="intake-console"
         )
         self._queue_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="intake-queue")
+        self._signalling_executor = ThreadPoolExecutor(
+            max_workers=signalling_threads, thread_name_prefix="intake-signalling"
+        )
         self.board = QueueBoard(
             self._read_queue,
             self.clock,
             tick_seconds=QUEUE_POLL_SECONDS,
             review_seconds_estimate=review_seconds_estimate,
         )
-        self.calls: dict[SessionId, LiveCall] = {}
         self.applicants: dict[str, Waiting] = {}  # by token
+        self.waiting_by_session: dict[SessionId, Waiting] = {}
+        self.consoles: dict[SessionId, ConsoleLink] = {}
+        self._console_watches: dict[SessionId, asyncio.Task[None]] = {}
+        self._mail_locks: dict[tuple[SessionId, Party], asyncio.Lock] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._exchange_users = 0
 
     # -- the application -------------------------------------------------------------------
 
@@ -303,6 +312,9 @@ class IntakeService:
         if "applicant" in parts:  # one board per service: with the applicants' routes
             app.on_startup.append(self._start_board)
             app.on_shutdown.append(self._stop_board)
+        # Both parts' sockets get mail: the exchange runs once per service, whichever apps serve it.
+        app.on_startup.append(self._start_exchange)
+        app.on_shutdown.append(self._stop_exchange)
         app.on_shutdown.append(self._close_sockets)
         app.on_cleanup.append(self._stop_executor)
         return app
@@ -336,9 +348,9 @@ class IntakeService:
             return json_error("internal", INTERNAL_MESSAGE, 500)
 
     async def _close_sockets(self, _app: web.Application) -> None:
-        sockets = [w.ws for w in self.applicants.values()]
-        for call in self.calls.values():
-            sockets += [s for s in (call.applicant, call.console) if s is not None]
+        sockets = [w.ws for w in self.applicants.values()] + [c.ws for c in self.consoles.values()]
+        for task in list(self._console_watches.values()):
+            task.cancel()
         for ws in sockets:
             with contextlib.suppress(Exception):
                 await ws.close(code=WSCloseCode.GOING_AWAY, message=b"service stopping")
@@ -349,14 +361,35 @@ class IntakeService:
     async def _stop_board(self, _app: web.Application) -> None:
         await self.board.stop()
 
+    async def _start_exchange(self, _app: web.Application) -> None:
+        self._exchange_users += 1
+        if self._exchange_users == 1:
+            await self.exchange.start(self._mail_arrived)
+
+    async def _stop_exchange(self, _app: web.Application) -> None:
+        self._exchange_users -= 1
+        if self._exchange_users == 0:
+            await self.exchange.stop()
+
     async def _stop_executor(self, _app: web.Application) -> None:
         for executor in (
             self._executor,
             self._console_executor,
             self._queue_executor,
             self._sign_in_executor,
+            self._signalling_executor,
         ):
             executor.shutdown(wait=False, cancel_futures=True)
+
+    async def _signal(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Exchange calls (a database round trip when shared), on threads of their own."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._signalling_executor, partial(function, *args, **kwargs))
+
+    def _spawn(self, coroutine: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _desk(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Desk calls for applicants block on the database: keep them off the event loop."""
@@ -396,8 +429,7 @@ class IntakeService:
 
     # -- applicant ---------------------------------------------------------------------------
 
-    def _status_body(self, check: TokenCheck) -> dict[str, Any]:
-        reconnect = check.session_id is not None and check.session_id in self.calls
+    def _status_body(self, check: TokenCheck, *, reconnect: bool) -> dict[str, Any]:
         return {
             "status": check.status.value,
             "message": TOKEN_MESSAGES[check.status],
@@ -407,11 +439,18 @@ class IntakeService:
             "consent": self.consent.text.as_dict() if self.consent is not None else None,
         }
 
+    async def _live_call(self, session_id: SessionId | None) -> CallRecord | None:
+        if session_id is None:
+            return None
+        return await self._signal(self.exchange.call, session_id)
+
     async def applicant_status(self, request: web.Request) -> web.Response:
         token = check_token_text(request.query.get("t"))
         check = await self._desk(self.desk.check_token, token, self.clock())
+        reconnect = await self._live_call(check.session_id) is not None
         return web.json_response(
-            self._status_body(check), status=200 if check.status is TokenStatus.VALID else 403
+            self._status_body(check, reconnect=reconnect),
+            status=200 if check.status is TokenStatus.VALID else 403,
         )
 
     async def applicant_socket(self, request: web.Request) -> web.StreamResponse:
@@ -429,6 +468,15 @@ class IntakeService:
             await ws.close(code=WSCloseCode.INTERNAL_ERROR)
         return ws
 
+    def _hold(self, waiting: Waiting, session_id: SessionId | None) -> None:
+        """Index the applicant's socket by their session, so mail for it finds it."""
+        if waiting.session_id is not None and self.waiting_by_session.get(waiting.session_id) is waiting:
+            del self.waiting_by_session[waiting.session_id]
+            self._mail_locks.pop((waiting.session_id, "applicant"), None)
+        waiting.session_id = session_id
+        if session_id is not None:
+            self.waiting_by_session[session_id] = waiting
+
     async def _applicant_session(self, ws: web.WebSocketResponse, token: str) -> None:
         token = check_token_text(token)
         if token in self.applicants:
@@ -438,16 +486,17 @@ class IntakeService:
                 409,
             )
         check = await self._desk(self.desk.check_token, token, self.clock())
-        await _send(ws, {"type": "status", **self._status_body(check)})
+        record = await self._live_call(check.session_id)
+        await _send(ws, {"type": "status", **self._status_body(check, reconnect=record is not None)})
         if check.status is not TokenStatus.VALID:
             await ws.close(code=4403, message=check.status.value.encode())
             return
-        waiting = Waiting(token, ws, check.session_id)
+        waiting = Waiting(token, ws)
         self.applicants[token] = waiting
+        self._hold(waiting, check.session_id)
         try:
-            call = self.calls.get(check.session_id) if check.session_id is not None else None
-            if call is not None and not call.ended:
-                await self._applicant_returns(call, ws)
+            if record is not None:
+                await self._applicant_returns(waiting, record)
             async for message in ws:
                 if message.type is not WSMsgType.TEXT:
                     if message.type is WSMsgType.ERROR:
@@ -464,14 +513,20 @@ class IntakeService:
                         ticket = await self._desk(self.desk.join_queue, token, self.clock())
                         if given is not None and self.consent is not None:
                             await self._desk(self.consent.record, ticket.session_id, *given, self.clock())
-                        waiting.session_id = ticket.session_id
-                        call = self.calls.get(ticket.session_id)
-                        if call is not None and call.applicant is not ws:
-                            await self._applicant_returns(call, ws)
-                        elif call is None and ticket.position > 0:
-                            await self._tell_place(waiting, ticket)
+                        self._hold(waiting, ticket.session_id)
+                        if waiting.epoch is None:
+                            record = await self._live_call(ticket.session_id)
+                            if record is not None:
+                                await self._applicant_returns(waiting, record)
+                            elif ticket.position > 0:
+                                await self._tell_place(waiting, ticket)
+                            # Mail that came before this socket was known by its session.
+                            self._mail_arrived(ticket.session_id, "applicant")
                     elif kind == "leave":
-                        if waiting.session_id is not None and waiting.session_id not in self.calls:
+                        if (
+                            waiting.session_id is not None
+                            and await self._live_call(waiting.session_id) is None
+                        ):
                             verify_later = bool(body.get("verify_later", False))
                             await self._desk(
                                 self.desk.leave_queue,
@@ -481,7 +536,7 @@ class IntakeService:
                             )
                             await _send(ws, {"type": "left", "verify_later": verify_later})
                             self.board.forget(waiting.session_id)
-                            waiting.session_id = None
+                            self._hold(waiting, None)
                         await ws.close()
                         break
                     elif kind == "offer":
@@ -494,6 +549,7 @@ class IntakeService:
             self.applicants.pop(token, None)
             self.board.forget(waiting.session_id)
             await self._applicant_gone(waiting)
+            self._hold(waiting, None)
 
     def _consent_given(self, body: dict[str, Any]) -> tuple[str, str] | None:
         """(version, language) of the consent sent with a join; refused when one is needed."""
@@ -512,51 +568,126 @@ class IntakeService:
         await send_quietly(waiting.ws, message)
         self.board.listen(ticket.session_id, waiting.ws, ticket.position, ticket.waiting)
 
-    async def _applicant_returns(self, call: LiveCall, ws: web.WebSocketResponse) -> None:
-        reconnect = call.leg > 0
-        call.applicant = ws
-        call.pending_offer = None
-        ice = self.ice.for_peer(f"session-{call.session_id}-applicant", self.clock())
-        await _send(ws, {"type": "taken", "reviewer": call.reviewer_name, "reconnect": reconnect, "ice": ice})
-        if reconnect and call.console is not None:
-            await _send(call.console, {"type": "applicant_returned"})
+    async def _applicant_returns(self, waiting: Waiting, record: CallRecord | None = None) -> bool:
+        """The applicant's socket joins their taken call: first time (taken) or a reconnect.
+        False when there is no live call to join."""
+        async with waiting.joining:
+            return await self._join_call(waiting, record)
+
+    async def _join_call(self, waiting: Waiting, record: CallRecord | None) -> bool:
+        session_id = waiting.session_id
+        if session_id is None or waiting.epoch is not None or waiting.ws.closed:
+            return waiting.epoch is not None
+        if record is None:
+            record = await self._live_call(session_id)
+            if record is None:
+                return False
+        self.board.forget(session_id)
+        epoch = await self._signal(self.exchange.connect, session_id, "applicant", only_if_absent=False)
+        if epoch is None:
+            return False
+        waiting.epoch = epoch
+        # Told "taken" here; answers meant for an earlier socket are of no use to this one.
+        await self._signal(self.exchange.discard, session_id, "applicant", ("taken", "answer"))
+        reconnect = record.leg > 0
+        await _send(waiting.ws, self._taken_message(session_id, record.reviewer_name, reconnect=reconnect))
+        if reconnect:
+            await self._post(
+                session_id, "console", {"type": "applicant_returned"}, replacing=("applicant_returned",)
+            )
+        return True
+
+    def _taken_message(self, session_id: SessionId, reviewer: Any, *, reconnect: bool) -> dict[str, Any]:
+        ice = self.ice.for_peer(f"session-{session_id}-applicant", self.clock())
+        return {"type": "taken", "reviewer": reviewer, "reconnect": reconnect, "ice": ice}
+
+    async def _post(
+        self, session_id: SessionId, party: Party, body: dict[str, Any], *, replacing: tuple[str, ...] = ()
+    ) -> None:
+        await self._signal(self.exchange.post, session_id, party, body, replacing=replacing)
 
     async def _relay_offer(self, waiting: Waiting, sdp: str) -> None:
-        call = self.calls.get(waiting.session_id) if waiting.session_id is not None else None
-        if call is None or call.applicant is not waiting.ws or call.ended:
+        session_id = waiting.session_id
+        record = await self._live_call(session_id)
+        if session_id is None or record is None or record.applicant_epoch != waiting.epoch:
             raise BadRequest("not_taken", "No reviewer has taken you yet; wait for your turn.", 409)
-        await self._end_open_leg(call, "renegotiated")
-        call.leg = await self._console_desk(self.legs.start_leg, call.session_id, self.clock())
-        call.leg_open = True
-        offer = {"type": "offer", "sdp": sdp, "leg": call.leg}
-        if call.console is not None and not call.console.closed:
-            await _send(call.console, offer)
-        else:
-            call.pending_offer = offer
+        await self._end_open_leg(session_id, "renegotiated")
+        leg = await self._console_desk(self.legs.start_leg, session_id, self.clock())
+        await self._signal(self.exchange.leg_started, session_id, leg)
+        await self._post(
+            session_id, "console", {"type": "offer", "sdp": sdp, "leg": leg}, replacing=("offer",)
+        )
 
-    async def _end_open_leg(self, call: LiveCall, reason: str) -> None:
-        if call.leg_open:
-            call.leg_open = False
-            await self._console_desk(self.legs.end_leg, call.session_id, self.clock(), reason)
+    async def _end_open_leg(self, session_id: SessionId, reason: str) -> None:
+        if await self._signal(self.exchange.close_leg, session_id):
+            await self._console_desk(self.legs.end_leg, session_id, self.clock(), reason)
 
     async def _applicant_gone(self, waiting: Waiting) -> None:
         session_id = waiting.session_id
         if session_id is None:
             return
-        call = self.calls.get(session_id)
-        if call is None:
-            # Still waiting: an applicant who leaves the queue is removed from it.
-            with contextlib.suppress(ReviewError):
-                await self._desk(self.desk.leave_queue, session_id, self.clock(), verify_later=False)
+        if waiting.epoch is None:
+            if await self._live_call(session_id) is None:
+                # Still waiting: an applicant who leaves the queue is removed from it.
+                with contextlib.suppress(ReviewError):
+                    await self._desk(self.desk.leave_queue, session_id, self.clock(), verify_later=False)
             return
-        if call.applicant is waiting.ws:
-            call.applicant = None
-            call.pending_offer = None
-            leg = call.leg
-            with contextlib.suppress(ReviewError):
-                await self._end_open_leg(call, "dropped")
-            if call.console is not None and not call.ended:
-                await _send(call.console, {"type": "applicant_left", "leg": leg})
+        if not await self._signal(self.exchange.disconnect, session_id, "applicant", waiting.epoch):
+            return  # the applicant is back on a newer socket already
+        record = await self._live_call(session_id)
+        if record is None:
+            return
+        with contextlib.suppress(ReviewError):
+            await self._end_open_leg(session_id, "dropped")
+        await self._post(
+            session_id,
+            "console",
+            {"type": "applicant_left", "leg": record.leg},
+            replacing=("offer", "applicant_returned"),
+        )
+
+    # -- mail between instances ----------------------------------------------------------------
+
+    def _mail_arrived(self, session_id: SessionId | None, party: Party | None) -> None:
+        """On the event loop: deliver what came for a socket this instance holds."""
+        if session_id is None or party is None:
+            for held in list(self.waiting_by_session):
+                self._spawn(self._deliver(held, "applicant"))
+            for held in list(self.consoles):
+                self._spawn(self._deliver(held, "console"))
+        elif session_id in (self.waiting_by_session if party == "applicant" else self.consoles):
+            self._spawn(self._deliver(session_id, party))
+
+    async def _deliver(self, session_id: SessionId, party: Party) -> None:
+        lock = self._mail_locks.setdefault((session_id, party), asyncio.Lock())
+        try:
+            async with lock:  # one collector at a time keeps a party's mail in order
+                for body in await self._signal(self.exchange.collect, session_id, party):
+                    if party == "applicant":
+                        await self._hand_to_applicant(session_id, body)
+                    else:
+                        link = self.consoles.get(session_id)
+                        if link is not None:
+                            await _send(link.ws, body)
+        except Exception:
+            log.exception("intake: cannot deliver signalling mail of session %s", session_id)
+
+    async def _hand_to_applicant(self, session_id: SessionId, body: dict[str, Any]) -> None:
+        waiting = self.waiting_by_session.get(session_id)
+        if waiting is None:
+            return
+        kind = body.get("type")
+        if kind == "taken":
+            if waiting.epoch is None and not await self._applicant_returns(waiting):
+                # The call ended already (its "ended" follows): the applicant still learns who took them.
+                await _send(
+                    waiting.ws, self._taken_message(session_id, body.get("reviewer"), reconnect=False)
+                )
+        elif kind == "ended":
+            await _send(waiting.ws, {"type": "ended", "reason": body.get("reason")})
+            await waiting.ws.close()
+        elif waiting.epoch is not None:
+            await _send(waiting.ws, body)
 
     # -- console sign-in --------------------------------------------------------------------
 
@@ -633,12 +764,13 @@ class IntakeService:
             return web.Response(status=204)
         self.board.forget(taken.session_id)
         self.board.queue_changed()
-        waiting = next((w for w in self.applicants.values() if w.session_id == taken.session_id), None)
-        call = LiveCall(taken.session_id, reviewer_id, reviewer.name, waiting.token if waiting else "")
-        self.calls[taken.session_id] = call
-        self._watch_console(call)
-        if waiting is not None:
-            await self._applicant_returns(call, waiting.ws)
+        reviewer_name = reviewer.name
+        await self._signal(self.exchange.call_taken, taken.session_id, reviewer_id, reviewer_name)
+        self._watch_console(taken.session_id, 0)
+        # Whichever instance holds the applicant's socket tells them.
+        await self._post(
+            taken.session_id, "applicant", {"type": "taken", "reviewer": reviewer_name}, replacing=("taken",)
+        )
         log.info("intake: session %s taken by reviewer %s", taken.session_id, reviewer_id)
         ice = self.ice.for_peer(f"session-{taken.session_id}-console", self.clock())
         return web.json_response(taken_body(taken) | {"ice": ice})
@@ -656,27 +788,37 @@ class IntakeService:
             session_id = SessionId(int(request.match_info["session_id"]))
         except ValueError:
             raise BadRequest("bad_request", "The session id must be a whole number.") from None
-        call = self.calls.get(session_id)
-        if call is None or call.ended:
+        record = await self._live_call(session_id)
+        if record is None:
             raise BadRequest(
                 "unknown_session", f"Session {session_id} is not a live call on this service.", 404
             )
-        if call.reviewer_id != reviewer.id:
+        if record.reviewer_id != reviewer.id:
             raise BadRequest("not_yours", "Another reviewer took this applicant.", 403)
-        if call.console is not None and not call.console.closed:
+        held = self.consoles.get(session_id)
+        if held is not None and not held.ws.closed:
             raise BadRequest("already_connected", "A console is already connected to this call.", 409)
-        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=5.0)
-        await ws.prepare(request)
-        call.console = ws
-        if call.console_watch is not None:
-            call.console_watch.cancel()
-            call.console_watch = None
+        epoch = await self._signal(self.exchange.connect, session_id, "console", only_if_absent=True)
+        if epoch is None:
+            raise BadRequest("already_connected", "A console is already connected to this call.", 409)
         try:
-            if call.pending_offer is not None:
-                await _send(ws, call.pending_offer)
-                call.pending_offer = None
-            elif call.applicant is None and call.leg > 0:
-                await _send(ws, {"type": "applicant_left", "leg": call.leg})
+            ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=5.0)
+            await ws.prepare(request)
+        except BaseException:
+            await self._signal(self.exchange.disconnect, session_id, "console", epoch)
+            raise
+        link = ConsoleLink(session_id, ws, epoch)
+        self.consoles[session_id] = link
+        watch = self._console_watches.pop(session_id, None)
+        if watch is not None:
+            watch.cancel()
+        try:
+            async with self._mail_locks.setdefault((session_id, "console"), asyncio.Lock()):
+                mail = await self._signal(self.exchange.collect, session_id, "console")
+                for body in mail:
+                    await _send(ws, body)
+                if not mail and not record.applicant_present and record.leg > 0:
+                    await _send(ws, {"type": "applicant_left", "leg": record.leg})
             async for message in ws:
                 if message.type is not WSMsgType.TEXT:
                     if message.type is WSMsgType.ERROR:
@@ -687,9 +829,15 @@ class IntakeService:
                     kind = body.get("type")
                     if kind == "answer":
                         sdp = check_sdp(body.get("sdp"), "answer")
-                        if call.applicant is None:
+                        now = await self._live_call(session_id)
+                        if now is None or not now.applicant_present:
                             raise BadRequest("applicant_gone", "The applicant is not connected.", 409)
-                        await _send(call.applicant, {"type": "answer", "sdp": sdp, "leg": call.leg})
+                        await self._post(
+                            session_id,
+                            "applicant",
+                            {"type": "answer", "sdp": sdp, "leg": now.leg},
+                            replacing=("answer",),
+                        )
                     elif kind == "end":
                         reason = body.get("reason")
                         if reason not in ("connection_failed", "hang_up", "console_closed"):
@@ -698,9 +846,9 @@ class IntakeService:
                                 "reason must be 'connection_failed', 'hang_up' or 'console_closed'.",
                             )
                         if reason == "console_closed":  # abandoned, as the console says why
-                            await self._end_call(call, "hang_up", ended_as="console_closed")
+                            await self._end_call(session_id, "hang_up", ended_as="console_closed")
                         else:
-                            await self._end_call(call, reason)
+                            await self._end_call(session_id, reason)
                         await ws.close()
                         break
                     elif kind == "ping":
@@ -708,49 +856,64 @@ class IntakeService:
                     else:
                         raise BadRequest("bad_message", f"Unknown message type {kind!r}.")
         finally:
-            if call.console is ws:
-                call.console = None
-                if not call.ended:
-                    self._watch_console(call)
+            if self.consoles.get(session_id) is link:
+                del self.consoles[session_id]
+                self._mail_locks.pop((session_id, "console"), None)
+            with contextlib.suppress(Exception):
+                if await self._signal(self.exchange.disconnect, session_id, "console", epoch):
+                    self._watch_console(session_id, epoch)
         return ws
 
-    def _watch_console(self, call: LiveCall) -> None:
+    def _watch_console(self, session_id: SessionId, epoch: int) -> None:
+        """A console that took the applicant must be connected within the grace time; the
+        database decides whether one came back (on any instance) meanwhile."""
+
         async def watch() -> None:
             await asyncio.sleep(self.console_grace_seconds)
-            if call.console is None and not call.ended:
-                log.warning("intake: the console of session %s is gone; ending it", call.session_id)
-                try:
-                    await self._end_call(call, "connection_failed", ended_as="console_lost")
-                except Exception:
-                    log.exception("intake: cannot end session %s", call.session_id)
+            try:
+                record = await self._signal(self.exchange.end_if_console_gone, session_id, epoch)
+                if record is not None:
+                    log.warning("intake: the console of session %s is gone; ending it", session_id)
+                    await self._finish_call(record, "connection_failed", ended_as="console_lost")
+            except Exception:
+                log.exception("intake: cannot end session %s", session_id)
+            finally:
+                if self._console_watches.get(session_id) is asyncio.current_task():
+                    del self._console_watches[session_id]
 
-        if call.console_watch is not None:
-            call.console_watch.cancel()
-        call.console_watch = asyncio.get_running_loop().create_task(watch())
+        previous = self._console_watches.pop(session_id, None)
+        if previous is not None:
+            previous.cancel()
+        self._console_watches[session_id] = asyncio.get_running_loop().create_task(watch())
 
-    async def _end_call(self, call: LiveCall, reason: str, *, ended_as: str | None = None) -> None:
-        """End the call; `reason` is what the applicant is told. A session that was not decided
-        ends as connection failed (the applicant did not come back), or as abandoned with
-        `ended_as` (or "hung_up" on a hang-up), so none is left in a call forever."""
-        call.ended = True
-        if call.console_watch is not None and call.console_watch is not asyncio.current_task():
-            call.console_watch.cancel()
-        self.calls.pop(call.session_id, None)
-        with contextlib.suppress(ReviewError):
-            await self._end_open_leg(call, ended_as or reason)
+    async def _end_call(self, session_id: SessionId, reason: str, *, ended_as: str | None = None) -> None:
+        record = await self._signal(self.exchange.end, session_id)
+        if record is not None:
+            await self._finish_call(record, reason, ended_as=ended_as)
+
+    async def _finish_call(self, record: CallRecord, reason: str, *, ended_as: str | None = None) -> None:
+        """The call has ended (this caller ended it); `reason` is what the applicant is told. A
+        session that was not decided ends as connection failed (the applicant did not come
+        back), or as abandoned with `ended_as` (or "hung_up" on a hang-up), so none is left in a
+        call forever."""
+        session_id = record.session_id
+        watch = self._console_watches.pop(session_id, None)
+        if watch is not None and watch is not asyncio.current_task():
+            watch.cancel()
+        if record.leg_open:
+            with contextlib.suppress(ReviewError):
+                await self._console_desk(self.legs.end_leg, session_id, self.clock(), ended_as or reason)
         if ended_as is None and reason == "connection_failed":
             await self._console_desk(
                 partial(self.legs.end_connection_failed, details={"note": "the applicant did not reconnect"}),
-                call.session_id,
+                session_id,
                 self.clock(),
             )
         else:
             await self._console_desk(
-                self.legs.end_without_decision, call.session_id, self.clock(), ended_as or "hung_up"
+                self.legs.end_without_decision, session_id, self.clock(), ended_as or "hung_up"
             )
-        if call.applicant is not None:
-            await _send(call.applicant, {"type": "ended", "reason": reason})
-            await call.applicant.close()
+        await self._post(session_id, "applicant", {"type": "ended", "reason": reason})
 
 
 def taken_body(taken: TakenApplicant) -> dict[str, Any]:

@@ -1,0 +1,203 @@
+"""What intake instances share about calls in flight: who took which session, its leg, who is
+connected to it, and a mailbox per session and party for the messages between applicant and
+console (offers, answers, left, returned, ended).
+
+`SignallingExchange` is the interface; the intake service (media/) gets one from the
+composition root. `LocalSignalling` keeps it in this process for a single instance (the
+embedded default, SQLite); storage implements it on PostgreSQL so that any instance serves any
+applicant and any console (the database is the truth, LISTEN/NOTIFY tells instances of mail).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal, Protocol
+
+from app.ids import ReviewerId, SessionId
+
+Party = Literal["applicant", "console"]
+PARTIES: tuple[Party, ...] = ("applicant", "console")
+MailArrived = Callable[[SessionId | None, Party | None], None]
+"""Called on the intake's event loop when a party of a session may have new mail; with None,
+None after notices may have been missed (a lost database connection): check every socket."""
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One taken session's signalling state, as every instance sees it."""
+
+    session_id: SessionId
+    reviewer_id: ReviewerId
+    reviewer_name: str
+    leg: int = 0  # 0 until the applicant's first offer
+    leg_open: bool = False
+    ended: bool = False
+    applicant_present: bool = False
+    applicant_epoch: int = 0  # bumped on each connection, so a stale socket's goodbye is ignored
+    console_present: bool = False
+    console_epoch: int = 0
+
+    def present(self, party: Party) -> bool:
+        return self.applicant_present if party == "applicant" else self.console_present
+
+    def epoch(self, party: Party) -> int:
+        return self.applicant_epoch if party == "applicant" else self.console_epoch
+
+
+class SignallingExchange(Protocol):
+    """Blocking calls (the intake runs them off its event loop), except start and stop."""
+
+    async def start(self, mail_arrived: MailArrived) -> None:
+        """Begin telling this instance of mail; runs on the intake's event loop."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    def call_taken(self, session_id: SessionId, reviewer_id: ReviewerId, reviewer_name: str) -> None: ...
+
+    def call(self, session_id: SessionId) -> CallRecord | None:
+        """The call of a taken session that has not ended, or None."""
+        ...
+
+    def connect(self, session_id: SessionId, party: Party, *, only_if_absent: bool) -> int | None:
+        """A socket of `party` is now connected to the call: its epoch, or None when the call
+        has ended (or, with `only_if_absent`, another socket of that party is connected)."""
+        ...
+
+    def disconnect(self, session_id: SessionId, party: Party, epoch: int) -> bool:
+        """That socket is gone; False when a newer one connected meanwhile (nothing changes)."""
+        ...
+
+    def leg_started(self, session_id: SessionId, leg: int) -> None: ...
+
+    def close_leg(self, session_id: SessionId) -> bool:
+        """Mark the open leg closed; True for the one caller that closed it."""
+        ...
+
+    def end(self, session_id: SessionId) -> CallRecord | None:
+        """End the call: for the one caller that ended it, the call as it was; else None."""
+        ...
+
+    def end_if_console_gone(self, session_id: SessionId, epoch: int) -> CallRecord | None:
+        """End the call if the console socket of `epoch` left and none came since (as `end`)."""
+        ...
+
+    def post(
+        self, session_id: SessionId, party: Party, body: dict[str, Any], *, replacing: Sequence[str] = ()
+    ) -> None:
+        """Leave a message for `party`; undelivered ones of the `replacing` types are dropped."""
+        ...
+
+    def collect(self, session_id: SessionId, party: Party) -> list[dict[str, Any]]:
+        """Claim the undelivered mail of `party`, oldest first (each message is claimed once)."""
+        ...
+
+    def discard(self, session_id: SessionId, party: Party, kinds: Sequence[str]) -> None:
+        """Drop the undelivered mail of `party` of these types."""
+        ...
+
+
+class LocalSignalling:
+    """The exchange in this process's memory: one intake instance, no shared database needed."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[SessionId, CallRecord] = {}
+        self._mail: dict[tuple[SessionId, Party], list[dict[str, Any]]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._mail_arrived: MailArrived | None = None
+
+    async def start(self, mail_arrived: MailArrived) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._mail_arrived = mail_arrived
+
+    async def stop(self) -> None:
+        self._mail_arrived = None
+
+    def call_taken(self, session_id: SessionId, reviewer_id: ReviewerId, reviewer_name: str) -> None:
+        with self._lock:
+            self._calls[session_id] = CallRecord(session_id, reviewer_id, reviewer_name)
+            self._mail.pop((session_id, "applicant"), None)
+            self._mail.pop((session_id, "console"), None)
+
+    def call(self, session_id: SessionId) -> CallRecord | None:
+        with self._lock:
+            record = self._calls.get(session_id)
+        return record if record is not None and not record.ended else None
+
+    def _change(self, session_id: SessionId, **changes: Any) -> None:
+        self._calls[session_id] = replace(self._calls[session_id], **changes)
+
+    def connect(self, session_id: SessionId, party: Party, *, only_if_absent: bool) -> int | None:
+        with self._lock:
+            record = self._calls.get(session_id)
+            if record is None or record.ended or (only_if_absent and record.present(party)):
+                return None
+            epoch = record.epoch(party) + 1
+            self._change(session_id, **{f"{party}_present": True, f"{party}_epoch": epoch})
+            return epoch
+
+    def disconnect(self, session_id: SessionId, party: Party, epoch: int) -> bool:
+        with self._lock:
+            record = self._calls.get(session_id)
+            if record is None or record.epoch(party) != epoch or not record.present(party):
+                return False
+            self._change(session_id, **{f"{party}_present": False})
+            return True
+
+    def leg_started(self, session_id: SessionId, leg: int) -> None:
+        with self._lock:
+            if session_id in self._calls:
+                self._change(session_id, leg=leg, leg_open=True)
+
+    def close_leg(self, session_id: SessionId) -> bool:
+        with self._lock:
+            record = self._calls.get(session_id)
+            if record is None or not record.leg_open:
+                return False
+            self._change(session_id, leg_open=False)
+            return True
+
+    def end(self, session_id: SessionId) -> CallRecord | None:
+        with self._lock:
+            record = self._calls.get(session_id)
+            if record is None or record.ended:
+                return None
+            self._forget(session_id)
+            return record
+
+    def end_if_console_gone(self, session_id: SessionId, epoch: int) -> CallRecord | None:
+        with self._lock:
+            record = self._calls.get(session_id)
+            if record is None or record.ended or record.console_present or record.console_epoch != epoch:
+                return None
+            self._forget(session_id)
+            return record
+
+    def _forget(self, session_id: SessionId) -> None:
+        # An ended call is no longer asked about; the applicant's last mail ("ended") may follow.
+        del self._calls[session_id]
+        self._mail.pop((session_id, "console"), None)
+
+    def post(
+        self, session_id: SessionId, party: Party, body: dict[str, Any], *, replacing: Sequence[str] = ()
+    ) -> None:
+        with self._lock:
+            box = self._mail.setdefault((session_id, party), [])
+            box[:] = [message for message in box if message.get("type") not in replacing]
+            box.append(dict(body))
+        loop, mail_arrived = self._loop, self._mail_arrived
+        if loop is not None and mail_arrived is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(mail_arrived, session_id, party)
+
+    def collect(self, session_id: SessionId, party: Party) -> list[dict[str, Any]]:
+        with self._lock:
+            return self._mail.pop((session_id, party), [])
+
+    def discard(self, session_id: SessionId, party: Party, kinds: Sequence[str]) -> None:
+        with self._lock:
+            box = self._mail.get((session_id, party), [])
+            box[:] = [message for message in box if message.get("type") not in kinds]

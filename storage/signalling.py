@@ -1,0 +1,254 @@
+"""The signalling exchange on PostgreSQL: intake instances share calls in flight and their mail
+through the database (the truth), and learn of new mail by LISTEN/NOTIFY, so a load balancer
+needs no sticky routing. NOTIFY carries only "session party"; the message itself is a row."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
+
+from app.ids import ReviewerId, SessionId
+from app.signalling import PARTIES, CallRecord, MailArrived, Party
+from storage.database import Database
+from storage.models import SignallingCall, SignallingMessage
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "intake_signalling"
+# A listening connection that went quiet because the network died is noticed by TCP keepalives.
+KEEPALIVES: dict[str, Any] = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+}
+
+
+def _record(row: SignallingCall) -> CallRecord:
+    return CallRecord(
+        session_id=SessionId(row.session_id),
+        reviewer_id=ReviewerId(row.reviewer_id),
+        reviewer_name=row.reviewer_name,
+        leg=row.leg,
+        leg_open=row.leg_open,
+        ended=row.ended,
+        applicant_present=row.applicant_present,
+        applicant_epoch=row.applicant_epoch,
+        console_present=row.console_present,
+        console_epoch=row.console_epoch,
+    )
+
+
+def _present(party: Party) -> Any:
+    return SignallingCall.applicant_present if party == "applicant" else SignallingCall.console_present
+
+
+def _epoch(party: Party) -> Any:
+    return SignallingCall.applicant_epoch if party == "applicant" else SignallingCall.console_epoch
+
+
+class SharedSignalling:
+    """`app.signalling.SignallingExchange` for intake instances sharing one PostgreSQL."""
+
+    def __init__(self, database: Database, *, reconnect_seconds: float = 1.0) -> None:
+        if database.is_sqlite:
+            raise ValueError(
+                "shared signalling needs PostgreSQL; one instance on SQLite uses LocalSignalling"
+            )
+        self.database = database
+        self.reconnect_seconds = reconnect_seconds
+        self._conninfo = (
+            make_url(database.url).set(drivername="postgresql").render_as_string(hide_password=False)
+        )
+        self._listener: asyncio.Task[None] | None = None
+        self._listening = asyncio.Event()
+
+    # -- listening -----------------------------------------------------------------------------
+
+    async def start(self, mail_arrived: MailArrived) -> None:
+        self._listening = asyncio.Event()
+        self._listener = asyncio.get_running_loop().create_task(self._listen(mail_arrived))
+        # Serve once listening, so no notice is missed; a database still down is retried.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._listening.wait(), 15)
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+    async def _listen(self, mail_arrived: MailArrived) -> None:
+        import psycopg
+
+        while True:
+            try:
+                conninfo = psycopg.conninfo.make_conninfo(self._conninfo, **KEEPALIVES)
+                async with await psycopg.AsyncConnection.connect(conninfo, autocommit=True) as connection:
+                    await connection.execute(f"LISTEN {CHANNEL}")
+                    self._listening.set()
+                    # Notices sent while this instance was not listening are lost: look at every
+                    # socket held here (harmless at the first start).
+                    mail_arrived(None, None)
+                    async for notice in connection.notifies():
+                        arrived = parse_notice(notice.payload)
+                        if arrived is not None:
+                            mail_arrived(*arrived)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                log.warning("intake: signalling notices lost (%s); listening again", error)
+            await asyncio.sleep(self.reconnect_seconds)
+
+    # -- calls --------------------------------------------------------------------------------
+
+    def call_taken(self, session_id: SessionId, reviewer_id: ReviewerId, reviewer_name: str) -> None:
+        with self.database.session() as session:
+            session.execute(delete(SignallingMessage).where(SignallingMessage.session_id == session_id))
+            session.execute(delete(SignallingCall).where(SignallingCall.session_id == session_id))
+            session.execute(
+                insert(SignallingCall).values(
+                    session_id=session_id,
+                    reviewer_id=reviewer_id,
+                    reviewer_name=reviewer_name,
+                    leg=0,
+                    leg_open=False,
+                    ended=False,
+                    applicant_present=False,
+                    applicant_epoch=0,
+                    console_present=False,
+                    console_epoch=0,
+                    taken_at=datetime.now(UTC),
+                )
+            )
+
+    def call(self, session_id: SessionId) -> CallRecord | None:
+        with self.database.session() as session:
+            row = session.scalars(
+                select(SignallingCall).where(
+                    SignallingCall.session_id == session_id, SignallingCall.ended.is_(False)
+                )
+            ).one_or_none()
+            return _record(row) if row is not None else None
+
+    def connect(self, session_id: SessionId, party: Party, *, only_if_absent: bool) -> int | None:
+        conditions = [SignallingCall.session_id == session_id, SignallingCall.ended.is_(False)]
+        if only_if_absent:
+            conditions.append(_present(party).is_(False))
+        with self.database.session() as session:
+            epoch = session.execute(
+                update(SignallingCall)
+                .where(*conditions)
+                .values({_present(party): True, _epoch(party): _epoch(party) + 1})
+                .returning(_epoch(party))
+            ).scalar_one_or_none()
+        return int(epoch) if epoch is not None else None
+
+    def disconnect(self, session_id: SessionId, party: Party, epoch: int) -> bool:
+        return self._change_live_call(
+            session_id, {_present(party): False}, _epoch(party) == epoch, _present(party).is_(True)
+        )
+
+    def leg_started(self, session_id: SessionId, leg: int) -> None:
+        self._change_live_call(session_id, {"leg": leg, "leg_open": True})
+
+    def close_leg(self, session_id: SessionId) -> bool:
+        return self._change_live_call(session_id, {"leg_open": False}, SignallingCall.leg_open.is_(True))
+
+    def _change_live_call(self, session_id: SessionId, values: dict[Any, Any], *conditions: Any) -> bool:
+        """Change the call if it has not ended and meets `conditions`; True when it changed."""
+        with self.database.session() as session:
+            changed = session.execute(
+                update(SignallingCall)
+                .where(SignallingCall.session_id == session_id, SignallingCall.ended.is_(False), *conditions)
+                .values(values)
+                .returning(SignallingCall.session_id)
+            ).scalar_one_or_none()
+        return changed is not None
+
+    def end(self, session_id: SessionId) -> CallRecord | None:
+        return self._end(session_id)
+
+    def end_if_console_gone(self, session_id: SessionId, epoch: int) -> CallRecord | None:
+        return self._end(
+            session_id, SignallingCall.console_present.is_(False), SignallingCall.console_epoch == epoch
+        )
+
+    def _end(self, session_id: SessionId, *conditions: Any) -> CallRecord | None:
+        with self.database.session() as session:
+            row = session.scalars(
+                update(SignallingCall)
+                .where(SignallingCall.session_id == session_id, SignallingCall.ended.is_(False), *conditions)
+                .values(ended=True, ended_at=datetime.now(UTC))
+                .returning(SignallingCall)
+            ).one_or_none()
+            if row is None:
+                return None
+            session.execute(
+                delete(SignallingMessage).where(
+                    SignallingMessage.session_id == session_id, SignallingMessage.party == "console"
+                )
+            )
+            return _record(row)
+
+    # -- mail ---------------------------------------------------------------------------------
+
+    def post(
+        self, session_id: SessionId, party: Party, body: dict[str, Any], *, replacing: Sequence[str] = ()
+    ) -> None:
+        kind = str(body.get("type", ""))[:32]
+        with self.database.session() as session:
+            if replacing:
+                _discard(session, session_id, party, replacing)
+            session.execute(
+                insert(SignallingMessage).values(
+                    session_id=session_id,
+                    party=party,
+                    kind=kind,
+                    body=json.dumps(body, ensure_ascii=False),
+                    posted_at=datetime.now(UTC),
+                )
+            )
+            # Sent when the transaction commits, so the row is there for whoever is told.
+            session.execute(select(func.pg_notify(CHANNEL, f"{session_id} {party}")))
+
+    def collect(self, session_id: SessionId, party: Party) -> list[dict[str, Any]]:
+        with self.database.session() as session:
+            rows = session.execute(
+                delete(SignallingMessage)
+                .where(SignallingMessage.session_id == session_id, SignallingMessage.party == party)
+                .returning(SignallingMessage.id, SignallingMessage.body)
+            ).all()
+        return [json.loads(body) for _id, body in sorted(rows)]
+
+    def discard(self, session_id: SessionId, party: Party, kinds: Sequence[str]) -> None:
+        with self.database.session() as session:
+            _discard(session, session_id, party, kinds)
+
+
+def _discard(session: Session, session_id: SessionId, party: Party, kinds: Sequence[str]) -> None:
+    session.execute(
+        delete(SignallingMessage).where(
+            SignallingMessage.session_id == session_id,
+            SignallingMessage.party == party,
+            SignallingMessage.kind.in_(list(kinds)),
+        )
+    )
+
+
+def parse_notice(payload: str) -> tuple[SessionId, Party] | None:
+    number, _, party = payload.partition(" ")
+    for known in PARTIES:
+        if party == known and number.isdigit():
+            return SessionId(int(number)), known
+    return None
