@@ -99,7 +99,8 @@ class Settings:
     face_challenge_double_blink_seconds: float = 1.5
     # At most this many face encodings per second of video for the tracked face (more than 0).
     face_max_encodings_per_second: float = 4.0
-    # Seconds between room scans for other people (dlib CNN detector) in a live call; 0: off.
+    # Seconds between room scans for other people (YuNet at 2x with SFace, dlib's CNN detector
+    # with dlib) in a live call; 0: off.
     face_room_scan_seconds: float = 5.0
     reconnect_grace_seconds: float = 20.0
     # Retention, in days after a session ended (app/retention.py): a decided session's

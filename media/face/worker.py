@@ -3,7 +3,8 @@
 dlib's encoder holds the GIL for ~125 ms a face, so face work in a thread of the console
 would stall video and GUI. ``FaceWorker`` runs ``FacePipeline`` in a child process (spawned,
 so it is safe next to Qt and asyncio threads) and a second, low-priority child that looks
-for other people in the room with dlib's CNN detector every ``room_scan_interval`` seconds
+for other people in the room (YuNet at twice the size with the SFace engine, dlib's CNN
+detector with dlib) every ``room_scan_interval`` seconds
 (default: the setting face_room_scan_seconds, 5; 0 turns it off).
 
 API (all methods may be called from any thread; none of them waits on face work)::
