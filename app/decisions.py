@@ -113,6 +113,8 @@ def check_decision(
         raise InvalidDecision("A rejection needs at least one reason code.")
     if draft.outcome is not Outcome.REJECT and draft.reasons:
         raise InvalidDecision("Reason codes belong to rejections only.")
+    if RejectReason.OTHER in draft.reasons and not draft.note.strip():
+        raise InvalidDecision("The reason 'Other' needs the note to explain it.")
     if len(draft.note) > 2000:
         raise InvalidDecision("The note is longer than 2000 characters.")
     overridden: list[str] = []

@@ -674,3 +674,11 @@ def test_the_answer_column_stays_in_sight_from_1024x768_up(qtbot, window, servic
         right = editor.mapTo(viewport, editor.rect().topRight()).x()
         assert editor.isVisible() and left >= 0 and right <= viewport.width(), question.id
         assert editor.width() >= 150, question.id
+
+
+def test_the_reason_other_needs_the_note(qtbot, window, services, confirm_in_dialog):
+    shown = confirm_in_dialog(lambda dialog: dialog.reason_boxes[RejectReason.OTHER].setChecked(True))
+    take_applicant(qtbot, window, services)
+    window.decision_bar.buttons[Outcome.REJECT].click()
+    assert shown[0].error_label.text() == "The reason 'Other' needs the note to explain it."
+    assert services.decisions == []

@@ -81,6 +81,8 @@ def decision_refusal(draft: DecisionDraft, missing_required_answers: list[str], 
     except InvalidDecision as error:
         if draft.outcome is Outcome.REJECT and not draft.reasons:
             return QCoreApplication.translate("Decisions", "A rejection needs at least one reason code.")
+        if RejectReason.OTHER in draft.reasons and not draft.note.strip():
+            return QCoreApplication.translate("Decisions", "The reason 'Other' needs the note to explain it.")
         if draft.outcome is Outcome.APPROVE and not draft.override_reason.strip():
             return QCoreApplication.translate(
                 "Decisions", "Approval refused: give the reason to approve anyway."
@@ -248,7 +250,7 @@ class DecisionDialog(QDialog):
         self.setMinimumWidth(640)
         layout = QVBoxLayout(self)
         heading = QLabel(
-            self.tr("{0} the application of {1}").format(outcome_text(outcome), context.applicant_name)
+            self.tr("{0}: the application of {1}").format(outcome_text(outcome), context.applicant_name)
         )
         heading.setStyleSheet("font-size: 16px; font-weight: 600;")
         layout.addWidget(heading)

@@ -120,17 +120,17 @@
 <context>
     <name>ApprovalConditions</name>
     <message>
-        <location filename="../decision.py" line="218"/>
+        <location filename="../decision.py" line="220"/>
         <source>Approval blocked</source>
         <translation>禁止批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="220"/>
+        <location filename="../decision.py" line="222"/>
         <source>Approval only with an override</source>
         <translation>仅可凭例外理由批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="222"/>
+        <location filename="../decision.py" line="224"/>
         <source>Warnings</source>
         <translation>警告</translation>
     </message>
@@ -429,122 +429,122 @@
 <context>
     <name>DecisionDialog</name>
     <message>
-        <location filename="../decision.py" line="247"/>
+        <location filename="../decision.py" line="249"/>
         <source>Record decision: {0}</source>
         <translation>记录决定：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="251"/>
-        <source>{0} the application of {1}</source>
+        <location filename="../decision.py" line="253"/>
+        <source>{0}: the application of {1}</source>
         <translation>{0}：{1} 的申请</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="258"/>
+        <location filename="../decision.py" line="260"/>
         <source>Reason codes (at least one):</source>
         <translation>原因代码（至少选一项）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="272"/>
+        <location filename="../decision.py" line="274"/>
         <source>Conditions of this review:</source>
         <translation>本次审核的情况：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="286"/>
+        <location filename="../decision.py" line="288"/>
         <source>Approval is normally refused here:</source>
         <translation>此情况下通常不予批准：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="296"/>
+        <location filename="../decision.py" line="298"/>
         <source>Override reason code:</source>
         <translation>例外理由代码：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="297"/>
+        <location filename="../decision.py" line="299"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="304"/>
+        <location filename="../decision.py" line="306"/>
         <source>Reason to approve anyway, at least a sentence (recorded; a supervisor is told):</source>
         <translation>仍然批准的理由，至少一句话（将被记录，并通知主管）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="310"/>
+        <location filename="../decision.py" line="312"/>
         <source>Note (optional):</source>
         <translation>备注（可选）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="317"/>
+        <location filename="../decision.py" line="319"/>
         <source>What will be recorded</source>
         <translation>将被记录的内容</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="332"/>
+        <location filename="../decision.py" line="334"/>
         <source>Record decision</source>
         <translation>记录决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="365"/>
+        <location filename="../decision.py" line="367"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="370"/>
+        <location filename="../decision.py" line="372"/>
         <source>The face has not matched the ID photo</source>
         <translation>人脸与身份证照片未匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="396"/>
+        <location filename="../decision.py" line="398"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="400"/>
+        <location filename="../decision.py" line="402"/>
         <source>Reasons</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="401"/>
+        <location filename="../decision.py" line="403"/>
         <source>(none chosen)</source>
         <translation>（未选择）</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="405"/>
+        <location filename="../decision.py" line="407"/>
         <source>Approved despite</source>
         <translation>批准但存在</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="407"/>
+        <location filename="../decision.py" line="409"/>
         <source>Reason code</source>
         <translation>理由代码</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="408"/>
+        <location filename="../decision.py" line="410"/>
         <source>Because</source>
         <translation>理由</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="409"/>
+        <location filename="../decision.py" line="411"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="410"/>
+        <location filename="../decision.py" line="412"/>
         <source>Face</source>
         <translation>人脸</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="413"/>
+        <location filename="../decision.py" line="415"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="414"/>
+        <location filename="../decision.py" line="416"/>
         <source>{0} given, {1} required missing</source>
         <translation>已回答 {0} 项，缺少必答 {1} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="420"/>
+        <location filename="../decision.py" line="422"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
@@ -651,41 +651,46 @@
     </message>
     <message>
         <location filename="../decision.py" line="85"/>
+        <source>The reason &apos;Other&apos; needs the note to explain it.</source>
+        <translation>选择“其他”原因时，须在备注中说明。</translation>
+    </message>
+    <message>
+        <location filename="../decision.py" line="87"/>
         <source>Approval refused: give the reason to approve anyway.</source>
         <translation>不予批准：如仍要批准，请填写理由。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="94"/>
+        <location filename="../decision.py" line="96"/>
         <source>blocks approval</source>
         <translation>禁止批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="95"/>
+        <location filename="../decision.py" line="97"/>
         <source>approval needs an override: a reason code and a sentence; a supervisor checks it</source>
         <translation>批准需要例外理由：理由代码和一句说明；由主管复核</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="98"/>
+        <location filename="../decision.py" line="100"/>
         <source>warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="109"/>
+        <location filename="../decision.py" line="111"/>
         <source>; and {0} more</source>
         <translation>；另有 {0} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="124"/>
+        <location filename="../decision.py" line="126"/>
         <source>Approval is not possible: {0}.</source>
         <translation>无法批准：{0}。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="129"/>
+        <location filename="../decision.py" line="131"/>
         <source>Approval refused: choose an override reason code.</source>
         <translation>批准被拒绝：请选择例外理由代码。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="132"/>
+        <location filename="../decision.py" line="134"/>
         <source>Approval refused: explain the override in at least a sentence ({0} words, or {1} Chinese characters).</source>
         <translation>批准被拒绝：请至少用一句话说明例外理由（{0} 个英文单词或 {1} 个汉字）。</translation>
     </message>
@@ -1452,27 +1457,27 @@ previous {1}</source>
 <context>
     <name>SaveBanner</name>
     <message>
-        <location filename="../decision.py" line="457"/>
+        <location filename="../decision.py" line="459"/>
         <source>Retry saving</source>
         <translation>重试保存</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="459"/>
+        <location filename="../decision.py" line="461"/>
         <source>Close this review</source>
         <translation>关闭本次审核</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="484"/>
+        <location filename="../decision.py" line="486"/>
         <source>Saving the decision ({0})…</source>
         <translation>正在保存决定（{0}）…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="493"/>
+        <location filename="../decision.py" line="495"/>
         <source>Decision recorded: {0} for {1}. Ready for the next applicant.</source>
         <translation>决定已记录：{1}，{0}。可以接入下一位申请人。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="504"/>
+        <location filename="../decision.py" line="506"/>
         <source>The decision ({0}) could not be saved: {1}. It stays here until it is saved.</source>
         <translation>决定（{0}）未能保存：{1}。在保存成功之前它会一直保留在这里。</translation>
     </message>
