@@ -89,10 +89,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     waiting = bench.add_parser(
         "waiting",
-        help="N applicants waiting on one intake: position updates, take-next, summary, intake CPU",
+        help="N applicants waiting on intake instances: position updates, take-next, summary, intake CPU",
     )
     waiting.add_argument("--count", type=int, default=1000, help="applicants waiting (default 1000)")
     waiting.add_argument("--consoles", type=int, default=2, help="consoles taking (default 2)")
+    waiting.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="intake instances on the one database; applicants and consoles spread over them (1)",
+    )
     waiting.add_argument(
         "--take-every", type=float, default=1.0, help="seconds between one console's take-next calls (1)"
     )

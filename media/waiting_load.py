@@ -17,6 +17,7 @@ import contextlib
 import json
 import resource
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -161,7 +162,7 @@ async def _hang_up(
 
 
 async def run_waiting(
-    base_url: str,
+    base_url: str | Sequence[str],
     tokens: list[str],
     reviewers: list[tuple[int, str]],
     *,
@@ -171,8 +172,9 @@ async def run_waiting(
     connect_at_once: int = 200,
     on_all_waiting: Any = None,
 ) -> WaitingRun:
-    """Connect and join every applicant, then let the consoles take for `seconds`."""
-    base_url = base_url.rstrip("/")
+    """Connect and join every applicant, then let the consoles take for `seconds`. With several
+    intake URLs (instances on one database), applicants and consoles are spread over them."""
+    urls = [url.rstrip("/") for url in ([base_url] if isinstance(base_url, str) else base_url)]
     waiters = [Waiter(token) for token in tokens]
     run = WaitingRun(waiters)
     stop = asyncio.Event()
@@ -183,8 +185,10 @@ async def run_waiting(
         gate = asyncio.Semaphore(connect_at_once)
         counter = [0]
         applicants = [
-            asyncio.create_task(_applicant(http, base_url, w, gate, joined, stop, counter, len(waiters)))
-            for w in waiters
+            asyncio.create_task(
+                _applicant(http, urls[i % len(urls)], w, gate, joined, stop, counter, len(waiters))
+            )
+            for i, w in enumerate(waiters)
         ]
         await joined.wait()
         await asyncio.sleep(2.0)  # the first round of places after the last join
@@ -192,8 +196,10 @@ async def run_waiting(
             on_all_waiting()
         started = time.monotonic()
         consoles = [
-            asyncio.create_task(_console(http, base_url, reviewer, take_pace, summary_every, run, stop))
-            for reviewer in reviewers
+            asyncio.create_task(
+                _console(http, urls[i % len(urls)], reviewer, take_pace, summary_every, run, stop)
+            )
+            for i, reviewer in enumerate(reviewers)
         ]
         await asyncio.sleep(seconds)
         run.window = (started, time.monotonic())

@@ -4,7 +4,8 @@ place, how long take-next and the queue summary take, the intake's CPU, errors a
 
 It seeds its own applications and reviewer accounts, in a scratch PostgreSQL database on
 `--server` (dropped afterwards), in `--database-url` as it is, or with `--sqlite` in a
-temporary SQLite file; starts its own intake process; then drives media.waiting_load.
+temporary SQLite file; starts its own intake process (or `--instances` of them on PostgreSQL,
+applicants and consoles spread over them); then drives media.waiting_load.
 """
 
 from __future__ import annotations
@@ -98,27 +99,41 @@ def measure(args: argparse.Namespace, database_url: str, work: Path) -> dict[str
     finally:
         database.dispose()
     env = call_environment(work / "data", database_url)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    with ExitStack() as stack, (work / "intake.log").open("wb") as log_file:
-        intake = subprocess.Popen(
-            [sys.executable, str(MAIN), "intake", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            preexec_fn=_raise_child_file_limit,  # noqa: PLW1509 - before exec, no threads yet
-        )
-        stack.callback(_stop, [intake])
-        wait_for_http(f"{url}/healthz", timeout=60)
-        reviewers = [sign_in(url, reviewer_id, name) for reviewer_id, name in accounts]
+    logs = [work / f"intake-{number}.log" for number in range(1, args.instances + 1)]
+    with ExitStack() as stack:
+        intakes: list[subprocess.Popen[bytes]] = []
+        urls: list[str] = []
+        stack.callback(_stop, intakes)
+        for log_path in logs:
+            port = free_port()
+            log_file = stack.enter_context(log_path.open("wb"))
+            intakes.append(
+                subprocess.Popen(
+                    [sys.executable, str(MAIN), "intake", "--port", str(port)],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=log_file,
+                    preexec_fn=_raise_child_file_limit,  # noqa: PLW1509 - before exec, no threads yet
+                )
+            )
+            urls.append(f"http://127.0.0.1:{port}")
+        for url in urls:
+            wait_for_http(f"{url}/healthz", timeout=60)
+        reviewers = [
+            sign_in(urls[number % len(urls)], reviewer_id, name)
+            for number, (reviewer_id, name) in enumerate(accounts)
+        ]
         cpu: dict[str, float] = {}
 
+        def intakes_cpu() -> float:
+            return sum(cpu_seconds(intake.pid) for intake in intakes)
+
         def all_waiting() -> None:
-            cpu["before"], cpu["at"] = cpu_seconds(intake.pid), time.monotonic()
+            cpu["before"], cpu["at"] = intakes_cpu(), time.monotonic()
 
         run = asyncio.run(
             run_waiting(
-                url,
+                urls,
                 tokens,
                 reviewers,
                 seconds=args.seconds,
@@ -126,13 +141,14 @@ def measure(args: argparse.Namespace, database_url: str, work: Path) -> dict[str
                 on_all_waiting=all_waiting,
             )
         )
-        intake_cpu = (cpu_seconds(intake.pid) - cpu["before"]) / (time.monotonic() - cpu["at"]) * 100
-    result = {"waiting": args.count, "instances": 1, **figures(run)}
+        # All instances together, in percent of one core.
+        intake_cpu = (intakes_cpu() - cpu["before"]) / (time.monotonic() - cpu["at"]) * 100
+    result = {"waiting": args.count, "instances": args.instances, **figures(run)}
     result["intake_cpu_percent"] = round(intake_cpu, 1)
     result["database"] = "sqlite" if database_url.startswith("sqlite") else "postgresql"
     result["load_average"] = round(os.getloadavg()[0], 2)
     intake_errors = [
-        line for line in (work / "intake.log").read_text(errors="replace").splitlines() if " ERROR " in line
+        line for path in logs for line in path.read_text(errors="replace").splitlines() if " ERROR " in line
     ]
     result["errors"] += len(intake_errors)
     return result
@@ -143,8 +159,12 @@ def run_bench_waiting(args: argparse.Namespace) -> dict[str, Any]:
     from app.settings import load_settings
     from tools.bench_queue import ScratchDatabase
 
-    if args.count < 1 or args.consoles < 1 or args.seconds <= 0 or args.take_every <= 0:
-        raise BenchFailed("--count and --consoles must be at least 1; --seconds and --take-every above 0")
+    if args.count < 1 or args.consoles < 1 or args.instances < 1 or args.seconds <= 0 or args.take_every <= 0:
+        raise BenchFailed(
+            "--count, --consoles and --instances must be at least 1; --seconds and --take-every above 0"
+        )
+    if args.instances > 1 and args.sqlite:
+        raise BenchFailed("several intake instances share PostgreSQL; --sqlite is for one")
     load_settings()  # fails early on a broken configuration
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="bench-waiting-") as tmp:
         work = Path(tmp)
