@@ -6,9 +6,10 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from app.settings import Settings, load_settings
 if TYPE_CHECKING:
     from app.ids import ReviewerId
     from app.queue import TakenApplicant
+    from services.console import LiveConsoleServices
     from storage.database import Database
 
 
@@ -27,6 +29,71 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if "AUDIT_KEY" not in os.environ and "AUDIT_KEY_FILE" not in os.environ:
         os.environ["AUDIT_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="audit-test-key-")) / "key")
+
+
+class NotMarkedSlow(AssertionError):
+    """A test that starts a process, real WebRTC or real dlib is not marked slow."""
+
+
+_HEAVY_MODULES = ("face_recognition", "dlib")
+
+
+class _RefuseHeavyImports:
+    """A meta path finder refusing the face models' imports inside a quick test."""
+
+    def __init__(self, nodeid: str) -> None:
+        self.nodeid = nodeid
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name.split(".", maxsplit=1)[0] in _HEAVY_MODULES:
+            raise NotMarkedSlow(f"{self.nodeid} loads {name} (real dlib): mark it slow")
+
+
+@pytest.fixture(autouse=True)
+def _quick_tests_stay_quick(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """`-m "not slow"` is the quick loop: a test that spawns a process (the CLI, a face worker,
+    a browser), opens a real WebRTC peer connection or runs real dlib must be marked slow."""
+    if request.node.get_closest_marker("slow") is not None:
+        yield
+        return
+    import multiprocessing.process
+    import subprocess
+    import sys
+
+    nodeid = request.node.nodeid
+
+    def refuse(what: str) -> Any:
+        def refused(*_args: Any, **_kwargs: Any) -> Any:
+            raise NotMarkedSlow(f"{nodeid} {what}: mark it slow")
+
+        return refused
+
+    popen = subprocess.Popen.__init__
+
+    def spawn(self: subprocess.Popen[Any], args: Any, *rest: Any, **kwargs: Any) -> None:
+        program = str(args[0] if isinstance(args, list | tuple) else args)
+        if program == sys.executable or Path(program).name in ("chromium", "turnserver"):
+            raise NotMarkedSlow(f"{nodeid} starts {Path(program).name}: mark it slow")
+        popen(self, args, *rest, **kwargs)  # small tools (lupdate, fc-match) are fine
+
+    monkeypatch.setattr(subprocess.Popen, "__init__", spawn)
+    monkeypatch.setattr(multiprocessing.process.BaseProcess, "start", refuse("starts a process"))
+    if "aiortc" in sys.modules:
+        monkeypatch.setattr(
+            sys.modules["aiortc"].RTCPeerConnection, "__init__", refuse("opens a real WebRTC peer connection")
+        )
+    if "face_recognition" in sys.modules:
+        face_recognition = sys.modules["face_recognition"]
+        for name in ("face_locations", "face_encodings", "face_landmarks"):
+            monkeypatch.setattr(face_recognition, name, refuse("runs real dlib"))
+    finder = _RefuseHeavyImports(nodeid)
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
 
 
 POSTGRES_URL = os.environ.get("AUDIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -143,3 +210,25 @@ def command_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     database = open_database(f"sqlite:///{data / 'console.db'}")
     yield database
     database.dispose()
+
+
+@contextmanager
+def live_console_services(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, pending_retry_seconds: float
+) -> Iterator[LiveConsoleServices]:
+    """The live console's services on a SQLite file, with no intake service behind them (the
+    call is never opened): what a console does with storage."""
+    from services.console import LiveConsoleServices
+    from storage.database import open_database
+
+    monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
+    settings = load_settings(overrides={"data_dir": str(tmp_path / "data")}, environ={})
+    database = open_database(f"sqlite:///{tmp_path / 'console.db'}")
+    services = LiveConsoleServices(
+        settings, database, "http://127.0.0.1:9", pending_retry_seconds=pending_retry_seconds
+    )
+    try:
+        yield services
+    finally:
+        services.close()
+        database.dispose()

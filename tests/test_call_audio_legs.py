@@ -21,6 +21,9 @@ from media.call.audio import ToneTrack
 from media.intake import IntakeServer
 from tests.intake_fakes import FakeDesk, fake_sign_in
 
+# Real WebRTC between a ReviewerCall and an applicant peer.
+pytestmark = pytest.mark.slow
+
 TOKEN = "tone-token"
 LOUD = 0.02  # the tone is 0.1 of full scale: RMS ~0.07; silence is 0
 ENOUGH = 25  # 0.5 s of 20 ms frames

@@ -17,6 +17,9 @@ from media.simulator import ApplicantResult, run_applicant
 from tests.intake_fakes import FakeDesk, fake_sign_in
 from tests.waiting import wait_until
 
+# Real WebRTC between a ReviewerCall and an applicant peer.
+pytestmark = pytest.mark.slow
+
 
 class ApplicantThread:
     """The simulator on a loop of its own; `drop()` cuts it off as a lost phone would be."""

@@ -74,6 +74,7 @@ def test_probe_exits_non_zero_when_the_intake_service_is_unreachable(
     assert "cannot reach the intake service" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # real WebRTC
 def test_probe_prints_one_line_a_second_and_a_summary(
     server: IntakeServer, shared_data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

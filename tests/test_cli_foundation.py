@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test runs main.py in a process of its own.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -14,6 +14,9 @@ import pytest
 from app.settings import PROJECT_ROOT, load_settings
 from cli import build_parser
 
+# Each test runs main.py in a process of its own, on real dlib.
+pytestmark = pytest.mark.slow
+
 
 def run_cli(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

@@ -29,6 +29,7 @@ def _as_bgr(data: bytes) -> np.ndarray:
     return cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
 
 
+@pytest.mark.slow  # real dlib
 def test_a_good_photo_gives_one_face_and_its_encoding() -> None:
     report = check_reference_photo(_photo("face_recognition/obama.jpg"))
     assert report.ok, report.problems
@@ -42,18 +43,21 @@ def test_a_good_photo_gives_one_face_and_its_encoding() -> None:
     assert right - left > 150
 
 
+@pytest.mark.slow  # real dlib
 def test_format_comes_from_the_content_not_the_extension() -> None:
     report = check_reference_photo(_photo("deepface/img47.jpg"))  # a WebP named .jpg
     assert report.image_format == "WEBP"
     assert report.ok, report.problems
 
 
+@pytest.mark.slow  # real dlib
 def test_rgba_png_is_flattened_and_accepted() -> None:
     report = check_reference_photo(_photo("face_recognition/32bit.png"))
     assert report.image_format == "PNG"
     assert report.ok, report.problems
 
 
+@pytest.mark.slow  # real dlib
 def test_same_person_photos_are_close_and_others_far() -> None:
     from media.face.engine import default_engine
 
@@ -89,6 +93,7 @@ def test_truncated_jpeg_is_not_an_image() -> None:
     assert report.problems[0].startswith("not an image")
 
 
+@pytest.mark.slow  # real dlib
 def test_two_people() -> None:
     report = check_reference_photo(_photo("face_recognition/two_people.jpg"))
     assert not report.ok
@@ -97,6 +102,7 @@ def test_two_people() -> None:
     assert report.encoding is None
 
 
+@pytest.mark.slow  # real dlib
 def test_no_face() -> None:
     gradient = np.tile(np.linspace(30, 220, 400, dtype=np.uint8), (300, 1))
     report = check_reference_photo(_encode_png(cv2.cvtColor(gradient, cv2.COLOR_GRAY2BGR)))
@@ -104,12 +110,14 @@ def test_no_face() -> None:
     assert report.problems == ["no face found"]
 
 
+@pytest.mark.slow  # real dlib
 def test_face_too_small() -> None:
     report = check_reference_photo(_photo("face_recognition/obama-240p.jpg"))  # face ~62 px wide
     assert not report.ok
     assert len(report.problems) == 1 and report.problems[0].startswith("face too small")
 
 
+@pytest.mark.slow  # real dlib
 def test_too_dark() -> None:
     dark = (_as_bgr(_photo("face_recognition/obama.jpg")) * 0.2).astype(np.uint8)
     report = check_reference_photo(_encode_png(dark))
@@ -117,6 +125,7 @@ def test_too_dark() -> None:
     assert "too blurred" not in report.problems  # sharpness is judged at a fixed contrast
 
 
+@pytest.mark.slow  # real dlib
 def test_too_blurred() -> None:
     bgr = _as_bgr(_photo("face_recognition/obama.jpg"))
     blurred = cv2.GaussianBlur(bgr, (0, 0), bgr.shape[1] * 0.01)
@@ -124,11 +133,13 @@ def test_too_blurred() -> None:
     assert report.problems == ["too blurred"]
 
 
+@pytest.mark.slow  # real dlib
 def test_face_cut_off_by_the_edge_is_partly_covered() -> None:
     report = check_reference_photo(_photo("face_recognition/obama_partial_face.jpg"))
     assert report.problems == ["face partly covered"]
 
 
+@pytest.mark.slow  # real dlib
 def test_every_unlabelled_single_portrait_in_the_shared_set_passes() -> None:
     # The check must not reject ordinary photos: all single-face deepface images are usable.
     # (img62 is not one: a second person's face shows at its lower right edge.)
@@ -137,6 +148,7 @@ def test_every_unlabelled_single_portrait_in_the_shared_set_passes() -> None:
     assert {n: r.problems for n, r in reports.items() if not r.ok} == {}
 
 
+@pytest.mark.slow  # real dlib
 def test_exif_orientation_is_applied(tmp_path: Path) -> None:
     from PIL import Image
 

@@ -14,6 +14,9 @@ from app.settings import load_settings
 from media.face.offline import video_frames
 from media.face.worker import FaceWorker, FaceWorkerError
 
+# The face worker is a process of its own, on real dlib.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def obama_frames(shared_data: Path) -> list[tuple[int, float, np.ndarray]]:

@@ -281,6 +281,7 @@ print(json.dumps({"code": code, **seen}, ensure_ascii=False))
 """
 
 
+@pytest.mark.slow  # a process of its own
 def test_run_replay_app_installs_the_chosen_language(demo):
     """`python main.py replay` with the language setting zh_CN: the translator is in place
     before the window is made (as the console does it, ui.languages). In a process of its own:

@@ -169,6 +169,7 @@ def test_report_has_the_photo_frames_chart_answers_decisions_and_hashes(
     assert "Approve" in text  # the outcome, as the console names it
 
 
+@pytest.mark.slow  # runs main.py in processes of their own
 @pytest.mark.gui
 def test_sessions_export_command(demo: tuple[Settings, Database, SessionId], tmp_path: Path) -> None:
     settings, _database, session_id = demo

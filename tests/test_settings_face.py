@@ -7,6 +7,7 @@ import os
 
 import cv2
 import numpy as np
+import pytest
 
 from app.face import FaceFlag
 from app.settings import Settings, load_settings
@@ -70,6 +71,7 @@ def test_environment_variables_reach_the_face_config() -> None:
     assert worker.room_scan_interval == 0.0
 
 
+@pytest.mark.slow  # real dlib
 def test_an_environment_variable_changes_what_the_pipeline_flags() -> None:
     from media.face.engine import default_engine
 
@@ -94,6 +96,7 @@ def test_an_environment_variable_changes_what_the_pipeline_flags() -> None:
     assert FaceFlag.TOO_DARK.value in flags({"AUDIT_FACE_MIN_BRIGHTNESS": "250"})
 
 
+@pytest.mark.slow  # real dlib
 def test_an_environment_variable_changes_the_reference_photo_check() -> None:
     photo = (FACES / "face_recognition" / "obama.jpg").read_bytes()
     assert check_reference_photo(photo, limits=QualityLimits.from_settings(load_settings(environ={}))).ok

@@ -251,6 +251,7 @@ def test_quality_flags_and_liveness_are_collected_for_the_summary():
     assert len(check.history) == 1  # only the last 30 s are kept
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_opening_the_console_loads_no_heavy_media_library():
     code = (
         "import sys, cli.console, ui.console_app, ui.main_window, tools.demo_console, ui.bridge\n"
