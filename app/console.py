@@ -17,12 +17,15 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Collection, Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from app.decisions import DecisionDraft
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
+from app.review import FaceAttempts
 
 # An H x W x 3 uint8 BGR numpy array; app/ names no numpy (ui.bridge types it precisely).
 BgrFrame = Any
@@ -140,6 +143,32 @@ class LiveCall(Protocol):
         ...
 
 
+class RefusedDecisionView(Protocol):
+    """A decision kept on this workstation that the database refused for good (the session was
+    decided or closed meanwhile) or that cannot be read: it will never be stored as it is."""
+
+    @property
+    def path(self) -> Path:
+        """Where it is kept (never deleted)."""
+        ...
+
+    @property
+    def session_id(self) -> SessionId | None:
+        """None when the file cannot be read."""
+        ...
+
+    @property
+    def outcome(self) -> str | None: ...
+
+    @property
+    def decided_at(self) -> datetime | None: ...
+
+    @property
+    def reason(self) -> str:
+        """Why it was refused, in the database's words (untranslated)."""
+        ...
+
+
 class ConsoleServices(Protocol):
     """Everything blocking the console does. Errors: app.errors.ReviewError subclasses carry a
     message fit for the reviewer; any other exception is shown as a technical failure."""
@@ -173,6 +202,23 @@ class ConsoleServices(Protocol):
     ) -> DecisionId:
         """Store the decision with the answers and the face summary (draft.face) in one
         transaction; return only after the commit. The window acknowledges it after that."""
+        ...
+
+    def face_attempts(self, session_id: SessionId) -> FaceAttempts:
+        """The face-recognition attempts of this session's application over all its sessions,
+        as storage counts them (the bank's limit is per application)."""
+        ...
+
+    def record_face_attempt(
+        self, session_id: SessionId, reviewer_id: ReviewerId, *, failed: bool
+    ) -> FaceAttempts:
+        """Count an attempt started (failed=False) or failed in this session; the application's
+        count after it. Raises ReviewError when the application has no attempt left to start."""
+        ...
+
+    def refused_decisions(self) -> Sequence[RefusedDecisionView]:
+        """Decisions this workstation kept that the database refused for good: shown with what to
+        do. Must not wait on the database."""
         ...
 
     def abandoned_at_sign_in(self) -> int:

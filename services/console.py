@@ -22,18 +22,21 @@ from app.errors import InvalidTransition, ReviewError
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
+from app.roles import Forbidden
 from app.settings import Settings
 from services import check_policy_from, configured_sealer
 
 if TYPE_CHECKING:
     from app.console import CallEvents
     from app.face import FaceScore
+    from app.review import FaceAttempts
     from media.call import IntakeSignIn, ReviewerCall
     from media.call.audio import AudioStatus
     from media.call.client import CallStatus
     from media.call.frames import VideoSample
     from services.recording import SessionRecording
     from storage.database import Database
+    from storage.pending import RefusedDecision
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +169,6 @@ class MediaLiveCall:
             self.recording.close()  # the last scores, the last leg's files and its database rows
         except Exception as error:
             log.warning("recording of session %s not closed cleanly: %s", self.applicant.session_id, error)
-        self.services.refresh_summary(self.applicant.session_id)
 
     def use_audio_output(self, device_id: str) -> None:
         # media.call plays on the system default output; a chosen device is kept for when it can.
@@ -189,7 +191,6 @@ class LiveConsoleServices:
         from app.rules import ReviewRules
         from storage.desk import DatabaseReviewDesk
         from storage.pending import PendingDecisions
-        from storage.replay import ReplayRecords
         from storage.reviewers import Accounts
         from storage.reviews import ReviewRecords
 
@@ -202,11 +203,11 @@ class LiveConsoleServices:
             database, settings, check_policy=check_policy_from(settings)
         )
         self.sealer = configured_sealer()  # photos and recordings are encrypted at rest
-        self.replay = ReplayRecords(database, self.sealer)
         self.pending = PendingDecisions(settings.data_dir / "pending-decisions", self.records)
         self.desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings), self.sealer)
         self.reviewer_name = ""
         self.intake_credential: IntakeSignIn | None = None
+        self._reviewer: ReviewerId | None = None  # the account signed in on this console
         self.abandoned: list[SessionId] = []
         self._call: ReviewerCall | None = None
         # A recording is started before each take (it taps the call's audio from the start),
@@ -227,16 +228,8 @@ class LiveConsoleServices:
                 for result in self.pending.retry():
                     if result.stored is not None:
                         log.info("pending decision for session %s stored", result.stored.session_id)
-                        self.refresh_summary(result.stored.session_id)
             except Exception as error:
                 log.warning("pending decisions not retried: %s", error)
-
-    def refresh_summary(self, session_id: SessionId) -> None:
-        """The supervisors' session browser row; a failure only delays it (refresh_missing)."""
-        try:
-            self.replay.refresh_summary(session_id)
-        except Exception as error:
-            log.warning("summary of session %s not refreshed: %s", session_id, error)
 
     def sign_in(self, name: str, password: str) -> ReviewerId:
         """The intake service checks the password (and counts failures toward its lock-out);
@@ -259,6 +252,7 @@ class LiveConsoleServices:
             self.intake_credential = credential
             self.reviewer_name = credential.reviewer_name
             account_id = ReviewerId(credential.reviewer_id)
+        self._reviewer = account_id
         # Decisions kept here during an outage go in first: their sessions are not unfinished.
         try:
             self.pending.retry()
@@ -277,7 +271,6 @@ class LiveConsoleServices:
             return
         for session_id in abandoned:
             log.warning("session %s was left in a call by the last run: marked abandoned", session_id)
-            self.refresh_summary(session_id)
         self.abandoned = list(abandoned)
         try:
             from storage.evidence import cover_uncovered
@@ -364,9 +357,17 @@ class LiveConsoleServices:
             recording = SessionRecording(self._call, self.database, self.settings, sealer=self.sealer)
         return MediaLiveCall(self, self._call, applicant, events, recording).start()
 
+    def _signed_in(self, reviewer_id: ReviewerId) -> ReviewerId:
+        """The reviewer the window names must be the one signed in here; storage then lets them
+        write only in the sessions they took."""
+        if self._reviewer is None or reviewer_id != self._reviewer:
+            raise Forbidden("Only the reviewer signed in on this console can record here.")
+        return reviewer_id
+
     def save_answer(
         self, session_id: SessionId, reviewer_id: ReviewerId, question_id: str, value: AnswerValue
     ) -> None:
+        self._signed_in(reviewer_id)
         self.records.save_answer(
             session_id, question_id, value, reviewer_id=reviewer_id, now=datetime.now(UTC)
         )
@@ -379,6 +380,7 @@ class LiveConsoleServices:
         overridden: Sequence[str],
         answers: Mapping[str, AnswerValue],
     ) -> DecisionId:
+        self._signed_in(reviewer_id)
         # The answers as confirmed travel with the decision: storage brings the stored ones up
         # to date in the decision's own transaction, also when it is retried after an outage.
         result = self.pending.submit(
@@ -391,7 +393,6 @@ class LiveConsoleServices:
             now=datetime.now(UTC),
         )
         if result.stored is not None:
-            self.refresh_summary(session_id)
             return result.stored.id
         if result.pending:
             raise ReviewError(
@@ -401,6 +402,23 @@ class LiveConsoleServices:
         # Refused for good (the session was already decided, e.g. closed as connection failed
         # when the grace time ran out): the window tells the reviewer and moves on.
         raise InvalidTransition(result.error)
+
+    def face_attempts(self, session_id: SessionId) -> FaceAttempts:
+        return self.records.face_attempts(session_id)
+
+    def record_face_attempt(
+        self, session_id: SessionId, reviewer_id: ReviewerId, *, failed: bool
+    ) -> FaceAttempts:
+        return self.records.record_face_attempt(
+            session_id,
+            failed=failed,
+            now=datetime.now(UTC),
+            reviewer_id=self._signed_in(reviewer_id),
+            actor=self.reviewer_name or str(reviewer_id),
+        )
+
+    def refused_decisions(self) -> list[RefusedDecision]:
+        return self.pending.refused()
 
     def close(self) -> None:
         self._stop.set()

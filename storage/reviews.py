@@ -18,8 +18,8 @@ from app.applications import ApplicationStatus
 from app.decisions import DecisionDraft, Outcome
 from app.errors import InvalidDecision, InvalidTransition, NotFound, ReviewError
 from app.four_eyes import NO_CHECKS, CheckPolicy
-from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
-from app.review import SessionState, check_transition
+from app.ids import DecisionId, ReviewerId, SessionId
+from app.review import FaceAttempts, SessionState, check_transition
 from app.roles import Action, Forbidden, Role, require
 from app.settings import Settings
 from storage.audit_log import append_event
@@ -44,26 +44,6 @@ class DecisionAlreadyRecorded(ReviewError):
 
 class FaceAttemptsUsedUp(InvalidTransition):
     """The application's face-recognition attempts are used up: no new attempt, no approval."""
-
-
-@dataclass(frozen=True)
-class FaceAttemptCount:
-    """Face-recognition attempts of one application, over all its review sessions: the bank's
-    limit is per application, so a reconnect or a new session does not start again from zero."""
-
-    application_id: ApplicationId
-    used: int
-    failed: int
-    limit: int
-
-    @property
-    def left(self) -> int:
-        return max(0, self.limit - self.used)
-
-    @property
-    def exhausted(self) -> bool:
-        """Every allowed attempt failed: the application cannot pass this time."""
-        return self.failed >= self.limit
 
 
 # How a session ends without a decision (its end reason, shown in the session browser).
@@ -241,19 +221,20 @@ class ReviewRecords:
                 subject=f"session:{session_id}",
                 at=now,
             )
+            refresh_if_listed(session, session_id, now)
 
-    def _face_attempts(self, session: Session, application_id: int) -> FaceAttemptCount:
+    def _face_attempts(self, session: Session, application_id: int) -> FaceAttempts:
+        """The attempts of one application over all its review sessions: the bank's limit is
+        per application, so a reconnect or a new session does not start again from zero."""
         used, failed = session.execute(
             select(
                 func.coalesce(func.sum(ReviewSessionRow.face_attempts_used), 0),
                 func.coalesce(func.sum(ReviewSessionRow.face_attempts_failed), 0),
             ).where(ReviewSessionRow.application_id == application_id)
         ).one()
-        return FaceAttemptCount(
-            ApplicationId(application_id), int(used), int(failed), self.face_attempts_limit
-        )
+        return FaceAttempts(limit=self.face_attempts_limit, used=int(used), failed=int(failed))
 
-    def face_attempts(self, session_id: SessionId) -> FaceAttemptCount:
+    def face_attempts(self, session_id: SessionId) -> FaceAttempts:
         """The attempts of this session's application, over all its sessions."""
         with self.database.session() as session:
             row = self._session_row(session, session_id)
@@ -267,7 +248,7 @@ class ReviewRecords:
         now: datetime,
         reviewer_id: ReviewerId | None,
         actor: str,
-    ) -> FaceAttemptCount:
+    ) -> FaceAttempts:
         """Count an attempt started (failed=False) or failed (failed=True) in this session, for
         its application. Starting one more than the limit allows is refused (FaceAttemptsUsedUp)."""
         with self.database.session() as session:

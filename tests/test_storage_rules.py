@@ -87,7 +87,7 @@ def test_the_fourth_face_attempt_of_an_application_is_refused_across_two_session
     for _ in range(2):
         attempt(first.session_id, failed=False)
         count = attempt(first.session_id, failed=True)
-    assert (count.used, count.failed, count.left) == (2, 2, 1)
+    assert (count.used, count.failed, count.limit) == (2, 2, 3)
     # The call drops for good; the applicant comes back later: a new session, same application.
     assert records.end_without_decision(first.session_id, NOW + timedelta(minutes=1), "hung_up")
     desk.join_queue(registered.token, NOW + timedelta(minutes=5))
@@ -96,7 +96,7 @@ def test_the_fourth_face_attempt_of_an_application_is_refused_across_two_session
     assert records.face_attempts(second.session_id).used == 2
     attempt(second.session_id, failed=False)
     count = attempt(second.session_id, failed=True)
-    assert count.exhausted and count.left == 0
+    assert count.exhausted and count.used == 3
     with pytest.raises(FaceAttemptsUsedUp, match="attempts of this application are used"):
         attempt(second.session_id, failed=False)
     # No approval once every attempt failed, also with the face check overridden.

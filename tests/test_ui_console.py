@@ -8,6 +8,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -15,7 +16,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 
 from app.console import ConnectionState, HangUp, RecordingState
 from app.decisions import DecisionDraft, Outcome, RejectReason
-from app.ids import ReviewerId
+from app.ids import ReviewerId, SessionId
 from app.settings import load_settings
 from tests.ui_fakes import (
     GOOD_ANSWERS,
@@ -291,6 +292,7 @@ def test_the_grace_countdown_ends_plainly(qtbot, make_window, services):
 def test_face_attempts_run_out_and_approval_is_then_impossible(
     qtbot, make_window, services, confirm_in_dialog
 ):
+    services.face_attempts_limit = 2  # storage counts with the same setting
     window = make_window(services, face_attempt_seconds=1.0, face_attempts_limit=2)
     call = take_applicant(qtbot, window, services)
 
@@ -682,3 +684,74 @@ def test_the_reason_other_needs_the_note(qtbot, window, services, confirm_in_dia
     window.decision_bar.buttons[Outcome.REJECT].click()
     assert shown[0].error_label.text() == "The reason 'Other' needs the note to explain it."
     assert services.decisions == []
+
+
+def test_face_attempts_of_earlier_sessions_count_from_storage(qtbot, make_window, services):
+    window = make_window(services, face_attempt_seconds=1.0)
+    earlier = applicant("Wang Fang")
+    services.add_applicant(earlier)
+    window.poll_queue()
+    with qtbot.waitSignal(window.review_started, timeout=5000):
+        window.take_next()
+    qtbot.waitUntil(lambda: len(services.fake_calls) == 1 and window.call is services.fake_calls[-1])
+    # Two attempts of this application failed in an earlier session (storage counts them).
+    services.attempts[id(earlier)] = (2, 2)
+    window.close_review()
+    services.add_applicant(earlier)  # the applicant is back: a new session, same application
+    window.poll_queue()
+    with qtbot.waitSignal(window.review_started, timeout=5000):
+        window.take_next()
+    qtbot.waitUntil(lambda: window.face_panel.attempts_label.text() == "Attempt 2 of 3")
+    call = services.fake_calls[-1]
+
+    def no_match() -> None:
+        for step in range(12):
+            call.events.face_score(score(step * 0.1, 41.0))
+
+    from_media_thread(no_match)
+    # The third attempt, the application's last, failed: no retry, no approval.
+    qtbot.waitUntil(lambda: window.face.state is FaceState.EXHAUSTED)
+    qtbot.waitUntil(lambda: services.attempts[id(earlier)] == (3, 3))
+    assert window.face_panel.attempts_label.text() == "Attempt 3 of 3"
+    assert not window.face_panel.retry_button.isVisibleTo(window)
+    draft = DecisionDraft(Outcome.APPROVE, override_reason="looks fine to me", face=window.face.summary())
+    assert not window.record_decision(draft)
+
+
+def test_an_application_without_attempts_left_starts_none(qtbot, make_window, services):
+    window = make_window(services)
+    used_up = applicant("Wang Fang")
+    services.add_applicant(used_up)
+    services.attempts[id(used_up)] = (3, 2)  # the last attempt never finished (the call dropped)
+    window.poll_queue()
+    with qtbot.waitSignal(window.review_started, timeout=5000):
+        window.take_next()
+    qtbot.waitUntil(lambda: window.face is not None and window.face.state is FaceState.EXHAUSTED)
+    qtbot.waitUntil(lambda: len(services.fake_calls) == 1)
+    from_media_thread(lambda: services.fake_calls[0].events.face_score(score(0.0, 90.0)))
+    qtbot.waitUntil(lambda: window.face.last is not None)
+    assert window.face.state is FaceState.EXHAUSTED and services.attempts[id(used_up)] == (3, 2)
+    assert window.face_panel.state_text == "No match: attempts used up"
+
+
+def test_refused_decisions_are_shown_with_what_to_do(qtbot, make_window, services, tmp_path):
+    from storage.pending import RefusedDecision
+
+    kept = tmp_path / "pending-decisions"
+    services.refused = [
+        RefusedDecision(
+            kept / "a.refused",
+            SessionId(17),
+            "approve",
+            datetime(2026, 11, 23, 2, 0, tzinfo=UTC),
+            "Session 17 is abandoned; its decision cannot be recorded.",
+        ),
+        RefusedDecision(kept / "b.refused", None, None, None, "The saved decision cannot be read."),
+    ]
+    window = make_window(services)
+    qtbot.waitUntil(window.notices.refused_label.isVisible)
+    text = window.notices.refused_label.text()
+    assert "Session 17: Approve (" in text and "Session 17 is abandoned" in text
+    assert f"A kept decision cannot be read: {kept / 'b.refused'}" in text
+    assert "What to do: tell your supervisor" in text and str(kept) in text
+    window.notices.grab().save(str(tmp_path / "notices.png"))

@@ -27,12 +27,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.applications import mask_national_id
-from app.console import AudioState, CallEvents, ConnectionState, HangUp
+from app.console import AudioState, CallEvents, ConnectionState, HangUp, RefusedDecisionView
 from app.decisions import DecisionDraft
 from app.errors import ReviewError
 from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
+from app.review import FaceAttempts
 from app.roles import SignInFailed
 from app.settings import Settings
 
@@ -95,6 +96,11 @@ class DemoConsoleServices:
         self.similarity_plan = similarity_plan
         self.abandoned = 0  # sessions a previous run left unfinished (none in memory)
         self.waiting_decisions = 0  # decisions waiting for a database (none in memory)
+        self.refused: list[RefusedDecisionView] = []  # refused for good (none in memory)
+        self.face_attempts_limit = 3
+        # Face attempts per application (one DemoApplicant, added again for a later session):
+        # (used, failed), kept across its sessions as storage does.
+        self.attempts: dict[int, tuple[int, int]] = {}
 
     # --- set-up ---
 
@@ -183,6 +189,30 @@ class DemoConsoleServices:
                 StoredDecision(decision_id, session_id, reviewer_id, draft, tuple(overridden), dict(answers))
             )
             return decision_id
+
+    def _application(self, session_id: SessionId) -> int:
+        return id(self.taken[session_id])
+
+    def face_attempts(self, session_id: SessionId) -> FaceAttempts:
+        with self._lock:
+            used, failed = self.attempts.get(self._application(session_id), (0, 0))
+            return FaceAttempts(limit=self.face_attempts_limit, used=used, failed=failed)
+
+    def record_face_attempt(
+        self, session_id: SessionId, reviewer_id: ReviewerId, *, failed: bool
+    ) -> FaceAttempts:
+        with self._lock:
+            key = self._application(session_id)
+            attempts = FaceAttempts(self.face_attempts_limit, *self.attempts.get(key, (0, 0)))
+            if failed:
+                attempts.fail()
+            else:
+                attempts.start()
+            self.attempts[key] = (attempts.used, attempts.failed)
+            return attempts
+
+    def refused_decisions(self) -> list[RefusedDecisionView]:
+        return list(self.refused)
 
     def abandoned_at_sign_in(self) -> int:
         return self.abandoned

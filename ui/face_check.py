@@ -97,6 +97,12 @@ class FaceCheck:
             raise InvalidTransition("No face attempt is left to start.")
         self._start_attempt(now)
 
+    def attempts_used_up(self) -> None:
+        """Storage counts no attempt left for this application (used in earlier sessions, or
+        refused just now): no attempt starts here, unless one already runs or matched."""
+        if self.state in (FaceState.WAITING, FaceState.NOT_MATCHED):
+            self.state = FaceState.EXHAUSTED
+
     def _start_attempt(self, now: float) -> None:
         if self.session.state is SessionState.WAITING:
             self.session.connect()  # a score can only come from a connected call

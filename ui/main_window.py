@@ -4,8 +4,10 @@ decision bar and call state, for one live call at a time."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShowEvent
@@ -22,13 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from app.approval import ApprovalPolicy, ReviewFacts, load_approval_policy
-from app.console import ConnectionState, ConsoleServices, FaceScoreView, HangUp, LiveCall
+from app.console import ConnectionState, ConsoleServices, FaceScoreView, HangUp, LiveCall, RefusedDecisionView
 from app.decisions import DecisionDraft, Outcome, RejectReason, check_decision
 from app.errors import InvalidDecision, InvalidTransition, ReviewError
 from app.ids import DecisionId, SessionId
 from app.questionnaire import AnswerValue, Questionnaire, load_questionnaire, repayment_figures
 from app.queue import QueueSummary, TakenApplicant
-from app.review import ReviewSession
+from app.review import FaceAttempts, ReviewSession
 from app.rules import ReviewRules
 from app.settings import Settings
 from ui.application_panel import ApplicationPanel, prepare_photo
@@ -402,7 +404,16 @@ class ConsoleWindow(QMainWindow):
         if self._counting_pending:
             return
         self._counting_pending = True
-        self.desk.run(self.services.pending_decisions, self._pending_counted, self._pending_not_counted)
+        self.desk.run(
+            lambda: (self.services.pending_decisions(), self.services.refused_decisions()),
+            self._pending_looked_at,
+            self._pending_not_counted,
+        )
+
+    def _pending_looked_at(self, found: tuple[int, Sequence[RefusedDecisionView]]) -> None:
+        count, refused = found
+        self.notices.show_refused(refused)
+        self._pending_counted(count)
 
     def _pending_counted(self, count: int) -> None:
         self._counting_pending = False
@@ -479,6 +490,12 @@ class ConsoleWindow(QMainWindow):
         self._fresh_form()
         self._refresh_figures()
         self.face_panel.show_check(self.face)
+        session_id = applicant.session_id
+        self.desk.run(
+            lambda: self.services.face_attempts(session_id),
+            lambda stored: self._attempts_loaded(applicant, stored),
+            self._background_failure,
+        )
         self.video.clear()
         self.video.set_notice(self.tr("Connecting to {0}…").format(applicant.applicant_name))
         self.call_status.reset()
@@ -525,11 +542,13 @@ class ConsoleWindow(QMainWindow):
         face = self.face
         if face is None:
             return
+        before = self._attempts_now()
         try:
             face.observe(score)
         except InvalidTransition as error:  # e.g. a score after the session was decided
             log.debug("score ignored: %s", error)
             return
+        self._count_attempts(before)
         self.face_panel.show_check(face)
         self.video.set_face_box(score.box, score.frame_time, face.matched)
         self._refresh_approval_conditions()
@@ -560,9 +579,59 @@ class ConsoleWindow(QMainWindow):
 
     def retry_face(self) -> None:
         if self.face is not None and self.face.can_retry:
+            before = self._attempts_now()
             self.face.retry(self._latest_frame_time)
+            self._count_attempts(before)
             self.face_panel.show_check(self.face)
             self._refresh_approval_conditions()
+
+    # --- face attempts, counted by storage per application ---
+
+    def _attempts_loaded(self, applicant: TakenApplicant, stored: FaceAttempts) -> None:
+        """Attempts of this application in earlier sessions count against the same limit."""
+        session, face = self.session, self.face
+        if applicant is not self.applicant or session is None or face is None:
+            return
+        # Attempts started here before the count came back are stored after it (one worker).
+        session.attempts.limit = stored.limit
+        session.attempts.used += stored.used
+        session.attempts.failed += stored.failed
+        if session.attempts.used >= session.attempts.limit:
+            face.attempts_used_up()
+        self.face_panel.show_check(face)
+
+    def _attempts_now(self) -> tuple[int, int]:
+        attempts = self.session.attempts if self.session is not None else None
+        return (attempts.used, attempts.failed) if attempts is not None else (0, 0)
+
+    def _count_attempts(self, before: tuple[int, int]) -> None:
+        """Store the attempts the face check started or failed since `before`."""
+        applicant, (used, failed) = self.applicant, self._attempts_now()
+        if applicant is None:
+            return
+        session_id, reviewer_id = applicant.session_id, self.reviewer.reviewer_id
+        for failing in [False] * (used - before[0]) + [True] * (failed - before[1]):
+            self.desk.run(
+                partial(self.services.record_face_attempt, session_id, reviewer_id, failed=failing),
+                lambda stored: self._attempt_counted(applicant, stored),
+                lambda error: self._attempt_not_counted(applicant, error),
+            )
+
+    def _attempt_counted(self, applicant: TakenApplicant, stored: FaceAttempts) -> None:
+        session, face = self.session, self.face
+        if applicant is not self.applicant or session is None or face is None:
+            return
+        session.attempts.used, session.attempts.failed = stored.used, stored.failed
+        self.face_panel.show_check(face)
+
+    def _attempt_not_counted(self, applicant: TakenApplicant, error: BaseException) -> None:
+        face = self.face
+        if applicant is not self.applicant or face is None:
+            return
+        if isinstance(error, ReviewError):  # refused: no attempt left for this application
+            face.attempts_used_up()
+            self.face_panel.show_check(face)
+        self.statusBar().showMessage(self.tr("The face attempt was not counted: {0}").format(error), 8000)
 
     def _answer_changed(self, question_id: str, value: AnswerValue | None) -> None:
         self._refresh_figures()

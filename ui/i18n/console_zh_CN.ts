@@ -239,189 +239,194 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../main_window.py" line="80"/>
+        <location filename="../main_window.py" line="82"/>
         <source>Decision not saved</source>
         <translation>决定未保存</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="81"/>
+        <location filename="../main_window.py" line="83"/>
         <source>A decision is not saved yet. Close anyway? It will be lost.</source>
         <translation>有一个决定尚未保存。仍要关闭吗？它将会丢失。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="96"/>
+        <location filename="../main_window.py" line="98"/>
         <source>Call in progress</source>
         <translation>通话进行中</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="97"/>
+        <location filename="../main_window.py" line="99"/>
         <source>The call with {0} is in progress and no decision is recorded. Close the console? The session ends as abandoned (console closed); the applicant may come back.</source>
         <translation>与 {0} 的通话正在进行，尚未记录决定。要关闭审核台吗？本次会话将以“放弃（审核台已关闭）”结束；申请人可以再来。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="115"/>
-        <location filename="../main_window.py" line="314"/>
+        <location filename="../main_window.py" line="117"/>
+        <location filename="../main_window.py" line="316"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167"/>
+        <location filename="../main_window.py" line="169"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="192"/>
+        <location filename="../main_window.py" line="194"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="264"/>
+        <location filename="../main_window.py" line="266"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="279"/>
+        <location filename="../main_window.py" line="281"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="280"/>
+        <location filename="../main_window.py" line="282"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="284"/>
+        <location filename="../main_window.py" line="286"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="294"/>
+        <location filename="../main_window.py" line="296"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="299"/>
+        <location filename="../main_window.py" line="301"/>
         <source>&amp;Decision</source>
         <translation>决定(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="313"/>
+        <location filename="../main_window.py" line="315"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="321"/>
+        <location filename="../main_window.py" line="323"/>
         <source>Take the next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="324"/>
+        <location filename="../main_window.py" line="326"/>
         <source>Next / previous question</source>
         <translation>下一题 / 上一题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="325"/>
+        <location filename="../main_window.py" line="327"/>
         <source>Arrow keys, Space</source>
         <translation>方向键、空格键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="325"/>
+        <location filename="../main_window.py" line="327"/>
         <source>Choose Yes or No</source>
         <translation>选择“是”或“否”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="326"/>
+        <location filename="../main_window.py" line="328"/>
         <source>Record the decision (in the decision dialog)</source>
         <translation>记录决定（在决定对话框中）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="327"/>
+        <location filename="../main_window.py" line="329"/>
         <source>This list</source>
         <translation>本列表</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="328"/>
+        <location filename="../main_window.py" line="330"/>
         <source>Close the console (a call in progress is confirmed first)</source>
         <translation>关闭审核台（通话中会先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="334"/>
+        <location filename="../main_window.py" line="336"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="337"/>
+        <location filename="../main_window.py" line="339"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="431"/>
+        <location filename="../main_window.py" line="442"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="441"/>
+        <location filename="../main_window.py" line="452"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="455"/>
+        <location filename="../main_window.py" line="466"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="464"/>
+        <location filename="../main_window.py" line="475"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="483"/>
+        <location filename="../main_window.py" line="500"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="517"/>
+        <location filename="../main_window.py" line="534"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="547"/>
+        <location filename="../main_window.py" line="566"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="549"/>
+        <location filename="../main_window.py" line="568"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="554"/>
+        <location filename="../main_window.py" line="573"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="577"/>
+        <location filename="../main_window.py" line="634"/>
+        <source>The face attempt was not counted: {0}</source>
+        <translation>本次人脸识别尝试未被计入：{0}</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="646"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="657"/>
-        <location filename="../main_window.py" line="684"/>
+        <location filename="../main_window.py" line="726"/>
+        <location filename="../main_window.py" line="753"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="670"/>
+        <location filename="../main_window.py" line="739"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="706"/>
+        <location filename="../main_window.py" line="775"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="750"/>
+        <location filename="../main_window.py" line="819"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -623,19 +628,19 @@
     </message>
     <message>
         <location filename="../decision.py" line="67"/>
-        <location filename="../replay/texts.py" line="89"/>
+        <location filename="../replay/texts.py" line="96"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="68"/>
-        <location filename="../replay/texts.py" line="90"/>
+        <location filename="../replay/texts.py" line="97"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="69"/>
-        <location filename="../replay/texts.py" line="87"/>
+        <location filename="../replay/texts.py" line="94"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -1004,8 +1009,8 @@
 <context>
     <name>ReplayTexts</name>
     <message>
-        <location filename="../replay/browser.py" line="83"/>
-        <location filename="../replay/texts.py" line="63"/>
+        <location filename="../replay/browser.py" line="84"/>
+        <location filename="../replay/texts.py" line="70"/>
         <location filename="../replay/window.py" line="567"/>
         <source>, </source>
         <translation>、</translation>
@@ -1046,57 +1051,72 @@
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="33"/>
+        <location filename="../replay/texts.py" line="34"/>
+        <source>hung up before a decision</source>
+        <translation>作出决定前已挂断</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="35"/>
+        <source>the console&apos;s connection was lost</source>
+        <translation>审核台连接中断</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="36"/>
+        <source>the console stopped mid-call</source>
+        <translation>审核台在通话中停止</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="39"/>
         <source>connection dropped</source>
         <translation>连接中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="34"/>
+        <location filename="../replay/texts.py" line="40"/>
         <source>connection restored</source>
         <translation>连接恢复</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="35"/>
+        <location filename="../replay/texts.py" line="41"/>
         <source>connection failed</source>
         <translation>连接失败</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="36"/>
+        <location filename="../replay/texts.py" line="42"/>
         <source>more than one face</source>
         <translation>不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="37"/>
+        <location filename="../replay/texts.py" line="43"/>
         <source>liveness failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="38"/>
+        <location filename="../replay/texts.py" line="44"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="39"/>
+        <location filename="../replay/texts.py" line="45"/>
         <source>recording warning</source>
         <translation>录像警告</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="95"/>
+        <location filename="../replay/texts.py" line="102"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="96"/>
+        <location filename="../replay/texts.py" line="103"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="135"/>
+        <location filename="../replay/texts.py" line="142"/>
         <source>not recorded</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="137"/>
+        <location filename="../replay/texts.py" line="144"/>
         <source>given {0}, text version {1} ({2})</source>
         <translation>{0} 同意，文本版本 {1}（{2}）</translation>
     </message>
@@ -1513,182 +1533,187 @@ previous {1}</source>
 <context>
     <name>SessionBrowser</name>
     <message>
-        <location filename="../replay/browser.py" line="44"/>
+        <location filename="../replay/browser.py" line="45"/>
         <source>Started</source>
         <translation>开始时间</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="45"/>
+        <location filename="../replay/browser.py" line="46"/>
         <source>Applicant</source>
         <translation>申请人</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="46"/>
+        <location filename="../replay/browser.py" line="47"/>
         <source>Reviewer</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="47"/>
+        <location filename="../replay/browser.py" line="48"/>
         <source>Outcome</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="48"/>
+        <location filename="../replay/browser.py" line="49"/>
         <source>Low</source>
         <translation>最低</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="49"/>
+        <location filename="../replay/browser.py" line="50"/>
         <source>Flags</source>
         <translation>提示</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="52"/>
+        <location filename="../replay/browser.py" line="53"/>
         <source>2+ faces</source>
         <translation>多人</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="53"/>
+        <location filename="../replay/browser.py" line="54"/>
         <source>liveness</source>
         <translation>活体</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="54"/>
+        <location filename="../replay/browser.py" line="55"/>
         <source>dropped</source>
         <translation>掉线</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="57"/>
+        <location filename="../replay/browser.py" line="58"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="58"/>
+        <location filename="../replay/browser.py" line="59"/>
         <source>Oldest first</source>
         <translation>最早优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="62"/>
+        <location filename="../replay/browser.py" line="63"/>
         <source>Lowest similarity first</source>
         <translation>相似度最低优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="67"/>
+        <location filename="../replay/browser.py" line="68"/>
         <source>Longest first</source>
         <translation>时长最长优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="72"/>
+        <location filename="../replay/browser.py" line="73"/>
         <source>Applicant A-Z</source>
         <translation>申请人 A-Z</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="77"/>
+        <location filename="../replay/browser.py" line="78"/>
         <source>Reviewer A-Z</source>
         <translation>审核员 A-Z</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="150"/>
+        <location filename="../replay/browser.py" line="151"/>
         <source>Find sessions</source>
         <translation>查找会话</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="159"/>
+        <location filename="../replay/browser.py" line="160"/>
         <source>Any reviewer</source>
         <translation>所有审核员</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="161"/>
+        <location filename="../replay/browser.py" line="162"/>
         <source>Any decision</source>
         <translation>所有决定</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="165"/>
+        <location filename="../replay/browser.py" line="166"/>
+        <source>Ended without a decision</source>
+        <translation>未作决定即结束</translation>
+    </message>
+    <message>
+        <location filename="../replay/browser.py" line="168"/>
         <source>Any reason</source>
         <translation>所有原因</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="170"/>
+        <location filename="../replay/browser.py" line="173"/>
         <source>any</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="171"/>
+        <location filename="../replay/browser.py" line="174"/>
         <source>below </source>
         <translation>低于 </translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="172"/>
+        <location filename="../replay/browser.py" line="175"/>
         <source>Sessions whose lowest face similarity is below this value</source>
         <translation>最低人脸相似度低于此值的会话</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="174"/>
+        <location filename="../replay/browser.py" line="177"/>
         <source>More than one face</source>
         <translation>不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="175"/>
+        <location filename="../replay/browser.py" line="178"/>
         <source>Liveness failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="176"/>
+        <location filename="../replay/browser.py" line="179"/>
         <source>Dropped connection</source>
         <translation>连接中断</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="178"/>
+        <location filename="../replay/browser.py" line="181"/>
         <source>Amended only</source>
         <translation>仅已修改</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="182"/>
+        <location filename="../replay/browser.py" line="185"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="184"/>
+        <location filename="../replay/browser.py" line="187"/>
         <source>to</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="189"/>
+        <location filename="../replay/browser.py" line="192"/>
         <source>Lowest similarity</source>
         <translation>最低相似度</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="195"/>
+        <location filename="../replay/browser.py" line="198"/>
         <source>Sort</source>
         <translation>排序</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="214"/>
+        <location filename="../replay/browser.py" line="217"/>
         <source>◀ Previous</source>
         <translation>◀ 上一页</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="215"/>
+        <location filename="../replay/browser.py" line="218"/>
         <source>Next ▶</source>
         <translation>下一页 ▶</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="216"/>
+        <location filename="../replay/browser.py" line="219"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="274"/>
+        <location filename="../replay/browser.py" line="277"/>
         <source>Searching…</source>
         <translation>正在查询…</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="286"/>
+        <location filename="../replay/browser.py" line="289"/>
         <source>1 session · page {0} of {1} · {2} ms</source>
         <translation>1 个会话 · 第 {0} 页，共 {1} 页 · {2} 毫秒</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="288"/>
+        <location filename="../replay/browser.py" line="291"/>
         <source>{0} sessions · page {1} of {2} · {3} ms</source>
         <translation>{0} 个会话 · 第 {1} 页，共 {2} 页 · {3} 毫秒</translation>
     </message>
@@ -2009,12 +2034,12 @@ previous {1}</source>
 <context>
     <name>SessionTableModel</name>
     <message>
-        <location filename="../replay/browser.py" line="131"/>
+        <location filename="../replay/browser.py" line="132"/>
         <source>Session {0}; legs: {1}; reasons: {2}</source>
         <translation>会话 {0}；通话段：{1}；原因：{2}</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="134"/>
+        <location filename="../replay/browser.py" line="135"/>
         <source> (amended: *)</source>
         <translation>（已修改：*）</translation>
     </message>
@@ -2300,34 +2325,64 @@ previous {1}</source>
 <context>
     <name>WorkstationNotices</name>
     <message>
-        <location filename="../notices.py" line="17"/>
+        <location filename="../notices.py" line="27"/>
         <source>OK</source>
         <translation>知道了</translation>
     </message>
     <message>
-        <location filename="../notices.py" line="18"/>
+        <location filename="../notices.py" line="28"/>
         <source>Hide this notice</source>
         <translation>隐藏此提示</translation>
     </message>
     <message>
-        <location filename="../notices.py" line="43"/>
+        <location filename="../notices.py" line="60"/>
         <source>1 unfinished session from the last run was marked abandoned; its recording is kept.</source>
         <translation>上次运行中有 1 个未完成的会话已标记为中断；其录像已保留。</translation>
     </message>
     <message>
-        <location filename="../notices.py" line="47"/>
+        <location filename="../notices.py" line="64"/>
         <source>{0} unfinished sessions from the last run were marked abandoned; their recordings are kept.</source>
         <translation>上次运行中有 {0} 个未完成的会话已标记为中断；其录像已保留。</translation>
     </message>
     <message>
-        <location filename="../notices.py" line="55"/>
+        <location filename="../notices.py" line="72"/>
         <source>1 decision waiting for the database: it will be saved automatically.</source>
         <translation>有 1 个决定正在等待数据库：将自动保存。</translation>
     </message>
     <message>
-        <location filename="../notices.py" line="58"/>
+        <location filename="../notices.py" line="75"/>
         <source>{0} decisions waiting for the database: they will be saved automatically.</source>
         <translation>有 {0} 个决定正在等待数据库：将自动保存。</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="86"/>
+        <source>A kept decision cannot be read: {0}</source>
+        <translation>一个保存的决定无法读取：{0}</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="90"/>
+        <source>Session {0}: {1} ({2}) was refused: {3}</source>
+        <translation>会话 {0}：{1}（{2}）被拒绝：{3}</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="95"/>
+        <source>…and {0} more.</source>
+        <translation>……另有 {0} 个。</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="97"/>
+        <source>Decisions that could not be recorded:</source>
+        <translation>未能记录的决定：</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="100"/>
+        <source>What to do: tell your supervisor. A decided session can be amended in the replay window; one that ended without a decision is reviewed again when the applicant returns.</source>
+        <translation>处理方法：请告知您的主管。已有决定的会话可在回放窗口中修正；未作决定即结束的会话将在申请人回来时重新审核。</translation>
+    </message>
+    <message>
+        <location filename="../notices.py" line="103"/>
+        <source>The files are kept in {0}.</source>
+        <translation>文件保存在 {0}。</translation>
     </message>
 </context>
 </TS>

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 
 from app.decisions import Outcome, RejectReason
 from app.replay import Flag, SessionFilter, SessionListItem, SessionPage, SortKey
+from app.review import SessionState
 from ui.decision import outcome_text, reason_text
 from ui.replay.texts import outcome_name, reasons_text, state_name
 
@@ -161,6 +162,8 @@ class SessionBrowser(QWidget):
         self.outcome.addItem(self.tr("Any decision"), None)
         for outcome in Outcome:
             self.outcome.addItem(outcome_text(outcome), outcome.value)
+        # Sessions that ended without a decision (hung up, console lost or stopped).
+        self.outcome.addItem(self.tr("Ended without a decision"), SessionState.ABANDONED.value)
         self.reason = QComboBox()
         self.reason.addItem(self.tr("Any reason"), None)
         for reason in RejectReason:

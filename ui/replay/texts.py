@@ -29,6 +29,12 @@ STATE_TEXTS: dict[str, Callable[[], str]] = {
     "expired": lambda: QCoreApplication.translate("ReplayTexts", "expired"),
     "abandoned": lambda: QCoreApplication.translate("ReplayTexts", "abandoned"),
 }
+# How a session ended without a decision (its reason code in the session browser).
+END_REASON_TEXTS: dict[str, Callable[[], str]] = {
+    "hung_up": lambda: QCoreApplication.translate("ReplayTexts", "hung up before a decision"),
+    "console_lost": lambda: QCoreApplication.translate("ReplayTexts", "the console's connection was lost"),
+    "console_stopped": lambda: QCoreApplication.translate("ReplayTexts", "the console stopped mid-call"),
+}
 EVENT_TEXTS: dict[str, Callable[[], str]] = {
     "connection.dropped": lambda: QCoreApplication.translate("ReplayTexts", "connection dropped"),
     "connection.restored": lambda: QCoreApplication.translate("ReplayTexts", "connection restored"),
@@ -56,7 +62,8 @@ def reason_name(code: str) -> str:
     try:
         return reason_text(RejectReason(code))
     except ValueError:
-        return plain(code)
+        text = END_REASON_TEXTS.get(code)
+        return text() if text is not None else plain(code)
 
 
 def reasons_text(codes: Any) -> str:
