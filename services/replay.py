@@ -118,10 +118,10 @@ class LiveReplayServices:
         in_force_seen: DecisionId | None,
     ) -> SessionReplay:
         records, reviews = self._signed_in()
+        # Storage rebuilds the session's browser row in the amendment's own transaction.
         reviews.amend_decision(
             original, draft, reason=reason, now=datetime.now(UTC), in_force_seen=in_force_seen
         )
-        records.refresh_summary(session_id)
         return records.session_replay(session_id)
 
     def open_recording(self, replay: SessionReplay) -> RecordingPlayback | None:
