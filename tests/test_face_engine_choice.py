@@ -40,6 +40,7 @@ def test_the_pinned_digests_are_the_ones_the_wheel_publishes() -> None:
     assert set(verified_model_paths()) == set(MODEL_SHA256)
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_the_models_are_found_without_importing_the_package() -> None:
     code = (
         "import sys; from media.face.sface import verified_model_paths; verified_model_paths(); "
@@ -73,6 +74,7 @@ def test_a_changed_model_file_is_refused_before_loading(tampered_models: Path) -
         SFaceEngine(untouched)
 
 
+@pytest.mark.slow  # the face worker process
 def test_the_face_worker_refuses_to_start_on_a_changed_model(
     tampered_models: Path, shared_data: Path
 ) -> None:
@@ -85,6 +87,7 @@ def test_the_face_worker_refuses_to_start_on_a_changed_model(
     worker.stop()
 
 
+@pytest.mark.slow  # real dlib
 def test_both_engines_tell_obama_from_biden_on_their_own_scale(shared_data: Path) -> None:
     faces = shared_data / "faces" / "face_recognition"
     for kind in ("sface", "dlib"):

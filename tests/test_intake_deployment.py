@@ -94,6 +94,7 @@ def test_the_applicant_page_sends_security_headers() -> None:
         assert api_headers["Cache-Control"] == "no-store" and api_headers["Referrer-Policy"] == "no-referrer"
 
 
+@pytest.mark.slow  # runs main.py intake in a process of its own
 def test_main_intake_serves_tls_and_the_console_apart(certificates: MadeCertificates, tmp_path: Path) -> None:
     from tools.processes import free_port
 
