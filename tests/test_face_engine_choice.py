@@ -63,6 +63,7 @@ def tampered_models(tmp_path: Path) -> Path:
     return folder
 
 
+@pytest.mark.slow  # loads dlib (the engine module imports it)
 def test_a_changed_model_file_is_refused_before_loading(tampered_models: Path) -> None:
     with pytest.raises(FaceModelsTampered, match=r"face_recognition_sface.*SHA-256 [0-9a-f]{64}, expected"):
         SFaceEngine(tampered_models)
