@@ -16,12 +16,13 @@ satisfy them structurally without importing ui.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from app.decisions import DecisionDraft
+from app.decisions import DecisionSubmission
+from app.face import FaceScoreView
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
@@ -62,46 +63,6 @@ class RecordingState(enum.Enum):
     WRITE_FAILED = "write_failed"
 
 
-class FaceScoreView(Protocol):
-    """The fields of app.face.FaceScore that the face panel shows (read-only)."""
-
-    @property
-    def frame_time(self) -> float:
-        """Seconds, on the same clock as the frames passed to CallEvents.frame."""
-        ...
-
-    @property
-    def faces(self) -> int: ...
-
-    @property
-    def box(self) -> tuple[int, int, int, int] | None:
-        """(top, right, bottom, left) in pixels of the frame as sent, as face_recognition gives it."""
-        ...
-
-    @property
-    def distance(self) -> float | None: ...
-
-    @property
-    def similarity(self) -> float | None:
-        """0-100, higher is more alike; None when no face was encoded."""
-        ...
-
-    @property
-    def match(self) -> bool:
-        """This sample is at or under the calibrated threshold (not yet sustained)."""
-        ...
-
-    @property
-    def flags(self) -> Collection[str]:
-        """Quality flags: no_face, several_faces, too_small, too_dark, too_blurred, partly_covered."""
-        ...
-
-    @property
-    def live(self) -> bool | None:
-        """Liveness: True passed, False failed, None not decided yet."""
-        ...
-
-
 class CallEvents(Protocol):
     """What the media layer reports about one live call. Callable from any thread."""
 
@@ -130,7 +91,7 @@ class HangUp(enum.StrEnum):
     CONSOLE_CLOSED = "console_closed"  # the reviewer closed the console window mid-call
 
 
-class LiveCall(Protocol):
+class ApplicantCall(Protocol):
     """A handle on the call with one applicant, returned by ConsoleServices.start_call."""
 
     def end(self, why: HangUp = HangUp.REVIEWER) -> None:
@@ -184,7 +145,7 @@ class ConsoleServices(Protocol):
         """Claim the longest-waiting applicant for this reviewer (None: nobody waits)."""
         ...
 
-    def start_call(self, applicant: TakenApplicant, events: CallEvents) -> LiveCall:
+    def start_call(self, applicant: TakenApplicant, events: CallEvents) -> ApplicantCall:
         """Connect the media of a taken applicant; report to events until the call ends."""
         ...
 
@@ -192,14 +153,7 @@ class ConsoleServices(Protocol):
         self, session_id: SessionId, reviewer_id: ReviewerId, question_id: str, value: AnswerValue
     ) -> None: ...
 
-    def save_decision(
-        self,
-        session_id: SessionId,
-        reviewer_id: ReviewerId,
-        draft: DecisionDraft,
-        overridden: Sequence[str],
-        answers: Mapping[str, AnswerValue],
-    ) -> DecisionId:
+    def save_decision(self, submission: DecisionSubmission) -> DecisionId:
         """Store the decision with the answers and the face summary (draft.face) in one
         transaction; return only after the commit. The window acknowledges it after that."""
         ...

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import enum
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from app.errors import InvalidDecision
+from app.ids import ReviewerId, SessionId
+from app.questionnaire import AnswerValue
 
 
 class Outcome(enum.Enum):
@@ -102,6 +105,19 @@ class DecisionDraft:
             ),
             request_id=str(data["request_id"]),
         )
+
+
+@dataclass(frozen=True)
+class DecisionSubmission:
+    """A decision the reviewer confirmed, as the console hands it on to be stored: the draft,
+    the bank's rules the reviewer overrode (check_decision), and the answers as confirmed on
+    screen (storage brings the stored ones up to date in the decision's own transaction)."""
+
+    session_id: SessionId
+    reviewer_id: ReviewerId
+    draft: DecisionDraft
+    overridden: tuple[str, ...] = ()
+    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
 
 
 def check_decision(

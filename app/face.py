@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import enum
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 # A face box in pixels of the frame it was found in: (top, right, bottom, left), the order
 # face_recognition uses. Width is right - left, height is bottom - top.
@@ -118,6 +119,47 @@ class ChallengeResult:
             "result": (ChallengeState.PASSED if self.passed else ChallengeState.FAILED).value,
             "met_t": None if self.met_t is None else round(self.met_t, 3),
         }
+
+
+class FaceScoreView(Protocol):
+    """The fields of a FaceScore that the face panel and the face policy read (read-only): a
+    FaceScore, or a stand-in for one (demo, tests)."""
+
+    @property
+    def frame_time(self) -> float:
+        """Seconds, on the same clock as the frames passed to CallEvents.frame."""
+        ...
+
+    @property
+    def faces(self) -> int: ...
+
+    @property
+    def box(self) -> tuple[int, int, int, int] | None:
+        """(top, right, bottom, left) in pixels of the frame as sent, as face_recognition gives it."""
+        ...
+
+    @property
+    def distance(self) -> float | None: ...
+
+    @property
+    def similarity(self) -> float | None:
+        """0-100, higher is more alike; None when no face was encoded."""
+        ...
+
+    @property
+    def match(self) -> bool:
+        """This sample is at or under the calibrated threshold (not yet sustained)."""
+        ...
+
+    @property
+    def flags(self) -> Collection[str]:
+        """Quality flags: no_face, several_faces, too_small, too_dark, too_blurred, partly_covered."""
+        ...
+
+    @property
+    def live(self) -> bool | None:
+        """Liveness: True passed, False failed, None not decided yet."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,12 @@ Scores advise: the reviewer decides, and may override with a reason.
 from __future__ import annotations
 
 import enum
-from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from app.decisions import RejectReason
 from app.errors import InvalidTransition
-from app.face import FaceFlag
+from app.face import FaceFlag, FaceScoreView
 from app.review import FaceAttempts
 from app.settings import Settings
 
@@ -35,22 +34,6 @@ class AttemptStatus(enum.Enum):
     RUNNING = "running"
     VERIFIED = "verified"
     FAILED = "failed"
-
-
-class ScoreSample(Protocol):
-    """What the policy reads from a score: ``app.face.FaceScore`` (or the UI's view of it)."""
-
-    @property
-    def frame_time(self) -> float: ...
-
-    @property
-    def distance(self) -> float | None: ...
-
-    @property
-    def match(self) -> bool: ...
-
-    @property
-    def flags(self) -> Collection[str]: ...
 
 
 class AttemptCounter(Protocol):
@@ -100,7 +83,7 @@ class SustainedMatch:
         self.run_start = None
         self._missing_since = None
 
-    def observe(self, score: ScoreSample) -> bool:
+    def observe(self, score: FaceScoreView) -> bool:
         """True once the current run of matches has lasted ``sustain_seconds``."""
         no_face = score.distance is None and FaceFlag.NO_FACE.value in score.flags
         if score.match:
@@ -162,7 +145,7 @@ class FaceVerification:
         self._sustained.reset()
         return self.attempt
 
-    def observe(self, score: ScoreSample) -> AttemptStatus:
+    def observe(self, score: FaceScoreView) -> AttemptStatus:
         if self.status is not AttemptStatus.RUNNING or self.started_at is None:
             return self.status
         if score.frame_time < self.started_at:

@@ -75,7 +75,7 @@ def _ms(seconds: float) -> float:
 
 
 @dataclass
-class ApplicantResult:
+class ApplicantTimings:
     index: int
     application_id: int
     start_offset_s: float = 0.0  # when it connected, from the start of the run
@@ -127,11 +127,11 @@ async def run_applicant(
     http: aiohttp.ClientSession,
     base_url: str,
     token: str,
-    result: ApplicantResult,
+    result: ApplicantTimings,
     *,
     taken_timeout: float,
     ended_timeout: float = 30.0,
-) -> ApplicantResult:
+) -> ApplicantTimings:
     """One applicant page: connect, join, stay until taken (and until the console ends the call)."""
     url = f"{base_url.rstrip('/')}/ws/applicant?t={token}"
     try:
@@ -197,7 +197,7 @@ async def run_applicants(
     arrival: str = "even",
     seed: int = 7,
     taken_timeout: float = 180.0,
-) -> list[ApplicantResult]:
+) -> list[ApplicantTimings]:
     """Every (application id, token) joins at its arrival offset; returns when all are done.
     With several intake URLs, applicants are spread over them in turn."""
     urls = [base_url] if isinstance(base_url, str) else list(base_url)
@@ -206,9 +206,9 @@ async def run_applicants(
     async with aiohttp.ClientSession(connector=connector) as http:
         began = time.perf_counter()
 
-        async def one(index: int, application_id: int, token: str, offset: float) -> ApplicantResult:
+        async def one(index: int, application_id: int, token: str, offset: float) -> ApplicantTimings:
             await asyncio.sleep(max(0.0, began + offset - time.perf_counter()))
-            result = ApplicantResult(index, application_id, round(time.perf_counter() - began, 3))
+            result = ApplicantTimings(index, application_id, round(time.perf_counter() - began, 3))
             url = urls[index % len(urls)]
             return await run_applicant(http, url, token, result, taken_timeout=taken_timeout)
 
@@ -219,7 +219,7 @@ async def run_applicants(
         return list(await asyncio.gather(*jobs))
 
 
-def applicant_rows(results: list[ApplicantResult]) -> list[dict[str, Any]]:
+def applicant_rows(results: list[ApplicantTimings]) -> list[dict[str, Any]]:
     return [asdict(result) for result in results]
 
 

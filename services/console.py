@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from app.console import AudioState, ConnectionState, HangUp, RecordingState
-from app.decisions import DecisionDraft
+from app.decisions import DecisionSubmission
 from app.errors import InvalidTransition, ReviewError
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
@@ -53,8 +53,8 @@ _CONNECTION_STATES = {
 }
 
 
-class MediaLiveCall:
-    """app.console.LiveCall over one taken applicant of a ReviewerCall, with its FaceWorker and
+class MediaApplicantCall:
+    """app.console.ApplicantCall over one taken applicant of a ReviewerCall, with its FaceWorker and
     its recording (services.recording, as record-probe records).
 
     Frames go to the window, to the face worker (newest only, both) and to the recorder; scores
@@ -85,7 +85,7 @@ class MediaLiveCall:
         self._recording_state: tuple[RecordingState, str] | None = None
         self._ended = False
 
-    def start(self) -> MediaLiveCall:
+    def start(self) -> MediaApplicantCall:
         from media.face.worker import FaceWorkerError
 
         self.recording.begin(self.applicant.session_id)
@@ -346,7 +346,7 @@ class LiveConsoleServices:
             waited_seconds=taken.waited_seconds,
         )
 
-    def start_call(self, applicant: TakenApplicant, events: CallEvents) -> MediaLiveCall:
+    def start_call(self, applicant: TakenApplicant, events: CallEvents) -> MediaApplicantCall:
         from services.recording import SessionRecording
 
         if self._call is None:
@@ -355,7 +355,7 @@ class LiveConsoleServices:
             recording = self._taken_recordings.pop(applicant.session_id, None)
         if recording is None:
             recording = SessionRecording(self._call, self.database, self.settings, sealer=self.sealer)
-        return MediaLiveCall(self, self._call, applicant, events, recording).start()
+        return MediaApplicantCall(self, self._call, applicant, events, recording).start()
 
     def _signed_in(self, reviewer_id: ReviewerId) -> ReviewerId:
         """The reviewer the window names must be the one signed in here; storage then lets them
@@ -372,24 +372,18 @@ class LiveConsoleServices:
             session_id, question_id, value, reviewer_id=reviewer_id, now=datetime.now(UTC)
         )
 
-    def save_decision(
-        self,
-        session_id: SessionId,
-        reviewer_id: ReviewerId,
-        draft: DecisionDraft,
-        overridden: Sequence[str],
-        answers: Mapping[str, AnswerValue],
-    ) -> DecisionId:
-        self._signed_in(reviewer_id)
+    def save_decision(self, submission: DecisionSubmission) -> DecisionId:
+        self._signed_in(submission.reviewer_id)
         # The answers as confirmed travel with the decision: storage brings the stored ones up
         # to date in the decision's own transaction, also when it is retried after an outage.
+        session_id = submission.session_id
         result = self.pending.submit(
             session_id,
-            draft,
-            answers=dict(answers),
-            overridden=overridden,
-            reviewer_id=reviewer_id,
-            actor=self.reviewer_name or str(reviewer_id),
+            submission.draft,
+            answers=dict(submission.answers),
+            overridden=list(submission.overridden),
+            reviewer_id=submission.reviewer_id,
+            actor=self.reviewer_name or str(submission.reviewer_id),
             now=datetime.now(UTC),
         )
         if result.stored is not None:

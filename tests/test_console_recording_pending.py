@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from app.decisions import DecisionDraft, Outcome
+from app.decisions import DecisionDraft, DecisionSubmission, Outcome
 from app.errors import ReviewError
 from storage.database import DatabaseUnavailable
 from storage.replay import ReplayRecords
@@ -49,7 +49,9 @@ def test_a_pending_decision_is_counted_until_the_background_retry_stores_it(
         confirmed = {"applied_personally": True, "monthly_income": Decimal("8000.00")}
         with pytest.raises(ReviewError, match="kept on this workstation"):
             services.save_decision(
-                taken.session_id, reviewer, DecisionDraft(Outcome.VERIFY_LATER), [], confirmed
+                DecisionSubmission(
+                    taken.session_id, reviewer, DecisionDraft(Outcome.VERIFY_LATER), (), confirmed
+                )
             )
         assert services.pending_decisions() == 1
         # The background retry tries again (twice, so one try ended before this look), still down.

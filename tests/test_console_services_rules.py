@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from app.decisions import DecisionDraft, Outcome
+from app.decisions import DecisionDraft, DecisionSubmission, Outcome
 from app.errors import ReviewError
 from app.roles import Forbidden
 from storage.reviewers import Accounts
@@ -32,14 +32,16 @@ def test_a_reviewers_console_cannot_record_a_decision_or_answer_for_another_revi
         with pytest.raises(Forbidden, match="another reviewer"):
             services.save_answer(theirs.session_id, wang, "applied_personally", True)
         with pytest.raises(ReviewError, match="another reviewer"):
-            services.save_decision(theirs.session_id, wang, DecisionDraft(Outcome.REJECT), [], {})
+            services.save_decision(DecisionSubmission(theirs.session_id, wang, DecisionDraft(Outcome.REJECT)))
         with pytest.raises(Forbidden, match="another reviewer"):
             services.record_face_attempt(theirs.session_id, wang, failed=False)
         # Naming the other reviewer does not help: only the one signed in here records.
         with pytest.raises(Forbidden, match="signed in on this console"):
             services.save_answer(theirs.session_id, li, "applied_personally", True)
         with pytest.raises(Forbidden, match="signed in on this console"):
-            services.save_decision(theirs.session_id, li, DecisionDraft(Outcome.VERIFY_LATER), [], {})
+            services.save_decision(
+                DecisionSubmission(theirs.session_id, li, DecisionDraft(Outcome.VERIFY_LATER))
+            )
 
         records = ReviewRecords(database)
         assert records.decisions(theirs.session_id) == [] and records.answers(theirs.session_id) == {}

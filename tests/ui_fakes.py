@@ -7,16 +7,14 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import threading
-from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
 
 from app.console import CallEvents, HangUp
-from app.decisions import DecisionDraft
-from app.ids import DecisionId, ReviewerId, SessionId
-from app.questionnaire import AnswerValue
+from app.decisions import DecisionSubmission
+from app.ids import DecisionId
 from app.queue import TakenApplicant
 from app.settings import load_settings
 from tools.demo_console import DemoApplicant, DemoConsoleServices, SimulatedFaceScore
@@ -78,21 +76,14 @@ class FakeConsoleServices(DemoConsoleServices):
         self.fake_calls.append(call)
         return call
 
-    def save_decision(
-        self,
-        session_id: SessionId,
-        reviewer_id: ReviewerId,
-        draft: DecisionDraft,
-        overridden: Sequence[str],
-        answers: Mapping[str, AnswerValue],
-    ) -> DecisionId:
+    def save_decision(self, submission: DecisionSubmission) -> DecisionId:
         self.save_attempts += 1
         if self.refuse_saves is not None:
             raise self.refuse_saves
         if self.fail_next_saves:
             self.fail_next_saves -= 1
             raise OSError("database is locked")
-        return super().save_decision(session_id, reviewer_id, draft, overridden, answers)
+        return super().save_decision(submission)
 
 
 def applicant(name: str = "Wang Fang", *, video: bool = False) -> DemoApplicant:

@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from app.applications import mask_national_id
 from app.console import AudioState, CallEvents, ConnectionState, HangUp, RefusedDecisionView
-from app.decisions import DecisionDraft
+from app.decisions import DecisionSubmission
 from app.errors import ReviewError
 from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class SimulatedFaceScore:
-    """Has the fields of app.face.FaceScore that the console shows (app.console.FaceScoreView)."""
+    """Has the fields of app.face.FaceScore that the console shows (app.face.FaceScoreView)."""
 
     frame_time: float
     faces: int
@@ -71,16 +71,6 @@ class DemoApplicant:
     joined_at: float = field(default_factory=time.monotonic)
 
 
-@dataclass(frozen=True)
-class StoredDecision:
-    decision_id: DecisionId
-    session_id: SessionId
-    reviewer_id: ReviewerId
-    draft: DecisionDraft
-    overridden: tuple[str, ...]
-    answers: dict[str, AnswerValue]
-
-
 class DemoConsoleServices:
     """ConsoleServices in memory. Thread-safe: the console calls it from its worker threads."""
 
@@ -91,7 +81,7 @@ class DemoConsoleServices:
         self._next_session = 1
         self.taken: dict[SessionId, DemoApplicant] = {}
         self.answers: dict[SessionId, dict[str, AnswerValue]] = {}
-        self.decisions: list[StoredDecision] = []
+        self.decisions: list[DecisionSubmission] = []  # the n-th has the decision id n
         self.calls: list[SimulatedCall] = []
         self.similarity_plan = similarity_plan
         self.abandoned = 0  # sessions a previous run left unfinished (none in memory)
@@ -172,23 +162,13 @@ class DemoConsoleServices:
         with self._lock:
             self.answers.setdefault(session_id, {})[question_id] = value
 
-    def save_decision(
-        self,
-        session_id: SessionId,
-        reviewer_id: ReviewerId,
-        draft: DecisionDraft,
-        overridden: Sequence[str],
-        answers: Mapping[str, AnswerValue],
-    ) -> DecisionId:
+    def save_decision(self, submission: DecisionSubmission) -> DecisionId:
         with self._lock:
-            if any(d.session_id == session_id for d in self.decisions):
+            if any(d.session_id == submission.session_id for d in self.decisions):
                 raise ReviewError("This review already has a decision.")
-            self.answers[session_id] = dict(answers)
-            decision_id = DecisionId(len(self.decisions) + 1)
-            self.decisions.append(
-                StoredDecision(decision_id, session_id, reviewer_id, draft, tuple(overridden), dict(answers))
-            )
-            return decision_id
+            self.answers[submission.session_id] = dict(submission.answers)
+            self.decisions.append(submission)
+            return DecisionId(len(self.decisions))
 
     def _application(self, session_id: SessionId) -> int:
         return id(self.taken[session_id])

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
-from app.console import AudioState, ConnectionState, FaceScoreView, RecordingState
+from app.console import AudioState, ConnectionState, RecordingState
+from app.face import FaceScoreView
 from app.queue import QueueSummary
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from ui import style
 TARGET_SECONDS = 60
 
 
-class CallStatus(QWidget):
+class CallStatusBar(QWidget):
     def __init__(self, grace_seconds: float, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.grace_seconds = grace_seconds

@@ -12,9 +12,9 @@ import enum
 from collections import deque
 from dataclasses import dataclass
 
-from app.console import FaceScoreView
 from app.decisions import FaceSummary
 from app.errors import InvalidTransition
+from app.face import FaceScoreView
 from app.face_policy import AttemptStatus, FaceVerification
 from app.review import ReviewSession, SessionState
 

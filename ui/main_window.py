@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 
@@ -24,9 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.approval import ApprovalPolicy, ReviewFacts, load_approval_policy
-from app.console import ConnectionState, ConsoleServices, FaceScoreView, HangUp, LiveCall, RefusedDecisionView
-from app.decisions import DecisionDraft, Outcome, RejectReason, check_decision
+from app.console import ApplicantCall, ConnectionState, ConsoleServices, HangUp, RefusedDecisionView
+from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason, check_decision
 from app.errors import InvalidDecision, InvalidTransition, ReviewError
+from app.face import FaceScoreView
 from app.ids import DecisionId, SessionId
 from app.questionnaire import AnswerValue, Questionnaire, load_questionnaire, repayment_figures
 from app.queue import QueueSummary, TakenApplicant
@@ -35,7 +36,7 @@ from app.rules import ReviewRules
 from app.settings import Settings
 from ui.application_panel import ApplicationPanel, prepare_photo
 from ui.bridge import CallBridge, ServiceWorker
-from ui.call_status import CallStatus
+from ui.call_status import CallStatusBar
 from ui.decision import (
     ApprovalConditions,
     DecisionBar,
@@ -62,15 +63,16 @@ TICK_MS = 250
 
 
 @dataclass
-class PendingDecision:
+class UnsavedDecision:
     """A decision the reviewer confirmed and that is not yet committed: kept until it is."""
 
-    session_id: SessionId
+    submission: DecisionSubmission
     applicant_name: str
-    draft: DecisionDraft
-    overridden: list[str]
-    answers: dict[str, AnswerValue] = field(default_factory=dict)
     error: str = ""
+
+    @property
+    def draft(self) -> DecisionDraft:
+        return self.submission.draft
 
 
 class UnsavedDecisionQuestion:
@@ -151,8 +153,8 @@ class ConsoleWindow(QMainWindow):
         self.session: ReviewSession | None = None
         self.face: FaceCheck | None = None
         self.bridge: CallBridge | None = None
-        self.call: LiveCall | None = None
-        self.pending: PendingDecision | None = None
+        self.call: ApplicantCall | None = None
+        self.pending: UnsavedDecision | None = None
         self.last_decision_id: DecisionId | None = None
         self.last_decision_session: SessionId | None = None
         self._taking = False
@@ -190,7 +192,7 @@ class ConsoleWindow(QMainWindow):
     def _build(self) -> None:
         self.queue_panel = QueuePanel()
         self.queue_panel.take_next_requested.connect(self.take_next)
-        self.call_status = CallStatus(self.settings.reconnect_grace_seconds)
+        self.call_status = CallStatusBar(self.settings.reconnect_grace_seconds)
         reviewer_label = QLabel(self.tr("Reviewer: {0}").format(self.reviewer.name))
         reviewer_label.setObjectName("caption")
         top = QHBoxLayout()
@@ -517,7 +519,7 @@ class ConsoleWindow(QMainWindow):
             lambda error: self._call_failed(bridge, error),
         )
 
-    def _call_started(self, bridge: CallBridge, call: LiveCall) -> None:
+    def _call_started(self, bridge: CallBridge, call: ApplicantCall) -> None:
         if bridge is not self.bridge:  # the review ended before the call came up
             self._retire(bridge, call)
             return
@@ -758,13 +760,14 @@ class ConsoleWindow(QMainWindow):
         except InvalidDecision as error:  # the refusal above said yes: only if the two disagree
             self.banner.refused(str(error))
             return False
-        self.pending = PendingDecision(
+        submission = DecisionSubmission(
             session_id=self.applicant.session_id,
-            applicant_name=self.applicant.applicant_name,
+            reviewer_id=self.reviewer.reviewer_id,
             draft=draft,
-            overridden=overridden,
+            overridden=tuple(overridden),
             answers=dict(self.form.answers),
         )
+        self.pending = UnsavedDecision(submission, self.applicant.applicant_name)
         self._save_pending()
         return True
 
@@ -782,11 +785,8 @@ class ConsoleWindow(QMainWindow):
             return
         self.banner.saving(pending.draft.outcome)
         self._update_actions()
-        reviewer_id = self.reviewer.reviewer_id
         self.desk.run(
-            lambda: self.services.save_decision(
-                pending.session_id, reviewer_id, pending.draft, pending.overridden, pending.answers
-            ),
+            lambda: self.services.save_decision(pending.submission),
             self._decision_saved,
             self._decision_not_saved,
         )
@@ -796,7 +796,7 @@ class ConsoleWindow(QMainWindow):
         assert pending is not None
         self.pending = None
         self.last_decision_id = decision_id
-        self.last_decision_session = pending.session_id
+        self.last_decision_session = pending.submission.session_id
         if self.session is not None:
             try:
                 self.session.decide(pending.draft.outcome)
@@ -850,8 +850,8 @@ class ConsoleWindow(QMainWindow):
         self.review_closed.emit()
         self.poll_queue()
 
-    def _retire(self, bridge: CallBridge, call: LiveCall | None) -> None:
-        """Stop listening to a call; free its bridge once the call has ended (after LiveCall.end
+    def _retire(self, bridge: CallBridge, call: ApplicantCall | None) -> None:
+        """Stop listening to a call; free its bridge once the call has ended (after ApplicantCall.end
         returns, the media layer makes no more calls to it). A call still starting is ended by
         _call_started; a bridge whose call could not be ended is left alive, never freed under it."""
         bridge.close()

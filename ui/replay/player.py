@@ -147,7 +147,7 @@ class DecoderThread(QObject):
             self.frame_ready.emit(bgr_to_qimage(frame.image), frame.t, frame.leg, request.serial)
 
 
-class VideoView(QWidget):
+class RecordingView(QWidget):
     """The recorded frame, scaled to fit, with the face box of the nearest score sample."""
 
     def __init__(self, parent: QWidget | None = None) -> None:

@@ -47,7 +47,7 @@ from ui.bridge import ServiceWorker
 from ui.languages import questionnaire_language
 from ui.replay.amend import AmendDialog
 from ui.replay.browser import SessionBrowser
-from ui.replay.player import AudioOut, DecoderThread, PlayClock, VideoView
+from ui.replay.player import AudioOut, DecoderThread, PlayClock, RecordingView
 from ui.replay.texts import (
     answer_text,
     consent_text,
@@ -113,7 +113,7 @@ class ReplayWindow(QMainWindow):
         self.header = QLabel(self.tr("Choose a session on the left."))
         self.header.setWordWrap(True)
         self.header.setStyleSheet("font-size: 15px; font-weight: 600;")
-        self.video = VideoView()
+        self.video = RecordingView()
         self.state_line = QLabel("")
         self.state_line.setObjectName("caption")
 
