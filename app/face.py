@@ -4,13 +4,46 @@ from __future__ import annotations
 
 import enum
 import math
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 # A face box in pixels of the frame it was found in: (top, right, bottom, left), the order
 # face_recognition uses. Width is right - left, height is bottom - top.
 FaceBox = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class FaceBoxInFrame:
+    """A face box with the size of the frame it was found in, so that it can be drawn over
+    that frame shown at any size (the recording's timeline keeps it so)."""
+
+    top: int
+    right: int
+    bottom: int
+    left: int
+    frame_width: int = 0  # 0: not known; the frame is then taken as the size it is shown from
+    frame_height: int = 0
+
+    @classmethod
+    def from_list(cls, values: Sequence[float]) -> FaceBoxInFrame:
+        """From the stored form [top, right, bottom, left, frame width, frame height] (the
+        frame size may be missing)."""
+        top, right, bottom, left = (int(v) for v in values[:4])
+        width, height = (int(values[4]), int(values[5])) if len(values) >= 6 else (0, 0)
+        return cls(top, right, bottom, left, width, height)
+
+    def as_list(self) -> list[int]:
+        return [self.top, self.right, self.bottom, self.left, self.frame_width, self.frame_height]
+
+    def in_picture(
+        self, width: float, height: float, *, frame_width: int, frame_height: int
+    ) -> tuple[float, float, float, float]:
+        """(left, top, right, bottom) in a picture of width x height showing the frame, whose
+        size (`frame_width` x `frame_height`) is used when the box does not carry one."""
+        scale_x = width / (self.frame_width or frame_width)
+        scale_y = height / (self.frame_height or frame_height)
+        return self.left * scale_x, self.top * scale_y, self.right * scale_x, self.bottom * scale_y
 
 
 class FaceFlag(enum.Enum):

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from app.consent import GivenConsent
 from app.decisions import DecisionDraft
+from app.face import FaceBoxInFrame
 from app.ids import DecisionId, SessionId
 from app.roles import Account
 
@@ -122,7 +123,7 @@ class ScoreEntry:
     matched: bool
     live: bool | None
     flags: list[str]
-    box: list[int] | None
+    box: FaceBoxInFrame | None
 
 
 @dataclass(frozen=True)

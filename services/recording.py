@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.console import RecordingState
+from app.face import FaceBoxInFrame
 from app.ids import SessionId
 from app.settings import Settings
 
@@ -200,7 +201,10 @@ class ScoreTimeline:
         samples = []
         for score, wall, leg, width, height in queued:
             t = max(0.0, wall - zero)
-            box = None if score.box is None else [*map(int, score.box), width, height]
+            box = None
+            if score.box is not None:
+                top, right, bottom, left = (int(v) for v in score.box)
+                box = FaceBoxInFrame(top, right, bottom, left, width, height)
             flags = [str(getattr(flag, "value", flag)) for flag in score.flags]
             live = getattr(score.live, "live", score.live)
             samples.append(

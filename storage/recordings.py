@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from app.face import FaceBoxInFrame
 from app.ids import SessionId
 from storage.database import Database, aware
 from storage.models import EventKind as EventKind  # noqa: PLC0414 (re-exported: its first home)
@@ -35,7 +36,7 @@ class TimelineSample:
     matched: bool = False
     live: bool | None = None
     flags: Sequence[str] = ()
-    box: Sequence[int] | None = None  # top, right, bottom, left, frame width, frame height
+    box: FaceBoxInFrame | None = None
     leg_number: int = 1
 
 
@@ -256,7 +257,7 @@ class RecordingRecords:
                     matched=s.matched,
                     live=s.live,
                     flags=list(s.flags),
-                    box=None if s.box is None else [int(v) for v in s.box],
+                    box=None if s.box is None else s.box.as_list(),
                 )
                 for s in samples
             )
@@ -278,7 +279,7 @@ class RecordingRecords:
                     r.matched,
                     r.live,
                     tuple(r.flags),
-                    None if r.box is None else tuple(r.box),
+                    None if r.box is None else FaceBoxInFrame.from_list(r.box),
                     r.leg_number,
                 )
                 for r in rows

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session
 
 from app.consent import GivenConsent
+from app.face import FaceBoxInFrame
 from app.ids import SessionId
 from app.replay import (
     AnswerEntry,
@@ -263,7 +264,7 @@ class ReplayRecords:
                     r.matched,
                     r.live,
                     list(r.flags),
-                    None if r.box is None else list(r.box),
+                    None if r.box is None else FaceBoxInFrame.from_list(r.box),
                 )
                 for r in session.execute(
                     select(ScoreSample)

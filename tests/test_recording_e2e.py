@@ -209,7 +209,7 @@ def test_a_reconnect_replays_both_legs_as_one_timeline(world: CallWorld) -> None
     assert {s.leg_number for s in scored} == {1, 2}
     spans = [(leg1.start - 0.5, leg1.end + 0.5), (leg2.start - 0.5, leg2.end + 0.5)]
     assert all(any(a <= s.t <= b for a, b in spans) for s in scored)
-    assert all(s.box is not None and s.box[4:] == [640, 480] for s in scored)
+    assert all(s.box is not None and (s.box.frame_width, s.box.frame_height) == (640, 480) for s in scored)
     median = sorted(s.similarity or 0.0 for s in scored)[len(scored) // 2]
     print(f"{len(scored)} face scores on the timeline, median similarity {median}")
     assert median > 50  # the ID photo's person

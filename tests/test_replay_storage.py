@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from app.decisions import DecisionDraft, FaceSummary, Outcome, RejectReason
+from app.face import FaceBoxInFrame
 from app.ids import SessionId
 from app.roles import Role
 from app.rules import ReviewRules
@@ -57,7 +58,12 @@ def sample(
     t: float, similarity: float | None, faces: int = 1, live: bool | None = None, leg: int = 1
 ) -> TimelineSample:
     return TimelineSample(
-        t=t, faces=faces, similarity=similarity, live=live, box=[10, 60, 70, 5, 640, 480], leg_number=leg
+        t=t,
+        faces=faces,
+        similarity=similarity,
+        live=live,
+        box=FaceBoxInFrame(10, 60, 70, 5, 640, 480),
+        leg_number=leg,
     )
 
 
@@ -74,7 +80,7 @@ def test_the_timeline_is_on_the_recordings_clock(database) -> None:  # type: ign
     assert [round(leg.offset, 3) for leg in replay.legs] == [0.3, 20.3]
     assert replay.recording_directory == f"session-{session_id:08d}"
     assert [s.t for s in replay.scores] == [1.0, 2.0, 21.0]
-    assert replay.scores[0].box == [10, 60, 70, 5, 640, 480]
+    assert replay.scores[0].box == FaceBoxInFrame(10, 60, 70, 5, 640, 480)
     assert [e.kind for e in replay.events] == ["connection.dropped", "connection.restored"]
     (answer,) = replay.answers
     assert answer.t == 5.0 and answer.answered_by == "li.reviewer"

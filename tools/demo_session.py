@@ -21,6 +21,7 @@ import numpy as np
 
 from app.applications import make_application_form
 from app.decisions import DecisionDraft, FaceSummary, Outcome, RejectReason
+from app.face import FaceBoxInFrame
 from app.ids import SessionId
 from app.rules import ReviewRules
 from app.settings import Settings
@@ -76,11 +77,14 @@ class _Scorer:
 
     def score(
         self, image: Any, t: float, index: int
-    ) -> tuple[int, float | None, list[str], bool | None, list[int] | None]:
+    ) -> tuple[int, float | None, list[str], bool | None, FaceBoxInFrame | None]:
         height, width = image.shape[:2]
         if self.real:
             result = self.pipeline.process(image, t, index)
-            box = None if result.box is None else [*map(int, result.box), width, height]
+            box = None
+            if result.box is not None:
+                top, right, bottom, left = (int(v) for v in result.box)
+                box = FaceBoxInFrame(top, right, bottom, left, width, height)
             flags = [str(getattr(flag, "value", flag)) for flag in result.flags]
             live = getattr(result.live, "live", result.live)  # a LiveState in older versions
             return result.faces, result.similarity, flags, live, box
@@ -92,7 +96,13 @@ class _Scorer:
             return 0, None, ["no_face"], None, None
         x, y, w, h = max(found, key=lambda f: f[2] * f[3])
         similarity = round(float(55 + 30 * np.sin(t / 3.0)), 1)
-        return len(found), similarity, [], None, [int(y), int(x + w), int(y + h), int(x), width, height]
+        return (
+            len(found),
+            similarity,
+            [],
+            None,
+            FaceBoxInFrame(int(y), int(x + w), int(y + h), int(x), width, height),
+        )
 
 
 def make_demo_session(

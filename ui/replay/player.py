@@ -23,6 +23,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from app.errors import RecordingUnreadable
+from app.face import FaceBoxInFrame
 from app.replay import RecordingPlayback, SessionReplay
 from ui.bridge import bgr_to_qimage
 
@@ -155,11 +156,13 @@ class RecordingView(QWidget):
         self.setMinimumSize(320, 240)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self._image: QImage | None = None
-        self._box: list[int] | None = None
+        self._box: FaceBoxInFrame | None = None
         self._box_label = ""
         self._message = self.tr("No session open.")
 
-    def show_frame(self, image: QImage | None, box: list[int] | None, label: str, message: str = "") -> None:
+    def show_frame(
+        self, image: QImage | None, box: FaceBoxInFrame | None, label: str, message: str = ""
+    ) -> None:
         self._image = image
         self._box = box
         self._box_label = label
@@ -184,14 +187,11 @@ class RecordingView(QWidget):
         target = QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         painter.drawImage(target, image)
-        if self._box is not None and len(self._box) >= 4:
-            top, right, bottom, left = self._box[:4]
-            box_width = self._box[4] if len(self._box) >= 6 and self._box[4] else image.width()
-            box_height = self._box[5] if len(self._box) >= 6 and self._box[5] else image.height()
-            sx, sy = width / box_width, height / box_height
-            rect = QRectF(
-                target.x() + left * sx, target.y() + top * sy, (right - left) * sx, (bottom - top) * sy
+        if self._box is not None:
+            left, top, right, bottom = self._box.in_picture(
+                width, height, frame_width=image.width(), frame_height=image.height()
             )
+            rect = QRectF(target.x() + left, target.y() + top, right - left, bottom - top)
             painter.setPen(QPen(QColor("#4caf50"), 2))
             painter.drawRect(rect)
             if self._box_label:

@@ -23,7 +23,7 @@ from typing import Any
 from PySide6.QtCore import QCoreApplication
 
 from app.errors import RecordingUnreadable
-from app.face import similarity_from_distance
+from app.face import FaceBoxInFrame, similarity_from_distance
 from app.replay import DecisionEntry, RecordingPlayback, SessionReplay
 from app.settings import Settings
 from ui.replay.fonts import report_fonts
@@ -152,16 +152,11 @@ def _frame_images(
             image = frame.image.copy()
             box = _box_near(replay, frame.t)
             if box is not None:
-                top, right, bottom, left = box[:4]
-                scale_x = image.shape[1] / box[4] if len(box) >= 6 and box[4] else 1.0
-                scale_y = image.shape[0] / box[5] if len(box) >= 6 and box[5] else 1.0
-                cv2.rectangle(
-                    image,
-                    (int(left * scale_x), int(top * scale_y)),
-                    (int(right * scale_x), int(bottom * scale_y)),
-                    (80, 200, 80),
-                    2,
+                height, width = image.shape[:2]
+                left, top, right, bottom = box.in_picture(
+                    width, height, frame_width=width, frame_height=height
                 )
+                cv2.rectangle(image, (int(left), int(top)), (int(right), int(bottom)), (80, 200, 80), 2)
             ok, jpeg = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 85])
             if ok:
                 where = translate("SessionReport", "{0} (t = {1} s, leg {2})")
@@ -171,7 +166,7 @@ def _frame_images(
     return images
 
 
-def _box_near(replay: SessionReplay, t: float, within: float = 0.5) -> list[int] | None:
+def _box_near(replay: SessionReplay, t: float, within: float = 0.5) -> FaceBoxInFrame | None:
     best = None
     for sample in replay.scores:
         if (
