@@ -7,12 +7,13 @@ composition root, so media never imports storage.
 
 from __future__ import annotations
 
+import base64
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, Self
 
 from app.ids import ApplicationId, ReviewerId, SessionId
 
@@ -46,7 +47,9 @@ class QueueTicket:
 
 @dataclass(frozen=True)
 class TakenApplicant:
-    """What a console learns when it takes the next applicant."""
+    """What a console learns when it takes the next applicant: the applicant's card (who applied,
+    for what), the ID photo on file and how long they waited. The one value for it everywhere:
+    storage's desk, the intake's answer (as_json), the console's call (from_json), the window."""
 
     session_id: SessionId
     application_id: ApplicationId
@@ -59,6 +62,40 @@ class TakenApplicant:
     applied_at: datetime
     reference_photo: bytes
     waited_seconds: float
+
+    def as_json(self) -> dict[str, Any]:
+        """The intake service's answer to a console's take-next (the photo in base64)."""
+        return {
+            "session_id": self.session_id,
+            "application_id": self.application_id,
+            "applicant_name": self.applicant_name,
+            "masked_national_id": self.masked_national_id,
+            "phone": self.phone,
+            "amount": str(self.amount),
+            "term_months": self.term_months,
+            "purpose": self.purpose,
+            "applied_at": self.applied_at.isoformat(),
+            "waited_seconds": round(self.waited_seconds, 1),
+            "reference_photo_b64": base64.b64encode(self.reference_photo).decode("ascii"),
+        }
+
+    @classmethod
+    def from_json(cls, body: Mapping[str, Any], **more: Any) -> Self:
+        """Read back what as_json wrote; `more`: the fields a subclass adds."""
+        return cls(
+            session_id=SessionId(int(body["session_id"])),
+            application_id=ApplicationId(int(body["application_id"])),
+            applicant_name=str(body["applicant_name"]),
+            masked_national_id=str(body["masked_national_id"]),
+            phone=str(body["phone"]),
+            amount=Decimal(str(body["amount"])),
+            term_months=int(body["term_months"]),
+            purpose=str(body["purpose"]),
+            applied_at=datetime.fromisoformat(str(body["applied_at"])),
+            reference_photo=base64.b64decode(str(body["reference_photo_b64"])),
+            waited_seconds=float(body["waited_seconds"]),
+            **more,
+        )
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from app.console import AudioState, ConnectionState, HangUp, RecordingState
@@ -332,19 +331,7 @@ class LiveConsoleServices:
             recording, self._next_recording = self._next_recording, None
             if recording is not None:
                 self._taken_recordings[SessionId(taken.session_id)] = recording
-        return TakenApplicant(
-            session_id=taken.session_id,
-            application_id=taken.application_id,
-            applicant_name=taken.applicant_name,
-            masked_national_id=taken.masked_national_id,
-            phone=taken.phone,
-            amount=Decimal(taken.amount),
-            term_months=taken.term_months,
-            purpose=taken.purpose,
-            applied_at=datetime.fromisoformat(taken.applied_at),
-            reference_photo=taken.reference_photo,
-            waited_seconds=taken.waited_seconds,
-        )
+        return taken
 
     def start_call(self, applicant: TakenApplicant, events: CallEvents) -> MediaApplicantCall:
         from services.recording import SessionRecording

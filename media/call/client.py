@@ -49,7 +49,6 @@ or modify it. Frames are typically 20 ms; take the rate and layout from each fra
 from __future__ import annotations
 
 import asyncio
-import base64
 import concurrent.futures
 import contextlib
 import enum
@@ -66,8 +65,8 @@ import aiohttp
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from app.ids import ApplicationId, SessionId
-from app.queue import QueueSummary
+from app.ids import SessionId
+from app.queue import QueueSummary, TakenApplicant
 from media.call.audio import AudioOutput, AudioPlayback, AudioStatus, MicrophoneSource, open_microphone
 from media.call.frames import FrameSlot, VideoSample
 from media.call.sdp import raise_video_bitrate_floor
@@ -107,19 +106,10 @@ class CallStatus:
 
 
 @dataclass(frozen=True)
-class CallApplicant:
-    session_id: SessionId
-    application_id: ApplicationId
-    applicant_name: str
-    masked_national_id: str
-    phone: str
-    amount: str
-    term_months: int
-    purpose: str
-    applied_at: str
-    waited_seconds: float
-    reference_photo: bytes
-    signalling_path: str
+class CallApplicant(TakenApplicant):
+    """The applicant taken, as the console's call learns it: with where its signalling goes."""
+
+    signalling_path: str = ""
     # The STUN/TURN configuration the intake handed out for this session (media.ice).
     ice: dict[str, Any] | None = None
 
@@ -617,20 +607,9 @@ async def request_next_applicant(
             body = await _json_or_error(response)
     except aiohttp.ClientError as error:
         raise IntakeError(f"cannot reach the intake service at {intake_url}: {error}") from error
-    return CallApplicant(
-        session_id=SessionId(int(body["session_id"])),
-        application_id=ApplicationId(int(body["application_id"])),
-        applicant_name=body["applicant_name"],
-        masked_national_id=body["masked_national_id"],
-        phone=body["phone"],
-        amount=body["amount"],
-        term_months=int(body["term_months"]),
-        purpose=body["purpose"],
-        applied_at=body["applied_at"],
-        waited_seconds=float(body["waited_seconds"]),
-        reference_photo=base64.b64decode(body["reference_photo_b64"]),
-        signalling_path=body["signalling_path"],
-        ice=body.get("ice") if isinstance(body.get("ice"), dict) else None,
+    ice = body.get("ice")
+    return CallApplicant.from_json(
+        body, signalling_path=str(body["signalling_path"]), ice=ice if isinstance(ice, dict) else None
     )
 
 

@@ -55,7 +55,6 @@ may reach different instances. Each instance delivers mail to the sockets it hol
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import json
 import logging
@@ -917,20 +916,7 @@ class IntakeService:
 
 
 def taken_body(taken: TakenApplicant) -> dict[str, Any]:
-    return {
-        "session_id": taken.session_id,
-        "application_id": taken.application_id,
-        "applicant_name": taken.applicant_name,
-        "masked_national_id": taken.masked_national_id,
-        "phone": taken.phone,
-        "amount": str(taken.amount),
-        "term_months": taken.term_months,
-        "purpose": taken.purpose,
-        "applied_at": taken.applied_at.isoformat(),
-        "waited_seconds": round(taken.waited_seconds, 1),
-        "reference_photo_b64": base64.b64encode(taken.reference_photo).decode("ascii"),
-        "signalling_path": f"/ws/console/sessions/{taken.session_id}",
-    }
+    return taken.as_json() | {"signalling_path": f"/ws/console/sessions/{taken.session_id}"}
 
 
 @contextlib.asynccontextmanager
