@@ -24,15 +24,14 @@ from app.queue import QueueSummary, TakenApplicant
 from app.roles import Forbidden
 from app.settings import Settings
 from services import check_policy_from, configured_sealer
+from services.face_match import CallFaceMatch
 
 if TYPE_CHECKING:
     from app.console import CallEvents
-    from app.face import FaceScore
     from app.review import FaceAttempts
     from media.call import IntakeSignIn, ReviewerCall
     from media.call.audio import AudioStatus
     from media.call.client import CallStatus
-    from media.call.frames import VideoSample
     from services.recording import SessionRecording
     from storage.database import Database
     from storage.pending import RefusedDecision
@@ -68,14 +67,12 @@ class MediaApplicantCall:
         events: CallEvents,
         recording: SessionRecording,
     ) -> None:
-        from media.face.worker import FaceWorker
-
         self.services = services
         self.call = call
         self.applicant = applicant
         self.events = events
         self.recording = recording
-        self.worker = FaceWorker(settings=services.settings, on_score=self._score)
+        self.face_match: CallFaceMatch | None = None
         self._unsubscribe: list[Callable[[], None]] = []
         self._stop = threading.Event()
         self._monitor = threading.Thread(
@@ -88,32 +85,23 @@ class MediaApplicantCall:
         from media.face.worker import FaceWorkerError
 
         self.recording.begin(self.applicant.session_id)
-        if self.services.face_matching:
-            try:  # blocks 1-3 s while the models load: this runs on the console's call worker
-                self.worker.start(reference_image=self.applicant.reference_photo)
-            except FaceWorkerError as error:
-                log.error("face matching is not available for this call: %s", error)
+        self.face_match = CallFaceMatch(
+            self.call.frames,
+            self.services.settings,
+            timeline=self.recording.timeline,
+            on_frame=lambda sample: self.events.frame(sample.image, sample.received_at),
+            on_score=self.events.face_score,
+        )
+        try:  # blocks 1-3 s while the models load: this runs on the console's call worker
+            reference = self.applicant.reference_photo if self.services.face_matching else None
+            self.face_match.start(reference_image=reference)
+        except FaceWorkerError as error:
+            log.error("face matching is not available for this call: %s", error)
         self._unsubscribe.append(self.call.on_status(self._status))
         self._unsubscribe.append(self.call.on_audio(self._audio))
-        self._unsubscribe.append(self.call.frames.subscribe(self._frame))
         self._status(self.call.status)
         self._monitor.start()
         return self
-
-    # media thread and face reader thread
-    def _frame(self, sample: VideoSample) -> None:
-        self.events.frame(sample.image, sample.received_at)
-        if self.worker.running:
-            timeline = self.recording.timeline
-            if timeline is not None:
-                timeline.frame_seen(sample)
-            self.worker.offer_frame(sample.image, sample.received_at, sample.sequence)
-
-    def _score(self, score: FaceScore) -> None:
-        self.events.face_score(score)
-        timeline = self.recording.timeline
-        if timeline is not None:
-            timeline.add(score)
 
     def _status(self, status: CallStatus) -> None:
         if status.session_id not in (None, self.applicant.session_id):
@@ -159,7 +147,8 @@ class MediaApplicantCall:
             self._monitor.join()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
-        self.worker.stop()
+        if self.face_match is not None:
+            self.face_match.stop()
         try:
             self.call.hang_up(why.value).result(timeout=10)
         except Exception as error:

@@ -6,17 +6,20 @@ does, services.recording). Each reports through `emit`, one dict at a time; the 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from app.settings import Settings
 from services import configured_sealer
+from services.face_match import CallFaceMatch
 
 if TYPE_CHECKING:
+    from app.face import FaceScore
     from media.call import CallApplicant, IntakeSignIn, ReviewerCall
-    from services.recording import SessionRecording
     from storage.database import Database
 
 log = logging.getLogger(__name__)
@@ -140,15 +143,16 @@ def review_probe(
 
 
 class ProbeFace:
-    """The live face pipeline on the probe's received frames (the face worker process, fed
-    the newest frame), with `match --jsonl`'s fields per second and its summary at the end."""
+    """The live face pipeline on the probe's received frames (services.face_match, as the
+    console wires it), with `match --jsonl`'s fields per second and its summary at the end,
+    timed from the probe's start."""
 
-    def __init__(self, worker: Any, builder: Any, started: float) -> None:
-        self.worker = worker
+    def __init__(self, face_match: CallFaceMatch, builder: Any, started: float) -> None:
+        self.face_match = face_match
         self.builder = builder
         self.started = started
         self.last: dict[str, Any] = {}
-        self._unsubscribe: Any = None
+        self._lock = threading.Lock()
 
     @classmethod
     def start(cls, call: Any, reference_photo: bytes, settings: Settings) -> ProbeFace:
@@ -157,7 +161,7 @@ class ProbeFace:
             from media.face.offline import SummaryBuilder
             from media.face.quality import QualityLimits
             from media.face.reference import check_reference_photo
-            from media.face.worker import FaceWorker, FaceWorkerError
+            from media.face.worker import FaceWorkerError
         except ImportError as error:
             raise ProbeFaceUnavailable(f"the face pipeline is not available ({error})") from error
         try:
@@ -166,39 +170,39 @@ class ProbeFace:
             raise ProbeFaceUnavailable(str(error)) from error
         if not report.ok or report.encoding is None:
             raise ProbeFaceUnavailable("the reference photo cannot be used: " + "; ".join(report.problems))
-        worker = FaceWorker(settings=settings)
-        try:
-            worker.start(reference_encoding=report.encoding)
-        except (FaceWorkerError, FaceModelsMissing) as error:
-            raise ProbeFaceUnavailable(str(error)) from error
-        probe = cls(worker, SummaryBuilder(settings.match_sustain_seconds), time.monotonic())
-        probe._unsubscribe = call.frames.subscribe(
-            lambda sample: worker.offer_frame(
-                sample.image, sample.received_at - probe.started, sample.sequence
-            )
+        probe = cls(
+            CallFaceMatch(call.frames, settings),
+            SummaryBuilder(settings.match_sustain_seconds),
+            time.monotonic(),
         )
+        probe.face_match.on_score = probe._score
+        try:
+            probe.face_match.start(reference_encoding=report.encoding)
+        except (FaceWorkerError, FaceModelsMissing) as error:
+            probe.face_match.stop()
+            raise ProbeFaceUnavailable(str(error)) from error
         return probe
 
-    def _collect(self) -> None:
-        for score in self.worker.poll():
+    # the worker's reader thread; scores are on the media clock, the figures from the start
+    def _score(self, score: FaceScore) -> None:
+        score = dataclasses.replace(score, frame_time=score.frame_time - self.started)
+        with self._lock:
             self.builder.add(score)
             self.last = {key: value for key, value in score.as_json().items() if key not in ("t", "frame")}
 
     def fields(self) -> dict[str, Any]:
         """The newest face update: faces, distance, similarity, match, live, flags."""
-        self._collect()
-        return dict(self.last)
+        with self._lock:
+            return dict(self.last)
 
     def summary(self, frames: int) -> dict[str, Any]:
-        self._collect()
-        figures: dict[str, Any] = self.builder.summary(frames).as_json()["summary"]
+        with self._lock:
+            figures: dict[str, Any] = self.builder.summary(frames).as_json()["summary"]
         figures.pop("frames", None)
         return {"face_" + key if key == "updates" else key: value for key, value in figures.items()}
 
     def stop(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-        self.worker.stop()
+        self.face_match.stop()
 
 
 def drain_queue(url: str, settings: Settings, *, credential: IntakeSignIn, wait: float, emit: Emit) -> int:
@@ -247,7 +251,7 @@ def record_probe(
     call = probe_call(url, settings, credential)
     # Before the applicant is taken; encrypted at rest, as the console records.
     recording = SessionRecording(call, database, settings, sealer=configured_sealer())
-    worker = None
+    face_match: CallFaceMatch | None = None
     try:
         try:
             applicant = take_next_within(call, wait, poll=0.3)
@@ -258,7 +262,11 @@ def record_probe(
         if call.frames.wait_newer(0, timeout=max(10.0, wait)) is None:
             raise ProbeFailed("no frame arrived")
         if faces:
-            worker = _probe_faces(call, recording, applicant.reference_photo, settings)
+            assert recording.timeline is not None  # begun
+            face_match = CallFaceMatch(
+                call.frames, settings, timeline=recording.timeline, room_scan_interval=0
+            )
+            face_match.start(reference_image=applicant.reference_photo)
         started = time.monotonic()
         second = 0
         while time.monotonic() - started < seconds:
@@ -278,41 +286,15 @@ def record_probe(
                     "recording": recording.recording.state.value,
                 }
             )
-            if worker is not None:
-                _poll_scores(worker, recording)
+            recording.store()
             if call.status.state in (CallState.CONNECTION_FAILED, CallState.HUNG_UP):
                 break
-        if worker is not None:
-            _poll_scores(worker, recording)
-            worker.stop()
-            worker = None
+        if face_match is not None:
+            face_match.stop()
+            face_match = None
         return call.stats().frames > 0
     finally:
-        if worker is not None:
-            worker.stop()
+        if face_match is not None:
+            face_match.stop()
         call.close()
         recording.close()
-
-
-def _probe_faces(call: Any, recording: SessionRecording, reference_photo: bytes, settings: Settings) -> Any:
-    """The face worker on the newest frames, onto the recording's timeline (as the console)."""
-    from media.face.worker import FaceWorker
-
-    timeline = recording.timeline
-    assert timeline is not None  # begun
-    worker = FaceWorker(settings=settings, room_scan_interval=0)
-    worker.start(reference_image=reference_photo)
-
-    def offer(sample: Any) -> None:
-        timeline.frame_seen(sample)
-        worker.offer_frame(sample.image, sample.received_at, sample.sequence)
-
-    call.frames.subscribe(offer)
-    return worker
-
-
-def _poll_scores(worker: Any, recording: SessionRecording) -> None:
-    assert recording.timeline is not None  # begun
-    for score in worker.poll():
-        recording.timeline.add(score)
-    recording.store()
