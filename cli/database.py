@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cli.common import fail, print_json, settings_from_env
@@ -93,63 +91,19 @@ def audit_verify(args: argparse.Namespace) -> int:
     return 0 if ok else 1
 
 
-DEMO_APPLICANTS = [
-    (
-        "Barack Obama",
-        "110101196108040011",
-        "+86 138 0000 0001",
-        "8000",
-        12,
-        "Small shop stock",
-        "faces/face_recognition/obama.jpg",
-    ),
-    (
-        "Joe Biden",
-        "110101194211200022",
-        "+86 138 0000 0002",
-        "5000",
-        6,
-        "Home repair",
-        "faces/face_recognition/biden.jpg",
-    ),
-    (
-        "Lin-Manuel Miranda",
-        "110101198001160033",
-        "+86 138 0000 0003",
-        "12000",
-        24,
-        "Studio equipment",
-        "faces/face_recognition/lin-manuel-miranda.png",
-    ),
-]
-
-
 def demo_data(args: argparse.Namespace) -> int:
-    from services.applications import register_application
+    from tools.demo_data import register_demo_applications
 
     settings = settings_from_env()
     if not settings.shared_data_dir.is_dir():
         return fail(f"no shared data at {settings.shared_data_dir} (set AUDIT_SHARED_DATA_DIR)")
     database = open_configured_database()
     results = []
-    now = datetime.now(UTC)
-    for index, (name, national_id, phone, amount, term, purpose, photo) in enumerate(DEMO_APPLICANTS):
-        path = settings.shared_data_dir / photo
-        if not path.is_file():
-            print(f"skipped {name}: {path} is missing", file=sys.stderr)
-            continue
-        registered = register_application(
-            database,
-            settings,
-            name=name,
-            national_id=national_id,
-            phone=phone,
-            amount=amount,
-            term_months=term,
-            purpose=purpose,
-            photo=Path(path),
-            applied_at=now - timedelta(minutes=30 * (index + 1)),
-        )
+
+    def skipped(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    for name, registered in register_demo_applications(database, settings, skipped=skipped):
         results.append(registered.as_json())
         if not args.json:
             print(f"application {registered.id}: {name}  {registered.applicant_url}")
