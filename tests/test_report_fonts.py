@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,10 +66,10 @@ def export(settings: Settings, session_id: SessionId, pdf: Path, *extra: str, **
 
 
 def pdf_text(path: Path) -> str:
-    from PySide6.QtGui import QGuiApplication
+    """The PDF's text (QtPdf needs an application: the test takes pytest-qt's `qapp`, a full
+    QApplication, so widget tests after this one still run in the same process)."""
     from PySide6.QtPdf import QPdfDocument
 
-    _app = QGuiApplication.instance() or QGuiApplication([])
     document = QPdfDocument()
     document.load(str(path))
     return "\n".join(document.getAllText(page).text() for page in range(document.pageCount()))
@@ -78,7 +79,7 @@ def pdf_text(path: Path) -> str:
 @pytest.mark.gui
 @pytest.mark.parametrize(("language", "heading"), [("en", "Video review session"), ("zh_CN", "视频审核会话")])
 def test_a_chinese_name_prints_as_text_in_both_languages(
-    chinese_applicant: tuple[Settings, SessionId], tmp_path: Path, language: str, heading: str
+    chinese_applicant: tuple[Settings, SessionId], tmp_path: Path, language: str, heading: str, qapp: Any
 ) -> None:
     settings, session_id = chinese_applicant
     pdf = tmp_path / f"report-{language}.pdf"
