@@ -57,20 +57,38 @@ class WaitingRun:
     window: tuple[float, float] = (0.0, 0.0)  # the measured span, monotonic
 
 
+def _note(body: dict[str, Any], waiter: Waiter) -> bool:
+    """Note one message from the service; True when the applicant was taken."""
+    kind = body.get("type")
+    if kind == "queued":
+        waiter.updates.append(time.monotonic())
+        waiter.session_id = body.get("session_id")
+    elif kind == "taken":
+        waiter.taken = True
+    elif kind == "error":
+        waiter.error = str(body.get("error"))
+    return waiter.taken
+
+
+async def _first_answer(ws: aiohttp.ClientWebSocketResponse, waiter: Waiter) -> None:
+    """Wait for the service's answer to the join (a place, "taken" or an error)."""
+    while True:
+        message = await ws.receive(timeout=120)
+        if message.type is not aiohttp.WSMsgType.TEXT:
+            waiter.dropped = True
+            return
+        body = json.loads(message.data)
+        _note(body, waiter)
+        if body.get("type") in ("queued", "taken", "error"):
+            return
+
+
 async def _keep_waiting(ws: aiohttp.ClientWebSocketResponse, waiter: Waiter, stop: asyncio.Event) -> None:
     async for message in ws:
         if message.type is not aiohttp.WSMsgType.TEXT:
             break
-        body = json.loads(message.data)
-        kind = body.get("type")
-        if kind == "queued":
-            waiter.updates.append(time.monotonic())
-            waiter.session_id = body.get("session_id")
-        elif kind == "taken":
-            waiter.taken = True
+        if _note(json.loads(message.data), waiter):
             return
-        elif kind == "error":
-            waiter.error = str(body.get("error"))
     if not stop.is_set() and not waiter.taken:
         waiter.dropped = True
 
@@ -94,11 +112,15 @@ async def _applicant(
                 await ws.close()
                 return
             await ws.send_json(join_message(first))
+            # Counted as waiting only once the service answered: the measured span starts
+            # after every join was handled, not merely sent.
+            await _first_answer(ws, waiter)
         counter[0] += 1
         if counter[0] == total:
             joined.set()
         try:
-            await _keep_waiting(ws, waiter, stop)
+            if not (waiter.taken or waiter.dropped or waiter.error):
+                await _keep_waiting(ws, waiter, stop)
         finally:
             await ws.close()
     except (aiohttp.ClientError, TimeoutError, ValueError) as error:

@@ -144,6 +144,8 @@ class QueueBoard:
             listener.position, listener.waiting = position, waiting
             await send_quietly(listener.ws, self.queued_message(listener.session_id, position, waiting))
             told += 1
+            if told % 100 == 0:
+                await asyncio.sleep(0)  # let consoles' requests in between: thousands are told
         return told
 
     def queued_message(self, session_id: SessionId, position: int, waiting: int) -> str:
