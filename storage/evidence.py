@@ -46,16 +46,20 @@ def _digest(entries: Iterable[tuple[str, int, str]]) -> FolderDigest:
     return FolderDigest(files, total, outer.hexdigest())
 
 
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 def folder_digest(folder: Path) -> FolderDigest:
     """The digest of every file below the folder: relative name, size and content."""
     entries: list[tuple[str, int, str]] = []
     if folder.is_dir():
         for path in (p for p in folder.rglob("*") if p.is_file()):
-            inner = hashlib.sha256()
-            with path.open("rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    inner.update(block)
-            entries.append((path.relative_to(folder).as_posix(), path.stat().st_size, inner.hexdigest()))
+            entries.append((path.relative_to(folder).as_posix(), path.stat().st_size, file_sha256(path)))
     return _digest(entries)
 
 

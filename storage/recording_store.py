@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app.recording_store import RecordingStore, StoredFile, StoreUnavailable
 from app.settings import Settings
 from storage.database import Database
+from storage.evidence import file_sha256
 from storage.models import RecordingFile
 from storage.recordings import recording_path
 
@@ -44,26 +45,25 @@ class DatabaseRecordingStore:
     def put(self, directory: str, name: str, data: bytes) -> None:
         _check_name(directory, name)
         digest = hashlib.sha256(data).hexdigest()
-        now = datetime.now(UTC)
-        try:
-            with self.database.session() as session:
-                changed = session.execute(
-                    update(RecordingFile)
-                    .where(RecordingFile.directory == directory, RecordingFile.name == name)
-                    .values(size=len(data), sha256=digest, data=data, stored_at=now)
-                    .execution_options(synchronize_session=False)
-                ).rowcount  # type: ignore[attr-defined]
-                if not changed:
-                    session.add(
-                        RecordingFile(
-                            directory=directory, name=name, size=len(data), sha256=digest, data=data,
-                            stored_at=now,
-                        )
-                    )  # fmt: skip
-        except IntegrityError:
-            self.put(directory, name, data)  # another uploader stored it meanwhile: replace it
-        except OperationalError as error:
-            raise StoreUnavailable(f"the recording store cannot be reached: {error.orig}") from error
+        values = {"size": len(data), "sha256": digest, "data": data, "stored_at": datetime.now(UTC)}
+        for attempt in range(2):
+            try:
+                with self.database.session() as session:
+                    changed = session.execute(
+                        update(RecordingFile)
+                        .where(RecordingFile.directory == directory, RecordingFile.name == name)
+                        .values(**values)
+                        .execution_options(synchronize_session=False)
+                    ).rowcount  # type: ignore[attr-defined]
+                    if not changed:
+                        session.add(RecordingFile(directory=directory, name=name, **values))
+                return
+            except IntegrityError:
+                if attempt:  # not a race with another uploader: something else is wrong
+                    raise
+                # Another uploader stored it meanwhile: the second try replaces it.
+            except OperationalError as error:
+                raise StoreUnavailable(f"the recording store cannot be reached: {error.orig}") from error
 
     def listing(self, directory: str) -> dict[str, StoredFile]:
         try:
@@ -107,7 +107,7 @@ def fetch_directory(store: RecordingStore, directory: str, cache_root: Path) -> 
     for name, info in stored.items():
         _check_name(directory, name)
         target = folder / name
-        if target.is_file() and target.stat().st_size == info.size and _sha256(target) == info.sha256:
+        if target.is_file() and target.stat().st_size == info.size and file_sha256(target) == info.sha256:
             continue
         data = store.get(directory, name)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -119,14 +119,6 @@ def fetch_directory(store: RecordingStore, directory: str, cache_root: Path) -> 
             if path.is_file() and path.relative_to(folder).as_posix() not in stored:
                 path.unlink()
     return folder
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def recording_folder(settings: Settings, store: RecordingStore | None, directory: str) -> Path:

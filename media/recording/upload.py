@@ -92,32 +92,15 @@ class RecordingUploader:
         """Send what is ready and not yet in the store. Never raises: a store that is down
         leaves the files in the spool for the next sweep."""
         with self._lock:
+            ready: list[Path] = []
             try:
                 if not self._listed:
-                    self._sent = {
-                        name: info.sha256 for name, info in self.store.listing(self.directory).items()
-                    }
+                    listing = self.store.listing(self.directory)
+                    self._sent = {name: info.sha256 for name, info in listing.items()}
                     self._listed = True
-                pending = 0
-                for path in _ready_files(self.folder, complete=complete):
-                    name = path.relative_to(self.folder).as_posix()
-                    stat = path.stat()
-                    seen = self._seen.get(name)
-                    unchanged = seen is not None and seen[:2] == (stat.st_size, stat.st_mtime_ns)
-                    if unchanged and seen is not None and self._sent.get(name) == seen[2]:
-                        continue  # unchanged since it was stored
-                    data = path.read_bytes()
-                    digest = _digest(data)
-                    self._seen[name] = (stat.st_size, stat.st_mtime_ns, digest)
-                    if self._sent.get(name) == digest:
-                        continue
-                    pending += 1
-                    self.store.put(self.directory, name, data)
-                    self._sent[name] = digest
-                    self.state.uploaded += 1
-                    self.state.bytes += len(data)
-                    pending -= 1
-                self.state.pending = pending
+                ready = _ready_files(self.folder, complete=complete)
+                for path in ready:
+                    self._send_if_new(path)
                 if self.state.store_down:
                     log.info("recording store reachable again: %s is uploaded", self.directory)
                 self.state.store_down = False
@@ -132,7 +115,30 @@ class RecordingUploader:
             except OSError as error:  # a file vanished or cannot be read: the next sweep sees
                 self.state.last_error = str(error)
                 log.warning("cannot upload from %s: %s", self.folder, error)
+            self.state.pending = sum(1 for path in ready if not self._stored(path))
             return self.state
+
+    def _stored(self, path: Path) -> bool:
+        """The store holds this file as it was when last read."""
+        name = path.relative_to(self.folder).as_posix()
+        seen = self._seen.get(name)
+        return seen is not None and self._sent.get(name) == seen[2]
+
+    def _send_if_new(self, path: Path) -> None:
+        name = path.relative_to(self.folder).as_posix()
+        stat = path.stat()
+        seen = self._seen.get(name)
+        if seen is not None and seen[:2] == (stat.st_size, stat.st_mtime_ns) and self._stored(path):
+            return  # unchanged since it was stored
+        data = path.read_bytes()
+        digest = _digest(data)
+        self._seen[name] = (stat.st_size, stat.st_mtime_ns, digest)
+        if self._sent.get(name) == digest:
+            return
+        self.store.put(self.directory, name, data)
+        self._sent[name] = digest
+        self.state.uploaded += 1
+        self.state.bytes += len(data)
 
 
 def upload_folder(folder: Path, store: RecordingStore) -> UploadState:
