@@ -15,7 +15,7 @@ import pytest
 
 from media.playback import RecordingDamaged, RecordingError, SessionPlayback
 from media.recording import LegRecorder, read_manifest
-from media.recording.sealing import open_segment
+from media.recording_format.sealing import open_segment
 from storage.sealing import Sealer
 from tests.test_recording_recorder import read_index, synthetic_frame
 

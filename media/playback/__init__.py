@@ -28,6 +28,6 @@ seek costs at most a second of decoding; playing forward decodes on from where i
 """
 
 from media.playback.session import AUDIO_RATE, DecodedFrame, LegSpan, SessionPlayback
-from media.recording.sealing import RecordingDamaged, RecordingError
+from media.recording_format.sealing import RecordingDamaged, RecordingError
 
 __all__ = ["AUDIO_RATE", "DecodedFrame", "LegSpan", "RecordingDamaged", "RecordingError", "SessionPlayback"]

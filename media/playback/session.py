@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from media.recording.layout import PTS_BASE, STREAM_TITLES, LegManifest, SegmentInfo, read_manifest
-from media.recording.sealing import RecordingDamaged, SegmentSealer, open_segment
+from media.recording_format.layout import PTS_BASE, STREAM_TITLES, LegManifest, SegmentInfo, read_manifest
+from media.recording_format.sealing import RecordingDamaged, SegmentSealer, open_segment
 
 log = logging.getLogger(__name__)
 

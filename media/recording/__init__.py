@@ -22,11 +22,11 @@ callback; encoding runs on the recorder's own thread):
     LegRecorder(..., sealer=sealer)           # encrypted at rest: any object with seal(data, purpose)
                                               # and open(blob, purpose, what=...), e.g.
                                               # storage.sealing.Sealer passed in by services/ (media
-                                              # never imports storage); see sealing.py
+                                              # never imports storage); see media/recording_format/sealing.py
 
 - Files: `session_dir/leg-NN/seg-NNNNNN.ts` (MPEG-TS, H.264 ultrafast/zerolatency + two
   AAC mono streams, "applicant" and "reviewer", each segment about `segment_seconds` long and
-  starting with a key frame) and `session_dir/leg-NN/manifest.jsonl`. See layout.py.
+  starting with a key frame) and `session_dir/leg-NN/manifest.jsonl`. See media/recording_format/layout.py.
 - Timestamps: every frame and chunk is stamped on arrival on the recorder's monotonic clock
   (the caller's `t` is only checked for jumps, counted in stats().timestamp_jumps), so a
   sender whose clock jumps or goes backwards after a reconnect cannot stall the recording.
@@ -50,9 +50,9 @@ each received applicant audio frame and each microphone frame to `add_audio(fram
 source=...)`; `close()` when the leg ends. Reading back: media.playback.
 """
 
-from media.recording.layout import LegManifest, SegmentInfo, leg_directory, read_manifest
 from media.recording.recorder import AUDIO_SOURCES, LegRecorder, RecorderState, RecorderStats
-from media.recording.sealing import RecordingDamaged, RecordingError, SegmentSealer
+from media.recording_format.layout import LegManifest, SegmentInfo, leg_directory, read_manifest
+from media.recording_format.sealing import RecordingDamaged, RecordingError, SegmentSealer
 
 __all__ = [
     "AUDIO_SOURCES",

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from media.recording.recorder import LegRecorder, RecorderState, RecorderStats
-from media.recording.sealing import SegmentSealer
+from media.recording_format.sealing import SegmentSealer
 
 log = logging.getLogger(__name__)
 

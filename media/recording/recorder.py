@@ -22,8 +22,8 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 
-from media.recording.layout import MANIFEST, PTS_BASE, leg_directory, recording_binding, segment_name
-from media.recording.sealing import SegmentSealer, seal_manifest_line, segment_purpose
+from media.recording_format.layout import MANIFEST, PTS_BASE, leg_directory, recording_binding, segment_name
+from media.recording_format.sealing import SegmentSealer, seal_manifest_line, segment_purpose
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,8 @@ class LegRecorder:
 
         `sealer` (storage.sealing.Sealer, passed in by services/): encrypt at rest. Each segment is
         encoded in memory, sealed, and written under its final name only when complete; the
-        manifest's lines are sealed too (see sealing.py). Without it, plain MPEG-TS files."""
+        manifest's lines are sealed too (see media/recording_format/sealing.py). Without it, plain
+        MPEG-TS files."""
         self.leg_number = leg_number
         self.directory = leg_directory(Path(directory), leg_number)
         self._sealer = sealer

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from media.recording.sealing import (
+from media.recording_format.sealing import (
     RecordingDamaged,
     RecordingError,
     SegmentSealer,
