@@ -212,7 +212,7 @@ def run_bench_queue(args: argparse.Namespace) -> int:
 
 def run_queue_console(args: argparse.Namespace) -> int:
     from media.call import IntakeSignInRefused
-    from media.loadtest import run_console_process
+    from tools.queue_load import run_console_process
 
     try:
         return run_console_process(

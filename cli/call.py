@@ -136,7 +136,7 @@ def parse_size(raw: str) -> tuple[int, int] | None:
 
 
 def run_applicant_command(args: argparse.Namespace) -> int:
-    from media.simulator import run_applicant
+    from tools.applicant_simulator import run_applicant
 
     quiet_media_logs()
 

@@ -273,7 +273,7 @@ def match_command(args: argparse.Namespace) -> int:
 
 
 def bench_face(args: argparse.Namespace) -> int:
-    from media.face.bench import run_face_bench
+    from tools.bench_face import run_face_bench
 
     settings = settings_from_env()
     figures = run_face_bench(

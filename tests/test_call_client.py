@@ -13,9 +13,9 @@ import pytest
 
 from media.call import AudioOutput, CallState, CallStatus, ReviewerCall
 from media.intake import IntakeServer
-from media.simulator import ApplicantResult, run_applicant
 from tests.intake_fakes import FakeDesk, fake_sign_in
 from tests.waiting import wait_until
+from tools.applicant_simulator import ApplicantResult, run_applicant
 
 # Real WebRTC between a ReviewerCall and an applicant peer.
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import av
 import numpy as np
 
-from media.timecode import draw_time_code, read_time_code
+from tools.timecode import draw_time_code, read_time_code
 
 
 def test_round_trip_through_a_bgr_conversion() -> None:

@@ -186,7 +186,7 @@ def test_a_replayed_video_fails_a_challenge_it_does_not_answer(shared_data: Path
 
 @pytest.mark.slow
 def test_a_still_photo_fails_every_challenge(shared_data: Path, tmp_path: Path) -> None:
-    from media.face.attack import make_photo_attack_video
+    from tools.photo_attack import make_photo_attack_video
 
     video = make_photo_attack_video(
         (shared_data / "faces/face_recognition/obama.jpg").read_bytes(), tmp_path / "attack.mp4", seconds=14.0

@@ -117,7 +117,7 @@ def test_compare_reports_a_pair_without_a_face(shared_data: Path, tmp_path: Path
 
 
 def test_match_jsonl_contract_on_a_short_clip(shared_data: Path, tmp_path: Path) -> None:
-    from media.face.attack import make_photo_attack_video
+    from tools.photo_attack import make_photo_attack_video
 
     video = make_photo_attack_video(
         (shared_data / "faces/face_recognition/obama.jpg").read_bytes(), tmp_path / "clip.mp4", seconds=2.0

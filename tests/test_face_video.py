@@ -63,7 +63,7 @@ def hamilton(shared_data: Path) -> Run:
 
 @pytest.fixture(scope="module")
 def photo_attack(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
-    from media.face.attack import make_photo_attack_video
+    from tools.photo_attack import make_photo_attack_video
 
     video = make_photo_attack_video(
         (shared_data / "faces" / "face_recognition" / "obama.jpg").read_bytes(),

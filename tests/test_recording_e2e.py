@@ -29,7 +29,6 @@ from sqlalchemy import update
 from app.ids import SessionId
 from app.settings import load_settings
 from media.playback import SessionPlayback
-from media.timecode import read_time_code
 from storage.models import Application
 from storage.recordings import recording_path
 from storage.replay import Flag, ReplayRecords, SessionReplay
@@ -37,6 +36,7 @@ from storage.reviews import ReviewRecords
 from storage.sealing import Sealer, load_or_create_key
 from tests.e2e.conftest import CallWorld
 from tools.bench_call import BENCH_REVIEWER
+from tools.timecode import read_time_code
 
 pytestmark = pytest.mark.slow
 

@@ -6,14 +6,12 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import importlib.util
 import re
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PySide6.QtCore import QLocale, QSettings, QTranslator
@@ -21,6 +19,7 @@ from PySide6.QtCore import QLocale, QSettings, QTranslator
 from app.ids import ReviewerId
 from app.settings import load_settings
 from tests.ui_fakes import FakeConsoleServices
+from tools.update_translations import source_files
 from ui.languages import I18N_DIR, choose_language, install_translators
 from ui.main_window import ConsoleWindow
 from ui.sign_in import SignedIn
@@ -41,15 +40,6 @@ def messages(ts: Path) -> list[tuple[str, str, ET.Element]]:
     ]
 
 
-def update_script() -> Any:
-    """ui/i18n/update_translations.py (not a package): the list of sources it gives lupdate."""
-    spec = importlib.util.spec_from_file_location("update_translations", I18N_DIR / "update_translations.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_every_string_has_a_chinese_translation_with_the_same_placeholders():
     found = messages(TS)
     assert len(found) > 100
@@ -60,11 +50,11 @@ def test_every_string_has_a_chinese_translation_with_the_same_placeholders():
 
 
 def test_the_translation_source_is_up_to_date_with_the_code(tmp_path):
-    """A string added to ui/ without running ui/i18n/update_translations.py fails here."""
+    """A string added to ui/ without running tools/update_translations.py fails here."""
     lupdate = Path(sys.executable).parent / "pyside6-lupdate"
     fresh = tmp_path / "fresh.ts"
     shutil.copy(TS, fresh)
-    sources = update_script().source_files()  # the console's and the replay window's
+    sources = source_files()  # the console's and the replay window's
     assert any("/replay/" in source for source in sources)
     subprocess.run(
         [str(lupdate), *sources, "-ts", str(fresh), "-no-obsolete"], check=True, capture_output=True

@@ -48,7 +48,7 @@ def seed_call(database: Database, settings: Settings, names: list[str]) -> tuple
 def run_bench_call(settings: Settings, video: Path, seconds: float) -> dict[str, Any]:
     """The call measured directly, then through a loopback coturn with the relay-only policy on
     both sides (under "relay"); the figures, or BenchFailed."""
-    from media.loopback_turn import TurnServerUnavailable, running_coturn
+    from tools.loopback_turn import TurnServerUnavailable, running_coturn
 
     report = measure_call(settings, video, seconds, {})
     try:
@@ -75,8 +75,8 @@ def measure_call(
     """One call through a real intake process from a real simulator process (the console is
     this process), with `extra_env` for all three; the figures, or BenchFailed."""
     from media.call import IntakeError, ReviewerCall, sign_in
-    from media.timecode import read_time_code
     from storage.database import open_database
+    from tools.timecode import read_time_code
 
     with tempfile.TemporaryDirectory(prefix="bench-call-") as tmp:
         data_dir = Path(tmp)

@@ -3,7 +3,7 @@
 One or more intake services (``main.py intake``, ``--intakes``) and K consoles
 (``main.py bench queue-console``), each a separate process, share one PostgreSQL database; N
 applicants join over a time span on the real applicant WebSocket, spread over the intakes.
-Every request the intake answers is timed (media.loadtest), then the database is checked:
+Every request the intake answers is timed (tools.queue_load), then the database is checked:
 every applicant's session taken exactly once, by the one console that says it took it, none
 left waiting, none lost. Prints the figures; exits 1 on any loss or duplicate.
 
@@ -246,8 +246,8 @@ def _drive(
     work: Path,
     env: dict[str, str],
 ) -> Run:
-    from media.loadtest import run_applicants
     from tools.processes import MAIN, cpu_seconds, free_port, wait_for_http
+    from tools.queue_load import run_applicants
 
     intakes: list[subprocess.Popen[bytes]] = []
     urls: list[str] = []
@@ -338,7 +338,7 @@ def _run_async(coroutine: Any) -> Any:
 def summarise(
     args: argparse.Namespace, run: Run, check: QueueCheck, reviewers: dict[int, str]
 ) -> dict[str, Any]:
-    from media.loadtest import describe_ms
+    from tools.queue_load import describe_ms
 
     timings: dict[str, list[float]] = {"connect": [], "join": []}
     for result in run.applicants:
@@ -476,7 +476,7 @@ def run_bench_queue(args: argparse.Namespace) -> dict[str, Any]:
         )
         summary = summarise(args, run, check, reviewers)
         if args.details:
-            from media.loadtest import applicant_rows
+            from tools.queue_load import applicant_rows
 
             args.details.write_text(
                 json.dumps(

@@ -5,7 +5,7 @@ place, how long take-next and the queue summary take, the intake's CPU, errors a
 It seeds its own applications and reviewer accounts, in a scratch PostgreSQL database on
 `--server` (dropped afterwards), in `--database-url` as it is, or with `--sqlite` in a
 temporary SQLite file; starts its own intake process (or `--instances` of them on PostgreSQL,
-applicants and consoles spread over them); then drives media.waiting_load.
+applicants and consoles spread over them); then drives tools.waiting_load.
 """
 
 from __future__ import annotations
@@ -85,10 +85,10 @@ def _raise_child_file_limit() -> None:
 def measure(args: argparse.Namespace, database_url: str, work: Path) -> dict[str, Any]:
     import asyncio
 
-    from media.waiting_load import figures, raise_open_file_limit, run_waiting
     from storage.database import open_database
     from tools.bench_queue import _stop
     from tools.processes import MAIN, call_environment, cpu_seconds, free_port, wait_for_http
+    from tools.waiting_load import figures, raise_open_file_limit, run_waiting
 
     limit = raise_open_file_limit()
     if limit < args.count + 200:

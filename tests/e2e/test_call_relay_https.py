@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from media.loopback_turn import running_coturn
 from tests.e2e.conftest import CallWorld, json_lines
 from tests.e2e.test_call_browser import (
     REVIEWER_AUDIO_PACKETS,
@@ -20,6 +19,7 @@ from tests.e2e.test_call_browser import (
 )
 from tests.tls_certificates import make_test_certificates
 from tools.bench_call import BENCH_REVIEWER
+from tools.loopback_turn import running_coturn
 from tools.processes import free_port, wait_for_http
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from typing import Any
 import aiohttp
 
 from app.consent import join_message
-from media.loadtest import percentile
+from tools.queue_load import percentile
 
 
 def raise_open_file_limit() -> int:

@@ -1,7 +1,7 @@
 """The network half of the queue load test (``python main.py bench queue``): simulated
 applicants on the real applicant WebSocket and lightweight consoles on the real console HTTP
 API, timing every request the intake service answers. aiohttp only; the database half (seeding,
-the exactly-once check) lives in tools.bench_queue, since media never imports storage.
+the exactly-once check) lives in tools.bench_queue.
 
 Applicant (one per token, all in one asyncio loop of the driver)::
 

@@ -2,7 +2,7 @@
 supervisors' replay window (ui/replay/*.py) into the .ts sources (keeping what is translated),
 lrelease compiles them to the .qm files the console loads.
 
-    .venv/bin/python ui/i18n/update_translations.py
+    .venv/bin/python -m tools.update_translations
 
 Translate new strings in the .ts (pyside6-linguist, or by hand: fill <translation> and drop
 type="unfinished"), then run this again. tests/test_ui_i18n.py fails while one is unfinished.
@@ -14,8 +14,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-UI = HERE.parent
+UI = Path(__file__).resolve().parent.parent / "ui"
+HERE = UI / "i18n"  # the .ts sources and the compiled .qm files
 BIN = Path(sys.executable).parent
 LANGUAGES = ["zh_CN"]
 SOURCE_GLOBS = ["*.py", "replay/*.py"]  # the console, and the supervisors' replay window

@@ -27,7 +27,7 @@ from aiortc.mediastreams import MediaStreamError
 from app.consent import join_message
 from media.call.client import intake_session
 from media.ice import rtc_configuration
-from media.timecode import draw_time_code
+from tools.timecode import draw_time_code
 
 log = logging.getLogger(__name__)
 
