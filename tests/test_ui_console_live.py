@@ -7,6 +7,7 @@ its answers and face summary in the database, and the session's recording with i
 from __future__ import annotations
 
 import os
+import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -25,7 +26,7 @@ from tests.ui_fakes import GOOD_ANSWERS, OBAMA_VIDEO
 from ui.decision import DecisionDialog
 from ui.face_check import FaceState
 from ui.main_window import ConsoleWindow, UnsavedDecisionQuestion
-from ui.responsiveness import EventLoopGapMeter
+from ui.responsiveness import EventLoopGapMeter, favour_the_qt_thread
 from ui.sign_in import SignedIn
 
 pytestmark = [
@@ -40,6 +41,8 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def live_console(qtbot, tmp_path, monkeypatch):
     monkeypatch.setattr(UnsavedDecisionQuestion, "ask", classmethod(lambda cls, parent: True))
+    switch_interval = sys.getswitchinterval()
+    favour_the_qt_thread()  # as the console's start-up does (ui/console_app.py)
     with live_console_services(tmp_path, monkeypatch, PASSWORD) as services:
         window = None
         try:
@@ -53,6 +56,7 @@ def live_console(qtbot, tmp_path, monkeypatch):
         finally:
             if window is not None:
                 window.close()
+            sys.setswitchinterval(switch_interval)
 
 
 def one_action_per_turn(actions: list[Callable[[], None]], pause_ms: int = 40) -> None:

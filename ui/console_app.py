@@ -18,6 +18,7 @@ from app.settings import Settings
 from ui.bridge import ServiceWorker
 from ui.languages import choose_language, install_translators
 from ui.main_window import ConsoleWindow
+from ui.responsiveness import favour_the_qt_thread
 from ui.sign_in import SignedIn, SignInDialog
 from ui.style import STYLE_SHEET
 
@@ -36,6 +37,7 @@ class _Started:
     def __init__(self, settings: Settings, qsettings: QSettings | None) -> None:
         app = QApplication.instance() or QApplication(sys.argv[:1])
         assert isinstance(app, QApplication)
+        favour_the_qt_thread()
         app.setOrganizationName(ORGANISATION)
         app.setApplicationName(APPLICATION)
         self.app = app
