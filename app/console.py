@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from app.decisions import DecisionSubmission
-from app.face import FaceScoreView
+from app.face import ChallengeKind, FaceScoreView
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
@@ -101,6 +101,13 @@ class ApplicantCall(Protocol):
 
     def use_audio_output(self, device_id: str) -> None:
         """Play the applicant's audio on this output (a QAudioDevice id, as text; "" = default)."""
+        ...
+
+    def ask_challenge(self) -> ChallengeKind | None:
+        """Issue a liveness challenge drawn at random (app.face.draw_challenge: the window never
+        chooses it): the applicant's page shows it with its time limit, the face worker verifies
+        it, and the scores from then on carry its status (FaceScoreView.challenge) until its
+        outcome. None when it cannot be asked (no face matching in this call). May block briefly."""
         ...
 
 

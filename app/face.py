@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 import math
+import random
+import secrets
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -117,6 +119,17 @@ class ChallengeKind(enum.Enum):
     OPEN_MOUTH = "open_mouth"  # open the mouth wide and hold it
 
 
+# An unpredictable draw (the operating system's randomness): a replayed video cannot know the
+# next challenge, nor can anyone who watched earlier calls.
+_CHALLENGE_DRAW = secrets.SystemRandom()
+
+
+def draw_challenge(rng: random.Random = _CHALLENGE_DRAW) -> ChallengeKind:
+    """A challenge chosen at random, each kind equally likely (also the one asked last: a
+    pattern would be a hint). `rng` only for tests."""
+    return rng.choice(list(ChallengeKind))
+
+
 class ChallengeState(enum.Enum):
     ASKED = "asked"
     PASSED = "passed"
@@ -131,6 +144,9 @@ class ChallengeStatus:
     kind: ChallengeKind
     state: ChallengeState
     t: float
+    # When the challenge was asked (the same clock); given with the outcome, so that whoever
+    # sees only the update that settled it has the whole challenge.
+    asked_t: float | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind.value, "state": self.state.value, "t": round(self.t, 3)}
@@ -192,6 +208,12 @@ class FaceScoreView(Protocol):
     @property
     def live(self) -> bool | None:
         """Liveness: True passed, False failed, None not decided yet."""
+        ...
+
+    @property
+    def challenge(self) -> ChallengeStatus | None:
+        """The active liveness challenge on this update: asked, or its outcome on the update that
+        settled it; None when none runs."""
         ...
 
 

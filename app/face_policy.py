@@ -12,7 +12,8 @@ The live worker produces a ``FaceScore`` several times a second; the console fee
 
 An attempt is VERIFIED once every update over ``match_sustain_seconds`` matched (a face
 missing for less than ``grace_seconds`` does not break the run); it FAILS when
-``face_attempt_seconds`` pass without that, or when the reviewer calls ``fail()``.
+``face_attempt_seconds`` pass without that, or when the reviewer calls ``fail()``; a failed
+liveness challenge fails the attempt too, even one that verified (``challenge_failed``).
 Scores advise: the reviewer decides, and may override with a reason.
 """
 
@@ -166,6 +167,22 @@ class FaceVerification:
         self.proposal = self.counter.face_attempt_failed()
         self.counter.start_questions()
         return self.proposal
+
+    def challenge_failed(self, t: float) -> RejectReason | None:
+        """A liveness challenge was not answered: it counts as a failed attempt. The attempt
+        running, or the one that verified the face, fails; when none is open (the last one failed
+        already), one more is started and failed, as long as one is left. The proposal (reject at
+        the limit) as for fail()."""
+        if self.status is AttemptStatus.RUNNING:
+            return self.fail()
+        if self.status is AttemptStatus.VERIFIED:
+            self.status = AttemptStatus.FAILED
+            self.proposal = self.counter.face_attempt_failed()
+            return self.proposal
+        if self.proposal is not None:
+            return self.proposal  # every attempt failed already
+        self.start(t)
+        return self.fail()
 
     @property
     def sustained_since(self) -> float | None:

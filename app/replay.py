@@ -135,6 +135,47 @@ class EventEntry:
 
 
 @dataclass(frozen=True)
+class ChallengeEntry:
+    """One liveness challenge of a session, from its timeline events (session clock)."""
+
+    kind: str  # app.face.ChallengeKind's value
+    asked_t: float
+    result: str | None  # "passed", "failed", or None: the call ended before it was settled
+    met_t: float | None = None
+    frame: int | None = None  # the call's frame number where it was met
+
+
+def _same_time(value: Any, t: float) -> bool:
+    return isinstance(value, int | float) and abs(float(value) - t) < 0.01
+
+
+def challenges_of(events: Sequence[EventEntry]) -> list[ChallengeEntry]:
+    """The challenges asked in a session, each with its outcome (events "challenge.asked", then
+    "challenge.passed" or "challenge.failed" carrying the asked time), in the order asked."""
+    outcomes = [e for e in events if e.kind in ("challenge.passed", "challenge.failed")]
+    challenges = []
+    for asked in (e for e in events if e.kind == "challenge.asked"):
+        kind = str(asked.details.get("kind", ""))
+        settled = (e for e in outcomes if e.details.get("kind") == kind)
+        outcome = next((e for e in settled if _same_time(e.details.get("asked_t"), asked.t)), None)
+        if outcome is None:
+            challenges.append(ChallengeEntry(kind, asked.t, None))
+            continue
+        outcomes.remove(outcome)
+        met_t, frame = outcome.details.get("met_t"), outcome.details.get("frame")
+        challenges.append(
+            ChallengeEntry(
+                kind,
+                asked.t,
+                outcome.kind.removeprefix("challenge."),
+                None if met_t is None else float(met_t),
+                None if frame is None else int(frame),
+            )
+        )
+    return challenges
+
+
+@dataclass(frozen=True)
 class LegEntry:
     number: int
     started_at: datetime
@@ -181,6 +222,10 @@ class SessionReplay:
     @property
     def decision_in_force(self) -> DecisionEntry | None:
         return self.decisions[-1] if self.decisions else None
+
+    @property
+    def challenges(self) -> list[ChallengeEntry]:
+        return challenges_of(self.events)
 
     @property
     def recording_directory(self) -> str | None:

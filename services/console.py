@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from app.console import AudioState, ConnectionState, HangUp, RecordingState
 from app.decisions import DecisionSubmission
 from app.errors import InvalidTransition, ReviewError
+from app.face import ChallengeKind, ChallengeState, draw_challenge
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
@@ -28,6 +29,7 @@ from services.face_match import CallFaceMatch
 
 if TYPE_CHECKING:
     from app.console import CallEvents
+    from app.face import FaceScore
     from app.review import FaceAttempts
     from media.call import IntakeSignIn, ReviewerCall
     from media.call.audio import AudioStatus
@@ -90,7 +92,7 @@ class MediaApplicantCall:
             self.services.settings,
             timeline=self.recording.timeline,
             on_frame=lambda sample: self.events.frame(sample.image, sample.received_at),
-            on_score=self.events.face_score,
+            on_score=self._score,
         )
         try:  # blocks 1-3 s while the models load: this runs on the console's call worker
             reference = self.applicant.reference_photo if self.services.face_matching else None
@@ -102,6 +104,28 @@ class MediaApplicantCall:
         self._status(self.call.status)
         self._monitor.start()
         return self
+
+    # the face worker's reader thread
+    def _score(self, score: FaceScore) -> None:
+        challenge = score.challenge
+        if challenge is not None and challenge.state is not ChallengeState.ASKED:
+            self.call.show_challenge(challenge.kind.value, challenge.state.value)
+        self.events.face_score(score)
+
+    # the console's call worker
+    def ask_challenge(self) -> ChallengeKind | None:
+        """A challenge drawn at random: to the face worker, which verifies it, and to the
+        applicant's page, which shows it with its time limit. None without face matching."""
+        face_match = self.face_match
+        if face_match is None or self._ended:
+            return None
+        kind = self.services.challenge_draw()
+        if not face_match.ask_challenge(kind):
+            return None
+        seconds = self.services.settings.face_challenge_seconds
+        self.call.show_challenge(kind.value, ChallengeState.ASKED.value, seconds)
+        log.info("session %s: liveness challenge %s asked", self.applicant.session_id, kind.value)
+        return kind
 
     def _status(self, status: CallStatus) -> None:
         if status.session_id not in (None, self.applicant.session_id):
@@ -186,6 +210,8 @@ class LiveConsoleServices:
         self.database = database
         self.intake_url = intake_url
         self.face_matching = face_matching
+        # How each liveness challenge is chosen: at random (tests may fix it).
+        self.challenge_draw: Callable[[], ChallengeKind] = draw_challenge
         self.accounts = Accounts(database)
         self.records = ReviewRecords.from_settings(
             database, settings, check_policy=check_policy_from(settings)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from app.settings import Settings
 
 if TYPE_CHECKING:
-    from app.face import FaceScore
+    from app.face import ChallengeKind, FaceScore
     from media.call.frames import VideoSample
     from services.recording import ScoreTimeline
 
@@ -57,6 +57,11 @@ class CallFaceMatch:
         finally:
             self._unsubscribe = self.frames.subscribe(self._frame)
         return self
+
+    def ask_challenge(self, kind: ChallengeKind) -> bool:
+        """Issue a liveness challenge to the worker (asked on the next frame it scores; the scores
+        then carry its status, and the timeline keeps it). False when the worker is not running."""
+        return bool(self.worker.running) and self.worker.ask_challenge(kind)
 
     @property
     def running(self) -> bool:

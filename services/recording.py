@@ -12,7 +12,8 @@
 Face scores go onto the recording's clock (the session clock: seconds since the session's first
 leg started, as storage.recordings defines it) with their boxes, whatever clock the frames were
 offered to the face worker on; "more than one face" and "liveness failed" become timeline events
-the first time they are seen.
+the first time they are seen, and each liveness challenge two events: asked, then passed or failed
+(with when it was asked and when, at which frame, it was met).
 """
 
 from __future__ import annotations
@@ -219,9 +220,43 @@ class ScoreTimeline:
             if live is False and "live" not in self._seen:
                 self._seen.add("live")
                 self.listener.flag_raised(EventKind.LIVENESS_FAILED, t, leg)
+            challenge = getattr(score, "challenge", None)
+            if challenge is not None:
+                self._challenge(challenge, score, t, leg)
         self.listener.samples(samples)
         self.stored += len(samples)
         return len(samples)
+
+    def _challenge(self, challenge: Any, score: Any, t: float, leg: int) -> None:
+        """A challenge's events, on the session clock (its times are on the score's clock)."""
+        from storage.recordings import EventKind
+
+        def on_session_clock(moment: float) -> float:
+            return round(max(0.0, t + (moment - float(score.frame_time))), 3)
+
+        kind = challenge.kind.value
+        asked_at = challenge.asked_t if challenge.asked_t is not None else challenge.t
+        key = f"challenge {kind} {asked_at:.3f}"
+        if key not in self._seen:  # its first update: asked (also when settled on that update)
+            self._seen.add(key)
+            self.listener.flag_raised(
+                EventKind.CHALLENGE_ASKED, on_session_clock(asked_at), leg, {"kind": kind}
+            )
+        state = challenge.state.value
+        if state in ("passed", "failed"):
+            passed = state == "passed"
+            met_t = on_session_clock(challenge.t) if passed else None
+            self.listener.flag_raised(
+                EventKind.CHALLENGE_PASSED if passed else EventKind.CHALLENGE_FAILED,
+                on_session_clock(challenge.t),
+                leg,
+                {
+                    "kind": kind,
+                    "asked_t": on_session_clock(asked_at),
+                    "met_t": met_t,
+                    "frame": int(score.frame) if passed else None,
+                },
+            )
 
 
 class SessionRecording:

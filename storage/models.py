@@ -219,6 +219,11 @@ class EventKind(enum.StrEnum):
     LIVENESS_FAILED = "flag.liveness_failed"
     FLAG = "flag"  # another face flag; details {"flag": name}
     RECORDING_WARNING = "recording.warning"
+    # Active liveness challenges: asked (details {"kind"}), then passed or failed (details
+    # {"kind", "asked_t", "met_t", "frame"}: met_t and frame, the call's frame number, when passed).
+    CHALLENGE_ASKED = "challenge.asked"
+    CHALLENGE_PASSED = "challenge.passed"
+    CHALLENGE_FAILED = "challenge.failed"
 
 
 class SessionEvent(Base):

@@ -14,6 +14,7 @@ import numpy as np
 
 from app.console import CallEvents, HangUp
 from app.decisions import DecisionSubmission
+from app.face import ChallengeKind
 from app.ids import DecisionId
 from app.queue import TakenApplicant
 from app.settings import load_settings
@@ -48,6 +49,8 @@ class FakeCall:
         self.ended = threading.Event()
         self.audio_device = ""
         self.ended_because: HangUp | None = None
+        self.challenges_asked: list[ChallengeKind] = []
+        self.next_challenge = ChallengeKind.TURN_LEFT
 
     def end(self, why: HangUp = HangUp.REVIEWER) -> None:
         self.ended_because = why
@@ -55,6 +58,10 @@ class FakeCall:
 
     def use_audio_output(self, device_id: str) -> None:
         self.audio_device = device_id
+
+    def ask_challenge(self) -> ChallengeKind | None:
+        self.challenges_asked.append(self.next_challenge)
+        return self.next_challenge
 
 
 class FakeConsoleServices(DemoConsoleServices):

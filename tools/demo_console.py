@@ -19,7 +19,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
@@ -30,6 +30,7 @@ from app.applications import mask_national_id
 from app.console import AudioState, CallEvents, ConnectionState, HangUp, RefusedDecisionView
 from app.decisions import DecisionSubmission
 from app.errors import ReviewError
+from app.face import ChallengeKind, ChallengeState, ChallengeStatus, draw_challenge
 from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
@@ -55,6 +56,7 @@ class SimulatedFaceScore:
     match: bool
     flags: tuple[str, ...] = ()
     live: bool | None = None
+    challenge: ChallengeStatus | None = None
 
 
 @dataclass
@@ -248,9 +250,33 @@ class SimulatedCall:
         self._newest_lock = threading.Lock()
         self.audio_device = ""
         self.frames_sent = 0
+        # A liveness challenge asked: [kind, asked at (None: at the next score)]; the simulated
+        # applicant does what is asked after this many seconds.
+        self._challenge: list[Any] | None = None
+        self.challenge_answer_seconds = 2.5
 
     def start(self) -> None:
         self._thread.start()
+
+    def ask_challenge(self) -> ChallengeKind | None:
+        """Drawn as the real call draws it; the simulated applicant does it in time."""
+        kind = draw_challenge()
+        with self._newest_lock:
+            self._challenge = [kind, None]
+        return kind
+
+    def _challenge_status(self, t: float) -> ChallengeStatus | None:
+        with self._newest_lock:
+            challenge = self._challenge
+            if challenge is None:
+                return None
+            kind, asked = challenge
+            if asked is None:
+                challenge[1] = asked = t
+            if t - asked < self.challenge_answer_seconds:
+                return ChallengeStatus(kind, ChallengeState.ASKED, asked, asked_t=asked)
+            self._challenge = None
+            return ChallengeStatus(kind, ChallengeState.PASSED, t, asked_t=asked)
 
     def end(self, why: HangUp = HangUp.REVIEWER) -> None:
         self._stop.set()
@@ -334,7 +360,7 @@ class SimulatedCall:
                     flags=(),
                     live=True if frame_time > 2.5 else None,
                 )
-            self.events.face_score(score)
+            self.events.face_score(replace(score, challenge=self._challenge_status(frame_time)))
 
 
 def demo_applicant(

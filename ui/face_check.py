@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from app.decisions import FaceSummary
 from app.errors import InvalidTransition
-from app.face import FaceScoreView
+from app.face import ChallengeKind, ChallengeState, ChallengeStatus, FaceScoreView
 from app.face_policy import AttemptStatus, FaceVerification
 from app.review import ReviewSession, SessionState
 
@@ -37,7 +37,14 @@ class HistoryPoint:
 
 
 class FaceCheck:
-    def __init__(self, session: ReviewSession, *, sustain_seconds: float, attempt_seconds: float) -> None:
+    def __init__(
+        self,
+        session: ReviewSession,
+        *,
+        sustain_seconds: float,
+        attempt_seconds: float,
+        challenge_seconds: float = 5.0,
+    ) -> None:
         self.session = session
         self.sustain_seconds = sustain_seconds
         self.attempt_seconds = attempt_seconds
@@ -50,6 +57,15 @@ class FaceCheck:
         self.verification = FaceVerification(
             counter=session, sustain_seconds=sustain_seconds, attempt_seconds=attempt_seconds
         )
+        self.challenge_seconds = challenge_seconds
+        # The challenge the console asked and the scores do not carry yet (the worker asks it on
+        # the next frame it scores), then its status as the scores give it (asked, passed, failed).
+        self.challenge_pending = False
+        self.challenge_asked: ChallengeKind | None = None  # once the draw is known
+        self.challenge: ChallengeStatus | None = None
+        self.challenge_now = 0.0  # the newest score's time, for the countdown
+        self.challenges_failed = 0
+        self.challenges_passed = 0
 
     @property
     def matched(self) -> bool:
@@ -67,6 +83,29 @@ class FaceCheck:
     def can_retry(self) -> bool:
         return self.state is FaceState.NOT_MATCHED and self.attempts_used < self.attempts_limit
 
+    @property
+    def challenge_running(self) -> bool:
+        return self.challenge_pending or (
+            self.challenge is not None and self.challenge.state is ChallengeState.ASKED
+        )
+
+    @property
+    def challenge_seconds_left(self) -> float | None:
+        """Of the running challenge's time limit (None: none runs, or not asked yet)."""
+        if self.challenge is None or self.challenge.state is not ChallengeState.ASKED:
+            return None
+        return max(0.0, self.challenge_seconds - (self.challenge_now - self.challenge.t))
+
+    def challenge_requested(self, kind: ChallengeKind | None = None) -> None:
+        """The console asks a challenge (drawn by the services: `kind` once known); it runs once
+        the scores carry it."""
+        self.challenge_pending = True
+        self.challenge_asked = kind
+
+    def challenge_not_asked(self) -> None:
+        self.challenge_pending = False
+        self.challenge_asked = None
+
     def observe(self, score: FaceScoreView) -> None:
         now = score.frame_time
         self.last = score
@@ -83,13 +122,31 @@ class FaceCheck:
 
         if self.state is FaceState.WAITING:
             self._start_attempt(now)
-        if self.state is not FaceState.CHECKING:
-            return
-        status = self.verification.observe(score)
-        if status is AttemptStatus.VERIFIED:
-            self.state = FaceState.MATCHED
-        elif status is AttemptStatus.FAILED:
-            self.state = FaceState.EXHAUSTED if self.verification.proposal else FaceState.NOT_MATCHED
+        if self.state is FaceState.CHECKING:
+            status = self.verification.observe(score)
+            if status is AttemptStatus.VERIFIED:
+                self.state = FaceState.MATCHED
+            elif status is AttemptStatus.FAILED:
+                self.state = FaceState.EXHAUSTED if self.verification.proposal else FaceState.NOT_MATCHED
+        if score.challenge is not None:
+            self._challenge_seen(score.challenge, now)
+
+    def _challenge_seen(self, status: ChallengeStatus, now: float) -> None:
+        self.challenge_pending = False
+        self.challenge_asked = None
+        self.challenge = status
+        self.challenge_now = now
+        if status.state is ChallengeState.PASSED:
+            self.challenges_passed += 1
+        elif status.state is ChallengeState.FAILED:
+            self.challenges_failed += 1
+            try:
+                proposal = self.verification.challenge_failed(now)
+            except InvalidTransition:  # no attempt left to fail, or the review is over
+                if self.attempts_used >= self.attempts_limit:
+                    self.state = FaceState.EXHAUSTED
+                return
+            self.state = FaceState.EXHAUSTED if proposal else FaceState.NOT_MATCHED
 
     def retry(self, now: float) -> None:
         """The reviewer asks for another attempt (after the applicant adjusted light or position)."""

@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QSizePolicy, QWidget
 
+from app.face import ChallengeKind, ChallengeState
 from ui import style
 from ui.face_check import HISTORY_SECONDS, FaceCheck, FaceState, HistoryPoint
 
@@ -21,6 +22,25 @@ FLAG_TEXTS = {
     "too_blurred": lambda: QCoreApplication.translate("FaceFlags", "Too blurred: ask to hold still"),
     "partly_covered": lambda: QCoreApplication.translate("FaceFlags", "Face partly covered"),
 }
+
+
+# What the applicant is asked to do, in the reviewer's words (the applicant's page has its own).
+CHALLENGE_TEXTS = {
+    ChallengeKind.TURN_LEFT: lambda: QCoreApplication.translate("FaceChallenges", "turn the head left"),
+    ChallengeKind.TURN_RIGHT: lambda: QCoreApplication.translate("FaceChallenges", "turn the head right"),
+    ChallengeKind.BLINK_TWICE: lambda: QCoreApplication.translate("FaceChallenges", "blink twice"),
+    ChallengeKind.OPEN_MOUTH: lambda: QCoreApplication.translate(
+        "FaceChallenges", "open the mouth and hold it"
+    ),
+}
+
+
+def challenge_text(kind: str | ChallengeKind) -> str:
+    """A challenge kind (as the timeline stores it) in the reviewer's or supervisor's words."""
+    try:
+        return CHALLENGE_TEXTS[ChallengeKind(kind)]()
+    except ValueError:
+        return str(kind).replace("_", " ")
 
 
 def flag_text(flag: str) -> str:
@@ -85,6 +105,7 @@ class SimilarityHistory(QWidget):
 
 class FacePanel(QGroupBox):
     retry_requested = Signal()
+    challenge_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +123,14 @@ class FacePanel(QGroupBox):
         self.attempts_label = QLabel()
         self.retry_button = QPushButton(self.tr("Check the face again"))
         self.retry_button.clicked.connect(self.retry_requested)
+        self.challenge_label = QLabel()
+        self.challenge_label.setObjectName("challenge")
+        self.challenge_label.setWordWrap(True)
+        self.challenge_button = QPushButton(self.tr("Ask a liveness challenge"))
+        self.challenge_button.setToolTip(
+            self.tr("The applicant is asked to do something chosen at random (turn, blink, open the mouth)")
+        )
+        self.challenge_button.clicked.connect(self.challenge_requested)
         caption = QLabel(self.tr("Similarity, last 30 s"))
         caption.setObjectName("caption")
 
@@ -113,7 +142,9 @@ class FacePanel(QGroupBox):
         grid.addWidget(self.flags_label, 3, 0, 1, 2)
         grid.addWidget(self.liveness_label, 4, 0)
         grid.addWidget(self.attempts_label, 4, 1)
-        grid.addWidget(self.retry_button, 5, 0, 1, 2)
+        grid.addWidget(self.challenge_label, 5, 0)
+        grid.addWidget(self.challenge_button, 5, 1)
+        grid.addWidget(self.retry_button, 6, 0, 1, 2)
         self.similarity_threshold: float | None = None
         self.clear()
 
@@ -125,6 +156,8 @@ class FacePanel(QGroupBox):
         self.liveness_label.setText(self.tr("Liveness: –"))
         self.attempts_label.setText("")
         self.retry_button.setVisible(False)
+        self.challenge_label.setText("")
+        self.challenge_button.setEnabled(False)
 
     def _set_state(self, text: str, colour: str) -> None:
         self.state_label.setText(text)
@@ -161,6 +194,32 @@ class FacePanel(QGroupBox):
             self.tr("Attempt {0} of {1}").format(check.attempts_used, check.attempts_limit)
         )
         self.retry_button.setVisible(check.can_retry)
+        self._show_challenge(check)
+
+    def _show_challenge(self, check: FaceCheck) -> None:
+        self.challenge_button.setEnabled(check.state is not FaceState.WAITING and not check.challenge_running)
+        status = check.challenge
+        if check.challenge_pending:
+            if check.challenge_asked is None:
+                text = self.tr("Drawing a challenge…")
+            else:
+                text = self.tr("Challenge asked: {0}…").format(challenge_text(check.challenge_asked))
+            colour = style.CAUTION
+        elif status is None:
+            text, colour = self.tr("No challenge asked yet"), style.NEUTRAL
+        elif status.state is ChallengeState.ASKED:
+            left = check.challenge_seconds_left or 0.0
+            text = self.tr("Challenge: {0} ({1} s left)").format(challenge_text(status.kind), f"{left:.0f}")
+            colour = style.CAUTION
+        elif status.state is ChallengeState.PASSED:
+            text = self.tr("Challenge passed: {0}").format(challenge_text(status.kind))
+            colour = style.GOOD
+        else:
+            text = self.tr("Challenge failed: {0} (a failed face attempt)")
+            text = text.format(challenge_text(status.kind))
+            colour = style.BAD
+        self.challenge_label.setText(text)
+        self.challenge_label.setStyleSheet(f"color: {colour}; font-weight: 600;")
 
     @property
     def state_text(self) -> str:

@@ -27,7 +27,7 @@ from app.approval import ApprovalPolicy, ReviewFacts, load_approval_policy
 from app.console import ApplicantCall, ConnectionState, ConsoleServices, HangUp, RefusedDecisionView
 from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason, check_decision
 from app.errors import InvalidDecision, InvalidTransition, ReviewError
-from app.face import FaceScoreView
+from app.face import ChallengeKind, FaceScoreView
 from app.ids import DecisionId, SessionId
 from app.questionnaire import AnswerValue, Questionnaire, load_questionnaire, repayment_figures
 from app.queue import QueueSummary, TakenApplicant
@@ -59,6 +59,7 @@ from ui.video import VideoView
 log = logging.getLogger(__name__)
 
 QUEUE_POLL_MS = 3000
+CHALLENGE_SHORTCUT = "Ctrl+Shift+C"
 TICK_MS = 250
 
 
@@ -207,6 +208,7 @@ class ConsoleWindow(QMainWindow):
         # app.face.similarity_from_distance puts the calibrated threshold at 50 on its 0-100 scale.
         self.face_panel.similarity_threshold = 50.0
         self.face_panel.retry_requested.connect(self.retry_face)
+        self.face_panel.challenge_requested.connect(self.ask_challenge)
         self.left_splitter = QSplitter(Qt.Orientation.Vertical)
         self.left_splitter.addWidget(self.video)
         self.left_splitter.addWidget(self.face_panel)
@@ -284,6 +286,11 @@ class ConsoleWindow(QMainWindow):
         take = QAction(self.tr("Take next applicant"), self)
         take.triggered.connect(self.take_next)
         menu.addAction(take)
+        challenge = QAction(self.tr("Ask a liveness challenge"), self)
+        challenge.setShortcut(QKeySequence(CHALLENGE_SHORTCUT))
+        challenge.triggered.connect(self.ask_challenge)
+        menu.addAction(challenge)
+        self.face_panel.challenge_button.setToolTip(CHALLENGE_SHORTCUT)
         menu.addSeparator()
         language_menu = menu.addMenu(self.tr("Language"))
         group = QActionGroup(self)
@@ -323,6 +330,7 @@ class ConsoleWindow(QMainWindow):
     def shortcut_rows(self) -> list[tuple[str, str]]:
         """Every keyboard shortcut of the console and what it does, as the Help menu lists them."""
         rows = [("Ctrl+N", self.tr("Take the next applicant"))]
+        rows += [(CHALLENGE_SHORTCUT, self.tr("Ask the applicant a liveness challenge, drawn at random"))]
         rows += [(keys, outcome_text(outcome) + "…") for outcome, keys in self.decision_shortcuts.items()]
         rows += [
             ("Tab / Shift+Tab", self.tr("Next / previous question")),
@@ -487,6 +495,7 @@ class ConsoleWindow(QMainWindow):
             self.session,
             sustain_seconds=self.settings.match_sustain_seconds,
             attempt_seconds=self.settings.face_attempt_seconds,
+            challenge_seconds=self.settings.face_challenge_seconds,
         )
         self.application_panel.show_applicant(applicant, photo)
         self._fresh_form()
@@ -545,6 +554,7 @@ class ConsoleWindow(QMainWindow):
         if face is None:
             return
         before = self._attempts_now()
+        was_matched = face.matched
         try:
             face.observe(score)
         except InvalidTransition as error:  # e.g. a score after the session was decided
@@ -554,6 +564,40 @@ class ConsoleWindow(QMainWindow):
         self.face_panel.show_check(face)
         self.video.set_face_box(score.box, score.frame_time, face.matched)
         self._refresh_approval_conditions()
+        if face.matched and not was_matched:
+            self.ask_challenge()  # each match is put to a liveness challenge at once
+
+    def ask_challenge(self) -> None:
+        """A liveness challenge, drawn at random by the services (never chosen here)."""
+        face, call, applicant = self.face, self.call, self.applicant
+        if face is None or call is None or applicant is None or face.challenge_running:
+            return
+        face.challenge_requested()
+        self.face_panel.show_check(face)
+        self.calls.run(
+            call.ask_challenge,
+            lambda kind: self._challenge_asked(applicant, kind),
+            lambda error: self._challenge_not_asked(applicant, error),
+        )
+
+    def _challenge_asked(self, applicant: TakenApplicant, kind: ChallengeKind | None) -> None:
+        face = self.face
+        if applicant is not self.applicant or face is None:
+            return
+        if kind is None:
+            self._challenge_not_asked(applicant, self.tr("face matching is not running in this call"))
+            return
+        if face.challenge_pending:  # the scores may carry it already
+            face.challenge_requested(kind)
+        self.face_panel.show_check(face)
+
+    def _challenge_not_asked(self, applicant: TakenApplicant, error: object) -> None:
+        face = self.face
+        if applicant is not self.applicant or face is None:
+            return
+        face.challenge_not_asked()
+        self.face_panel.show_check(face)
+        self.statusBar().showMessage(self.tr("No challenge was asked: {0}").format(error), 8000)
 
     def _connection(self, state: ConnectionState, leg: int) -> None:
         session = self.session

@@ -331,6 +331,25 @@ class ReviewerCall:
         """reason: "hang_up", or "console_closed" (the reviewer closed the console mid-call)."""
         return self._submit(self._end(reason, CallState.HUNG_UP, "Call ended."))
 
+    def show_challenge(
+        self, kind: str, state: str, seconds: float | None = None
+    ) -> concurrent.futures.Future[None]:
+        """Tell the applicant's page about a liveness challenge (through the intake): asked, with
+        its time limit in `seconds`, then "passed" or "failed"."""
+        message: dict[str, Any] = {"type": "challenge", "kind": kind, "state": state}
+        if seconds is not None:
+            message["seconds"] = seconds
+        return self._submit(self._send_signal(message))
+
+    async def _send_signal(self, message: dict[str, Any]) -> None:
+        ws = self._ws
+        if ws is None or ws.closed:
+            return
+        try:
+            await ws.send_json(message)
+        except (ConnectionError, RuntimeError) as error:
+            log.warning("intake: %s not sent: %s", message.get("type"), error)
+
     @property
     def audio_status(self) -> AudioStatus:
         output = self._playback.output

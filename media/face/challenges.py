@@ -153,9 +153,10 @@ class ChallengeTracker:
             return self._finish(running, passed=True, t=met_t)
         if t - running.asked_t > self.limits.seconds:
             return self._finish(running, passed=False, t=t)
-        return ChallengeStatus(kind, ChallengeState.ASKED, running.asked_t)
+        return ChallengeStatus(kind, ChallengeState.ASKED, running.asked_t, asked_t=running.asked_t)
 
     def _finish(self, running: _Running, *, passed: bool, t: float) -> ChallengeStatus:
         self._running = None
         self.results.append(ChallengeResult(running.kind, running.asked_t, passed, t if passed else None))
-        return ChallengeStatus(running.kind, ChallengeState.PASSED if passed else ChallengeState.FAILED, t)
+        state = ChallengeState.PASSED if passed else ChallengeState.FAILED
+        return ChallengeStatus(running.kind, state, t, asked_t=running.asked_t)

@@ -16,7 +16,10 @@ Applicant side
                                        expected_wait_seconds; on joining, then whenever the place or
                                        the queue's length changes, at most once a second),
                                        ``taken`` (reviewer, reconnect, ice), ``answer`` (sdp, leg),
-                                       ``left``, ``ended`` (reason), ``error``.
+                                       ``challenge`` (kind, state, seconds: from the console; the
+                                       page shows it), ``left``, ``ended`` (reason), ``error``.
+                                       An applicant's own ``challenge`` messages are refused: only
+                                       the console's face worker judges a challenge.
 Console side (every route but sign-in needs ``Authorization: Bearer TOKEN``, also the WebSocket:
 the console is Python and sets the header on the upgrade request; a missing, unknown, expired,
 signed-out or revoked credential gets 401, a wrong role or another reviewer's session 403, each
@@ -35,6 +38,8 @@ as JSON and before anything about an applicant is read)
                                        Server -> console: ``offer`` (sdp, leg),
                                        ``applicant_left`` (leg), ``applicant_returned``, ``error``.
                                        Console -> server: ``{"type": "answer", "sdp", "leg"}``,
+                                       ``{"type": "challenge", "kind", "state": "asked" | "passed"
+                                       | "failed", "seconds" (asked: the time limit, 1-120)}``,
                                        ``{"type": "end", "reason": "connection_failed" | "hang_up"
                                        | "console_closed"}``.
     GET  /healthz                      ``{"ok": true}``
@@ -78,6 +83,7 @@ from app.console_access import (
     SignInRefused,
 )
 from app.errors import NotFound, ReviewError
+from app.face import ChallengeKind, ChallengeState
 from app.ids import SessionId
 from app.queue import (
     CallLegs,
@@ -198,6 +204,33 @@ def check_sdp(value: Any, kind: str) -> str:
     if "m=" not in value:
         raise BadRequest("bad_sdp", f"The {kind} has no media section.")
     return value
+
+
+MAX_CHALLENGE_SECONDS = 120.0
+
+
+def check_challenge(body: dict[str, Any]) -> dict[str, Any]:
+    """A console's liveness challenge, as the applicant's page gets it (only known fields)."""
+    kind, state = body.get("kind"), body.get("state")
+    kinds = [k.value for k in ChallengeKind]
+    if kind not in kinds:
+        raise BadRequest("bad_message", f"kind must be one of {', '.join(kinds)}.")
+    states = [s.value for s in ChallengeState]
+    if state not in states:
+        raise BadRequest("bad_message", f"state must be one of {', '.join(states)}.")
+    message: dict[str, Any] = {"type": "challenge", "kind": kind, "state": state}
+    if state == ChallengeState.ASKED.value:
+        seconds = body.get("seconds")
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, int | float)
+            or not 1.0 <= seconds <= MAX_CHALLENGE_SECONDS
+        ):
+            raise BadRequest(
+                "bad_message", f"seconds must be the time limit, 1 to {MAX_CHALLENGE_SECONDS:.0f}."
+            )
+        message["seconds"] = float(seconds)
+    return message
 
 
 def check_token_text(token: Any) -> str:
@@ -837,6 +870,13 @@ class IntakeService:
                             {"type": "answer", "sdp": sdp, "leg": now.leg},
                             replacing=("answer",),
                         )
+                    elif kind == "challenge":
+                        challenge = check_challenge(body)
+                        now = await self._live_call(session_id)
+                        if now is None or not now.applicant_present:
+                            raise BadRequest("applicant_gone", "The applicant is not connected.", 409)
+                        # Only the newest matters: a page back after a drop is not shown an old prompt.
+                        await self._post(session_id, "applicant", challenge, replacing=("challenge",))
                     elif kind == "end":
                         reason = body.get("reason")
                         if reason not in ("connection_failed", "hang_up", "console_closed"):

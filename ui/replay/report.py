@@ -26,9 +26,11 @@ from app.errors import RecordingUnreadable
 from app.face import FaceBoxInFrame, similarity_from_distance
 from app.replay import DecisionEntry, RecordingPlayback, SessionReplay
 from app.settings import Settings
+from ui.face_panel import challenge_text
 from ui.replay.fonts import report_fonts
 from ui.replay.texts import (
     answer_text,
+    challenge_result_name,
     consent_text,
     face_summary_name,
     outcome_name,
@@ -226,7 +228,10 @@ def _chart(replay: SessionReplay, threshold: float, width: float, height: float)
     line_label = translate("SessionReport", "match threshold {0}").format(f"{threshold:.0f}")
     drawing.add(_label(plot.x + 3, y_threshold + 2, line_label, 6, colors.red))
     for event in replay.events:
-        color = colors.orange if event.kind.startswith("connection") else colors.purple
+        if event.kind.startswith("challenge."):
+            color = colors.red if event.kind == "challenge.failed" else colors.HexColor("#1565c0")
+        else:
+            color = colors.orange if event.kind.startswith("connection") else colors.purple
         drawing.add(
             Line(
                 x_of(event.t), plot.y, x_of(event.t), plot.y + plot.height, strokeColor=color, strokeWidth=0.8
@@ -252,7 +257,7 @@ def _chart(replay: SessionReplay, threshold: float, width: float, height: float)
     legend = translate(
         "SessionReport",
         "similarity (0-100) over seconds on the recording's clock   |  orange: connection  "
-        "purple: face flags  green ticks: answers  black: decision",
+        "purple: face flags  blue: challenges (red: failed)  green ticks: answers  black: decision",
     )
     drawing.add(_label(plot.x, 4, legend, 6, colors.black))
     return drawing
@@ -390,6 +395,32 @@ def write_report(
             ]
         )
     )
+
+    story.append(_para(translate("SessionReport", "Liveness challenges"), heading))
+    challenges = replay.challenges
+    if challenges:
+        titles = (
+            translate("SessionReport", "Asked (s)"),
+            translate("SessionReport", "Challenge"),
+            translate("SessionReport", "Result"),
+            translate("SessionReport", "Met (s), frame"),
+        )
+        rows = [[_para(h, body) for h in titles]]
+        for challenge in challenges:
+            met = "—"
+            if challenge.met_t is not None:
+                met = f"{challenge.met_t:.1f}" + ("" if challenge.frame is None else f", #{challenge.frame}")
+            rows.append(
+                [
+                    _para(f"{challenge.asked_t:.1f}", body),
+                    _para(challenge_text(challenge.kind), body),
+                    _para(challenge_result_name(challenge.result), body),
+                    _para(met, body),
+                ]
+            )
+        story.append(Table(rows, colWidths=[22 * mm, 58 * mm, 58 * mm, 32 * mm], style=grid, repeatRows=1))
+    else:
+        story.append(_para(translate("SessionReport", "No liveness challenge was asked."), body))
 
     report_progress(5, total, translate("SessionReport", "answers"))
     story.append(_para(translate("SessionReport", "Answers, as entered"), heading))

@@ -14,8 +14,9 @@ from PySide6.QtCore import QCoreApplication
 
 from app.consent import GivenConsent
 from app.decisions import FaceSummary, Outcome, RejectReason
+from app.replay import EventEntry
 from ui.decision import face_summary_text, outcome_text, reason_text
-from ui.face_panel import flag_text
+from ui.face_panel import challenge_text, flag_text
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,14 @@ EVENT_TEXTS: dict[str, Callable[[], str]] = {
     "flag.liveness_failed": lambda: QCoreApplication.translate("ReplayTexts", "liveness failed"),
     "flag": lambda: QCoreApplication.translate("ReplayTexts", "face flag"),
     "recording.warning": lambda: QCoreApplication.translate("ReplayTexts", "recording warning"),
+    "challenge.asked": lambda: QCoreApplication.translate("ReplayTexts", "challenge asked"),
+    "challenge.passed": lambda: QCoreApplication.translate("ReplayTexts", "challenge passed"),
+    "challenge.failed": lambda: QCoreApplication.translate("ReplayTexts", "challenge failed"),
+}
+CHALLENGE_RESULT_TEXTS: dict[str | None, Callable[[], str]] = {
+    "passed": lambda: QCoreApplication.translate("ReplayTexts", "passed"),
+    "failed": lambda: QCoreApplication.translate("ReplayTexts", "failed: a failed face attempt"),
+    None: lambda: QCoreApplication.translate("ReplayTexts", "not settled: the call ended"),
 }
 
 
@@ -78,6 +87,20 @@ def state_name(code: str) -> str:
 def event_name(kind: str) -> str:
     text = EVENT_TEXTS.get(kind)
     return text() if text is not None else plain(kind)
+
+
+def event_label(event: EventEntry) -> str:
+    """A timeline event as the replay lists it: a challenge with what was asked."""
+    if event.kind.startswith("challenge.") and event.details.get("kind"):
+        return QCoreApplication.translate("ReplayTexts", "{0}: {1}").format(
+            event_name(event.kind), challenge_text(str(event.details["kind"]))
+        )
+    return event_name(event.kind)
+
+
+def challenge_result_name(result: str | None) -> str:
+    text = CHALLENGE_RESULT_TEXTS.get(result)
+    return text() if text is not None else plain(str(result))
 
 
 def face_flag_name(flag: str) -> str:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from app.replay import SessionReplay
-from ui.replay.texts import event_name, face_flag_name, outcome_name
+from ui.replay.texts import event_label, face_flag_name, outcome_name
 
 LEG_COLOURS = ("#1f6fb2", "#00897b", "#6a4fb3")
 
@@ -19,7 +19,7 @@ LEG_COLOURS = ("#1f6fb2", "#00897b", "#6a4fb3")
 @dataclass(frozen=True)
 class Marker:
     t: float
-    kind: str  # flag | connection | answer | decision | amendment
+    kind: str  # flag | connection | challenge | challenge_failed | answer | decision | amendment
     label: str  # in the supervisor's language
     subject: str = ""  # an answer's question id (the window shows its prompt)
 
@@ -28,6 +28,8 @@ MARKER_STYLE = {
     # kind: (y, symbol, colour)
     "connection": (96.0, "t", "#e08a00"),
     "flag": (88.0, "d", "#8e24aa"),
+    "challenge": (72.0, "s", "#1565c0"),  # a liveness challenge asked, or passed
+    "challenge_failed": (72.0, "x", "#c62828"),
     "answer": (6.0, "o", "#2e7d32"),
     "decision": (80.0, "star", "#111111"),
 }
@@ -36,8 +38,15 @@ MARKER_STYLE = {
 def markers_of(replay: SessionReplay) -> list[Marker]:
     markers: list[Marker] = []
     for event in replay.events:
-        kind = "connection" if event.kind.startswith("connection") else "flag"
-        markers.append(Marker(event.t, kind, event_name(event.kind)))
+        if event.kind.startswith("connection"):
+            kind = "connection"
+        elif event.kind == "challenge.failed":
+            kind = "challenge_failed"
+        elif event.kind.startswith("challenge."):
+            kind = "challenge"
+        else:
+            kind = "flag"
+        markers.append(Marker(event.t, kind, event_label(event)))
     last_flags: set[str] = set()
     for sample in replay.scores:
         flags = set(sample.flags) - {"no_face"}
@@ -99,6 +108,7 @@ class TimelineChart(QWidget):
             ("#2e7d32", "●", self.tr("answer")),
             ("#e08a00", "▼", self.tr("connection")),
             ("#8e24aa", "◆", self.tr("face flag")),
+            ("#1565c0", "■", self.tr("challenge")),
             ("#111111", "★", self.tr("decision")),
             ("#c62828", "- -", self.tr("threshold")),
         )

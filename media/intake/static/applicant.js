@@ -37,6 +37,14 @@ const TEXT = {
     consent_heading: "Before we start",
     consent_needed: "Please read this and agree before your camera starts.",
     consent_continue: "Agree and continue",
+    challenge_heading: "Please do this now:",
+    challenge_turn_left: "Turn your head to your left",
+    challenge_turn_right: "Turn your head to your right",
+    challenge_blink_twice: "Blink twice",
+    challenge_open_mouth: "Open your mouth wide and hold it",
+    challenge_countdown: "{seconds} s left",
+    challenge_passed: "Done, thank you.",
+    challenge_failed: "That was not seen in time. The reviewer may ask you again.",
   },
   zh: {
     title: "视频审核",
@@ -71,6 +79,14 @@ const TEXT = {
     consent_heading: "开始之前",
     consent_needed: "请阅读以下内容并同意后，摄像头才会开启。",
     consent_continue: "同意并继续",
+    challenge_heading: "请现在完成以下动作：",
+    challenge_turn_left: "请向您的左侧转头",
+    challenge_turn_right: "请向您的右侧转头",
+    challenge_blink_twice: "请眨眼两次",
+    challenge_open_mouth: "请张大嘴巴并保持",
+    challenge_countdown: "剩余{seconds}秒",
+    challenge_passed: "完成，谢谢。",
+    challenge_failed: "未能及时识别到该动作，审核员可能会请您再做一次。",
   },
 };
 
@@ -116,6 +132,7 @@ const state = {
   inCall: false,
   finished: false,
   retries: 0,
+  challenge: null, // the liveness challenge on screen: { kind, state, deadline }
 };
 
 for (const element of document.querySelectorAll("[data-i18n]")) element.textContent = t(element.dataset.i18n);
@@ -243,6 +260,9 @@ async function onMessage(message) {
         say("in_call", {}, "good");
       }
       break;
+    case "challenge":
+      showChallenge(message);
+      break;
     case "left":
       state.finished = true;
       say(message.verify_later ? "later_done" : "left", { time: localTime(state.deadline) }, "good");
@@ -263,6 +283,48 @@ async function onMessage(message) {
     default:
       break;
   }
+}
+
+// A liveness challenge from the reviewer's side: what to do, and the seconds left to do it. The
+// console's face check judges it; the page only shows it (and the outcome the console sends).
+const CHALLENGES = ["turn_left", "turn_right", "blink_twice", "open_mouth"];
+let challengeTimer = null;
+
+function showChallenge(message) {
+  if (!CHALLENGES.includes(message.kind)) return;
+  clearInterval(challengeTimer);
+  challengeTimer = null;
+  const box = $("challenge");
+  $("challenge-text").textContent = t("challenge_" + message.kind);
+  if (message.state === "asked") {
+    const seconds = Math.min(120, Math.max(1, Number(message.seconds) || 5));
+    state.challenge = { kind: message.kind, state: "asked", deadline: Date.now() + seconds * 1000 };
+    box.className = "challenge";
+    $("challenge-heading").hidden = false;
+    const tick = () => {
+      const left = Math.max(0, Math.ceil((state.challenge.deadline - Date.now()) / 1000));
+      $("challenge-countdown").textContent = t("challenge_countdown", { seconds: left });
+      if (left === 0) clearInterval(challengeTimer);
+    };
+    tick();
+    challengeTimer = setInterval(tick, 250);
+  } else if (message.state === "passed" || message.state === "failed") {
+    state.challenge = { kind: message.kind, state: message.state, deadline: null };
+    box.className = "challenge " + message.state;
+    $("challenge-heading").hidden = true;
+    $("challenge-countdown").textContent = t("challenge_" + message.state);
+    const shown = state.challenge;
+    setTimeout(() => { if (state.challenge === shown) hideChallenge(); }, 8000);
+  } else {
+    return;
+  }
+  box.hidden = false;
+}
+
+function hideChallenge() {
+  clearInterval(challengeTimer);
+  challengeTimer = null;
+  show("challenge", false);
 }
 
 function waitForIceGathering(pc) {
@@ -322,6 +384,7 @@ function closePeer() {
 
 function stopAll() {
   closePeer();
+  hideChallenge();
   show("join", false); show("later", false); show("leave", false); show("queue", false);
   if (state.stream) for (const track of state.stream.getTracks()) track.stop();
   if (state.ws) state.ws.close();
