@@ -1,0 +1,159 @@
+"""Liveness challenges in the console window (fake services, a call the test drives): one asked as
+soon as the face matches and one on the reviewer's button or shortcut, the countdown and outcome
+in the face panel, and a failed challenge counted as a failed face attempt in storage, up to the
+approval being blocked; the replay's markers and the report's table of challenges."""
+
+# ruff: noqa: F811 (the console tests' fixtures, imported by name, are parameters here)
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from datetime import UTC, datetime
+
+import pytest
+from PySide6.QtCore import Qt
+
+from app.decisions import Outcome
+from app.face import ChallengeKind, ChallengeState, ChallengeStatus
+from app.replay import EventEntry
+from tests.test_ui_console import (  # noqa: F401 (fixtures)
+    connect_and_match,
+    from_media_thread,
+    make_window,
+    services,
+    take_applicant,
+    window,
+)
+from tests.ui_fakes import score
+from ui.face_check import FaceState
+
+pytestmark = pytest.mark.gui
+CTRL_SHIFT = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+
+
+def challenge_scores(call, kind: ChallengeKind, start: float, *, outcome: ChallengeState, steps: int = 10):  # type: ignore[no-untyped-def]
+    """Scores carrying a challenge asked at `start`, the last one settling it."""
+
+    def media() -> None:
+        for step in range(steps):
+            t = start + step * 0.5
+            state = ChallengeState.ASKED if step < steps - 1 else outcome
+            status = ChallengeStatus(
+                kind, state, start if state is ChallengeState.ASKED else t, asked_t=start
+            )
+            call.events.face_score(score(t, 84.0, challenge=status))
+
+    from_media_thread(media)
+
+
+def test_a_challenge_is_asked_at_the_match_and_its_countdown_and_pass_are_shown(
+    qtbot, window, services
+) -> None:  # type: ignore[no-untyped-def]
+    call = take_applicant(qtbot, window, services)
+    call.next_challenge = ChallengeKind.BLINK_TWICE
+    connect_and_match(qtbot, window, call)
+    qtbot.waitUntil(lambda: call.challenges_asked == [ChallengeKind.BLINK_TWICE])
+    panel = window.face_panel
+    qtbot.waitUntil(lambda: panel.challenge_label.text() == "Challenge asked: blink twice…")
+    assert not panel.challenge_button.isEnabled()  # one at a time
+
+    def running() -> None:
+        status = ChallengeStatus(ChallengeKind.BLINK_TWICE, ChallengeState.ASKED, 2.0, asked_t=2.0)
+        call.events.face_score(score(3.6, 84.0, challenge=status))
+
+    from_media_thread(running)
+    qtbot.waitUntil(lambda: panel.challenge_label.text() == "Challenge: blink twice (3 s left)")
+    challenge_scores(call, ChallengeKind.BLINK_TWICE, 2.0, outcome=ChallengeState.PASSED, steps=5)
+    qtbot.waitUntil(lambda: panel.challenge_label.text() == "Challenge passed: blink twice")
+    assert window.face is not None and window.face.state is FaceState.MATCHED
+    assert services.face_attempts(call_session(window)).failed == 0
+    assert panel.challenge_button.isEnabled()
+
+    # The reviewer asks another: button or shortcut, the draw is the services' (never the window's).
+    call.next_challenge = ChallengeKind.OPEN_MOUTH
+    window.activateWindow()
+    qtbot.keyClick(
+        window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    qtbot.waitUntil(lambda: call.challenges_asked == [ChallengeKind.BLINK_TWICE, ChallengeKind.OPEN_MOUTH])
+    qtbot.keyClick(
+        window, Qt.Key.Key_C, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    )
+    assert len(call.challenges_asked) == 2  # not while one runs
+    assert (
+        "Ctrl+Shift+C",
+        "Ask the applicant a liveness challenge, drawn at random",
+    ) in window.shortcut_rows()
+
+
+def call_session(window):  # type: ignore[no-untyped-def]
+    assert window.applicant is not None
+    return window.applicant.session_id
+
+
+def test_failed_challenges_are_failed_face_attempts_until_approval_is_blocked(
+    qtbot, window, services
+) -> None:  # type: ignore[no-untyped-def]
+    call = take_applicant(qtbot, window, services)
+    connect_and_match(qtbot, window, call)
+    qtbot.waitUntil(lambda: len(call.challenges_asked) == 1)
+    session_id = call_session(window)
+    start = 2.0
+    for number in (1, 2, 3):
+        challenge_scores(call, ChallengeKind.TURN_LEFT, start, outcome=ChallengeState.FAILED)
+        qtbot.waitUntil(lambda number=number: services.face_attempts(session_id).failed == number)
+        qtbot.waitUntil(
+            lambda: (
+                window.face_panel.challenge_label.text()
+                == "Challenge failed: turn the head left (a failed face attempt)"
+            )
+        )
+        start += 6.0
+        if number < 3:
+            assert window.face is not None and window.face.state is FaceState.NOT_MATCHED
+            window.face_panel.challenge_button.click()  # the reviewer asks again
+            qtbot.waitUntil(lambda number=number: len(call.challenges_asked) == number + 1)
+    stored = services.face_attempts(session_id)
+    assert (stored.used, stored.failed) == (3, 3)
+    qtbot.waitUntil(lambda: window.face is not None and window.face.state is FaceState.EXHAUSTED)
+    assert window.face_panel.state_text == "No match: attempts used up"
+    qtbot.waitUntil(lambda: window.decision_bar.approval_blocked)
+    assert not window.decision_bar.buttons[Outcome.APPROVE].isEnabled()
+
+
+def test_replay_markers_and_report_show_the_challenges(qapp, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from app.replay import SessionReplay
+    from tests.test_report_fonts import pdf_text
+    from ui.replay.report import write_report
+    from ui.replay.timeline import markers_of
+
+    replay = SessionReplay(
+        session_id=1, state="decided", application_id=1, applicant_name="Wang Fang",  # type: ignore[arg-type]
+        national_id_masked="**************002X", phone="+86", amount="20000.00", term_months=12,
+        purpose="shop", applied_at=datetime(2026, 11, 30, tzinfo=UTC), reference_photo=b"",
+        reference_photo_format="jpeg", reviewer_name="li.na", queued_at=datetime(2026, 11, 30, tzinfo=UTC),
+        taken_at=None, ended_at=None,
+        events=[
+            EventEntry(4.0, 1, "challenge.asked", {"kind": "turn_left"}),
+            EventEntry(5.5, 1, "challenge.passed", {"kind": "turn_left", "asked_t": 4.0, "met_t": 5.5,
+                                                    "frame": 160}),
+            EventEntry(12.0, 1, "challenge.asked", {"kind": "open_mouth"}),
+            EventEntry(17.1, 1, "challenge.failed", {"kind": "open_mouth", "asked_t": 12.0, "met_t": None}),
+        ],
+    )  # fmt: skip
+    labels = [(m.t, m.kind, m.label) for m in markers_of(replay)]
+    assert labels == [
+        (4.0, "challenge", "challenge asked: turn the head left"),
+        (5.5, "challenge", "challenge passed: turn the head left"),
+        (12.0, "challenge", "challenge asked: open the mouth and hold it"),
+        (17.1, "challenge_failed", "challenge failed: open the mouth and hold it"),
+    ]
+    pdf = tmp_path / "report.pdf"
+    write_report(replay, pdf)
+    words = " ".join(pdf_text(pdf).split())
+    assert "Liveness challenges" in words
+    assert "turn the head left passed 5.5, #160" in words, words
+    assert "open the mouth and hold it failed: a failed face attempt" in words, words
