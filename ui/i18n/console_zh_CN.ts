@@ -239,194 +239,214 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../main_window.py" line="87"/>
+        <location filename="../main_window.py" line="85"/>
         <source>Decision not saved</source>
         <translation>决定未保存</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="88"/>
+        <location filename="../main_window.py" line="86"/>
         <source>A decision is not saved yet. Close anyway? It will be lost.</source>
         <translation>有一个决定尚未保存。仍要关闭吗？它将会丢失。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="103"/>
+        <location filename="../main_window.py" line="101"/>
         <source>Call in progress</source>
         <translation>通话进行中</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="104"/>
+        <location filename="../main_window.py" line="102"/>
         <source>The call with {0} is in progress and no decision is recorded. Close the console? The session ends as abandoned (console closed); the applicant may come back.</source>
         <translation>与 {0} 的通话正在进行，尚未记录决定。要关闭审核台吗？本次会话将以“放弃（审核台已关闭）”结束；申请人可以再来。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="122"/>
-        <location filename="../main_window.py" line="321"/>
+        <location filename="../main_window.py" line="120"/>
+        <location filename="../main_window.py" line="325"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174"/>
+        <location filename="../main_window.py" line="172"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199"/>
+        <location filename="../main_window.py" line="197"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="271"/>
+        <location filename="../main_window.py" line="270"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="286"/>
+        <location filename="../main_window.py" line="285"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="287"/>
+        <location filename="../main_window.py" line="286"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="291"/>
+        <location filename="../main_window.py" line="289"/>
+        <source>Ask a liveness challenge</source>
+        <translation>发起活体验证动作</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="295"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301"/>
+        <location filename="../main_window.py" line="305"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="306"/>
+        <location filename="../main_window.py" line="310"/>
         <source>&amp;Decision</source>
         <translation>决定(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="320"/>
+        <location filename="../main_window.py" line="324"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="328"/>
+        <location filename="../main_window.py" line="332"/>
         <source>Take the next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="331"/>
+        <location filename="../main_window.py" line="333"/>
+        <source>Ask the applicant a liveness challenge, drawn at random</source>
+        <translation>随机抽取一个活体验证动作请申请人完成</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="336"/>
         <source>Next / previous question</source>
         <translation>下一题 / 上一题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="332"/>
+        <location filename="../main_window.py" line="337"/>
         <source>Arrow keys, Space</source>
         <translation>方向键、空格键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="332"/>
+        <location filename="../main_window.py" line="337"/>
         <source>Choose Yes or No</source>
         <translation>选择“是”或“否”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="333"/>
+        <location filename="../main_window.py" line="338"/>
         <source>Record the decision (in the decision dialog)</source>
         <translation>记录决定（在决定对话框中）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="334"/>
+        <location filename="../main_window.py" line="339"/>
         <source>This list</source>
         <translation>本列表</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="335"/>
+        <location filename="../main_window.py" line="340"/>
         <source>Close the console (a call in progress is confirmed first)</source>
         <translation>关闭审核台（通话中会先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="341"/>
+        <location filename="../main_window.py" line="346"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="344"/>
+        <location filename="../main_window.py" line="349"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="447"/>
+        <location filename="../main_window.py" line="452"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="457"/>
+        <location filename="../main_window.py" line="462"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="471"/>
+        <location filename="../main_window.py" line="476"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="480"/>
+        <location filename="../main_window.py" line="485"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="505"/>
+        <location filename="../main_window.py" line="511"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="539"/>
+        <location filename="../main_window.py" line="545"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="571"/>
+        <location filename="../main_window.py" line="588"/>
+        <source>face matching is not running in this call</source>
+        <translation>本次通话未进行人脸比对</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="600"/>
+        <source>No challenge was asked: {0}</source>
+        <translation>未能发起验证动作：{0}</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="612"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="573"/>
+        <location filename="../main_window.py" line="614"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="578"/>
+        <location filename="../main_window.py" line="619"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639"/>
+        <location filename="../main_window.py" line="680"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="651"/>
+        <location filename="../main_window.py" line="692"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="731"/>
-        <location filename="../main_window.py" line="758"/>
+        <location filename="../main_window.py" line="772"/>
+        <location filename="../main_window.py" line="799"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="744"/>
+        <location filename="../main_window.py" line="785"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="781"/>
+        <location filename="../main_window.py" line="822"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="822"/>
+        <location filename="../main_window.py" line="863"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -628,19 +648,19 @@
     </message>
     <message>
         <location filename="../decision.py" line="67"/>
-        <location filename="../replay/texts.py" line="96"/>
+        <location filename="../replay/texts.py" line="119"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="68"/>
-        <location filename="../replay/texts.py" line="97"/>
+        <location filename="../replay/texts.py" line="120"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="69"/>
-        <location filename="../replay/texts.py" line="94"/>
+        <location filename="../replay/texts.py" line="117"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -724,34 +744,57 @@
     </message>
 </context>
 <context>
+    <name>FaceChallenges</name>
+    <message>
+        <location filename="../face_panel.py" line="29"/>
+        <source>turn the head left</source>
+        <translation>向左转头</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="30"/>
+        <source>turn the head right</source>
+        <translation>向右转头</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="31"/>
+        <source>blink twice</source>
+        <translation>眨眼两次</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="32"/>
+        <source>open the mouth and hold it</source>
+        <translation>张嘴并保持</translation>
+    </message>
+</context>
+<context>
     <name>FaceFlags</name>
     <message>
-        <location filename="../face_panel.py" line="17"/>
+        <location filename="../face_panel.py" line="18"/>
         <source>No face in view</source>
         <translation>画面中没有人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="18"/>
+        <location filename="../face_panel.py" line="19"/>
         <source>More than one face</source>
         <translation>画面中不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="19"/>
+        <location filename="../face_panel.py" line="20"/>
         <source>Face too small: ask to come closer</source>
         <translation>人脸太小：请申请人靠近</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="20"/>
+        <location filename="../face_panel.py" line="21"/>
         <source>Too dark</source>
         <translation>光线太暗</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="21"/>
+        <location filename="../face_panel.py" line="22"/>
         <source>Too blurred: ask to hold still</source>
         <translation>画面模糊：请申请人保持不动</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="22"/>
+        <location filename="../face_panel.py" line="23"/>
         <source>Face partly covered</source>
         <translation>人脸被部分遮挡</translation>
     </message>
@@ -759,79 +802,119 @@
 <context>
     <name>FacePanel</name>
     <message>
-        <location filename="../face_panel.py" line="91"/>
+        <location filename="../face_panel.py" line="112"/>
         <source>Face match against the ID photo</source>
         <translation>与身份证照片的人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="103"/>
+        <location filename="../face_panel.py" line="124"/>
         <source>Check the face again</source>
         <translation>重新进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="105"/>
+        <location filename="../face_panel.py" line="129"/>
+        <source>Ask a liveness challenge</source>
+        <translation>发起活体验证动作</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="131"/>
+        <source>The applicant is asked to do something chosen at random (turn, blink, open the mouth)</source>
+        <translation>请申请人完成一个随机抽取的动作（转头、眨眼、张嘴）</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="134"/>
         <source>Similarity, last 30 s</source>
         <translation>相似度（最近 30 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="122"/>
+        <location filename="../face_panel.py" line="153"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="125"/>
+        <location filename="../face_panel.py" line="156"/>
         <source>Liveness: –</source>
         <translation>活体：–</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="138"/>
+        <location filename="../face_panel.py" line="171"/>
         <source>Match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="140"/>
+        <location filename="../face_panel.py" line="173"/>
         <source>Checking…</source>
         <translation>正在比对…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="142"/>
+        <location filename="../face_panel.py" line="175"/>
         <source>No match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="144"/>
+        <location filename="../face_panel.py" line="177"/>
         <source>No match: attempts used up</source>
         <translation>不匹配：次数已用完</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="146"/>
+        <location filename="../face_panel.py" line="179"/>
         <source>Waiting for the face</source>
         <translation>等待人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="153"/>
+        <location filename="../face_panel.py" line="186"/>
         <source>Picture quality good</source>
         <translation>画面质量良好</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="156"/>
+        <location filename="../face_panel.py" line="189"/>
         <source>Liveness: passed (blinks, head movement)</source>
         <translation>活体：通过（眨眼、头部动作）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="157"/>
+        <location filename="../face_panel.py" line="190"/>
         <source>Liveness: failed: possibly a photo or a replayed video</source>
         <translation>活体：未通过：可能是照片或回放视频</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="158"/>
+        <location filename="../face_panel.py" line="191"/>
         <source>Liveness: checking…</source>
         <translation>活体：检测中…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="161"/>
+        <location filename="../face_panel.py" line="194"/>
         <source>Attempt {0} of {1}</source>
         <translation>第 {0} 次，共 {1} 次</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="204"/>
+        <source>Drawing a challenge…</source>
+        <translation>正在抽取验证动作…</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="206"/>
+        <source>Challenge asked: {0}…</source>
+        <translation>已发起验证动作：{0}…</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="209"/>
+        <source>No challenge asked yet</source>
+        <translation>尚未发起验证动作</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="212"/>
+        <source>Challenge: {0} ({1} s left)</source>
+        <translation>验证动作：{0}（剩余 {1} 秒）</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="215"/>
+        <source>Challenge passed: {0}</source>
+        <translation>验证动作通过：{0}</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="218"/>
+        <source>Challenge failed: {0} (a failed face attempt)</source>
+        <translation>验证动作未通过：{0}（计为一次失败的人脸识别）</translation>
     </message>
 </context>
 <context>
@@ -1009,7 +1092,7 @@
 <context>
     <name>RecordingView</name>
     <message>
-        <location filename="../replay/player.py" line="160"/>
+        <location filename="../replay/player.py" line="161"/>
         <source>No session open.</source>
         <translation>尚未打开会话。</translation>
     </message>
@@ -1018,113 +1101,148 @@
     <name>ReplayTexts</name>
     <message>
         <location filename="../replay/browser.py" line="84"/>
-        <location filename="../replay/texts.py" line="70"/>
+        <location filename="../replay/texts.py" line="79"/>
         <location filename="../replay/window.py" line="567"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="24"/>
+        <location filename="../replay/texts.py" line="25"/>
         <source>waiting</source>
         <translation>等候中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="25"/>
+        <location filename="../replay/texts.py" line="26"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="26"/>
+        <location filename="../replay/texts.py" line="27"/>
         <source>verifying</source>
         <translation>核验中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="27"/>
+        <location filename="../replay/texts.py" line="28"/>
         <source>questioning</source>
         <translation>问询中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="28"/>
+        <location filename="../replay/texts.py" line="29"/>
         <source>decided</source>
         <translation>已决定</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="29"/>
+        <location filename="../replay/texts.py" line="30"/>
         <source>expired</source>
         <translation>已过期</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="30"/>
+        <location filename="../replay/texts.py" line="31"/>
         <source>abandoned</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="34"/>
+        <location filename="../replay/texts.py" line="35"/>
         <source>hung up before a decision</source>
         <translation>作出决定前已挂断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="35"/>
+        <location filename="../replay/texts.py" line="36"/>
         <source>the console&apos;s connection was lost</source>
         <translation>审核台连接中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="36"/>
+        <location filename="../replay/texts.py" line="37"/>
         <source>the console stopped mid-call</source>
         <translation>审核台在通话中停止</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="39"/>
+        <location filename="../replay/texts.py" line="40"/>
         <source>connection dropped</source>
         <translation>连接中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="40"/>
+        <location filename="../replay/texts.py" line="41"/>
         <source>connection restored</source>
         <translation>连接恢复</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="41"/>
+        <location filename="../replay/texts.py" line="42"/>
         <source>connection failed</source>
         <translation>连接失败</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="42"/>
+        <location filename="../replay/texts.py" line="43"/>
         <source>more than one face</source>
         <translation>不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="43"/>
+        <location filename="../replay/texts.py" line="44"/>
         <source>liveness failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="44"/>
+        <location filename="../replay/texts.py" line="45"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="45"/>
+        <location filename="../replay/texts.py" line="46"/>
         <source>recording warning</source>
         <translation>录像警告</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="102"/>
+        <location filename="../replay/texts.py" line="47"/>
+        <source>challenge asked</source>
+        <translation>发起验证动作</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="48"/>
+        <source>challenge passed</source>
+        <translation>验证动作通过</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="49"/>
+        <source>challenge failed</source>
+        <translation>验证动作未通过</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="52"/>
+        <source>passed</source>
+        <translation>通过</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="53"/>
+        <source>failed: a failed face attempt</source>
+        <translation>未通过：计为一次失败的人脸识别</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="54"/>
+        <source>not settled: the call ended</source>
+        <translation>未完成：通话已结束</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="95"/>
+        <source>{0}: {1}</source>
+        <translation>{0}：{1}</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="125"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="103"/>
+        <location filename="../replay/texts.py" line="126"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="142"/>
+        <location filename="../replay/texts.py" line="165"/>
         <source>not recorded</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="144"/>
+        <location filename="../replay/texts.py" line="167"/>
         <source>given {0}, text version {1} ({2})</source>
         <translation>{0} 同意，文本版本 {1}（{2}）</translation>
     </message>
@@ -1729,44 +1847,44 @@ previous {1}</source>
 <context>
     <name>SessionReport</name>
     <message>
-        <location filename="../replay/report.py" line="112"/>
+        <location filename="../replay/report.py" line="114"/>
         <source>lowest match {0}</source>
         <translation>最低相似度 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="114"/>
+        <location filename="../replay/report.py" line="116"/>
         <source>best match {0}</source>
         <translation>最高相似度 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="117"/>
+        <location filename="../replay/report.py" line="119"/>
         <source>at the decision</source>
         <translation>作出决定时</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="119"/>
+        <location filename="../replay/report.py" line="121"/>
         <source>start of leg {0}</source>
         <translation>第 {0} 段开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="148"/>
+        <location filename="../replay/report.py" line="150"/>
         <source>key frame at {0} s</source>
         <translation>{0} 秒处的关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="167"/>
+        <location filename="../replay/report.py" line="164"/>
         <source>{0} (t = {1} s, leg {2})</source>
         <translation>{0}（t = {1} 秒，第 {2} 段）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="231"/>
+        <location filename="../replay/report.py" line="228"/>
         <source>match threshold {0}</source>
         <translation>匹配阈值 {0}</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="257"/>
-        <source>similarity (0-100) over seconds on the recording&apos;s clock   |  orange: connection  purple: face flags  green ticks: answers  black: decision</source>
-        <translation>相似度（0-100），横轴为录像时间（秒）   |  橙色：连接  紫色：人脸提示  绿色短线：回答  黑色：决定</translation>
+        <source>similarity (0-100) over seconds on the recording&apos;s clock   |  orange: connection  purple: face flags  blue: challenges (red: failed)  green ticks: answers  black: decision</source>
+        <translation>相似度（0-100），横轴为录像时间（秒）   |  橙色：连接  紫色：人脸提示  蓝色：验证动作（红色：未通过）  绿色短线：回答  黑色：决定</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="269"/>
@@ -1915,126 +2033,156 @@ previous {1}</source>
     </message>
     <message>
         <location filename="../replay/report.py" line="399"/>
+        <source>Liveness challenges</source>
+        <translation>活体验证动作</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="403"/>
+        <source>Asked (s)</source>
+        <translation>发起（秒）</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="404"/>
+        <source>Challenge</source>
+        <translation>动作</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="405"/>
+        <source>Result</source>
+        <translation>结果</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="406"/>
+        <source>Met (s), frame</source>
+        <translation>完成（秒），帧</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="423"/>
+        <source>No liveness challenge was asked.</source>
+        <translation>未发起活体验证动作。</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="425"/>
         <source>answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="400"/>
+        <location filename="../replay/report.py" line="426"/>
         <source>Answers, as entered</source>
         <translation>回答（按录入内容）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="403"/>
+        <location filename="../replay/report.py" line="429"/>
         <source>t (s)</source>
         <translation>t（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="404"/>
+        <location filename="../replay/report.py" line="430"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="405"/>
+        <location filename="../replay/report.py" line="431"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="406"/>
+        <location filename="../replay/report.py" line="432"/>
         <source>Entered</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="420"/>
+        <location filename="../replay/report.py" line="446"/>
         <source>No answers were entered.</source>
         <translation>未录入任何回答。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="422"/>
+        <location filename="../replay/report.py" line="448"/>
         <source>decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="423"/>
+        <location filename="../replay/report.py" line="449"/>
         <source>Decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="427"/>
+        <location filename="../replay/report.py" line="453"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="428"/>
+        <location filename="../replay/report.py" line="454"/>
         <source>By</source>
         <translation>作出人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="429"/>
+        <location filename="../replay/report.py" line="455"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="430"/>
+        <location filename="../replay/report.py" line="456"/>
         <source>Amends</source>
         <translation>修改对象</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="443"/>
+        <location filename="../replay/report.py" line="469"/>
         <source>original</source>
         <translation>原决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="455"/>
+        <location filename="../replay/report.py" line="481"/>
         <source>Face summary on screen at the decision: {0}</source>
         <translation>作出决定时屏幕上的人脸比对摘要：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="462"/>
+        <location filename="../replay/report.py" line="488"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="464"/>
+        <location filename="../replay/report.py" line="490"/>
         <source>audit events</source>
         <translation>审计事件</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="465"/>
+        <location filename="../replay/report.py" line="491"/>
         <source>Audit events (hash chain)</source>
         <translation>审计事件（哈希链）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="467"/>
+        <location filename="../replay/report.py" line="493"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="468"/>
+        <location filename="../replay/report.py" line="494"/>
         <source>At</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="469"/>
+        <location filename="../replay/report.py" line="495"/>
         <source>Actor / action</source>
         <translation>操作人 / 操作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="470"/>
+        <location filename="../replay/report.py" line="496"/>
         <source>Hash / previous hash</source>
         <translation>哈希 / 前一哈希</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="481"/>
+        <location filename="../replay/report.py" line="507"/>
         <source>prev {0}</source>
         <translation>前一 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="489"/>
+        <location filename="../replay/report.py" line="515"/>
         <source>Each event&apos;s hash covers the previous event&apos;s hash: `main.py audit verify` checks the chain.</source>
         <translation>每个事件的哈希都涵盖前一事件的哈希：可用 `main.py audit verify` 校验哈希链。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="505"/>
+        <location filename="../replay/report.py" line="531"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
@@ -2262,62 +2410,67 @@ previous {1}</source>
 <context>
     <name>TimelineChart</name>
     <message>
-        <location filename="../replay/timeline.py" line="57"/>
+        <location filename="../replay/timeline.py" line="66"/>
         <source>decision: {0}</source>
         <translation>决定：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="65"/>
+        <location filename="../replay/timeline.py" line="74"/>
         <source>answer: {0}</source>
         <translation>回答：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="79"/>
+        <location filename="../replay/timeline.py" line="88"/>
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="80"/>
+        <location filename="../replay/timeline.py" line="89"/>
         <source>seconds on the recording&apos;s clock</source>
         <translation>录像时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="84"/>
+        <location filename="../replay/timeline.py" line="93"/>
         <source>match threshold {value:.0f}</source>
         <translation>匹配阈值 {value:.0f}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="99"/>
+        <location filename="../replay/timeline.py" line="108"/>
         <source>answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="100"/>
+        <location filename="../replay/timeline.py" line="109"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="101"/>
+        <location filename="../replay/timeline.py" line="110"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="102"/>
+        <location filename="../replay/timeline.py" line="111"/>
+        <source>challenge</source>
+        <translation>验证动作</translation>
+    </message>
+    <message>
+        <location filename="../replay/timeline.py" line="112"/>
         <source>decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="103"/>
+        <location filename="../replay/timeline.py" line="113"/>
         <source>threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="110"/>
+        <location filename="../replay/timeline.py" line="120"/>
         <source>click a marker or the chart to seek there</source>
         <translation>点击标记或图表可跳转到该时刻</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="141"/>
+        <location filename="../replay/timeline.py" line="151"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
