@@ -42,6 +42,21 @@ class ApplicationForm:
     applied_at: datetime
 
 
+def parse_applied_at(raw: str | None, timezone: str, *, now: datetime) -> datetime:
+    """An application's time as typed (ISO 8601; no zone means the bank's `timezone`), or `now`."""
+    from zoneinfo import ZoneInfo
+
+    if not raw:
+        return now
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise InvalidApplication(
+            f"The application time {raw!r} is not an ISO 8601 time (e.g. 2026-11-23T09:30+08:00)."
+        ) from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=ZoneInfo(timezone))
+
+
 def mask_national_id(national_id: str) -> str:
     """Show only the last four characters: the reviewer asks the applicant for them."""
     if len(national_id) <= 4:

@@ -80,6 +80,18 @@ class CheckEntry:
     because: list[str]
     selected_at: datetime
 
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.check_id,
+            "session_id": self.session_id,
+            "applicant": self.applicant,
+            "amount": self.amount,
+            "outcome": self.outcome,
+            "maker": self.maker,
+            "because": self.because,
+            "selected_at": self.selected_at.isoformat(),
+        }
+
 
 class SupervisionServices(Protocol):
     """Blocking calls: the supervisor window runs each on its worker thread."""

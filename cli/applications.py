@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from app.applications import make_application_form
+from app.applications import make_application_form, parse_applied_at
 from app.errors import ReviewError
-from app.settings import Settings
 from cli.common import fail, print_json, settings_from_env
 
 
@@ -44,52 +42,23 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     listing.set_defaults(func=list_applications)
 
 
-def parse_applied_at(raw: str | None, settings: Settings) -> datetime:
-    from zoneinfo import ZoneInfo
-
-    if not raw:
-        return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        raise ReviewError(
-            f"--applied-at {raw!r} is not an ISO 8601 time (e.g. 2026-11-23T09:30+08:00)."
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=ZoneInfo(settings.timezone))
-    return moment
-
-
 def add_application(args: argparse.Namespace) -> int:
     from cli.database import open_configured_database
     from services.applications import register_application
 
     settings = settings_from_env()
     try:
-        applied_at = parse_applied_at(args.applied_at, settings)
-        # Check the fields before touching the database or the face models.
-        make_application_form(
+        # The fields are checked before the database or the face models are touched.
+        form = make_application_form(
             name=args.name,
             national_id=args.national_id,
             phone=args.phone,
             amount=args.amount,
             term_months=args.term_months,
             purpose=args.purpose,
-            applied_at=applied_at,
+            applied_at=parse_applied_at(args.applied_at, settings.timezone, now=datetime.now(UTC)),
         )
-        database = open_configured_database()
-        result = register_application(
-            database,
-            settings,
-            name=args.name,
-            national_id=args.national_id,
-            phone=args.phone,
-            amount=args.amount,
-            term_months=args.term_months,
-            purpose=args.purpose,
-            photo=args.photo,
-            applied_at=applied_at,
-        )
+        result = register_application(open_configured_database(), settings, form, args.photo)
     except ReviewError as error:
         return fail(str(error))
     if args.json:
@@ -99,20 +68,6 @@ def add_application(args: argparse.Namespace) -> int:
         print(f"applicant token (shown once): {result.token}")
         print(f"applicant link: {result.applicant_url}")
     return 0
-
-
-def _as_json(r: Any) -> dict[str, Any]:
-    return {
-        "id": r.id,
-        "name": r.applicant_name,
-        "national_id": r.masked_national_id,
-        "phone": r.phone,
-        "amount": str(r.amount),
-        "term_months": r.term_months,
-        "purpose": r.purpose,
-        "applied_at": r.applied_at.isoformat(),
-        "status": r.status,
-    }
 
 
 def show_application(args: argparse.Namespace) -> int:
@@ -125,9 +80,9 @@ def show_application(args: argparse.Namespace) -> int:
     except ReviewError as error:
         return fail(str(error))
     if args.json:
-        print_json(_as_json(view))
+        print_json(view.as_json())
     else:
-        for key, value in _as_json(view).items():
+        for key, value in view.as_json().items():
             print(f"{key:>12}: {value}")
     return 0
 
@@ -139,7 +94,7 @@ def list_applications(args: argparse.Namespace) -> int:
     database = open_configured_database()
     rows = ApplicationBook(database).list(limit=args.limit)
     if args.json:
-        print_json([_as_json(r) for r in rows])
+        print_json([r.as_json() for r in rows])
         return 0
     if not rows:
         print("no applications")

@@ -8,7 +8,6 @@ import asyncio
 import sys
 from pathlib import Path
 
-from app.settings import Settings
 from cli.common import (
     add_reviewer_arguments,
     fail,
@@ -88,67 +87,47 @@ def run_intake_command(args: argparse.Namespace) -> int:
     quiet_media_logs()
     if (args.tls_cert is None) != (args.tls_key is None):
         return fail("--tls-cert and --tls-key go together")
-    ssl_context = None
-    if args.tls_cert is not None:
-        from media.intake.server import server_ssl
-
-        try:
-            ssl_context = server_ssl(str(args.tls_cert), str(args.tls_key))
-        except (OSError, ValueError) as error:
-            return fail(f"cannot use the TLS certificate and key: {error}")
-    settings = settings_from_env()
-    database = open_configured_database()
-    host = args.host or settings.intake_host
-    port = args.port if args.port is not None else settings.intake_port
 
     def ready(urls: list[str]) -> None:
         apart = f"; console routes on {urls[1]}" if len(urls) > 1 else ""
         print(f"intake service on {urls[0]} (applicant page: /apply#t=TOKEN){apart}", flush=True)
 
+    database = open_configured_database()
     try:
         run_intake_service(
-            settings,
+            settings_from_env(),
             database,
-            host,
-            port,
+            args.host,
+            args.port,
+            tls=(args.tls_cert, args.tls_key) if args.tls_cert is not None else None,
             console_host=args.console_host,
             console_port=args.console_port,
-            ssl_context=ssl_context,
             on_ready=ready,
         )
-    except ValueError as error:  # settings that cannot work (STUN/TURN)
+    except ValueError as error:  # settings that cannot work (STUN/TURN), or the TLS files
         return fail(str(error))
     finally:
         database.dispose()
     return 0
 
 
-def parse_size(raw: str) -> tuple[int, int] | None:
-    if raw == "source":
-        return None
-    try:
-        width, height = (int(part) for part in raw.lower().split("x"))
-    except ValueError:
-        raise SystemExit(f"error: --size {raw!r} must be WIDTHxHEIGHT or 'source'") from None
-    if not (16 <= width <= 4096 and 16 <= height <= 4096) or width % 2 or height % 2:
-        raise SystemExit(f"error: --size {raw!r} must be even numbers between 16 and 4096")
-    return width, height
-
-
 def run_applicant_command(args: argparse.Namespace) -> int:
-    from tools.applicant_simulator import run_applicant
+    from tools.applicant_simulator import frame_size, run_applicant
 
     quiet_media_logs()
-
     if not args.video.is_file():
         return fail(f"no video file at {args.video}")
+    try:
+        size = frame_size(args.size)
+    except ValueError as error:
+        return fail(f"--size {args.size!r}: {error}")
     result = asyncio.run(
         run_applicant(
             args.url,
             args.token,
             args.video,
             loop_file=args.loop,
-            size=parse_size(args.size),
+            size=size,
             stamp_time=args.stamp_time,
             seconds=args.seconds,
         )
@@ -157,16 +136,13 @@ def run_applicant_command(args: argparse.Namespace) -> int:
     return 1 if result.error else 0
 
 
-def intake_url(settings: Settings, url: str | None) -> str:
-    return url or settings.intake_url or f"http://{settings.intake_host}:{settings.intake_port}"
-
-
 def run_review_probe(args: argparse.Namespace) -> int:
+    from services.intake import intake_base_url
     from services.probes import ProbeFailed, drain_queue, review_probe
 
     quiet_media_logs()
     settings = settings_from_env()
-    url = intake_url(settings, args.url)
+    url = intake_base_url(settings, args.url)
     if not args.drain and not args.take_next:
         return fail("say --take-next: the probe takes the next applicant in the queue")
     credential = sign_in_or_stop(settings, url, args)

@@ -6,15 +6,9 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from cli.common import fail, print_json, settings_from_env
-
-if TYPE_CHECKING:
-    from storage.database import Database
-    from storage.four_eyes import FourEyesChecks
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,33 +37,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         action.set_defaults(func=run_check, confirm=name == "confirm")
 
 
-def _checks(database: Database) -> FourEyesChecks:
-    from datetime import timedelta
-
-    from storage.four_eyes import FourEyesChecks
-
-    settings = settings_from_env()
-    return FourEyesChecks(database, review_window=timedelta(hours=settings.review_window_hours))
-
-
 def run_list(args: argparse.Namespace) -> int:
     from cli.database import open_configured_database
+    from services.supervision import awaiting_checks, four_eyes_checks
 
     database = open_configured_database()
     try:
-        for item in _checks(database).queue():
-            print_json(
-                {
-                    "id": item.check_id,
-                    "session_id": item.session_id,
-                    "applicant": item.applicant_name,
-                    "amount": str(item.amount),
-                    "outcome": item.outcome,
-                    "maker": item.maker_name,
-                    "because": item.because,
-                    "selected_at": item.selected_at.isoformat(),
-                }
-            )
+        for entry in awaiting_checks(four_eyes_checks(database, settings_from_env())):
+            print_json(entry.as_json())
         return 0
     finally:
         database.dispose()
@@ -79,21 +54,21 @@ def run_check(args: argparse.Namespace) -> int:
     from app.errors import ReviewError
     from app.four_eyes import SendBack
     from cli.database import open_configured_database
-    from storage.reviewers import Accounts
+    from services.supervision import settle_check
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
+    send_back = None if args.confirm else (SendBack.REOPEN if args.reopen else SendBack.REJECT)
     database = open_configured_database()
     try:
-        checker = Accounts(database).sign_in(args.checker, password)
-        checks = _checks(database)
-        now = datetime.now(UTC)
-        if args.confirm:
-            session_id = checks.confirm(args.id, checker_id=checker.id, now=now)
-        else:
-            action = SendBack.REOPEN if args.reopen else SendBack.REJECT
-            session_id = checks.send_back(
-                args.id, checker_id=checker.id, reason=args.reason, action=action, now=now
-            )
+        session_id = settle_check(
+            database,
+            settings_from_env(),
+            args.id,
+            checker=args.checker,
+            password=password,
+            send_back=send_back,
+            reason=getattr(args, "reason", ""),
+        )
         print(f"check {args.id} of session {session_id}: {'confirmed' if args.confirm else 'sent back'}")
         return 0
     except ReviewError as error:
@@ -115,10 +90,8 @@ def register_window(subparsers: argparse._SubParsersAction[argparse.ArgumentPars
 
 def run_window(args: argparse.Namespace) -> int:
     from app.errors import ReviewError
-    from app.roles import Action, may
     from cli.database import open_configured_database
-    from services.supervision import DatabaseSupervision
-    from storage.reviewers import Accounts
+    from services.supervision import signed_in_supervisor
     from ui.supervisor_window import run_supervisor_window
 
     password = sys.stdin.readline().rstrip("\n") if args.password_stdin else getpass.getpass("Password: ")
@@ -126,13 +99,10 @@ def run_window(args: argparse.Namespace) -> int:
     database = open_configured_database()
     try:
         try:
-            supervisor = Accounts(database).sign_in(args.name, password)
+            services = signed_in_supervisor(database, settings, args.name, password)
         except ReviewError as error:
             return fail(str(error), 1)
-        if not may(supervisor.role, Action.CHECK_DECISION):
-            return fail(f"A {supervisor.role.value} may not open the supervisors' window.", 1)
         language = args.language or ("zh_CN" if settings.language.lower().startswith("zh") else "en")
-        services = DatabaseSupervision(database, settings, supervisor)
         return run_supervisor_window(services, language=language, screenshot=args.screenshot)
     finally:
         database.dispose()

@@ -50,45 +50,26 @@ def init_db(args: argparse.Namespace) -> int:
 
 
 def audit_verify(args: argparse.Namespace) -> int:
-    from storage.audit_log import verify_audit_chain
-    from storage.evidence import coverage_problems
-    from storage.recording_store import recording_store_for
-    from storage.retention import deletions
+    from services.audit import audit_report
 
-    database = open_configured_database()
-    settings = settings_from_env()
-    with database.session() as session:
-        count, problem = verify_audit_chain(session)
-    store = recording_store_for(settings, database)
-    uncovered = coverage_problems(database, settings.recordings_dir, store)
-    deleted = deletions(database)
-    ok = problem is None and not uncovered
+    report = audit_report(settings_from_env(), open_configured_database())
     if args.json:
-        print_json(
-            {
-                "ok": ok,
-                "events": count,
-                "broken_at": problem.seq if problem else None,
-                "problem": problem.problem if problem else None,
-                "uncovered": uncovered,
-                "deleted": deleted,
-            }
-        )
-        return 0 if ok else 1
-    if problem is None:
-        print(f"audit chain intact: {count} events")
+        print_json(report.as_json())
+        return 0 if report.ok else 1
+    if report.broken is None:
+        print(f"audit chain intact: {report.events} events")
     else:
-        print(f"audit chain BROKEN at event {problem.seq}: {problem.problem}", file=sys.stderr)
-    for line in uncovered:
+        print(f"audit chain BROKEN at event {report.broken.seq}: {report.broken.problem}", file=sys.stderr)
+    for line in report.uncovered:
         print(f"NOT COVERED: {line}", file=sys.stderr)
-    for item in deleted:
+    for item in report.deleted:
         print(
             f"deleted under retention rule {item['rule']} at {item['at']}: session {item['session_id']} "
             f"({item['files']} files, {item['bytes']} bytes)"
         )
-    if problem is None and not uncovered:
+    if report.ok:
         print("every decision, amendment and recording is covered by the chain")
-    return 0 if ok else 1
+    return 0 if report.ok else 1
 
 
 def demo_data(args: argparse.Namespace) -> int:

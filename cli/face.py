@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.face import ChallengeKind
 from app.settings import FACE_ENGINES
 from cli.common import fail, print_json, settings_from_env
+from tools.face_text import MatchLines, compare_lines, photo_check_line, summary_line
 
 if TYPE_CHECKING:
     from app.face import FaceScore
@@ -113,167 +113,77 @@ def _models_error(error: Exception) -> int:
 
 def enroll_check(args: argparse.Namespace) -> int:
     from media.face.engine import FaceModelsMissing
-    from media.face.quality import QualityLimits
-    from media.face.reference import check_reference_photo
+    from services.face_runs import UnusableInput, check_photo_file
 
     try:
-        data = args.photo.read_bytes()
-    except OSError as error:
-        return fail(f"cannot read {args.photo}: {error.strerror or error}")
-    try:
-        report = check_reference_photo(data, limits=QualityLimits.from_settings(settings_from_env()))
+        report = check_photo_file(settings_from_env(), args.photo)
+    except UnusableInput as error:
+        return fail(str(error))
     except FaceModelsMissing as error:
         return _models_error(error)
     if args.json:
-        out = report.as_json()
-        out["photo"] = str(args.photo)
-        print_json(out)
-    elif report.ok:
-        box = report.face_box
-        width = box[1] - box[3] if box else 0
-        size = f"{report.width}x{report.height}"
-        print(f"{args.photo}: OK ({report.image_format} {size}, one face {width} px wide)")
+        print_json({**report.as_json(), "photo": str(args.photo)})
     else:
-        what = f" ({report.image_format})" if report.image_format else ""
-        print(f"{args.photo}{what}: cannot be used: " + "; ".join(report.problems))
+        print(photo_check_line(args.photo, report))
     return 0 if report.ok else 1
 
 
 def compare_pairs_command(args: argparse.Namespace) -> int:
-    from media.face.compare import compare_pairs, read_pairs
-    from media.face.engine import FaceModelsMissing, default_engine
+    from media.face.engine import FaceModelsMissing
+    from services.face_runs import UnusableInput, compare_pair_file
 
-    settings = settings_from_env()
-    kind = args.engine or settings.face_engine
-    threshold = args.threshold if args.threshold is not None else settings.face_threshold_of(kind)
-    if not args.images.is_dir():
-        return fail(f"{args.images} is not a folder")
     try:
-        pairs = read_pairs(args.pairs)
-    except OSError as error:
-        return fail(f"cannot read {args.pairs}: {error.strerror or error}")
-    except ValueError as error:
-        return fail(str(error))
-    try:
-        report = compare_pairs(
-            pairs, args.images, threshold, engine=default_engine(kind, settings.face_models_dir)
+        report = compare_pair_file(
+            settings_from_env(), args.pairs, args.images, threshold=args.threshold, engine=args.engine
         )
+    except UnusableInput as error:
+        return fail(str(error))
     except FaceModelsMissing as error:
         return _models_error(error)
     if args.json:
         print_json(report.as_json())
-        return 0
-    for pair in report.pairs:
-        expected = "" if pair.expected is None else ("same" if pair.expected else "different")
-        if pair.distance is None:
-            print(f"{pair.a:>24} {pair.b:>24}     -   error: {pair.error}")
-            continue
-        verdict = "same" if pair.same_person else "different"
-        wrong = "  WRONG" if pair.expected is not None and pair.expected != pair.same_person else ""
-        print(
-            f"{pair.a:>24} {pair.b:>24} {pair.distance:6.3f} {verdict:>9} (expected {expected or '?'}){wrong}"
-        )
-
-    def rate(value: float | None) -> str:
-        return "n/a" if value is None else f"{100 * value:.1f}%"
-
-    print(
-        f"engine {report.engine}, threshold {report.threshold}:"
-        f" TP {report.tp}  TN {report.tn}  FP {report.fp}  FN {report.fn}"
-        f"  errors {report.errors}  false match rate {rate(report.false_match_rate)}"
-        f"  false non-match rate {rate(report.false_non_match_rate)}"
-    )
-    fit = report.impostor_fit()
-    if fit is not None:
-        print(
-            f"different people (normal fit of {fit['n']}): mean {fit['mean']} sd {fit['sd']},"
-            f" closest {fit['min']};"
-            f" predicted false match rate at the threshold {fit['fmr_at_threshold']:.1e};"
-            f" distance at {fit['target_fmr']:.0e}: {fit['threshold_at_target_fmr']}"
-        )
+    else:
+        for line in compare_lines(report):
+            print(line)
     return 0
 
 
 def match_command(args: argparse.Namespace) -> int:
-    from media.face.challenges import parse_challenge
     from media.face.engine import FaceModelsMissing
-    from media.face.offline import run_match
-    from media.face.pipeline import PipelineConfig
-    from media.face.quality import QualityLimits
-    from media.face.reference import check_reference_photo
     from media.face.worker import FaceWorkerError
+    from services.face_runs import PhotoUnusable, UnusableInput, match_video
 
-    settings = settings_from_env()
-    threshold = args.threshold if args.threshold is not None else settings.face_match_threshold
-    try:
-        challenges = [parse_challenge(text) for text in args.challenge]
-    except ValueError as error:
-        return fail(str(error))
-    try:
-        photo = args.photo.read_bytes()
-    except OSError as error:
-        return fail(f"cannot read {args.photo}: {error.strerror or error}")
-    if not args.video.is_file():
-        return fail(f"no video file {args.video}")
-    try:
-        report = check_reference_photo(photo, limits=QualityLimits.from_settings(settings))
-    except FaceModelsMissing as error:
-        return _models_error(error)
-    if not report.ok or report.encoding is None:
-        print(f"error: {args.photo} cannot be used: " + "; ".join(report.problems), file=sys.stderr)
-        return 1
-
-    last: dict[str, Any] = {}
+    lines = MatchLines(every_update=args.jsonl)
 
     def show(score: FaceScore) -> None:
-        line = score.as_json()
-        if args.jsonl:
-            print(json.dumps(line), flush=True)
-            return
-        # Human output: a line whenever what a reviewer would notice changes.
-        key = {k: line.get(k) for k in ("match", "faces", "flags", "live", "challenge")}
-        if key != last.get("key") or score.frame_time - last.get("t", -9.0) >= 1.0:
-            last["key"] = key
-            last["t"] = score.frame_time
-            similarity = "-" if score.similarity is None else f"{score.similarity:5.1f}"
-            distance = "-" if score.distance is None else f"{score.distance:.3f}"
-            challenge = "" if score.challenge is None else f"  challenge {score.challenge.kind.value}:"
-            challenge += "" if score.challenge is None else score.challenge.state.value
-            print(
-                f"t={score.frame_time:7.2f}s frame {score.frame:5d}  faces {score.faces}  distance {distance}"
-                f"  similarity {similarity}  {'MATCH' if score.match else 'no match'}"
-                f"  live {line['live']}  {' '.join(score.flags)}{challenge}",
-                flush=True,
-            )
+        line = lines.line(score)
+        if line is not None:
+            print(line, flush=True)
 
     try:
-        summary = run_match(
-            report.encoding,
+        summary = match_video(
+            settings_from_env(),
+            args.photo,
             args.video,
-            PipelineConfig.from_settings(settings, threshold=threshold),
-            sustain_seconds=settings.match_sustain_seconds,
+            threshold=args.threshold,
+            challenges=args.challenge,
             realtime=args.realtime,
             room_scan_interval=args.room_scan,
             until=args.seconds,
             on_score=show,
-            challenges=challenges,
         )
+    except UnusableInput as error:
+        return fail(str(error))
     except FaceModelsMissing as error:
         return _models_error(error)
-    except (ValueError, FaceWorkerError) as error:
+    except (PhotoUnusable, ValueError, FaceWorkerError) as error:
         return fail(str(error), code=1)
-    if args.jsonl:
-        print(json.dumps(summary.as_json()), flush=True)
-    else:
-        s = summary.as_json()["summary"]
-        print(
-            "summary: " + ", ".join(f"{key} {value}" for key, value in s.items() if key != "flags_seen")  # type: ignore[attr-defined]
-        )
+    print(json.dumps(summary.as_json()) if args.jsonl else summary_line(summary), flush=True)
     return 0
 
 
 def bench_face(args: argparse.Namespace) -> int:
-    from tools.bench_face import run_face_bench
+    from tools.bench_face import bench_face_lines, run_face_bench
 
     settings = settings_from_env()
     figures = run_face_bench(
@@ -287,16 +197,6 @@ def bench_face(args: argparse.Namespace) -> int:
     if args.json:
         print_json(figures)
     else:
-        base = figures["baseline"]
-        assert isinstance(base, dict)
-        print(
-            f"face worker ({figures['engine']}): {figures['updates_per_s']} updates/s "
-            f"({figures['encodings_per_s']} encodings/s), "
-            f"latency p50 {figures['latency_p50_ms']} ms, p95 {figures['latency_p95_ms']} ms, "
-            f"display {figures['display_fps']} frames/s"
-        )
-        print(
-            f"naive loop:  {base['updates_per_s']} updates/s, latency p50 {base['latency_p50_ms']} ms, "
-            f"p95 {base['latency_p95_ms']} ms, display {base['display_fps']} frames/s"
-        )
+        for line in bench_face_lines(figures):
+            print(line)
     return 0

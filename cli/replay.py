@@ -102,37 +102,26 @@ def run_replay(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from app.errors import NotFound, RecordingUnreadable
     from cli.database import open_configured_database
-    from services import configured_sealer
-    from services.replay import open_recording
-    from storage.recording_store import recording_store_for
-    from storage.replay import ReplayRecords
+    from services.replay import report_sources
+    from ui.languages import install_windowless_translators
     from ui.replay.fonts import ReportFontMissing
     from ui.replay.report import write_report
 
     settings = settings_from_env()
     language = args.language or ("zh_CN" if settings.language.lower().startswith("zh") else "en")
-    _install_report_language(language)
+    install_windowless_translators(language)
     database = open_configured_database()
     try:
-        sealer = configured_sealer()  # photos and recordings are encrypted at rest
-        records = ReplayRecords(database, sealer)
         try:
-            replay = records.session_replay(args.id)
+            replay, recording = report_sources(settings, database, args.id)
         except NotFound as error:
             return fail(str(error), 1)
 
         def progress(done: int, total: int, what: str) -> None:
             print(f"[{done}/{total}] {what}", file=sys.stderr, flush=True)
 
-        store = recording_store_for(settings, database)  # where it was not recorded here
         try:
-            write_report(
-                replay,
-                args.pdf,
-                settings=settings,
-                progress=progress,
-                recording=lambda: open_recording(settings, replay, sealer, store),
-            )
+            write_report(replay, args.pdf, settings=settings, progress=progress, recording=recording)
         except (RecordingUnreadable, ReportFontMissing) as error:
             return fail(f"session {args.id}: {error}", 1)
         print(f"wrote {args.pdf}")
@@ -143,24 +132,15 @@ def run_export(args: argparse.Namespace) -> int:
 
 def run_upload(args: argparse.Namespace) -> int:
     from cli.database import open_configured_database
-    from media.recording.upload import upload_folder
-    from storage.recording_store import recording_store_for
+    from services.recording import upload_recordings
 
-    settings = settings_from_env()
     database = open_configured_database()
     try:
-        store = recording_store_for(settings, database)
-        if store is None:
-            return fail("no shared recording store: the database is SQLite (recording_store = auto) or local")
-        root = settings.recordings_dir
-        folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
-        report = []
-        for folder in folders:
-            state = upload_folder(folder, store)
-            report.append({"directory": folder.name, "uploaded": state.uploaded, "bytes": state.bytes,
-                           "pending": state.pending, "store_down": state.store_down})  # fmt: skip
+        report = upload_recordings(settings_from_env(), database)
     finally:
         database.dispose()
+    if report is None:
+        return fail("no shared recording store: the database is SQLite (recording_store = auto) or local")
     waiting = sum(1 for line in report if line["store_down"] or line["pending"])
     if args.json:
         print_json({"folders": report, "waiting": waiting})
@@ -170,50 +150,16 @@ def run_upload(args: argparse.Namespace) -> int:
     return 1 if waiting else 0
 
 
-def _install_report_language(language: str) -> None:
-    """The report's words follow Qt's translations; a window-less core application carries them."""
-    if language == "en":
-        return
-    from PySide6.QtCore import QCoreApplication
-
-    from ui.languages import install_translators
-
-    app = QCoreApplication.instance() or QCoreApplication([])
-    install_translators(app, language)
-
-
 def run_list(args: argparse.Namespace) -> int:
-    from app.four_eyes import CheckState
+    from app.replay import SessionFilter
     from cli.database import open_configured_database
-    from storage.four_eyes import FourEyesChecks
-    from storage.replay import ReplayRecords, SessionFilter
+    from services.replay import session_listing
 
     database = open_configured_database()
     try:
-        records = ReplayRecords(database)
-        records.refresh_missing()
-        page = records.browse(
-            SessionFilter(outcome=args.outcome, reason_code=args.reason, reviewer_id=args.reviewer_id),
-            page_size=args.limit,
-        )
-        checks = FourEyesChecks(database).states(item.session_id for item in page.items)
-        for item in page.items:
-            print_json(
-                {
-                    "id": item.session_id,
-                    "applicant": item.applicant_name,
-                    "reviewer": item.reviewer_name,
-                    "started_at": item.started_at.isoformat(),
-                    "state": item.state,
-                    "outcome": item.outcome,
-                    "amended": item.amended,
-                    "reasons": item.reason_codes,
-                    "lowest_similarity": item.lowest_similarity,
-                    "flags": [flag.name for flag in type(item.flags) if flag in item.flags],
-                    "legs": item.legs,
-                    "check": checks.get(item.session_id, CheckState.NOT_NEEDED).value,
-                }
-            )
+        spec = SessionFilter(outcome=args.outcome, reason_code=args.reason, reviewer_id=args.reviewer_id)
+        for row in session_listing(database, spec, limit=args.limit):
+            print_json(row)
         return 0
     finally:
         database.dispose()
@@ -248,14 +194,14 @@ def run_demo(args: argparse.Namespace) -> int:
 
 def run_record_probe(args: argparse.Namespace) -> int:
     """Take the next applicant, record every leg and store the timeline; one JSON line a second."""
-    from cli.call import intake_url
     from cli.common import quiet_media_logs, sign_in_or_stop
     from cli.database import open_configured_database
+    from services.intake import intake_base_url
     from services.probes import ProbeFailed, record_probe
 
     quiet_media_logs()
     settings = settings_from_env()
-    url = intake_url(settings, args.url)
+    url = intake_base_url(settings, args.url)
     credential = sign_in_or_stop(settings, url, args)
     database = open_configured_database()
     try:

@@ -28,12 +28,12 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     hold.add_argument("--session", type=int, required=True)
     hold.add_argument("--reason", required=True)
     hold.add_argument("--by", required=True, help="who orders the hold")
-    hold.set_defaults(func=run_hold)
+    hold.set_defaults(func=run_hold_change, place=True)
     release = actions.add_parser("release", help="release a session's legal hold")
     release.add_argument("--session", type=int, required=True)
     release.add_argument("--reason", required=True)
     release.add_argument("--by", required=True, help="who releases the hold")
-    release.set_defaults(func=run_release)
+    release.set_defaults(func=run_hold_change, place=False)
 
 
 def _moment(text: str) -> datetime:
@@ -45,16 +45,13 @@ def _moment(text: str) -> datetime:
 
 
 def _retention() -> Retention:
-    from app.retention import RetentionPeriods
     from cli.database import open_configured_database
-    from storage.retention import Retention
+    from services.retention import configured_retention
 
-    settings = settings_from_env()
     try:
-        periods = RetentionPeriods(settings.retention_decided_days, settings.retention_aborted_days)
+        return configured_retention(settings_from_env(), open_configured_database())
     except ValueError as error:
         raise SystemExit(fail(str(error))) from None
-    return Retention(open_configured_database(), settings.recordings_dir, periods)
 
 
 def run_apply(args: argparse.Namespace) -> int:
@@ -78,25 +75,17 @@ def run_apply(args: argparse.Namespace) -> int:
     return 0
 
 
-def _hold_command(args: argparse.Namespace, *, place: bool) -> int:
+def run_hold_change(args: argparse.Namespace) -> int:
     from app.errors import ReviewError
     from app.ids import SessionId
 
     retention = _retention()
     try:
-        change = retention.place_hold if place else retention.release_hold
+        change = retention.place_hold if args.place else retention.release_hold
         change(SessionId(args.session), reason=args.reason, by=args.by, now=datetime.now(UTC))
     except ReviewError as error:
         return fail(str(error), 1)
     finally:
         retention.database.dispose()
-    print(f"session {args.session}: legal hold {'placed' if place else 'released'}")
+    print(f"session {args.session}: legal hold {'placed' if args.place else 'released'}")
     return 0
-
-
-def run_hold(args: argparse.Namespace) -> int:
-    return _hold_command(args, place=True)
-
-
-def run_release(args: argparse.Namespace) -> int:
-    return _hold_command(args, place=False)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
+from datetime import date
 
 from cli.common import fail, print_json, settings_from_env
 
@@ -25,20 +25,14 @@ def _day(text: str) -> date:
 
 
 def run_stats(args: argparse.Namespace) -> int:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     from cli.database import open_configured_database
-    from storage.stats import day_figures
+    from services.supervision import figures_of_day
 
-    settings = settings_from_env()
-    try:
-        zone = ZoneInfo(settings.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return fail(f"the timezone setting {settings.timezone!r} is not a known time zone")
-    day = args.day or datetime.now(zone).date()
     database = open_configured_database()
     try:
-        figures = day_figures(database, day, zone)
+        day, figures = figures_of_day(settings_from_env(), database, args.day)
+    except ValueError as error:
+        return fail(str(error))
     finally:
         database.dispose()
     if args.json:

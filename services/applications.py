@@ -4,11 +4,10 @@ check), then the application is stored (storage), its photo encrypted at rest.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.applications import make_application_form
+from app.applications import ApplicationForm
 from app.errors import ReviewError
 from app.ids import ApplicationId
 from app.settings import Settings
@@ -32,37 +31,20 @@ class Registration:
 
 
 def applicant_url(settings: Settings, token: str) -> str:
-    base = settings.intake_url or f"http://{settings.intake_host}:{settings.intake_port}"
-    return f"{base.rstrip('/')}/a/{token}"
+    from services.intake import intake_base_url
+
+    return f"{intake_base_url(settings).rstrip('/')}/a/{token}"
 
 
 def register_application(
-    database: Database,
-    settings: Settings,
-    *,
-    name: str,
-    national_id: str,
-    phone: str,
-    amount: str,
-    term_months: int | str,
-    purpose: str,
-    photo: Path,
-    applied_at: datetime,
+    database: Database, settings: Settings, form: ApplicationForm, photo: Path
 ) -> Registration:
-    """Check everything first (fields, then the photo); store only when all is right."""
+    """The form was checked when made (app.applications.make_application_form); the photo is
+    checked here; the application is stored only when both are right."""
     from media.face.quality import QualityLimits
     from media.face.reference import check_reference_photo
     from storage.applications import ApplicationBook
 
-    form = make_application_form(
-        name=name,
-        national_id=national_id,
-        phone=phone,
-        amount=amount,
-        term_months=term_months,
-        purpose=purpose,
-        applied_at=applied_at,
-    )
     try:
         photo_bytes = photo.read_bytes()
     except OSError as error:

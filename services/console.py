@@ -9,9 +9,10 @@ this reviewer's console left in a call when it stopped are marked abandoned.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -426,3 +427,23 @@ class LiveConsoleServices:
             recording.close()
         if self._call is not None:
             self._call.close()
+
+
+@contextlib.contextmanager
+def running_console(
+    settings: Settings, database: Database, *, face_matching: bool = True
+) -> Iterator[LiveConsoleServices]:
+    """The console's services on its intake service: the embedded one started here (unless the
+    settings name an external one, intake_url), and stopped after the services are closed."""
+    from services.intake import start_embedded_intake
+
+    server, url = start_embedded_intake(settings, database)
+    try:
+        services = LiveConsoleServices(settings, database, url, face_matching=face_matching)
+        try:
+            yield services
+        finally:
+            services.close()
+    finally:
+        if server is not None:
+            server.stop()

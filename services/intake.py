@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.settings import Settings
@@ -82,20 +83,35 @@ def start_embedded_intake(settings: Settings, database: Database) -> tuple[Intak
 
 
 def run_intake_service(
-    settings: Settings, database: Database, host: str, port: int, **listening: Any
+    settings: Settings,
+    database: Database,
+    host: str | None = None,
+    port: int | None = None,
+    *,
+    tls: tuple[Path, Path] | None = None,
+    **listening: Any,
 ) -> None:
-    """The intake service in the foreground (`main.py intake`), until it is stopped.
-    `listening`: console_host, console_port, ssl_context, on_ready (media.intake.run_intake)."""
+    """The intake service in the foreground (`main.py intake`), until it is stopped, on `host`
+    and `port` (default: the settings'), over HTTPS with `tls` (certificate chain, private key;
+    ValueError in words when they cannot be used). `listening`: console_host, console_port,
+    on_ready (media.intake.run_intake)."""
     from media.intake import run_intake
+    from media.intake.server import server_ssl
     from storage.reviews import ReviewRecords
+
+    if tls is not None:
+        try:
+            listening["ssl_context"] = server_ssl(str(tls[0]), str(tls[1]))
+        except (OSError, ValueError) as error:
+            raise ValueError(f"cannot use the TLS certificate and key: {error}") from None
 
     options = intake_options(settings, database)
     exchange = signalling_exchange(database)
     run_intake(
         review_desk(settings, database),
         ReviewRecords(database),
-        host,
-        port,
+        host or settings.intake_host,
+        settings.intake_port if port is None else port,
         **listening,
         **options,
         exchange=exchange,
@@ -111,3 +127,9 @@ def signalling_exchange(database: Database) -> SignallingExchange:
     from storage.signalling import SharedSignalling
 
     return SharedSignalling(database)
+
+
+def intake_base_url(settings: Settings, url: str | None = None) -> str:
+    """The intake service's address: `url` when given, else the intake_url setting, else the
+    embedded service's (intake_host:intake_port)."""
+    return url or settings.intake_url or f"http://{settings.intake_host}:{settings.intake_port}"

@@ -366,3 +366,20 @@ def upload_spool(settings: Settings, database: Database) -> threading.Thread | N
     thread = threading.Thread(target=upload, name="upload-spool", daemon=True)
     thread.start()
     return thread
+
+
+def upload_recordings(settings: Settings, database: Database) -> list[dict[str, Any]] | None:
+    """`recordings upload`: send, now and folder by folder, what this workstation's recordings
+    folder holds and the shared store lacks; what became of each folder (directory, uploaded,
+    bytes, pending, store_down). None: there is no shared store (SQLite with recording_store =
+    auto, or local)."""
+    from media.recording.upload import upload_folder
+
+    store = _shared_store(settings, database)
+    if store is None:
+        return None
+    root = settings.recordings_dir
+    folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    states = [(folder.name, upload_folder(folder, store)) for folder in folders]
+    return [{"directory": name, "uploaded": state.uploaded, "bytes": state.bytes,
+             "pending": state.pending, "store_down": state.store_down} for name, state in states]  # fmt: skip

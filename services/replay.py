@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from app.decisions import DecisionDraft
 from app.errors import ReviewError
@@ -148,3 +149,48 @@ def open_recording(
         return None
     offsets = {leg.number: leg.offset for leg in replay.legs}
     return SessionPlayback.open(folder, offsets, sealer=sealer)
+
+
+def report_sources(
+    settings: Settings, database: Database, session_id: SessionId
+) -> tuple[SessionReplay, Callable[[], RecordingPlayback | None]]:
+    """What `sessions export` writes a session's PDF report from (an administrator's command, no
+    window): the session's replay and how to open its recording (this workstation's folder, else
+    the shared store). Raises app.errors.NotFound."""
+    from services import configured_sealer
+    from storage.recording_store import recording_store_for
+    from storage.replay import ReplayRecords
+
+    sealer = configured_sealer()  # photos and recordings are encrypted at rest
+    replay = ReplayRecords(database, sealer).session_replay(session_id)
+    store = recording_store_for(settings, database)  # where it was not recorded here
+    return replay, lambda: open_recording(settings, replay, sealer, store)
+
+
+def session_listing(database: Database, spec: SessionFilter, *, limit: int) -> list[dict[str, Any]]:
+    """`sessions list`: finished sessions, newest first, each with its four-eyes check's state."""
+    from app.four_eyes import CheckState
+    from storage.four_eyes import FourEyesChecks
+    from storage.replay import ReplayRecords
+
+    records = ReplayRecords(database)
+    records.refresh_missing()
+    page = records.browse(spec, page_size=limit)
+    checks = FourEyesChecks(database).states(item.session_id for item in page.items)
+    return [
+        {
+            "id": item.session_id,
+            "applicant": item.applicant_name,
+            "reviewer": item.reviewer_name,
+            "started_at": item.started_at.isoformat(),
+            "state": item.state,
+            "outcome": item.outcome,
+            "amended": item.amended,
+            "reasons": item.reason_codes,
+            "lowest_similarity": item.lowest_similarity,
+            "flags": [flag.name for flag in type(item.flags) if flag in item.flags],
+            "legs": item.legs,
+            "check": checks.get(item.session_id, CheckState.NOT_NEEDED).value,
+        }
+        for item in page.items
+    ]

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -52,6 +53,19 @@ class ApplicationView:
     purpose: str
     applied_at: datetime
     status: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.applicant_name,
+            "national_id": self.masked_national_id,
+            "phone": self.phone,
+            "amount": str(self.amount),
+            "term_months": self.term_months,
+            "purpose": self.purpose,
+            "applied_at": self.applied_at.isoformat(),
+            "status": self.status,
+        }
 
 
 def _view(row: Application) -> ApplicationView:

@@ -5,7 +5,6 @@ and LiveConsoleServices; all stopped afterwards."""
 from __future__ import annotations
 
 import contextlib
-import subprocess
 from collections.abc import Iterator
 from datetime import time
 from pathlib import Path
@@ -24,11 +23,10 @@ def live_console_services(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, password: str, *, face_matching: bool = True
 ) -> Iterator[LiveConsoleServices]:
     """Services for the reviewer "li.na" (signing in with `password`), review hours all day."""
-    from services.console import LiveConsoleServices
-    from services.intake import start_embedded_intake
+    from services.console import running_console
     from storage.database import open_database
     from storage.reviewers import Accounts
-    from tools.demo_console import queue_demo_applicant
+    from tools.demo_console import demo_applicant_waiting
     from tools.processes import free_port
 
     monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
@@ -44,16 +42,11 @@ def live_console_services(
     )
     database = open_database(settings.effective_database_url)
     Accounts(database).add("li.na", password)
-    server, url = start_embedded_intake(settings, database)
-    simulator = queue_demo_applicant(database, settings, url)
-    services = LiveConsoleServices(settings, database, url, face_matching=face_matching)
     try:
-        yield services
+        with (
+            running_console(settings, database, face_matching=face_matching) as services,
+            demo_applicant_waiting(database, settings, services.intake_url),
+        ):
+            yield services
     finally:
-        services.close()
-        simulator.terminate()
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            simulator.wait(timeout=5)
-        if server is not None:
-            server.stop()
         database.dispose()

@@ -286,3 +286,17 @@ async def run_applicant(
             if pc is not None:
                 await pc.close()
     return result
+
+
+def frame_size(raw: str) -> tuple[int, int] | None:
+    """A sending size given as WIDTHxHEIGHT, or 'source' (None: the file's own size).
+    ValueError in words when it is neither."""
+    if raw == "source":
+        return None
+    try:
+        width, height = (int(part) for part in raw.lower().split("x"))
+    except ValueError:
+        raise ValueError("must be WIDTHxHEIGHT or 'source'") from None
+    if not (16 <= width <= 4096 and 16 <= height <= 4096) or width % 2 or height % 2:
+        raise ValueError("must be even numbers between 16 and 4096")
+    return width, height

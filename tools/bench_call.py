@@ -172,3 +172,24 @@ def measure_call(
         "cpu_cores": os.cpu_count(),
     }
     return report
+
+
+def bench_call_lines(report: dict[str, Any]) -> list[str]:
+    """`bench call` in words: direct, then through the relay, then the load average."""
+    lines = [
+        f"one call, {report['width']}x{report['height']}, VP8, simulator as the applicant, "
+        f"{report['seconds']:.0f} s, direct, then through a TURN relay"
+    ]
+    for label, figures in (("direct", report), ("through the TURN relay (relay only)", report["relay"])):
+        lines += [
+            f" {label}",
+            f"  frames/s received        {figures['frames_per_second']}",
+            f"  audio packets/s          {figures['audio_packets_per_second']}",
+            f"  frame latency p50 / p95  {figures['latency_ms_p50']} / {figures['latency_ms_p95']} ms "
+            f"({figures['latency_samples']} frames, {figures['latency_unreadable_frames']} without a "
+            "readable time code)",
+        ]
+        for name, value in figures["cpu_percent_of_one_core"].items():
+            lines.append(f"  CPU {name:<24} {value:5.1f} % of one core")
+    lines.append(f" load average              {report['load_average']}")
+    return lines

@@ -237,3 +237,17 @@ def run_face_bench(
             "display_fps": base.display_fps,
         },
     }
+
+
+def bench_face_lines(figures: dict[str, object]) -> list[str]:
+    """`bench face` in words: the worker's figures, then the naive loop's."""
+    base = figures["baseline"]
+    assert isinstance(base, dict)
+    return [
+        f"face worker ({figures['engine']}): {figures['updates_per_s']} updates/s "
+        f"({figures['encodings_per_s']} encodings/s), "
+        f"latency p50 {figures['latency_p50_ms']} ms, p95 {figures['latency_p95_ms']} ms, "
+        f"display {figures['display_fps']} frames/s",
+        f"naive loop:  {base['updates_per_s']} updates/s, latency p50 {base['latency_p50_ms']} ms, "
+        f"p95 {base['latency_p95_ms']} ms, display {base['display_fps']} frames/s",
+    ]

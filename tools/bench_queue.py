@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tools import BenchFailed
+from tools import DEFAULT_SERVER, BenchFailed
 from tools.fixtures import bench_application_form
 
 if TYPE_CHECKING:
@@ -488,3 +488,45 @@ def run_bench_queue(args: argparse.Namespace) -> dict[str, Any]:
                 )
             )
     return summary
+
+
+def add_queue_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options this benchmark reads (its command is cli.bench's)."""
+    parser.add_argument("--applicants", type=int, default=200, help="applicants joining (default 200)")
+    parser.add_argument("--consoles", type=int, default=4, help="console processes (default 4)")
+    parser.add_argument(
+        "--intakes",
+        type=int,
+        default=1,
+        help="intake instances sharing the database; consoles and applicants are spread over them (1)",
+    )
+    parser.add_argument(
+        "--seconds", type=float, default=60.0, help="span the joins are spread over (default 60)"
+    )
+    parser.add_argument("--arrival", choices=["even", "poisson"], default="even", help="join spacing")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the Poisson arrivals")
+    parser.add_argument(
+        "--poll", type=float, default=0.5, help="seconds a console waits after an empty take-next (0.5)"
+    )
+    parser.add_argument(
+        "--review-seconds", type=float, default=0.0, help="seconds a console holds each call (0: drain)"
+    )
+    parser.add_argument("--photo-kib", type=int, default=48, help="size of each reference photo (48 KiB)")
+    parser.add_argument(
+        "--seal", action="store_true", help="store the photos encrypted, as `main.py register` does"
+    )
+    parser.add_argument(
+        "--database-url", help="use this (PostgreSQL) database as it is; checks cover this run's applicants"
+    )
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("AUDIT_TEST_POSTGRES_URL", DEFAULT_SERVER),
+        help="without --database-url: a scratch database is created on this server and dropped after",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=180.0, help="seconds an applicant may wait to be taken (180)"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--details", type=Path, help="also write every applicant's and console's raw figures here (JSON)"
+    )

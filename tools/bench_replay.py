@@ -141,3 +141,13 @@ def _record_fast(video: Path, targets: list[tuple[Path, Any]], seconds: float) -
     finally:
         for recorder in recorders:
             recorder.close(timeout=600)
+
+
+def seek_line(mode: str, report: dict[str, Any]) -> str:
+    """`bench replay` in words, for one encryption mode."""
+    return (
+        f"encryption {mode:>3}: seek to a random time in a {report['duration_s']} s recording "
+        f"({report['segments']} segments, {report['megabytes']} MB): p50 {report['seek_ms_p50']} ms, "
+        f"p95 {report['seek_ms_p95']} ms, max {report['seek_ms_max']} ms (target: under 300 ms); "
+        f"frame step p50 {report['frame_step_ms_p50']} ms; open {report['open_ms']} ms"
+    )

@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tools import BenchFailed
+from tools import DEFAULT_SERVER, BenchFailed
 from tools.fixtures import bench_application_form
 
 if TYPE_CHECKING:
@@ -179,3 +179,27 @@ def run_bench_waiting(args: argparse.Namespace) -> dict[str, Any]:
         except (RuntimeError, OSError) as error:
             raise BenchFailed(f"the benchmark could not run: {error}") from error
     return result
+
+
+def add_waiting_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options this benchmark reads (its command is cli.bench's)."""
+    parser.add_argument("--count", type=int, default=1000, help="applicants waiting (default 1000)")
+    parser.add_argument("--consoles", type=int, default=2, help="consoles taking (default 2)")
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="intake instances on the one database; applicants and consoles spread over them (1)",
+    )
+    parser.add_argument(
+        "--take-every", type=float, default=1.0, help="seconds between one console's take-next calls (1)"
+    )
+    parser.add_argument("--seconds", type=float, default=20.0, help="measured span once all wait (20)")
+    parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead of PostgreSQL")
+    parser.add_argument("--database-url", help="use this database as it is (its waiting queue must be empty)")
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("AUDIT_TEST_POSTGRES_URL", DEFAULT_SERVER),
+        help="without --database-url or --sqlite: a scratch database on this PostgreSQL server",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object")

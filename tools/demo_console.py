@@ -10,6 +10,7 @@ implementation: services/console.py is. cv2 is imported on the call's thread, no
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -18,7 +19,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -390,23 +391,22 @@ DEMO_REVIEWER = ("demo", "demo-password")
 def queue_demo_applicant(database: Database, settings: Settings, intake_url: str) -> subprocess.Popen[bytes]:
     """Register Barack Obama's application with obama.jpg and start the simulator streaming
     obama_weekly_address.mp4: it joins the queue and waits to be taken."""
+    from app.applications import make_application_form
     from services.applications import register_application
     from tools.processes import MAIN
 
     photo = settings.shared_data_dir / "faces" / "face_recognition" / "obama.jpg"
     video = settings.shared_data_dir / "videos" / "obama_weekly_address.mp4"
-    registered = register_application(
-        database,
-        settings,
+    form = make_application_form(
         name="Barack Obama",
         national_id="110105196108041234",
         phone="+86 138 0013 8000",
         amount="30000",
         term_months=12,
         purpose="Shop renovation",
-        photo=photo,
         applied_at=datetime.now(UTC) - timedelta(hours=3, minutes=12),
     )
+    registered = register_application(database, settings, form, photo)
     command = [
         sys.executable,
         str(MAIN),
@@ -420,6 +420,18 @@ def queue_demo_applicant(database: Database, settings: Settings, intake_url: str
         "--loop",
     ]
     return subprocess.Popen(command, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+
+
+@contextlib.contextmanager
+def demo_applicant_waiting(database: Database, settings: Settings, intake_url: str) -> Iterator[None]:
+    """queue_demo_applicant, and its simulator process stopped after."""
+    simulator = queue_demo_applicant(database, settings, intake_url)
+    try:
+        yield
+    finally:
+        simulator.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            simulator.wait(timeout=5)
 
 
 def demo_settings(settings: Settings) -> Settings:
@@ -440,3 +452,16 @@ def build_demo_services(settings: Settings, *, with_applicant: bool) -> DemoCons
     if with_applicant:
         services.add_applicant(demo_applicant(settings.shared_data_dir))
     return services
+
+
+def run_in_memory_console(settings: Settings, *, demo: bool) -> int:
+    """`console --in-memory`: the window on the in-memory stand-ins, for UI work (with `demo`,
+    the demo reviewer signs in by itself)."""
+    from ui.console_app import run_console_app
+
+    log.warning("in-memory console: no database, no network, simulated face scores")
+    services = build_demo_services(settings, with_applicant=True)
+    try:
+        return run_console_app(settings, services, demo_credentials=DEMO_REVIEWER if demo else None)
+    finally:
+        services.close()

@@ -29,6 +29,7 @@ def register_demo_applications(
     """Register each demo applicant whose photo is in the shared data, applied 30, 60, 90
     minutes ago; yields each one's name and registration. `skipped` hears of those whose photo
     is missing."""
+    from app.applications import make_application_form
     from services.applications import register_application
 
     now = datetime.now(UTC)
@@ -42,13 +43,15 @@ def register_demo_applications(
             register_application(
                 database,
                 settings,
-                name=name,
-                national_id=national_id,
-                phone=phone,
-                amount=amount,
-                term_months=term,
-                purpose=purpose,
-                photo=path,
-                applied_at=now - timedelta(minutes=30 * (index + 1)),
+                make_application_form(
+                    name=name,
+                    national_id=national_id,
+                    phone=phone,
+                    amount=amount,
+                    term_months=term,
+                    purpose=purpose,
+                    applied_at=now - timedelta(minutes=30 * (index + 1)),
+                ),
+                path,
             ),
         )

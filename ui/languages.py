@@ -40,3 +40,12 @@ def install_translators(app: QCoreApplication, language: str) -> list[QTranslato
         installed.append(qt_own)
     QLocale.setDefault(QLocale(language))
     return installed
+
+
+def install_windowless_translators(language: str) -> None:
+    """For work without a window (the PDF report from the command line): a core application
+    carries the translations the report's words follow. English needs none."""
+    if language == "en":
+        return
+    app = QCoreApplication.instance() or QCoreApplication([])
+    install_translators(app, language)
