@@ -26,6 +26,7 @@ class Requirement(enum.StrEnum):
 
 class Condition(enum.StrEnum):
     LIVENESS_FAILED = "liveness_failed"
+    LIVENESS_FAILED_EARLIER = "liveness_failed_earlier"
     FACE_FLAGS = "face_flags"
     FACE_ATTEMPTS_EXHAUSTED = "face_attempts_exhausted"
     FACE_NOT_MATCHED = "face_not_matched"
@@ -63,6 +64,8 @@ class ApprovalRule:
         face = facts.face
         if self.when is Condition.LIVENESS_FAILED:
             return () if face.liveness == "failed" else None
+        if self.when is Condition.LIVENESS_FAILED_EARLIER:
+            return () if face.liveness == "passed" and face.liveness_failed_earlier else None
         if self.when is Condition.FACE_FLAGS:
             seen = tuple(flag for flag in face.flags_seen if flag in self.flags)
             return seen or None

@@ -38,9 +38,10 @@ class FaceSummary:
     best_similarity: float | None = None
     last_similarity: float | None = None
     matched: bool = False
-    liveness: str = "unknown"  # passed | failed | unknown
+    liveness: str = "unknown"  # passed | failed | unknown: the latest verdict (app.face.LivenessRecord)
     attempts_used: int = 0
     flags_seen: tuple[str, ...] = ()
+    liveness_failed_earlier: bool = False  # passed, after failing earlier in the call
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -50,6 +51,7 @@ class FaceSummary:
             "liveness": self.liveness,
             "attempts_used": self.attempts_used,
             "flags_seen": list(self.flags_seen),
+            "liveness_failed_earlier": self.liveness_failed_earlier,
         }
 
 
@@ -102,6 +104,7 @@ class DecisionDraft:
                 liveness=str(face.get("liveness", "unknown")),
                 attempts_used=int(face.get("attempts_used", 0)),
                 flags_seen=tuple(face.get("flags_seen", ())),
+                liveness_failed_earlier=bool(face.get("liveness_failed_earlier", False)),
             ),
             request_id=str(data["request_id"]),
         )

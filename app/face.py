@@ -79,6 +79,51 @@ class Liveness(enum.Enum):
     UNKNOWN = "unknown"
 
 
+@dataclass
+class LivenessRecord:
+    """A call's liveness, as one fold over its face scores in order. The console (ui.face_check)
+    and the recording's timeline (services.recording.ScoreTimeline, and the stored samples read
+    back in storage and the replay) all read liveness through it, so they say the same.
+
+    The verdict is the latest decided one: the tracker says "failed" when it has seen the face
+    for a while without proof of life, and "passed" once proof comes (it then stays passed for
+    that person). "Failed, then later passed" reads as passed, with the failure kept:
+    `failed_earlier` is true, the timeline marks both turns, the session browser flags the
+    failure and the approval policy warns about it (approval_policy.toml)."""
+
+    verdict: Liveness = Liveness.UNKNOWN
+    turns: list[tuple[float, Liveness]] = field(default_factory=list)  # (t, new verdict)
+
+    def observe(self, t: float, live: bool | None) -> Liveness | None:
+        """One score's liveness (None: not decided, which changes nothing). Returns the new
+        verdict when it turned, else None."""
+        if live is None:
+            return None
+        verdict = Liveness.PASSED if live else Liveness.FAILED
+        if verdict is self.verdict:
+            return None
+        self.verdict = verdict
+        self.turns.append((t, verdict))
+        return verdict
+
+    @property
+    def failed_earlier(self) -> bool:
+        """Passed now, after having failed earlier in the call."""
+        return self.verdict is Liveness.PASSED and any(v is Liveness.FAILED for _, v in self.turns)
+
+    @property
+    def ever_failed(self) -> bool:
+        return any(verdict is Liveness.FAILED for _, verdict in self.turns)
+
+    @classmethod
+    def of(cls, scores: Sequence[tuple[float, bool | None]]) -> LivenessRecord:
+        """The fold over (t, live) pairs, in the order given (the order they were scored)."""
+        record = cls()
+        for t, live in scores:
+            record.observe(t, live)
+        return record
+
+
 def similarity_from_distance(distance: float, threshold: float) -> float:
     """Map an engine distance to a 0-100 figure for people: 100 at distance 0, 50 exactly at
     the threshold, 0 at twice the threshold and beyond (clearly another person).

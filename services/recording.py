@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from app.console import RecordingState
-from app.face import FaceBoxInFrame
+from app.face import FaceBoxInFrame, Liveness, LivenessRecord
 from app.ids import SessionId
 from app.settings import Settings
 
@@ -131,6 +131,8 @@ class ScoreTimeline:
         self._frames: dict[int, tuple[int, int, int, float, float]] = {}  # w, h, leg, wall, monotonic
         self._queued: list[tuple[Any, float, int, int, int]] = []  # score, wall, leg, w, h
         self._seen: set[str] = set()
+        # The console's FaceCheck folds the same scores with the same LivenessRecord.
+        self.liveness = LivenessRecord()
         self._lock = threading.Lock()
         self.stored = 0
 
@@ -217,9 +219,11 @@ class ScoreTimeline:
             if (score.faces > 1 or "several_faces" in flags) and "faces" not in self._seen:
                 self._seen.add("faces")
                 self.listener.flag_raised(EventKind.MULTIPLE_FACES, t, leg)
-            if live is False and "live" not in self._seen:
-                self._seen.add("live")
+            turned = self.liveness.observe(t, live)
+            if turned is Liveness.FAILED:  # each time it turns to failed, as the console shows it
                 self.listener.flag_raised(EventKind.LIVENESS_FAILED, t, leg)
+            elif turned is Liveness.PASSED and self.liveness.ever_failed:
+                self.listener.flag_raised(EventKind.LIVENESS_PASSED, t, leg)
             challenge = getattr(score, "challenge", None)
             if challenge is not None:
                 self._challenge(challenge, score, t, leg)

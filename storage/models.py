@@ -217,6 +217,7 @@ class EventKind(enum.StrEnum):
     CONNECTION_FAILED = "connection.failed"
     MULTIPLE_FACES = "flag.multiple_faces"
     LIVENESS_FAILED = "flag.liveness_failed"
+    LIVENESS_PASSED = "flag.liveness_passed"  # passed after having failed (app.face.LivenessRecord)
     FLAG = "flag"  # another face flag; details {"flag": name}
     RECORDING_WARNING = "recording.warning"
     # Active liveness challenges: asked (details {"kind"}), then passed or failed (details

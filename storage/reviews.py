@@ -4,8 +4,9 @@ row pointing to it). Face score samples are on the recording's timeline (storage
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,10 +16,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.applications import ApplicationStatus
-from app.decisions import DecisionDraft, Outcome
+from app.approval import ApprovalPolicy, ReviewFacts, load_approval_policy
+from app.decisions import DecisionDraft, FaceSummary, Outcome
 from app.errors import InvalidDecision, InvalidTransition, NotFound, ReviewError
+from app.face import Liveness, LivenessRecord
 from app.four_eyes import NO_CHECKS, CheckPolicy
 from app.ids import DecisionId, ReviewerId, SessionId
+from app.questionnaire import Questionnaire, load_questionnaire
 from app.review import FaceAttempts, SessionState, check_transition
 from app.roles import Action, Forbidden, Role, require
 from app.settings import Settings
@@ -26,7 +30,15 @@ from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.desk import ACTIVE_STATES, IN_CALL_STATES
 from storage.four_eyes import open_check_if_selected
-from storage.models import AnswerRow, Application, DecisionRow, Reviewer, ReviewSessionRow, SessionLeg
+from storage.models import (
+    AnswerRow,
+    Application,
+    DecisionRow,
+    Reviewer,
+    ReviewSessionRow,
+    ScoreSample,
+    SessionLeg,
+)
 from storage.summaries import refresh_if_listed
 
 _APPLICATION_STATUS_AFTER = {
@@ -36,6 +48,20 @@ _APPLICATION_STATUS_AFTER = {
     # The applicant may retry within the window.
     Outcome.CONNECTION_FAILED: ApplicationStatus.PENDING_REVIEW,
 }
+
+
+@functools.cache
+def _approval_policy(path: str) -> ApprovalPolicy:
+    from pathlib import Path
+
+    return load_approval_policy(Path(path))
+
+
+@functools.cache
+def _questionnaire(path: str) -> Questionnaire:
+    from pathlib import Path
+
+    return load_questionnaire(Path(path))
 
 
 class DecisionAlreadyRecorded(ReviewError):
@@ -102,18 +128,30 @@ class ReviewRecords:
         *,
         face_attempts_limit: int = Settings.face_attempts_limit,
         check_policy: CheckPolicy = NO_CHECKS,
+        approval_policy: ApprovalPolicy | None = None,
+        questionnaire: Questionnaire | None = None,
     ) -> None:
+        """The approval policy and the questionnaire default to the bank's files in app/: an
+        approval is checked here whatever the window checked before."""
         if face_attempts_limit < 1:
             raise ValueError("face_attempts_limit must be at least 1")
         self.database = database
         self.face_attempts_limit = face_attempts_limit
         self.check_policy = check_policy
+        self.approval_policy = approval_policy or _approval_policy(str(Settings.approval_policy_file))
+        self.questionnaire = questionnaire or _questionnaire(str(Settings.questionnaire_file))
 
     @classmethod
     def from_settings(
         cls, database: Database, settings: Settings, *, check_policy: CheckPolicy = NO_CHECKS
     ) -> ReviewRecords:
-        return cls(database, face_attempts_limit=settings.face_attempts_limit, check_policy=check_policy)
+        return cls(
+            database,
+            face_attempts_limit=settings.face_attempts_limit,
+            check_policy=check_policy,
+            approval_policy=_approval_policy(str(settings.approval_policy_file)),
+            questionnaire=_questionnaire(str(settings.questionnaire_file)),
+        )
 
     @staticmethod
     def _require_owner(session: Session, row: ReviewSessionRow, reviewer_id: ReviewerId | None) -> None:
@@ -444,6 +482,9 @@ class ReviewRecords:
                 if answers is not None:
                     self._bring_answers_up_to_date(session, session_id, answers, reviewer_id, now)
                 snapshot = self._answers(session, session_id)
+                # The bank's approval policy, on what is on record: refused here (the whole
+                # transaction undone) whatever the window checked.
+                overridden = self._approval_overrides(session, row, draft, snapshot, overridden)
                 decision = DecisionRow(
                     session_id=session_id,
                     outcome=draft.outcome.value,
@@ -497,6 +538,56 @@ class ReviewRecords:
             raise DecisionAlreadyRecorded(
                 f"Session {session_id} was already decided by someone else."
             ) from None
+
+    def _approval_overrides(
+        self,
+        session: Session,
+        row: ReviewSessionRow,
+        draft: DecisionDraft,
+        answers: Mapping[str, Any],
+        overridden_on_screen: Sequence[str],
+    ) -> list[str]:
+        """The approval policy's rules this decision overrides (the policy's ids first, then any
+        the window named besides). Raises ApprovalBlocked or ReasonTooShort (InvalidDecision)."""
+        if draft.outcome is not Outcome.APPROVE:
+            return list(overridden_on_screen)
+        facts = ReviewFacts(
+            face=self._face_on_record(session, row.id, draft.face),
+            face_attempts_exhausted=self._face_attempts(session, row.application_id).exhausted,
+            answers=answers,
+            missing_required_answers=self.questionnaire.missing_required(answers),
+        )
+        found = self.approval_policy.check_approval(draft, facts)
+        return found + [rule for rule in overridden_on_screen if rule not in found]
+
+    @staticmethod
+    def _face_on_record(session: Session, session_id: int, face: FaceSummary) -> FaceSummary:
+        """The face panel's summary as the window sent it, made no better than the recording's
+        stored timeline: liveness failed when either says so (the same fold, app.face.
+        LivenessRecord), not matched unless a stored score matched, every stored flag seen."""
+        rows = session.execute(
+            select(ScoreSample.t, ScoreSample.live, ScoreSample.matched, ScoreSample.flags)
+            .where(ScoreSample.session_id == session_id)
+            .order_by(ScoreSample.id)
+        ).all()
+        if not rows:
+            return face
+        record = LivenessRecord.of([(t, live) for t, live, _matched, _flags in rows])
+        verdicts = {face.liveness, record.verdict.value}
+        liveness = next(
+            (v.value for v in (Liveness.FAILED, Liveness.PASSED) if v.value in verdicts), "unknown"
+        )
+        flags = set(face.flags_seen)
+        for _t, _live, _matched, sample_flags in rows:
+            flags.update(str(flag) for flag in sample_flags or ())
+        return replace(
+            face,
+            liveness=liveness,
+            liveness_failed_earlier=liveness == Liveness.PASSED.value
+            and (face.liveness_failed_earlier or record.ever_failed),
+            matched=face.matched and any(matched for _t, _live, matched, _flags in rows),
+            flags_seen=tuple(sorted(flags)),
+        )
 
     def _decision_with_request(self, request_id: str) -> StoredDecision | None:
         with self.database.session() as session:

@@ -16,6 +16,7 @@ from storage.recordings import RecordingRecords
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from tests.conftest import taken_session
+from tools.fixtures import COMPLETE_ANSWERS, approval
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -35,11 +36,12 @@ def decided_session_with_recording(database, root: Path):  # type: ignore[no-unt
                             frames_dropped=0)  # fmt: skip
     decision = records.record_decision(
         taken.session_id,
-        DecisionDraft(Outcome.APPROVE),
+        approval(),
         overridden=[],
         reviewer_id=reviewer.id,
         actor="li",
         now=NOW,
+        answers=COMPLETE_ANSWERS,
     )
     supervisor = Accounts(database).add("zhang", "password1", Role.SUPERVISOR)
     records.amend_decision(

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.decisions import DecisionDraft, FaceSummary, Outcome
+from app.decisions import FaceSummary, Outcome
 from app.four_eyes import CheckPolicy, CheckState, FourEyesRefused, SelectedBecause, SendBack
 from app.queue import TokenStatus
 from app.roles import Role
@@ -28,6 +28,7 @@ from storage.four_eyes import FourEyesChecks
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from tests.conftest import sample_form
+from tools.fixtures import COMPLETE_ANSWERS, approval
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, within review hours
 ABOVE_1000 = CheckPolicy(approvals_above=Decimal("1000"), sample_rate=0.0)
@@ -43,8 +44,8 @@ def approved(database: Database, reviewer_id: int, policy: CheckPolicy = ABOVE_1
     taken = desk.take_next(reviewer_id, NOW)  # type: ignore[arg-type]
     assert taken is not None
     ReviewRecords(database, check_policy=policy).record_decision(
-        taken.session_id, DecisionDraft(Outcome.APPROVE), overridden=[], reviewer_id=reviewer_id,  # type: ignore[arg-type]
-        actor="maker", now=NOW + timedelta(minutes=1),
+        taken.session_id, approval(), overridden=[], reviewer_id=reviewer_id,  # type: ignore[arg-type]
+        actor="maker", now=NOW + timedelta(minutes=1), answers=COMPLETE_ANSWERS,
     )  # fmt: skip
     return registered.token, taken.session_id, registered.id
 

@@ -17,6 +17,7 @@ from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from tests.conftest import taken_session
 from tests.tcp_cut import CuttableLink
+from tools.fixtures import approval_with_override
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -31,7 +32,7 @@ def test_decision_survives_a_database_outage(postgres_url: str, tmp_path: Path) 
         taken = taken_session(database, reviewer.id, NOW)
         records = ReviewRecords(database)
         outbox = PendingDecisions(tmp_path / "pending", records)
-        draft = DecisionDraft(Outcome.APPROVE, face=FaceSummary(best_similarity=77.0, matched=True))
+        draft = approval_with_override(face=FaceSummary(best_similarity=77.0, matched=True))
 
         link.cut()
         answers = {"monthly_income": Decimal("8000.00"), "applied_personally": True}

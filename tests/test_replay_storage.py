@@ -18,6 +18,7 @@ from storage.replay import Flag, ReplayRecords, SessionFilter, SortKey
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from tests.conftest import sample_form
+from tools.fixtures import approval_with_override
 
 RULES = ReviewRules.from_settings(load_settings({"review_opens": "00:00"}, environ={}))
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -46,8 +47,9 @@ def make_session(database, reviewer, name: str, start: datetime, *, scores=(), e
     records.save_answer(
         taken.session_id, "monthly_income", "9000", reviewer_id=reviewer.id, now=start + timedelta(seconds=5)
     )
+    draft = DecisionDraft(outcome, reasons=tuple(reasons))
     records.record_decision(
-        taken.session_id, DecisionDraft(outcome, reasons=tuple(reasons), override_reason="ok"),
+        taken.session_id, approval_with_override() if outcome is Outcome.APPROVE else draft,
         overridden=[], reviewer_id=reviewer.id, actor=reviewer.name, now=start + timedelta(seconds=40),
     )  # fmt: skip
     ReplayRecords(database).refresh_summary(taken.session_id)

@@ -77,7 +77,7 @@ def test_replay_window_browse_play_amend_export(
         window.open_session(session_id)
         qtbot.waitUntil(lambda: window.video.has_frame, timeout=10000)
         assert len(window.spans) == 2 and window.duration > 7.5
-        assert window.answers.rowCount() == 8
+        assert window.answers.rowCount() == 11  # every question (the demo approval is complete)
         assert window.audit.rowCount() > 5
 
         # Seek into leg 2: the frame shown is from leg 2, with the face box and similarity.

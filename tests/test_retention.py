@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from app.decisions import DecisionDraft, Outcome
 from app.ids import SessionId
 from app.retention import RetentionPeriods, RetentionRule
 from storage.audit_log import verify_audit_chain
@@ -23,6 +22,7 @@ from storage.retention import Retention, deletions
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from tests.conftest import taken_session
+from tools.fixtures import COMPLETE_ANSWERS, approval
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 PERIODS = RetentionPeriods(decided_days=1827, aborted_days=30)
@@ -48,8 +48,8 @@ def recorded_session(
     if decide:
         finish_leg(recordings, taken.session_id)
         records.record_decision(
-            taken.session_id, DecisionDraft(Outcome.APPROVE, note="income confirmed by payslip"),
-            overridden=[], reviewer_id=reviewer_id, actor="li", now=NOW,  # type: ignore[arg-type]
+            taken.session_id, approval(note="income confirmed by payslip"),
+            overridden=[], reviewer_id=reviewer_id, actor="li", now=NOW, answers=COMPLETE_ANSWERS,  # type: ignore[arg-type]
         )  # fmt: skip
     else:
         records.abandon_unfinished(NOW, reviewer_id=reviewer_id)  # type: ignore[arg-type]

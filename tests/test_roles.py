@@ -11,6 +11,7 @@ from app.roles import PERMISSIONS, Action, Forbidden, Role, may, require
 from storage.access import AccessControlledRecords
 from storage.reviewers import Accounts
 from tests.conftest import taken_session
+from tools.fixtures import approval_with_override
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -61,9 +62,7 @@ def test_storage_enforces_roles_and_ownership(database) -> None:  # type: ignore
     assert as_bob.recent_sessions() == []
 
     as_alice.save_answer(taken.session_id, "monthly_income", "100", NOW)
-    decision = as_alice.record_decision(
-        taken.session_id, DecisionDraft(Outcome.APPROVE), overridden=[], now=NOW
-    )
+    decision = as_alice.record_decision(taken.session_id, approval_with_override(), overridden=[], now=NOW)
     assert [s[0] for s in as_alice.recent_sessions()] == [taken.session_id]
 
     amendment = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,))

@@ -14,6 +14,7 @@ from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from storage.stats import day_figures
 from tests.conftest import taken_session
+from tools.fixtures import approval_with_override
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -23,7 +24,7 @@ def three_sessions(database: Database) -> None:
     reviewer = Accounts(database).add("li", "password1")
     records = ReviewRecords(database)
     for minute, seconds, draft in [
-        (0, 60, DecisionDraft(Outcome.APPROVE)),
+        (0, 60, approval_with_override()),
         (30, 120, DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,))),
         (180, 180, DecisionDraft(Outcome.VERIFY_LATER)),
     ]:

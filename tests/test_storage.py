@@ -24,6 +24,7 @@ from storage.recordings import RecordingRecords, TimelineSample
 from storage.reviewers import Accounts, SignInFailed
 from storage.reviews import DecisionAlreadyRecorded, ReviewRecords
 from tests.conftest import sample_form, taken_session
+from tools.fixtures import COMPLETE_ANSWERS, approval, approval_with_override
 
 MIGRATIONS = MIGRATIONS_DIR / "versions"
 RULES = ReviewRules.from_settings(load_settings(environ={}))
@@ -112,7 +113,7 @@ def test_decision_is_final_and_exactly_once(database) -> None:  # type: ignore[n
         taken.session_id,
         [TimelineSample(0.5, 1, similarity=80.0, distance=0.35, matched=True, flags=["too_dark"])],
     )
-    draft = DecisionDraft(Outcome.APPROVE, face=FaceSummary(best_similarity=80.0, matched=True))
+    draft = approval_with_override(face=FaceSummary(best_similarity=80.0, matched=True))
     stored = records.record_decision(
         taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li.reviewer", now=NOW
     )
@@ -338,11 +339,12 @@ def test_two_supervisors_amending_at_once_do_not_overwrite_each_other(database) 
     records = ReviewRecords(database)
     original = records.record_decision(
         taken.session_id,
-        DecisionDraft(Outcome.APPROVE),
+        approval(),
         overridden=[],
         reviewer_id=reviewer.id,
         actor="li",
         now=NOW,
+        answers=COMPLETE_ANSWERS,
     )
     zhang = Accounts(database).add("zhang", "correct horse", Role.SUPERVISOR)
     wang = Accounts(database).add("wang", "correct horse", Role.SUPERVISOR)

@@ -19,6 +19,7 @@ from app.ids import DecisionId
 from app.queue import TakenApplicant
 from app.settings import load_settings
 from tools.demo_console import DemoApplicant, DemoConsoleServices, SimulatedFaceScore
+from tools.fixtures import COMPLETE_ANSWERS
 
 REVIEWER = ("li.na", "correct horse battery staple")
 SHARED = load_settings().shared_data_dir
@@ -26,19 +27,7 @@ OBAMA_PHOTO = SHARED / "faces" / "face_recognition" / "obama.jpg"
 OBAMA_VIDEO = SHARED / "videos" / "obama_weekly_address.mp4"
 
 # Every required answer, as a reviewer would give them for a sound applicant.
-GOOD_ANSWERS: dict[str, object] = {
-    "identity_name_confirmed": True,
-    "identity_id_last4_confirmed": True,
-    "applied_personally": True,
-    "third_party_present": False,
-    "employment_status": "self_employed",
-    "employer_or_business": "Corner grocery, Chaoyang",
-    "monthly_income": "18000",
-    "existing_monthly_debt": "1200.50",
-    "loan_purpose_confirmed": True,
-    "repayment_source": "business_income",
-    "understands_terms": True,
-}
+GOOD_ANSWERS: dict[str, object] = COMPLETE_ANSWERS
 
 
 class FakeCall:

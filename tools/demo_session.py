@@ -221,6 +221,9 @@ def make_demo_session(
         (leg_start - seconds[-1] + 2.0, "monthly_income", Decimal("9000")),
         (leg_start - seconds[-1] + 4.0, "existing_monthly_debt", Decimal("1200")),
         (leg_start - seconds[-1] + 6.0, "loan_purpose_confirmed", True),
+        (leg_start - seconds[-1] + 8.0, "employer_or_business", "Beijing Hardware Co."),
+        (leg_start - seconds[-1] + 10.0, "repayment_source", "salary"),
+        (leg_start - seconds[-1] + 12.0, "understands_terms", True),
     ]
     for t, question, value in answers:
         reviews.save_answer(
@@ -237,7 +240,14 @@ def make_demo_session(
     )
     decided_at = t0 + timedelta(seconds=leg_start - gap - 1.0)
     stored = reviews.record_decision(
-        session_id, DecisionDraft(Outcome.APPROVE, face=summary, note="Identity and income confirmed."),
+        session_id,
+        # Storage checks the approval policy: a face that did not match needs an override.
+        DecisionDraft(
+            Outcome.APPROVE, face=summary, note="Identity and income confirmed.",
+            override_code="" if summary.matched else "identity_verified_otherwise",
+            override_reason="" if summary.matched
+            else "Identity confirmed with the original ID card at the branch.",
+        ),
         overridden=[], reviewer_id=reviewer.id, actor=reviewer.name, now=decided_at,
     )  # fmt: skip
     if amend:

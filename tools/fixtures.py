@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from app.applications import ApplicationForm, make_application_form
+from app.decisions import DecisionDraft, FaceSummary, Outcome
 
 
 def bench_application_form(name: str) -> ApplicationForm:
@@ -18,3 +20,47 @@ def bench_application_form(name: str) -> ApplicationForm:
         purpose="Shop stock",
         applied_at=datetime.now(UTC),
     )
+
+
+# A review the approval policy (app/approval_policy.toml) lets through without an override:
+# every required question answered, nobody else present, and a face that matched and passed
+# liveness. Storage checks approvals against the policy, so made-up approvals need these.
+COMPLETE_ANSWERS: dict[str, object] = {
+    "identity_name_confirmed": True,
+    "identity_id_last4_confirmed": True,
+    "applied_personally": True,
+    "third_party_present": False,
+    "employment_status": "self_employed",
+    "employer_or_business": "Corner grocery, Chaoyang",
+    "monthly_income": "18000",
+    "existing_monthly_debt": "1200.50",
+    "loan_purpose_confirmed": True,
+    "repayment_source": "business_income",
+    "understands_terms": True,
+}
+
+
+def matched_face(similarity: float = 84.0) -> FaceSummary:
+    """The face panel's summary of a face that matched and passed liveness."""
+    return FaceSummary(
+        best_similarity=similarity,
+        last_similarity=similarity,
+        matched=True,
+        liveness="passed",
+        attempts_used=1,
+    )
+
+
+def approval(**fields: Any) -> DecisionDraft:
+    """An approval with a matched face (pass `answers=COMPLETE_ANSWERS` to record_decision, or
+    the policy asks for an override of the missing answers)."""
+    fields.setdefault("face", matched_face())
+    return DecisionDraft(Outcome.APPROVE, **fields)
+
+
+def approval_with_override(**fields: Any) -> DecisionDraft:
+    """An approval that overrides what the policy lets a reviewer override (missing answers, a
+    face that did not match), with a reason code from the list and a sentence."""
+    fields.setdefault("override_code", "answers_given_outside_the_form")
+    fields.setdefault("override_reason", "The applicant answered the remaining questions on the phone.")
+    return approval(**fields)

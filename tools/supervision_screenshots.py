@@ -33,6 +33,7 @@ from storage.desk import DatabaseReviewDesk
 from storage.models import ConsoleCredentialRow
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
+from tools.fixtures import COMPLETE_ANSWERS, matched_face
 
 NAMES = ["王芳 Wang Fang", "李娜 Li Na", "张伟 Zhang Wei", "刘洋 Liu Yang", "陈静 Chen Jing", "杨磊 Yang Lei"]
 
@@ -78,9 +79,9 @@ def make_day(database: Database, now: datetime) -> None:
         )
         records.record_decision(
             taken.session_id,
-            DecisionDraft(outcome, reasons=reasons if outcome is Outcome.REJECT else ()),
+            DecisionDraft(outcome, reasons=reasons if outcome is Outcome.REJECT else (), face=matched_face()),
             overridden=[], reviewer_id=reviewer.id, actor=reviewer.name,
-            now=taken_at + timedelta(seconds=draw.randint(45, 150)),
+            now=taken_at + timedelta(seconds=draw.randint(45, 150)), answers=COMPLETE_ANSWERS,
         )  # fmt: skip
         moment += timedelta(minutes=draw.randint(12, 40))
     with database.session() as session:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from app.decisions import FaceSummary
 from app.errors import InvalidTransition
-from app.face import ChallengeKind, ChallengeState, ChallengeStatus, FaceScoreView
+from app.face import ChallengeKind, ChallengeState, ChallengeStatus, FaceScoreView, LivenessRecord
 from app.face_policy import AttemptStatus, FaceVerification
 from app.review import ReviewSession, SessionState
 
@@ -53,7 +53,8 @@ class FaceCheck:
         self.last: FaceScoreView | None = None
         self.best_similarity: float | None = None
         self.flags_seen: set[str] = set()
-        self.liveness = "unknown"
+        # The same fold as the recording's timeline (services.recording.ScoreTimeline).
+        self.liveness_record = LivenessRecord()
         self.verification = FaceVerification(
             counter=session, sustain_seconds=sustain_seconds, attempt_seconds=attempt_seconds
         )
@@ -78,6 +79,15 @@ class FaceCheck:
     @property
     def attempts_limit(self) -> int:
         return self.session.attempts.limit
+
+    @property
+    def liveness(self) -> str:
+        """passed | failed | unknown: the latest verdict, as the recording's timeline reads it."""
+        return self.liveness_record.verdict.value
+
+    @property
+    def liveness_failed_earlier(self) -> bool:
+        return self.liveness_record.failed_earlier
 
     @property
     def can_retry(self) -> bool:
@@ -115,10 +125,7 @@ class FaceCheck:
         if score.similarity is not None:
             self.best_similarity = max(self.best_similarity or 0.0, score.similarity)
         self.flags_seen.update(score.flags)
-        if score.live is True:
-            self.liveness = "passed"
-        elif score.live is False and self.liveness != "passed":
-            self.liveness = "failed"
+        self.liveness_record.observe(now, score.live)
 
         if self.state is FaceState.WAITING:
             self._start_attempt(now)
@@ -175,4 +182,5 @@ class FaceCheck:
             liveness=self.liveness,
             attempts_used=self.attempts_used,
             flags_seen=tuple(sorted(self.flags_seen)),
+            liveness_failed_earlier=self.liveness_failed_earlier,
         )

@@ -189,6 +189,9 @@ class FacePanel(QGroupBox):
             "passed": self.tr("Liveness: passed (blinks, head movement)"),
             "failed": self.tr("Liveness: failed: possibly a photo or a replayed video"),
         }.get(check.liveness, self.tr("Liveness: checking…"))
+        if check.liveness_failed_earlier:
+            # The recording's timeline marks the failure and the pass: both say the same.
+            liveness = self.tr("Liveness: passed, after failing earlier in the call")
         self.liveness_label.setText(liveness)
         self.attempts_label.setText(
             self.tr("Attempt {0} of {1}").format(check.attempts_used, check.attempts_limit)

@@ -648,19 +648,19 @@
     </message>
     <message>
         <location filename="../decision.py" line="67"/>
-        <location filename="../replay/texts.py" line="119"/>
+        <location filename="../replay/texts.py" line="122"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="68"/>
-        <location filename="../replay/texts.py" line="120"/>
+        <location filename="../replay/texts.py" line="123"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="69"/>
-        <location filename="../replay/texts.py" line="117"/>
+        <location filename="../replay/texts.py" line="120"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -883,36 +883,41 @@
     </message>
     <message>
         <location filename="../face_panel.py" line="194"/>
+        <source>Liveness: passed, after failing earlier in the call</source>
+        <translation>活体检测：通过（通话中曾未通过）</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="197"/>
         <source>Attempt {0} of {1}</source>
         <translation>第 {0} 次，共 {1} 次</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="204"/>
+        <location filename="../face_panel.py" line="207"/>
         <source>Drawing a challenge…</source>
         <translation>正在抽取验证动作…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="206"/>
+        <location filename="../face_panel.py" line="209"/>
         <source>Challenge asked: {0}…</source>
         <translation>已发起验证动作：{0}…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="209"/>
+        <location filename="../face_panel.py" line="212"/>
         <source>No challenge asked yet</source>
         <translation>尚未发起验证动作</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="212"/>
+        <location filename="../face_panel.py" line="215"/>
         <source>Challenge: {0} ({1} s left)</source>
         <translation>验证动作：{0}（剩余 {1} 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="215"/>
+        <location filename="../face_panel.py" line="218"/>
         <source>Challenge passed: {0}</source>
         <translation>验证动作通过：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="218"/>
+        <location filename="../face_panel.py" line="221"/>
         <source>Challenge failed: {0} (a failed face attempt)</source>
         <translation>验证动作未通过：{0}（计为一次失败的人脸识别）</translation>
     </message>
@@ -1101,7 +1106,7 @@
     <name>ReplayTexts</name>
     <message>
         <location filename="../replay/browser.py" line="84"/>
-        <location filename="../replay/texts.py" line="79"/>
+        <location filename="../replay/texts.py" line="82"/>
         <location filename="../replay/window.py" line="567"/>
         <source>, </source>
         <translation>、</translation>
@@ -1183,66 +1188,71 @@
     </message>
     <message>
         <location filename="../replay/texts.py" line="45"/>
+        <source>liveness passed after failing</source>
+        <translation>活体检测在未通过后通过</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="48"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="46"/>
+        <location filename="../replay/texts.py" line="49"/>
         <source>recording warning</source>
         <translation>录像警告</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="47"/>
+        <location filename="../replay/texts.py" line="50"/>
         <source>challenge asked</source>
         <translation>发起验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="48"/>
+        <location filename="../replay/texts.py" line="51"/>
         <source>challenge passed</source>
         <translation>验证动作通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="49"/>
+        <location filename="../replay/texts.py" line="52"/>
         <source>challenge failed</source>
         <translation>验证动作未通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="52"/>
+        <location filename="../replay/texts.py" line="55"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="53"/>
+        <location filename="../replay/texts.py" line="56"/>
         <source>failed: a failed face attempt</source>
         <translation>未通过：计为一次失败的人脸识别</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="54"/>
+        <location filename="../replay/texts.py" line="57"/>
         <source>not settled: the call ended</source>
         <translation>未完成：通话已结束</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="95"/>
+        <location filename="../replay/texts.py" line="98"/>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="125"/>
+        <location filename="../replay/texts.py" line="128"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="126"/>
+        <location filename="../replay/texts.py" line="129"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="165"/>
+        <location filename="../replay/texts.py" line="168"/>
         <source>not recorded</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="167"/>
+        <location filename="../replay/texts.py" line="170"/>
         <source>given {0}, text version {1} ({2})</source>
         <translation>{0} 同意，文本版本 {1}（{2}）</translation>
     </message>
@@ -2410,67 +2420,67 @@ previous {1}</source>
 <context>
     <name>TimelineChart</name>
     <message>
-        <location filename="../replay/timeline.py" line="66"/>
+        <location filename="../replay/timeline.py" line="79"/>
         <source>decision: {0}</source>
         <translation>决定：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="74"/>
+        <location filename="../replay/timeline.py" line="87"/>
         <source>answer: {0}</source>
         <translation>回答：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="88"/>
+        <location filename="../replay/timeline.py" line="101"/>
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="89"/>
+        <location filename="../replay/timeline.py" line="102"/>
         <source>seconds on the recording&apos;s clock</source>
         <translation>录像时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="93"/>
+        <location filename="../replay/timeline.py" line="106"/>
         <source>match threshold {value:.0f}</source>
         <translation>匹配阈值 {value:.0f}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="108"/>
+        <location filename="../replay/timeline.py" line="121"/>
         <source>answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="109"/>
+        <location filename="../replay/timeline.py" line="122"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="110"/>
+        <location filename="../replay/timeline.py" line="123"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="111"/>
+        <location filename="../replay/timeline.py" line="124"/>
         <source>challenge</source>
         <translation>验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="112"/>
+        <location filename="../replay/timeline.py" line="125"/>
         <source>decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="113"/>
+        <location filename="../replay/timeline.py" line="126"/>
         <source>threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="120"/>
+        <location filename="../replay/timeline.py" line="133"/>
         <source>click a marker or the chart to seek there</source>
         <translation>点击标记或图表可跳转到该时刻</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="151"/>
+        <location filename="../replay/timeline.py" line="164"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>

@@ -42,6 +42,9 @@ EVENT_TEXTS: dict[str, Callable[[], str]] = {
     "connection.failed": lambda: QCoreApplication.translate("ReplayTexts", "connection failed"),
     "flag.multiple_faces": lambda: QCoreApplication.translate("ReplayTexts", "more than one face"),
     "flag.liveness_failed": lambda: QCoreApplication.translate("ReplayTexts", "liveness failed"),
+    "flag.liveness_passed": lambda: QCoreApplication.translate(
+        "ReplayTexts", "liveness passed after failing"
+    ),
     "flag": lambda: QCoreApplication.translate("ReplayTexts", "face flag"),
     "recording.warning": lambda: QCoreApplication.translate("ReplayTexts", "recording warning"),
     "challenge.asked": lambda: QCoreApplication.translate("ReplayTexts", "challenge asked"),

@@ -10,8 +10,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
+from app.face import Liveness, LivenessRecord
 from app.replay import SessionReplay
-from ui.replay.texts import event_label, face_flag_name, outcome_name
+from ui.replay.texts import event_label, event_name, face_flag_name, outcome_name
 
 LEG_COLOURS = ("#1f6fb2", "#00897b", "#6a4fb3")
 
@@ -35,9 +36,16 @@ MARKER_STYLE = {
 }
 
 
+# Flag events the recorder raised from the scores: the scores themselves give these markers
+# (below), so each shows once.
+_FLAGS_FROM_SCORES = ("flag.multiple_faces", "flag.liveness_failed", "flag.liveness_passed")
+
+
 def markers_of(replay: SessionReplay) -> list[Marker]:
     markers: list[Marker] = []
     for event in replay.events:
+        if replay.scores and event.kind in _FLAGS_FROM_SCORES:
+            continue
         if event.kind.startswith("connection"):
             kind = "connection"
         elif event.kind == "challenge.failed":
@@ -48,16 +56,21 @@ def markers_of(replay: SessionReplay) -> list[Marker]:
             kind = "flag"
         markers.append(Marker(event.t, kind, event_label(event)))
     last_flags: set[str] = set()
+    # Liveness as the console read it during the call: the same fold (app.face.LivenessRecord).
+    liveness = LivenessRecord()
     for sample in replay.scores:
         flags = set(sample.flags) - {"no_face"}
         if sample.faces > 1 or "several_faces" in flags:
             flags.discard("several_faces")
             flags.add("more_than_one_face")
-        if sample.live is False:
-            flags.add("liveness_failed")
         for flag in sorted(flags - last_flags):
             markers.append(Marker(sample.t, "flag", face_flag_name(flag)))
         last_flags = flags
+        turned = liveness.observe(sample.t, sample.live)
+        if turned is Liveness.FAILED:
+            markers.append(Marker(sample.t, "flag", event_name("flag.liveness_failed")))
+        elif turned is Liveness.PASSED and liveness.ever_failed:
+            markers.append(Marker(sample.t, "flag", event_name("flag.liveness_passed")))
     for answer in replay.answers:
         if answer.t is not None:
             markers.append(Marker(answer.t, "answer", answer_label(answer.question_id), answer.question_id))

@@ -1,0 +1,111 @@
+"""Storage keeps the bank's approval policy whatever the window did: an approval the policy
+blocks is refused, an override needs a reason code and a real reason, and the stored timeline
+counts (a window that says "liveness passed" or "matched" against it is not believed)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from app.approval import ApprovalBlocked, ReasonTooShort
+from app.decisions import DecisionDraft, FaceSummary, Outcome
+from app.face import Liveness, LivenessRecord
+from app.review import SessionState
+from storage.recordings import RecordingRecords, TimelineSample
+from storage.reviewers import Accounts
+from storage.reviews import ReviewRecords
+from tests.conftest import taken_session
+from tests.ui_fakes import GOOD_ANSWERS
+
+NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
+MATCHED = FaceSummary(best_similarity=84.0, last_similarity=82.0, matched=True, liveness="passed")
+REASON = "The applicant came to the branch with the original ID card on 23 November."
+
+
+def _session(database):  # type: ignore[no-untyped-def]
+    reviewer = Accounts(database).add("li.reviewer", "password1")
+    taken = taken_session(database, reviewer.id, NOW)
+    return ReviewRecords(database), taken.session_id, reviewer.id
+
+
+def _approve(records, session_id, reviewer_id, draft, answers=GOOD_ANSWERS):  # type: ignore[no-untyped-def]
+    return records.record_decision(
+        session_id, draft, overridden=[], reviewer_id=reviewer_id, actor="li", now=NOW, answers=answers
+    )
+
+
+def test_storage_refuses_an_approval_the_policy_blocks(database) -> None:  # type: ignore[no-untyped-def]
+    records, session_id, reviewer_id = _session(database)
+    for face in (
+        FaceSummary(best_similarity=84.0, matched=True, liveness="failed"),
+        FaceSummary(best_similarity=84.0, matched=True, liveness="passed", flags_seen=("virtual_camera",)),
+    ):
+        with pytest.raises(ApprovalBlocked):
+            _approve(records, session_id, reviewer_id, DecisionDraft(Outcome.APPROVE, face=face))
+    # A third party present blocks, even with an override reason.
+    with pytest.raises(ApprovalBlocked):
+        _approve(
+            records,
+            session_id,
+            reviewer_id,
+            DecisionDraft(
+                Outcome.APPROVE, face=MATCHED, override_code="existing_customer", override_reason=REASON
+            ),
+            answers={**GOOD_ANSWERS, "third_party_present": True},
+        )
+    assert records.decisions(session_id) == []
+    assert records.state(session_id) is not SessionState.DECIDED
+    # Nothing of the refused decision's answers was kept either (one transaction).
+    assert records.answers(session_id) == {}
+
+
+def test_storage_refuses_an_override_without_a_code_or_a_real_reason(database) -> None:  # type: ignore[no-untyped-def]
+    records, session_id, reviewer_id = _session(database)
+    no_match = FaceSummary(best_similarity=19.0, matched=False, liveness="passed")
+    for code, reason in (("", REASON), ("existing_customer", "x"), ("made_up_code", REASON)):
+        draft = DecisionDraft(Outcome.APPROVE, face=no_match, override_code=code, override_reason=reason)
+        with pytest.raises(ReasonTooShort):
+            _approve(records, session_id, reviewer_id, draft)
+    # Missing required answers need an override too, though the window sent none.
+    with pytest.raises(ReasonTooShort):
+        _approve(records, session_id, reviewer_id, DecisionDraft(Outcome.APPROVE, face=MATCHED), answers={})
+    assert records.decisions(session_id) == []
+    draft = DecisionDraft(
+        Outcome.APPROVE, face=no_match, override_code="identity_verified_otherwise", override_reason=REASON
+    )
+    stored = _approve(records, session_id, reviewer_id, draft)
+    assert stored.overridden == ["face_not_matched"]
+    assert stored.override_reason == f"[identity_verified_otherwise] {REASON}"
+
+
+def test_the_stored_timeline_outweighs_what_the_window_says(database) -> None:  # type: ignore[no-untyped-def]
+    records, session_id, reviewer_id = _session(database)
+    records.start_leg(session_id, NOW)
+    timeline = RecordingRecords(database)
+    # The recording says: liveness failed, and never a matching score.
+    timeline.save_samples(
+        session_id,
+        [
+            TimelineSample(t=1.0 + i, faces=1, similarity=30.0, matched=False, live=None if i < 8 else False)
+            for i in range(12)
+        ],
+    )
+    with pytest.raises(ApprovalBlocked):
+        _approve(records, session_id, reviewer_id, DecisionDraft(Outcome.APPROVE, face=MATCHED))
+    # Liveness passed later on the timeline: not blocked now, but the face never matched there.
+    timeline.save_samples(session_id, [TimelineSample(t=20.0, faces=1, similarity=31.0, live=True)])
+    with pytest.raises(ReasonTooShort):
+        _approve(records, session_id, reviewer_id, DecisionDraft(Outcome.APPROVE, face=MATCHED))
+    draft = DecisionDraft(
+        Outcome.APPROVE, face=MATCHED, override_code="identity_verified_otherwise", override_reason=REASON
+    )
+    assert _approve(records, session_id, reviewer_id, draft).overridden == ["face_not_matched"]
+
+
+def test_liveness_failed_then_passed_reads_as_passed_after_failing() -> None:
+    record = LivenessRecord.of([(0.0, None), (8.0, False), (9.0, False), (12.0, None), (14.0, True)])
+    assert record.verdict is Liveness.PASSED
+    assert record.failed_earlier and record.ever_failed
+    assert record.turns == [(8.0, Liveness.FAILED), (14.0, Liveness.PASSED)]
+    assert LivenessRecord.of([(1.0, True), (5.0, False)]).verdict is Liveness.FAILED
