@@ -6,11 +6,13 @@ import enum
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from app.errors import InvalidApplication
+from app.ids import ApplicationId
 
 
 class ApplicationStatus(enum.Enum):
@@ -40,6 +42,33 @@ class ApplicationForm:
     term_months: int
     purpose: str
     applied_at: datetime
+
+
+@dataclass(frozen=True)
+class ApplicantCard:
+    """Who applied, and for what, as reviewers and supervisors see it (the national ID masked).
+    The one value for the applicant's card: the console's taken applicant (app.queue.TakenApplicant),
+    a session's replay (app.replay.SessionReplay) and the application book's rows
+    (storage.applications.ApplicationView) are cards with more; storage makes every card from the
+    application's row in one place (storage.applications.applicant_card)."""
+
+    application_id: ApplicationId
+    applicant_name: str
+    masked_national_id: str
+    phone: str
+    amount: Decimal
+    term_months: int
+    purpose: str
+    applied_at: datetime
+
+    def card(self) -> ApplicantCard:
+        """The card alone (of a value that extends it)."""
+        return ApplicantCard(**self.card_fields())
+
+    def card_fields(self) -> dict[str, Any]:
+        """The card's fields by name, to make a value that extends the card:
+        ``TakenApplicant(**card.card_fields(), session_id=..., ...)``."""
+        return {f.name: getattr(self, f.name) for f in fields(ApplicantCard)}
 
 
 def parse_applied_at(raw: str | None, timezone: str, *, now: datetime) -> datetime:

@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol, Self
 
+from app.applications import ApplicantCard
 from app.ids import ApplicationId, ReviewerId, SessionId
 
 
@@ -46,20 +47,13 @@ class QueueTicket:
 
 
 @dataclass(frozen=True)
-class TakenApplicant:
+class TakenApplicant(ApplicantCard):
     """What a console learns when it takes the next applicant: the applicant's card (who applied,
-    for what), the ID photo on file and how long they waited. The one value for it everywhere:
-    storage's desk, the intake's answer (as_json), the console's call (from_json), the window."""
+    for what), the session taken, the ID photo on file and how long they waited. The one value
+    for it everywhere: storage's desk, the intake's answer (as_json), the console's call
+    (from_json), the window."""
 
     session_id: SessionId
-    application_id: ApplicationId
-    applicant_name: str
-    masked_national_id: str
-    phone: str
-    amount: Decimal
-    term_months: int
-    purpose: str
-    applied_at: datetime
     reference_photo: bytes
     waited_seconds: float
 

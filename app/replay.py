@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from app.applications import ApplicantCard
 from app.consent import GivenConsent
 from app.decisions import DecisionDraft
 from app.face import FaceBoxInFrame
@@ -187,19 +188,12 @@ class LegEntry:
 
 
 @dataclass(frozen=True)
-class SessionReplay:
-    """Everything the replay window and the report show about one session."""
+class SessionReplay(ApplicantCard):
+    """Everything the replay window and the report show about one session: the applicant's
+    card, and the session's own record."""
 
     session_id: SessionId
     state: str
-    application_id: int
-    applicant_name: str
-    national_id_masked: str
-    phone: str
-    amount: str
-    term_months: int
-    purpose: str
-    applied_at: datetime
     reference_photo: bytes
     reference_photo_format: str
     reviewer_name: str

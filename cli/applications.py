@@ -100,7 +100,7 @@ def list_applications(args: argparse.Namespace) -> int:
         print("no applications")
     for r in rows:
         print(
-            f"{r.id:>6}  {r.status:<15} {r.applied_at:%Y-%m-%d %H:%M}  {r.amount:>10} x{r.term_months:<3} "
-            f"{r.applicant_name} ({r.masked_national_id})"
+            f"{r.application_id:>6}  {r.status:<15} {r.applied_at:%Y-%m-%d %H:%M}  {r.amount:>10} "
+            f"x{r.term_months:<3} {r.applicant_name} ({r.masked_national_id})"
         )
     return 0

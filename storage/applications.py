@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
 from app.applications import (
+    ApplicantCard,
     ApplicationForm,
     ApplicationStatus,
     mask_national_id,
@@ -43,20 +43,14 @@ class RegisteredApplication:
 
 
 @dataclass(frozen=True)
-class ApplicationView:
-    id: ApplicationId
-    applicant_name: str
-    masked_national_id: str
-    phone: str
-    amount: Decimal
-    term_months: int
-    purpose: str
-    applied_at: datetime
+class ApplicationView(ApplicantCard):
+    """An application as `applications show` and `applications list` give it: its card and status."""
+
     status: str
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "id": self.id,
+            "id": self.application_id,
             "name": self.applicant_name,
             "national_id": self.masked_national_id,
             "phone": self.phone,
@@ -68,9 +62,11 @@ class ApplicationView:
         }
 
 
-def _view(row: Application) -> ApplicationView:
-    return ApplicationView(
-        id=ApplicationId(row.id),
+def applicant_card(row: Application) -> ApplicantCard:
+    """The applicant's card of an application's row: the one place cards are made from rows
+    (the desk's taken applicant, the session's replay, the application book's views)."""
+    return ApplicantCard(
+        application_id=ApplicationId(row.id),
         applicant_name=row.applicant_name,
         masked_national_id=row.national_id_masked,
         phone=row.phone,
@@ -78,8 +74,11 @@ def _view(row: Application) -> ApplicationView:
         term_months=row.term_months,
         purpose=row.purpose,
         applied_at=aware(row.applied_at),
-        status=row.status,
     )
+
+
+def _view(row: Application) -> ApplicationView:
+    return ApplicationView(**applicant_card(row).card_fields(), status=row.status)
 
 
 class ApplicationBook:

@@ -15,7 +15,7 @@ from app.ids import ApplicationId, ReviewerId, SessionId
 from app.queue import QueueSnapshot, QueueSummary, QueueTicket, TakenApplicant, TokenCheck, TokenStatus
 from app.review import SessionState
 from app.rules import Availability, ReviewRules
-from storage.applications import open_photo
+from storage.applications import applicant_card, open_photo
 from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.models import Application, ReviewSessionRow
@@ -245,15 +245,8 @@ class DatabaseReviewDesk:
                     at=now,
                 )
                 return TakenApplicant(
+                    **applicant_card(application).card_fields(),
                     session_id=SessionId(row.id),
-                    application_id=ApplicationId(application.id),
-                    applicant_name=application.applicant_name,
-                    masked_national_id=application.national_id_masked,
-                    phone=application.phone,
-                    amount=application.amount,
-                    term_months=application.term_months,
-                    purpose=application.purpose,
-                    applied_at=aware(application.applied_at),
                     reference_photo=photo,
                     waited_seconds=max(0.0, (now - aware(row.queued_at)).total_seconds()),
                 )

@@ -27,7 +27,7 @@ from app.replay import (
     SortKey,
 )
 from app.roles import Action, Forbidden, may, require
-from storage.applications import open_photo
+from storage.applications import applicant_card, open_photo
 from storage.audit_log import events_for
 from storage.database import Database, aware
 from storage.models import (
@@ -315,16 +315,9 @@ class ReplayRecords:
                 if e.subject == f"session:{session_id}"
             ]
             return SessionReplay(
+                **applicant_card(application).card_fields(),
                 session_id=SessionId(row.id),
                 state=row.state,
-                application_id=application.id,
-                applicant_name=application.applicant_name,
-                national_id_masked=application.national_id_masked,
-                phone=application.phone,
-                amount=str(application.amount),
-                term_months=application.term_months,
-                purpose=application.purpose,
-                applied_at=aware(application.applied_at),
                 reference_photo=self._photo(application.reference_photo),
                 reference_photo_format=application.reference_photo_format,
                 reviewer_name=names.get(row.reviewer_id, "") if row.reviewer_id is not None else "",

@@ -12,6 +12,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import Qt
@@ -132,7 +133,7 @@ def test_replay_markers_and_report_show_the_challenges(qapp, tmp_path) -> None: 
 
     replay = SessionReplay(
         session_id=1, state="decided", application_id=1, applicant_name="Wang Fang",  # type: ignore[arg-type]
-        national_id_masked="**************002X", phone="+86", amount="20000.00", term_months=12,
+        masked_national_id="**************002X", phone="+86", amount=Decimal("20000.00"), term_months=12,
         purpose="shop", applied_at=datetime(2026, 11, 30, tzinfo=UTC), reference_photo=b"",
         reference_photo_format="jpeg", reviewer_name="li.na", queued_at=datetime(2026, 11, 30, tzinfo=UTC),
         taken_at=None, ended_at=None,

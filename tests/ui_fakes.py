@@ -6,16 +6,18 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
 
+from app.applications import ApplicantCard, mask_national_id
 from app.console import CallEvents, HangUp
 from app.decisions import DecisionSubmission
 from app.face import ChallengeKind
-from app.ids import DecisionId
+from app.ids import ApplicationId, DecisionId
 from app.queue import TakenApplicant
 from app.settings import load_settings
 from tools.demo_console import DemoApplicant, DemoConsoleServices, SimulatedFaceScore
@@ -25,6 +27,7 @@ REVIEWER = ("li.na", "correct horse battery staple")
 SHARED = load_settings().shared_data_dir
 OBAMA_PHOTO = SHARED / "faces" / "face_recognition" / "obama.jpg"
 OBAMA_VIDEO = SHARED / "videos" / "obama_weekly_address.mp4"
+APPLICATION_IDS = itertools.count(1)  # each applicant() is an application of its own
 
 # Every required answer, as a reviewer would give them for a sound applicant.
 GOOD_ANSWERS: dict[str, object] = COMPLETE_ANSWERS
@@ -83,14 +86,18 @@ class FakeConsoleServices(DemoConsoleServices):
 
 
 def applicant(name: str = "Wang Fang", *, video: bool = False) -> DemoApplicant:
-    return DemoApplicant(
-        name=name,
-        national_id="11010519880101002X",
+    card = ApplicantCard(
+        application_id=ApplicationId(next(APPLICATION_IDS)),
+        applicant_name=name,
+        masked_national_id=mask_national_id("11010519880101002X"),
         phone="+86 139 1000 2000",
         amount=Decimal("20000.00"),
         term_months=12,
         purpose="Stock for the shop",
         applied_at=datetime.now(UTC) - timedelta(hours=2),
+    )
+    return DemoApplicant(
+        card,
         reference_photo=OBAMA_PHOTO.read_bytes() if OBAMA_PHOTO.is_file() else b"",
         video=OBAMA_VIDEO if video else None,
     )

@@ -27,7 +27,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.applications import mask_national_id
+from app.applications import ApplicantCard, mask_national_id
 from app.console import AudioState, CallEvents, ConnectionState, HangUp, RefusedDecisionView
 from app.decisions import DecisionSubmission
 from app.errors import ReviewError
@@ -62,13 +62,9 @@ class SimulatedFaceScore:
 
 @dataclass
 class DemoApplicant:
-    name: str
-    national_id: str
-    phone: str
-    amount: Decimal
-    term_months: int
-    purpose: str
-    applied_at: datetime
+    """An applicant of the in-memory demo: their card, ID photo and video (None: no video)."""
+
+    card: ApplicantCard
     reference_photo: bytes
     video: Path | None
     joined_at: float = field(default_factory=time.monotonic)
@@ -139,15 +135,8 @@ class DemoConsoleServices:
             session_id, applicant = self._waiting.popleft()
             self.taken[session_id] = applicant
         return TakenApplicant(
+            **applicant.card.card_fields(),
             session_id=session_id,
-            application_id=ApplicationId(int(session_id)),
-            applicant_name=applicant.name,
-            masked_national_id=mask_national_id(applicant.national_id),
-            phone=applicant.phone,
-            amount=applicant.amount,
-            term_months=applicant.term_months,
-            purpose=applicant.purpose,
-            applied_at=applicant.applied_at,
             reference_photo=applicant.reference_photo,
             waited_seconds=time.monotonic() - applicant.joined_at,
         )
@@ -370,14 +359,18 @@ def demo_applicant(
     """Barack Obama's weekly address as the applicant, obama.jpg as the ID photo (see PROVENANCE.md)."""
     photo = shared_data_dir / "faces" / "face_recognition" / "obama.jpg"
     video = shared_data_dir / "videos" / "obama_weekly_address.mp4"
-    return DemoApplicant(
-        name="Barack Obama",
-        national_id="110105196108041234",
+    card = ApplicantCard(
+        application_id=ApplicationId(1),
+        applicant_name="Barack Obama",
+        masked_national_id=mask_national_id("110105196108041234"),
         phone="+86 138 0013 8000",
         amount=Decimal("30000.00"),
         term_months=12,
         purpose="Shop renovation",
         applied_at=datetime.now(UTC) - waited,
+    )
+    return DemoApplicant(
+        card,
         reference_photo=photo.read_bytes() if photo.is_file() else b"",
         video=video if video.is_file() else None,
     )

@@ -331,7 +331,7 @@ def write_report(
     leg_line = translate("SessionReport", "leg {0} ended: {1}, recording {2}")
     facts = [
         (translate("SessionReport", "Applicant"), replay.applicant_name),
-        (translate("SessionReport", "National ID"), replay.national_id_masked),
+        (translate("SessionReport", "National ID"), replay.masked_national_id),
         (translate("SessionReport", "Phone"), replay.phone),
         (
             translate("SessionReport", "Amount / term"),
