@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol
 
+from app.camera import CameraVerdict
 from app.decisions import DecisionSubmission
 from app.face import ChallengeKind, FaceScoreView
 from app.ids import DecisionId, ReviewerId, SessionId
@@ -43,6 +44,9 @@ class ConnectionState(enum.Enum):
     # The service ended the session: the applicant did not come back within the grace time, and
     # the session was recorded as "connection failed". No other decision can be stored for it.
     FAILED = "failed"
+    # The applicant pressed hang up: the service recorded the session as abandoned ("applicant
+    # hung up"; they may come back within their window). No decision can be stored for it.
+    APPLICANT_HUNG_UP = "applicant_hung_up"
 
 
 class AudioState(enum.Enum):
@@ -82,6 +86,12 @@ class CallEvents(Protocol):
         ...
 
     def queue(self, summary: QueueSummary) -> None: ...
+
+    def camera(self, verdict: CameraVerdict) -> None:
+        """The applicant's camera as their page reported it, with every finding of this call
+        so far (a virtual camera, settings no phone has, a change mid-call); the same findings
+        go onto the session's timeline."""
+        ...
 
 
 class HangUp(enum.StrEnum):

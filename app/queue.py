@@ -106,6 +106,9 @@ class QueueSnapshot:
     order: tuple[SessionId, ...]  # longest waiting first
     oldest_queued_at: datetime | None
     taken_at: datetime
+    # Reviewers whose consoles are signed in to the intake (not signed out, not expired); None
+    # when not counted. With none, no wait can be estimated: applicants are told so instead.
+    reviewers_signed_in: int | None = None
 
     def positions(self) -> dict[SessionId, int]:
         """1 = next to be taken."""

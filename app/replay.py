@@ -28,6 +28,8 @@ class Flag(enum.IntFlag):
     MULTIPLE_FACES = 1
     LIVENESS_FAILED = 2
     DROPPED_CONNECTION = 4
+    # A virtual camera, or another sign of an injected video (app.camera)
+    INJECTION_SUSPECTED = 8
 
 
 class SortKey(enum.Enum):

@@ -114,6 +114,9 @@ class Settings:
     four_eyes_amount_above: int = 20000
     # The approval policy (app/approval.py): what blocks an approval, needs an override, or warns.
     approval_policy_file: Path = PROJECT_ROOT / "app" / "approval_policy.toml"
+    # Virtual cameras and camera settings that suggest an injected video (app/camera.py): the
+    # applicant page's camera reports are checked against it during the call.
+    camera_rules_file: Path = PROJECT_ROOT / "app" / "cameras.toml"
     # Annual interest rate used for the monthly instalment shown to the reviewer.
     annual_interest_rate: float = 0.12
     # A debt-to-income ratio after the new loan above this is a red flag.

@@ -12,10 +12,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from app.camera import CameraReport, CameraWatch, load_camera_rules
 from app.console import AudioState, ConnectionState, HangUp, RecordingState
 from app.decisions import DecisionSubmission
 from app.errors import InvalidTransition, ReviewError
@@ -51,6 +53,7 @@ _CONNECTION_STATES = {
     "reconnecting": ConnectionState.DROPPED,
     "connection_failed": ConnectionState.FAILED,  # the intake recorded it as connection failed
     "hung_up": ConnectionState.ENDED,
+    "applicant_hung_up": ConnectionState.APPLICANT_HUNG_UP,  # the intake recorded it as abandoned
 }
 
 
@@ -60,7 +63,9 @@ class MediaApplicantCall:
 
     Frames go to the window, to the face worker (newest only, both) and to the recorder; scores
     go to the window and onto the session's timeline (session clock, with boxes), stored about
-    once a second by the call's monitor thread, which also reports the recording's state."""
+    once a second by the call's monitor thread, which also reports the recording's state.
+    The applicant's camera reports are checked against the bank's camera rules (app.camera): the
+    verdict goes to the window and, with what it raised, onto the timeline."""
 
     def __init__(
         self,
@@ -83,6 +88,7 @@ class MediaApplicantCall:
         )
         self._recording_state: tuple[RecordingState, str] | None = None
         self._ended = False
+        self.camera_watch = CameraWatch(services.camera_rules)
 
     def start(self) -> MediaApplicantCall:
         from media.face.worker import FaceWorkerError
@@ -101,6 +107,7 @@ class MediaApplicantCall:
         except FaceWorkerError as error:
             log.error("face matching is not available for this call: %s", error)
         self._unsubscribe.append(self.call.on_status(self._status))
+        self._unsubscribe.append(self.call.on_camera(self._camera))
         self._unsubscribe.append(self.call.on_audio(self._audio))
         self._status(self.call.status)
         self._monitor.start()
@@ -134,6 +141,23 @@ class MediaApplicantCall:
         state = _CONNECTION_STATES.get(status.state.value)
         if state is not None:
             self.events.connection(state, status.leg)
+
+    # the media thread: no database here (the timeline stores it with the next scores)
+    def _camera(self, report: CameraReport | None, refused: str, leg: int) -> None:
+        if report is not None:
+            verdict = self.camera_watch.observe(report)
+        else:
+            verdict = self.camera_watch.refused(refused or "malformed")
+        if verdict.new:
+            log.warning(
+                "session %s: camera %r: %s",
+                self.applicant.session_id,
+                verdict.report.label if verdict.report is not None else "",
+                ", ".join(f"{f.problem.value} ({f.detail})" for f in verdict.new),
+            )
+        if self.recording.timeline is not None:
+            self.recording.timeline.camera(verdict, max(1, leg), time.time())
+        self.events.camera(verdict)
 
     def _audio(self, audio: AudioStatus) -> None:
         output = audio.output.value
@@ -213,6 +237,8 @@ class LiveConsoleServices:
         self.face_matching = face_matching
         # How each liveness challenge is chosen: at random (tests may fix it).
         self.challenge_draw: Callable[[], ChallengeKind] = draw_challenge
+        # Read once, at start: a mistake in the bank's file stops the console with its message.
+        self.camera_rules = load_camera_rules(settings.camera_rules_file)
         self.accounts = Accounts(database)
         self.records = ReviewRecords.from_settings(
             database, settings, check_policy=check_policy_from(settings)

@@ -287,7 +287,11 @@ def record_probe(
                 }
             )
             recording.store()
-            if call.status.state in (CallState.CONNECTION_FAILED, CallState.HUNG_UP):
+            if call.status.state in (
+                CallState.CONNECTION_FAILED,
+                CallState.HUNG_UP,
+                CallState.APPLICANT_HUNG_UP,
+            ):
                 break
         if face_match is not None:
             face_match.stop()

@@ -13,7 +13,8 @@ Face scores go onto the recording's clock (the session clock: seconds since the 
 leg started, as storage.recordings defines it) with their boxes, whatever clock the frames were
 offered to the face worker on; "more than one face" and "liveness failed" become timeline events
 the first time they are seen, and each liveness challenge two events: asked, then passed or failed
-(with when it was asked and when, at which frame, it was met).
+(with when it was asked and when, at which frame, it was met). The applicant's camera reports and
+what they raised (a virtual camera, injection suspected: app.camera) go onto the same clock as events.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from app.camera import CameraProblem, CameraVerdict
 from app.console import RecordingState
 from app.face import FaceBoxInFrame, Liveness, LivenessRecord
 from app.ids import SessionId
@@ -130,6 +132,7 @@ class ScoreTimeline:
         self._zero: float | None = None  # wall time of the session clock's zero
         self._frames: dict[int, tuple[int, int, int, float, float]] = {}  # w, h, leg, wall, monotonic
         self._queued: list[tuple[Any, float, int, int, int]] = []  # score, wall, leg, w, h
+        self._events: list[tuple[str, dict[str, Any], float, int]] = []  # kind, details, wall, leg
         self._seen: set[str] = set()
         # The console's FaceCheck folds the same scores with the same LivenessRecord.
         self.liveness = LivenessRecord()
@@ -166,6 +169,27 @@ class ScoreTimeline:
             for key in [k for k in self._frames if k <= int(score.frame)]:
                 self._frames.pop(key, None)
 
+    def camera(self, verdict: CameraVerdict, leg: int, wall: float) -> None:
+        """The applicant's camera as reported at `wall` (time.time()): the report, and each
+        finding it raised, as timeline events (stored with the next scores; any thread)."""
+        from storage.recordings import EventKind
+
+        events: list[tuple[str, dict[str, Any], float, int]] = []
+        if verdict.report is not None and not any(
+            f.problem is CameraProblem.REPORT_REFUSED for f in verdict.new
+        ):
+            events.append((EventKind.CAMERA_REPORTED, verdict.report.as_json(), wall, leg))
+        for finding in verdict.new:
+            kind = (
+                EventKind.VIRTUAL_CAMERA
+                if finding.problem is CameraProblem.VIRTUAL_CAMERA
+                else EventKind.INJECTION_SUSPECTED
+            )
+            label = verdict.report.label if verdict.report is not None else ""
+            events.append((kind, finding.as_json() | {"label": label}, wall, leg))
+        with self._lock:
+            self._events.extend(events)
+
     def _session_zero(self, fallback: float | None) -> float | None:
         if self._zero is None:
             from storage.recordings import RecordingRecords
@@ -190,16 +214,23 @@ class ScoreTimeline:
 
         with self._lock:
             queued, self._queued = self._queued, []
-        if not queued:
+            events, self._events = self._events, []
+        if not queued and not events:
             return 0
+        first_wall = min([item[1] for item in queued[:1]] + [event[2] for event in events[:1]])
         try:
-            zero = self._session_zero(queued[0][1] if final else None)
+            zero = self._session_zero(first_wall if final else None)
         except Exception as error:
             log.warning("the session clock of session %s is not known yet: %s", self.session_id, error)
             zero = None
         if zero is None:
             with self._lock:
                 self._queued[:0] = queued
+                self._events[:0] = events
+            return 0
+        for kind, details, wall, leg in events:
+            self.listener.flag_raised(kind, max(0.0, wall - zero), leg, details)
+        if not queued:
             return 0
         samples = []
         for score, wall, leg, width, height in queued:

@@ -14,11 +14,12 @@ from app.errors import NotFound, ReviewError
 from app.ids import ApplicationId, ReviewerId, SessionId
 from app.queue import QueueSnapshot, QueueSummary, QueueTicket, TakenApplicant, TokenCheck, TokenStatus
 from app.review import SessionState
+from app.roles import Role
 from app.rules import Availability, ReviewRules
 from storage.applications import applicant_card, open_photo
 from storage.audit_log import append_event
 from storage.database import Database, aware
-from storage.models import Application, ReviewSessionRow
+from storage.models import Application, ConsoleCredentialRow, Reviewer, ReviewSessionRow
 from storage.sealing import SealBroken, Sealer
 from storage.summaries import refresh_if_listed
 
@@ -306,8 +307,20 @@ class DatabaseReviewDesk:
                 .where(ReviewSessionRow.state == SessionState.WAITING.value)
                 .order_by(ReviewSessionRow.queued_at, ReviewSessionRow.id)
             ).all()
+            reviewers = session.execute(
+                select(func.count(func.distinct(ConsoleCredentialRow.reviewer_id)))
+                .join(Reviewer, Reviewer.id == ConsoleCredentialRow.reviewer_id)
+                .where(
+                    ConsoleCredentialRow.signed_out_at.is_(None),
+                    ConsoleCredentialRow.expires_at > now.astimezone(UTC),
+                    Reviewer.active.is_(True),
+                    Reviewer.role == Role.REVIEWER.value,
+                )
+            ).scalar_one()
         oldest = aware(rows[0].queued_at) if rows else None
-        return QueueSnapshot(tuple(SessionId(row.id) for row in rows), oldest, now)
+        return QueueSnapshot(
+            tuple(SessionId(row.id) for row in rows), oldest, now, reviewers_signed_in=int(reviewers)
+        )
 
     def summary(self, now: datetime) -> QueueSummary:
         with self.database.session() as session:

@@ -219,6 +219,11 @@ class EventKind(enum.StrEnum):
     LIVENESS_FAILED = "flag.liveness_failed"
     LIVENESS_PASSED = "flag.liveness_passed"  # passed after having failed (app.face.LivenessRecord)
     FLAG = "flag"  # another face flag; details {"flag": name}
+    # The applicant's camera as their page reported it; details: app.camera.CameraReport.as_json()
+    CAMERA_REPORTED = "camera.reported"
+    # What a camera report raised (app.camera); details: {"problem", "flag", "detail", "label"}
+    VIRTUAL_CAMERA = "flag.virtual_camera"
+    INJECTION_SUSPECTED = "flag.injection_suspected"
     RECORDING_WARNING = "recording.warning"
     # Active liveness challenges: asked (details {"kind"}), then passed or failed (details
     # {"kind", "asked_t", "met_t", "frame"}: met_t and frame, the call's frame number, when passed).

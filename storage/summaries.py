@@ -54,6 +54,8 @@ def _flags_of(
             flags |= Flag.LIVENESS_FAILED
         elif kind in (EventKind.CONNECTION_DROPPED, EventKind.CONNECTION_FAILED):
             flags |= Flag.DROPPED_CONNECTION
+        elif kind in (EventKind.VIRTUAL_CAMERA, EventKind.INJECTION_SUSPECTED):
+            flags |= Flag.INJECTION_SUSPECTED
     if legs > 1 or any(reason in ("dropped", "replaced", "connection_failed") for reason in leg_end_reasons):
         flags |= Flag.DROPPED_CONNECTION
     for decision in decisions:
@@ -63,6 +65,9 @@ def _flags_of(
             flags |= Flag.LIVENESS_FAILED
         if "liveness_failed" in decision.reasons:
             flags |= Flag.LIVENESS_FAILED
+        seen = (decision.face_summary or {}).get("flags_seen") or ()
+        if "virtual_camera" in seen or "injection_suspected" in seen:
+            flags |= Flag.INJECTION_SUSPECTED
     return flags
 
 

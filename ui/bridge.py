@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QImage
 
+from app.camera import CameraVerdict
 from app.console import AudioState, ConnectionState, RecordingState
 from app.face import FaceScoreView
 from app.queue import QueueSummary
@@ -59,6 +60,7 @@ class CallBridge(QObject):
     audio_changed = Signal(object)  # AudioState
     recording_changed = Signal(object, str)  # RecordingState, message
     queue_changed = Signal(object)  # QueueSummary
+    camera_changed = Signal(object)  # app.camera.CameraVerdict
 
     _frame_waiting = Signal()
     _event = Signal(object)  # a callable to run on the Qt thread
@@ -104,6 +106,9 @@ class CallBridge(QObject):
 
     def queue(self, summary: QueueSummary) -> None:
         self._post(partial(self.queue_changed.emit, summary))
+
+    def camera(self, verdict: CameraVerdict) -> None:
+        self._post(partial(self.camera_changed.emit, verdict))
 
     # --- Qt thread ---
 

@@ -72,7 +72,7 @@ class CallStatusBar(QWidget):
             self._dropped_at = time.monotonic()
         elif state is not ConnectionState.DROPPED:
             self._dropped_at = None
-        if state in (ConnectionState.ENDED, ConnectionState.FAILED):
+        if state in (ConnectionState.ENDED, ConnectionState.FAILED, ConnectionState.APPLICANT_HUNG_UP):
             self.stop_clock()
         self.state = state
         self.leg = leg
@@ -138,6 +138,8 @@ class CallStatusBar(QWidget):
             text, colour = self.tr("Call ended"), style.NEUTRAL
         elif self.state is ConnectionState.FAILED:
             text, colour = self.tr("Call ended: recorded as connection failed"), style.BAD
+        elif self.state is ConnectionState.APPLICANT_HUNG_UP:
+            text, colour = self.tr("The applicant hung up: recorded as abandoned"), style.BAD
         else:
             text, colour = self.tr("No call"), style.NEUTRAL
         self.state_label.setText(text)

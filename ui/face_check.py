@@ -12,6 +12,7 @@ import enum
 from collections import deque
 from dataclasses import dataclass
 
+from app.camera import CameraVerdict
 from app.decisions import FaceSummary
 from app.errors import InvalidTransition
 from app.face import ChallengeKind, ChallengeState, ChallengeStatus, FaceScoreView, LivenessRecord
@@ -55,6 +56,8 @@ class FaceCheck:
         self.flags_seen: set[str] = set()
         # The same fold as the recording's timeline (services.recording.ScoreTimeline).
         self.liveness_record = LivenessRecord()
+        # The applicant's camera as reported, and what it raised (flags_seen holds those too).
+        self.camera: CameraVerdict | None = None
         self.verification = FaceVerification(
             counter=session, sustain_seconds=sustain_seconds, attempt_seconds=attempt_seconds
         )
@@ -154,6 +157,12 @@ class FaceCheck:
                     self.state = FaceState.EXHAUSTED
                 return
             self.state = FaceState.EXHAUSTED if proposal else FaceState.NOT_MATCHED
+
+    def observe_camera(self, verdict: CameraVerdict) -> None:
+        """The applicant's camera (services checked it against the bank's camera rules): its
+        flags count as seen in this review, as the session's timeline keeps them."""
+        self.camera = verdict
+        self.flags_seen.update(verdict.flags)
 
     def retry(self, now: float) -> None:
         """The reviewer asks for another attempt (after the applicant adjusted light or position)."""

@@ -9,6 +9,7 @@ from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
 from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QSizePolicy, QWidget
 
+from app.camera import CameraVerdict
 from app.face import ChallengeKind, ChallengeState
 from ui import style
 from ui.face_check import HISTORY_SECONDS, FaceCheck, FaceState, HistoryPoint
@@ -21,6 +22,26 @@ FLAG_TEXTS = {
     "too_dark": lambda: QCoreApplication.translate("FaceFlags", "Too dark"),
     "too_blurred": lambda: QCoreApplication.translate("FaceFlags", "Too blurred: ask to hold still"),
     "partly_covered": lambda: QCoreApplication.translate("FaceFlags", "Face partly covered"),
+    "virtual_camera": lambda: QCoreApplication.translate(
+        "FaceFlags", "Virtual camera: the video may be injected"
+    ),
+    "injection_suspected": lambda: QCoreApplication.translate(
+        "FaceFlags", "Camera changed or unlike a phone's: the video may be injected"
+    ),
+}
+# What a camera report raised (app.camera.CameraProblem), {0} its detail.
+CAMERA_PROBLEM_TEXTS = {
+    "virtual_camera": lambda: QCoreApplication.translate("FaceFlags", "a virtual camera: {0}"),
+    "frame_rate": lambda: QCoreApplication.translate("FaceFlags", "a frame rate no phone camera has: {0}"),
+    "picture_size": lambda: QCoreApplication.translate(
+        "FaceFlags", "a picture size no phone camera has: {0}"
+    ),
+    "camera_changed": lambda: QCoreApplication.translate(
+        "FaceFlags", "the camera changed during the call: {0}"
+    ),
+    "report_refused": lambda: QCoreApplication.translate(
+        "FaceFlags", "the page sent camera reports the bank's page never sends ({0})"
+    ),
 }
 
 
@@ -46,6 +67,30 @@ def challenge_text(kind: str | ChallengeKind) -> str:
 def flag_text(flag: str) -> str:
     text = FLAG_TEXTS.get(flag)
     return text() if text is not None else flag.replace("_", " ")
+
+
+def camera_problem_text(problem: str, detail: str) -> str:
+    text = CAMERA_PROBLEM_TEXTS.get(problem)
+    return text().format(detail) if text is not None else f"{problem.replace('_', ' ')}: {detail}"
+
+
+def camera_text(verdict: CameraVerdict | None) -> str:
+    """The applicant's camera in a line: its name and settings, or what makes it suspect."""
+    if verdict is None:
+        return ""
+    report = verdict.report
+    name = (report.label if report is not None else "") or QCoreApplication.translate("FaceFlags", "unnamed")
+    if verdict.findings:
+        problems = "; ".join(camera_problem_text(f.problem.value, f.detail) for f in verdict.findings)
+        return QCoreApplication.translate(
+            "FaceFlags", "⚠ Camera {0}: {1}. The video may be injected."
+        ).format(name, problems)
+    settings = (
+        ", ".join(part for part in (report.size_text, report.frame_rate_text) if part) if report else ""
+    )
+    return QCoreApplication.translate("FaceFlags", "Camera: {0}").format(
+        f"{name} ({settings})" if settings else name
+    )
 
 
 class SimilarityHistory(QWidget):
@@ -121,6 +166,8 @@ class FacePanel(QGroupBox):
         self.liveness_label = QLabel()
         self.liveness_label.setWordWrap(True)  # "failed: possibly a photo…" fits narrow windows
         self.attempts_label = QLabel()
+        self.camera_label = QLabel()
+        self.camera_label.setWordWrap(True)
         self.retry_button = QPushButton(self.tr("Check the face again"))
         self.retry_button.clicked.connect(self.retry_requested)
         self.challenge_label = QLabel()
@@ -144,7 +191,8 @@ class FacePanel(QGroupBox):
         grid.addWidget(self.attempts_label, 4, 1)
         grid.addWidget(self.challenge_label, 5, 0)
         grid.addWidget(self.challenge_button, 5, 1)
-        grid.addWidget(self.retry_button, 6, 0, 1, 2)
+        grid.addWidget(self.camera_label, 6, 0, 1, 2)
+        grid.addWidget(self.retry_button, 7, 0, 1, 2)
         self.similarity_threshold: float | None = None
         self.clear()
 
@@ -155,6 +203,8 @@ class FacePanel(QGroupBox):
         self.flags_label.setText("")
         self.liveness_label.setText(self.tr("Liveness: –"))
         self.attempts_label.setText("")
+        self.camera_label.setText("")
+        self.camera_label.setVisible(False)
         self.retry_button.setVisible(False)
         self.challenge_label.setText("")
         self.challenge_button.setEnabled(False)
@@ -197,6 +247,11 @@ class FacePanel(QGroupBox):
             self.tr("Attempt {0} of {1}").format(check.attempts_used, check.attempts_limit)
         )
         self.retry_button.setVisible(check.can_retry)
+        camera = check.camera
+        self.camera_label.setVisible(camera is not None)
+        self.camera_label.setText(camera_text(camera))
+        colour = style.BAD if camera is not None and camera.findings else style.NEUTRAL
+        self.camera_label.setStyleSheet(f"color: {colour};")
         self._show_challenge(check)
 
     def _show_challenge(self, check: FaceCheck) -> None:

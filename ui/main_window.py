@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.approval import ApprovalPolicy, ReviewFacts, load_approval_policy
+from app.camera import CameraVerdict
 from app.console import ApplicantCall, ConnectionState, ConsoleServices, HangUp, RefusedDecisionView
 from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason, check_decision
 from app.errors import InvalidDecision, InvalidTransition, ReviewError
@@ -160,7 +161,9 @@ class ConsoleWindow(QMainWindow):
         self.last_decision_session: SessionId | None = None
         self._taking = False
         # The outcome the service recorded for the session in view (it ended the session itself).
-        self.recorded_by_service: Outcome | None = None
+        # What the service recorded when it ended the session (an outcome, or "applicant_hung_up":
+        # abandoned): no other decision can be stored.
+        self.recorded_by_service: Outcome | str | None = None
         self._reviewer_closing = False
         self._polling = False
         self._poll_again = False
@@ -519,6 +522,7 @@ class ConsoleWindow(QMainWindow):
         bridge.audio_changed.connect(self.call_status.set_audio)
         bridge.recording_changed.connect(self.call_status.set_recording)
         bridge.queue_changed.connect(self.queue_panel.set_summary)
+        bridge.camera_changed.connect(self._camera)
         self.bridge = bridge
         self._update_actions()
         self.review_started.emit(applicant)
@@ -599,6 +603,12 @@ class ConsoleWindow(QMainWindow):
         self.face_panel.show_check(face)
         self.statusBar().showMessage(self.tr("No challenge was asked: {0}").format(error), 8000)
 
+    def _camera(self, verdict: CameraVerdict) -> None:
+        if self.face is not None:
+            self.face.observe_camera(verdict)
+            self.face_panel.show_check(self.face)
+            self._refresh_approval_conditions()
+
     def _connection(self, state: ConnectionState, leg: int) -> None:
         session = self.session
         if session is None:
@@ -619,6 +629,15 @@ class ConsoleWindow(QMainWindow):
                 "The applicant did not come back within the grace time: the session was recorded as "
                 "'{0}'. Your answers so far are saved with the session; no other decision can be recorded."
             ).format(outcome_text(Outcome.CONNECTION_FAILED))
+            self.video.set_notice(message)
+            self.banner.ended_by_service(message)
+            self._update_actions()
+        elif state is ConnectionState.APPLICANT_HUNG_UP:
+            self.recorded_by_service = "applicant_hung_up"
+            message = self.tr(
+                "The applicant hung up: the session was recorded as '{0}'. Your answers so far are saved "
+                "with the session; no decision can be recorded. The applicant may open their link again."
+            ).format(self._recorded_text())
             self.video.set_notice(message)
             self.banner.ended_by_service(message)
             self._update_actions()
@@ -775,6 +794,12 @@ class ConsoleWindow(QMainWindow):
         if draft is not None:
             self.record_decision(draft)
 
+    def _recorded_text(self) -> str:
+        recorded = self.recorded_by_service
+        if isinstance(recorded, Outcome):
+            return outcome_text(recorded)
+        return self.tr("abandoned: the applicant hung up")
+
     def record_decision(self, draft: DecisionDraft) -> bool:
         """Check the draft against the bank's rules and save it; False (with the reason on screen)
         when it is refused."""
@@ -783,7 +808,7 @@ class ConsoleWindow(QMainWindow):
         if self.recorded_by_service is not None:
             self.banner.ended_by_service(
                 self.tr("Not recorded: the session was already recorded as '{0}'.").format(
-                    outcome_text(self.recorded_by_service)
+                    self._recorded_text()
                 )
             )
             return False

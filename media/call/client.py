@@ -13,6 +13,8 @@ API for the console (all methods are safe to call from any thread; none blocks o
     call.on_status(callback)                       # callback(CallStatus) on every state change
     call.on_audio(callback)                        # callback(AudioStatus) when audio state changes
     call.on_audio_frame(callback)                  # callback(av.AudioFrame, source) per audio frame
+    call.on_camera(callback)                       # callback(CameraReport | None, refused, leg): the
+                                                   # applicant's camera, checked again here
     call.frames.subscribe(callback)                # callback(VideoSample) for every new frame
     call.latest_frame()                            # VideoSample | None: the newest frame, BGR numpy
     call.frames.wait_newer(seq, timeout)           # for worker threads: newest frame after seq
@@ -32,8 +34,9 @@ States: IDLE -> CONNECTING (taken, waiting for the applicant's offer) -> CONNECT
 RECONNECTING (the applicant dropped; waiting up to the grace period for the same token to
 come back, which continues the session as the next leg) -> CONNECTED (leg 2, ...) or
 CONNECTION_FAILED (the intake service ends the session so the applicant may retry). HUNG_UP
-after `hang_up()`. Each leg is a new RTCPeerConnection (aiortc has no ICE restart); the
-microphone and camera are opened once per call and each leg sends them through a track of
+after `hang_up()`; APPLICANT_HUNG_UP when the applicant pressed hang up (the intake recorded the
+session as abandoned, "applicant_hung_up"). Each leg is a new RTCPeerConnection (aiortc has no
+ICE restart); the microphone and camera are opened once per call and each leg sends them through a track of
 its own (media.call.tracks), because aiortc ends a track when the connection sending it closes.
 
 `on_audio_frame(callback)` sees every audio frame of every leg of every call taken after (or
@@ -65,6 +68,7 @@ import aiohttp
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
+from app.camera import CameraReport, CameraReportInvalid
 from app.ids import SessionId
 from app.queue import QueueSummary, TakenApplicant
 from media.call.audio import AudioOutput, AudioPlayback, AudioStatus, MicrophoneSource, open_microphone
@@ -80,6 +84,9 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 AudioFrameCallback = Callable[["av.AudioFrame", str], None]
+# The applicant's camera report (None with `refused`: the intake refused one the page should
+# never send, "malformed" or "too_many"), and the leg it belongs to.
+CameraCallback = Callable[[CameraReport | None, str, int], None]
 
 
 class CallState(enum.Enum):
@@ -89,6 +96,7 @@ class CallState(enum.Enum):
     RECONNECTING = "reconnecting"
     CONNECTION_FAILED = "connection_failed"
     HUNG_UP = "hung_up"
+    APPLICANT_HUNG_UP = "applicant_hung_up"
 
     @property
     def is_live(self) -> bool:
@@ -229,6 +237,7 @@ class ReviewerCall:
         self.applicant: CallApplicant | None = None
         self._status_callbacks: list[Callable[[CallStatus], None]] = []
         self._audio_callbacks: list[Callable[[AudioStatus], None]] = []
+        self._camera_callbacks: list[CameraCallback] = []
         # Copy-on-write: subscribers come and go from any thread while the media thread iterates.
         self._audio_frame_callbacks: tuple[AudioFrameCallback, ...] = ()
         self._callbacks_lock = threading.Lock()
@@ -302,6 +311,10 @@ class ReviewerCall:
     def on_audio(self, callback: Callable[[AudioStatus], None]) -> Callable[[], None]:
         self._audio_callbacks.append(callback)
         return lambda: _discard(self._audio_callbacks, callback)
+
+    def on_camera(self, callback: CameraCallback) -> Callable[[], None]:
+        self._camera_callbacks.append(callback)
+        return lambda: _discard(self._camera_callbacks, callback)
 
     def on_audio_frame(self, callback: AudioFrameCallback) -> Callable[[], None]:
         """callback(frame, source) for every audio frame, source "applicant" (received) or
@@ -470,6 +483,11 @@ class ReviewerCall:
                     self._applicant_dropped("The applicant's connection dropped.")
                 elif kind == "applicant_returned":
                     self._set_status(CallState.RECONNECTING, "The applicant is reconnecting…")
+                elif kind in ("camera", "camera_refused"):
+                    self._camera_reported(body)
+                elif kind == "ended" and body.get("reason") == "applicant_hung_up":
+                    # The intake has recorded it (abandoned): nothing to tell it back.
+                    await self._end(None, CallState.APPLICANT_HUNG_UP, "The applicant hung up.")
                 elif kind == "error":
                     log.warning("intake: %s", body.get("message"))
         except Exception:
@@ -478,6 +496,25 @@ class ReviewerCall:
             # The intake service went away: nobody can reconnect the applicant to us.
             await self._close_peer()
             self._set_status(CallState.CONNECTION_FAILED, "Lost the connection to the intake service.")
+
+    def _camera_reported(self, body: dict[str, Any]) -> None:
+        leg = body.get("leg")
+        leg = leg if isinstance(leg, int) and not isinstance(leg, bool) else self.status.leg
+        report: CameraReport | None = None
+        refused = ""
+        if body.get("type") == "camera_refused":
+            refused = str(body.get("why", "malformed"))[:40]
+        else:
+            try:  # checked by the intake; checked again, as anything from the network
+                report = CameraReport.from_json(body.get("report"))
+            except CameraReportInvalid as error:
+                log.warning("intake: a camera report that is not valid: %s", error)
+                refused = "malformed"
+        for callback in list(self._camera_callbacks):
+            try:
+                callback(report, refused, leg)
+            except Exception:
+                log.exception("a camera callback failed")
 
     async def _answer(self, ws: aiohttp.ClientWebSocketResponse, sdp: str, leg: int) -> None:
         await self._close_peer()
@@ -582,7 +619,8 @@ class ReviewerCall:
             self._grace_task.cancel()
             self._grace_task = None
 
-    async def _end(self, reason: str, state: CallState, message: str) -> None:
+    async def _end(self, reason: str | None, state: CallState, message: str) -> None:
+        """End the call; `reason` is what the intake is told (None: it ended the call itself)."""
         if not self.status.state.is_live:
             return
         if self._grace_task is not None and self._grace_task is not asyncio.current_task():
@@ -590,7 +628,8 @@ class ReviewerCall:
         ws, self._ws = self._ws, None
         if ws is not None and not ws.closed:
             with contextlib.suppress(Exception):
-                await ws.send_json({"type": "end", "reason": reason})
+                if reason is not None:
+                    await ws.send_json({"type": "end", "reason": reason})
                 await ws.close()
         await self._close_peer()
         if self._microphone_player is not None:

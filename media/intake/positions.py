@@ -36,6 +36,7 @@ class Listener:
     ws: web.WebSocketResponse
     position: int = 0
     waiting: int = 0
+    staffed: bool = True  # a reviewer was signed in when they were told last
 
 
 class QueueBoard:
@@ -63,7 +64,7 @@ class QueueBoard:
 
     def listen(self, session_id: SessionId, ws: web.WebSocketResponse, position: int, waiting: int) -> None:
         """An applicant joined (and was told `position` of `waiting`): keep them informed."""
-        self.listeners[session_id] = Listener(session_id, ws, position, waiting)
+        self.listeners[session_id] = Listener(session_id, ws, position, waiting, self.staffed)
         self._changed = True
 
     def forget(self, session_id: SessionId | None) -> None:
@@ -139,23 +140,34 @@ class QueueBoard:
             position = positions.get(listener.session_id)
             if position is None or listener.ws.closed:
                 continue  # taken (here or on another instance) or gone: the socket's owner handles it
-            if (position, waiting) == (listener.position, listener.waiting):
+            staffed = self.staffed
+            if (position, waiting, staffed) == (listener.position, listener.waiting, listener.staffed):
                 continue
-            listener.position, listener.waiting = position, waiting
+            listener.position, listener.waiting, listener.staffed = position, waiting, staffed
             await send_quietly(listener.ws, self.queued_message(listener.session_id, position, waiting))
             told += 1
             if told % 100 == 0:
                 await asyncio.sleep(0)  # let consoles' requests in between: thousands are told
         return told
 
+    @property
+    def staffed(self) -> bool:
+        """A reviewer is signed in, as of the newest snapshot (True while not counted)."""
+        signed_in = self._snapshot.reviewers_signed_in if self._snapshot is not None else None
+        return signed_in is None or signed_in > 0
+
     def queued_message(self, session_id: SessionId, position: int, waiting: int) -> str:
+        """The applicant's place, and the expected wait only when a reviewer is signed in: with
+        none, ``reviewer_signed_in`` is false, ``expected_wait_seconds`` null, and the page says so."""
+        staffed = self.staffed
         return json.dumps(
             {
                 "type": "queued",
                 "session_id": session_id,
                 "position": position,
                 "waiting": waiting,
-                "expected_wait_seconds": round(position * self.review_seconds_estimate),
+                "reviewer_signed_in": staffed,
+                "expected_wait_seconds": round(position * self.review_seconds_estimate) if staffed else None,
             }
         )
 

@@ -11,13 +11,19 @@ Applicant side
                                        "message", "deadline", "next_opening", "reconnect"}``
     GET  /ws/applicant?t=TOKEN         WebSocket. Client -> server: ``{"type": "join"}``,
                                        ``{"type": "leave", "verify_later": bool}``,
-                                       ``{"type": "offer", "sdp": str}`` (after "taken", ICE complete).
+                                       ``{"type": "offer", "sdp": str}`` (after "taken", ICE complete),
+                                       ``{"type": "camera", "reason", "label", "settings"}`` (the
+                                       camera in use, app.camera.CameraReport: as each leg starts
+                                       and when it changes; only in a taken call, at most
+                                       CAMERA_REPORTS_PER_MINUTE), ``{"type": "hang_up"}`` (the
+                                       applicant ends the call: abandoned, "applicant_hung_up").
                                        Server -> client: ``status``, ``queued`` (position, waiting,
                                        expected_wait_seconds; on joining, then whenever the place or
                                        the queue's length changes, at most once a second),
                                        ``taken`` (reviewer, reconnect, ice), ``answer`` (sdp, leg),
                                        ``challenge`` (kind, state, seconds: from the console; the
-                                       page shows it), ``left``, ``ended`` (reason), ``error``.
+                                       page shows it), ``left``, ``ended`` (reason: hang_up,
+                                       connection_failed, applicant_hung_up), ``error``.
                                        An applicant's own ``challenge`` messages are refused: only
                                        the console's face worker judges a challenge.
 Console side (every route but sign-in needs ``Authorization: Bearer TOKEN``, also the WebSocket:
@@ -36,7 +42,11 @@ as JSON and before anything about an applicant is read)
                                        queue snapshot as the applicants' places)
     GET  /ws/console/sessions/{id}     WebSocket, only for the reviewer who took the session.
                                        Server -> console: ``offer`` (sdp, leg),
-                                       ``applicant_left`` (leg), ``applicant_returned``, ``error``.
+                                       ``applicant_left`` (leg), ``applicant_returned``, ``camera``
+                                       (leg, report: the applicant's checked camera report),
+                                       ``camera_refused`` (why: a report the page never sends),
+                                       ``ended`` (reason "applicant_hung_up", outcome "abandoned":
+                                       what the service recorded), ``error``.
                                        Console -> server: ``{"type": "answer", "sdp", "leg"}``,
                                        ``{"type": "challenge", "kind", "state": "asked" | "passed"
                                        | "failed", "seconds" (asked: the time limit, 1-120)}``,
@@ -64,6 +74,7 @@ import contextlib
 import json
 import logging
 import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -75,6 +86,7 @@ from typing import Any, TypeVar
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from app.applications import token_hint
+from app.camera import CameraReport, CameraReportInvalid
 from app.consent import ConsentBook, ConsentMissing
 from app.console_access import (
     MAX_CREDENTIAL_LENGTH,
@@ -111,6 +123,8 @@ QUEUE_POLL_SECONDS = 1.0
 # intake real CPU; a dropped call is seen sooner by the peers' own connection state.
 APPLICANT_HEARTBEAT_SECONDS = 15.0
 INTERNAL_MESSAGE = "Something went wrong on our side; please try again."
+# The page reports its camera as each leg starts and when it changes: a few a minute at most.
+CAMERA_REPORTS_PER_MINUTE = 6
 T = TypeVar("T")
 
 Clock = Callable[[], datetime]
@@ -249,6 +263,15 @@ class Waiting:
     epoch: int | None = None  # connected to the taken call as this socket
     # The join and the mail saying "taken" may both try to connect this socket to its call.
     joining: asyncio.Lock = field(default_factory=asyncio.Lock)
+    camera_reports: list[float] = field(default_factory=list)  # monotonic times, the last minute
+    camera_refusal_told: bool = False  # the console hears of a refused report once per socket
+
+    def camera_report_allowed(self, now: float) -> bool:
+        self.camera_reports[:] = [t for t in self.camera_reports if now - t < 60.0]
+        if len(self.camera_reports) >= CAMERA_REPORTS_PER_MINUTE:
+            return False
+        self.camera_reports.append(now)
+        return True
 
 
 @dataclass
@@ -573,6 +596,10 @@ class IntakeService:
                         break
                     elif kind == "offer":
                         await self._relay_offer(waiting, check_sdp(body.get("sdp"), "offer"))
+                    elif kind == "camera":
+                        await self._relay_camera(waiting, body)
+                    elif kind == "hang_up":
+                        await self._applicant_hangs_up(waiting)
                     elif kind == "ping":
                         await _send(ws, {"type": "pong"})
                     else:
@@ -648,6 +675,54 @@ class IntakeService:
         await self._signal(self.exchange.leg_started, session_id, leg)
         await self._post(
             session_id, "console", {"type": "offer", "sdp": sdp, "leg": leg}, replacing=("offer",)
+        )
+
+    async def _call_of(self, waiting: Waiting) -> CallRecord:
+        """The live call this applicant's socket is connected to; 409 otherwise."""
+        record = await self._live_call(waiting.session_id)
+        if waiting.session_id is None or record is None or record.applicant_epoch != waiting.epoch:
+            raise BadRequest("not_taken", "No reviewer has taken you yet; wait for your turn.", 409)
+        return record
+
+    async def _relay_camera(self, waiting: Waiting, body: dict[str, Any]) -> None:
+        """The applicant's camera report, checked (hostile input), to the console of their call.
+        A report the bank's page never sends is refused, and the console hears of it once."""
+        record = await self._call_of(waiting)
+        session_id = record.session_id
+        leg = record.leg if record.leg_open else record.leg + 1  # sent before the leg's offer
+        if not waiting.camera_report_allowed(time.monotonic()):
+            await self._camera_refused(waiting, session_id, "too_many")
+            raise BadRequest(
+                "too_many_camera_reports",
+                f"At most {CAMERA_REPORTS_PER_MINUTE} camera reports a minute.",
+                429,
+            )
+        try:
+            report = CameraReport.from_json(body)
+        except CameraReportInvalid as error:
+            await self._camera_refused(waiting, session_id, "malformed")
+            raise BadRequest("bad_camera_report", f"The camera report is not valid: {error}.") from None
+        await self._post(session_id, "console", {"type": "camera", "leg": leg, "report": report.as_json()})
+
+    async def _camera_refused(self, waiting: Waiting, session_id: SessionId, why: str) -> None:
+        if not waiting.camera_refusal_told:
+            waiting.camera_refusal_told = True
+            log.warning("intake: session %s: camera report refused (%s)", session_id, why)
+            await self._post(session_id, "console", {"type": "camera_refused", "why": why})
+
+    async def _applicant_hangs_up(self, waiting: Waiting) -> None:
+        """The applicant pressed hang up: the call ends for both, recorded as abandoned
+        ("applicant_hung_up"; they may come back within their window), and the console is
+        told what was recorded."""
+        record = await self._call_of(waiting)
+        ended = await self._signal(self.exchange.end, record.session_id)
+        if ended is None:
+            return  # ended meanwhile (the console hung up first): its "ended" is on the way
+        await self._finish_call(ended, "applicant_hung_up", ended_as="applicant_hung_up")
+        await self._post(
+            record.session_id,
+            "console",
+            {"type": "ended", "reason": "applicant_hung_up", "outcome": "abandoned"},
         )
 
     async def _end_open_leg(self, session_id: SessionId, reason: str) -> None:

@@ -53,6 +53,7 @@ FLAG_SHORT: dict[Flag, Callable[[], str]] = {
     Flag.MULTIPLE_FACES: lambda: QCoreApplication.translate("SessionBrowser", "2+ faces"),
     Flag.LIVENESS_FAILED: lambda: QCoreApplication.translate("SessionBrowser", "liveness"),
     Flag.DROPPED_CONNECTION: lambda: QCoreApplication.translate("SessionBrowser", "dropped"),
+    Flag.INJECTION_SUSPECTED: lambda: QCoreApplication.translate("SessionBrowser", "camera"),
 }
 SORTS: dict[str, tuple[SortKey, bool, Callable[[], str]]] = {
     "newest": (SortKey.STARTED, True, lambda: QCoreApplication.translate("SessionBrowser", "Newest first")),
@@ -177,6 +178,7 @@ class SessionBrowser(QWidget):
             Flag.MULTIPLE_FACES: QCheckBox(self.tr("More than one face")),
             Flag.LIVENESS_FAILED: QCheckBox(self.tr("Liveness failed")),
             Flag.DROPPED_CONNECTION: QCheckBox(self.tr("Dropped connection")),
+            Flag.INJECTION_SUSPECTED: QCheckBox(self.tr("Virtual camera or injection suspected")),
         }
         self.amended = QCheckBox(self.tr("Amended only"))
         self.sort = QComboBox()
@@ -195,8 +197,9 @@ class SessionBrowser(QWidget):
         grid.addWidget(self.flag_boxes[Flag.LIVENESS_FAILED], 3, 2, 1, 2)
         grid.addWidget(self.flag_boxes[Flag.DROPPED_CONNECTION], 4, 0, 1, 2)
         grid.addWidget(self.amended, 4, 2, 1, 2)
-        grid.addWidget(QLabel(self.tr("Sort")), 5, 0)
-        grid.addWidget(self.sort, 5, 1, 1, 3)
+        grid.addWidget(self.flag_boxes[Flag.INJECTION_SUSPECTED], 5, 0, 1, 4)
+        grid.addWidget(QLabel(self.tr("Sort")), 6, 0)
+        grid.addWidget(self.sort, 6, 1, 1, 3)
 
         self.model = SessionTableModel()
         self.table = QTableView()

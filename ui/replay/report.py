@@ -30,6 +30,7 @@ from ui.face_panel import challenge_text
 from ui.replay.fonts import report_fonts
 from ui.replay.texts import (
     answer_text,
+    camera_event_text,
     challenge_result_name,
     consent_text,
     face_summary_name,
@@ -421,6 +422,24 @@ def write_report(
         story.append(Table(rows, colWidths=[22 * mm, 58 * mm, 58 * mm, 32 * mm], style=grid, repeatRows=1))
     else:
         story.append(_para(translate("SessionReport", "No liveness challenge was asked."), body))
+
+    camera_events = [
+        e for e in replay.events if e.kind.startswith(("camera.", "flag.virtual_camera", "flag.injection"))
+    ]
+    story.append(_para(translate("SessionReport", "The applicant's camera"), heading))
+    if camera_events:
+        rows = [
+            [
+                _para(translate("SessionReport", "t (s)"), body),
+                _para(translate("SessionReport", "Camera"), body),
+            ]
+        ]
+        for camera_event in camera_events:
+            text = camera_event_text(camera_event.kind, camera_event.details)
+            rows.append([_para(f"{camera_event.t:.1f}", body), _para(text, body)])
+        story.append(Table(rows, colWidths=[14 * mm, 156 * mm], style=grid, repeatRows=1))
+    else:
+        story.append(_para(translate("SessionReport", "The applicant's page reported no camera."), body))
 
     report_progress(5, total, translate("SessionReport", "answers"))
     story.append(_para(translate("SessionReport", "Answers, as entered"), heading))

@@ -16,7 +16,7 @@ from app.consent import GivenConsent
 from app.decisions import FaceSummary, Outcome, RejectReason
 from app.replay import EventEntry
 from ui.decision import face_summary_text, outcome_text, reason_text
-from ui.face_panel import challenge_text, flag_text
+from ui.face_panel import camera_problem_text, challenge_text, flag_text
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ END_REASON_TEXTS: dict[str, Callable[[], str]] = {
     "hung_up": lambda: QCoreApplication.translate("ReplayTexts", "hung up before a decision"),
     "console_lost": lambda: QCoreApplication.translate("ReplayTexts", "the console's connection was lost"),
     "console_stopped": lambda: QCoreApplication.translate("ReplayTexts", "the console stopped mid-call"),
+    "applicant_hung_up": lambda: QCoreApplication.translate("ReplayTexts", "the applicant hung up"),
 }
 EVENT_TEXTS: dict[str, Callable[[], str]] = {
     "connection.dropped": lambda: QCoreApplication.translate("ReplayTexts", "connection dropped"),
@@ -46,6 +47,11 @@ EVENT_TEXTS: dict[str, Callable[[], str]] = {
         "ReplayTexts", "liveness passed after failing"
     ),
     "flag": lambda: QCoreApplication.translate("ReplayTexts", "face flag"),
+    "flag.virtual_camera": lambda: QCoreApplication.translate("ReplayTexts", "virtual camera"),
+    "flag.injection_suspected": lambda: QCoreApplication.translate(
+        "ReplayTexts", "video injection suspected"
+    ),
+    "camera.reported": lambda: QCoreApplication.translate("ReplayTexts", "camera"),
     "recording.warning": lambda: QCoreApplication.translate("ReplayTexts", "recording warning"),
     "challenge.asked": lambda: QCoreApplication.translate("ReplayTexts", "challenge asked"),
     "challenge.passed": lambda: QCoreApplication.translate("ReplayTexts", "challenge passed"),
@@ -98,12 +104,36 @@ def event_label(event: EventEntry) -> str:
         return QCoreApplication.translate("ReplayTexts", "{0}: {1}").format(
             event_name(event.kind), challenge_text(str(event.details["kind"]))
         )
+    if event.kind in CAMERA_EVENTS:
+        return camera_event_text(event.kind, event.details)
     return event_name(event.kind)
 
 
 def challenge_result_name(result: str | None) -> str:
     text = CHALLENGE_RESULT_TEXTS.get(result)
     return text() if text is not None else plain(str(result))
+
+
+# The applicant's camera (app.camera): what was reported, and what it raised.
+CAMERA_EVENTS = ("camera.reported", "flag.virtual_camera", "flag.injection_suspected")
+
+
+def camera_event_text(kind: str, details: dict[str, Any]) -> str:
+    """A camera event of the timeline with what it says: the camera reported (its label and
+    settings), or what it raised and why."""
+    name = event_name(kind)
+    if kind == "camera.reported":
+        settings = details.get("settings") or {}
+        parts = [str(details.get("label") or "?")]
+        if settings.get("width") and settings.get("height"):
+            parts.append(f"{settings['width']}x{settings['height']}")
+        if settings.get("frameRate") is not None:
+            parts.append(f"{settings['frameRate']:g} fps")
+        return f"{name}: {', '.join(parts)}"
+    problem = str(details.get("problem") or "")
+    if problem:
+        return f"{name}: {camera_problem_text(problem, str(details.get('detail') or ''))}"
+    return name
 
 
 def face_flag_name(flag: str) -> str:

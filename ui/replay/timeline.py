@@ -20,7 +20,7 @@ LEG_COLOURS = ("#1f6fb2", "#00897b", "#6a4fb3")
 @dataclass(frozen=True)
 class Marker:
     t: float
-    kind: str  # flag | connection | challenge | challenge_failed | answer | decision | amendment
+    kind: str  # flag | connection | camera | challenge | challenge_failed | answer | decision | amendment
     label: str  # in the supervisor's language
     subject: str = ""  # an answer's question id (the window shows its prompt)
 
@@ -31,6 +31,7 @@ MARKER_STYLE = {
     "flag": (88.0, "d", "#8e24aa"),
     "challenge": (72.0, "s", "#1565c0"),  # a liveness challenge asked, or passed
     "challenge_failed": (72.0, "x", "#c62828"),
+    "camera": (64.0, "p", "#546e7a"),  # the applicant's camera reported (its flags are "flag")
     "answer": (6.0, "o", "#2e7d32"),
     "decision": (80.0, "star", "#111111"),
 }
@@ -52,6 +53,8 @@ def markers_of(replay: SessionReplay) -> list[Marker]:
             kind = "challenge_failed"
         elif event.kind.startswith("challenge."):
             kind = "challenge"
+        elif event.kind == "camera.reported":
+            kind = "camera"
         else:
             kind = "flag"
         markers.append(Marker(event.t, kind, event_label(event)))
@@ -122,6 +125,7 @@ class TimelineChart(QWidget):
             ("#e08a00", "▼", self.tr("connection")),
             ("#8e24aa", "◆", self.tr("face flag")),
             ("#1565c0", "■", self.tr("challenge")),
+            ("#546e7a", "⬟", self.tr("camera")),
             ("#111111", "★", self.tr("decision")),
             ("#c62828", "- -", self.tr("threshold")),
         )
