@@ -84,6 +84,7 @@ class FakeDesk:
         self.sessions: dict[SessionId, FakeSession] = {}
         self.taken_log: list[tuple[ReviewerId, SessionId]] = []
         self.access = FakeConsoleAccess()
+        self.reviewers_signed_in: int | None = None  # None: not counted (as before)
 
     def add(self, token: str, status: TokenStatus = TokenStatus.VALID) -> ApplicationId:
         application_id = ApplicationId(len(self.tokens) + 1)
@@ -184,7 +185,12 @@ class FakeDesk:
             waiting = sorted(
                 (s for s in self.sessions.values() if s.state == "waiting"), key=lambda s: (s.queued_at, s.id)
             )
-            return QueueSnapshot(tuple(s.id for s in waiting), waiting[0].queued_at if waiting else None, now)
+            return QueueSnapshot(
+                tuple(s.id for s in waiting),
+                waiting[0].queued_at if waiting else None,
+                now,
+                reviewers_signed_in=self.reviewers_signed_in,
+            )
 
     def start_leg(self, session_id: SessionId, now: datetime) -> int:
         with self.lock:

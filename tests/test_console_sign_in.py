@@ -342,3 +342,26 @@ def test_a_supervisor_may_not_take_applicants(world: Any) -> None:
     assert desk.taken_log == []
     status, body, _ = request(server, "GET", "/api/queue/summary", {"Authorization": f"Bearer {token}"})
     assert status == 200 and json.loads(body)["waiting"] == 1
+
+
+def test_the_queue_snapshot_counts_reviewers_signed_in(credentials, database) -> None:  # type: ignore[no-untyped-def]
+    """Waiting applicants are told no wait when nobody can take them (media.intake.positions)."""
+    from app.rules import ReviewRules
+    from app.settings import load_settings
+    from storage.desk import DatabaseReviewDesk
+
+    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
+    assert desk.queue_snapshot(NOW).reviewers_signed_in == 0
+    credentials.sign_in("Zhou Min", PASSWORD, "10.0.0.9", NOW)  # a supervisor takes nobody
+    assert desk.queue_snapshot(NOW).reviewers_signed_in == 0
+    first = credentials.sign_in("Li Na", PASSWORD, "10.0.0.5", NOW)
+    second = credentials.sign_in("Li Na", PASSWORD, "10.0.0.6", NOW)  # two consoles, one reviewer
+    assert desk.queue_snapshot(NOW).reviewers_signed_in == 1
+    credentials.sign_out(first.token, NOW)
+    assert desk.queue_snapshot(NOW).reviewers_signed_in == 1
+    credentials.sign_out(second.token, NOW)
+    assert desk.queue_snapshot(NOW).reviewers_signed_in == 0
+    credentials.sign_in("Li Na", PASSWORD, "10.0.0.5", NOW)
+    assert (
+        desk.queue_snapshot(NOW + LIMITS.credential_lifetime + timedelta(seconds=1)).reviewers_signed_in == 0
+    )

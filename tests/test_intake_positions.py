@@ -58,7 +58,8 @@ def test_one_read_tells_every_applicant_and_only_those_whose_place_changed() -> 
         assert await board.tell_everyone() == 499
         assert queue.reads == 2
         assert sockets[SessionId(2)].sent[-1] == {
-            "type": "queued", "session_id": 2, "position": 1, "waiting": 499, "expected_wait_seconds": 60,
+            "type": "queued", "session_id": 2, "position": 1, "waiting": 499, "reviewer_signed_in": True,
+            "expected_wait_seconds": 60,
         }  # fmt: skip
         assert sockets[SessionId(1)].sent == []  # taken: no place to report
 

@@ -23,9 +23,10 @@ Applicant side
                                        ``taken`` (reviewer, reconnect, ice), ``answer`` (sdp, leg),
                                        ``challenge`` (kind, state, seconds: from the console; the
                                        page shows it), ``left``, ``ended`` (reason: hang_up,
-                                       connection_failed, applicant_hung_up), ``error``.
-                                       An applicant's own ``challenge`` messages are refused: only
-                                       the console's face worker judges a challenge.
+                                       connection_failed, applicant_hung_up; decided: whether a
+                                       decision was recorded, so the page says what happens next),
+                                       ``error``. An applicant's own ``challenge`` messages are
+                                       refused: only the console's face worker judges a challenge.
 Console side (every route but sign-in needs ``Authorization: Bearer TOKEN``, also the WebSocket:
 the console is Python and sets the header on the upgrade request; a missing, unknown, expired,
 signed-out or revoked credential gets 401, a wrong role or another reviewer's session 403, each
@@ -791,7 +792,10 @@ class IntakeService:
                     waiting.ws, self._taken_message(session_id, body.get("reviewer"), reconnect=False)
                 )
         elif kind == "ended":
-            await _send(waiting.ws, {"type": "ended", "reason": body.get("reason")})
+            await _send(
+                waiting.ws,
+                {"type": "ended", "reason": body.get("reason"), "decided": bool(body.get("decided"))},
+            )
             await waiting.ws.close()
         elif waiting.epoch is not None:
             await _send(waiting.ws, body)
@@ -1017,6 +1021,7 @@ class IntakeService:
         if record.leg_open:
             with contextlib.suppress(ReviewError):
                 await self._console_desk(self.legs.end_leg, session_id, self.clock(), ended_as or reason)
+        decided = False  # the page says what happens next: the result, or come back
         if ended_as is None and reason == "connection_failed":
             await self._console_desk(
                 partial(self.legs.end_connection_failed, details={"note": "the applicant did not reconnect"}),
@@ -1024,10 +1029,11 @@ class IntakeService:
                 self.clock(),
             )
         else:
-            await self._console_desk(
+            abandoned = await self._console_desk(
                 self.legs.end_without_decision, session_id, self.clock(), ended_as or "hung_up"
             )
-        await self._post(session_id, "applicant", {"type": "ended", "reason": reason})
+            decided = not abandoned
+        await self._post(session_id, "applicant", {"type": "ended", "reason": reason, "decided": decided})
 
 
 def taken_body(taken: TakenApplicant) -> dict[str, Any]:

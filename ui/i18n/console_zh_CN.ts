@@ -232,6 +232,11 @@
     </message>
     <message>
         <location filename="../call_status.py" line="142"/>
+        <source>The applicant hung up: recorded as abandoned</source>
+        <translation>申请人已挂断：记录为放弃</translation>
+    </message>
+    <message>
+        <location filename="../call_status.py" line="144"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
@@ -239,214 +244,224 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../main_window.py" line="85"/>
+        <location filename="../main_window.py" line="86"/>
         <source>Decision not saved</source>
         <translation>决定未保存</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="86"/>
+        <location filename="../main_window.py" line="87"/>
         <source>A decision is not saved yet. Close anyway? It will be lost.</source>
         <translation>有一个决定尚未保存。仍要关闭吗？它将会丢失。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="101"/>
+        <location filename="../main_window.py" line="102"/>
         <source>Call in progress</source>
         <translation>通话进行中</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="102"/>
+        <location filename="../main_window.py" line="103"/>
         <source>The call with {0} is in progress and no decision is recorded. Close the console? The session ends as abandoned (console closed); the applicant may come back.</source>
         <translation>与 {0} 的通话正在进行，尚未记录决定。要关闭审核台吗？本次会话将以“放弃（审核台已关闭）”结束；申请人可以再来。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="120"/>
-        <location filename="../main_window.py" line="325"/>
+        <location filename="../main_window.py" line="121"/>
+        <location filename="../main_window.py" line="328"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172"/>
+        <location filename="../main_window.py" line="175"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197"/>
+        <location filename="../main_window.py" line="200"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="270"/>
+        <location filename="../main_window.py" line="273"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="285"/>
+        <location filename="../main_window.py" line="288"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="286"/>
+        <location filename="../main_window.py" line="289"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="289"/>
+        <location filename="../main_window.py" line="292"/>
         <source>Ask a liveness challenge</source>
         <translation>发起活体验证动作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="295"/>
+        <location filename="../main_window.py" line="298"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="305"/>
+        <location filename="../main_window.py" line="308"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="310"/>
+        <location filename="../main_window.py" line="313"/>
         <source>&amp;Decision</source>
         <translation>决定(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="324"/>
+        <location filename="../main_window.py" line="327"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="332"/>
+        <location filename="../main_window.py" line="335"/>
         <source>Take the next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="333"/>
+        <location filename="../main_window.py" line="336"/>
         <source>Ask the applicant a liveness challenge, drawn at random</source>
         <translation>随机抽取一个活体验证动作请申请人完成</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="336"/>
+        <location filename="../main_window.py" line="339"/>
         <source>Next / previous question</source>
         <translation>下一题 / 上一题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="337"/>
+        <location filename="../main_window.py" line="340"/>
         <source>Arrow keys, Space</source>
         <translation>方向键、空格键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="337"/>
+        <location filename="../main_window.py" line="340"/>
         <source>Choose Yes or No</source>
         <translation>选择“是”或“否”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="338"/>
+        <location filename="../main_window.py" line="341"/>
         <source>Record the decision (in the decision dialog)</source>
         <translation>记录决定（在决定对话框中）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="339"/>
+        <location filename="../main_window.py" line="342"/>
         <source>This list</source>
         <translation>本列表</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="340"/>
+        <location filename="../main_window.py" line="343"/>
         <source>Close the console (a call in progress is confirmed first)</source>
         <translation>关闭审核台（通话中会先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="346"/>
+        <location filename="../main_window.py" line="349"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="349"/>
+        <location filename="../main_window.py" line="352"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="452"/>
+        <location filename="../main_window.py" line="455"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="462"/>
+        <location filename="../main_window.py" line="465"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="476"/>
+        <location filename="../main_window.py" line="479"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="485"/>
+        <location filename="../main_window.py" line="488"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="511"/>
+        <location filename="../main_window.py" line="514"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="545"/>
+        <location filename="../main_window.py" line="549"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588"/>
+        <location filename="../main_window.py" line="592"/>
         <source>face matching is not running in this call</source>
         <translation>本次通话未进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="600"/>
+        <location filename="../main_window.py" line="604"/>
         <source>No challenge was asked: {0}</source>
         <translation>未能发起验证动作：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="612"/>
+        <location filename="../main_window.py" line="622"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="614"/>
+        <location filename="../main_window.py" line="624"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="619"/>
+        <location filename="../main_window.py" line="629"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="680"/>
+        <location filename="../main_window.py" line="638"/>
+        <source>The applicant hung up: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no decision can be recorded. The applicant may open their link again.</source>
+        <translation>申请人已挂断：本次会话已记录为“{0}”。目前的回答已随会话保存；不能再记录决定。申请人可以再次打开其链接。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="699"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="692"/>
+        <location filename="../main_window.py" line="711"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="772"/>
-        <location filename="../main_window.py" line="799"/>
+        <location filename="../main_window.py" line="791"/>
+        <location filename="../main_window.py" line="824"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="785"/>
+        <location filename="../main_window.py" line="801"/>
+        <source>abandoned: the applicant hung up</source>
+        <translation>放弃：申请人挂断</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="810"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="822"/>
+        <location filename="../main_window.py" line="847"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="863"/>
+        <location filename="../main_window.py" line="888"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -648,19 +663,19 @@
     </message>
     <message>
         <location filename="../decision.py" line="67"/>
-        <location filename="../replay/texts.py" line="122"/>
+        <location filename="../replay/texts.py" line="152"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="68"/>
-        <location filename="../replay/texts.py" line="123"/>
+        <location filename="../replay/texts.py" line="153"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="69"/>
-        <location filename="../replay/texts.py" line="120"/>
+        <location filename="../replay/texts.py" line="150"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -746,22 +761,22 @@
 <context>
     <name>FaceChallenges</name>
     <message>
-        <location filename="../face_panel.py" line="29"/>
+        <location filename="../face_panel.py" line="50"/>
         <source>turn the head left</source>
         <translation>向左转头</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="30"/>
+        <location filename="../face_panel.py" line="51"/>
         <source>turn the head right</source>
         <translation>向右转头</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="31"/>
+        <location filename="../face_panel.py" line="52"/>
         <source>blink twice</source>
         <translation>眨眼两次</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="32"/>
+        <location filename="../face_panel.py" line="53"/>
         <source>open the mouth and hold it</source>
         <translation>张嘴并保持</translation>
     </message>
@@ -769,155 +784,205 @@
 <context>
     <name>FaceFlags</name>
     <message>
-        <location filename="../face_panel.py" line="18"/>
+        <location filename="../face_panel.py" line="19"/>
         <source>No face in view</source>
         <translation>画面中没有人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="19"/>
+        <location filename="../face_panel.py" line="20"/>
         <source>More than one face</source>
         <translation>画面中不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="20"/>
+        <location filename="../face_panel.py" line="21"/>
         <source>Face too small: ask to come closer</source>
         <translation>人脸太小：请申请人靠近</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="21"/>
+        <location filename="../face_panel.py" line="22"/>
         <source>Too dark</source>
         <translation>光线太暗</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="22"/>
+        <location filename="../face_panel.py" line="23"/>
         <source>Too blurred: ask to hold still</source>
         <translation>画面模糊：请申请人保持不动</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="23"/>
+        <location filename="../face_panel.py" line="24"/>
         <source>Face partly covered</source>
         <translation>人脸被部分遮挡</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="25"/>
+        <source>Virtual camera: the video may be injected</source>
+        <translation>虚拟摄像头：视频可能被注入</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="28"/>
+        <source>Camera changed or unlike a phone&apos;s: the video may be injected</source>
+        <translation>摄像头已更换或不像手机摄像头：视频可能被注入</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="34"/>
+        <source>a virtual camera: {0}</source>
+        <translation>虚拟摄像头：{0}</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="35"/>
+        <source>a frame rate no phone camera has: {0}</source>
+        <translation>手机摄像头不会有的帧率：{0}</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="36"/>
+        <source>a picture size no phone camera has: {0}</source>
+        <translation>手机摄像头不会有的画面尺寸：{0}</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="39"/>
+        <source>the camera changed during the call: {0}</source>
+        <translation>通话中更换了摄像头：{0}</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="42"/>
+        <source>the page sent camera reports the bank&apos;s page never sends ({0})</source>
+        <translation>页面发送了银行页面从不发送的摄像头报告（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="82"/>
+        <source>unnamed</source>
+        <translation>未命名</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="85"/>
+        <source>⚠ Camera {0}: {1}. The video may be injected.</source>
+        <translation>⚠ 摄像头 {0}：{1}。视频可能被注入。</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="91"/>
+        <source>Camera: {0}</source>
+        <translation>摄像头：{0}</translation>
     </message>
 </context>
 <context>
     <name>FacePanel</name>
     <message>
-        <location filename="../face_panel.py" line="112"/>
+        <location filename="../face_panel.py" line="157"/>
         <source>Face match against the ID photo</source>
         <translation>与身份证照片的人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="124"/>
+        <location filename="../face_panel.py" line="171"/>
         <source>Check the face again</source>
         <translation>重新进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="129"/>
+        <location filename="../face_panel.py" line="176"/>
         <source>Ask a liveness challenge</source>
         <translation>发起活体验证动作</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="131"/>
+        <location filename="../face_panel.py" line="178"/>
         <source>The applicant is asked to do something chosen at random (turn, blink, open the mouth)</source>
         <translation>请申请人完成一个随机抽取的动作（转头、眨眼、张嘴）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="134"/>
+        <location filename="../face_panel.py" line="181"/>
         <source>Similarity, last 30 s</source>
         <translation>相似度（最近 30 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="153"/>
+        <location filename="../face_panel.py" line="201"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="156"/>
+        <location filename="../face_panel.py" line="204"/>
         <source>Liveness: –</source>
         <translation>活体：–</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="171"/>
+        <location filename="../face_panel.py" line="221"/>
         <source>Match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="173"/>
+        <location filename="../face_panel.py" line="223"/>
         <source>Checking…</source>
         <translation>正在比对…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="175"/>
+        <location filename="../face_panel.py" line="225"/>
         <source>No match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="177"/>
+        <location filename="../face_panel.py" line="227"/>
         <source>No match: attempts used up</source>
         <translation>不匹配：次数已用完</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="179"/>
+        <location filename="../face_panel.py" line="229"/>
         <source>Waiting for the face</source>
         <translation>等待人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="186"/>
+        <location filename="../face_panel.py" line="236"/>
         <source>Picture quality good</source>
         <translation>画面质量良好</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="189"/>
+        <location filename="../face_panel.py" line="239"/>
         <source>Liveness: passed (blinks, head movement)</source>
         <translation>活体：通过（眨眼、头部动作）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="190"/>
+        <location filename="../face_panel.py" line="240"/>
         <source>Liveness: failed: possibly a photo or a replayed video</source>
         <translation>活体：未通过：可能是照片或回放视频</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="191"/>
+        <location filename="../face_panel.py" line="241"/>
         <source>Liveness: checking…</source>
         <translation>活体：检测中…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="194"/>
+        <location filename="../face_panel.py" line="244"/>
         <source>Liveness: passed, after failing earlier in the call</source>
         <translation>活体检测：通过（通话中曾未通过）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="197"/>
+        <location filename="../face_panel.py" line="247"/>
         <source>Attempt {0} of {1}</source>
         <translation>第 {0} 次，共 {1} 次</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="207"/>
+        <location filename="../face_panel.py" line="262"/>
         <source>Drawing a challenge…</source>
         <translation>正在抽取验证动作…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="209"/>
+        <location filename="../face_panel.py" line="264"/>
         <source>Challenge asked: {0}…</source>
         <translation>已发起验证动作：{0}…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="212"/>
+        <location filename="../face_panel.py" line="267"/>
         <source>No challenge asked yet</source>
         <translation>尚未发起验证动作</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="215"/>
+        <location filename="../face_panel.py" line="270"/>
         <source>Challenge: {0} ({1} s left)</source>
         <translation>验证动作：{0}（剩余 {1} 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="218"/>
+        <location filename="../face_panel.py" line="273"/>
         <source>Challenge passed: {0}</source>
         <translation>验证动作通过：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="221"/>
+        <location filename="../face_panel.py" line="276"/>
         <source>Challenge failed: {0} (a failed face attempt)</source>
         <translation>验证动作未通过：{0}（计为一次失败的人脸识别）</translation>
     </message>
@@ -1105,8 +1170,8 @@
 <context>
     <name>ReplayTexts</name>
     <message>
-        <location filename="../replay/browser.py" line="84"/>
-        <location filename="../replay/texts.py" line="82"/>
+        <location filename="../replay/browser.py" line="85"/>
+        <location filename="../replay/texts.py" line="88"/>
         <location filename="../replay/window.py" line="567"/>
         <source>, </source>
         <translation>、</translation>
@@ -1162,97 +1227,117 @@
         <translation>审核台在通话中停止</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="40"/>
+        <location filename="../replay/texts.py" line="38"/>
+        <source>the applicant hung up</source>
+        <translation>申请人挂断</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="41"/>
         <source>connection dropped</source>
         <translation>连接中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="41"/>
+        <location filename="../replay/texts.py" line="42"/>
         <source>connection restored</source>
         <translation>连接恢复</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="42"/>
+        <location filename="../replay/texts.py" line="43"/>
         <source>connection failed</source>
         <translation>连接失败</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="43"/>
+        <location filename="../replay/texts.py" line="44"/>
         <source>more than one face</source>
         <translation>不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="44"/>
+        <location filename="../replay/texts.py" line="45"/>
         <source>liveness failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="45"/>
+        <location filename="../replay/texts.py" line="46"/>
         <source>liveness passed after failing</source>
         <translation>活体检测在未通过后通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="48"/>
+        <location filename="../replay/texts.py" line="49"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="49"/>
+        <location filename="../replay/texts.py" line="50"/>
+        <source>virtual camera</source>
+        <translation>虚拟摄像头</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="51"/>
+        <source>video injection suspected</source>
+        <translation>疑似视频注入</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="54"/>
+        <source>camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="55"/>
         <source>recording warning</source>
         <translation>录像警告</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="50"/>
+        <location filename="../replay/texts.py" line="56"/>
         <source>challenge asked</source>
         <translation>发起验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="51"/>
+        <location filename="../replay/texts.py" line="57"/>
         <source>challenge passed</source>
         <translation>验证动作通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="52"/>
+        <location filename="../replay/texts.py" line="58"/>
         <source>challenge failed</source>
         <translation>验证动作未通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="55"/>
+        <location filename="../replay/texts.py" line="61"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="56"/>
+        <location filename="../replay/texts.py" line="62"/>
         <source>failed: a failed face attempt</source>
         <translation>未通过：计为一次失败的人脸识别</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="57"/>
+        <location filename="../replay/texts.py" line="63"/>
         <source>not settled: the call ended</source>
         <translation>未完成：通话已结束</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="98"/>
+        <location filename="../replay/texts.py" line="104"/>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="128"/>
+        <location filename="../replay/texts.py" line="158"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="129"/>
+        <location filename="../replay/texts.py" line="159"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="168"/>
+        <location filename="../replay/texts.py" line="198"/>
         <source>not recorded</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="170"/>
+        <location filename="../replay/texts.py" line="200"/>
         <source>given {0}, text version {1} ({2})</source>
         <translation>{0} 同意，文本版本 {1}（{2}）</translation>
     </message>
@@ -1714,142 +1799,152 @@ previous {1}</source>
         <translation>掉线</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="58"/>
+        <location filename="../replay/browser.py" line="56"/>
+        <source>camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../replay/browser.py" line="59"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="59"/>
+        <location filename="../replay/browser.py" line="60"/>
         <source>Oldest first</source>
         <translation>最早优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="63"/>
+        <location filename="../replay/browser.py" line="64"/>
         <source>Lowest similarity first</source>
         <translation>相似度最低优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="68"/>
+        <location filename="../replay/browser.py" line="69"/>
         <source>Longest first</source>
         <translation>时长最长优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="73"/>
+        <location filename="../replay/browser.py" line="74"/>
         <source>Applicant A-Z</source>
         <translation>申请人 A-Z</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="78"/>
+        <location filename="../replay/browser.py" line="79"/>
         <source>Reviewer A-Z</source>
         <translation>审核员 A-Z</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="151"/>
+        <location filename="../replay/browser.py" line="152"/>
         <source>Find sessions</source>
         <translation>查找会话</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="160"/>
+        <location filename="../replay/browser.py" line="161"/>
         <source>Any reviewer</source>
         <translation>所有审核员</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="162"/>
+        <location filename="../replay/browser.py" line="163"/>
         <source>Any decision</source>
         <translation>所有决定</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="166"/>
+        <location filename="../replay/browser.py" line="167"/>
         <source>Ended without a decision</source>
         <translation>未作决定即结束</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="168"/>
+        <location filename="../replay/browser.py" line="169"/>
         <source>Any reason</source>
         <translation>所有原因</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="173"/>
+        <location filename="../replay/browser.py" line="174"/>
         <source>any</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="174"/>
+        <location filename="../replay/browser.py" line="175"/>
         <source>below </source>
         <translation>低于 </translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="175"/>
+        <location filename="../replay/browser.py" line="176"/>
         <source>Sessions whose lowest face similarity is below this value</source>
         <translation>最低人脸相似度低于此值的会话</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="177"/>
+        <location filename="../replay/browser.py" line="178"/>
         <source>More than one face</source>
         <translation>不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="178"/>
+        <location filename="../replay/browser.py" line="179"/>
         <source>Liveness failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="179"/>
+        <location filename="../replay/browser.py" line="180"/>
         <source>Dropped connection</source>
         <translation>连接中断</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="181"/>
+        <source>Virtual camera or injection suspected</source>
+        <translation>虚拟摄像头或疑似注入</translation>
+    </message>
+    <message>
+        <location filename="../replay/browser.py" line="183"/>
         <source>Amended only</source>
         <translation>仅已修改</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="185"/>
+        <location filename="../replay/browser.py" line="187"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="187"/>
+        <location filename="../replay/browser.py" line="189"/>
         <source>to</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="192"/>
+        <location filename="../replay/browser.py" line="194"/>
         <source>Lowest similarity</source>
         <translation>最低相似度</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="198"/>
+        <location filename="../replay/browser.py" line="201"/>
         <source>Sort</source>
         <translation>排序</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="217"/>
+        <location filename="../replay/browser.py" line="220"/>
         <source>◀ Previous</source>
         <translation>◀ 上一页</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="218"/>
+        <location filename="../replay/browser.py" line="221"/>
         <source>Next ▶</source>
         <translation>下一页 ▶</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="219"/>
+        <location filename="../replay/browser.py" line="222"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="277"/>
+        <location filename="../replay/browser.py" line="280"/>
         <source>Searching…</source>
         <translation>正在查询…</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="289"/>
+        <location filename="../replay/browser.py" line="292"/>
         <source>1 session · page {0} of {1} · {2} ms</source>
         <translation>1 个会话 · 第 {0} 页，共 {1} 页 · {2} 毫秒</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="291"/>
+        <location filename="../replay/browser.py" line="294"/>
         <source>{0} sessions · page {1} of {2} · {3} ms</source>
         <translation>{0} 个会话 · 第 {1} 页，共 {2} 页 · {3} 毫秒</translation>
     </message>
@@ -1857,342 +1952,358 @@ previous {1}</source>
 <context>
     <name>SessionReport</name>
     <message>
-        <location filename="../replay/report.py" line="114"/>
+        <location filename="../replay/report.py" line="115"/>
         <source>lowest match {0}</source>
         <translation>最低相似度 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="116"/>
+        <location filename="../replay/report.py" line="117"/>
         <source>best match {0}</source>
         <translation>最高相似度 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="119"/>
+        <location filename="../replay/report.py" line="120"/>
         <source>at the decision</source>
         <translation>作出决定时</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="121"/>
+        <location filename="../replay/report.py" line="122"/>
         <source>start of leg {0}</source>
         <translation>第 {0} 段开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="150"/>
+        <location filename="../replay/report.py" line="151"/>
         <source>key frame at {0} s</source>
         <translation>{0} 秒处的关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="164"/>
+        <location filename="../replay/report.py" line="165"/>
         <source>{0} (t = {1} s, leg {2})</source>
         <translation>{0}（t = {1} 秒，第 {2} 段）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="228"/>
+        <location filename="../replay/report.py" line="229"/>
         <source>match threshold {0}</source>
         <translation>匹配阈值 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="257"/>
+        <location filename="../replay/report.py" line="258"/>
         <source>similarity (0-100) over seconds on the recording&apos;s clock   |  orange: connection  purple: face flags  blue: challenges (red: failed)  green ticks: answers  black: decision</source>
         <translation>相似度（0-100），横轴为录像时间（秒）   |  橙色：连接  紫色：人脸提示  蓝色：验证动作（红色：未通过）  绿色短线：回答  黑色：决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="269"/>
+        <location filename="../replay/report.py" line="270"/>
         <source>reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="271"/>
+        <location filename="../replay/report.py" line="272"/>
         <source>note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="274"/>
+        <location filename="../replay/report.py" line="275"/>
         <source>amendment reason: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="276"/>
+        <location filename="../replay/report.py" line="277"/>
         <source>override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="277"/>
+        <location filename="../replay/report.py" line="278"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="301"/>
+        <location filename="../replay/report.py" line="302"/>
         <source>starting</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="319"/>
+        <location filename="../replay/report.py" line="320"/>
         <source>Video review session {0}</source>
         <translation>视频审核会话 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="323"/>
+        <location filename="../replay/report.py" line="324"/>
         <source>Report made {0}. State: {1}.</source>
         <translation>报告生成于 {0}。状态：{1}。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="328"/>
+        <location filename="../replay/report.py" line="329"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="330"/>
+        <location filename="../replay/report.py" line="331"/>
         <source>application</source>
         <translation>申请信息</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="331"/>
+        <location filename="../replay/report.py" line="332"/>
         <source>leg {0} ended: {1}, recording {2}</source>
         <translation>第 {0} 段结束：{1}，录像 {2}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="333"/>
+        <location filename="../replay/report.py" line="334"/>
         <source>Applicant</source>
         <translation>申请人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="334"/>
+        <location filename="../replay/report.py" line="335"/>
         <source>National ID</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="335"/>
+        <location filename="../replay/report.py" line="336"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="337"/>
+        <location filename="../replay/report.py" line="338"/>
         <source>Amount / term</source>
         <translation>金额 / 期限</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="338"/>
+        <location filename="../replay/report.py" line="339"/>
         <source>{0} for {1} months</source>
         <translation>{0}，{1} 个月</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="340"/>
+        <location filename="../replay/report.py" line="341"/>
         <source>Purpose</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="341"/>
+        <location filename="../replay/report.py" line="342"/>
         <source>Applied</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="342"/>
+        <location filename="../replay/report.py" line="343"/>
         <source>Consent</source>
         <translation>同意声明</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="343"/>
+        <location filename="../replay/report.py" line="344"/>
         <source>Reviewer</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="344"/>
+        <location filename="../replay/report.py" line="345"/>
         <source>Taken / ended</source>
         <translation>接入 / 结束</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="346"/>
+        <location filename="../replay/report.py" line="347"/>
         <source>Legs</source>
         <translation>通话段</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="347"/>
+        <location filename="../replay/report.py" line="348"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="358"/>
+        <location filename="../replay/report.py" line="359"/>
         <source>ID photo and key frames</source>
         <translation>身份证照片与关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="359"/>
+        <location filename="../replay/report.py" line="360"/>
         <source>ID photo and the live face</source>
         <translation>身份证照片与实时人脸</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="367"/>
+        <location filename="../replay/report.py" line="368"/>
         <source>ID photo on file</source>
         <translation>存档的身份证照片</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="382"/>
+        <location filename="../replay/report.py" line="383"/>
         <source>No photo and no recording available.</source>
         <translation>没有照片，也没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="384"/>
+        <location filename="../replay/report.py" line="385"/>
         <source>similarity chart</source>
         <translation>相似度图表</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="393"/>
+        <location filename="../replay/report.py" line="394"/>
         <source>Face similarity over the session</source>
         <translation>会话过程中的人脸相似度</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="399"/>
+        <location filename="../replay/report.py" line="400"/>
         <source>Liveness challenges</source>
         <translation>活体验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="403"/>
+        <location filename="../replay/report.py" line="404"/>
         <source>Asked (s)</source>
         <translation>发起（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="404"/>
+        <location filename="../replay/report.py" line="405"/>
         <source>Challenge</source>
         <translation>动作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="405"/>
+        <location filename="../replay/report.py" line="406"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="406"/>
+        <location filename="../replay/report.py" line="407"/>
         <source>Met (s), frame</source>
         <translation>完成（秒），帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="423"/>
+        <location filename="../replay/report.py" line="424"/>
         <source>No liveness challenge was asked.</source>
         <translation>未发起活体验证动作。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="425"/>
+        <location filename="../replay/report.py" line="429"/>
+        <source>The applicant&apos;s camera</source>
+        <translation>申请人的摄像头</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="434"/>
+        <source>Camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="442"/>
+        <source>The applicant&apos;s page reported no camera.</source>
+        <translation>申请人的页面未报告摄像头。</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="444"/>
         <source>answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="426"/>
+        <location filename="../replay/report.py" line="445"/>
         <source>Answers, as entered</source>
         <translation>回答（按录入内容）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="429"/>
+        <location filename="../replay/report.py" line="433"/>
+        <location filename="../replay/report.py" line="448"/>
         <source>t (s)</source>
         <translation>t（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="430"/>
+        <location filename="../replay/report.py" line="449"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="431"/>
+        <location filename="../replay/report.py" line="450"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="432"/>
+        <location filename="../replay/report.py" line="451"/>
         <source>Entered</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="446"/>
+        <location filename="../replay/report.py" line="465"/>
         <source>No answers were entered.</source>
         <translation>未录入任何回答。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="448"/>
+        <location filename="../replay/report.py" line="467"/>
         <source>decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="449"/>
+        <location filename="../replay/report.py" line="468"/>
         <source>Decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="453"/>
+        <location filename="../replay/report.py" line="472"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="454"/>
+        <location filename="../replay/report.py" line="473"/>
         <source>By</source>
         <translation>作出人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="455"/>
+        <location filename="../replay/report.py" line="474"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="456"/>
+        <location filename="../replay/report.py" line="475"/>
         <source>Amends</source>
         <translation>修改对象</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="469"/>
+        <location filename="../replay/report.py" line="488"/>
         <source>original</source>
         <translation>原决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="481"/>
+        <location filename="../replay/report.py" line="500"/>
         <source>Face summary on screen at the decision: {0}</source>
         <translation>作出决定时屏幕上的人脸比对摘要：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="488"/>
+        <location filename="../replay/report.py" line="507"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="490"/>
+        <location filename="../replay/report.py" line="509"/>
         <source>audit events</source>
         <translation>审计事件</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="491"/>
+        <location filename="../replay/report.py" line="510"/>
         <source>Audit events (hash chain)</source>
         <translation>审计事件（哈希链）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="493"/>
+        <location filename="../replay/report.py" line="512"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="494"/>
+        <location filename="../replay/report.py" line="513"/>
         <source>At</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="495"/>
+        <location filename="../replay/report.py" line="514"/>
         <source>Actor / action</source>
         <translation>操作人 / 操作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="496"/>
+        <location filename="../replay/report.py" line="515"/>
         <source>Hash / previous hash</source>
         <translation>哈希 / 前一哈希</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="507"/>
+        <location filename="../replay/report.py" line="526"/>
         <source>prev {0}</source>
         <translation>前一 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="515"/>
+        <location filename="../replay/report.py" line="534"/>
         <source>Each event&apos;s hash covers the previous event&apos;s hash: `main.py audit verify` checks the chain.</source>
         <translation>每个事件的哈希都涵盖前一事件的哈希：可用 `main.py audit verify` 校验哈希链。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="531"/>
+        <location filename="../replay/report.py" line="550"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
@@ -2200,12 +2311,12 @@ previous {1}</source>
 <context>
     <name>SessionTableModel</name>
     <message>
-        <location filename="../replay/browser.py" line="132"/>
+        <location filename="../replay/browser.py" line="133"/>
         <source>Session {0}; legs: {1}; reasons: {2}</source>
         <translation>会话 {0}；通话段：{1}；原因：{2}</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="135"/>
+        <location filename="../replay/browser.py" line="136"/>
         <source> (amended: *)</source>
         <translation>（已修改：*）</translation>
     </message>
@@ -2420,67 +2531,72 @@ previous {1}</source>
 <context>
     <name>TimelineChart</name>
     <message>
-        <location filename="../replay/timeline.py" line="79"/>
+        <location filename="../replay/timeline.py" line="82"/>
         <source>decision: {0}</source>
         <translation>决定：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="87"/>
+        <location filename="../replay/timeline.py" line="90"/>
         <source>answer: {0}</source>
         <translation>回答：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="101"/>
+        <location filename="../replay/timeline.py" line="104"/>
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="102"/>
+        <location filename="../replay/timeline.py" line="105"/>
         <source>seconds on the recording&apos;s clock</source>
         <translation>录像时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="106"/>
+        <location filename="../replay/timeline.py" line="109"/>
         <source>match threshold {value:.0f}</source>
         <translation>匹配阈值 {value:.0f}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="121"/>
+        <location filename="../replay/timeline.py" line="124"/>
         <source>answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="122"/>
+        <location filename="../replay/timeline.py" line="125"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="123"/>
+        <location filename="../replay/timeline.py" line="126"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="124"/>
+        <location filename="../replay/timeline.py" line="127"/>
         <source>challenge</source>
         <translation>验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="125"/>
+        <location filename="../replay/timeline.py" line="128"/>
+        <source>camera</source>
+        <translation>摄像头</translation>
+    </message>
+    <message>
+        <location filename="../replay/timeline.py" line="129"/>
         <source>decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="126"/>
+        <location filename="../replay/timeline.py" line="130"/>
         <source>threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="133"/>
+        <location filename="../replay/timeline.py" line="137"/>
         <source>click a marker or the chart to seek there</source>
         <translation>点击标记或图表可跳转到该时刻</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="164"/>
+        <location filename="../replay/timeline.py" line="168"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>

@@ -1,6 +1,10 @@
 // The applicant page: check the link, preview the camera, wait in the queue, then a two-way
 // WebRTC call with the reviewer. The offer is sent after ICE gathering completes (the console
 // side, aiortc, does not trickle). A dropped connection is retried with the same link.
+// The camera in use (its label and the track's settings) is reported as each leg starts and
+// when it changes mid-call (another device, a replaced track): the bank checks it for
+// virtual cameras. The applicant may hang up; when the call or the wait ends, the page says
+// what happens next instead of leaving a dead video box.
 "use strict";
 
 const TEXT = {
@@ -22,9 +26,15 @@ const TEXT = {
     join: "Join the queue",
     later: "Verify later",
     leave: "Leave the queue",
+    hang_up: "Hang up",
+    hang_up_confirm: "Tap again to end the call",
+    recorded: "● This video call is recorded",
+    tip_recorded: "The video call with the reviewer is recorded for the bank's records.",
     joining: "Joining the queue…",
     waiting: "Please wait: a reviewer will be with you soon. Keep this page open.",
     position: "You are number {position} in the queue. Expected wait: about {minutes} min.",
+    position_only: "You are number {position} in the queue.",
+    no_reviewer: "No reviewer is signed in right now, so we cannot say how long the wait will be. Keep this page open, or choose “Verify later” and come back before {time}.",
     taken: "A reviewer is connecting…",
     in_call: "You are talking with the reviewer.",
     reconnecting: "The connection dropped. Reconnecting…",
@@ -32,6 +42,13 @@ const TEXT = {
     later_done: "Fine: open this link again later, before {time}.",
     ended_hang_up: "The video review has ended. Thank you.",
     ended_connection_failed: "The connection could not be restored. Please open this link again to retry.",
+    ended_by_you: "You ended the video call.",
+    next_heading: "What happens next",
+    next_after_review: "The bank will let you know the result of your application. You can close this page now.",
+    next_retry: "Open this link again before {time} to retry the video review.",
+    next_not_finished: "Your video review was not completed. To complete it, open this link again before {time}.",
+    next_later: "Open this link again before {time}, during review hours. You can close this page now.",
+    next_left: "To join the queue again, open this link before {time}. You can close this page now.",
     error: "Something went wrong: {message}",
     lost: "The connection to the service was lost. Please reload the page.",
     consent_heading: "Before we start",
@@ -64,9 +81,15 @@ const TEXT = {
     join: "加入排队",
     later: "稍后验证",
     leave: "离开排队",
+    hang_up: "挂断",
+    hang_up_confirm: "再次点击以结束通话",
+    recorded: "● 本次视频通话正在录制",
+    tip_recorded: "与审核员的视频通话将被录制，由银行存档。",
     joining: "正在加入排队…",
     waiting: "请稍候，审核员将很快与您连线。请不要关闭此页面。",
     position: "您排在第{position}位，预计等待约{minutes}分钟。",
+    position_only: "您排在第{position}位。",
+    no_reviewer: "目前没有审核员在线，无法估计等待时间。请保持此页面打开，或选择“稍后验证”，并在{time}之前再来。",
     taken: "审核员正在接通…",
     in_call: "您正在与审核员通话。",
     reconnecting: "连接中断，正在重新连接…",
@@ -74,6 +97,13 @@ const TEXT = {
     later_done: "好的，请在{time}之前再次打开此链接。",
     ended_hang_up: "视频审核已结束，谢谢。",
     ended_connection_failed: "连接未能恢复，请重新打开此链接重试。",
+    ended_by_you: "您已结束视频通话。",
+    next_heading: "接下来",
+    next_after_review: "银行将通知您申请结果。您现在可以关闭此页面。",
+    next_retry: "请在{time}之前重新打开此链接，再次进行视频审核。",
+    next_not_finished: "您的视频审核尚未完成。如需完成，请在{time}之前重新打开此链接。",
+    next_later: "请在审核时间内、{time}之前重新打开此链接。您现在可以关闭此页面。",
+    next_left: "如需重新排队，请在{time}之前打开此链接。您现在可以关闭此页面。",
     error: "出错了：{message}",
     lost: "与服务的连接已断开，请刷新页面。",
     consent_heading: "开始之前",
@@ -131,8 +161,10 @@ const state = {
   consent: null, // what the applicant agreed to: sent with every join
   inCall: false,
   finished: false,
+  hangingUp: false,
   retries: 0,
   challenge: null, // the liveness challenge on screen: { kind, state, deadline }
+  camera: null, // the camera last reported: { track, label, deviceId }
 };
 
 for (const element of document.querySelectorAll("[data-i18n]")) element.textContent = t(element.dataset.i18n);
@@ -213,6 +245,7 @@ function connect() {
     if (state.ws !== ws) return;
     state.ws = null;
     if (state.finished) return;
+    if (state.hangingUp) return finish("ended_by_you", "next_not_finished");
     if (state.joined && state.retries < 15) {
       // Same link, new connection: within the grace period the console continues the session.
       state.retries += 1;
@@ -233,21 +266,26 @@ async function onMessage(message) {
         say(message.status, { time: localTime(message.next_opening) }, "bad");
       }
       break;
-    case "queued":
+    case "queued": {
       state.joined = true;
       show("join", false);
       show("leave", true);
       show("queue", true);
       say("waiting", {}, "good");
-      $("queue").textContent = t("position", {
-        position: message.position,
-        minutes: Math.max(1, Math.round(message.expected_wait_seconds / 60)),
-      });
+      // With no reviewer signed in there is no wait to estimate: say so instead.
+      const staffed = message.reviewer_signed_in !== false && typeof message.expected_wait_seconds === "number";
+      $("queue").textContent = staffed
+        ? t("position", { position: message.position, minutes: Math.max(1, Math.round(message.expected_wait_seconds / 60)) })
+        : t("position_only", { position: message.position });
+      $("queue-note").textContent = staffed ? "" : t("no_reviewer", { time: localTime(state.deadline) });
+      show("queue-note", !staffed);
       break;
+    }
     case "taken":
       state.joined = true;
       state.inCall = true;
       show("join", false); show("later", false); show("leave", false); show("queue", false); show("tips", false);
+      show("queue-note", false); show("recorded", true); show("hang-up", true);
       say(message.reconnect ? "reconnecting" : "taken", {}, "good");
       // STUN/TURN for this session, with TURN credentials of its own (the intake's settings).
       state.ice = message.ice || { iceServers: [] };
@@ -264,14 +302,12 @@ async function onMessage(message) {
       showChallenge(message);
       break;
     case "left":
-      state.finished = true;
-      say(message.verify_later ? "later_done" : "left", { time: localTime(state.deadline) }, "good");
-      stopAll();
+      finish(message.verify_later ? "later_done" : "left", message.verify_later ? "next_later" : "next_left");
       break;
     case "ended":
-      state.finished = true;
-      say(message.reason === "connection_failed" ? "ended_connection_failed" : "ended_hang_up", {}, "good");
-      stopAll();
+      if (message.reason === "connection_failed") finish("ended_connection_failed", "next_retry", "bad");
+      else if (message.reason === "applicant_hung_up") finish("ended_by_you", "next_not_finished");
+      else finish("ended_hang_up", message.decided === false ? "next_not_finished" : "next_after_review");
       break;
     case "error":
       if (message.error === "already_connected") {
@@ -371,8 +407,58 @@ async function startCall() {
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
   await waitForIceGathering(pc);
-  if (pc === state.pc) send({ type: "offer", sdp: pc.localDescription.sdp });
+  if (pc === state.pc) {
+    reportCamera("call_started"); // before the offer: the console checks it as the leg starts
+    send({ type: "offer", sdp: pc.localDescription.sdp });
+  }
 }
+
+// The camera in use: the track the call sends (or the preview's), with the settings the bank
+// checks. Only these keys are sent; the service refuses anything else the page never sends.
+const CAMERA_SETTINGS = ["width", "height", "frameRate", "aspectRatio", "deviceId", "groupId", "facingMode", "resizeMode"];
+
+function videoTrack() {
+  const sender = state.pc && state.pc.getSenders().find((s) => s.track && s.track.kind === "video");
+  if (sender) return sender.track;
+  return state.stream ? state.stream.getVideoTracks()[0] || null : null;
+}
+
+function cameraOf(track) {
+  const all = typeof track.getSettings === "function" ? track.getSettings() : {};
+  const settings = {};
+  for (const key of CAMERA_SETTINGS) {
+    const value = all[key];
+    if (typeof value === "number" ? Number.isFinite(value) : typeof value === "string" && value !== "") {
+      settings[key] = typeof value === "string" ? value.slice(0, 256) : value;
+    }
+  }
+  return { label: String(track.label || "").slice(0, 256), settings };
+}
+
+function reportCamera(reason) {
+  const track = videoTrack();
+  if (!track) return;
+  const camera = cameraOf(track);
+  state.camera = { track, label: camera.label, deviceId: camera.settings.deviceId || "" };
+  send({ type: "camera", reason, label: camera.label, settings: camera.settings });
+}
+
+// Mid-call: another device, another label, or the video track replaced is a camera change.
+function checkCamera() {
+  if (!state.inCall || state.finished || !state.camera || !state.pc) return;
+  const track = videoTrack();
+  if (!track) return;
+  const camera = cameraOf(track);
+  const known = state.camera;
+  if (track !== known.track || camera.label !== known.label || (camera.settings.deviceId || "") !== known.deviceId) {
+    reportCamera("camera_changed");
+  }
+}
+
+if (navigator.mediaDevices && navigator.mediaDevices.addEventListener) {
+  navigator.mediaDevices.addEventListener("devicechange", checkCamera);
+}
+setInterval(checkCamera, 2000);
 
 function closePeer() {
   if (state.pc) {
@@ -386,8 +472,22 @@ function stopAll() {
   closePeer();
   hideChallenge();
   show("join", false); show("later", false); show("leave", false); show("queue", false);
+  show("queue-note", false); show("hang-up", false); show("tips", false); show("recorded", false);
+  // No dead black video box: the stage goes with the camera.
+  show("stage", false);
+  for (const id of ["preview", "reviewer-video", "reviewer-audio"]) $(id).srcObject = null;
   if (state.stream) for (const track of state.stream.getTracks()) track.stop();
   if (state.ws) state.ws.close();
+}
+
+// The call or the wait is over: what happened, and what the applicant can do next.
+function finish(statusKey, nextKey, tone) {
+  const values = { time: localTime(state.deadline) };
+  state.finished = true;
+  say(statusKey, values, tone || "good");
+  $("next-text").textContent = t(nextKey, values);
+  show("next", true);
+  stopAll();
 }
 
 $("join").addEventListener("click", () => {
@@ -400,10 +500,25 @@ $("later").addEventListener("click", () => {
   if (state.ws) {
     send({ type: "leave", verify_later: true });
   } else {
-    state.finished = true;
-    say("later_done", { time: localTime(state.deadline) }, "good");
-    stopAll();
+    finish("later_done", "next_later");
   }
+});
+
+// Hang up takes two taps (a stray touch does not end the review); the service ends the call
+// for both sides and records it, then says "ended".
+let hangUpArmed = null;
+$("hang-up").addEventListener("click", () => {
+  if (!hangUpArmed) {
+    $("hang-up").textContent = t("hang_up_confirm");
+    hangUpArmed = setTimeout(() => { hangUpArmed = null; $("hang-up").textContent = t("hang_up"); }, 4000);
+    return;
+  }
+  clearTimeout(hangUpArmed);
+  hangUpArmed = null;
+  state.hangingUp = true;
+  $("hang-up").disabled = true;
+  if (state.ws && state.ws.readyState === WebSocket.OPEN) send({ type: "hang_up" });
+  else finish("ended_by_you", "next_not_finished");
 });
 
 $("leave").addEventListener("click", () => send({ type: "leave", verify_later: false }));

@@ -1,0 +1,180 @@
+"""The intake's side of the applicant page's camera reports (hostile input: only from the
+applicant of a taken call, checked for size and types, rate-limited, passed to that call's
+console), the applicant's hang-up (ended for both, recorded as abandoned), and queue places
+that say when no reviewer is signed in instead of an expected wait."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from media.intake import IntakeServer
+from media.intake.service import CAMERA_REPORTS_PER_MINUTE
+from tests.intake_fakes import FakeDesk
+from tests.test_intake_api import receive_json, signed_in, take_next, ws_url
+
+CAMERA = {
+    "type": "camera",
+    "reason": "call_started",
+    "label": "OBS Virtual Camera",
+    "settings": {"width": 640, "height": 480, "frameRate": 30, "deviceId": "abc", "brightness": 3},
+}
+
+
+@pytest.fixture
+def desk() -> FakeDesk:
+    desk = FakeDesk()
+    for token in ("alice", "bob"):
+        desk.add(token)
+    return desk
+
+
+@pytest.fixture
+def server(desk: FakeDesk) -> Iterator[IntakeServer]:
+    with IntakeServer(desk, desk, console_access=desk.access) as running:
+        yield running
+
+
+async def taken_call(
+    server: IntakeServer, session: aiohttp.ClientSession, token: str = "alice", reviewer: int = 5
+) -> tuple[aiohttp.ClientWebSocketResponse, aiohttp.ClientWebSocketResponse, int]:
+    """The applicant joined and was taken; the console's session socket is open."""
+    applicant = await session.ws_connect(ws_url(server, token))
+    await applicant.send_json({"type": "join"})
+    await receive_json(applicant, "queued")
+    status, taken = await asyncio.to_thread(take_next, server, reviewer)
+    assert status == 200
+    await receive_json(applicant, "taken")
+    console = await session.ws_connect(
+        server.url.replace("http", "ws") + taken["signalling_path"], headers=signed_in(reviewer)
+    )
+    return applicant, console, int(taken["session_id"])
+
+
+def test_a_camera_report_reaches_the_console_of_the_call_checked(server: IntakeServer) -> None:
+    async def scenario() -> dict[str, Any]:
+        async with aiohttp.ClientSession() as session:
+            applicant, console, _session_id = await taken_call(server, session)
+            await applicant.send_json(CAMERA)
+            return await receive_json(console, "camera")
+
+    relayed = asyncio.run(scenario())
+    assert relayed == {
+        "type": "camera",
+        "leg": 1,  # sent before the first offer: it belongs to the leg that starts
+        "report": {
+            "reason": "call_started",
+            "label": "OBS Virtual Camera",
+            "settings": {
+                "width": 640,
+                "height": 480,
+                "frameRate": 30.0,
+                "deviceId": "abc",
+            },  # no "brightness"
+        },
+    }
+
+
+def test_camera_reports_only_from_the_applicant_of_a_taken_call(server: IntakeServer) -> None:
+    async def scenario() -> None:
+        async with aiohttp.ClientSession() as session:
+            waiting = await session.ws_connect(ws_url(server, "bob"))
+            await receive_json(waiting, "status")
+            await waiting.send_json(CAMERA)  # not joined
+            assert (await receive_json(waiting, "error"))["error"] == "not_taken"
+            await waiting.send_json({"type": "join"})
+            await receive_json(waiting, "queued")
+            await waiting.send_json(CAMERA)  # waiting, not taken
+            assert (await receive_json(waiting, "error"))["error"] == "not_taken"
+            await waiting.send_json({"type": "hang_up"})  # nothing to hang up
+            assert (await receive_json(waiting, "error"))["error"] == "not_taken"
+            await waiting.send_json({"type": "ping"})
+            await receive_json(waiting, "pong")
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"label": "x" * 1000},
+        {"settings": {"width": "640"}},
+        {"settings": {"frameRate": True}},
+        {"settings": []},
+        {"reason": "why not"},
+        {"label": None},
+    ],
+)
+def test_a_malformed_report_is_refused_and_the_console_hears_of_it_once(
+    server: IntakeServer, bad: Any
+) -> None:
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        async with aiohttp.ClientSession() as session:
+            applicant, console, _session_id = await taken_call(server, session)
+            await applicant.send_json(CAMERA | bad)
+            error = await receive_json(applicant, "error")
+            await applicant.send_json(CAMERA | bad)
+            await receive_json(applicant, "error")
+            refused = await receive_json(console, "camera_refused")
+            await applicant.send_json(CAMERA)  # a good one still goes through
+            return error, refused, await receive_json(console, "camera")
+
+    error, refused, good = asyncio.run(scenario())
+    assert error["error"] == "bad_camera_report" and "not valid" in error["message"]
+    assert refused == {"type": "camera_refused", "why": "malformed"}
+    assert good["report"]["label"] == "OBS Virtual Camera"  # the second refusal was not relayed
+
+
+def test_a_flood_of_camera_reports_is_cut_off(server: IntakeServer) -> None:
+    async def scenario() -> tuple[list[dict[str, Any]], list[str]]:
+        async with aiohttp.ClientSession() as session:
+            applicant, console, _session_id = await taken_call(server, session)
+            for _ in range(CAMERA_REPORTS_PER_MINUTE + 3):
+                await applicant.send_json(CAMERA)
+            error = await receive_json(applicant, "error")
+            relayed = [await receive_json(console, "camera") for _ in range(CAMERA_REPORTS_PER_MINUTE)]
+            refused = await receive_json(console, "camera_refused")
+            return relayed, [error["error"], refused["why"]]
+
+    relayed, codes = asyncio.run(scenario())
+    assert len(relayed) == CAMERA_REPORTS_PER_MINUTE
+    assert codes == ["too_many_camera_reports", "too_many"]
+
+
+def test_the_applicant_hangs_up_the_call_ends_for_both_and_is_recorded(
+    server: IntakeServer, desk: FakeDesk
+) -> None:
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any], int]:
+        async with aiohttp.ClientSession() as session:
+            applicant, console, session_id = await taken_call(server, session)
+            await applicant.send_json({"type": "hang_up"})
+            ended = await receive_json(applicant, "ended")
+            told = await receive_json(console, "ended")
+            return ended, told, session_id
+
+    ended, told, session_id = asyncio.run(scenario())
+    assert ended == {"type": "ended", "reason": "applicant_hung_up", "decided": False}
+    assert told == {"type": "ended", "reason": "applicant_hung_up", "outcome": "abandoned"}
+    assert desk.sessions[session_id].end_reason == "applicant_hung_up"  # the applicant may come back
+
+
+def test_no_expected_wait_while_no_reviewer_is_signed_in(server: IntakeServer, desk: FakeDesk) -> None:
+    desk.reviewers_signed_in = 0
+
+    async def scenario() -> tuple[dict[str, Any], dict[str, Any]]:
+        async with aiohttp.ClientSession() as session:
+            alice = await session.ws_connect(ws_url(server, "alice"))
+            await alice.send_json({"type": "join"})
+            first = await receive_json(alice, "queued")
+            while first["reviewer_signed_in"] is not False:  # the join may come before the first tick
+                first = await receive_json(alice, "queued")
+            desk.reviewers_signed_in = 1  # a reviewer signs in: the next tick tells the page
+            return first, await receive_json(alice, "queued", timeout=5)
+
+    nobody, somebody = asyncio.run(scenario())
+    assert (nobody["position"], nobody["expected_wait_seconds"]) == (1, None)
+    assert somebody["reviewer_signed_in"] is True and somebody["expected_wait_seconds"] == 60
