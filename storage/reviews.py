@@ -34,9 +34,11 @@ from storage.models import (
     AnswerRow,
     Application,
     DecisionRow,
+    EventKind,
     Reviewer,
     ReviewSessionRow,
     ScoreSample,
+    SessionEvent,
     SessionLeg,
 )
 from storage.summaries import refresh_if_listed
@@ -47,6 +49,13 @@ _APPLICATION_STATUS_AFTER = {
     Outcome.VERIFY_LATER: ApplicationStatus.VERIFY_LATER,
     # The applicant may retry within the window.
     Outcome.CONNECTION_FAILED: ApplicationStatus.PENDING_REVIEW,
+}
+
+
+# Timeline events of the applicant's camera (app.camera) and the face flag each stands for.
+CAMERA_FLAG_EVENTS = {
+    EventKind.VIRTUAL_CAMERA.value: "virtual_camera",
+    EventKind.INJECTION_SUSPECTED.value: "injection_suspected",
 }
 
 
@@ -564,12 +573,23 @@ class ReviewRecords:
     def _face_on_record(session: Session, session_id: int, face: FaceSummary) -> FaceSummary:
         """The face panel's summary as the window sent it, made no better than the recording's
         stored timeline: liveness failed when either says so (the same fold, app.face.
-        LivenessRecord), not matched unless a stored score matched, every stored flag seen."""
+        LivenessRecord), not matched unless a stored score matched, every stored flag seen (the
+        camera's too: a virtual camera or injection suspected, app.camera)."""
         rows = session.execute(
             select(ScoreSample.t, ScoreSample.live, ScoreSample.matched, ScoreSample.flags)
             .where(ScoreSample.session_id == session_id)
             .order_by(ScoreSample.id)
         ).all()
+        camera_flags = {
+            CAMERA_FLAG_EVENTS[kind]
+            for kind in session.execute(
+                select(SessionEvent.kind).where(
+                    SessionEvent.session_id == session_id, SessionEvent.kind.in_(list(CAMERA_FLAG_EVENTS))
+                )
+            ).scalars()
+        }
+        if camera_flags:
+            face = replace(face, flags_seen=tuple(sorted(set(face.flags_seen) | camera_flags)))
         if not rows:
             return face
         record = LivenessRecord.of([(t, live) for t, live, _matched, _flags in rows])

@@ -109,3 +109,33 @@ def test_liveness_failed_then_passed_reads_as_passed_after_failing() -> None:
     assert record.failed_earlier and record.ever_failed
     assert record.turns == [(8.0, Liveness.FAILED), (14.0, Liveness.PASSED)]
     assert LivenessRecord.of([(1.0, True), (5.0, False)]).verdict is Liveness.FAILED
+
+
+def test_a_virtual_camera_on_the_timeline_blocks_approval_whatever_the_window_says(database) -> None:  # type: ignore[no-untyped-def]
+    """The applicant's camera findings (app.camera) are timeline events: storage counts them as
+    seen face flags, so a window that lost them cannot approve; a camera reported without a
+    finding blocks nothing."""
+    from storage.models import EventKind
+
+    records = ReviewRecords(database)
+    timeline = RecordingRecords(database)
+    outcomes = []
+    for name, finding in (("li.reviewer", False), ("wang.reviewer", True)):
+        reviewer = Accounts(database).add(name, "password1")
+        session_id = taken_session(database, reviewer.id, NOW).session_id
+        records.start_leg(session_id, NOW)
+        timeline.save_samples(
+            session_id, [TimelineSample(t=1.0, faces=1, similarity=84.0, matched=True, live=True)]
+        )
+        timeline.add_event(session_id, EventKind.CAMERA_REPORTED, t=0.5, details={"label": "fake_device_0"})
+        if finding:
+            details = {"problem": "virtual_camera", "flag": "virtual_camera", "detail": "fake_device_0"}
+            timeline.add_event(session_id, EventKind.VIRTUAL_CAMERA, t=0.5, details=details)
+        draft = DecisionDraft(Outcome.APPROVE, face=MATCHED)  # the window saw no camera flag
+        try:
+            outcomes.append(_approve(records, session_id, reviewer.id, draft).outcome)
+        except ApprovalBlocked as blocked:
+            outcomes.append(str(blocked))
+            assert records.decisions(session_id) == []
+    assert outcomes[0] == "approve"
+    assert "injection_suspected" in outcomes[1]
