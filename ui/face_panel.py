@@ -7,7 +7,15 @@ from collections.abc import Iterable
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPaintEvent, QPen
-from PySide6.QtWidgets import QGridLayout, QGroupBox, QLabel, QPushButton, QSizePolicy, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QWidget,
+)
 
 from app.camera import CameraVerdict
 from app.face import ChallengeKind, ChallengeState
@@ -173,7 +181,8 @@ class FacePanel(QGroupBox):
         self.challenge_label = QLabel()
         self.challenge_label.setObjectName("challenge")
         self.challenge_label.setWordWrap(True)
-        self.challenge_button = QPushButton(self.tr("Ask a liveness challenge"))
+        # Short: the panel is narrow in a small window; the tooltip says the rest.
+        self.challenge_button = QPushButton(self.tr("New challenge"))
         self.challenge_button.setToolTip(
             self.tr("The applicant is asked to do something chosen at random (turn, blink, open the mouth)")
         )
@@ -187,12 +196,16 @@ class FacePanel(QGroupBox):
         grid.addWidget(caption, 1, 0, 1, 2)
         grid.addWidget(self.history, 2, 0, 1, 2)
         grid.addWidget(self.flags_label, 3, 0, 1, 2)
-        grid.addWidget(self.liveness_label, 4, 0)
-        grid.addWidget(self.attempts_label, 4, 1)
-        grid.addWidget(self.challenge_label, 5, 0)
-        grid.addWidget(self.challenge_button, 5, 1)
+        # The texts take the panel's whole width (a narrow window wraps them less); the
+        # attempts and the buttons share the last row.
+        grid.addWidget(self.liveness_label, 4, 0, 1, 2)
+        grid.addWidget(self.challenge_label, 5, 0, 1, 2)
         grid.addWidget(self.camera_label, 6, 0, 1, 2)
-        grid.addWidget(self.retry_button, 7, 0, 1, 2)
+        actions = QHBoxLayout()
+        actions.addWidget(self.attempts_label, 1)
+        actions.addWidget(self.challenge_button)
+        actions.addWidget(self.retry_button)
+        grid.addLayout(actions, 7, 0, 1, 2)
         self.similarity_threshold: float | None = None
         self.clear()
 

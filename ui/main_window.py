@@ -293,7 +293,8 @@ class ConsoleWindow(QMainWindow):
         challenge.setShortcut(QKeySequence(CHALLENGE_SHORTCUT))
         challenge.triggered.connect(self.ask_challenge)
         menu.addAction(challenge)
-        self.face_panel.challenge_button.setToolTip(CHALLENGE_SHORTCUT)
+        button = self.face_panel.challenge_button
+        button.setToolTip(f"{button.toolTip()} ({CHALLENGE_SHORTCUT})")
         menu.addSeparator()
         language_menu = menu.addMenu(self.tr("Language"))
         group = QActionGroup(self)

@@ -265,7 +265,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="121"/>
-        <location filename="../main_window.py" line="328"/>
+        <location filename="../main_window.py" line="329"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
@@ -300,168 +300,168 @@
         <translation>发起活体验证动作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="298"/>
+        <location filename="../main_window.py" line="299"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308"/>
+        <location filename="../main_window.py" line="309"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="313"/>
+        <location filename="../main_window.py" line="314"/>
         <source>&amp;Decision</source>
         <translation>决定(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="327"/>
+        <location filename="../main_window.py" line="328"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="335"/>
+        <location filename="../main_window.py" line="336"/>
         <source>Take the next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="336"/>
+        <location filename="../main_window.py" line="337"/>
         <source>Ask the applicant a liveness challenge, drawn at random</source>
         <translation>随机抽取一个活体验证动作请申请人完成</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="339"/>
+        <location filename="../main_window.py" line="340"/>
         <source>Next / previous question</source>
         <translation>下一题 / 上一题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="340"/>
+        <location filename="../main_window.py" line="341"/>
         <source>Arrow keys, Space</source>
         <translation>方向键、空格键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="340"/>
+        <location filename="../main_window.py" line="341"/>
         <source>Choose Yes or No</source>
         <translation>选择“是”或“否”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="341"/>
+        <location filename="../main_window.py" line="342"/>
         <source>Record the decision (in the decision dialog)</source>
         <translation>记录决定（在决定对话框中）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="342"/>
+        <location filename="../main_window.py" line="343"/>
         <source>This list</source>
         <translation>本列表</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="343"/>
+        <location filename="../main_window.py" line="344"/>
         <source>Close the console (a call in progress is confirmed first)</source>
         <translation>关闭审核台（通话中会先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="349"/>
+        <location filename="../main_window.py" line="350"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352"/>
+        <location filename="../main_window.py" line="353"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="455"/>
+        <location filename="../main_window.py" line="456"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="465"/>
+        <location filename="../main_window.py" line="466"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="479"/>
+        <location filename="../main_window.py" line="480"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="488"/>
+        <location filename="../main_window.py" line="489"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="514"/>
+        <location filename="../main_window.py" line="515"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="549"/>
+        <location filename="../main_window.py" line="550"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="592"/>
+        <location filename="../main_window.py" line="593"/>
         <source>face matching is not running in this call</source>
         <translation>本次通话未进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="604"/>
+        <location filename="../main_window.py" line="605"/>
         <source>No challenge was asked: {0}</source>
         <translation>未能发起验证动作：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="622"/>
+        <location filename="../main_window.py" line="623"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="624"/>
+        <location filename="../main_window.py" line="625"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="629"/>
+        <location filename="../main_window.py" line="630"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="638"/>
+        <location filename="../main_window.py" line="639"/>
         <source>The applicant hung up: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no decision can be recorded. The applicant may open their link again.</source>
         <translation>申请人已挂断：本次会话已记录为“{0}”。目前的回答已随会话保存；不能再记录决定。申请人可以再次打开其链接。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="699"/>
+        <location filename="../main_window.py" line="700"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="711"/>
+        <location filename="../main_window.py" line="712"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="791"/>
-        <location filename="../main_window.py" line="824"/>
+        <location filename="../main_window.py" line="792"/>
+        <location filename="../main_window.py" line="825"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="801"/>
+        <location filename="../main_window.py" line="802"/>
         <source>abandoned: the applicant hung up</source>
         <translation>放弃：申请人挂断</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="810"/>
+        <location filename="../main_window.py" line="811"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="847"/>
+        <location filename="../main_window.py" line="848"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="888"/>
+        <location filename="../main_window.py" line="889"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -761,22 +761,22 @@
 <context>
     <name>FaceChallenges</name>
     <message>
-        <location filename="../face_panel.py" line="50"/>
+        <location filename="../face_panel.py" line="58"/>
         <source>turn the head left</source>
         <translation>向左转头</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="51"/>
+        <location filename="../face_panel.py" line="59"/>
         <source>turn the head right</source>
         <translation>向右转头</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="52"/>
+        <location filename="../face_panel.py" line="60"/>
         <source>blink twice</source>
         <translation>眨眼两次</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="53"/>
+        <location filename="../face_panel.py" line="61"/>
         <source>open the mouth and hold it</source>
         <translation>张嘴并保持</translation>
     </message>
@@ -784,82 +784,82 @@
 <context>
     <name>FaceFlags</name>
     <message>
-        <location filename="../face_panel.py" line="19"/>
+        <location filename="../face_panel.py" line="27"/>
         <source>No face in view</source>
         <translation>画面中没有人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="20"/>
+        <location filename="../face_panel.py" line="28"/>
         <source>More than one face</source>
         <translation>画面中不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="21"/>
+        <location filename="../face_panel.py" line="29"/>
         <source>Face too small: ask to come closer</source>
         <translation>人脸太小：请申请人靠近</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="22"/>
+        <location filename="../face_panel.py" line="30"/>
         <source>Too dark</source>
         <translation>光线太暗</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="23"/>
+        <location filename="../face_panel.py" line="31"/>
         <source>Too blurred: ask to hold still</source>
         <translation>画面模糊：请申请人保持不动</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="24"/>
+        <location filename="../face_panel.py" line="32"/>
         <source>Face partly covered</source>
         <translation>人脸被部分遮挡</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="25"/>
+        <location filename="../face_panel.py" line="33"/>
         <source>Virtual camera: the video may be injected</source>
         <translation>虚拟摄像头：视频可能被注入</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="28"/>
+        <location filename="../face_panel.py" line="36"/>
         <source>Camera changed or unlike a phone&apos;s: the video may be injected</source>
         <translation>摄像头已更换或不像手机摄像头：视频可能被注入</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="34"/>
+        <location filename="../face_panel.py" line="42"/>
         <source>a virtual camera: {0}</source>
         <translation>虚拟摄像头：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="35"/>
+        <location filename="../face_panel.py" line="43"/>
         <source>a frame rate no phone camera has: {0}</source>
         <translation>手机摄像头不会有的帧率：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="36"/>
+        <location filename="../face_panel.py" line="44"/>
         <source>a picture size no phone camera has: {0}</source>
         <translation>手机摄像头不会有的画面尺寸：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="39"/>
+        <location filename="../face_panel.py" line="47"/>
         <source>the camera changed during the call: {0}</source>
         <translation>通话中更换了摄像头：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="42"/>
+        <location filename="../face_panel.py" line="50"/>
         <source>the page sent camera reports the bank&apos;s page never sends ({0})</source>
         <translation>页面发送了银行页面从不发送的摄像头报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="82"/>
+        <location filename="../face_panel.py" line="90"/>
         <source>unnamed</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="85"/>
+        <location filename="../face_panel.py" line="93"/>
         <source>⚠ Camera {0}: {1}. The video may be injected.</source>
         <translation>⚠ 摄像头 {0}：{1}。视频可能被注入。</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="91"/>
+        <location filename="../face_panel.py" line="99"/>
         <source>Camera: {0}</source>
         <translation>摄像头：{0}</translation>
     </message>
@@ -867,122 +867,122 @@
 <context>
     <name>FacePanel</name>
     <message>
-        <location filename="../face_panel.py" line="157"/>
+        <location filename="../face_panel.py" line="165"/>
         <source>Face match against the ID photo</source>
         <translation>与身份证照片的人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="171"/>
+        <location filename="../face_panel.py" line="179"/>
         <source>Check the face again</source>
         <translation>重新进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="176"/>
-        <source>Ask a liveness challenge</source>
-        <translation>发起活体验证动作</translation>
+        <location filename="../face_panel.py" line="185"/>
+        <source>New challenge</source>
+        <translation>新验证动作</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="178"/>
+        <location filename="../face_panel.py" line="187"/>
         <source>The applicant is asked to do something chosen at random (turn, blink, open the mouth)</source>
         <translation>请申请人完成一个随机抽取的动作（转头、眨眼、张嘴）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="181"/>
+        <location filename="../face_panel.py" line="190"/>
         <source>Similarity, last 30 s</source>
         <translation>相似度（最近 30 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="201"/>
+        <location filename="../face_panel.py" line="214"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="204"/>
+        <location filename="../face_panel.py" line="217"/>
         <source>Liveness: –</source>
         <translation>活体：–</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="221"/>
+        <location filename="../face_panel.py" line="234"/>
         <source>Match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="223"/>
+        <location filename="../face_panel.py" line="236"/>
         <source>Checking…</source>
         <translation>正在比对…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="225"/>
+        <location filename="../face_panel.py" line="238"/>
         <source>No match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="227"/>
+        <location filename="../face_panel.py" line="240"/>
         <source>No match: attempts used up</source>
         <translation>不匹配：次数已用完</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="229"/>
+        <location filename="../face_panel.py" line="242"/>
         <source>Waiting for the face</source>
         <translation>等待人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="236"/>
+        <location filename="../face_panel.py" line="249"/>
         <source>Picture quality good</source>
         <translation>画面质量良好</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="239"/>
+        <location filename="../face_panel.py" line="252"/>
         <source>Liveness: passed (blinks, head movement)</source>
         <translation>活体：通过（眨眼、头部动作）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="240"/>
+        <location filename="../face_panel.py" line="253"/>
         <source>Liveness: failed: possibly a photo or a replayed video</source>
         <translation>活体：未通过：可能是照片或回放视频</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="241"/>
+        <location filename="../face_panel.py" line="254"/>
         <source>Liveness: checking…</source>
         <translation>活体：检测中…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="244"/>
+        <location filename="../face_panel.py" line="257"/>
         <source>Liveness: passed, after failing earlier in the call</source>
         <translation>活体检测：通过（通话中曾未通过）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="247"/>
+        <location filename="../face_panel.py" line="260"/>
         <source>Attempt {0} of {1}</source>
         <translation>第 {0} 次，共 {1} 次</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="262"/>
+        <location filename="../face_panel.py" line="275"/>
         <source>Drawing a challenge…</source>
         <translation>正在抽取验证动作…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="264"/>
+        <location filename="../face_panel.py" line="277"/>
         <source>Challenge asked: {0}…</source>
         <translation>已发起验证动作：{0}…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="267"/>
+        <location filename="../face_panel.py" line="280"/>
         <source>No challenge asked yet</source>
         <translation>尚未发起验证动作</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="270"/>
+        <location filename="../face_panel.py" line="283"/>
         <source>Challenge: {0} ({1} s left)</source>
         <translation>验证动作：{0}（剩余 {1} 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="273"/>
+        <location filename="../face_panel.py" line="286"/>
         <source>Challenge passed: {0}</source>
         <translation>验证动作通过：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="276"/>
+        <location filename="../face_panel.py" line="289"/>
         <source>Challenge failed: {0} (a failed face attempt)</source>
         <translation>验证动作未通过：{0}（计为一次失败的人脸识别）</translation>
     </message>
