@@ -30,6 +30,8 @@ class Flag(enum.IntFlag):
     DROPPED_CONNECTION = 4
     # A virtual camera, or another sign of an injected video (app.camera)
     INJECTION_SUSPECTED = 8
+    # An approval that overrode rules of the approval policy (app/approval_policy.toml).
+    APPROVED_WITH_OVERRIDE = 16
 
 
 class SortKey(enum.Enum):
@@ -103,6 +105,8 @@ class DecisionEntry:
     t: float | None
     amends_id: int | None
     face_summary: dict[str, Any]
+    # The approval policy's rules this decision overrode (their ids, app/approval_policy.toml).
+    overridden: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -304,6 +304,7 @@ class ReplayRecords:
                     t=r.t,
                     amends_id=r.amends_id,
                     face_summary=dict(r.face_summary),
+                    overridden=list(r.overridden or []),
                 )
                 for r in session.execute(
                     select(DecisionRow).where(DecisionRow.session_id == session_id).order_by(DecisionRow.id)

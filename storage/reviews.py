@@ -649,6 +649,17 @@ class ReviewRecords:
                     f"Decision {in_force_seen} is no longer the one in force: it was amended meanwhile "
                     f"(now decision {latest}). Reload the session to see it before amending."
                 )
+            current = session.get(DecisionRow, latest)
+            assert current is not None
+            if (
+                current.outcome == draft.outcome.value
+                and sorted(current.reasons) == sorted(r.value for r in draft.reasons)
+                and current.note.strip() == draft.note.strip()
+            ):
+                raise InvalidDecision(
+                    f"Nothing changes: decision {latest} in force is already '{current.outcome}' with "
+                    "the same reason codes and note."
+                )
             amendment = DecisionRow(
                 session_id=original.session_id,
                 outcome=draft.outcome.value,

@@ -68,6 +68,8 @@ def _flags_of(
         seen = (decision.face_summary or {}).get("flags_seen") or ()
         if "virtual_camera" in seen or "injection_suspected" in seen:
             flags |= Flag.INJECTION_SUSPECTED
+        if decision.outcome == "approve" and decision.overridden:
+            flags |= Flag.APPROVED_WITH_OVERRIDE
     return flags
 
 

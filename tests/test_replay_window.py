@@ -110,7 +110,7 @@ def test_replay_window_browse_play_amend_export(
 
         # Amend: a new decision pointing to the original; both stay visible.
         AmendDialog.ask = classmethod(  # type: ignore[method-assign]
-            lambda cls, original, parent=None: (
+            lambda cls, original, parent=None, **_in_force: (
                 DecisionDraft(Outcome.REJECT, reasons=(RejectReason.FRAUD_SUSPECTED,)),
                 "Forged payslip found after the call",
             )
@@ -118,6 +118,8 @@ def test_replay_window_browse_play_amend_export(
         window.amend()
         qtbot.waitUntil(lambda: "Amendment of" in window.decision_view.toPlainText(), timeout=5000)
         text = window.decision_view.toPlainText()
+        # The header says the outcome in force now.
+        assert "Reject (amended)" in window.header.text() and "Approve" not in window.header.text()
         # Outcomes show as the console names them (ui.decision.outcome_text).
         assert "Original decision" in text and "Approve" in text and "Forged payslip" in text
         decisions = ReplayRecords(database).session_replay(session_id).decisions

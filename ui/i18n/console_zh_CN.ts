@@ -4,44 +4,49 @@
 <context>
     <name>AmendDialog</name>
     <message>
-        <location filename="../replay/amend.py" line="29"/>
+        <location filename="../replay/amend.py" line="41"/>
         <source>Amend decision #{0}</source>
         <translation>修改决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="41"/>
+        <location filename="../replay/amend.py" line="53"/>
         <source>Why the decision changes (kept in the audit log)</source>
         <translation>修改决定的理由（记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="46"/>
+        <location filename="../replay/amend.py" line="58"/>
         <source>Original: {0} by {1}, {2}. It stays on record.</source>
         <translation>原决定：{0}，由 {1} 于 {2} 作出。原决定将保留在记录中。</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="54"/>
+        <location filename="../replay/amend.py" line="66"/>
         <source>New decision</source>
         <translation>新决定</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="55"/>
+        <location filename="../replay/amend.py" line="67"/>
         <source>Reason codes</source>
         <translation>原因代码</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="56"/>
+        <location filename="../replay/amend.py" line="68"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="57"/>
+        <location filename="../replay/amend.py" line="69"/>
         <source>Reason for the amendment</source>
         <translation>修改理由</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="85"/>
+        <location filename="../replay/amend.py" line="97"/>
         <source>An amendment needs a reason.</source>
         <translation>修改决定必须填写理由。</translation>
+    </message>
+    <message>
+        <location filename="../replay/amend.py" line="100"/>
+        <source>Nothing changes: the decision in force is already &apos;{0}&apos; with these reason codes and this note. Change the decision, its reasons or the note, or cancel.</source>
+        <translation>没有任何变化：现行决定已经是“{0}”，原因代码和备注也相同。请更改决定、原因或备注，或取消。</translation>
     </message>
 </context>
 <context>
@@ -138,12 +143,12 @@
 <context>
     <name>AudioOut</name>
     <message>
-        <location filename="../replay/player.py" line="212"/>
+        <location filename="../replay/player.py" line="226"/>
         <source>No audio output on this workstation: playing without sound.</source>
         <translation>本工作站没有音频输出：无声播放。</translation>
     </message>
     <message>
-        <location filename="../replay/player.py" line="226"/>
+        <location filename="../replay/player.py" line="240"/>
         <source>The audio output cannot play 48 kHz mono: playing without sound.</source>
         <translation>音频输出不支持 48 kHz 单声道：无声播放。</translation>
     </message>
@@ -663,19 +668,19 @@
     </message>
     <message>
         <location filename="../decision.py" line="67"/>
-        <location filename="../replay/texts.py" line="152"/>
+        <location filename="../replay/texts.py" line="153"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="68"/>
-        <location filename="../replay/texts.py" line="153"/>
+        <location filename="../replay/texts.py" line="154"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="69"/>
-        <location filename="../replay/texts.py" line="150"/>
+        <location filename="../replay/texts.py" line="151"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -1162,7 +1167,7 @@
 <context>
     <name>RecordingView</name>
     <message>
-        <location filename="../replay/player.py" line="161"/>
+        <location filename="../replay/player.py" line="167"/>
         <source>No session open.</source>
         <translation>尚未打开会话。</translation>
     </message>
@@ -1170,174 +1175,179 @@
 <context>
     <name>ReplayTexts</name>
     <message>
-        <location filename="../replay/browser.py" line="85"/>
-        <location filename="../replay/texts.py" line="88"/>
-        <location filename="../replay/window.py" line="567"/>
+        <location filename="../replay/browser.py" line="86"/>
+        <location filename="../replay/texts.py" line="89"/>
+        <location filename="../replay/window.py" line="584"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="25"/>
+        <location filename="../replay/texts.py" line="26"/>
         <source>waiting</source>
         <translation>等候中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="26"/>
+        <location filename="../replay/texts.py" line="27"/>
         <source>connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="27"/>
+        <location filename="../replay/texts.py" line="28"/>
         <source>verifying</source>
         <translation>核验中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="28"/>
+        <location filename="../replay/texts.py" line="29"/>
         <source>questioning</source>
         <translation>问询中</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="29"/>
+        <location filename="../replay/texts.py" line="30"/>
         <source>decided</source>
         <translation>已决定</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="30"/>
+        <location filename="../replay/texts.py" line="31"/>
         <source>expired</source>
         <translation>已过期</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="31"/>
+        <location filename="../replay/texts.py" line="32"/>
         <source>abandoned</source>
         <translation>已中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="35"/>
+        <location filename="../replay/texts.py" line="36"/>
         <source>hung up before a decision</source>
         <translation>作出决定前已挂断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="36"/>
+        <location filename="../replay/texts.py" line="37"/>
         <source>the console&apos;s connection was lost</source>
         <translation>审核台连接中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="37"/>
+        <location filename="../replay/texts.py" line="38"/>
         <source>the console stopped mid-call</source>
         <translation>审核台在通话中停止</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="38"/>
+        <location filename="../replay/texts.py" line="39"/>
         <source>the applicant hung up</source>
         <translation>申请人挂断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="41"/>
+        <location filename="../replay/texts.py" line="42"/>
         <source>connection dropped</source>
         <translation>连接中断</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="42"/>
+        <location filename="../replay/texts.py" line="43"/>
         <source>connection restored</source>
         <translation>连接恢复</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="43"/>
+        <location filename="../replay/texts.py" line="44"/>
         <source>connection failed</source>
         <translation>连接失败</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="44"/>
+        <location filename="../replay/texts.py" line="45"/>
         <source>more than one face</source>
         <translation>不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="45"/>
+        <location filename="../replay/texts.py" line="46"/>
         <source>liveness failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="46"/>
+        <location filename="../replay/texts.py" line="47"/>
         <source>liveness passed after failing</source>
         <translation>活体检测在未通过后通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="49"/>
+        <location filename="../replay/texts.py" line="50"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="50"/>
+        <location filename="../replay/texts.py" line="51"/>
         <source>virtual camera</source>
         <translation>虚拟摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="51"/>
+        <location filename="../replay/texts.py" line="52"/>
         <source>video injection suspected</source>
         <translation>疑似视频注入</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="54"/>
+        <location filename="../replay/texts.py" line="55"/>
         <source>camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="55"/>
+        <location filename="../replay/texts.py" line="56"/>
         <source>recording warning</source>
         <translation>录像警告</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="56"/>
+        <location filename="../replay/texts.py" line="57"/>
         <source>challenge asked</source>
         <translation>发起验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="57"/>
+        <location filename="../replay/texts.py" line="58"/>
         <source>challenge passed</source>
         <translation>验证动作通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="58"/>
+        <location filename="../replay/texts.py" line="59"/>
         <source>challenge failed</source>
         <translation>验证动作未通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="61"/>
+        <location filename="../replay/texts.py" line="62"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="62"/>
+        <location filename="../replay/texts.py" line="63"/>
         <source>failed: a failed face attempt</source>
         <translation>未通过：计为一次失败的人脸识别</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="63"/>
+        <location filename="../replay/texts.py" line="64"/>
         <source>not settled: the call ended</source>
         <translation>未完成：通话已结束</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="104"/>
+        <location filename="../replay/texts.py" line="105"/>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="158"/>
+        <location filename="../replay/texts.py" line="159"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="159"/>
+        <location filename="../replay/texts.py" line="160"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="198"/>
+        <location filename="../replay/texts.py" line="189"/>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="217"/>
         <source>not recorded</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="200"/>
+        <location filename="../replay/texts.py" line="219"/>
         <source>given {0}, text version {1} ({2})</source>
         <translation>{0} 同意，文本版本 {1}（{2}）</translation>
     </message>
@@ -1345,352 +1355,372 @@
 <context>
     <name>ReplayWindow</name>
     <message>
-        <location filename="../replay/window.py" line="85"/>
+        <location filename="../replay/window.py" line="86"/>
         <source>Session replay — video audit console</source>
         <translation>会话回放 — 视频审核台</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="113"/>
+        <location filename="../replay/window.py" line="115"/>
         <source>Choose a session on the left.</source>
         <translation>请在左侧选择一个会话。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="120"/>
-        <location filename="../replay/window.py" line="465"/>
+        <location filename="../replay/window.py" line="122"/>
+        <location filename="../replay/window.py" line="480"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="122"/>
+        <location filename="../replay/window.py" line="124"/>
         <source>Play or pause the recording</source>
         <translation>播放或暂停录像</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="123"/>
+        <location filename="../replay/window.py" line="125"/>
         <source>◀| Frame</source>
         <translation>◀| 上一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="124"/>
+        <location filename="../replay/window.py" line="126"/>
         <source>One frame back</source>
         <translation>后退一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="125"/>
+        <location filename="../replay/window.py" line="127"/>
         <source>Frame |▶</source>
         <translation>下一帧 |▶</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="126"/>
+        <location filename="../replay/window.py" line="128"/>
         <source>One frame forward</source>
         <translation>前进一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="131"/>
+        <location filename="../replay/window.py" line="133"/>
         <source>Playback speed (sound plays at 1× only)</source>
         <translation>播放速度（仅 1× 时有声音）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="134"/>
-        <location filename="../replay/window.py" line="557"/>
+        <location filename="../replay/window.py" line="136"/>
+        <location filename="../replay/window.py" line="574"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="146"/>
-        <location filename="../replay/window.py" line="147"/>
+        <location filename="../replay/window.py" line="148"/>
+        <location filename="../replay/window.py" line="149"/>
         <source>t (s)</source>
         <translation>时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="146"/>
+        <location filename="../replay/window.py" line="148"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="146"/>
+        <location filename="../replay/window.py" line="148"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="146"/>
+        <location filename="../replay/window.py" line="148"/>
         <source>By</source>
         <translation>录入人</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="147"/>
+        <location filename="../replay/window.py" line="149"/>
         <source>What</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="148"/>
+        <location filename="../replay/window.py" line="150"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="148"/>
+        <location filename="../replay/window.py" line="150"/>
         <source>At (UTC)</source>
         <translation>时间（UTC）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="148"/>
+        <location filename="../replay/window.py" line="150"/>
         <source>Who: what</source>
         <translation>操作人：操作</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="148"/>
+        <location filename="../replay/window.py" line="150"/>
         <source>Hash</source>
         <translation>哈希</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="157"/>
+        <location filename="../replay/window.py" line="159"/>
         <source>Amend decision…</source>
         <translation>修改决定…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="164"/>
+        <location filename="../replay/window.py" line="166"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="165"/>
+        <location filename="../replay/window.py" line="167"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="166"/>
+        <location filename="../replay/window.py" line="168"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="167"/>
+        <location filename="../replay/window.py" line="169"/>
         <source>Audit</source>
         <translation>审计</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="169"/>
+        <location filename="../replay/window.py" line="171"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="271"/>
+        <location filename="../replay/window.py" line="273"/>
         <source>Encrypted photos and recordings cannot be opened: {0}</source>
         <translation>无法打开加密的照片和录像：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="283"/>
+        <location filename="../replay/window.py" line="285"/>
         <source>The search failed: {0}</source>
         <translation>查询失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="290"/>
+        <location filename="../replay/window.py" line="292"/>
         <source>Opening session {0}…</source>
         <translation>正在打开会话 {0}…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="293"/>
+        <location filename="../replay/window.py" line="295"/>
         <source>Session {0} cannot be opened: {1}</source>
         <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="305"/>
+        <location filename="../replay/window.py" line="322"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
         <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="317"/>
+        <location filename="../replay/window.py" line="334"/>
         <source>Consent: {0}</source>
         <translation>同意声明：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="322"/>
+        <location filename="../replay/window.py" line="309"/>
         <source>This session has no recording.</source>
         <translation>此会话没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="326"/>
+        <location filename="../replay/window.py" line="313"/>
         <source>Opening the recording…</source>
         <translation>正在打开录像…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="366"/>
+        <location filename="../replay/window.py" line="321"/>
+        <source>{0} (amended)</source>
+        <translation>{0}（已修改）</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="374"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="371"/>
+        <location filename="../replay/window.py" line="379"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="375"/>
+        <location filename="../replay/window.py" line="383"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="380"/>
+        <location filename="../replay/window.py" line="388"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="382"/>
+        <location filename="../replay/window.py" line="390"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="384"/>
+        <location filename="../replay/window.py" line="392"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="389"/>
+        <location filename="../replay/window.py" line="397"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="391"/>
+        <location filename="../replay/window.py" line="399"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="394"/>
+        <location filename="../replay/window.py" line="402"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="396"/>
+        <location filename="../replay/window.py" line="404"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="399"/>
+        <location filename="../replay/window.py" line="407"/>
+        <source>Approved against the approval policy: {0}</source>
+        <translation>违反审批政策批准：{0}</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="414"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="403"/>
+        <location filename="../replay/window.py" line="418"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="408"/>
+        <location filename="../replay/window.py" line="423"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="434"/>
+        <location filename="../replay/window.py" line="449"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="458"/>
+        <location filename="../replay/window.py" line="473"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="473"/>
+        <location filename="../replay/window.py" line="488"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="533"/>
+        <location filename="../replay/window.py" line="550"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="538"/>
+        <location filename="../replay/window.py" line="555"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="539"/>
+        <location filename="../replay/window.py" line="556"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="540"/>
+        <location filename="../replay/window.py" line="557"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="560"/>
+        <location filename="../replay/window.py" line="577"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="560"/>
+        <location filename="../replay/window.py" line="577"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="563"/>
+        <location filename="../replay/window.py" line="580"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="563"/>
+        <location filename="../replay/window.py" line="580"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="564"/>
+        <location filename="../replay/window.py" line="581"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="565"/>
+        <location filename="../replay/window.py" line="582"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="570"/>
+        <location filename="../replay/window.py" line="587"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="572"/>
+        <location filename="../replay/window.py" line="589"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="578"/>
+        <location filename="../replay/window.py" line="595"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="615"/>
+        <location filename="../replay/window.py" line="633"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="621"/>
+        <location filename="../replay/window.py" line="641"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="623"/>
+        <location filename="../replay/window.py" line="643"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="642"/>
+        <location filename="../replay/window.py" line="653"/>
+        <source>Look in:</source>
+        <translation>查找范围：</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="654"/>
+        <source>Files of type:</source>
+        <translation>文件类型：</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="687"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="657"/>
+        <location filename="../replay/window.py" line="702"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="662"/>
+        <location filename="../replay/window.py" line="707"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="669"/>
+        <location filename="../replay/window.py" line="714"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>
@@ -1804,147 +1834,162 @@ previous {1}</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="59"/>
+        <location filename="../replay/browser.py" line="57"/>
+        <source>override</source>
+        <translation>越权批准</translation>
+    </message>
+    <message>
+        <location filename="../replay/browser.py" line="60"/>
         <source>Newest first</source>
         <translation>最新优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="60"/>
+        <location filename="../replay/browser.py" line="61"/>
         <source>Oldest first</source>
         <translation>最早优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="64"/>
+        <location filename="../replay/browser.py" line="65"/>
         <source>Lowest similarity first</source>
         <translation>相似度最低优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="69"/>
+        <location filename="../replay/browser.py" line="70"/>
         <source>Longest first</source>
         <translation>时长最长优先</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="74"/>
+        <location filename="../replay/browser.py" line="75"/>
         <source>Applicant A-Z</source>
         <translation>申请人 A-Z</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="79"/>
+        <location filename="../replay/browser.py" line="80"/>
         <source>Reviewer A-Z</source>
         <translation>审核员 A-Z</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="152"/>
+        <location filename="../replay/browser.py" line="153"/>
         <source>Find sessions</source>
         <translation>查找会话</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="161"/>
+        <location filename="../replay/browser.py" line="162"/>
         <source>Any reviewer</source>
         <translation>所有审核员</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="163"/>
+        <location filename="../replay/browser.py" line="164"/>
         <source>Any decision</source>
         <translation>所有决定</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="167"/>
+        <location filename="../replay/browser.py" line="168"/>
         <source>Ended without a decision</source>
         <translation>未作决定即结束</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="169"/>
+        <location filename="../replay/browser.py" line="170"/>
         <source>Any reason</source>
         <translation>所有原因</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="174"/>
+        <location filename="../replay/browser.py" line="175"/>
         <source>any</source>
         <translation>不限</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="175"/>
+        <location filename="../replay/browser.py" line="176"/>
         <source>below </source>
         <translation>低于 </translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="176"/>
+        <location filename="../replay/browser.py" line="177"/>
         <source>Sessions whose lowest face similarity is below this value</source>
         <translation>最低人脸相似度低于此值的会话</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="178"/>
+        <location filename="../replay/browser.py" line="179"/>
         <source>More than one face</source>
         <translation>不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="179"/>
+        <location filename="../replay/browser.py" line="180"/>
         <source>Liveness failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="180"/>
+        <location filename="../replay/browser.py" line="181"/>
         <source>Dropped connection</source>
         <translation>连接中断</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="181"/>
+        <location filename="../replay/browser.py" line="182"/>
         <source>Virtual camera or injection suspected</source>
         <translation>虚拟摄像头或疑似注入</translation>
     </message>
     <message>
         <location filename="../replay/browser.py" line="183"/>
+        <source>Approved with override</source>
+        <translation>越权批准</translation>
+    </message>
+    <message>
+        <location filename="../replay/browser.py" line="186"/>
+        <source>Approvals that overrode a rule of the approval policy</source>
+        <translation>越过审批政策规则的批准</translation>
+    </message>
+    <message>
+        <location filename="../replay/browser.py" line="188"/>
         <source>Amended only</source>
         <translation>仅已修改</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="187"/>
+        <location filename="../replay/browser.py" line="192"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="189"/>
+        <location filename="../replay/browser.py" line="194"/>
         <source>to</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="194"/>
+        <location filename="../replay/browser.py" line="199"/>
         <source>Lowest similarity</source>
         <translation>最低相似度</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="201"/>
+        <location filename="../replay/browser.py" line="207"/>
         <source>Sort</source>
         <translation>排序</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="220"/>
+        <location filename="../replay/browser.py" line="226"/>
         <source>◀ Previous</source>
         <translation>◀ 上一页</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="221"/>
+        <location filename="../replay/browser.py" line="227"/>
         <source>Next ▶</source>
         <translation>下一页 ▶</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="222"/>
+        <location filename="../replay/browser.py" line="228"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="280"/>
+        <location filename="../replay/browser.py" line="286"/>
         <source>Searching…</source>
         <translation>正在查询…</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="292"/>
+        <location filename="../replay/browser.py" line="298"/>
         <source>1 session · page {0} of {1} · {2} ms</source>
         <translation>1 个会话 · 第 {0} 页，共 {1} 页 · {2} 毫秒</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="294"/>
+        <location filename="../replay/browser.py" line="300"/>
         <source>{0} sessions · page {1} of {2} · {3} ms</source>
         <translation>{0} 个会话 · 第 {1} 页，共 {2} 页 · {3} 毫秒</translation>
     </message>
@@ -1952,358 +1997,363 @@ previous {1}</source>
 <context>
     <name>SessionReport</name>
     <message>
-        <location filename="../replay/report.py" line="115"/>
+        <location filename="../replay/report.py" line="116"/>
         <source>lowest match {0}</source>
         <translation>最低相似度 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="117"/>
+        <location filename="../replay/report.py" line="118"/>
         <source>best match {0}</source>
         <translation>最高相似度 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="120"/>
+        <location filename="../replay/report.py" line="121"/>
         <source>at the decision</source>
         <translation>作出决定时</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="122"/>
+        <location filename="../replay/report.py" line="123"/>
         <source>start of leg {0}</source>
         <translation>第 {0} 段开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="151"/>
+        <location filename="../replay/report.py" line="152"/>
         <source>key frame at {0} s</source>
         <translation>{0} 秒处的关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="165"/>
+        <location filename="../replay/report.py" line="166"/>
         <source>{0} (t = {1} s, leg {2})</source>
         <translation>{0}（t = {1} 秒，第 {2} 段）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="229"/>
+        <location filename="../replay/report.py" line="230"/>
         <source>match threshold {0}</source>
         <translation>匹配阈值 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="258"/>
+        <location filename="../replay/report.py" line="259"/>
         <source>similarity (0-100) over seconds on the recording&apos;s clock   |  orange: connection  purple: face flags  blue: challenges (red: failed)  green ticks: answers  black: decision</source>
         <translation>相似度（0-100），横轴为录像时间（秒）   |  橙色：连接  紫色：人脸提示  蓝色：验证动作（红色：未通过）  绿色短线：回答  黑色：决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="270"/>
+        <location filename="../replay/report.py" line="271"/>
         <source>reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="272"/>
+        <location filename="../replay/report.py" line="273"/>
         <source>note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="275"/>
+        <location filename="../replay/report.py" line="276"/>
         <source>amendment reason: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="277"/>
+        <location filename="../replay/report.py" line="278"/>
         <source>override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="278"/>
+        <location filename="../replay/report.py" line="281"/>
+        <source>approved against the approval policy: {0}</source>
+        <translation>违反审批政策批准：{0}</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="285"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="302"/>
+        <location filename="../replay/report.py" line="309"/>
         <source>starting</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="320"/>
+        <location filename="../replay/report.py" line="327"/>
         <source>Video review session {0}</source>
         <translation>视频审核会话 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="324"/>
+        <location filename="../replay/report.py" line="331"/>
         <source>Report made {0}. State: {1}.</source>
         <translation>报告生成于 {0}。状态：{1}。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="329"/>
+        <location filename="../replay/report.py" line="336"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="331"/>
+        <location filename="../replay/report.py" line="338"/>
         <source>application</source>
         <translation>申请信息</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="332"/>
+        <location filename="../replay/report.py" line="339"/>
         <source>leg {0} ended: {1}, recording {2}</source>
         <translation>第 {0} 段结束：{1}，录像 {2}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="334"/>
+        <location filename="../replay/report.py" line="341"/>
         <source>Applicant</source>
         <translation>申请人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="335"/>
+        <location filename="../replay/report.py" line="342"/>
         <source>National ID</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="336"/>
+        <location filename="../replay/report.py" line="343"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="338"/>
+        <location filename="../replay/report.py" line="345"/>
         <source>Amount / term</source>
         <translation>金额 / 期限</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="339"/>
+        <location filename="../replay/report.py" line="346"/>
         <source>{0} for {1} months</source>
         <translation>{0}，{1} 个月</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="341"/>
+        <location filename="../replay/report.py" line="348"/>
         <source>Purpose</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="342"/>
+        <location filename="../replay/report.py" line="349"/>
         <source>Applied</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="343"/>
+        <location filename="../replay/report.py" line="350"/>
         <source>Consent</source>
         <translation>同意声明</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="344"/>
+        <location filename="../replay/report.py" line="351"/>
         <source>Reviewer</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="345"/>
+        <location filename="../replay/report.py" line="352"/>
         <source>Taken / ended</source>
         <translation>接入 / 结束</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="347"/>
+        <location filename="../replay/report.py" line="354"/>
         <source>Legs</source>
         <translation>通话段</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="348"/>
+        <location filename="../replay/report.py" line="355"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="359"/>
+        <location filename="../replay/report.py" line="366"/>
         <source>ID photo and key frames</source>
         <translation>身份证照片与关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="360"/>
+        <location filename="../replay/report.py" line="367"/>
         <source>ID photo and the live face</source>
         <translation>身份证照片与实时人脸</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="368"/>
+        <location filename="../replay/report.py" line="375"/>
         <source>ID photo on file</source>
         <translation>存档的身份证照片</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="383"/>
+        <location filename="../replay/report.py" line="390"/>
         <source>No photo and no recording available.</source>
         <translation>没有照片，也没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="385"/>
+        <location filename="../replay/report.py" line="392"/>
         <source>similarity chart</source>
         <translation>相似度图表</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="394"/>
+        <location filename="../replay/report.py" line="401"/>
         <source>Face similarity over the session</source>
         <translation>会话过程中的人脸相似度</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="400"/>
+        <location filename="../replay/report.py" line="407"/>
         <source>Liveness challenges</source>
         <translation>活体验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="404"/>
+        <location filename="../replay/report.py" line="411"/>
         <source>Asked (s)</source>
         <translation>发起（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="405"/>
+        <location filename="../replay/report.py" line="412"/>
         <source>Challenge</source>
         <translation>动作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="406"/>
+        <location filename="../replay/report.py" line="413"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="407"/>
+        <location filename="../replay/report.py" line="414"/>
         <source>Met (s), frame</source>
         <translation>完成（秒），帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="424"/>
+        <location filename="../replay/report.py" line="431"/>
         <source>No liveness challenge was asked.</source>
         <translation>未发起活体验证动作。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="429"/>
+        <location filename="../replay/report.py" line="436"/>
         <source>The applicant&apos;s camera</source>
         <translation>申请人的摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="434"/>
+        <location filename="../replay/report.py" line="441"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="442"/>
+        <location filename="../replay/report.py" line="449"/>
         <source>The applicant&apos;s page reported no camera.</source>
         <translation>申请人的页面未报告摄像头。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="444"/>
+        <location filename="../replay/report.py" line="451"/>
         <source>answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="445"/>
+        <location filename="../replay/report.py" line="452"/>
         <source>Answers, as entered</source>
         <translation>回答（按录入内容）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="433"/>
-        <location filename="../replay/report.py" line="448"/>
+        <location filename="../replay/report.py" line="440"/>
+        <location filename="../replay/report.py" line="455"/>
         <source>t (s)</source>
         <translation>t（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="449"/>
+        <location filename="../replay/report.py" line="456"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="450"/>
+        <location filename="../replay/report.py" line="457"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="451"/>
+        <location filename="../replay/report.py" line="458"/>
         <source>Entered</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="465"/>
+        <location filename="../replay/report.py" line="472"/>
         <source>No answers were entered.</source>
         <translation>未录入任何回答。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="467"/>
+        <location filename="../replay/report.py" line="474"/>
         <source>decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="468"/>
+        <location filename="../replay/report.py" line="475"/>
         <source>Decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="472"/>
+        <location filename="../replay/report.py" line="479"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="473"/>
+        <location filename="../replay/report.py" line="480"/>
         <source>By</source>
         <translation>作出人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="474"/>
+        <location filename="../replay/report.py" line="481"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="475"/>
+        <location filename="../replay/report.py" line="482"/>
         <source>Amends</source>
         <translation>修改对象</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="488"/>
+        <location filename="../replay/report.py" line="495"/>
         <source>original</source>
         <translation>原决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="500"/>
+        <location filename="../replay/report.py" line="507"/>
         <source>Face summary on screen at the decision: {0}</source>
         <translation>作出决定时屏幕上的人脸比对摘要：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="507"/>
+        <location filename="../replay/report.py" line="514"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="509"/>
+        <location filename="../replay/report.py" line="516"/>
         <source>audit events</source>
         <translation>审计事件</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="510"/>
+        <location filename="../replay/report.py" line="517"/>
         <source>Audit events (hash chain)</source>
         <translation>审计事件（哈希链）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="512"/>
+        <location filename="../replay/report.py" line="519"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="513"/>
+        <location filename="../replay/report.py" line="520"/>
         <source>At</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="514"/>
+        <location filename="../replay/report.py" line="521"/>
         <source>Actor / action</source>
         <translation>操作人 / 操作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="515"/>
+        <location filename="../replay/report.py" line="522"/>
         <source>Hash / previous hash</source>
         <translation>哈希 / 前一哈希</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="526"/>
+        <location filename="../replay/report.py" line="533"/>
         <source>prev {0}</source>
         <translation>前一 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="534"/>
+        <location filename="../replay/report.py" line="541"/>
         <source>Each event&apos;s hash covers the previous event&apos;s hash: `main.py audit verify` checks the chain.</source>
         <translation>每个事件的哈希都涵盖前一事件的哈希：可用 `main.py audit verify` 校验哈希链。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="550"/>
+        <location filename="../replay/report.py" line="557"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
@@ -2311,12 +2361,12 @@ previous {1}</source>
 <context>
     <name>SessionTableModel</name>
     <message>
-        <location filename="../replay/browser.py" line="133"/>
+        <location filename="../replay/browser.py" line="134"/>
         <source>Session {0}; legs: {1}; reasons: {2}</source>
         <translation>会话 {0}；通话段：{1}；原因：{2}</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="136"/>
+        <location filename="../replay/browser.py" line="137"/>
         <source> (amended: *)</source>
         <translation>（已修改：*）</translation>
     </message>
@@ -2541,62 +2591,62 @@ previous {1}</source>
         <translation>回答：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="104"/>
+        <location filename="../replay/timeline.py" line="109"/>
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="105"/>
+        <location filename="../replay/timeline.py" line="110"/>
         <source>seconds on the recording&apos;s clock</source>
         <translation>录像时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="109"/>
+        <location filename="../replay/timeline.py" line="114"/>
         <source>match threshold {value:.0f}</source>
         <translation>匹配阈值 {value:.0f}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="124"/>
+        <location filename="../replay/timeline.py" line="129"/>
         <source>answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="125"/>
+        <location filename="../replay/timeline.py" line="130"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="126"/>
+        <location filename="../replay/timeline.py" line="131"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="127"/>
+        <location filename="../replay/timeline.py" line="132"/>
         <source>challenge</source>
         <translation>验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="128"/>
+        <location filename="../replay/timeline.py" line="133"/>
         <source>camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="129"/>
+        <location filename="../replay/timeline.py" line="134"/>
         <source>decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="130"/>
+        <location filename="../replay/timeline.py" line="135"/>
         <source>threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="137"/>
+        <location filename="../replay/timeline.py" line="142"/>
         <source>click a marker or the chart to seek there</source>
         <translation>点击标记或图表可跳转到该时刻</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="168"/>
+        <location filename="../replay/timeline.py" line="173"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>

@@ -21,11 +21,23 @@ from ui.decision import decision_refusal, outcome_text, reason_text
 from ui.replay.texts import outcome_name, when_text
 
 
+def changes_nothing(draft: DecisionDraft, in_force: DecisionEntry) -> bool:
+    """The amendment would record the decision in force again (same outcome, reasons, note)."""
+    return (
+        draft.outcome.value == in_force.outcome
+        and sorted(reason.value for reason in draft.reasons) == sorted(in_force.reasons)
+        and draft.note.strip() == in_force.note.strip()
+    )
+
+
 class AmendDialog(QDialog):
     """A new decision that points to the original, with the supervisor's reason (required)."""
 
-    def __init__(self, original: DecisionEntry, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, original: DecisionEntry, parent: QWidget | None = None, *, in_force: DecisionEntry | None = None
+    ) -> None:
         super().__init__(parent)
+        self.in_force = in_force or original
         self.setWindowTitle(self.tr("Amend decision #{0}").format(original.id))
         self.outcome = QComboBox()
         for outcome in (Outcome.APPROVE, Outcome.REJECT, Outcome.VERIFY_LATER):
@@ -83,6 +95,11 @@ class AmendDialog(QDialog):
         refusal = decision_refusal(draft, missing_required_answers=[], face_matched=True)
         if not refusal and not reason:
             refusal = self.tr("An amendment needs a reason.")
+        if not refusal and changes_nothing(draft, self.in_force):
+            refusal = self.tr(
+                "Nothing changes: the decision in force is already '{0}' with these reason codes and "
+                "this note. Change the decision, its reasons or the note, or cancel."
+            ).format(outcome_name(self.in_force.outcome))
         if refusal:
             self.error.setText(refusal)
             return
@@ -90,6 +107,8 @@ class AmendDialog(QDialog):
         self.accept()
 
     @classmethod
-    def ask(cls, original: DecisionEntry, parent: QWidget | None = None) -> tuple[DecisionDraft, str] | None:
-        dialog = cls(original, parent)
+    def ask(
+        cls, original: DecisionEntry, parent: QWidget | None = None, *, in_force: DecisionEntry | None = None
+    ) -> tuple[DecisionDraft, str] | None:
+        dialog = cls(original, parent, in_force=in_force)
         return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None

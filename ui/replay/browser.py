@@ -54,6 +54,7 @@ FLAG_SHORT: dict[Flag, Callable[[], str]] = {
     Flag.LIVENESS_FAILED: lambda: QCoreApplication.translate("SessionBrowser", "liveness"),
     Flag.DROPPED_CONNECTION: lambda: QCoreApplication.translate("SessionBrowser", "dropped"),
     Flag.INJECTION_SUSPECTED: lambda: QCoreApplication.translate("SessionBrowser", "camera"),
+    Flag.APPROVED_WITH_OVERRIDE: lambda: QCoreApplication.translate("SessionBrowser", "override"),
 }
 SORTS: dict[str, tuple[SortKey, bool, Callable[[], str]]] = {
     "newest": (SortKey.STARTED, True, lambda: QCoreApplication.translate("SessionBrowser", "Newest first")),
@@ -121,7 +122,7 @@ class SessionTableModel(QAbstractTableModel):
             if item.amended:
                 outcome += " *"
             values = (
-                item.started_at.astimezone().strftime("%y-%m-%d %H:%M"),
+                item.started_at.astimezone().strftime("%Y-%m-%d %H:%M"),
                 item.applicant_name,
                 item.reviewer_name,
                 outcome,
@@ -179,7 +180,11 @@ class SessionBrowser(QWidget):
             Flag.LIVENESS_FAILED: QCheckBox(self.tr("Liveness failed")),
             Flag.DROPPED_CONNECTION: QCheckBox(self.tr("Dropped connection")),
             Flag.INJECTION_SUSPECTED: QCheckBox(self.tr("Virtual camera or injection suspected")),
+            Flag.APPROVED_WITH_OVERRIDE: QCheckBox(self.tr("Approved with override")),
         }
+        self.flag_boxes[Flag.APPROVED_WITH_OVERRIDE].setToolTip(
+            self.tr("Approvals that overrode a rule of the approval policy")
+        )
         self.amended = QCheckBox(self.tr("Amended only"))
         self.sort = QComboBox()
         for key, (_sort, _descending, text) in SORTS.items():
@@ -198,8 +203,9 @@ class SessionBrowser(QWidget):
         grid.addWidget(self.flag_boxes[Flag.DROPPED_CONNECTION], 4, 0, 1, 2)
         grid.addWidget(self.amended, 4, 2, 1, 2)
         grid.addWidget(self.flag_boxes[Flag.INJECTION_SUSPECTED], 5, 0, 1, 4)
-        grid.addWidget(QLabel(self.tr("Sort")), 6, 0)
-        grid.addWidget(self.sort, 6, 1, 1, 3)
+        grid.addWidget(self.flag_boxes[Flag.APPROVED_WITH_OVERRIDE], 6, 0, 1, 4)
+        grid.addWidget(QLabel(self.tr("Sort")), 7, 0)
+        grid.addWidget(self.sort, 7, 1, 1, 3)
 
         self.model = SessionTableModel()
         self.table = QTableView()

@@ -148,6 +148,11 @@ class DecoderThread(QObject):
             self.frame_ready.emit(bgr_to_qimage(frame.image), frame.t, frame.leg, request.serial)
 
 
+# The face box as the console draws it: green at or over the match threshold, red under it,
+# grey without a similarity.
+BOX_COLOURS: dict[bool | None, str] = {True: "#4caf50", False: "#e53935", None: "#9e9e9e"}
+
+
 class RecordingView(QWidget):
     """The recorded frame, scaled to fit, with the face box of the nearest score sample."""
 
@@ -158,14 +163,23 @@ class RecordingView(QWidget):
         self._image: QImage | None = None
         self._box: FaceBoxInFrame | None = None
         self._box_label = ""
+        self.box_colour = BOX_COLOURS[None]
         self._message = self.tr("No session open.")
 
     def show_frame(
-        self, image: QImage | None, box: FaceBoxInFrame | None, label: str, message: str = ""
+        self,
+        image: QImage | None,
+        box: FaceBoxInFrame | None,
+        label: str,
+        message: str = "",
+        *,
+        matched: bool | None = None,
     ) -> None:
+        """`matched`: the box's score against the match threshold (None: no score)."""
         self._image = image
         self._box = box
         self._box_label = label
+        self.box_colour = BOX_COLOURS[matched]
         self._message = message
         self.update()
 
@@ -192,7 +206,7 @@ class RecordingView(QWidget):
                 width, height, frame_width=image.width(), frame_height=image.height()
             )
             rect = QRectF(target.x() + left, target.y() + top, right - left, bottom - top)
-            painter.setPen(QPen(QColor("#4caf50"), 2))
+            painter.setPen(QPen(QColor(self.box_colour), 2))
             painter.drawRect(rect)
             if self._box_label:
                 painter.fillRect(

@@ -35,6 +35,7 @@ from ui.replay.texts import (
     consent_text,
     face_summary_name,
     outcome_name,
+    overridden_text,
     reasons_text,
     state_name,
 )
@@ -275,6 +276,12 @@ def _decision_text(decision: DecisionEntry) -> str:
             parts.append(translate("SessionReport", "amendment reason: {0}").format(decision.override_reason))
         else:
             parts.append(translate("SessionReport", "override reason: {0}").format(decision.override_reason))
+    if decision.overridden:
+        parts.append(
+            translate("SessionReport", "approved against the approval policy: {0}").format(
+                overridden_text(decision.overridden)
+            )
+        )
     return translate("SessionReport", "; ").join(parts)
 
 

@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QLocale
 
+from app.approval import ApprovalPolicy, load_approval_policy
 from app.consent import GivenConsent
 from app.decisions import FaceSummary, Outcome, RejectReason
 from app.replay import EventEntry
@@ -169,6 +170,24 @@ def face_summary_name(face: dict[str, Any]) -> str:
         attempts_used=int(face.get("attempts_used") or 0),
     )
     return face_summary_text(summary)
+
+
+_POLICY: list[ApprovalPolicy] = []
+
+
+def overridden_text(rule_ids: list[str], policy_file: Path | None = None) -> str:
+    """The approval policy's rules a decision overrode, as the policy words them in the
+    language of the installed translation (an id the policy no longer has is shown as stored)."""
+    if not _POLICY:
+        try:
+            _POLICY.append(load_approval_policy(policy_file) if policy_file else load_approval_policy())
+        except ValueError as error:
+            log.info("approval policy unavailable for the replay: %s", error)
+            return ", ".join(rule_ids)
+    language = "zh" if QLocale().name().startswith("zh") else "en"
+    rules = {rule.id: rule for rule in _POLICY[0].rules}
+    separator = QCoreApplication.translate("ReplayTexts", "; ")
+    return separator.join(rules[i].label(language) if i in rules else plain(i) for i in rule_ids)
 
 
 def answer_text(value: Any) -> str:

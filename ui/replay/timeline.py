@@ -100,7 +100,12 @@ class TimelineChart(QWidget):
         self.plot.setMinimumHeight(170)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
+        # Similarity is 0-100; before a session (or with no scores) the seconds axis shows a
+        # minute from 0, not pyqtgraph's automatic range around nothing.
         self.plot.setYRange(0, 100, padding=0.02)
+        self.plot.setXRange(0, 60, padding=0)
+        self.plot.getPlotItem().vb.disableAutoRange()
+        self.plot.setLimits(xMin=0, yMin=-2, yMax=102)
         self.plot.setLabel("left", self.tr("similarity"))
         self.plot.setLabel("bottom", self.tr("seconds on the recording's clock"))
         self.plot.showGrid(x=True, y=True, alpha=0.15)
@@ -180,8 +185,9 @@ class TimelineChart(QWidget):
             )  # fmt: skip
             scatter.sigClicked.connect(self._marker_clicked)
             self._add(scatter)
-        end = max([duration, 1.0, *[m.t for m in self.markers]])
+        end = max([duration, 10.0, *[m.t for m in self.markers]])
         self.plot.setXRange(0, end * 1.01, padding=0)
+        self.plot.setYRange(0, 100, padding=0.02)
 
     def _add(self, item: Any) -> None:
         self.plot.addItem(item)

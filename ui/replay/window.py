@@ -16,7 +16,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import (
     QComboBox,
@@ -55,6 +55,7 @@ from ui.replay.texts import (
     face_summary_name,
     liveness_name,
     outcome_name,
+    overridden_text,
     question_prompts,
     reasons_text,
     state_name,
@@ -101,6 +102,7 @@ class ReplayWindow(QMainWindow):
         self._pending_open: int | None = None
         self._start_at: float | None = None
         self._prompts: dict[str, str] | None = None
+        self.last_export_folder: Path | None = None
         self.threshold = similarity_from_distance(
             settings.face_match_threshold, settings.face_match_threshold
         )
@@ -300,8 +302,23 @@ class ReplayWindow(QMainWindow):
     def _show_session(self, replay: SessionReplay) -> None:
         self.replay = replay
         self.browser.selected_id = int(replay.session_id)
+        self._show_header(replay)
+        self._fill_details(replay)
+        self.export_button.setEnabled(self._may(Action.EXPORT_SESSION))
+        if replay.recording_directory is None:
+            self.video.show_frame(None, None, "", self.tr("This session has no recording."))
+            self.duration = max([0.0, *[m.t for m in markers_of(replay)]])
+            self.chart.show_session(replay, self.duration, [])
+            return
+        self.video.show_frame(None, None, "", self.tr("Opening the recording…"))
+        self.decoder.open_session(replay)
+
+    def _show_header(self, replay: SessionReplay) -> None:
+        """The session line, with the outcome in force (after any amendment)."""
         decision = replay.decision_in_force
         outcome = outcome_name(decision.outcome) if decision else state_name(replay.state)
+        if decision is not None and decision.amends_id is not None:
+            outcome = self.tr("{0} (amended)").format(outcome)
         header = self.tr("Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}")
         self.header.setText(
             header.format(
@@ -316,15 +333,6 @@ class ReplayWindow(QMainWindow):
             + "\n"
             + self.tr("Consent: {0}").format(consent_text(replay.consent))
         )
-        self._fill_details(replay)
-        self.export_button.setEnabled(self._may(Action.EXPORT_SESSION))
-        if replay.recording_directory is None:
-            self.video.show_frame(None, None, "", self.tr("This session has no recording."))
-            self.duration = max([0.0, *[m.t for m in markers_of(replay)]])
-            self.chart.show_session(replay, self.duration, [])
-            return
-        self.video.show_frame(None, None, "", self.tr("Opening the recording…"))
-        self.decoder.open_session(replay)
 
     def _may(self, action: Action) -> bool:
         return may(self.supervisor.role, action)
@@ -395,6 +403,13 @@ class ReplayWindow(QMainWindow):
                 else:
                     label = self.tr("Override reason: {0}")
                 lines.append(label.format(escape(decision.override_reason)))
+            if decision.overridden:
+                overrode = self.tr("Approved against the approval policy: {0}")
+                lines.append(
+                    "<b style='color:#b71c1c'>"
+                    + escape(overrode.format(overridden_text(decision.overridden)))
+                    + "</b>"
+                )
             if decision.t is not None:
                 by = self.tr("by {0}, {1} at t = {2} s").format(
                     escape(decision.decided_by), when_text(decision.decided_at), f"{decision.t:.1f}"
@@ -523,8 +538,10 @@ class ReplayWindow(QMainWindow):
             self._show_position(t)
         sample = self._sample_near(t)
         box = sample.box if sample is not None else None
-        label = "" if sample is None or sample.similarity is None else f"{sample.similarity:.0f}"
-        self.video.show_frame(image, box, label)
+        similarity = None if sample is None else sample.similarity
+        label = "" if similarity is None else f"{similarity:.0f}"
+        matched = None if similarity is None else similarity >= self.threshold
+        self.video.show_frame(image, box, label, matched=matched)
         self._show_state(t, leg, sample)
 
     def _between_legs(self, t: float) -> str:
@@ -585,7 +602,7 @@ class ReplayWindow(QMainWindow):
         if replay is None or replay.original_decision is None:
             return
         original = replay.original_decision
-        answer = AmendDialog.ask(original, self)
+        answer = AmendDialog.ask(original, self, in_force=replay.decision_in_force)
         if answer is None:
             return
         draft, reason = answer
@@ -602,6 +619,7 @@ class ReplayWindow(QMainWindow):
 
         def done(updated: SessionReplay) -> None:
             self.replay = updated
+            self._show_header(updated)
             self._fill_details(updated)
             self.chart.show_session(updated, self.duration, self.spans)
             self.tabs.setCurrentIndex(0)
@@ -614,23 +632,50 @@ class ReplayWindow(QMainWindow):
         self.amend_button.setEnabled(True)
         QMessageBox.warning(self, self.tr("Amendment not saved"), str(error))
 
-    @classmethod
-    def ask_pdf_path(cls, parent: QWidget, suggested: str) -> Path | None:
-        path, _ = QFileDialog.getSaveFileName(
+    @staticmethod
+    def export_dialog(parent: QWidget | None, suggested: Path) -> QFileDialog:
+        """Qt's own save dialog (not the desktop's), so it speaks the window's language with
+        Qt's translations (qtbase_zh_CN), opening in `suggested`'s folder."""
+        dialog = QFileDialog(
             parent,
             QCoreApplication.translate("ReplayWindow", "Export the session report"),
-            suggested,
+            str(suggested.parent),
             QCoreApplication.translate("ReplayWindow", "PDF files (*.pdf)"),
         )
-        return Path(path) if path else None
+        dialog.setOption(QFileDialog.Option.DontUseNativeDialog, True)
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.setDefaultSuffix("pdf")
+        dialog.selectFile(suggested.name)
+        # Qt 6 renamed these two labels ("&Look in:", "Files of &type:") and its Chinese
+        # catalogue (qtbase_zh_CN) has not caught up: they are ours, translated with the rest.
+        translate = QCoreApplication.translate
+        dialog.setLabelText(QFileDialog.DialogLabel.LookIn, translate("ReplayWindow", "Look in:"))
+        dialog.setLabelText(QFileDialog.DialogLabel.FileType, translate("ReplayWindow", "Files of type:"))
+        return dialog
+
+    @classmethod
+    def ask_pdf_path(cls, parent: QWidget, suggested: Path) -> Path | None:
+        dialog = cls.export_dialog(parent, suggested)
+        if dialog.exec() != QFileDialog.DialogCode.Accepted or not dialog.selectedFiles():
+            return None
+        return Path(dialog.selectedFiles()[0])
+
+    def export_folder(self) -> Path:
+        """Where the export dialog opens: the folder last exported to, else the documents folder."""
+        if self.last_export_folder is not None and self.last_export_folder.is_dir():
+            return self.last_export_folder
+        documents = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        return Path(documents) if documents and Path(documents).is_dir() else Path.home()
 
     def export_pdf(self, path: Path | None = None) -> None:
         replay = self.replay
         if replay is None:
             return
-        target = path or self.ask_pdf_path(self, f"session-{replay.session_id}.pdf")
+        target = path or self.ask_pdf_path(self, self.export_folder() / f"session-{replay.session_id}.pdf")
         if target is None:
             return
+        self.last_export_folder = target.parent
         from ui.replay.report import write_report
 
         settings = self.settings
