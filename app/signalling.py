@@ -56,7 +56,17 @@ class SignallingExchange(Protocol):
 
     async def stop(self) -> None: ...
 
-    def call_taken(self, session_id: SessionId, reviewer_id: ReviewerId, reviewer_name: str) -> None: ...
+    def call_taken(
+        self,
+        session_id: SessionId,
+        reviewer_id: ReviewerId,
+        reviewer_name: str,
+        *,
+        applicant_mail: dict[str, Any] | None = None,
+    ) -> None:
+        """The session was taken: a fresh call, with no mail but `applicant_mail` (the "taken"
+        message), written at once (one database transaction when shared)."""
+        ...
 
     def call(self, session_id: SessionId) -> CallRecord | None:
         """The call of a taken session that has not ended, or None."""
@@ -117,11 +127,20 @@ class LocalSignalling:
     async def stop(self) -> None:
         self._mail_arrived = None
 
-    def call_taken(self, session_id: SessionId, reviewer_id: ReviewerId, reviewer_name: str) -> None:
+    def call_taken(
+        self,
+        session_id: SessionId,
+        reviewer_id: ReviewerId,
+        reviewer_name: str,
+        *,
+        applicant_mail: dict[str, Any] | None = None,
+    ) -> None:
         with self._lock:
             self._calls[session_id] = CallRecord(session_id, reviewer_id, reviewer_name)
             self._mail.pop((session_id, "applicant"), None)
             self._mail.pop((session_id, "console"), None)
+        if applicant_mail is not None:
+            self.post(session_id, "applicant", applicant_mail)
 
     def call(self, session_id: SessionId) -> CallRecord | None:
         with self._lock:

@@ -39,6 +39,9 @@ _FINISHED_APPLICATION = {
 }
 
 
+_CLAIMED = (ReviewSessionRow.id, ReviewSessionRow.application_id, ReviewSessionRow.queued_at)
+
+
 class DatabaseReviewDesk:
     """Implements app.queue.ReviewDesk."""
 
@@ -199,57 +202,61 @@ class DatabaseReviewDesk:
             )
 
     def take_next(self, reviewer_id: ReviewerId, now: datetime) -> TakenApplicant | None:
+        """Claim the longest-waiting applicant in one statement (the oldest waiting row not
+        locked by another console's claim, updated only while still waiting), then read their
+        application and record the take, in a handful of round trips whatever the queue's length."""
         for _ in range(20):
             with self.database.session() as session:
-                candidate = session.execute(
+                waiting = ReviewSessionRow.state == SessionState.WAITING.value
+                oldest = (
                     select(ReviewSessionRow.id)
-                    .where(ReviewSessionRow.state == SessionState.WAITING.value)
+                    .where(waiting)
                     .order_by(ReviewSessionRow.queued_at, ReviewSessionRow.id)
                     .limit(1)
                     .with_for_update(skip_locked=True)
-                ).scalar_one_or_none()
-                if candidate is None:
-                    return None
-                # The conditional update is what guarantees "exactly once" on every database:
-                # a second console that saw the same row updates nothing and tries the next one.
+                    .scalar_subquery()
+                )
+                # The state condition is what guarantees "exactly once" on every database: a row
+                # another console took meanwhile is skipped (PostgreSQL rechecks a locked row's
+                # condition; SQLite runs one writer at a time), so no row is updated twice.
                 claimed = session.execute(
                     update(ReviewSessionRow)
-                    .where(
-                        ReviewSessionRow.id == candidate, ReviewSessionRow.state == SessionState.WAITING.value
-                    )
+                    .where(ReviewSessionRow.id == oldest, waiting)
                     .values(
                         state=SessionState.CONNECTED.value,
                         reviewer_id=reviewer_id,
                         taken_at=now.astimezone(UTC),
                         version=ReviewSessionRow.version + 1,
                     )
+                    .returning(*_CLAIMED)
                     .execution_options(synchronize_session=False)
-                )
-                if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                    continue
-                row = session.get(ReviewSessionRow, candidate)
-                assert row is not None
-                session.refresh(row)
-                application = row.application
+                ).one_or_none()
+                if claimed is None:
+                    return None  # nobody waits (or every waiting row is being claimed right now)
+                session_id, application_id, queued_at = claimed
+                application = session.get(Application, application_id)
+                assert application is not None
                 try:
                     photo = open_photo(application.reference_photo, self.sealer)
                 except SealBroken as error:
                     # One unreadable photo must not block the queue for everyone behind it.
+                    row = session.get(ReviewSessionRow, session_id)
+                    assert row is not None
                     self._set_aside(session, row, application, str(error), now)
                     continue
                 append_event(
                     session,
                     actor=f"reviewer:{reviewer_id}",
                     action="queue.taken",
-                    subject=f"session:{row.id}",
+                    subject=f"session:{session_id}",
                     details={"application_id": application.id},
                     at=now,
                 )
                 return TakenApplicant(
                     **applicant_card(application).card_fields(),
-                    session_id=SessionId(row.id),
+                    session_id=SessionId(session_id),
                     reference_photo=photo,
-                    waited_seconds=max(0.0, (now - aware(row.queued_at)).total_seconds()),
+                    waited_seconds=max(0.0, (now - aware(queued_at)).total_seconds()),
                 )
         return None
 
@@ -301,13 +308,24 @@ class DatabaseReviewDesk:
         log.error("application %s set aside: its ID photo cannot be opened (%s)", application.id, problem)
 
     def queue_snapshot(self, now: datetime) -> QueueSnapshot:
-        with self.database.session() as session:
-            rows = session.execute(
-                select(ReviewSessionRow.id, ReviewSessionRow.queued_at)
-                .where(ReviewSessionRow.state == SessionState.WAITING.value)
-                .order_by(ReviewSessionRow.queued_at, ReviewSessionRow.id)
-            ).all()
-            reviewers = session.execute(
+        """The whole waiting queue in two index reads, without the ORM (10,000 rows a second
+        on a busy intake): the sessions in order, and when the first of them joined; and how
+        many reviewers are signed in."""
+        waiting = ReviewSessionRow.state == SessionState.WAITING.value
+        in_order = (ReviewSessionRow.queued_at, ReviewSessionRow.id)
+        with self.database.engine.connect() as connection:
+            order = tuple(
+                map(
+                    SessionId,
+                    connection.execute(
+                        select(ReviewSessionRow.id).where(waiting).order_by(*in_order)
+                    ).scalars(),
+                )
+            )
+            oldest = connection.execute(
+                select(ReviewSessionRow.queued_at).where(waiting).order_by(*in_order).limit(1)
+            ).scalar_one_or_none()
+            reviewers = connection.execute(
                 select(func.count(func.distinct(ConsoleCredentialRow.reviewer_id)))
                 .join(Reviewer, Reviewer.id == ConsoleCredentialRow.reviewer_id)
                 .where(
@@ -317,9 +335,8 @@ class DatabaseReviewDesk:
                     Reviewer.role == Role.REVIEWER.value,
                 )
             ).scalar_one()
-        oldest = aware(rows[0].queued_at) if rows else None
         return QueueSnapshot(
-            tuple(SessionId(row.id) for row in rows), oldest, now, reviewers_signed_in=int(reviewers)
+            order, aware(oldest) if oldest is not None else None, now, reviewers_signed_in=int(reviewers)
         )
 
     def summary(self, now: datetime) -> QueueSummary:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -112,25 +113,33 @@ class SharedSignalling:
 
     # -- calls --------------------------------------------------------------------------------
 
-    def call_taken(self, session_id: SessionId, reviewer_id: ReviewerId, reviewer_name: str) -> None:
+    def call_taken(
+        self,
+        session_id: SessionId,
+        reviewer_id: ReviewerId,
+        reviewer_name: str,
+        *,
+        applicant_mail: dict[str, Any] | None = None,
+    ) -> None:
+        fresh = {
+            "reviewer_id": reviewer_id,
+            "reviewer_name": reviewer_name,
+            "leg": 0,
+            "leg_open": False,
+            "ended": False,
+            "applicant_present": False,
+            "applicant_epoch": 0,
+            "console_present": False,
+            "console_epoch": 0,
+            "taken_at": datetime.now(UTC),
+            "ended_at": None,
+        }
         with self.database.session() as session:
             session.execute(delete(SignallingMessage).where(SignallingMessage.session_id == session_id))
-            session.execute(delete(SignallingCall).where(SignallingCall.session_id == session_id))
-            session.execute(
-                insert(SignallingCall).values(
-                    session_id=session_id,
-                    reviewer_id=reviewer_id,
-                    reviewer_name=reviewer_name,
-                    leg=0,
-                    leg_open=False,
-                    ended=False,
-                    applicant_present=False,
-                    applicant_epoch=0,
-                    console_present=False,
-                    console_epoch=0,
-                    taken_at=datetime.now(UTC),
-                )
-            )
+            call = pg_insert(SignallingCall).values(session_id=session_id, **fresh)
+            session.execute(call.on_conflict_do_update(index_elements=["session_id"], set_=fresh))
+            if applicant_mail is not None:
+                _post(session, session_id, "applicant", applicant_mail)
 
     def call(self, session_id: SessionId) -> CallRecord | None:
         with self.database.session() as session:
@@ -206,21 +215,10 @@ class SharedSignalling:
     def post(
         self, session_id: SessionId, party: Party, body: dict[str, Any], *, replacing: Sequence[str] = ()
     ) -> None:
-        kind = str(body.get("type", ""))[:32]
         with self.database.session() as session:
             if replacing:
                 _discard(session, session_id, party, replacing)
-            session.execute(
-                insert(SignallingMessage).values(
-                    session_id=session_id,
-                    party=party,
-                    kind=kind,
-                    body=json.dumps(body, ensure_ascii=False),
-                    posted_at=datetime.now(UTC),
-                )
-            )
-            # Sent when the transaction commits, so the row is there for whoever is told.
-            session.execute(select(func.pg_notify(CHANNEL, f"{session_id} {party}")))
+            _post(session, session_id, party, body)
 
     def collect(self, session_id: SessionId, party: Party) -> list[dict[str, Any]]:
         with self.database.session() as session:
@@ -234,6 +232,20 @@ class SharedSignalling:
     def discard(self, session_id: SessionId, party: Party, kinds: Sequence[str]) -> None:
         with self.database.session() as session:
             _discard(session, session_id, party, kinds)
+
+
+def _post(session: Session, session_id: SessionId, party: Party, body: dict[str, Any]) -> None:
+    session.execute(
+        insert(SignallingMessage).values(
+            session_id=session_id,
+            party=party,
+            kind=str(body.get("type", ""))[:32],
+            body=json.dumps(body, ensure_ascii=False),
+            posted_at=datetime.now(UTC),
+        )
+    )
+    # Sent when the transaction commits, so the row is there for whoever is told.
+    session.execute(select(func.pg_notify(CHANNEL, f"{session_id} {party}")))
 
 
 def _discard(session: Session, session_id: SessionId, party: Party, kinds: Sequence[str]) -> None:

@@ -81,11 +81,60 @@ def test_the_summary_comes_from_the_snapshot_and_concurrent_callers_share_one_re
         assert queue.reads == 1
         assert {(s.waiting, s.longest_wait_seconds) for s in summaries} == {(3, 90.0)}
         await board.summary()
-        assert queue.reads == 1  # fresh and nothing changed here: no new read
-        board.queue_changed()  # a join, leave or take on this instance
+        assert queue.reads == 1  # fresh: no new read
+
+        # A join, a take and a leave on this instance: counted at once, still without a read.
         queue.waiting.append(SessionId(7))
+        board.listen(SessionId(7), FakeSocket(), 4, 4)  # type: ignore[arg-type]
         assert (await board.summary()).waiting == 4
+        queue.waiting.remove(SessionId(4))
+        board.out_of_queue(SessionId(4))
+        board.out_of_queue(SessionId(4))  # told twice (the take, then the socket closing): once
+        queue.waiting.remove(SessionId(7))
+        board.out_of_queue(SessionId(7))
+        assert (await board.summary()).waiting == 2
+        assert queue.reads == 1
+
+        # Changes on other instances show once the snapshot is a tick old: read again then.
+        queue.waiting.append(SessionId(8))
+        board.tick_seconds = 0.0
+        assert (await board.summary()).waiting == 3
         assert queue.reads == 2
+
+    asyncio.run(scenario())
+
+
+def test_places_stay_right_after_joins_leaves_and_takes() -> None:
+    """Each tick re-reads the queue after local changes: the places told are the database's,
+    and whoever left or was taken hears nothing more."""
+
+    async def scenario() -> None:
+        queue = Queue([1, 2, 3])
+        board = board_for(queue)
+        sockets = {SessionId(s): FakeSocket() for s in (1, 2, 3, 4)}
+        for place, session_id in enumerate((1, 2, 3), start=1):
+            board.listen(SessionId(session_id), sockets[SessionId(session_id)], place, 3)  # type: ignore[arg-type]
+        assert await board.tell_everyone() == 0
+
+        queue.waiting.append(SessionId(4))  # joins: told their place on joining, then by the board
+        board.listen(SessionId(4), sockets[SessionId(4)], 4, 4)  # type: ignore[arg-type]
+        queue.waiting.remove(SessionId(1))  # taken here
+        board.out_of_queue(SessionId(1))
+        queue.waiting.remove(SessionId(3))  # left
+        board.out_of_queue(SessionId(3))
+        assert await board.tell_everyone() == 2
+        assert sockets[SessionId(2)].sent[-1] == {
+            "type": "queued", "session_id": 2, "position": 1, "waiting": 2, "reviewer_signed_in": True,
+            "expected_wait_seconds": 60,
+        }  # fmt: skip
+        assert sockets[SessionId(4)].sent[-1]["position"] == 2
+        assert sockets[SessionId(1)].sent == [] and sockets[SessionId(3)].sent == []
+
+        queue.waiting.insert(0, SessionId(9))  # someone joined earlier on another instance
+        board.queue_changed()
+        assert await board.tell_everyone() == 2
+        assert [sockets[SessionId(s)].sent[-1]["position"] for s in (2, 4)] == [2, 3]
+        assert board.queued_message(SessionId(4), 3, 3) == json.dumps(sockets[SessionId(4)].sent[-1])
 
     asyncio.run(scenario())
 
@@ -108,5 +157,26 @@ def test_a_failed_read_is_tried_again_next_time() -> None:
         else:
             raise AssertionError("the failure should reach the caller")
         assert (await board.summary()).waiting == 1
+
+    asyncio.run(scenario())
+
+
+def test_formatted_places_are_the_json_of_their_fields_staffed_or_not() -> None:
+    async def scenario() -> None:
+        for signed_in, wait in ((2, 120), (0, None)):
+
+            async def read(now: datetime, signed_in: int = signed_in) -> QueueSnapshot:
+                return QueueSnapshot((SessionId(5), SessionId(9)), NOW, now, reviewers_signed_in=signed_in)
+
+            board = QueueBoard(read, lambda: NOW, tick_seconds=60.0, review_seconds_estimate=60.0)
+            ws = FakeSocket()
+            board.listen(SessionId(9), ws, 3, 3)  # type: ignore[arg-type]
+            assert await board.tell_everyone() == 1
+            fields = {
+                "type": "queued", "session_id": 9, "position": 2, "waiting": 2,
+                "reviewer_signed_in": signed_in > 0, "expected_wait_seconds": wait,
+            }  # fmt: skip
+            assert ws.sent == [fields]
+            assert board.queued_message(SessionId(9), 2, 2) == json.dumps(fields)
 
     asyncio.run(scenario())

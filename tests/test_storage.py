@@ -60,6 +60,28 @@ def test_register_and_read_an_application(database) -> None:  # type: ignore[no-
         book.get(999)
 
 
+def test_many_registered_at_once_join_the_queue_with_the_audit_chain_intact(database) -> None:  # type: ignore[no-untyped-def]
+    """The bench's bulk path: one transaction, every token valid, one audit event each, in order."""
+    book = ApplicationBook(database)
+    single = register(database, "Before The Batch")
+    forms = [sample_form(f"Batch Applicant {i}", NOW - timedelta(hours=1)) for i in range(25)]
+    batch = book.register_many(forms, photo=b"jpeg-bytes", photo_format="JPEG", actor="bench")
+    assert len(batch) == 25 and len({r.token for r in batch}) == 25
+    assert [r.id for r in batch] == sorted(r.id for r in batch) and batch[0].id > single.id
+    assert [book.get(r.id).applicant_name for r in batch[:3]] == [f"Batch Applicant {i}" for i in range(3)]
+    assert book.reference_photo(batch[-1].id) == b"jpeg-bytes"
+    register(database, "After The Batch")  # the chain goes on from the batch's last event
+    with database.session() as session:
+        assert verify_audit_chain(session) == (27, None)
+        subjects = session.execute(
+            text("SELECT subject FROM audit_events WHERE actor = 'bench' ORDER BY seq")
+        ).scalars().all()  # fmt: skip
+    assert subjects == [f"application:{r.id}" for r in batch]
+    desk = DatabaseReviewDesk(database, RULES)
+    assert desk.join_queue(batch[7].token, NOW).position == 1
+    assert book.register_many([], photo=b"x", photo_format="JPEG") == []
+
+
 def test_tokens(database) -> None:  # type: ignore[no-untyped-def]
     desk = DatabaseReviewDesk(database, RULES)
     registered = register(database)

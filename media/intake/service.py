@@ -510,7 +510,11 @@ class IntakeService:
         )
 
     async def applicant_socket(self, request: web.Request) -> web.StreamResponse:
-        ws = web.WebSocketResponse(max_msg_size=MAX_MESSAGE_BYTES, heartbeat=APPLICANT_HEARTBEAT_SECONDS)
+        # No per-message deflate: the messages are small, and thousands of compressors (about
+        # 300 KB each) would cost the intake memory and CPU for nothing.
+        ws = web.WebSocketResponse(
+            max_msg_size=MAX_MESSAGE_BYTES, heartbeat=APPLICANT_HEARTBEAT_SECONDS, compress=False
+        )
         await ws.prepare(request)
         token = request.query.get("t", "")
         try:
@@ -591,7 +595,7 @@ class IntakeService:
                                 verify_later=verify_later,
                             )
                             await _send(ws, {"type": "left", "verify_later": verify_later})
-                            self.board.forget(waiting.session_id)
+                            self.board.out_of_queue(waiting.session_id)
                             self._hold(waiting, None)
                         await ws.close()
                         break
@@ -739,6 +743,7 @@ class IntakeService:
                 # Still waiting: an applicant who leaves the queue is removed from it.
                 with contextlib.suppress(ReviewError):
                     await self._desk(self.desk.leave_queue, session_id, self.clock(), verify_later=False)
+                self.board.out_of_queue(session_id)
             return
         if not await self._signal(self.exchange.disconnect, session_id, "applicant", waiting.epoch):
             return  # the applicant is back on a newer socket already
@@ -873,15 +878,17 @@ class IntakeService:
         taken = await self._console_desk(self.desk.take_next, reviewer_id, self.clock())
         if taken is None:
             return web.Response(status=204)
-        self.board.forget(taken.session_id)
-        self.board.queue_changed()
+        self.board.out_of_queue(taken.session_id)
         reviewer_name = reviewer.name
-        await self._signal(self.exchange.call_taken, taken.session_id, reviewer_id, reviewer_name)
-        self._watch_console(taken.session_id, 0)
-        # Whichever instance holds the applicant's socket tells them.
-        await self._post(
-            taken.session_id, "applicant", {"type": "taken", "reviewer": reviewer_name}, replacing=("taken",)
+        # The call, and the mail by which whichever instance holds the applicant's socket tells
+        # them, in one write.
+        await self._signal(
+            partial(self.exchange.call_taken, applicant_mail={"type": "taken", "reviewer": reviewer_name}),
+            taken.session_id,
+            reviewer_id,
+            reviewer_name,
         )
+        self._watch_console(taken.session_id, 0)
         log.info("intake: session %s taken by reviewer %s", taken.session_id, reviewer_id)
         ice = self.ice.for_peer(f"session-{taken.session_id}-console", self.clock())
         return web.json_response(taken_body(taken) | {"ice": ice})
