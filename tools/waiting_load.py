@@ -6,7 +6,8 @@ timing each request. aiohttp only; the database half lives with the command.
 What it measures, once every applicant is waiting:
 - the gaps between one applicant's position updates (while their place keeps changing,
   because the consoles keep taking);
-- take-next and queue-summary response times;
+- take-next and queue-summary response times, from the consoles' own process (so they are the
+  intake's, not the time this process needs to read thousands of applicants' updates);
 - errors (an error message, a refused join) and drops (a socket closed by the service).
 """
 
@@ -15,11 +16,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
+import queue
 import resource
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 
@@ -130,14 +133,25 @@ async def _applicant(
             joined.set()
 
 
+@dataclass
+class ConsoleTimings:
+    """What the consoles measured (in their own process)."""
+
+    take_next_ms: list[float] = field(default_factory=list)
+    summary_ms: list[float] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+    taken: int = 0
+
+
 async def _console(
     http: aiohttp.ClientSession,
     base_url: str,
     reviewer: tuple[int, str],
     pace: float,
     summary_every: float,
-    run: WaitingRun,
+    run: ConsoleTimings,
     stop: asyncio.Event,
+    hang_ups: set[asyncio.Task[None]],
 ) -> None:
     reviewer_id, token = reviewer
     headers = {"Authorization": f"Bearer {token}"}
@@ -152,7 +166,11 @@ async def _console(
                 if response.status == 200:
                     run.taken += 1
                     path = f"{json.loads(answer)['signalling_path']}?reviewer_id={reviewer_id}"
-                    asyncio.get_running_loop().create_task(_hang_up(http, base_url, path, headers, run))
+                    hang_up = asyncio.get_running_loop().create_task(
+                        _hang_up(http, base_url, path, headers, run)
+                    )
+                    hang_ups.add(hang_up)
+                    hang_up.add_done_callback(hang_ups.discard)
                 elif response.status != 204:
                     run.console_errors.append(f"take-next {response.status}: {answer[:200]!r}")
             if time.monotonic() >= next_summary:
@@ -170,7 +188,7 @@ async def _console(
 
 
 async def _hang_up(
-    http: aiohttp.ClientSession, base_url: str, path: str, headers: dict[str, str], run: WaitingRun
+    http: aiohttp.ClientSession, base_url: str, path: str, headers: dict[str, str], run: ConsoleTimings
 ) -> None:
     """End the taken call at once, as a console would after a review."""
     try:
@@ -181,6 +199,58 @@ async def _hang_up(
                     pass
     except (aiohttp.ClientError, TimeoutError) as error:
         run.console_errors.append(f"console socket: {type(error).__name__}: {error}")
+
+
+async def _consoles(
+    urls: list[str],
+    reviewers: list[tuple[int, str]],
+    pace: float,
+    summary_every: float,
+    begin: EventFlag,
+    end: EventFlag,
+) -> ConsoleTimings:
+    run = ConsoleTimings()
+    loop = asyncio.get_running_loop()
+    connector = aiohttp.TCPConnector(limit=0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+        await loop.run_in_executor(None, begin.wait)
+        stop = asyncio.Event()
+        hang_ups: set[asyncio.Task[None]] = set()
+        consoles = [
+            asyncio.create_task(
+                _console(http, urls[i % len(urls)], reviewer, pace, summary_every, run, stop, hang_ups)
+            )
+            for i, reviewer in enumerate(reviewers)
+        ]
+        await loop.run_in_executor(None, end.wait)
+        stop.set()
+        await asyncio.gather(*consoles)
+        await asyncio.gather(*hang_ups, return_exceptions=True)
+    return run
+
+
+def _console_process(
+    urls: list[str],
+    reviewers: list[tuple[int, str]],
+    pace: float,
+    summary_every: float,
+    begin: EventFlag,
+    end: EventFlag,
+    results: Any,
+) -> None:
+    """The consoles, in a process of their own: their response times are the intake's, not
+    the time this process needs to read thousands of applicants' updates."""
+    try:
+        timings = asyncio.run(_consoles(urls, reviewers, pace, summary_every, begin, end))
+    except Exception as error:  # reported to the parent, which counts it
+        timings = ConsoleTimings(console_errors=[f"console process: {type(error).__name__}: {error}"])
+    results.put(timings)
+
+
+class EventFlag(Protocol):
+    def wait(self, timeout: float | None = None) -> bool: ...
+
+    def set(self) -> None: ...
 
 
 async def run_waiting(
@@ -194,42 +264,63 @@ async def run_waiting(
     connect_at_once: int = 200,
     on_all_waiting: Any = None,
 ) -> WaitingRun:
-    """Connect and join every applicant, then let the consoles take for `seconds`. With several
-    intake URLs (instances on one database), applicants and consoles are spread over them."""
+    """Connect and join every applicant, then let the consoles (in a process of their own)
+    take for `seconds`. With several intake URLs (instances on one database), applicants and
+    consoles are spread over them."""
     urls = [url.rstrip("/") for url in ([base_url] if isinstance(base_url, str) else base_url)]
     waiters = [Waiter(token) for token in tokens]
     run = WaitingRun(waiters)
     stop = asyncio.Event()
     joined = asyncio.Event()
+    context = multiprocessing.get_context("spawn")
+    begin, end, results = context.Event(), context.Event(), context.Queue()
+    console_side = context.Process(
+        target=_console_process,
+        args=(urls, reviewers, take_pace, summary_every, begin, end, results),
+        name="bench-waiting-consoles",
+        daemon=True,
+    )
+    console_side.start()
+    loop = asyncio.get_running_loop()
     connector = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=None, sock_connect=60)
-    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
-        gate = asyncio.Semaphore(connect_at_once)
-        counter = [0]
-        applicants = [
-            asyncio.create_task(
-                _applicant(http, urls[i % len(urls)], w, gate, joined, stop, counter, len(waiters))
-            )
-            for i, w in enumerate(waiters)
-        ]
-        await joined.wait()
-        await asyncio.sleep(2.0)  # the first round of places after the last join
-        if on_all_waiting is not None:
-            on_all_waiting()
-        started = time.monotonic()
-        consoles = [
-            asyncio.create_task(
-                _console(http, urls[i % len(urls)], reviewer, take_pace, summary_every, run, stop)
-            )
-            for i, reviewer in enumerate(reviewers)
-        ]
-        await asyncio.sleep(seconds)
-        run.window = (started, time.monotonic())
-        stop.set()
-        await asyncio.gather(*consoles)
-        for task in applicants:
-            task.cancel()
-        await asyncio.gather(*applicants, return_exceptions=True)
+    try:
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+            gate = asyncio.Semaphore(connect_at_once)
+            counter = [0]
+            applicants = [
+                asyncio.create_task(
+                    _applicant(http, urls[i % len(urls)], w, gate, joined, stop, counter, len(waiters))
+                )
+                for i, w in enumerate(waiters)
+            ]
+            await joined.wait()
+            await asyncio.sleep(2.0)  # the first round of places after the last join
+            if on_all_waiting is not None:
+                on_all_waiting()
+            started = time.monotonic()
+            begin.set()
+            await asyncio.sleep(seconds)
+            run.window = (started, time.monotonic())
+            end.set()
+            stop.set()
+            try:
+                timings: ConsoleTimings = await loop.run_in_executor(None, results.get, True, 120)
+            except queue.Empty:
+                timings = ConsoleTimings(console_errors=["the consoles' process sent no figures"])
+            for task in applicants:
+                task.cancel()
+            await asyncio.gather(*applicants, return_exceptions=True)
+    finally:
+        begin.set()
+        end.set()
+        await loop.run_in_executor(None, console_side.join, 30)
+        if console_side.is_alive():
+            console_side.kill()
+    run.take_next_ms = timings.take_next_ms
+    run.summary_ms = timings.summary_ms
+    run.console_errors = timings.console_errors
+    run.taken = timings.taken
     return run
 
 
