@@ -541,6 +541,8 @@ class ConsoleWindow(QMainWindow):
         device = self.audio_device
         if device:
             self.calls.run(lambda: call.use_audio_output(device), lambda _r: None, self._background_failure)
+        if self.face is not None and self.face.matched and self.face.challenge is None:
+            self.ask_challenge()  # the face matched before the call was handed over
 
     def _call_failed(self, bridge: CallBridge, error: BaseException) -> None:
         if bridge is not self.bridge:
