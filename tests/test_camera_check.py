@@ -48,6 +48,7 @@ def rules() -> Any:
         ("CamTwist", "CamTwist"),
         ("Camera (NVIDIA Broadcast)", "NVIDIA Broadcast"),
         ("fake_device_0", "Chromium's fake capture device"),
+        ("/tmp/fake-media/applicant.y4m", "Chromium's fake capture device"),  # a file played as a camera
         ("obs virtual camera", "OBS Virtual Camera"),  # case does not matter
     ],
 )

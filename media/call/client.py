@@ -238,6 +238,7 @@ class ReviewerCall:
         self._status_callbacks: list[Callable[[CallStatus], None]] = []
         self._audio_callbacks: list[Callable[[AudioStatus], None]] = []
         self._camera_callbacks: list[CameraCallback] = []
+        self._camera_reports: list[tuple[CameraReport | None, str, int]] = []  # of the current call
         # Copy-on-write: subscribers come and go from any thread while the media thread iterates.
         self._audio_frame_callbacks: tuple[AudioFrameCallback, ...] = ()
         self._callbacks_lock = threading.Lock()
@@ -313,7 +314,18 @@ class ReviewerCall:
         return lambda: _discard(self._audio_callbacks, callback)
 
     def on_camera(self, callback: CameraCallback) -> Callable[[], None]:
-        self._camera_callbacks.append(callback)
+        """Also given the reports of the current call that came before (the page reports its
+        camera as the call starts, often before the console subscribes), on the media thread."""
+
+        def subscribe() -> None:
+            self._camera_callbacks.append(callback)
+            for report in list(self._camera_reports):
+                self._tell_camera(callback, *report)
+
+        if self._loop is None:
+            self._camera_callbacks.append(callback)
+        else:
+            self._loop.call_soon_threadsafe(subscribe)
         return lambda: _discard(self._camera_callbacks, callback)
 
     def on_audio_frame(self, callback: AudioFrameCallback) -> Callable[[], None]:
@@ -455,6 +467,7 @@ class ReviewerCall:
         if applicant is None:
             return None
         self.applicant = applicant
+        self._camera_reports = []
         self._ice = applicant.ice
         self._playback = AudioPlayback(prefer_device=self.play_audio)
         self._ws = await http.ws_connect(
@@ -510,11 +523,16 @@ class ReviewerCall:
             except CameraReportInvalid as error:
                 log.warning("intake: a camera report that is not valid: %s", error)
                 refused = "malformed"
+        self._camera_reports.append((report, refused, leg))
         for callback in list(self._camera_callbacks):
-            try:
-                callback(report, refused, leg)
-            except Exception:
-                log.exception("a camera callback failed")
+            self._tell_camera(callback, report, refused, leg)
+
+    @staticmethod
+    def _tell_camera(callback: CameraCallback, report: CameraReport | None, refused: str, leg: int) -> None:
+        try:
+            callback(report, refused, leg)
+        except Exception:
+            log.exception("a camera callback failed")
 
     async def _answer(self, ws: aiohttp.ClientWebSocketResponse, sdp: str, leg: int) -> None:
         await self._close_peer()
