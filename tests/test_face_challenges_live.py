@@ -113,26 +113,43 @@ def test_challenge_messages_are_checked() -> None:
             check_challenge(bad)
 
 
-@pytest.fixture
-def server() -> Any:
+@pytest.fixture(params=["one instance", pytest.param("two instances", marks=pytest.mark.postgres)])
+def servers(request: pytest.FixtureRequest) -> Any:
+    """(the applicant's intake, the console's): one, or two sharing signalling in PostgreSQL."""
     desk = FakeDesk()
     desk.add("alice")
-    with IntakeServer(desk, desk, console_access=desk.access) as running:
-        yield running
+    if request.param == "one instance":
+        with IntakeServer(desk, desk, console_access=desk.access) as running:
+            yield running, running
+        return
+    from storage.database import open_database
+    from storage.signalling import SharedSignalling
+
+    database = open_database(request.getfixturevalue("postgres_url"))
+    try:
+        with (
+            IntakeServer(desk, desk, console_access=desk.access, exchange=SharedSignalling(database)) as one,
+            IntakeServer(desk, desk, console_access=desk.access, exchange=SharedSignalling(database)) as two,
+        ):
+            yield one, two
+    finally:
+        database.dispose()
 
 
-def test_the_console_s_challenge_reaches_the_applicant_and_the_applicant_s_is_refused(server) -> None:  # type: ignore[no-untyped-def]
+def test_the_console_s_challenge_reaches_the_applicant_and_the_applicant_s_is_refused(servers) -> None:  # type: ignore[no-untyped-def]
+    server, console_server = servers
+
     async def scenario() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
         async with aiohttp.ClientSession() as session:
             alice = await session.ws_connect(ws_url(server, "alice"))
             await receive_json(alice, "status")
             await alice.send_json({"type": "join"})
             await receive_json(alice, "queued")
-            status, taken = await asyncio.to_thread(take_next, server, 3)
+            status, taken = await asyncio.to_thread(take_next, console_server, 3)
             assert status == 200
             await receive_json(alice, "taken")
             console = await session.ws_connect(
-                server.url.replace("http", "ws") + taken["signalling_path"], headers=signed_in(3)
+                console_server.url.replace("http", "ws") + taken["signalling_path"], headers=signed_in(3)
             )
             await console.send_json(
                 {"type": "challenge", "kind": "turn_right", "state": "asked", "seconds": 5}
