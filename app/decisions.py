@@ -112,15 +112,17 @@ class DecisionDraft:
 
 @dataclass(frozen=True)
 class DecisionSubmission:
-    """A decision the reviewer confirmed, as the console hands it on to be stored: the draft,
-    the bank's rules the reviewer overrode (check_decision), and the answers as confirmed on
-    screen (storage brings the stored ones up to date in the decision's own transaction)."""
+    """A decision the reviewer confirmed, as the console hands it on to be stored (and storage
+    takes it: ReviewRecords.record_decision, PendingDecisions.submit): the draft, the bank's
+    rules the reviewer overrode (check_decision), and the answers as confirmed on screen
+    (storage brings the stored ones up to date in the decision's own transaction; None: the
+    stored answers stand as they are)."""
 
     session_id: SessionId
     reviewer_id: ReviewerId
     draft: DecisionDraft
     overridden: tuple[str, ...] = ()
-    answers: Mapping[str, AnswerValue] = field(default_factory=dict)
+    answers: Mapping[str, AnswerValue] | None = None
 
 
 def check_decision(

@@ -405,15 +405,8 @@ class LiveConsoleServices:
         self._signed_in(submission.reviewer_id)
         # The answers as confirmed travel with the decision: storage brings the stored ones up
         # to date in the decision's own transaction, also when it is retried after an outage.
-        session_id = submission.session_id
         result = self.pending.submit(
-            session_id,
-            submission.draft,
-            answers=dict(submission.answers),
-            overridden=list(submission.overridden),
-            reviewer_id=submission.reviewer_id,
-            actor=self.reviewer_name or str(submission.reviewer_id),
-            now=datetime.now(UTC),
+            submission, actor=self.reviewer_name or str(submission.reviewer_id), now=datetime.now(UTC)
         )
         if result.stored is not None:
             return result.stored.id

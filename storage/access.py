@@ -3,13 +3,12 @@ here, so a reviewer cannot reach another reviewer's session even without the GUI
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
-from app.decisions import DecisionDraft
+from app.decisions import DecisionDraft, DecisionSubmission
 from app.errors import NotFound
 from app.ids import DecisionId, SessionId
 from app.roles import Action, Forbidden, Role, require
@@ -53,18 +52,11 @@ class AccessControlledRecords:
         self._require_own(session_id)
         self.records.save_answer(session_id, question_id, value, reviewer_id=self.account.id, now=now)
 
-    def record_decision(
-        self, session_id: SessionId, draft: DecisionDraft, *, overridden: Sequence[str], now: datetime
-    ) -> StoredDecision:
-        self._require_own(session_id)
-        return self.records.record_decision(
-            session_id,
-            draft,
-            overridden=overridden,
-            reviewer_id=self.account.id,
-            actor=self.account.name,
-            now=now,
-        )
+    def record_decision(self, submission: DecisionSubmission, *, now: datetime) -> StoredDecision:
+        self._require_own(submission.session_id)
+        if submission.reviewer_id != self.account.id:
+            raise Forbidden("A decision is recorded only by the reviewer who made it.")
+        return self.records.record_decision(submission, actor=self.account.name, now=now)
 
     def amend_decision(
         self,

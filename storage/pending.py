@@ -11,7 +11,6 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from app.decisions import DecisionDraft
+from app.decisions import DecisionDraft, DecisionSubmission
 from app.errors import ReviewError
 from app.ids import ReviewerId, SessionId
 from storage.database import DatabaseUnavailable
@@ -31,14 +30,17 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class PendingDecision:
+    """A decision kept in `path` until the database takes it: the reviewer's submission, who
+    made it (for the audit log) and when."""
+
     path: Path
-    session_id: SessionId
-    draft: DecisionDraft
-    overridden: list[str]
-    reviewer_id: ReviewerId | None
+    submission: DecisionSubmission
     actor: str
     decided_at: datetime
-    answers: dict[str, Any] | None
+
+    @property
+    def session_id(self) -> SessionId:
+        return self.submission.session_id
 
 
 @dataclass(frozen=True)
@@ -82,22 +84,14 @@ class PendingDecisions:
         self.directory.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
 
-    def _write(
-        self,
-        session_id: SessionId,
-        draft: DecisionDraft,
-        overridden: Sequence[str],
-        reviewer_id: ReviewerId | None,
-        actor: str,
-        now: datetime,
-        answers: Mapping[str, Any] | None,
-    ) -> Path:
-        path = self.directory / f"{draft.request_id}.json"
+    def _write(self, submission: DecisionSubmission, actor: str, now: datetime) -> Path:
+        path = self.directory / f"{submission.draft.request_id}.json"
+        answers = submission.answers
         payload: dict[str, Any] = {
-            "session_id": session_id,
-            "draft": draft.as_dict(),
-            "overridden": list(overridden),
-            "reviewer_id": reviewer_id,
+            "session_id": submission.session_id,
+            "draft": submission.draft.as_dict(),
+            "overridden": list(submission.overridden),
+            "reviewer_id": submission.reviewer_id,
             "actor": actor,
             "decided_at": now.isoformat(),
             "answers": None if answers is None else {k: _plain(v) for k, v in answers.items()},
@@ -110,46 +104,29 @@ class PendingDecisions:
         os.replace(temporary, path)
         return path
 
-    def submit(
-        self,
-        session_id: SessionId,
-        draft: DecisionDraft,
-        *,
-        overridden: Sequence[str],
-        reviewer_id: ReviewerId | None,
-        actor: str,
-        now: datetime,
-        answers: Mapping[str, Any] | None = None,
-    ) -> SaveResult:
+    def submit(self, submission: DecisionSubmission, *, actor: str, now: datetime) -> SaveResult:
         """Keep the decision (and the answers as confirmed) on disk, then try the database."""
         with self._lock:
-            path = self._write(session_id, draft, overridden, reviewer_id, actor, now, answers)
+            path = self._write(submission, actor, now)
             return self._try(self._load(path))
 
     def _load(self, path: Path) -> PendingDecision:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return PendingDecision(
-            path=path,
+        answers = data.get("answers")
+        submission = DecisionSubmission(
             session_id=SessionId(int(data["session_id"])),
+            reviewer_id=ReviewerId(int(data["reviewer_id"])),  # the console's: never the system's
             draft=DecisionDraft.from_dict(data["draft"]),
-            overridden=list(data["overridden"]),
-            reviewer_id=ReviewerId(data["reviewer_id"]) if data["reviewer_id"] is not None else None,
-            actor=str(data["actor"]),
-            decided_at=datetime.fromisoformat(data["decided_at"]),
-            answers=data.get("answers"),
+            overridden=tuple(str(rule) for rule in data["overridden"]),
+            answers=None if answers is None else dict(answers),
+        )
+        return PendingDecision(
+            path, submission, actor=str(data["actor"]), decided_at=datetime.fromisoformat(data["decided_at"])
         )
 
     def _try(self, item: PendingDecision) -> SaveResult:
         try:
-            stored = self.records.record_decision(
-                item.session_id,
-                item.draft,
-                overridden=item.overridden,
-                reviewer_id=item.reviewer_id,
-                actor=item.actor,
-                now=item.decided_at,
-                answers=item.answers,
-            )
+            stored = self.records.record_decision(item.submission, actor=item.actor, now=item.decided_at)
         except ReviewError as error:
             # Refused for good (decided by someone else, or the session was closed meanwhile):
             # kept beside the pending ones as .refused, with why, for the reviewer to act on.

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.applications import ApplicationStatus
 from app.approval import ApprovalPolicy, ReviewFacts, load_approval_policy
-from app.decisions import DecisionDraft, FaceSummary, Outcome
+from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome
 from app.errors import InvalidDecision, InvalidTransition, NotFound, ReviewError
 from app.face import Liveness, LivenessRecord
 from app.four_eyes import NO_CHECKS, CheckPolicy
@@ -453,7 +453,24 @@ class ReviewRecords:
 
     # -- decisions --------------------------------------------------------------------------
 
-    def record_decision(
+    def record_decision(self, submission: DecisionSubmission, *, actor: str, now: datetime) -> StoredDecision:
+        """Store the reviewer's decision and close the session, in one transaction. Exactly one
+        decision is stored per session: a second writer gets DecisionAlreadyRecorded.
+
+        With the submission's answers (the form as the reviewer confirmed it), any answer that
+        differs from the stored ones, or was withdrawn, is stored first in the same transaction,
+        and the decision's snapshot is exactly that form."""
+        return self._record_decision(
+            submission.session_id,
+            submission.draft,
+            overridden=submission.overridden,
+            reviewer_id=submission.reviewer_id,
+            actor=actor,
+            now=now,
+            answers=submission.answers,
+        )
+
+    def _record_decision(
         self,
         session_id: SessionId,
         draft: DecisionDraft,
@@ -464,12 +481,7 @@ class ReviewRecords:
         now: datetime,
         answers: Mapping[str, Any] | None = None,
     ) -> StoredDecision:
-        """Store the decision and close the session, in one transaction. Exactly one decision
-        is stored per session: a second writer gets DecisionAlreadyRecorded.
-
-        With `answers` (the form as the reviewer confirmed it), any answer that differs from the
-        stored ones, or was withdrawn, is stored first in the same transaction, and the decision's
-        snapshot is exactly that form."""
+        """record_decision, and the system's decisions (reviewer_id None: no owner to check)."""
         already = self._decision_with_request(draft.request_id)
         if already is not None:
             return already
@@ -716,7 +728,7 @@ class ReviewRecords:
         self, session_id: SessionId, now: datetime, *, details: Mapping[str, Any]
     ) -> None:
         """The applicant did not come back within the grace period."""
-        self.record_decision(
+        self._record_decision(
             session_id,
             DecisionDraft(outcome=Outcome.CONNECTION_FAILED, note=str(details.get("note", ""))),
             overridden=[],

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from app.decisions import DecisionDraft, Outcome, RejectReason
+from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason
 from app.roles import Role
 from storage.audit_log import verify_audit_chain
 from storage.evidence import coverage_problems
@@ -35,13 +35,9 @@ def decided_session_with_recording(database, root: Path):  # type: ignore[no-unt
     recordings.leg_finished(taken.session_id, 1, state="closed", duration=1.0, segments=1, bytes_written=500,
                             frames_dropped=0)  # fmt: skip
     decision = records.record_decision(
-        taken.session_id,
-        approval(),
-        overridden=[],
-        reviewer_id=reviewer.id,
+        DecisionSubmission(taken.session_id, reviewer.id, approval(), answers=COMPLETE_ANSWERS),
         actor="li",
         now=NOW,
-        answers=COMPLETE_ANSWERS,
     )
     supervisor = Accounts(database).add("zhang", "password1", Role.SUPERVISOR)
     records.amend_decision(

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.decisions import FaceSummary, Outcome
+from app.decisions import DecisionSubmission, FaceSummary, Outcome
 from app.four_eyes import CheckPolicy, CheckState, FourEyesRefused, SelectedBecause, SendBack
 from app.queue import TokenStatus
 from app.roles import Role
@@ -44,9 +44,10 @@ def approved(database: Database, reviewer_id: int, policy: CheckPolicy = ABOVE_1
     taken = desk.take_next(reviewer_id, NOW)  # type: ignore[arg-type]
     assert taken is not None
     ReviewRecords(database, check_policy=policy).record_decision(
-        taken.session_id, approval(), overridden=[], reviewer_id=reviewer_id,  # type: ignore[arg-type]
-        actor="maker", now=NOW + timedelta(minutes=1), answers=COMPLETE_ANSWERS,
-    )  # fmt: skip
+        DecisionSubmission(taken.session_id, reviewer_id, approval(), answers=COMPLETE_ANSWERS),
+        actor="maker",
+        now=NOW + timedelta(minutes=1),
+    )
     return registered.token, taken.session_id, registered.id
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.decisions import DecisionDraft, FaceSummary, Outcome
+from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome
 from app.ids import SessionId
 from storage.database import open_database
 from storage.pending import PendingDecisions
@@ -37,16 +37,10 @@ def test_decision_survives_a_database_outage(postgres_url: str, tmp_path: Path) 
         link.cut()
         answers = {"monthly_income": Decimal("8000.00"), "applied_personally": True}
         result = outbox.submit(
-            taken.session_id,
-            draft,
-            overridden=[],
-            reviewer_id=reviewer.id,
-            actor="li",
-            now=NOW,
-            answers=answers,
+            DecisionSubmission(taken.session_id, reviewer.id, draft, answers=answers), actor="li", now=NOW
         )
         assert result.pending and result.stored is None and "cannot be reached" in result.error
-        assert [p.draft.request_id for p in outbox.pending()] == [draft.request_id]
+        assert [p.submission.draft.request_id for p in outbox.pending()] == [draft.request_id]
         assert outbox.retry()[0].pending  # still down
 
         link.restore()
@@ -70,12 +64,10 @@ def test_a_retry_after_a_lost_acknowledgement_stores_once(database, tmp_path: Pa
     draft = DecisionDraft(Outcome.VERIFY_LATER)
     # The database committed, but the console never heard back and kept the decision pending.
     first = records.record_decision(
-        taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li", now=NOW
+        DecisionSubmission(taken.session_id, reviewer.id, draft), actor="li", now=NOW
     )
     outbox = PendingDecisions(tmp_path / "pending", records)
-    again = outbox.submit(
-        taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li", now=NOW
-    )
+    again = outbox.submit(DecisionSubmission(taken.session_id, reviewer.id, draft), actor="li", now=NOW)
     assert again.stored is not None and again.stored.id == first.id
     assert len(records.decisions(taken.session_id)) == 1
     assert outbox.pending() == []
@@ -94,8 +86,8 @@ def test_a_refused_pending_decision_is_kept_and_does_not_hold_back_the_others(  
     # Two decisions kept on disk during an outage, written the way submit writes them.
     approve = DecisionDraft(Outcome.APPROVE, request_id="0" * 32)  # sorts first
     later_draft = DecisionDraft(Outcome.VERIFY_LATER, request_id="f" * 32)
-    outbox._write(closed.session_id, approve, [], reviewer.id, "li", NOW, None)
-    outbox._write(later.session_id, later_draft, [], reviewer.id, "li", NOW, None)
+    outbox._write(DecisionSubmission(closed.session_id, reviewer.id, approve), "li", NOW)
+    outbox._write(DecisionSubmission(later.session_id, reviewer.id, later_draft), "li", NOW)
     results = outbox.retry()
     assert results[0].stored is None and "cannot go from 'abandoned'" in results[0].error
     assert results[1].stored is not None and results[1].stored.outcome == "verify_later"
@@ -110,11 +102,10 @@ def test_one_bad_pending_file_does_not_stop_the_retry(database, tmp_path: Path) 
     records = ReviewRecords(database)
     outbox = PendingDecisions(tmp_path / "pending", records)
     good = DecisionDraft(Outcome.VERIFY_LATER, request_id="f" * 32)
-    outbox._write(taken.session_id, good, [], reviewer.id, "li", NOW, None)
+    outbox._write(DecisionSubmission(taken.session_id, reviewer.id, good), "li", NOW)
     # A decision for a session that does not exist sorts first.
-    outbox._write(
-        SessionId(99999), DecisionDraft(Outcome.APPROVE, request_id="0" * 32), [], None, "li", NOW, None
-    )
+    missing = DecisionDraft(Outcome.APPROVE, request_id="0" * 32)
+    outbox._write(DecisionSubmission(SessionId(99999), reviewer.id, missing), "li", NOW)
     results = outbox.retry()
     assert results[1].stored is not None and results[1].stored.outcome == "verify_later"
     assert len(records.decisions(taken.session_id)) == 1

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from app.decisions import DecisionDraft, FaceSummary, Outcome, RejectReason
+from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome, RejectReason
 from app.face import FaceBoxInFrame
 from app.ids import SessionId
 from app.roles import Role
@@ -49,9 +49,12 @@ def make_session(database, reviewer, name: str, start: datetime, *, scores=(), e
     )
     draft = DecisionDraft(outcome, reasons=tuple(reasons))
     records.record_decision(
-        taken.session_id, approval_with_override() if outcome is Outcome.APPROVE else draft,
-        overridden=[], reviewer_id=reviewer.id, actor=reviewer.name, now=start + timedelta(seconds=40),
-    )  # fmt: skip
+        DecisionSubmission(
+            taken.session_id, reviewer.id, approval_with_override() if outcome is Outcome.APPROVE else draft
+        ),
+        actor=reviewer.name,
+        now=start + timedelta(seconds=40),
+    )
     ReplayRecords(database).refresh_summary(taken.session_id)
     return taken.session_id
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from app.decisions import DecisionSubmission
 from app.ids import SessionId
 from app.retention import RetentionPeriods, RetentionRule
 from storage.audit_log import verify_audit_chain
@@ -48,9 +49,15 @@ def recorded_session(
     if decide:
         finish_leg(recordings, taken.session_id)
         records.record_decision(
-            taken.session_id, approval(note="income confirmed by payslip"),
-            overridden=[], reviewer_id=reviewer_id, actor="li", now=NOW, answers=COMPLETE_ANSWERS,  # type: ignore[arg-type]
-        )  # fmt: skip
+            DecisionSubmission(
+                taken.session_id,
+                reviewer_id,
+                approval(note="income confirmed by payslip"),
+                answers=COMPLETE_ANSWERS,
+            ),
+            actor="li",
+            now=NOW,
+        )
     else:
         records.abandon_unfinished(NOW, reviewer_id=reviewer_id)  # type: ignore[arg-type]
         finish_leg(recordings, taken.session_id)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from app.decisions import DecisionDraft, Outcome, RejectReason
+from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason
 from app.roles import PERMISSIONS, Action, Forbidden, Role, may, require
 from storage.access import AccessControlledRecords
 from storage.reviewers import Accounts
@@ -51,18 +51,27 @@ def test_storage_enforces_roles_and_ownership(database) -> None:  # type: ignore
     with pytest.raises(Forbidden, match="another reviewer"):
         as_bob.save_answer(taken.session_id, "monthly_income", "100", NOW)
     with pytest.raises(Forbidden, match="another reviewer"):
-        as_bob.record_decision(taken.session_id, DecisionDraft(Outcome.VERIFY_LATER), overridden=[], now=NOW)
+        as_bob.record_decision(
+            DecisionSubmission(taken.session_id, bob.id, DecisionDraft(Outcome.VERIFY_LATER)), now=NOW
+        )
+    with pytest.raises(Forbidden, match="only by the reviewer who made it"):
+        as_alice.record_decision(
+            DecisionSubmission(taken.session_id, bob.id, DecisionDraft(Outcome.VERIFY_LATER)), now=NOW
+        )
     with pytest.raises(Forbidden, match="another reviewer"):
         as_bob.decisions(taken.session_id)
     for other in (as_carol, as_admin):
         with pytest.raises(Forbidden, match="may not answer and decide"):
             other.record_decision(
-                taken.session_id, DecisionDraft(Outcome.VERIFY_LATER), overridden=[], now=NOW
+                DecisionSubmission(taken.session_id, other.account.id, DecisionDraft(Outcome.VERIFY_LATER)),
+                now=NOW,
             )
     assert as_bob.recent_sessions() == []
 
     as_alice.save_answer(taken.session_id, "monthly_income", "100", NOW)
-    decision = as_alice.record_decision(taken.session_id, approval_with_override(), overridden=[], now=NOW)
+    decision = as_alice.record_decision(
+        DecisionSubmission(taken.session_id, alice.id, approval_with_override()), now=NOW
+    )
     assert [s[0] for s in as_alice.recent_sessions()] == [taken.session_id]
 
     amendment = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,))
@@ -88,7 +97,7 @@ def test_replay_queries_enforce_roles(database) -> None:  # type: ignore[no-unty
     for reviewer in (alice, bob):
         taken = taken_session(database, reviewer.id, NOW)
         AccessControlledRecords(database, reviewer).record_decision(
-            taken.session_id, DecisionDraft(Outcome.VERIFY_LATER), overridden=[], now=NOW
+            DecisionSubmission(taken.session_id, reviewer.id, DecisionDraft(Outcome.VERIFY_LATER)), now=NOW
         )
         ReplayRecords(database).refresh_summary(taken.session_id)
         sessions[reviewer.name] = taken.session_id

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from app.decisions import DecisionDraft, Outcome, RejectReason
+from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason
 from storage.database import Database
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
@@ -31,9 +31,10 @@ def three_sessions(database: Database) -> None:
         taken_at = datetime(2026, 11, 23, 2, 0, tzinfo=UTC) + timedelta(minutes=minute)
         taken = taken_session(database, reviewer.id, taken_at)
         records.record_decision(
-            taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li",
+            DecisionSubmission(taken.session_id, reviewer.id, draft),
+            actor="li",
             now=taken_at + timedelta(seconds=seconds),
-        )  # fmt: skip
+        )
 
 
 def test_day_figures_in_the_banks_time_zone(database: Database) -> None:

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 
-from app.decisions import DecisionDraft, FaceSummary, Outcome, RejectReason
+from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome, RejectReason
 from app.errors import InvalidTransition, NotFound, ReviewError
 from app.ids import ReviewerId
 from app.queue import TokenStatus
@@ -137,7 +137,7 @@ def test_decision_is_final_and_exactly_once(database) -> None:  # type: ignore[n
     )
     draft = approval_with_override(face=FaceSummary(best_similarity=80.0, matched=True))
     stored = records.record_decision(
-        taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li.reviewer", now=NOW
+        DecisionSubmission(taken.session_id, reviewer.id, draft), actor="li.reviewer", now=NOW
     )
     assert stored.answers == {"monthly_income": "9000"}
     assert stored.face_summary["best_similarity"] == 80.0
@@ -146,14 +146,12 @@ def test_decision_is_final_and_exactly_once(database) -> None:  # type: ignore[n
     assert records.legs(taken.session_id)[0][3] == "decided"
     # The same confirmation saved again (a retry) is stored once; another decision is refused.
     retried = records.record_decision(
-        taken.session_id, draft, overridden=[], reviewer_id=reviewer.id, actor="li.reviewer", now=NOW
+        DecisionSubmission(taken.session_id, reviewer.id, draft), actor="li.reviewer", now=NOW
     )
     assert retried.id == stored.id
     other = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,))
     with pytest.raises(DecisionAlreadyRecorded):
-        records.record_decision(
-            taken.session_id, other, overridden=[], reviewer_id=reviewer.id, actor="x", now=NOW
-        )
+        records.record_decision(DecisionSubmission(taken.session_id, reviewer.id, other), actor="x", now=NOW)
     with pytest.raises(ReviewError, match="answers are closed"):
         records.save_answer(taken.session_id, "monthly_income", "1", reviewer_id=reviewer.id, now=NOW)
     assert desk.check_token(registered.token, NOW).status is TokenStatus.USED
@@ -274,7 +272,7 @@ def test_many_consoles_take_each_applicant_once_and_decide_once(postgres_url: st
         # Each try its own request (the owner's console and its retries of a pending decision).
         draft = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,))
         try:
-            records.record_decision(target, draft, overridden=[], reviewer_id=reviewer_id, actor="r", now=NOW)
+            records.record_decision(DecisionSubmission(target, reviewer_id, draft), actor="r", now=NOW)
             return "stored"
         except DecisionAlreadyRecorded:
             return "refused"
@@ -298,17 +296,18 @@ def test_decision_snapshot_is_the_form_as_confirmed(database) -> None:  # type: 
     records.save_answer(taken.session_id, "employer_or_business", "Acme", reviewer_id=reviewer.id, now=NOW)
     # The reviewer cleared the employer and changed the income before confirming.
     stored = records.record_decision(
-        taken.session_id,
-        DecisionDraft(Outcome.VERIFY_LATER),
-        overridden=[],
-        reviewer_id=reviewer.id,
+        DecisionSubmission(
+            taken.session_id,
+            reviewer.id,
+            DecisionDraft(Outcome.VERIFY_LATER),
+            answers={
+                "monthly_income": Decimal("9000.00"),
+                "employer_or_business": "",
+                "applied_personally": False,
+            },
+        ),
         actor="li",
         now=NOW,
-        answers={
-            "monthly_income": Decimal("9000.00"),
-            "employer_or_business": "",
-            "applied_personally": False,
-        },
     )
     assert stored.answers == {"monthly_income": "9000.00", "applied_personally": False}
     assert records.answers(taken.session_id) == stored.answers
@@ -360,13 +359,9 @@ def test_two_supervisors_amending_at_once_do_not_overwrite_each_other(database) 
     taken = taken_session(database, reviewer.id, NOW)
     records = ReviewRecords(database)
     original = records.record_decision(
-        taken.session_id,
-        approval(),
-        overridden=[],
-        reviewer_id=reviewer.id,
+        DecisionSubmission(taken.session_id, reviewer.id, approval(), answers=COMPLETE_ANSWERS),
         actor="li",
         now=NOW,
-        answers=COMPLETE_ANSWERS,
     )
     zhang = Accounts(database).add("zhang", "correct horse", Role.SUPERVISOR)
     wang = Accounts(database).add("wang", "correct horse", Role.SUPERVISOR)

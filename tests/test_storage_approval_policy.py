@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from app.approval import ApprovalBlocked, ReasonTooShort
-from app.decisions import DecisionDraft, FaceSummary, Outcome
+from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome
 from app.face import Liveness, LivenessRecord
 from app.review import SessionState
 from storage.recordings import RecordingRecords, TimelineSample
@@ -31,7 +31,7 @@ def _session(database):  # type: ignore[no-untyped-def]
 
 def _approve(records, session_id, reviewer_id, draft, answers=GOOD_ANSWERS):  # type: ignore[no-untyped-def]
     return records.record_decision(
-        session_id, draft, overridden=[], reviewer_id=reviewer_id, actor="li", now=NOW, answers=answers
+        DecisionSubmission(session_id, reviewer_id, draft, answers=answers), actor="li", now=NOW
     )
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from app.decisions import DecisionDraft, FaceSummary, Outcome, RejectReason
+from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome, RejectReason
 from app.ids import SessionId
 from app.roles import Forbidden, Role
 from app.rules import ReviewRules
@@ -44,10 +44,9 @@ def test_a_reviewer_cannot_answer_decide_or_count_attempts_in_another_reviewers_
             records.save_answer(taken.session_id, "applied_personally", True, reviewer_id=intruder, now=NOW)
         with pytest.raises(Forbidden):
             records.record_decision(
-                taken.session_id,
-                DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,)),
-                overridden=[],
-                reviewer_id=intruder,
+                DecisionSubmission(
+                    taken.session_id, intruder, DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,))
+                ),
                 actor="intruder",
                 now=NOW,
             )
@@ -60,12 +59,7 @@ def test_a_reviewer_cannot_answer_decide_or_count_attempts_in_another_reviewers_
     # The reviewer who took it may.
     records.save_answer(taken.session_id, "applied_personally", True, reviewer_id=li.id, now=NOW)
     stored = records.record_decision(
-        taken.session_id,
-        DecisionDraft(Outcome.VERIFY_LATER),
-        overridden=[],
-        reviewer_id=li.id,
-        actor="li",
-        now=NOW,
+        DecisionSubmission(taken.session_id, li.id, DecisionDraft(Outcome.VERIFY_LATER)), actor="li", now=NOW
     )
     assert stored.decided_by == li.id
 
@@ -108,13 +102,12 @@ def test_the_fourth_face_attempt_of_an_application_is_refused_across_two_session
     )
     with pytest.raises(FaceAttemptsUsedUp, match="Approval is not possible"):
         records.record_decision(
-            second.session_id, approve, overridden=["face"], reviewer_id=li.id, actor="li", now=NOW
+            DecisionSubmission(second.session_id, li.id, approve, overridden=("face",)), actor="li", now=NOW
         )
     stored = records.record_decision(
-        second.session_id,
-        DecisionDraft(Outcome.REJECT, reasons=(RejectReason.FACE_MATCH_FAILED,)),
-        overridden=[],
-        reviewer_id=li.id,
+        DecisionSubmission(
+            second.session_id, li.id, DecisionDraft(Outcome.REJECT, reasons=(RejectReason.FACE_MATCH_FAILED,))
+        ),
         actor="li",
         now=NOW + timedelta(minutes=7),
     )
@@ -201,12 +194,7 @@ def test_the_browser_row_follows_decisions_and_amendments_in_their_transaction(d
     records.start_leg(taken.session_id, NOW)
     assert browser.browse().items == []  # in the call: not listed
     decision = records.record_decision(
-        taken.session_id,
-        DecisionDraft(Outcome.VERIFY_LATER),
-        overridden=[],
-        reviewer_id=li.id,
-        actor="li",
-        now=NOW,
+        DecisionSubmission(taken.session_id, li.id, DecisionDraft(Outcome.VERIFY_LATER)), actor="li", now=NOW
     )
     [item] = browser.browse().items  # nobody refreshed it
     assert (item.outcome, item.amended, item.legs) == ("verify_later", False, 1)
@@ -229,7 +217,7 @@ def test_a_corrupt_pending_file_does_not_stop_the_others(database, tmp_path: Pat
     records = ReviewRecords(database)
     outbox = PendingDecisions(tmp_path / "pending", records)
     good = DecisionDraft(Outcome.VERIFY_LATER, request_id="f" * 32)
-    outbox._write(taken.session_id, good, [], li.id, "li", NOW, None)
+    outbox._write(DecisionSubmission(taken.session_id, li.id, good), "li", NOW)
     # Damaged files sort first: cut short by a full disk, and valid JSON of the wrong shape.
     (tmp_path / "pending" / f"{'0' * 32}.json").write_text('{"session_id": 1, "dra', encoding="utf-8")
     (tmp_path / "pending" / f"{'1' * 32}.json").write_text('["not", "a", "decision"]', encoding="utf-8")
@@ -250,12 +238,7 @@ def test_a_refused_pending_decision_says_why(database, tmp_path: Path) -> None: 
     records.end_without_decision(taken.session_id, NOW, "console_lost")
     outbox = PendingDecisions(tmp_path / "pending", records)
     outbox.submit(
-        taken.session_id,
-        DecisionDraft(Outcome.VERIFY_LATER),
-        overridden=[],
-        reviewer_id=li.id,
-        actor="li",
-        now=NOW,
+        DecisionSubmission(taken.session_id, li.id, DecisionDraft(Outcome.VERIFY_LATER)), actor="li", now=NOW
     )
     [refused] = outbox.refused()
     assert (refused.session_id, refused.outcome, refused.decided_at) == (

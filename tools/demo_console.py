@@ -158,7 +158,7 @@ class DemoConsoleServices:
         with self._lock:
             if any(d.session_id == submission.session_id for d in self.decisions):
                 raise ReviewError("This review already has a decision.")
-            self.answers[submission.session_id] = dict(submission.answers)
+            self.answers[submission.session_id] = dict(submission.answers or {})
             self.decisions.append(submission)
             return DecisionId(len(self.decisions))
 

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from app.applications import make_application_form
-from app.decisions import DecisionDraft, FaceSummary, Outcome, RejectReason
+from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome, RejectReason
 from app.face import FaceBoxInFrame
 from app.ids import SessionId
 from app.rules import ReviewRules
@@ -239,17 +239,16 @@ def make_demo_session(
         flags_seen=tuple(sorted({f for s in samples for f in s.flags})),
     )
     decided_at = t0 + timedelta(seconds=leg_start - gap - 1.0)
-    stored = reviews.record_decision(
-        session_id,
-        # Storage checks the approval policy: a face that did not match needs an override.
-        DecisionDraft(
-            Outcome.APPROVE, face=summary, note="Identity and income confirmed.",
-            override_code="" if summary.matched else "identity_verified_otherwise",
-            override_reason="" if summary.matched
-            else "Identity confirmed with the original ID card at the branch.",
-        ),
-        overridden=[], reviewer_id=reviewer.id, actor=reviewer.name, now=decided_at,
+    # Storage checks the approval policy: a face that did not match needs an override.
+    draft = DecisionDraft(
+        Outcome.APPROVE, face=summary, note="Identity and income confirmed.",
+        override_code="" if summary.matched else "identity_verified_otherwise",
+        override_reason="" if summary.matched
+        else "Identity confirmed with the original ID card at the branch.",
     )  # fmt: skip
+    stored = reviews.record_decision(
+        DecisionSubmission(session_id, reviewer.id, draft), actor=reviewer.name, now=decided_at
+    )
     if amend:
         reviews.amend_decision(
             stored.id,

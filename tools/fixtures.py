@@ -7,6 +7,7 @@ from typing import Any
 
 from app.applications import ApplicationForm, make_application_form
 from app.decisions import DecisionDraft, FaceSummary, Outcome
+from app.questionnaire import AnswerValue
 
 
 def bench_application_form(name: str) -> ApplicationForm:
@@ -25,7 +26,7 @@ def bench_application_form(name: str) -> ApplicationForm:
 # A review the approval policy (app/approval_policy.toml) lets through without an override:
 # every required question answered, nobody else present, and a face that matched and passed
 # liveness. Storage checks approvals against the policy, so made-up approvals need these.
-COMPLETE_ANSWERS: dict[str, object] = {
+COMPLETE_ANSWERS: dict[str, AnswerValue] = {
     "identity_name_confirmed": True,
     "identity_id_last4_confirmed": True,
     "applied_personally": True,
@@ -52,7 +53,7 @@ def matched_face(similarity: float = 84.0) -> FaceSummary:
 
 
 def approval(**fields: Any) -> DecisionDraft:
-    """An approval with a matched face (pass `answers=COMPLETE_ANSWERS` to record_decision, or
+    """An approval with a matched face (submit it with `answers=COMPLETE_ANSWERS`, or
     the policy asks for an override of the missing answers)."""
     fields.setdefault("face", matched_face())
     return DecisionDraft(Outcome.APPROVE, **fields)

@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from app.applications import make_application_form
-from app.decisions import DecisionDraft, Outcome, RejectReason
+from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason
 from app.four_eyes import CheckPolicy
 from app.roles import Role
 from app.rules import ReviewRules
@@ -77,12 +77,14 @@ def make_day(database: Database, now: datetime) -> None:
         reasons = (
             draw.choice([RejectReason.INSUFFICIENT_REPAYMENT_ABILITY, RejectReason.FACE_MATCH_FAILED]),
         )
+        draft = DecisionDraft(
+            outcome, reasons=reasons if outcome is Outcome.REJECT else (), face=matched_face()
+        )
         records.record_decision(
-            taken.session_id,
-            DecisionDraft(outcome, reasons=reasons if outcome is Outcome.REJECT else (), face=matched_face()),
-            overridden=[], reviewer_id=reviewer.id, actor=reviewer.name,
-            now=taken_at + timedelta(seconds=draw.randint(45, 150)), answers=COMPLETE_ANSWERS,
-        )  # fmt: skip
+            DecisionSubmission(taken.session_id, reviewer.id, draft, answers=COMPLETE_ANSWERS),
+            actor=reviewer.name,
+            now=taken_at + timedelta(seconds=draw.randint(45, 150)),
+        )
         moment += timedelta(minutes=draw.randint(12, 40))
     with database.session() as session:
         for reviewer in team[:2]:
