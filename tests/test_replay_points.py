@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QImage
 
-from app.decisions import DecisionDraft, Outcome
+from app.decisions import DecisionDraft, DecisionSubmission, Outcome
 from app.errors import InvalidDecision
 from app.ids import SessionId
 from app.replay import DecisionEntry, EventEntry, Flag, ScoreEntry, SessionFilter, SessionReplay
@@ -58,11 +58,17 @@ def test_approvals_with_override_are_stored_listed_and_filtered(database) -> Non
     reviewer = Accounts(database).add("li.reviewer", "password1")
     records = ReviewRecords(database)
     plain = taken_session(database, reviewer.id, NOW)
-    records.record_decision(plain.session_id, approval(), overridden=[], reviewer_id=reviewer.id,
-                            actor="li", now=NOW, answers=COMPLETE_ANSWERS)  # fmt: skip
+    records.record_decision(
+        DecisionSubmission(plain.session_id, reviewer.id, approval(), answers=COMPLETE_ANSWERS),
+        actor="li",
+        now=NOW,
+    )
     overridden = taken_session(database, reviewer.id, NOW + timedelta(minutes=5))
-    records.record_decision(overridden.session_id, approval_with_override(), overridden=[],
-                            reviewer_id=reviewer.id, actor="li", now=NOW + timedelta(minutes=6))  # fmt: skip
+    records.record_decision(
+        DecisionSubmission(overridden.session_id, reviewer.id, approval_with_override()),
+        actor="li",
+        now=NOW + timedelta(minutes=6),
+    )
     replay = ReplayRecords(database)
     page = replay.browse(SessionFilter(flags=Flag.APPROVED_WITH_OVERRIDE))
     assert [item.session_id for item in page.items] == [overridden.session_id]
@@ -144,8 +150,11 @@ def test_a_no_op_amendment_is_refused_in_the_dialog_and_in_storage(qtbot, databa
     boss = Accounts(database).add("zhang", "password2", Role.SUPERVISOR)
     records = ReviewRecords(database)
     taken = taken_session(database, reviewer.id, NOW)
-    stored = records.record_decision(taken.session_id, approval(), overridden=[], reviewer_id=reviewer.id,
-                                     actor="li", now=NOW, answers=COMPLETE_ANSWERS)  # fmt: skip
+    stored = records.record_decision(
+        DecisionSubmission(taken.session_id, reviewer.id, approval(), answers=COMPLETE_ANSWERS),
+        actor="li",
+        now=NOW,
+    )
     with pytest.raises(InvalidDecision, match="Nothing changes"):
         records.amend_decision(stored.id, DecisionDraft(Outcome.APPROVE), reason="again",
                                supervisor_id=boss.id, actor="zhang", now=NOW)  # fmt: skip
