@@ -77,6 +77,8 @@ def test_replay_window_browse_play_amend_export(
         window.open_session(session_id)
         qtbot.waitUntil(lambda: window.video.has_frame, timeout=10000)
         assert len(window.spans) == 2 and window.duration > 7.5
+        # It fits a 1024x768 screen: nothing forces it wider (the tables scroll, texts wrap).
+        assert window.minimumSizeHint().width() <= 1024, window.minimumSizeHint()
         assert window.answers.rowCount() == 11  # every question (the demo approval is complete)
         assert window.audit.rowCount() > 5
 

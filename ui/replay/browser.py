@@ -189,6 +189,11 @@ class SessionBrowser(QWidget):
         self.sort = QComboBox()
         for key, (_sort, _descending, text) in SORTS.items():
             self.sort.addItem(text(), key)
+        for combo in (self.reviewer, self.outcome, self.reason, self.sort):
+            # Narrow enough for the browser to leave the player room at 1024 px; the full
+            # text shows when the list opens.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(6)
         grid.addWidget(QLabel(self.tr("From")), 0, 0)
         grid.addWidget(self.date_from, 0, 1)
         grid.addWidget(QLabel(self.tr("to")), 0, 2)
@@ -216,10 +221,10 @@ class SessionBrowser(QWidget):
         self.table.verticalHeader().hide()
         self.table.setAlternatingRowColors(True)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((0, 118), (2, 86), (3, 80), (4, 40), (5, 84)):
-            self.table.setColumnWidth(column, width)
+        # Every column as wide as its text (nothing cut to "…"); the table scrolls sideways in
+        # a narrow window instead.
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
         self.table.doubleClicked.connect(self._chosen)
         self.table.activated.connect(self._chosen)
 
@@ -229,6 +234,7 @@ class SessionBrowser(QWidget):
         self.open_button.setObjectName("primary")
         self.status = QLabel("")
         self.status.setObjectName("caption")
+        self.status.setWordWrap(True)  # the browser stays narrow at 1024 px
         paging = QHBoxLayout()
         paging.addWidget(self.previous_button)
         paging.addWidget(self.next_button)

@@ -42,6 +42,9 @@ MARKER_STYLE = {
 _FLAGS_FROM_SCORES = ("flag.multiple_faces", "flag.liveness_failed", "flag.liveness_passed")
 
 
+FLAG_EPISODE_GAP = 2.0
+
+
 def markers_of(replay: SessionReplay) -> list[Marker]:
     markers: list[Marker] = []
     for event in replay.events:
@@ -59,6 +62,9 @@ def markers_of(replay: SessionReplay) -> list[Marker]:
             kind = "flag"
         markers.append(Marker(event.t, kind, event_label(event)))
     last_flags: set[str] = set()
+    # A flag that comes back within this many seconds of its last sighting is the same
+    # episode (a detection flickering), not a new row.
+    last_seen: dict[str, float] = {}
     # Liveness as the console read it during the call: the same fold (app.face.LivenessRecord).
     liveness = LivenessRecord()
     for sample in replay.scores:
@@ -67,7 +73,10 @@ def markers_of(replay: SessionReplay) -> list[Marker]:
             flags.discard("several_faces")
             flags.add("more_than_one_face")
         for flag in sorted(flags - last_flags):
-            markers.append(Marker(sample.t, "flag", face_flag_name(flag)))
+            if sample.t - last_seen.get(flag, -FLAG_EPISODE_GAP - 1.0) > FLAG_EPISODE_GAP:
+                markers.append(Marker(sample.t, "flag", face_flag_name(flag)))
+        for flag in flags:
+            last_seen[flag] = sample.t
         last_flags = flags
         turned = liveness.observe(sample.t, sample.live)
         if turned is Liveness.FAILED:
@@ -142,6 +151,7 @@ class TimelineChart(QWidget):
             + self.tr("click a marker or the chart to seek there")
         )
         legend.setObjectName("caption")
+        legend.setWordWrap(True)  # the window fits 1024 px wide
         layout.addWidget(legend)
 
     def set_threshold(self, value: float) -> None:

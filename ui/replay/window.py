@@ -118,6 +118,7 @@ class ReplayWindow(QMainWindow):
         self.video = RecordingView()
         self.state_line = QLabel("")
         self.state_line.setObjectName("caption")
+        self.state_line.setWordWrap(True)
 
         self.play_button = QPushButton(self.tr("▶ Play"))
         self.play_button.setObjectName("primary")
@@ -136,6 +137,7 @@ class ReplayWindow(QMainWindow):
         self.position_label = QLabel(self.tr("{0} / {1} s").format("0.0", "0.0"))
         self.audio_label = QLabel(self.audio.message)
         self.audio_label.setObjectName("caption")
+        self.audio_label.setWordWrap(True)
         controls = QHBoxLayout()
         for widget in (self.back_button, self.play_button, self.forward_button, self.speed):
             controls.addWidget(widget)
@@ -192,6 +194,7 @@ class ReplayWindow(QMainWindow):
         side_layout.addLayout(export_row)
         side_layout.addWidget(self.export_label)
         top.addWidget(side)
+        side.setMinimumWidth(280)  # the four tabs side by side; the video shrinks first
         top.setSizes([560, 380])
 
         player = QWidget()
@@ -201,12 +204,13 @@ class ReplayWindow(QMainWindow):
         player_layout.addWidget(top, 3)
         player_layout.addLayout(controls)
         player_layout.addWidget(self.audio_label)
+        self.chart.setMaximumHeight(300)  # the decision and the video get the height first
         player_layout.addWidget(self.chart, 2)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.browser)
         splitter.addWidget(player)
-        splitter.setSizes([540, 860])  # the browser: its filters and a readable applicant column
+        splitter.setSizes([400, 900])  # the browser: its filters and a readable applicant column
         self.setCentralWidget(splitter)
         self.resize(1400, 900)
 
@@ -241,6 +245,7 @@ class ReplayWindow(QMainWindow):
         table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
         table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         table.horizontalHeader().setStretchLastSection(True)
+        table.setWordWrap(True)  # long answers and labels wrap instead of ending in "…"
         return table
 
     def start(self, session_id: int | None = None, *, at: float | None = None) -> None:
@@ -373,6 +378,8 @@ class ReplayWindow(QMainWindow):
             if hash_item is not None:
                 hash_item.setToolTip(self.tr("hash {0}\nprevious {1}").format(event.hash, event.prev_hash))
         self.audit.resizeRowsToContents()
+        self.answers.resizeRowsToContents()
+        self.events.resizeRowsToContents()
         self.decision_view.setHtml(self._decisions_html(replay))
         self.amend_button.setEnabled(bool(replay.decisions) and self._may(Action.AMEND_DECISION))
         if not self._may(Action.AMEND_DECISION):
@@ -433,6 +440,7 @@ class ReplayWindow(QMainWindow):
         table.insertRow(row)
         for column, value in enumerate(values):
             item = QTableWidgetItem(value)
+            item.setToolTip(value)  # the whole text where a narrow column ends it in "…"
             if column == 0 and t is not None:
                 item.setData(Qt.ItemDataRole.UserRole, t)
             table.setItem(row, column, item)
