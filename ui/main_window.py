@@ -689,8 +689,12 @@ class ConsoleWindow(QMainWindow):
         session, face = self.session, self.face
         if applicant is not self.applicant or session is None or face is None:
             return
-        session.attempts.used, session.attempts.failed = stored.used, stored.failed
+        # Counts only grow: an answer for an earlier attempt (the worker stores them in order)
+        # does not take back one counted here since; approval follows the count.
+        session.attempts.used = max(session.attempts.used, stored.used)
+        session.attempts.failed = max(session.attempts.failed, stored.failed)
         self.face_panel.show_check(face)
+        self._refresh_approval_conditions()
 
     def _attempt_not_counted(self, applicant: TakenApplicant, error: BaseException) -> None:
         face = self.face
