@@ -151,7 +151,7 @@ class CameraReport:
 class CameraProblem(enum.StrEnum):
     """Why a camera is suspect (stored on the timeline; the console words each)."""
 
-    VIRTUAL_CAMERA = "virtual_camera"  # detail: the virtual camera's name in the rules
+    VIRTUAL_CAMERA = "virtual_camera"  # detail: the virtual camera's name in the rules (label: the report's)
     FRAME_RATE = "frame_rate"  # detail: e.g. "120 fps"
     PICTURE_SIZE = "picture_size"  # detail: e.g. "1000x333"
     CAMERA_CHANGED = "camera_changed"  # detail: "old label -> new label" (or the labels alike)
@@ -222,7 +222,7 @@ class CameraRules:
         found = []
         virtual = self.virtual_camera(report.label)
         if virtual is not None:
-            found.append(CameraFinding(CameraProblem.VIRTUAL_CAMERA, f"{virtual.name} ({report.label})"))
+            found.append(CameraFinding(CameraProblem.VIRTUAL_CAMERA, virtual.name))
         if report.frame_rate is not None and not self.phone.frame_rate_fits(report.frame_rate):
             found.append(CameraFinding(CameraProblem.FRAME_RATE, report.frame_rate_text))
         if report.width and report.height and not self.phone.size_fits(report.width, report.height):

@@ -56,7 +56,7 @@ def test_known_virtual_cameras_are_flagged_by_label(rules: Any, label: str, name
     [finding] = rules.findings(report(label))
     assert finding.problem is CameraProblem.VIRTUAL_CAMERA
     assert finding.flag == "virtual_camera"
-    assert finding.detail == f"{name} ({label})"
+    assert finding.detail == name
 
 
 @pytest.mark.parametrize(

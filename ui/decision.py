@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.approval import ApprovalBlocked, ApprovalPolicy, Finding, Requirement, ReviewFacts
+from app.approval import ApprovalBlocked, ApprovalPolicy, Condition, Finding, Requirement, ReviewFacts
 from app.decisions import DecisionDraft, FaceSummary, Outcome, RejectReason, check_decision
 from app.errors import InvalidDecision
 from ui import style
@@ -104,7 +104,8 @@ def requirement_text(requirement: Requirement) -> str:
 def finding_text(finding: Finding, language: str, most: int = 3) -> str:
     """The rule in the reviewer's words, with what it holds for (the first `most` of them)."""
     text = finding.rule.label(language)
-    if finding.details:
+    # A face-flag rule's label says it all; its details are flag ids (the face panel words them).
+    if finding.details and finding.rule.when is not Condition.FACE_FLAGS:
         shown = "; ".join(finding.details[:most])
         more = len(finding.details) - most
         if more > 0:

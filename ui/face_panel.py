@@ -82,23 +82,56 @@ def camera_problem_text(problem: str, detail: str) -> str:
     return text().format(detail) if text is not None else f"{problem.replace('_', ' ')}: {detail}"
 
 
+# The same, short, for the face panel's camera line (the details go in its tooltip).
+CAMERA_PROBLEM_SHORT = {
+    "virtual_camera": lambda: QCoreApplication.translate("FaceFlags", "virtual camera ({0})"),
+    "virtual_camera_named": lambda: QCoreApplication.translate("FaceFlags", "a virtual camera"),
+    "frame_rate": lambda: QCoreApplication.translate("FaceFlags", "frame rate {0}"),
+    "picture_size": lambda: QCoreApplication.translate("FaceFlags", "picture size {0}"),
+    "camera_changed": lambda: QCoreApplication.translate("FaceFlags", "changed during the call"),
+    "report_refused": lambda: QCoreApplication.translate("FaceFlags", "reports altered"),
+}
+
+
+def _short_label(label: str, limit: int = 36) -> str:
+    return label if len(label) <= limit else "…" + label[-(limit - 1) :]
+
+
 def camera_text(verdict: CameraVerdict | None) -> str:
-    """The applicant's camera in a line: its name and settings, or what makes it suspect."""
+    """The applicant's camera in a line or two: its name and settings, or what makes it suspect."""
     if verdict is None:
         return ""
     report = verdict.report
     name = (report.label if report is not None else "") or QCoreApplication.translate("FaceFlags", "unnamed")
     if verdict.findings:
-        problems = "; ".join(camera_problem_text(f.problem.value, f.detail) for f in verdict.findings)
-        return QCoreApplication.translate(
-            "FaceFlags", "⚠ Camera {0}: {1}. The video may be injected."
-        ).format(name, problems)
+        parts = []
+        for finding in verdict.findings:
+            short = CAMERA_PROBLEM_SHORT.get(finding.problem.value)
+            if finding.problem.value == "virtual_camera" and finding.detail.casefold() in name.casefold():
+                short = CAMERA_PROBLEM_SHORT["virtual_camera_named"]  # the label says which
+            parts.append(short().format(finding.detail) if short is not None else finding.problem.value)
+        return QCoreApplication.translate("FaceFlags", "⚠ Camera {0}: {1}").format(
+            _short_label(name), QCoreApplication.translate("FaceFlags", "; ").join(parts)
+        )
     settings = (
         ", ".join(part for part in (report.size_text, report.frame_rate_text) if part) if report else ""
     )
     return QCoreApplication.translate("FaceFlags", "Camera: {0}").format(
-        f"{name} ({settings})" if settings else name
+        f"{_short_label(name)} ({settings})" if settings else _short_label(name)
     )
+
+
+def camera_details(verdict: CameraVerdict | None) -> str:
+    """Everything the camera line leaves out: the full label, each finding with its detail."""
+    if verdict is None:
+        return ""
+    lines = [verdict.report.label] if verdict.report is not None and verdict.report.label else []
+    lines += [camera_problem_text(f.problem.value, f.detail) for f in verdict.findings]
+    if verdict.findings:
+        lines.append(
+            QCoreApplication.translate("FaceFlags", "The video may be injected: approval is blocked.")
+        )
+    return "\n".join(lines)
 
 
 class SimilarityHistory(QWidget):
@@ -263,6 +296,7 @@ class FacePanel(QGroupBox):
         camera = check.camera
         self.camera_label.setVisible(camera is not None)
         self.camera_label.setText(camera_text(camera))
+        self.camera_label.setToolTip(camera_details(camera))
         colour = style.BAD if camera is not None and camera.findings else style.NEUTRAL
         self.camera_label.setStyleSheet(f"color: {colour};")
         self._show_challenge(check)

@@ -641,7 +641,7 @@ class ConsoleWindow(QMainWindow):
                 "The applicant hung up: the session was recorded as '{0}'. Your answers so far are saved "
                 "with the session; no decision can be recorded. The applicant may open their link again."
             ).format(self._recorded_text())
-            self.video.set_notice(message)
+            self.video.set_notice(self.tr("The applicant hung up."))  # one line over the video
             self.banner.ended_by_service(message)
             self._update_actions()
 

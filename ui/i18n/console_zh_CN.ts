@@ -125,17 +125,17 @@
 <context>
     <name>ApprovalConditions</name>
     <message>
-        <location filename="../decision.py" line="220"/>
+        <location filename="../decision.py" line="221"/>
         <source>Approval blocked</source>
         <translation>禁止批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="222"/>
+        <location filename="../decision.py" line="223"/>
         <source>Approval only with an override</source>
         <translation>仅可凭例外理由批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="224"/>
+        <location filename="../decision.py" line="225"/>
         <source>Warnings</source>
         <translation>警告</translation>
     </message>
@@ -400,73 +400,78 @@
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="550"/>
+        <location filename="../main_window.py" line="552"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="593"/>
+        <location filename="../main_window.py" line="595"/>
         <source>face matching is not running in this call</source>
         <translation>本次通话未进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="605"/>
+        <location filename="../main_window.py" line="607"/>
         <source>No challenge was asked: {0}</source>
         <translation>未能发起验证动作：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="623"/>
+        <location filename="../main_window.py" line="625"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="625"/>
+        <location filename="../main_window.py" line="627"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="630"/>
+        <location filename="../main_window.py" line="632"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="639"/>
+        <location filename="../main_window.py" line="641"/>
         <source>The applicant hung up: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no decision can be recorded. The applicant may open their link again.</source>
         <translation>申请人已挂断：本次会话已记录为“{0}”。目前的回答已随会话保存；不能再记录决定。申请人可以再次打开其链接。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="700"/>
+        <location filename="../main_window.py" line="644"/>
+        <source>The applicant hung up.</source>
+        <translation>申请人已挂断。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="702"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="712"/>
+        <location filename="../main_window.py" line="714"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="792"/>
-        <location filename="../main_window.py" line="825"/>
+        <location filename="../main_window.py" line="794"/>
+        <location filename="../main_window.py" line="827"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="802"/>
+        <location filename="../main_window.py" line="804"/>
         <source>abandoned: the applicant hung up</source>
         <translation>放弃：申请人挂断</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="811"/>
+        <location filename="../main_window.py" line="813"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="848"/>
+        <location filename="../main_window.py" line="850"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="889"/>
+        <location filename="../main_window.py" line="891"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -474,122 +479,122 @@
 <context>
     <name>DecisionDialog</name>
     <message>
-        <location filename="../decision.py" line="249"/>
+        <location filename="../decision.py" line="250"/>
         <source>Record decision: {0}</source>
         <translation>记录决定：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="253"/>
+        <location filename="../decision.py" line="254"/>
         <source>{0}: the application of {1}</source>
         <translation>{0}：{1} 的申请</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="260"/>
+        <location filename="../decision.py" line="261"/>
         <source>Reason codes (at least one):</source>
         <translation>原因代码（至少选一项）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="274"/>
+        <location filename="../decision.py" line="275"/>
         <source>Conditions of this review:</source>
         <translation>本次审核的情况：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="288"/>
+        <location filename="../decision.py" line="289"/>
         <source>Approval is normally refused here:</source>
         <translation>此情况下通常不予批准：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="298"/>
+        <location filename="../decision.py" line="299"/>
         <source>Override reason code:</source>
         <translation>例外理由代码：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="299"/>
+        <location filename="../decision.py" line="300"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="306"/>
+        <location filename="../decision.py" line="307"/>
         <source>Reason to approve anyway, at least a sentence (recorded; a supervisor is told):</source>
         <translation>仍然批准的理由，至少一句话（将被记录，并通知主管）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="312"/>
+        <location filename="../decision.py" line="313"/>
         <source>Note (optional):</source>
         <translation>备注（可选）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="319"/>
+        <location filename="../decision.py" line="320"/>
         <source>What will be recorded</source>
         <translation>将被记录的内容</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="334"/>
+        <location filename="../decision.py" line="335"/>
         <source>Record decision</source>
         <translation>记录决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="367"/>
+        <location filename="../decision.py" line="368"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="372"/>
+        <location filename="../decision.py" line="373"/>
         <source>The face has not matched the ID photo</source>
         <translation>人脸与身份证照片未匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="398"/>
+        <location filename="../decision.py" line="399"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="402"/>
+        <location filename="../decision.py" line="403"/>
         <source>Reasons</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="403"/>
+        <location filename="../decision.py" line="404"/>
         <source>(none chosen)</source>
         <translation>（未选择）</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="407"/>
+        <location filename="../decision.py" line="408"/>
         <source>Approved despite</source>
         <translation>批准但存在</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="409"/>
+        <location filename="../decision.py" line="410"/>
         <source>Reason code</source>
         <translation>理由代码</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="410"/>
+        <location filename="../decision.py" line="411"/>
         <source>Because</source>
         <translation>理由</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="411"/>
+        <location filename="../decision.py" line="412"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="412"/>
+        <location filename="../decision.py" line="413"/>
         <source>Face</source>
         <translation>人脸</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="415"/>
+        <location filename="../decision.py" line="416"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="416"/>
+        <location filename="../decision.py" line="417"/>
         <source>{0} given, {1} required missing</source>
         <translation>已回答 {0} 项，缺少必答 {1} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="422"/>
+        <location filename="../decision.py" line="423"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
@@ -720,22 +725,22 @@
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="111"/>
+        <location filename="../decision.py" line="112"/>
         <source>; and {0} more</source>
         <translation>；另有 {0} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="126"/>
+        <location filename="../decision.py" line="127"/>
         <source>Approval is not possible: {0}.</source>
         <translation>无法批准：{0}。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="131"/>
+        <location filename="../decision.py" line="132"/>
         <source>Approval refused: choose an override reason code.</source>
         <translation>批准被拒绝：请选择例外理由代码。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="134"/>
+        <location filename="../decision.py" line="135"/>
         <source>Approval refused: explain the override in at least a sentence ({0} words, or {1} Chinese characters).</source>
         <translation>批准被拒绝：请至少用一句话说明例外理由（{0} 个英文单词或 {1} 个汉字）。</translation>
     </message>
@@ -854,17 +859,57 @@
         <translation>页面发送了银行页面从不发送的摄像头报告（{0}）</translation>
     </message>
     <message>
+        <location filename="../face_panel.py" line="87"/>
+        <source>virtual camera ({0})</source>
+        <translation>虚拟摄像头（{0}）</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="88"/>
+        <source>a virtual camera</source>
+        <translation>虚拟摄像头</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="89"/>
+        <source>frame rate {0}</source>
+        <translation>帧率 {0}</translation>
+    </message>
+    <message>
         <location filename="../face_panel.py" line="90"/>
+        <source>picture size {0}</source>
+        <translation>画面尺寸 {0}</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="91"/>
+        <source>changed during the call</source>
+        <translation>通话中被更换</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="92"/>
+        <source>reports altered</source>
+        <translation>报告被篡改</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="105"/>
         <source>unnamed</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="93"/>
-        <source>⚠ Camera {0}: {1}. The video may be injected.</source>
-        <translation>⚠ 摄像头 {0}：{1}。视频可能被注入。</translation>
+        <location filename="../face_panel.py" line="113"/>
+        <source>⚠ Camera {0}: {1}</source>
+        <translation>⚠ 摄像头 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="99"/>
+        <location filename="../face_panel.py" line="132"/>
+        <source>The video may be injected: approval is blocked.</source>
+        <translation>视频可能被注入：禁止批准。</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="114"/>
+        <source>; </source>
+        <translation>；</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="119"/>
         <source>Camera: {0}</source>
         <translation>摄像头：{0}</translation>
     </message>
@@ -872,122 +917,122 @@
 <context>
     <name>FacePanel</name>
     <message>
-        <location filename="../face_panel.py" line="165"/>
+        <location filename="../face_panel.py" line="198"/>
         <source>Face match against the ID photo</source>
         <translation>与身份证照片的人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="179"/>
+        <location filename="../face_panel.py" line="212"/>
         <source>Check the face again</source>
         <translation>重新进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="185"/>
+        <location filename="../face_panel.py" line="218"/>
         <source>New challenge</source>
         <translation>新验证动作</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="187"/>
+        <location filename="../face_panel.py" line="220"/>
         <source>The applicant is asked to do something chosen at random (turn, blink, open the mouth)</source>
         <translation>请申请人完成一个随机抽取的动作（转头、眨眼、张嘴）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="190"/>
+        <location filename="../face_panel.py" line="223"/>
         <source>Similarity, last 30 s</source>
         <translation>相似度（最近 30 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="214"/>
+        <location filename="../face_panel.py" line="247"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="217"/>
+        <location filename="../face_panel.py" line="250"/>
         <source>Liveness: –</source>
         <translation>活体：–</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="234"/>
+        <location filename="../face_panel.py" line="267"/>
         <source>Match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="236"/>
+        <location filename="../face_panel.py" line="269"/>
         <source>Checking…</source>
         <translation>正在比对…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="238"/>
+        <location filename="../face_panel.py" line="271"/>
         <source>No match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="240"/>
+        <location filename="../face_panel.py" line="273"/>
         <source>No match: attempts used up</source>
         <translation>不匹配：次数已用完</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="242"/>
+        <location filename="../face_panel.py" line="275"/>
         <source>Waiting for the face</source>
         <translation>等待人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="249"/>
+        <location filename="../face_panel.py" line="282"/>
         <source>Picture quality good</source>
         <translation>画面质量良好</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="252"/>
+        <location filename="../face_panel.py" line="285"/>
         <source>Liveness: passed (blinks, head movement)</source>
         <translation>活体：通过（眨眼、头部动作）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="253"/>
+        <location filename="../face_panel.py" line="286"/>
         <source>Liveness: failed: possibly a photo or a replayed video</source>
         <translation>活体：未通过：可能是照片或回放视频</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="254"/>
+        <location filename="../face_panel.py" line="287"/>
         <source>Liveness: checking…</source>
         <translation>活体：检测中…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="257"/>
+        <location filename="../face_panel.py" line="290"/>
         <source>Liveness: passed, after failing earlier in the call</source>
         <translation>活体检测：通过（通话中曾未通过）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="260"/>
+        <location filename="../face_panel.py" line="293"/>
         <source>Attempt {0} of {1}</source>
         <translation>第 {0} 次，共 {1} 次</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="275"/>
+        <location filename="../face_panel.py" line="309"/>
         <source>Drawing a challenge…</source>
         <translation>正在抽取验证动作…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="277"/>
+        <location filename="../face_panel.py" line="311"/>
         <source>Challenge asked: {0}…</source>
         <translation>已发起验证动作：{0}…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="280"/>
+        <location filename="../face_panel.py" line="314"/>
         <source>No challenge asked yet</source>
         <translation>尚未发起验证动作</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="283"/>
+        <location filename="../face_panel.py" line="317"/>
         <source>Challenge: {0} ({1} s left)</source>
         <translation>验证动作：{0}（剩余 {1} 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="286"/>
+        <location filename="../face_panel.py" line="320"/>
         <source>Challenge passed: {0}</source>
         <translation>验证动作通过：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="289"/>
+        <location filename="../face_panel.py" line="323"/>
         <source>Challenge failed: {0} (a failed face attempt)</source>
         <translation>验证动作未通过：{0}（计为一次失败的人脸识别）</translation>
     </message>
@@ -1728,27 +1773,27 @@ previous {1}</source>
 <context>
     <name>SaveBanner</name>
     <message>
-        <location filename="../decision.py" line="459"/>
+        <location filename="../decision.py" line="460"/>
         <source>Retry saving</source>
         <translation>重试保存</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="461"/>
+        <location filename="../decision.py" line="462"/>
         <source>Close this review</source>
         <translation>关闭本次审核</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="486"/>
+        <location filename="../decision.py" line="487"/>
         <source>Saving the decision ({0})…</source>
         <translation>正在保存决定（{0}）…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="495"/>
+        <location filename="../decision.py" line="496"/>
         <source>Decision recorded: {0} for {1}. Ready for the next applicant.</source>
         <translation>决定已记录：{1}，{0}。可以接入下一位申请人。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="506"/>
+        <location filename="../decision.py" line="507"/>
         <source>The decision ({0}) could not be saved: {1}. It stays here until it is saved.</source>
         <translation>决定（{0}）未能保存：{1}。在保存成功之前它会一直保留在这里。</translation>
     </message>

@@ -1,0 +1,116 @@
+"""Screenshots of the console when the applicant's camera is suspect (a virtual camera, then a
+camera change mid-call: the face panel's camera line, approval blocked) and when the applicant
+hung up (the outcome the service recorded, no decision offered); English and Chinese, at
+1280x800 and 1024x768, on the in-memory stand-ins (tools.demo_console, simulated scores).
+
+    QT_QPA_PLATFORM=offscreen python -m tools.camera_screenshots docs/screenshots
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from app.camera import CameraReport, CameraWatch, load_camera_rules
+from app.console import ConnectionState
+from app.ids import ReviewerId
+from app.settings import load_settings
+from tools.demo_console import DemoConsoleServices, demo_applicant
+from tools.screenshots import settle, wait_until
+from ui.face_check import FaceState
+from ui.languages import install_translators
+from ui.main_window import ConsoleWindow
+from ui.sign_in import SignedIn
+from ui.style import STYLE_SHEET
+
+SIZES = ((1280, 800), (1024, 768))
+
+
+def from_another_thread(work: Callable[..., None], *args: object) -> None:
+    """As the media layer reports: from a thread of its own."""
+    thread = threading.Thread(target=work, args=args)
+    thread.start()
+    thread.join()
+
+
+def report(label: str, reason: str = "call_started") -> CameraReport:
+    settings = {"width": 1280, "height": 720, "frameRate": 30, "deviceId": label}
+    return CameraReport.from_json({"reason": reason, "label": label, "settings": settings})
+
+
+def shoot(out: Path, language: str) -> list[Path]:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    translators = install_translators(app, language)
+    app.setStyleSheet(STYLE_SHEET)
+    settings = load_settings()
+    suffix = "" if language == "en" else f"-{language}"
+    shots: list[Path] = []
+    services = DemoConsoleServices()
+    for _ in range(2):
+        services.add_applicant(demo_applicant(settings.shared_data_dir))
+    try:
+        with tempfile.TemporaryDirectory() as scratch:
+            qsettings = QSettings(str(Path(scratch) / "console.ini"), QSettings.Format.IniFormat)
+            reviewer = SignedIn(ReviewerId(1), "李娜" if language.startswith("zh") else "li.na")
+            window = ConsoleWindow(services, reviewer, settings, qsettings, language)
+            window.resize(*SIZES[0])
+            window.show()
+            for ending in ("camera", "hung_up"):
+                wait_until(
+                    lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting > 0
+                )
+                window.take_next()
+                wait_until(lambda: window.face is not None and window.face.state is FaceState.MATCHED, 60)
+                bridge = window.bridge
+                assert bridge is not None
+                if ending == "camera":
+                    watch = CameraWatch(load_camera_rules())
+                    from_another_thread(bridge.camera, watch.observe(report("Integrated Webcam")))
+                    changed = report("OBS Virtual Camera", reason="camera_changed")
+                    from_another_thread(bridge.camera, watch.observe(changed))
+                    wait_until(lambda: window.approval_conditions.blocked)
+                    for width, height in SIZES:
+                        window.resize(width, height)
+                        settle(1.5)
+                        name = (
+                            "console-virtual-camera"
+                            + suffix
+                            + ("" if width == 1280 else f"-{width}x{height}")
+                        )
+                        shots.append(out / f"{name}.png")
+                        window.grab().save(str(shots[-1]))
+                    window.resize(*SIZES[0])
+                else:
+                    from_another_thread(bridge.connection, ConnectionState.APPLICANT_HUNG_UP, 1)
+                    wait_until(lambda: window.recorded_by_service is not None)
+                    settle(1.5)
+                    shots.append(out / f"console-applicant-hung-up{suffix}.png")
+                    window.grab().save(str(shots[-1]))
+                window.close_review()
+                settle(0.5)
+            window.close()
+    finally:
+        services.close()
+        for translator in translators:
+            app.removeTranslator(translator)
+    return shots
+
+
+def main(argv: list[str]) -> int:
+    out = Path(argv[0] if argv else "docs/screenshots")
+    out.mkdir(parents=True, exist_ok=True)
+    for language in ("en", "zh_CN"):
+        for path in shoot(out, language):
+            print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
