@@ -440,38 +440,38 @@
         <translation>申请人已挂断。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="702"/>
+        <location filename="../main_window.py" line="706"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="714"/>
+        <location filename="../main_window.py" line="718"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="794"/>
-        <location filename="../main_window.py" line="827"/>
+        <location filename="../main_window.py" line="798"/>
+        <location filename="../main_window.py" line="831"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="804"/>
+        <location filename="../main_window.py" line="808"/>
         <source>abandoned: the applicant hung up</source>
         <translation>放弃：申请人挂断</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="813"/>
+        <location filename="../main_window.py" line="817"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="850"/>
+        <location filename="../main_window.py" line="854"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="891"/>
+        <location filename="../main_window.py" line="895"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -673,19 +673,19 @@
     </message>
     <message>
         <location filename="../decision.py" line="67"/>
-        <location filename="../replay/texts.py" line="153"/>
+        <location filename="../replay/texts.py" line="157"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="68"/>
-        <location filename="../replay/texts.py" line="154"/>
+        <location filename="../replay/texts.py" line="158"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="69"/>
-        <location filename="../replay/texts.py" line="151"/>
+        <location filename="../replay/texts.py" line="155"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -1222,7 +1222,7 @@
     <message>
         <location filename="../replay/browser.py" line="86"/>
         <location filename="../replay/texts.py" line="89"/>
-        <location filename="../replay/window.py" line="584"/>
+        <location filename="../replay/window.py" line="592"/>
         <source>, </source>
         <translation>、</translation>
     </message>
@@ -1368,31 +1368,34 @@
     </message>
     <message>
         <location filename="../replay/texts.py" line="105"/>
+        <location filename="../replay/texts.py" line="133"/>
+        <location filename="../replay/texts.py" line="137"/>
+        <location filename="../replay/texts.py" line="140"/>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="159"/>
+        <location filename="../replay/texts.py" line="163"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="160"/>
+        <location filename="../replay/texts.py" line="164"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="189"/>
+        <location filename="../replay/texts.py" line="193"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="217"/>
+        <location filename="../replay/texts.py" line="221"/>
         <source>not recorded</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="219"/>
+        <location filename="../replay/texts.py" line="223"/>
         <source>given {0}, text version {1} ({2})</source>
         <translation>{0} 同意，文本版本 {1}（{2}）</translation>
     </message>
@@ -1410,362 +1413,362 @@
         <translation>请在左侧选择一个会话。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="122"/>
-        <location filename="../replay/window.py" line="480"/>
+        <location filename="../replay/window.py" line="123"/>
+        <location filename="../replay/window.py" line="488"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="124"/>
+        <location filename="../replay/window.py" line="125"/>
         <source>Play or pause the recording</source>
         <translation>播放或暂停录像</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="125"/>
+        <location filename="../replay/window.py" line="126"/>
         <source>◀| Frame</source>
         <translation>◀| 上一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="126"/>
+        <location filename="../replay/window.py" line="127"/>
         <source>One frame back</source>
         <translation>后退一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="127"/>
+        <location filename="../replay/window.py" line="128"/>
         <source>Frame |▶</source>
         <translation>下一帧 |▶</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="128"/>
+        <location filename="../replay/window.py" line="129"/>
         <source>One frame forward</source>
         <translation>前进一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="133"/>
+        <location filename="../replay/window.py" line="134"/>
         <source>Playback speed (sound plays at 1× only)</source>
         <translation>播放速度（仅 1× 时有声音）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="136"/>
-        <location filename="../replay/window.py" line="574"/>
+        <location filename="../replay/window.py" line="137"/>
+        <location filename="../replay/window.py" line="582"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="148"/>
-        <location filename="../replay/window.py" line="149"/>
+        <location filename="../replay/window.py" line="150"/>
+        <location filename="../replay/window.py" line="151"/>
         <source>t (s)</source>
         <translation>时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="148"/>
+        <location filename="../replay/window.py" line="150"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="148"/>
+        <location filename="../replay/window.py" line="150"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="148"/>
+        <location filename="../replay/window.py" line="150"/>
         <source>By</source>
         <translation>录入人</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="149"/>
+        <location filename="../replay/window.py" line="151"/>
         <source>What</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="150"/>
+        <location filename="../replay/window.py" line="152"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="150"/>
+        <location filename="../replay/window.py" line="152"/>
         <source>At (UTC)</source>
         <translation>时间（UTC）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="150"/>
+        <location filename="../replay/window.py" line="152"/>
         <source>Who: what</source>
         <translation>操作人：操作</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="150"/>
+        <location filename="../replay/window.py" line="152"/>
         <source>Hash</source>
         <translation>哈希</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="159"/>
+        <location filename="../replay/window.py" line="161"/>
         <source>Amend decision…</source>
         <translation>修改决定…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="166"/>
+        <location filename="../replay/window.py" line="168"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="167"/>
+        <location filename="../replay/window.py" line="169"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="168"/>
+        <location filename="../replay/window.py" line="170"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="169"/>
+        <location filename="../replay/window.py" line="171"/>
         <source>Audit</source>
         <translation>审计</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="171"/>
+        <location filename="../replay/window.py" line="173"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="273"/>
+        <location filename="../replay/window.py" line="278"/>
         <source>Encrypted photos and recordings cannot be opened: {0}</source>
         <translation>无法打开加密的照片和录像：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="285"/>
+        <location filename="../replay/window.py" line="290"/>
         <source>The search failed: {0}</source>
         <translation>查询失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="292"/>
+        <location filename="../replay/window.py" line="297"/>
         <source>Opening session {0}…</source>
         <translation>正在打开会话 {0}…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="295"/>
+        <location filename="../replay/window.py" line="300"/>
         <source>Session {0} cannot be opened: {1}</source>
         <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="322"/>
+        <location filename="../replay/window.py" line="327"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
         <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="334"/>
+        <location filename="../replay/window.py" line="339"/>
         <source>Consent: {0}</source>
         <translation>同意声明：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="309"/>
+        <location filename="../replay/window.py" line="314"/>
         <source>This session has no recording.</source>
         <translation>此会话没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="313"/>
+        <location filename="../replay/window.py" line="318"/>
         <source>Opening the recording…</source>
         <translation>正在打开录像…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="321"/>
+        <location filename="../replay/window.py" line="326"/>
         <source>{0} (amended)</source>
         <translation>{0}（已修改）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="374"/>
+        <location filename="../replay/window.py" line="379"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="379"/>
+        <location filename="../replay/window.py" line="386"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="383"/>
+        <location filename="../replay/window.py" line="390"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="388"/>
+        <location filename="../replay/window.py" line="395"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="390"/>
+        <location filename="../replay/window.py" line="397"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="392"/>
+        <location filename="../replay/window.py" line="399"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="397"/>
+        <location filename="../replay/window.py" line="404"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="399"/>
+        <location filename="../replay/window.py" line="406"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="402"/>
+        <location filename="../replay/window.py" line="409"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="404"/>
+        <location filename="../replay/window.py" line="411"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="407"/>
+        <location filename="../replay/window.py" line="414"/>
         <source>Approved against the approval policy: {0}</source>
         <translation>违反审批政策批准：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="414"/>
+        <location filename="../replay/window.py" line="421"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="418"/>
+        <location filename="../replay/window.py" line="425"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="423"/>
+        <location filename="../replay/window.py" line="430"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="449"/>
+        <location filename="../replay/window.py" line="457"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="473"/>
+        <location filename="../replay/window.py" line="481"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="488"/>
+        <location filename="../replay/window.py" line="496"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="550"/>
+        <location filename="../replay/window.py" line="558"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="555"/>
+        <location filename="../replay/window.py" line="563"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="556"/>
+        <location filename="../replay/window.py" line="564"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="557"/>
+        <location filename="../replay/window.py" line="565"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="577"/>
+        <location filename="../replay/window.py" line="585"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="577"/>
+        <location filename="../replay/window.py" line="585"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="580"/>
+        <location filename="../replay/window.py" line="588"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="580"/>
+        <location filename="../replay/window.py" line="588"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="581"/>
+        <location filename="../replay/window.py" line="589"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="582"/>
+        <location filename="../replay/window.py" line="590"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="587"/>
+        <location filename="../replay/window.py" line="595"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="589"/>
+        <location filename="../replay/window.py" line="597"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="595"/>
+        <location filename="../replay/window.py" line="603"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="633"/>
+        <location filename="../replay/window.py" line="641"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="641"/>
+        <location filename="../replay/window.py" line="649"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="643"/>
+        <location filename="../replay/window.py" line="651"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="653"/>
+        <location filename="../replay/window.py" line="661"/>
         <source>Look in:</source>
         <translation>查找范围：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="654"/>
+        <location filename="../replay/window.py" line="662"/>
         <source>Files of type:</source>
         <translation>文件类型：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="687"/>
+        <location filename="../replay/window.py" line="695"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="702"/>
+        <location filename="../replay/window.py" line="710"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="707"/>
+        <location filename="../replay/window.py" line="715"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="714"/>
+        <location filename="../replay/window.py" line="722"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>
@@ -1989,52 +1992,52 @@ previous {1}</source>
         <translation>仅已修改</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="192"/>
+        <location filename="../replay/browser.py" line="197"/>
         <source>From</source>
         <translation>从</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="194"/>
+        <location filename="../replay/browser.py" line="199"/>
         <source>to</source>
         <translation>至</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="199"/>
+        <location filename="../replay/browser.py" line="204"/>
         <source>Lowest similarity</source>
         <translation>最低相似度</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="207"/>
+        <location filename="../replay/browser.py" line="212"/>
         <source>Sort</source>
         <translation>排序</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="226"/>
+        <location filename="../replay/browser.py" line="231"/>
         <source>◀ Previous</source>
         <translation>◀ 上一页</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="227"/>
+        <location filename="../replay/browser.py" line="232"/>
         <source>Next ▶</source>
         <translation>下一页 ▶</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="228"/>
+        <location filename="../replay/browser.py" line="233"/>
         <source>Open</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="286"/>
+        <location filename="../replay/browser.py" line="292"/>
         <source>Searching…</source>
         <translation>正在查询…</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="298"/>
+        <location filename="../replay/browser.py" line="304"/>
         <source>1 session · page {0} of {1} · {2} ms</source>
         <translation>1 个会话 · 第 {0} 页，共 {1} 页 · {2} 毫秒</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="300"/>
+        <location filename="../replay/browser.py" line="306"/>
         <source>{0} sessions · page {1} of {2} · {3} ms</source>
         <translation>{0} 个会话 · 第 {1} 页，共 {2} 页 · {3} 毫秒</translation>
     </message>
@@ -2626,72 +2629,72 @@ previous {1}</source>
 <context>
     <name>TimelineChart</name>
     <message>
-        <location filename="../replay/timeline.py" line="82"/>
+        <location filename="../replay/timeline.py" line="91"/>
         <source>decision: {0}</source>
         <translation>决定：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="90"/>
+        <location filename="../replay/timeline.py" line="99"/>
         <source>answer: {0}</source>
         <translation>回答：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="109"/>
+        <location filename="../replay/timeline.py" line="118"/>
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="110"/>
+        <location filename="../replay/timeline.py" line="119"/>
         <source>seconds on the recording&apos;s clock</source>
         <translation>录像时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="114"/>
+        <location filename="../replay/timeline.py" line="123"/>
         <source>match threshold {value:.0f}</source>
         <translation>匹配阈值 {value:.0f}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="129"/>
+        <location filename="../replay/timeline.py" line="138"/>
         <source>answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="130"/>
+        <location filename="../replay/timeline.py" line="139"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="131"/>
+        <location filename="../replay/timeline.py" line="140"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="132"/>
+        <location filename="../replay/timeline.py" line="141"/>
         <source>challenge</source>
         <translation>验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="133"/>
+        <location filename="../replay/timeline.py" line="142"/>
         <source>camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="134"/>
+        <location filename="../replay/timeline.py" line="143"/>
         <source>decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="135"/>
+        <location filename="../replay/timeline.py" line="144"/>
         <source>threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="142"/>
+        <location filename="../replay/timeline.py" line="151"/>
         <source>click a marker or the chart to seek there</source>
         <translation>点击标记或图表可跳转到该时刻</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="173"/>
+        <location filename="../replay/timeline.py" line="183"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>

@@ -130,10 +130,14 @@ def camera_event_text(kind: str, details: dict[str, Any]) -> str:
             parts.append(f"{settings['width']}x{settings['height']}")
         if settings.get("frameRate") is not None:
             parts.append(f"{settings['frameRate']:g} fps")
-        return f"{name}: {', '.join(parts)}"
+        return QCoreApplication.translate("ReplayTexts", "{0}: {1}").format(name, ", ".join(parts))
     problem = str(details.get("problem") or "")
+    if problem == "virtual_camera":  # "virtual camera: OBS Virtual Camera"
+        detail = str(details.get("detail") or details.get("label") or "?")
+        return QCoreApplication.translate("ReplayTexts", "{0}: {1}").format(name, detail)
     if problem:
-        return f"{name}: {camera_problem_text(problem, str(details.get('detail') or ''))}"
+        text = camera_problem_text(problem, str(details.get("detail") or ""))
+        return QCoreApplication.translate("ReplayTexts", "{0}: {1}").format(name, text)
     return name
 
 
