@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -134,12 +134,13 @@ class SharedSignalling:
             "taken_at": datetime.now(UTC),
             "ended_at": None,
         }
+        call = pg_insert(SignallingCall).values(session_id=session_id, **fresh)
+        changes = [
+            delete(SignallingMessage).where(SignallingMessage.session_id == session_id),
+            call.on_conflict_do_update(index_elements=["session_id"], set_=fresh),
+        ]
         with self.database.session() as session:
-            session.execute(delete(SignallingMessage).where(SignallingMessage.session_id == session_id))
-            call = pg_insert(SignallingCall).values(session_id=session_id, **fresh)
-            session.execute(call.on_conflict_do_update(index_elements=["session_id"], set_=fresh))
-            if applicant_mail is not None:
-                _post(session, session_id, "applicant", applicant_mail)
+            _in_one_statement(session, changes, session_id, "applicant", applicant_mail)
 
     def call(self, session_id: SessionId) -> CallRecord | None:
         with self.database.session() as session:
@@ -215,10 +216,9 @@ class SharedSignalling:
     def post(
         self, session_id: SessionId, party: Party, body: dict[str, Any], *, replacing: Sequence[str] = ()
     ) -> None:
+        changes = [_discarding(session_id, party, replacing)] if replacing else []
         with self.database.session() as session:
-            if replacing:
-                _discard(session, session_id, party, replacing)
-            _post(session, session_id, party, body)
+            _in_one_statement(session, changes, session_id, party, body)
 
     def collect(self, session_id: SessionId, party: Party) -> list[dict[str, Any]]:
         with self.database.session() as session:
@@ -234,28 +234,46 @@ class SharedSignalling:
             _discard(session, session_id, party, kinds)
 
 
-def _post(session: Session, session_id: SessionId, party: Party, body: dict[str, Any]) -> None:
-    session.execute(
-        insert(SignallingMessage).values(
-            session_id=session_id,
-            party=party,
-            kind=str(body.get("type", ""))[:32],
-            body=json.dumps(body, ensure_ascii=False),
-            posted_at=datetime.now(UTC),
+def _in_one_statement(
+    session: Session,
+    changes: Sequence[Any],
+    session_id: SessionId,
+    party: Party,
+    body: dict[str, Any] | None,
+) -> None:
+    """`changes` (DELETE, INSERT...), then `body` posted to `party` and the notice of it, in
+    one statement (data-modifying CTEs): one round trip on the take-next and signalling paths.
+    The CTEs see one snapshot, so a DELETE here never removes the message posted with it."""
+    steps = [change.cte(f"step_{number}") for number, change in enumerate(changes)]
+    if body is None:
+        outcome = select(literal(1))
+    else:
+        steps.append(
+            insert(SignallingMessage)
+            .values(
+                session_id=session_id,
+                party=party,
+                kind=str(body.get("type", ""))[:32],
+                body=json.dumps(body, ensure_ascii=False),
+                posted_at=datetime.now(UTC),
+            )
+            .cte("posted")
         )
+        # Sent when the transaction commits, so the row is there for whoever is told.
+        outcome = select(func.pg_notify(CHANNEL, f"{session_id} {party}"))
+    session.execute(outcome.add_cte(*steps))
+
+
+def _discarding(session_id: SessionId, party: Party, kinds: Sequence[str]) -> Any:
+    return delete(SignallingMessage).where(
+        SignallingMessage.session_id == session_id,
+        SignallingMessage.party == party,
+        SignallingMessage.kind.in_(list(kinds)),
     )
-    # Sent when the transaction commits, so the row is there for whoever is told.
-    session.execute(select(func.pg_notify(CHANNEL, f"{session_id} {party}")))
 
 
 def _discard(session: Session, session_id: SessionId, party: Party, kinds: Sequence[str]) -> None:
-    session.execute(
-        delete(SignallingMessage).where(
-            SignallingMessage.session_id == session_id,
-            SignallingMessage.party == party,
-            SignallingMessage.kind.in_(list(kinds)),
-        )
-    )
+    session.execute(_discarding(session_id, party, kinds))
 
 
 def parse_notice(payload: str) -> tuple[SessionId, Party] | None:
