@@ -180,3 +180,42 @@ def test_formatted_places_are_the_json_of_their_fields_staffed_or_not() -> None:
             assert board.queued_message(SessionId(9), 2, 2) == json.dumps(fields)
 
     asyncio.run(scenario())
+
+
+class SlowConnection(asyncio.WriteTransport):
+    """A page's connection with `unsent` bytes still waiting to go out."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.unsent = 0
+
+    def get_write_buffer_size(self) -> int:
+        return self.unsent
+
+
+def test_a_page_that_is_not_keeping_up_gets_the_newest_place_once_it_catches_up() -> None:
+    async def scenario() -> None:
+        queue = Queue([1, 2, 3])
+        board = board_for(queue)
+        slow, quick = FakeSocket(), FakeSocket()
+        connection = SlowConnection()
+        board.listen(SessionId(3), slow, 3, 3, transport=connection)  # type: ignore[arg-type]
+        board.listen(SessionId(2), quick, 2, 3, transport=SlowConnection())  # type: ignore[arg-type]
+
+        connection.unsent = 150  # the last place has not left yet: nothing more piles up
+        queue.waiting.remove(SessionId(1))
+        board.queue_changed()
+        assert await board.tell_everyone() == 1
+        assert quick.sent[-1]["position"] == 1 and slow.sent == []
+
+        queue.waiting.append(SessionId(4))
+        board.queue_changed()
+        assert await board.tell_everyone() == 1
+        assert slow.sent == []
+
+        connection.unsent = 0  # caught up: told where they are now, once
+        board.queue_changed()
+        assert await board.tell_everyone() == 1
+        assert [(m["position"], m["waiting"]) for m in slow.sent] == [(2, 3)]
+
+    asyncio.run(scenario())

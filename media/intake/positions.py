@@ -36,6 +36,16 @@ class Listener:
     position: int = 0
     waiting: int = 0
     staffed: bool = True  # a reviewer was signed in when they were told last
+    transport: asyncio.BaseTransport | None = None
+
+    def behind(self) -> bool:
+        """Their page has not yet taken the last message from the connection (a stalled phone):
+        a newer place waits for the next tick instead of piling up, and the tick never waits
+        for one slow page."""
+        transport = self.transport
+        if not isinstance(transport, asyncio.WriteTransport):
+            return False
+        return transport.get_write_buffer_size() > 0
 
 
 class QueueBoard:
@@ -61,9 +71,17 @@ class QueueBoard:
 
     # -- what the intake service tells the board ----------------------------------------------
 
-    def listen(self, session_id: SessionId, ws: web.WebSocketResponse, position: int, waiting: int) -> None:
+    def listen(
+        self,
+        session_id: SessionId,
+        ws: web.WebSocketResponse,
+        position: int,
+        waiting: int,
+        *,
+        transport: asyncio.BaseTransport | None = None,
+    ) -> None:
         """An applicant joined (and was told `position` of `waiting`): keep them informed."""
-        self.listeners[session_id] = Listener(session_id, ws, position, waiting, self.staffed)
+        self.listeners[session_id] = Listener(session_id, ws, position, waiting, self.staffed, transport)
         self._changed = True
         snapshot = self._snapshot
         if snapshot is not None and session_id not in snapshot.order:
@@ -163,8 +181,8 @@ class QueueBoard:
             ):
                 continue  # taken (here or on another instance; its owner tells them), or no news
             ws = listener.ws
-            if ws.closed:
-                continue  # gone: the socket's reader handles it
+            if ws.closed or listener.behind():
+                continue  # gone (the socket's reader handles it), or not keeping up: next tick
             listener.position, listener.waiting, listener.staffed = position, waiting, staffed
             # One message per applicant and tick: formatted, not encoded through json (all numbers).
             if staffed:

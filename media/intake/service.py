@@ -266,6 +266,7 @@ class Waiting:
     joining: asyncio.Lock = field(default_factory=asyncio.Lock)
     camera_reports: list[float] = field(default_factory=list)  # monotonic times, the last minute
     camera_refusal_told: bool = False  # the console hears of a refused report once per socket
+    transport: asyncio.BaseTransport | None = None  # the socket's connection: is it keeping up?
 
     def camera_report_allowed(self, now: float) -> bool:
         self.camera_reports[:] = [t for t in self.camera_reports if now - t < 60.0]
@@ -518,7 +519,7 @@ class IntakeService:
         await ws.prepare(request)
         token = request.query.get("t", "")
         try:
-            await self._applicant_session(ws, token)
+            await self._applicant_session(ws, token, request.transport)
         except BadRequest as error:
             await _send(ws, {"type": "error", "error": error.code, "message": error.message})
             await ws.close(code=4000 + min(error.status, 999), message=error.code.encode()[:100])
@@ -537,7 +538,9 @@ class IntakeService:
         if session_id is not None:
             self.waiting_by_session[session_id] = waiting
 
-    async def _applicant_session(self, ws: web.WebSocketResponse, token: str) -> None:
+    async def _applicant_session(
+        self, ws: web.WebSocketResponse, token: str, transport: asyncio.BaseTransport | None = None
+    ) -> None:
         token = check_token_text(token)
         if token in self.applicants:
             raise BadRequest(
@@ -551,7 +554,7 @@ class IntakeService:
         if check.status is not TokenStatus.VALID:
             await ws.close(code=4403, message=check.status.value.encode())
             return
-        waiting = Waiting(token, ws)
+        waiting = Waiting(token, ws, transport=transport)
         self.applicants[token] = waiting
         self._hold(waiting, check.session_id)
         try:
@@ -630,7 +633,9 @@ class IntakeService:
             return
         message = self.board.queued_message(ticket.session_id, ticket.position, ticket.waiting)
         await send_quietly(waiting.ws, message)
-        self.board.listen(ticket.session_id, waiting.ws, ticket.position, ticket.waiting)
+        self.board.listen(
+            ticket.session_id, waiting.ws, ticket.position, ticket.waiting, transport=waiting.transport
+        )
 
     async def _applicant_returns(self, waiting: Waiting, record: CallRecord | None = None) -> bool:
         """The applicant's socket joins their taken call: first time (taken) or a reconnect.
