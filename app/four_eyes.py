@@ -10,10 +10,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from app.decisions import FaceSummary, Outcome
 from app.errors import ReviewError
+
+if TYPE_CHECKING:
+    from app.settings import Settings
 
 _RANDOM = secrets.SystemRandom()
 
@@ -52,8 +55,11 @@ class CheckPolicy:
     liveness_failed: bool = False
     face_flags: frozenset[str] = frozenset()
     sample_rate: float = 0.0
-    # The questionnaire's red-flag rules over a session's answers (Questionnaire.red_flags).
-    red_flag_rules: Callable[[Mapping[str, Any]], list[str]] | None = field(default=None, compare=False)
+    # The questionnaire's red-flag rules over a session's answers and its application's facts
+    # (Questionnaire.red_flags): an identity answer that contradicts the application is one.
+    red_flag_rules: Callable[[Mapping[str, Any], Mapping[str, object]], list[str]] | None = field(
+        default=None, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not 0.0 <= self.sample_rate <= 1.0:
@@ -65,7 +71,7 @@ class CheckPolicy:
         path: Path,
         *,
         approvals_above: Decimal,
-        red_flag_rules: Callable[[Mapping[str, Any]], list[str]] | None = None,
+        red_flag_rules: Callable[[Mapping[str, Any], Mapping[str, object]], list[str]] | None = None,
     ) -> CheckPolicy:
         try:
             with path.open("rb") as handle:
@@ -96,6 +102,18 @@ class CheckPolicy:
         except (TypeError, ValueError) as error:
             raise ValueError(f"four-eyes policy {path}: {error}") from error
 
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CheckPolicy:
+        """The bank's policy: its file, the amount setting, the questionnaire's red flags."""
+        from app.questionnaire import load_questionnaire
+
+        questionnaire = load_questionnaire(settings.questionnaire_file)
+        return cls.from_file(
+            settings.four_eyes_policy_file,
+            approvals_above=Decimal(settings.four_eyes_amount_above),
+            red_flag_rules=lambda answers, facts: questionnaire.red_flags(answers, facts=facts),
+        )
+
     def selects(
         self,
         *,
@@ -104,6 +122,7 @@ class CheckPolicy:
         overridden: Sequence[str],
         answers: Mapping[str, Any],
         face: FaceSummary,
+        facts: Mapping[str, object] | None = None,
         draw: Callable[[], float] = _RANDOM.random,
     ) -> list[SelectedBecause]:
         """Why the decision needs a check; empty when it does not. A failed connection is the
@@ -116,7 +135,7 @@ class CheckPolicy:
             because.append(SelectedBecause.AMOUNT)
         if approve and self.overridden_refusals and overridden:
             because.append(SelectedBecause.OVERRIDE)
-        if self.red_flags and self.red_flag_rules is not None and self.red_flag_rules(answers):
+        if self.red_flags and self.red_flag_rules is not None and self.red_flag_rules(answers, facts or {}):
             because.append(SelectedBecause.RED_FLAG)
         liveness = self.liveness_failed and face.liveness == "failed"
         if liveness or self.face_flags.intersection(face.flags_seen):

@@ -23,6 +23,7 @@ class TokenStatus(enum.Enum):
     VALID = "valid"
     UNKNOWN = "unknown"
     USED = "used"  # the application was already reviewed with it
+    BEING_CHECKED = "being_checked"  # reviewed; the decision awaits a supervisor's four-eyes check
     EXPIRED = "expired"  # past the 48-hour window
     OUTSIDE_HOURS = "outside_hours"
 
@@ -56,6 +57,9 @@ class TakenApplicant(ApplicantCard):
     session_id: SessionId
     reference_photo: bytes
     waited_seconds: float
+    # The questions this session asks, in the order asked (drawn and stored when first taken);
+    # empty: every question of the questionnaire.
+    questions: tuple[str, ...] = ()
 
     def as_json(self) -> dict[str, Any]:
         """The intake service's answer to a console's take-next (the photo in base64)."""
@@ -71,6 +75,7 @@ class TakenApplicant(ApplicantCard):
             "applied_at": self.applied_at.isoformat(),
             "waited_seconds": round(self.waited_seconds, 1),
             "reference_photo_b64": base64.b64encode(self.reference_photo).decode("ascii"),
+            "questions": list(self.questions),
         }
 
     @classmethod
@@ -88,6 +93,7 @@ class TakenApplicant(ApplicantCard):
             applied_at=datetime.fromisoformat(str(body["applied_at"])),
             reference_photo=base64.b64decode(str(body["reference_photo_b64"])),
             waited_seconds=float(body["waited_seconds"]),
+            questions=tuple(str(q) for q in body.get("questions", ())),
             **more,
         )
 

@@ -214,6 +214,13 @@ class SessionReplay(ApplicantCard):
     audit: list[AuditEntry] = field(default_factory=list)
     # The applicant's consent to the recording and face processing (None: not recorded).
     consent: GivenConsent | None = None
+    # The questions the session asked, in the order asked; empty: not drawn (every question).
+    questions_asked: list[str] = field(default_factory=list)
+
+    def latest_answers(self) -> dict[str, AnswerEntry]:
+        """Each question's answer as it last stood (a withdrawn answer is None)."""
+        latest = {answer.question_id: answer for answer in self.answers}
+        return {qid: answer for qid, answer in latest.items() if answer.value is not None}
 
     @property
     def original_decision(self) -> DecisionEntry | None:

@@ -24,14 +24,6 @@ def configured_sealer() -> Sealer:
 
 def check_policy_from(settings: Settings) -> CheckPolicy:
     """The bank's four-eyes policy: its file, the amount setting, the questionnaire's red flags."""
-    from decimal import Decimal
-
     from app.four_eyes import CheckPolicy
-    from app.questionnaire import load_questionnaire
 
-    questionnaire = load_questionnaire(settings.questionnaire_file)
-    return CheckPolicy.from_file(
-        settings.four_eyes_policy_file,
-        approvals_above=Decimal(settings.four_eyes_amount_above),
-        red_flag_rules=questionnaire.red_flags,
-    )
+    return CheckPolicy.from_settings(settings)

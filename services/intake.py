@@ -24,11 +24,17 @@ log = logging.getLogger(__name__)
 
 def review_desk(settings: Settings, database: Database) -> DatabaseReviewDesk:
     """The queue desk on this database; it hands the (encrypted) ID photo to the console that
-    takes the applicant."""
+    takes the applicant, with the questions drawn for the session from the questionnaire."""
+    from app.questionnaire import load_questionnaire
     from app.rules import ReviewRules
     from storage.desk import DatabaseReviewDesk
 
-    return DatabaseReviewDesk(database, ReviewRules.from_settings(settings), configured_sealer())
+    return DatabaseReviewDesk(
+        database,
+        ReviewRules.from_settings(settings),
+        configured_sealer(),
+        questionnaire=load_questionnaire(settings.questionnaire_file),
+    )
 
 
 def intake_options(settings: Settings, database: Database) -> dict[str, Any]:

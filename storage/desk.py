@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from app.applications import ApplicationStatus, token_digest
 from app.errors import NotFound, ReviewError
 from app.ids import ApplicationId, ReviewerId, SessionId
+from app.questionnaire import Questionnaire
 from app.queue import QueueSnapshot, QueueSummary, QueueTicket, TakenApplicant, TokenCheck, TokenStatus
 from app.review import SessionState
 from app.roles import Role
@@ -39,16 +40,36 @@ _FINISHED_APPLICATION = {
 }
 
 
-_CLAIMED = (ReviewSessionRow.id, ReviewSessionRow.application_id, ReviewSessionRow.queued_at)
+_CLAIMED = (
+    ReviewSessionRow.id,
+    ReviewSessionRow.application_id,
+    ReviewSessionRow.queued_at,
+    ReviewSessionRow.questions_asked,
+)
 
 
 class DatabaseReviewDesk:
     """Implements app.queue.ReviewDesk."""
 
-    def __init__(self, database: Database, rules: ReviewRules, sealer: Sealer | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        rules: ReviewRules,
+        sealer: Sealer | None = None,
+        *,
+        questionnaire: Questionnaire | None = None,
+    ) -> None:
+        """questionnaire: the questions are drawn from it for each session when it is first
+        taken (its pools); None: the bank's questionnaire file (app/questionnaire.toml)."""
         self.database = database
         self.rules = rules
         self.sealer = sealer
+        if questionnaire is None:
+            from app.questionnaire import load_questionnaire
+            from app.settings import Settings
+
+            questionnaire = load_questionnaire(Settings.questionnaire_file)
+        self.questionnaire = questionnaire
 
     # -- tokens ---------------------------------------------------------------------------
 
@@ -75,6 +96,9 @@ class DatabaseReviewDesk:
             return TokenCheck(TokenStatus.UNKNOWN)
         app_id = ApplicationId(application.id)
         deadline = self.rules.deadline(aware(application.applied_at))
+        if application.status == ApplicationStatus.AWAITING_CHECK.value:
+            # Reviewed, but the decision is not final: the page says it is being checked.
+            return TokenCheck(TokenStatus.BEING_CHECKED, app_id, application.applicant_name, deadline)
         if application.status in _FINISHED_APPLICATION:
             return TokenCheck(TokenStatus.USED, app_id, application.applicant_name, deadline)
         active = self._active_session(session, application.id)
@@ -233,7 +257,7 @@ class DatabaseReviewDesk:
                 ).one_or_none()
                 if claimed is None:
                     return None  # nobody waits (or every waiting row is being claimed right now)
-                session_id, application_id, queued_at = claimed
+                session_id, application_id, queued_at, questions = claimed
                 application = session.get(Application, application_id)
                 assert application is not None
                 try:
@@ -244,12 +268,22 @@ class DatabaseReviewDesk:
                     assert row is not None
                     self._set_aside(session, row, application, str(error), now)
                     continue
+                if questions is None:
+                    # Drawn once, when first taken: a reconnect, or the same session taken again,
+                    # asks the same questions.
+                    questions = list(self.questionnaire.draw())
+                    session.execute(
+                        update(ReviewSessionRow)
+                        .where(ReviewSessionRow.id == session_id)
+                        .values(questions_asked=questions)
+                        .execution_options(synchronize_session=False)
+                    )
                 append_event(
                     session,
                     actor=f"reviewer:{reviewer_id}",
                     action="queue.taken",
                     subject=f"session:{session_id}",
-                    details={"application_id": application.id},
+                    details={"application_id": application.id, "questions": list(questions)},
                     at=now,
                 )
                 return TakenApplicant(
@@ -257,6 +291,7 @@ class DatabaseReviewDesk:
                     session_id=SessionId(session_id),
                     reference_photo=photo,
                     waited_seconds=max(0.0, (now - aware(queued_at)).total_seconds()),
+                    questions=tuple(questions),
                 )
         return None
 

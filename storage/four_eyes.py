@@ -6,7 +6,6 @@ Every step is an audit event."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,9 @@ from app.decisions import DecisionDraft, FaceSummary, Outcome, RejectReason
 from app.errors import NotFound
 from app.four_eyes import CheckPolicy, CheckState, FourEyesRefused, SendBack
 from app.ids import SessionId
+from app.questionnaire import application_facts
 from app.roles import Action, Role, may
+from storage.amendments import APPLICATION_STATUS_AFTER, write_amendment
 from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.models import Application, DecisionCheck, DecisionRow, Reviewer, ReviewSessionRow
@@ -45,6 +46,11 @@ def open_check_if_selected(
         overridden=list(decision.overridden),
         answers=dict(decision.answers_snapshot),
         face=draft.face,
+        facts=application_facts(
+            masked_national_id=application.national_id_masked,
+            amount=Decimal(application.amount),
+            term_months=application.term_months,
+        ),
     )
     if not because:
         return False
@@ -91,9 +97,7 @@ class CheckItem:
 
 
 def _status_after(outcome: str) -> ApplicationStatus:
-    from storage.reviews import _APPLICATION_STATUS_AFTER
-
-    return _APPLICATION_STATUS_AFTER[Outcome(outcome)]
+    return APPLICATION_STATUS_AFTER[Outcome(outcome)]
 
 
 class FourEyesChecks:
@@ -245,29 +249,13 @@ class FourEyesChecks:
     ) -> None:
         original = session.get(DecisionRow, check.decision_id)
         assert original is not None
-        draft = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,), face=FaceSummary())
-        amendment = DecisionRow(
-            session_id=original.session_id,
-            outcome=draft.outcome.value,
-            reasons=[r.value for r in draft.reasons],
-            note="",
-            override_reason=reason,
-            overridden=[],
-            face_summary=dict(original.face_summary),
-            answers_snapshot=dict(original.answers_snapshot),
-            decided_by=checker.id,
-            decided_at=now.astimezone(UTC),
-            amends_id=original.id,
-            request_id=uuid.uuid4().hex,
-        )
-        session.add(amendment)
-        session.flush()
-        append_event(
+        write_amendment(
             session,
+            original,
+            DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,), face=FaceSummary()),
+            reason=reason,
+            amended_by=checker.id,
             actor=checker.name,
-            action="decision.amended",
-            subject=f"session:{original.session_id}",
-            details={"decision_id": amendment.id, "amends": original.id, "outcome": draft.outcome.value,
-                     "reason": reason, "four_eyes_check": check.id},
-            at=now,
-        )  # fmt: skip
+            now=now,
+            audit_details={"four_eyes_check": check.id},
+        )

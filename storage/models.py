@@ -88,6 +88,9 @@ class ReviewSessionRow(Base):
     end_reason: Mapped[str | None] = mapped_column(String(40), nullable=True)
     face_attempts_used: Mapped[int] = mapped_column(Integer, default=0)
     face_attempts_failed: Mapped[int] = mapped_column(Integer, default=0)
+    # The questions this session asks, in the order asked (ids; app.questionnaire.Questionnaire.draw),
+    # drawn once when a reviewer first takes it. None: drawn before this existed (every question).
+    questions_asked: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     # Bumped on every update, so two writers cannot both act on the same state.
     version: Mapped[int] = mapped_column(Integer, default=1)
 

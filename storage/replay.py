@@ -332,6 +332,7 @@ class ReplayRecords:
                 decisions=decisions,
                 audit=audit,
                 consent=_consent(session, session_id),
+                questions_asked=list(row.questions_asked or []),
             )
 
     def _photo(self, stored: bytes) -> bytes:

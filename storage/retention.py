@@ -39,6 +39,7 @@ from storage.models import (
     ScoreSample,
     SessionEvent,
 )
+from storage.summaries import refresh_if_listed
 
 DELETED = "retention.deleted"
 ERASED_NAME = "(erased)"
@@ -177,8 +178,6 @@ class Retention:
                 shutil.rmtree(folder, ignore_errors=True)
             size += self._delete_rows(item, now, files=count, file_bytes=size)
             deleted.append(DeletedSession(SessionId(item.session_id), item.rule, count, size))
-        if deleted and not dry_run:
-            self._refresh_summaries([d.session_id for d in deleted])
         return RetentionReport(deleted, held, dry_run)
 
     def _due(self, now: datetime) -> tuple[list[_Due], int]:
@@ -350,29 +349,13 @@ class Retention:
                 },
                 at=now,
             )
+            # The browser's rows of every listed session of the application (its personal data
+            # may be gone), in this transaction: never a moment where they show what was erased.
+            for listed in session.execute(
+                select(ReviewSessionRow.id).where(ReviewSessionRow.application_id == item.application_id)
+            ).scalars():
+                refresh_if_listed(session, listed, now)
         return photo_bytes
-
-    def _refresh_summaries(self, session_ids: list[SessionId]) -> None:
-        from storage.replay import ReplayRecords
-
-        with self.database.session() as session:
-            applications = set(
-                session.execute(
-                    select(ReviewSessionRow.application_id).where(ReviewSessionRow.id.in_(session_ids))
-                ).scalars()
-            )
-            every = list(
-                session.execute(
-                    select(ReviewSessionRow.id).where(
-                        ReviewSessionRow.application_id.in_(applications),
-                        ReviewSessionRow.state.in_(_FINAL),
-                        ReviewSessionRow.taken_at.is_not(None),
-                    )
-                ).scalars()
-            )
-        replay = ReplayRecords(self.database)
-        for session_id in every:
-            replay.refresh_summary(SessionId(session_id))
 
 
 def deletions(database: Database) -> list[dict[str, Any]]:

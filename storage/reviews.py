@@ -20,12 +20,13 @@ from app.approval import ApprovalPolicy, ReviewFacts, load_approval_policy
 from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome
 from app.errors import InvalidDecision, InvalidTransition, NotFound, ReviewError
 from app.face import Liveness, LivenessRecord
-from app.four_eyes import NO_CHECKS, CheckPolicy
+from app.four_eyes import CheckPolicy, CheckState, FourEyesRefused
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import Questionnaire, load_questionnaire
 from app.review import FaceAttempts, SessionState, check_transition
 from app.roles import Action, Forbidden, Role, require
-from app.settings import Settings
+from app.settings import Settings, load_settings
+from storage.amendments import APPLICATION_STATUS_AFTER, write_amendment
 from storage.audit_log import append_event
 from storage.database import Database, aware
 from storage.desk import ACTIVE_STATES, IN_CALL_STATES
@@ -33,6 +34,7 @@ from storage.four_eyes import open_check_if_selected
 from storage.models import (
     AnswerRow,
     Application,
+    DecisionCheck,
     DecisionRow,
     EventKind,
     Reviewer,
@@ -42,15 +44,6 @@ from storage.models import (
     SessionLeg,
 )
 from storage.summaries import refresh_if_listed
-
-_APPLICATION_STATUS_AFTER = {
-    Outcome.APPROVE: ApplicationStatus.APPROVED,
-    Outcome.REJECT: ApplicationStatus.REJECTED,
-    Outcome.VERIFY_LATER: ApplicationStatus.VERIFY_LATER,
-    # The applicant may retry within the window.
-    Outcome.CONNECTION_FAILED: ApplicationStatus.PENDING_REVIEW,
-}
-
 
 # Timeline events of the applicant's camera (app.camera) and the face flag each stands for.
 CAMERA_FLAG_EVENTS = {
@@ -129,14 +122,18 @@ def _stored(row: DecisionRow) -> StoredDecision:
 class ReviewRecords:
     """Review sessions as the bank's rules allow them to change: only the reviewer who took a
     session answers and decides in it, an application's face attempts are limited, and the
-    decisions the four-eyes policy selects wait for a supervisor's check (storage.four_eyes)."""
+    decisions the four-eyes policy selects wait for a supervisor's check (storage.four_eyes).
+
+    The four-eyes policy applies unless a caller names another: by default the bank's (its file
+    and amount as the settings say, app.four_eyes.CheckPolicy.from_settings), so that no path
+    that records decisions can skip the check by forgetting to pass it. NO_CHECKS is explicit."""
 
     def __init__(
         self,
         database: Database,
         *,
         face_attempts_limit: int = Settings.face_attempts_limit,
-        check_policy: CheckPolicy = NO_CHECKS,
+        check_policy: CheckPolicy | None = None,
         approval_policy: ApprovalPolicy | None = None,
         questionnaire: Questionnaire | None = None,
     ) -> None:
@@ -146,18 +143,24 @@ class ReviewRecords:
             raise ValueError("face_attempts_limit must be at least 1")
         self.database = database
         self.face_attempts_limit = face_attempts_limit
-        self.check_policy = check_policy
+        self._check_policy = check_policy
         self.approval_policy = approval_policy or _approval_policy(str(Settings.approval_policy_file))
         self.questionnaire = questionnaire or _questionnaire(str(Settings.questionnaire_file))
 
+    @property
+    def check_policy(self) -> CheckPolicy:
+        if self._check_policy is None:  # read when first needed: most records never decide
+            self._check_policy = CheckPolicy.from_settings(load_settings())
+        return self._check_policy
+
     @classmethod
     def from_settings(
-        cls, database: Database, settings: Settings, *, check_policy: CheckPolicy = NO_CHECKS
+        cls, database: Database, settings: Settings, *, check_policy: CheckPolicy | None = None
     ) -> ReviewRecords:
         return cls(
             database,
             face_attempts_limit=settings.face_attempts_limit,
-            check_policy=check_policy,
+            check_policy=check_policy if check_policy is not None else CheckPolicy.from_settings(settings),
             approval_policy=_approval_policy(str(settings.approval_policy_file)),
             questionnaire=_questionnaire(str(settings.questionnaire_file)),
         )
@@ -383,6 +386,27 @@ class ReviewRecords:
 
     # -- answers ----------------------------------------------------------------------------
 
+    def questions_asked(self, session_id: SessionId) -> list[str] | None:
+        """The questions this session asks, in the order asked; None: not drawn (every question)."""
+        with self.database.session() as session:
+            asked = self._session_row(session, session_id).questions_asked
+            return None if asked is None else list(asked)
+
+    @staticmethod
+    def _require_asked(row: ReviewSessionRow, question_ids: Sequence[str]) -> None:
+        """Answers only to the questions the session asks (when they were drawn)."""
+        if row.questions_asked is None:
+            return
+        other = sorted(set(question_ids) - set(row.questions_asked))
+        if other:
+            raise InvalidDecision(
+                f"Session {row.id} does not ask {', '.join(other)}; it asks {', '.join(row.questions_asked)}."
+            )
+
+    def _asked_questionnaire(self, row: ReviewSessionRow) -> Questionnaire:
+        """The questions this session asks: only they can be missing."""
+        return self.questionnaire.asked(row.questions_asked or [])
+
     def save_answer(
         self,
         session_id: SessionId,
@@ -398,6 +422,7 @@ class ReviewRecords:
             self._require_owner(session, row, reviewer_id)
             if row.state not in ACTIVE_STATES:
                 raise ReviewError(f"Session {session_id} is {row.state}; its answers are closed.")
+            self._require_asked(row, [question_id])
             session.add(
                 AnswerRow(
                     session_id=session_id,
@@ -501,6 +526,7 @@ class ReviewRecords:
                             "application failed."
                         )
                 if answers is not None:
+                    self._require_asked(row, [q for q, v in answers.items() if v is not None and v != ""])
                     self._bring_answers_up_to_date(session, session_id, answers, reviewer_id, now)
                 snapshot = self._answers(session, session_id)
                 # The bank's approval policy, on what is on record: refused here (the whole
@@ -530,7 +556,7 @@ class ReviewRecords:
                         leg.end_reason = "decided"
                 application = session.get(Application, row.application_id)
                 assert application is not None
-                application.status = _APPLICATION_STATUS_AFTER[draft.outcome].value
+                application.status = APPLICATION_STATUS_AFTER[draft.outcome].value
                 session.flush()
                 open_check_if_selected(
                     session, self.check_policy, decision, application, draft, actor=actor, now=now
@@ -576,7 +602,7 @@ class ReviewRecords:
             face=self._face_on_record(session, row.id, draft.face),
             face_attempts_exhausted=self._face_attempts(session, row.application_id).exhausted,
             answers=answers,
-            missing_required_answers=self.questionnaire.missing_required(answers),
+            missing_required_answers=self._asked_questionnaire(row).missing_required(answers),
         )
         found = self.approval_policy.check_approval(draft, facts)
         return found + [rule for rule in overridden_on_screen if rule not in found]
@@ -672,38 +698,22 @@ class ReviewRecords:
                     f"Nothing changes: decision {latest} in force is already '{current.outcome}' with "
                     "the same reason codes and note."
                 )
-            amendment = DecisionRow(
-                session_id=original.session_id,
-                outcome=draft.outcome.value,
-                reasons=[r.value for r in draft.reasons],
-                note=draft.note,
-                override_reason=reason,
-                overridden=[],
-                face_summary=dict(original.face_summary),
-                answers_snapshot=dict(original.answers_snapshot),
-                decided_by=supervisor_id,
-                decided_at=now.astimezone(UTC),
-                amends_id=original.id,
-                request_id=draft.request_id,
-            )
-            session.add(amendment)
-            session.flush()
-            application = session.execute(
-                select(Application).join(ReviewSessionRow).where(ReviewSessionRow.id == original.session_id)
-            ).scalar_one()
-            application.status = _APPLICATION_STATUS_AFTER[draft.outcome].value
-            append_event(
-                session,
-                actor=actor,
-                action="decision.amended",
-                subject=f"session:{original.session_id}",
-                details={
-                    "decision_id": amendment.id,
-                    "amends": original.id,
-                    "outcome": draft.outcome.value,
-                    "reason": reason,
-                },
-                at=now,
+            # An unchecked decision is not in force yet: the checker's queue confirms it or sends
+            # it back (a rejection there is this same amendment), so one supervisor cannot both
+            # overrule the maker and take the checker's place outside the check.
+            awaiting = session.execute(
+                select(DecisionCheck.id).where(
+                    DecisionCheck.session_id == original.session_id,
+                    DecisionCheck.state == CheckState.AWAITING.value,
+                )
+            ).scalar_one_or_none()
+            if awaiting is not None:
+                raise FourEyesRefused(
+                    f"Decision {original.id} awaits its four-eyes check ({awaiting}); it cannot be amended "
+                    "until a checker confirms it or sends it back (a send-back may reject it)."
+                )
+            amendment = write_amendment(
+                session, original, draft, reason=reason, amended_by=supervisor_id, actor=actor, now=now
             )
             refresh_if_listed(session, original.session_id, now)
             return _stored(amendment)

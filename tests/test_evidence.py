@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason
+from app.four_eyes import NO_CHECKS
 from app.roles import Role
 from storage.audit_log import verify_audit_chain
 from storage.evidence import coverage_problems
@@ -16,7 +17,7 @@ from storage.recordings import RecordingRecords
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from tests.conftest import taken_session
-from tools.fixtures import COMPLETE_ANSWERS, approval
+from tools.fixtures import approval, complete_answers
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 
@@ -24,7 +25,7 @@ NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 def decided_session_with_recording(database, root: Path):  # type: ignore[no-untyped-def]
     reviewer = Accounts(database).add("li", "password1")
     taken = taken_session(database, reviewer.id, NOW)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     records.start_leg(taken.session_id, NOW)
     folder = root / "session-1" / "leg-01"
     folder.mkdir(parents=True)
@@ -35,7 +36,9 @@ def decided_session_with_recording(database, root: Path):  # type: ignore[no-unt
     recordings.leg_finished(taken.session_id, 1, state="closed", duration=1.0, segments=1, bytes_written=500,
                             frames_dropped=0)  # fmt: skip
     decision = records.record_decision(
-        DecisionSubmission(taken.session_id, reviewer.id, approval(), answers=COMPLETE_ANSWERS),
+        DecisionSubmission(
+            taken.session_id, reviewer.id, approval(), answers=complete_answers(taken.questions)
+        ),
         actor="li",
         now=NOW,
     )

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from app.decisions import DecisionSubmission, FaceSummary, Outcome
+from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome, RejectReason
 from app.four_eyes import CheckPolicy, CheckState, FourEyesRefused, SelectedBecause, SendBack
 from app.queue import TokenStatus
 from app.roles import Role
@@ -28,7 +28,7 @@ from storage.four_eyes import FourEyesChecks
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from tests.conftest import sample_form
-from tools.fixtures import COMPLETE_ANSWERS, approval
+from tools.fixtures import approval, complete_answers
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, within review hours
 ABOVE_1000 = CheckPolicy(approvals_above=Decimal("1000"), sample_rate=0.0)
@@ -44,7 +44,9 @@ def approved(database: Database, reviewer_id: int, policy: CheckPolicy = ABOVE_1
     taken = desk.take_next(reviewer_id, NOW)  # type: ignore[arg-type]
     assert taken is not None
     ReviewRecords(database, check_policy=policy).record_decision(
-        DecisionSubmission(taken.session_id, reviewer_id, approval(), answers=COMPLETE_ANSWERS),
+        DecisionSubmission(
+            taken.session_id, reviewer_id, approval(), answers=complete_answers(taken.questions)
+        ),
         actor="maker",
         now=NOW + timedelta(minutes=1),
     )
@@ -76,9 +78,9 @@ def test_selected_approval_awaits_until_a_different_supervisor_confirms(database
         "li",
     )
     assert checks.states([session_id]) == {session_id: CheckState.AWAITING}
-    # While it waits, the applicant's link cannot start another review.
     desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
-    assert desk.check_token(token, NOW + timedelta(minutes=2)).status is TokenStatus.USED
+    # While it waits, the link says the decision is being checked (not "already reviewed").
+    assert desk.check_token(token, NOW + timedelta(minutes=2)).status is TokenStatus.BEING_CHECKED
     # A reviewer is no checker.
     with pytest.raises(FourEyesRefused, match="reviewer may not check"):
         checks.confirm(item.check_id, checker_id=reviewer.id, now=NOW + timedelta(minutes=3))
@@ -174,7 +176,7 @@ def test_policy_rules() -> None:
     policy = CheckPolicy(
         approvals_above=Decimal("1000"), overridden_refusals=True, red_flags=True, liveness_failed=True,
         face_flags=frozenset({"several_faces"}),
-        red_flag_rules=lambda answers: ["not alone"] if answers.get("alone") is False else [],
+        red_flag_rules=lambda answers, _facts: ["not alone"] if answers.get("alone") is False else [],
     )  # fmt: skip
 
     def selects(outcome: Outcome = Outcome.REJECT, **kwargs) -> list[SelectedBecause]:  # type: ignore[no-untyped-def]
@@ -249,3 +251,95 @@ def test_checks_and_sessions_list_commands(
     capsys.readouterr()
     assert main(["sessions", "list"]) == 0
     assert json.loads(capsys.readouterr().out)["check"] == "confirmed"
+
+
+def test_an_amendment_waits_for_the_open_check(database: Database) -> None:
+    """A decision awaiting its check is not in force yet: a supervisor's amendment is refused
+    until the check is made (confirm, or send back: a rejection there is the amendment)."""
+    accounts = Accounts(database)
+    reviewer = accounts.add("li", "password1")
+    checker = accounts.add("zhang", "password1", Role.SUPERVISOR)
+    amender = accounts.add("zhao", "password1", Role.SUPERVISOR)
+    _, session_id, application_id = approved(database, reviewer.id)
+    records = ReviewRecords(database, check_policy=ABOVE_1000)
+    [original] = records.decisions(session_id)
+    draft = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,), note="income overstated")
+    with pytest.raises(FourEyesRefused, match="awaits its four-eyes check"):
+        records.amend_decision(
+            original.id, draft, reason="payslip", supervisor_id=amender.id, actor="zhao", now=NOW
+        )
+    assert status(database, application_id) == "awaiting_check"
+    assert len(records.decisions(session_id)) == 1
+    checks = FourEyesChecks(database)
+    [item] = checks.queue()
+    checks.confirm(item.check_id, checker_id=checker.id, now=NOW + timedelta(minutes=5))
+    amended = records.amend_decision(
+        original.id, draft, reason="payslip", supervisor_id=amender.id, actor="zhao",
+        now=NOW + timedelta(minutes=30),
+    )  # fmt: skip
+    assert (amended.outcome, amended.amends_id, amended.note) == ("reject", original.id, "income overstated")
+    assert status(database, application_id) == "rejected"
+    chain_ok(database)
+
+
+def test_a_send_back_as_rejection_is_an_amendment_like_any_other(database: Database) -> None:
+    accounts = Accounts(database)
+    reviewer = accounts.add("li", "password1")
+    supervisor = accounts.add("zhang", "password1", Role.SUPERVISOR)
+    _, session_id, _ = approved(database, reviewer.id)
+    checks = FourEyesChecks(database)
+    [item] = checks.queue()
+    checks.send_back(
+        item.check_id, checker_id=supervisor.id, reason="no payslip", action=SendBack.REJECT, now=NOW
+    )
+    original, amendment = ReviewRecords(database).decisions(session_id)
+    assert (amendment.outcome, amendment.reasons, amendment.override_reason) == (
+        "reject",
+        ["other"],
+        "no payslip",
+    )
+    assert amendment.answers == original.answers and amendment.decided_by == supervisor.id
+    with database.session() as session:
+        [event] = [e for e in events_for(session, f"session:{session_id}") if e.action == "decision.amended"]
+    assert event.details == {
+        "decision_id": amendment.id, "amends": original.id, "outcome": "reject", "reason": "no payslip",
+        "four_eyes_check": item.check_id,
+    }  # fmt: skip
+
+
+def test_review_records_apply_the_banks_policy_by_default(database: Database) -> None:
+    """No caller has to remember the policy: ReviewRecords(database) checks what the bank's file
+    selects (here an approval above four_eyes_amount_above, 20,000 by default)."""
+    from app.applications import make_application_form
+
+    reviewer = Accounts(database).add("li", "password1")
+    form = make_application_form(
+        name="Zhou Min", national_id="110101199001011234", phone="+86 138 0013 8000", amount="25000",
+        term_months=12, purpose="Van", applied_at=NOW - timedelta(hours=1),
+    )  # fmt: skip
+    registered = ApplicationBook(database).register(form, photo=b"x", photo_format="JPEG", encoding=None)
+    desk = DatabaseReviewDesk(database, ReviewRules.from_settings(load_settings(environ={})))
+    desk.join_queue(registered.token, NOW)
+    taken = desk.take_next(reviewer.id, NOW)
+    assert taken is not None
+    answers = complete_answers(taken.questions)
+    if "identity_amount_applied" in answers:
+        answers["identity_amount_applied"] = "25000"  # as applied for: no red flag
+    ReviewRecords(database).record_decision(
+        DecisionSubmission(taken.session_id, reviewer.id, approval(), answers=answers),
+        actor="li",
+        now=NOW + timedelta(minutes=1),
+    )
+    assert status(database, registered.id) == "awaiting_check"
+    assert FourEyesChecks(database).check_of(taken.session_id).because == ["amount"]  # type: ignore[union-attr]
+
+
+def test_an_identity_answer_that_contradicts_the_application_is_a_red_flag_for_the_check() -> None:
+    policy = CheckPolicy.from_settings(load_settings(environ={}))
+    plain = {"outcome": Outcome.REJECT, "amount": Decimal("5000"), "overridden": [], "face": FaceSummary()}
+    facts = {"amount": Decimal("5000"), "national_id_last4": "1234", "term_months": 12}
+    said = {"identity_amount_applied": "5000", "identity_id_last4": "1234"}
+    assert policy.selects(answers=said, facts=facts, draw=lambda: 0.99, **plain) == []  # type: ignore[arg-type]
+    wrong = {**said, "identity_amount_applied": "50000"}
+    because = policy.selects(answers=wrong, facts=facts, draw=lambda: 0.99, **plain)  # type: ignore[arg-type]
+    assert because == [SelectedBecause.RED_FLAG]

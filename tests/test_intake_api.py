@@ -27,6 +27,7 @@ def desk() -> FakeDesk:
     for token in ("alice", "bob", "carol"):
         desk.add(token)
     desk.add("used", TokenStatus.USED)
+    desk.add("checking", TokenStatus.BEING_CHECKED)
     desk.add("expired", TokenStatus.EXPIRED)
     desk.add("night", TokenStatus.OUTSIDE_HOURS)
     return desk
@@ -109,6 +110,7 @@ def test_the_applicant_page_and_its_files_are_served(server: IntakeServer) -> No
     [
         ("alice", "valid", 200),
         ("used", "used", 403),
+        ("checking", "being_checked", 403),
         ("expired", "expired", 403),
         ("night", "outside_hours", 403),
         ("nobody", "unknown", 403),
@@ -121,6 +123,8 @@ def test_status_says_what_is_wrong_with_a_token(
     assert got_code == code
     assert body["status"] == status
     assert body["message"]
+    if status == "being_checked":  # reviewed, but not final: never "already reviewed"
+        assert "checking the decision" in body["message"] and "already" not in body["message"]
     if status == "outside_hours":
         assert body["next_opening"]
 
@@ -326,3 +330,13 @@ def test_a_failing_database_gives_an_internal_error_not_a_dead_service(desk: Fak
         assert (status, body["error"]) == (500, "internal")
         assert "database" not in body["message"]  # no internals leak to clients
         assert http(server, "GET", "/healthz")[0] == 200
+
+
+def test_the_page_has_every_link_status_in_both_languages(server: IntakeServer) -> None:
+    """Each status the service can answer has its text on the applicant page, English and Chinese."""
+    _, script = http(server, "GET", "/static/applicant.js")
+    english, chinese = script.decode().split("\n  zh: {", 1)
+    for status in TokenStatus:
+        if status is not TokenStatus.VALID:
+            assert f"\n    {status.value}: " in english and f"\n    {status.value}: " in chinese, status
+    assert "银行正在复核审核决定" in chinese

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome
+from app.four_eyes import NO_CHECKS
 from app.ids import SessionId
 from storage.database import open_database
 from storage.pending import PendingDecisions
@@ -30,7 +31,7 @@ def test_decision_survives_a_database_outage(postgres_url: str, tmp_path: Path) 
     try:
         reviewer = Accounts(database).add("li.reviewer", "password1")
         taken = taken_session(database, reviewer.id, NOW)
-        records = ReviewRecords(database)
+        records = ReviewRecords(database, check_policy=NO_CHECKS)
         outbox = PendingDecisions(tmp_path / "pending", records)
         draft = approval_with_override(face=FaceSummary(best_similarity=77.0, matched=True))
 
@@ -60,7 +61,7 @@ def test_decision_survives_a_database_outage(postgres_url: str, tmp_path: Path) 
 def test_a_retry_after_a_lost_acknowledgement_stores_once(database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     reviewer = Accounts(database).add("li.reviewer", "password1")
     taken = taken_session(database, reviewer.id, NOW)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     draft = DecisionDraft(Outcome.VERIFY_LATER)
     # The database committed, but the console never heard back and kept the decision pending.
     first = records.record_decision(
@@ -77,7 +78,7 @@ def test_a_refused_pending_decision_is_kept_and_does_not_hold_back_the_others(  
     database, tmp_path: Path
 ) -> None:
     reviewer = Accounts(database).add("li.reviewer", "password1")
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     closed = taken_session(database, reviewer.id, NOW)
     # Its console was restarted before the decision could be stored: the session was closed.
     records.abandon_unfinished(NOW, reviewer_id=reviewer.id)
@@ -99,7 +100,7 @@ def test_a_refused_pending_decision_is_kept_and_does_not_hold_back_the_others(  
 def test_one_bad_pending_file_does_not_stop_the_retry(database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     reviewer = Accounts(database).add("li.reviewer", "password1")
     taken = taken_session(database, reviewer.id, NOW)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     outbox = PendingDecisions(tmp_path / "pending", records)
     good = DecisionDraft(Outcome.VERIFY_LATER, request_id="f" * 32)
     outbox._write(DecisionSubmission(taken.session_id, reviewer.id, good), "li", NOW)

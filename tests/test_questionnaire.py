@@ -24,7 +24,7 @@ def test_the_minimum_question_set_is_there(questionnaire) -> None:  # type: igno
     ids = {q.id for q in questionnaire}
     for required in [
         "identity_name_confirmed",
-        "identity_id_last4_confirmed",
+        "identity_id_last4",
         "applied_personally",
         "third_party_present",
         "employment_status",
@@ -136,3 +136,125 @@ def test_money_that_says_no_clear_amount_is_refused_with_the_reason(
     with pytest.raises(InvalidMoney) as refused:
         parse_money(typed)
     assert refused.value.problem is problem
+
+
+# -- questions drawn from pools ---------------------------------------------------------------
+
+POOLED = """
+[[pool]]
+id = "identity"
+ask = 2
+
+[[question]]
+id = "name"
+type = "yes_no"
+required = true
+prompt = { en = "Name matches" }
+
+[[question]]
+id = "last4"
+pool = "identity"
+type = "text"
+required = true
+expects = "national_id_last4"
+prompt = { en = "Last 4 of the ID" }
+
+[[question]]
+id = "born"
+pool = "identity"
+type = "text"
+required = true
+expects = "date_of_birth"
+prompt = { en = "Date of birth" }
+
+[[question]]
+id = "amount"
+pool = "identity"
+type = "money"
+required = true
+expects = "amount"
+prompt = { en = "Amount applied for" }
+
+[[question]]
+id = "income"
+type = "money"
+required = true
+prompt = { en = "Income" }
+"""
+
+
+@pytest.fixture
+def pooled(tmp_path: Path):  # type: ignore[no-untyped-def]
+    path = tmp_path / "pooled.toml"
+    path.write_text(POOLED, encoding="utf-8")
+    return load_questionnaire(path)
+
+
+def test_a_session_asks_n_of_a_pool_where_the_pool_stands(pooled) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(50):
+        asked = pooled.draw()
+        assert len(asked) == 4
+        assert asked[0] == "name" and asked[-1] == "income"
+        assert set(asked[1:3]) <= {"last4", "born", "amount"} and len(set(asked[1:3])) == 2
+
+
+def test_the_draw_varies_in_choice_and_order(pooled) -> None:  # type: ignore[no-untyped-def]
+    # 3 questions, 2 asked: 6 ordered pairs, each drawn with p = 1/6. In 600 draws each one
+    # comes up (missing one has p < 1e-40) and none dominates (each between 50 and 150).
+    draws = [pooled.draw()[1:3] for _ in range(600)]
+    counts = {pair: draws.count(pair) for pair in set(draws)}
+    assert len(counts) == 6
+    assert all(50 <= n <= 150 for n in counts.values()), counts
+    assert ("last4", "born") in counts and ("born", "last4") in counts  # the order varies too
+
+
+def test_only_the_questions_asked_are_required(pooled) -> None:  # type: ignore[no-untyped-def]
+    asked = pooled.asked(["name", "amount", "last4", "income"])
+    assert [q.id for q in asked] == ["name", "amount", "last4", "income"]
+    assert asked.missing_required({"name": True, "amount": Decimal(1), "last4": "1234"}) == ["income"]
+    assert pooled.asked([]) is pooled  # nothing drawn (older sessions): every question
+    assert [q.id for q in pooled.asked(["name", "gone_from_the_file"])] == ["name"]
+
+
+def test_identity_answers_are_checked_against_the_application(pooled) -> None:  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from app.questionnaire import application_facts
+
+    facts = application_facts(masked_national_id="**************123X", amount=Decimal("5000"), term_months=12)
+    assert pooled.red_flags({"last4": "123x", "amount": Decimal("5000.00")}, facts=facts) == []
+    flags = pooled.red_flags({"last4": "1234", "amount": Decimal("6000")}, facts=facts)
+    assert flags == [
+        "Last 4 of the ID: differs from the application",
+        "Amount applied for: differs from the application",
+    ]
+    # The application has no date of birth: whatever is said is stored, not flagged.
+    assert pooled.red_flags({"born": "1990-01-31"}, facts=facts) == []
+    with_birth = {**facts, "date_of_birth": date(1990, 1, 31)}
+    assert pooled.red_flags({"born": "1990年1月31日"}, facts=with_birth) == []
+    assert pooled.red_flags({"born": "19900131"}, facts=with_birth) == []
+    assert len(pooled.red_flags({"born": "1990-01-30"}, facts=with_birth)) == 1
+    # Without the facts (a replay of old answers), only the file's own red-flag rules apply.
+    assert pooled.red_flags({"last4": "0000"}) == []
+
+
+def test_a_pool_must_be_able_to_ask_what_it_says(tmp_path: Path) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(POOLED.replace("ask = 2", "ask = 4"), encoding="utf-8")
+    with pytest.raises(ValueError, match="pool 'identity' asks 4 of its 3 questions"):
+        load_questionnaire(path)
+    path.write_text(POOLED.replace('pool = "identity"\ntype = "money"', 'pool = "idenity"\ntype = "money"'))
+    with pytest.raises(ValueError, match="pools that are not defined"):
+        load_questionnaire(path)
+    path.write_text(POOLED.replace('expects = "amount"', 'expects = "salary"'))
+    with pytest.raises(ValueError, match="expects must be one of"):
+        load_questionnaire(path)
+
+
+def test_the_banks_file_draws_from_its_pools(questionnaire) -> None:  # type: ignore[no-untyped-def]
+    asked = questionnaire.draw()
+    pooled_ids = {q.id for q in questionnaire if q.pool is not None}
+    fixed = [q.id for q in questionnaire if q.pool is None]
+    assert [qid for qid in asked if qid not in pooled_ids] == fixed
+    assert len(asked) == len(fixed) + sum(pool.ask for pool in questionnaire.pools.values())
+    assert {q.expects for q in questionnaire if q.expects} >= {"national_id_last4", "amount", "date_of_birth"}

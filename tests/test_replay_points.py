@@ -20,13 +20,14 @@ from PySide6.QtGui import QImage
 
 from app.decisions import DecisionDraft, DecisionSubmission, Outcome
 from app.errors import InvalidDecision
+from app.four_eyes import NO_CHECKS
 from app.ids import SessionId
 from app.replay import DecisionEntry, EventEntry, Flag, ScoreEntry, SessionFilter, SessionReplay
 from storage.replay import ReplayRecords
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from tests.conftest import taken_session
-from tools.fixtures import COMPLETE_ANSWERS, approval, approval_with_override
+from tools.fixtures import approval, approval_with_override, complete_answers
 
 pytestmark = pytest.mark.gui
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
@@ -56,10 +57,12 @@ def _score(t: float, similarity: float | None = 60.0, live: bool | None = None, 
 
 def test_approvals_with_override_are_stored_listed_and_filtered(database) -> None:  # type: ignore[no-untyped-def]
     reviewer = Accounts(database).add("li.reviewer", "password1")
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     plain = taken_session(database, reviewer.id, NOW)
     records.record_decision(
-        DecisionSubmission(plain.session_id, reviewer.id, approval(), answers=COMPLETE_ANSWERS),
+        DecisionSubmission(
+            plain.session_id, reviewer.id, approval(), answers=complete_answers(plain.questions)
+        ),
         actor="li",
         now=NOW,
     )
@@ -148,10 +151,12 @@ def test_a_no_op_amendment_is_refused_in_the_dialog_and_in_storage(qtbot, databa
 
     reviewer = Accounts(database).add("li.reviewer", "password1")
     boss = Accounts(database).add("zhang", "password2", Role.SUPERVISOR)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     taken = taken_session(database, reviewer.id, NOW)
     stored = records.record_decision(
-        DecisionSubmission(taken.session_id, reviewer.id, approval(), answers=COMPLETE_ANSWERS),
+        DecisionSubmission(
+            taken.session_id, reviewer.id, approval(), answers=complete_answers(taken.questions)
+        ),
         actor="li",
         now=NOW,
     )

@@ -57,6 +57,7 @@ def replay_services(settings: Settings, database: Database, sealer: Sealer | Non
 def test_replay_window_browse_play_amend_export(
     qtbot: Any, demo: tuple[Settings, Database, SessionId], tmp_path: Path
 ) -> None:
+    from ui.replay.texts import question_prompts
     from ui.replay.window import AmendDialog, ReplayWindow
 
     settings, database, session_id = demo
@@ -79,7 +80,14 @@ def test_replay_window_browse_play_amend_export(
         assert len(window.spans) == 2 and window.duration > 7.5
         # It fits a 1024x768 screen: nothing forces it wider (the tables scroll, texts wrap).
         assert window.minimumSizeHint().width() <= 1024, window.minimumSizeHint()
-        assert window.answers.rowCount() == 11  # every question (the demo approval is complete)
+        # Every question the session drew except the optional notes: 9 fixed, 2 of each pool.
+        assert window.answers.rowCount() == 13
+        replay = ReplayRecords(database).session_replay(session_id)
+        prompts = question_prompts(settings.questionnaire_file, "en")
+        shown = [window.asked.item(row, 1).text() for row in range(window.asked.rowCount())]
+        assert shown == [prompts[qid] for qid in replay.questions_asked]  # in the order asked
+        assert [window.asked.item(row, 0).text() for row in range(3)] == ["1", "2", "3"]
+        assert window.asked.item(len(shown) - 1, 2).text() == "not answered"  # the optional notes
         assert window.audit.rowCount() > 5
 
         # Seek into leg 2: the frame shown is from leg 2, with the face box and similarity.
@@ -169,6 +177,14 @@ def test_report_has_the_photo_frames_chart_answers_decisions_and_hashes(
     text = " ".join(document.getAllText(page).text() for page in range(document.pageCount()))
     assert "Video review session" in text and "Wang Fang" in text
     assert "Monthly income" in text  # answers with their prompts
+    # The questions asked, numbered in the order asked (the pools' draw, not the file's order).
+    from ui.replay.texts import question_prompts
+
+    prompts = question_prompts(settings.questionnaire_file, "en")
+    assert "Questions asked, in the order asked" in text
+    flat = " ".join(text.split())
+    places = [flat.find(" ".join(prompts[qid].split())[:30]) for qid in replay.questions_asked]
+    assert -1 not in places and places == sorted(places), places
     assert replay.audit[-1].hash in "".join(text.split())  # the chain hash, in full
     assert "Approve" in text  # the outcome, as the console names it
 

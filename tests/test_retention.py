@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app.decisions import DecisionSubmission
+from app.four_eyes import NO_CHECKS
 from app.ids import SessionId
 from app.retention import RetentionPeriods, RetentionRule
 from storage.audit_log import verify_audit_chain
@@ -23,7 +24,7 @@ from storage.retention import Retention, deletions
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from tests.conftest import taken_session
-from tools.fixtures import COMPLETE_ANSWERS, approval
+from tools.fixtures import approval, complete_answers
 
 NOW = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)
 PERIODS = RetentionPeriods(decided_days=1827, aborted_days=30)
@@ -35,7 +36,7 @@ def recorded_session(
     """A session with a one-leg recording on disk, face scores and an answer; decided (approved)
     or left abandoned by a console that stopped."""
     taken = taken_session(database, reviewer_id, NOW)  # type: ignore[arg-type]
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     records.start_leg(taken.session_id, NOW)
     name = f"session-{taken.session_id}"
     folder = root / name / "leg-01"
@@ -53,7 +54,7 @@ def recorded_session(
                 taken.session_id,
                 reviewer_id,
                 approval(note="income confirmed by payslip"),
-                answers=COMPLETE_ANSWERS,
+                answers=complete_answers(taken.questions),
             ),
             actor="li",
             now=NOW,
@@ -126,7 +127,7 @@ def test_due_sessions_deleted_held_kept_chain_intact(database: Database, tmp_pat
     for table in (LegRecording, ScoreSample, AnswerRow):
         assert count(database, table, decided) == 0
         assert count(database, table, held) > 0
-    [stored] = ReviewRecords(database).decisions(decided)
+    [stored] = ReviewRecords(database, check_policy=NO_CHECKS).decisions(decided)
     assert stored.outcome == "approve" and stored.note == "" and stored.answers == {}
     with database.session() as session:
         names = dict(

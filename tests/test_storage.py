@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome, RejectReason
 from app.errors import InvalidTransition, NotFound, ReviewError
+from app.four_eyes import NO_CHECKS
 from app.ids import ReviewerId
 from app.queue import TokenStatus
 from app.review import SessionState
@@ -24,7 +25,7 @@ from storage.recordings import RecordingRecords, TimelineSample
 from storage.reviewers import Accounts, SignInFailed
 from storage.reviews import DecisionAlreadyRecorded, ReviewRecords
 from tests.conftest import sample_form, taken_session
-from tools.fixtures import COMPLETE_ANSWERS, approval, approval_with_override
+from tools.fixtures import approval, approval_with_override, complete_answers
 
 MIGRATIONS = MIGRATIONS_DIR / "versions"
 RULES = ReviewRules.from_settings(load_settings(environ={}))
@@ -122,7 +123,7 @@ def test_queue_order_and_take_next_exactly_once(database) -> None:  # type: igno
 
 def test_decision_is_final_and_exactly_once(database) -> None:  # type: ignore[no-untyped-def]
     desk = DatabaseReviewDesk(database, RULES)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     reviewer = Accounts(database).add("li.reviewer", "correct horse")
     registered = register(database)
     desk.join_queue(registered.token, NOW)
@@ -173,7 +174,7 @@ def test_decision_is_final_and_exactly_once(database) -> None:  # type: ignore[n
 
 def test_connection_failed_lets_the_applicant_retry(database) -> None:  # type: ignore[no-untyped-def]
     desk = DatabaseReviewDesk(database, RULES)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     registered = register(database)
     desk.join_queue(registered.token, NOW)
     taken = desk.take_next(ReviewerId(Accounts(database).add("r1", "password1").id), NOW)
@@ -189,7 +190,7 @@ def test_connection_failed_lets_the_applicant_retry(database) -> None:  # type: 
 
 
 def test_abandoned_on_restart(database) -> None:  # type: ignore[no-untyped-def]
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     taken = taken_session(database, ReviewerId(Accounts(database).add("r1", "password1").id), NOW)
     records.start_leg(taken.session_id, NOW)
     assert records.abandon_unfinished(NOW) == [taken.session_id]
@@ -265,7 +266,7 @@ def test_many_consoles_take_each_applicant_once_and_decide_once(postgres_url: st
     everything = [sid for result in results for sid in result]
     assert len(everything) == 20 and len(set(everything)) == 20
 
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     owner, target = next((reviewers[i], result[0]) for i, result in enumerate(results) if result)
 
     def decide(reviewer_id: ReviewerId) -> str:
@@ -287,7 +288,7 @@ def test_many_consoles_take_each_applicant_once_and_decide_once(postgres_url: st
 
 def test_decision_snapshot_is_the_form_as_confirmed(database) -> None:  # type: ignore[no-untyped-def]
     desk = DatabaseReviewDesk(database, RULES)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     reviewer = Accounts(database).add("li.reviewer", "correct horse")
     desk.join_queue(register(database).token, NOW)
     taken = desk.take_next(reviewer.id, NOW)
@@ -331,7 +332,7 @@ def test_an_unreadable_photo_does_not_block_the_queue(database) -> None:  # type
     reviewer = Accounts(database).add("li.reviewer", "correct horse")
     taken = desk.take_next(reviewer.id, NOW)
     assert taken is not None and taken.applicant_name == "Right Key" and taken.reference_photo == b"photo"
-    assert ReviewRecords(database).state(first.session_id) is SessionState.ABANDONED
+    assert ReviewRecords(database, check_policy=NO_CHECKS).state(first.session_id) is SessionState.ABANDONED
     assert desk.summary(NOW).waiting == 0
     with database.session() as session:
         assert verify_audit_chain(session)[1] is None
@@ -345,7 +346,7 @@ def test_a_restarted_intake_clears_ghosts_from_the_queue(database) -> None:  # t
     ghost = desk.join_queue(registered.token, NOW)
     assert desk.clear_stale_queue(NOW + timedelta(minutes=1)) == 1
     assert desk.summary(NOW).waiting == 0
-    assert ReviewRecords(database).state(ghost.session_id) is SessionState.ABANDONED
+    assert ReviewRecords(database, check_policy=NO_CHECKS).state(ghost.session_id) is SessionState.ABANDONED
     # The applicant's link still works: they join again.
     assert desk.check_token(registered.token, NOW).status is TokenStatus.VALID
     assert desk.join_queue(registered.token, NOW + timedelta(minutes=2)).position == 1
@@ -357,9 +358,11 @@ def test_two_supervisors_amending_at_once_do_not_overwrite_each_other(database) 
 
     reviewer = Accounts(database).add("li.reviewer", "correct horse")
     taken = taken_session(database, reviewer.id, NOW)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     original = records.record_decision(
-        DecisionSubmission(taken.session_id, reviewer.id, approval(), answers=COMPLETE_ANSWERS),
+        DecisionSubmission(
+            taken.session_id, reviewer.id, approval(), answers=complete_answers(taken.questions)
+        ),
         actor="li",
         now=NOW,
     )

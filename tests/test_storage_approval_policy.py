@@ -11,6 +11,7 @@ import pytest
 from app.approval import ApprovalBlocked, ReasonTooShort
 from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome
 from app.face import Liveness, LivenessRecord
+from app.four_eyes import NO_CHECKS
 from app.review import SessionState
 from storage.recordings import RecordingRecords, TimelineSample
 from storage.reviewers import Accounts
@@ -26,7 +27,7 @@ REASON = "The applicant came to the branch with the original ID card on 23 Novem
 def _session(database):  # type: ignore[no-untyped-def]
     reviewer = Accounts(database).add("li.reviewer", "password1")
     taken = taken_session(database, reviewer.id, NOW)
-    return ReviewRecords(database), taken.session_id, reviewer.id
+    return ReviewRecords(database, check_policy=NO_CHECKS), taken.session_id, reviewer.id
 
 
 def _approve(records, session_id, reviewer_id, draft, answers=GOOD_ANSWERS):  # type: ignore[no-untyped-def]
@@ -117,7 +118,7 @@ def test_a_virtual_camera_on_the_timeline_blocks_approval_whatever_the_window_sa
     finding blocks nothing."""
     from storage.models import EventKind
 
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     timeline = RecordingRecords(database)
     outcomes = []
     for name, finding in (("li.reviewer", False), ("wang.reviewer", True)):

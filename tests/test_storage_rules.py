@@ -15,6 +15,7 @@ import aiohttp
 import pytest
 
 from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome, RejectReason
+from app.four_eyes import NO_CHECKS
 from app.ids import SessionId
 from app.roles import Forbidden, Role
 from app.rules import ReviewRules
@@ -37,7 +38,7 @@ def test_a_reviewer_cannot_answer_decide_or_count_attempts_in_another_reviewers_
     li = Accounts(database).add("li.reviewer", "password1")
     wang = Accounts(database).add("wang.reviewer", "password2")
     boss = Accounts(database).add("zhang.supervisor", "password3", Role.SUPERVISOR)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     taken = taken_session(database, li.id, NOW)
     for intruder in (wang.id, boss.id):
         with pytest.raises(Forbidden):
@@ -66,7 +67,7 @@ def test_a_reviewer_cannot_answer_decide_or_count_attempts_in_another_reviewers_
 
 def test_the_fourth_face_attempt_of_an_application_is_refused_across_two_sessions(database) -> None:  # type: ignore[no-untyped-def]
     li = Accounts(database).add("li.reviewer", "password1")
-    records = ReviewRecords(database, face_attempts_limit=3)
+    records = ReviewRecords(database, face_attempts_limit=3, check_policy=NO_CHECKS)
     desk = DatabaseReviewDesk(database, ALL_DAY)
     registered = ApplicationBook(database).register(
         sample_form(), photo=b"x", photo_format="jpeg", encoding=None
@@ -132,7 +133,7 @@ def test_a_hung_up_call_without_a_decision_ends_abandoned_and_is_listed_by_sessi
     registered = ApplicationBook(database).register(
         sample_form(), photo=b"x", photo_format="jpeg", encoding=None
     )
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     credentials = ConsoleCredentials(database)
     token = credentials.sign_in("li.reviewer", "password1", "127.0.0.1", datetime.now(UTC)).token
     signed_in = {"Authorization": f"Bearer {token}"}
@@ -188,7 +189,7 @@ async def _receive(ws: aiohttp.ClientWebSocketResponse, kind: str) -> dict[str, 
 def test_the_browser_row_follows_decisions_and_amendments_in_their_transaction(database) -> None:  # type: ignore[no-untyped-def]
     li = Accounts(database).add("li.reviewer", "password1")
     boss = Accounts(database).add("zhang.supervisor", "password3", Role.SUPERVISOR)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     browser = ReplayRecords(database)
     taken = taken_session(database, li.id, NOW)
     records.start_leg(taken.session_id, NOW)
@@ -214,7 +215,7 @@ def test_the_browser_row_follows_decisions_and_amendments_in_their_transaction(d
 def test_a_corrupt_pending_file_does_not_stop_the_others(database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     li = Accounts(database).add("li.reviewer", "password1")
     taken = taken_session(database, li.id, NOW)
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     outbox = PendingDecisions(tmp_path / "pending", records)
     good = DecisionDraft(Outcome.VERIFY_LATER, request_id="f" * 32)
     outbox._write(DecisionSubmission(taken.session_id, li.id, good), "li", NOW)
@@ -233,7 +234,7 @@ def test_a_corrupt_pending_file_does_not_stop_the_others(database, tmp_path: Pat
 
 def test_a_refused_pending_decision_says_why(database, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     li = Accounts(database).add("li.reviewer", "password1")
-    records = ReviewRecords(database)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
     taken = taken_session(database, li.id, NOW)
     records.end_without_decision(taken.session_id, NOW, "console_lost")
     outbox = PendingDecisions(tmp_path / "pending", records)

@@ -98,8 +98,10 @@ def connect_and_match(qtbot, window: ConsoleWindow, call: FakeCall, similarity: 
 
 
 def answer_all(window: ConsoleWindow, answers: dict[str, object] = GOOD_ANSWERS) -> None:
+    """Answer the questions on the form (the ones the session asks) from `answers`."""
     for question_id, raw in answers.items():
-        window.form.enter(question_id, raw)
+        if question_id in window.form.question_ids:
+            window.form.enter(question_id, raw)
 
 
 @pytest.fixture
@@ -511,7 +513,7 @@ def test_no_match_and_missing_answers_need_a_sentence_and_the_decision_lists_the
     text = window.approval_conditions.text()
     assert "Approval only with an override" in text
     assert "The face has not matched the ID photo" in text
-    assert "Required answers are missing: The applicant states the last 4 digits" in text
+    assert "Required answers are missing: Ask for the last 4 digits" in text
     assert "Name does not match the application: <b>warning</b>" in text
     assert window.decision_bar.buttons[Outcome.APPROVE].isEnabled()
 
@@ -755,3 +757,40 @@ def test_refused_decisions_are_shown_with_what_to_do(qtbot, make_window, service
     assert f"A kept decision cannot be read: {kept / 'b.refused'}" in text
     assert "What to do: tell your supervisor" in text and str(kept) in text
     window.notices.grab().save(str(tmp_path / "notices.png"))
+
+
+def test_the_form_shows_exactly_the_questions_drawn_in_their_order(
+    qtbot, window, services, confirm_in_dialog
+) -> None:
+    """The session's draw (storage keeps it; the take-next answer carries it) is the form: those
+    questions, numbered in that order; only they count as required; the next applicant's draw
+    replaces them; an identity answer that contradicts the application is a red flag."""
+    from app.questionnaire import load_questionnaire
+
+    first = ("monthly_income", "identity_amount_applied", "identity_name_confirmed", "identity_id_last4")
+    second = ("identity_date_of_birth", "understanding_term_months", "monthly_income")
+    draws = iter([first, second])
+    services.questionnaire = load_questionnaire(load_settings(environ={}).questionnaire_file)
+    services.questionnaire.draw = lambda: next(draws)  # type: ignore[method-assign]
+
+    call = take_applicant(qtbot, window, services)
+    assert window.form.question_ids == list(first)
+    labels = [window.form._body.layout().itemAtPosition(row, 0).widget().text() for row in range(len(first))]
+    assert labels[0].startswith("1. Monthly income") and labels[1].startswith("2. Ask for the amount")
+    assert window.form.missing_required() == list(first)  # required: these four, no other
+    connect_and_match(qtbot, window, call)
+    window.form.enter("identity_amount_applied", "25000")  # applied for 20,000
+    qtbot.waitUntil(lambda: "Stated amount differs from the application" in window.figures_panel.red_flags)
+    window.form.enter("identity_amount_applied", "20,000")
+    window.form.enter("identity_id_last4", "002x")
+    answer_all(window)
+    assert window.form.missing_required() == [] and window.figures_panel.red_flags == ()
+    assert window.figures_panel.missing_label.text() == "All required answers given"
+    confirm_in_dialog()
+    with qtbot.waitSignal(window.decision_saved, timeout=5000):
+        window.decision_bar.buttons[Outcome.APPROVE].click()
+    assert set(services.decisions[-1].answers) == set(first)
+
+    take_applicant(qtbot, window, services, "Zhang Wei")
+    assert window.form.question_ids == list(second) and window.form.answers == {}
+    assert window.form.missing_required() == list(second)

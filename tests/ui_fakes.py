@@ -29,8 +29,14 @@ OBAMA_PHOTO = SHARED / "faces" / "face_recognition" / "obama.jpg"
 OBAMA_VIDEO = SHARED / "videos" / "obama_weekly_address.mp4"
 APPLICATION_IDS = itertools.count(1)  # each applicant() is an application of its own
 
-# Every required answer, as a reviewer would give them for a sound applicant.
-GOOD_ANSWERS: dict[str, object] = COMPLETE_ANSWERS
+# Every required answer, as a reviewer would give them for a sound applicant (the applicant of
+# `applicant` below): to every question, whichever of the pools' questions a session asks.
+GOOD_ANSWERS: dict[str, object] = {
+    **COMPLETE_ANSWERS,
+    "identity_id_last4": "002X",
+    "identity_date_of_birth": "1988-01-01",
+    "identity_amount_applied": "20000",
+}
 
 
 class FakeCall:

@@ -33,7 +33,7 @@ from app.decisions import DecisionSubmission
 from app.errors import ReviewError
 from app.face import ChallengeKind, ChallengeState, ChallengeStatus, draw_challenge
 from app.ids import ApplicationId, DecisionId, ReviewerId, SessionId
-from app.questionnaire import AnswerValue
+from app.questionnaire import AnswerValue, Questionnaire, load_questionnaire
 from app.queue import QueueSummary, TakenApplicant
 from app.review import FaceAttempts
 from app.roles import SignInFailed
@@ -73,7 +73,15 @@ class DemoApplicant:
 class DemoConsoleServices:
     """ConsoleServices in memory. Thread-safe: the console calls it from its worker threads."""
 
-    def __init__(self, *, similarity_plan: Sequence[tuple[float, float]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        similarity_plan: Sequence[tuple[float, float]] | None = None,
+        questionnaire: Questionnaire | None = None,
+    ) -> None:
+        """questionnaire: each session's questions are drawn from it, as the real desk does;
+        None: every session asks every question."""
+        self.questionnaire = questionnaire
         self._lock = threading.Lock()
         self._accounts: dict[str, tuple[ReviewerId, str]] = {}
         self._waiting: deque[tuple[SessionId, DemoApplicant]] = deque()
@@ -139,6 +147,7 @@ class DemoConsoleServices:
             session_id=session_id,
             reference_photo=applicant.reference_photo,
             waited_seconds=time.monotonic() - applicant.joined_at,
+            questions=self.questionnaire.draw() if self.questionnaire is not None else (),
         )
 
     def start_call(self, applicant: TakenApplicant, events: CallEvents) -> SimulatedCall:
@@ -440,7 +449,7 @@ def demo_settings(settings: Settings) -> Settings:
 
 def build_demo_services(settings: Settings, *, with_applicant: bool) -> DemoConsoleServices:
     """In-memory stand-ins for storage and media, with the demo reviewer."""
-    services = DemoConsoleServices()
+    services = DemoConsoleServices(questionnaire=load_questionnaire(settings.questionnaire_file))
     services.add_reviewer(*DEMO_REVIEWER)
     if with_applicant:
         services.add_applicant(demo_applicant(settings.shared_data_dir))

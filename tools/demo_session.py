@@ -22,7 +22,9 @@ import numpy as np
 from app.applications import make_application_form
 from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome, RejectReason
 from app.face import FaceBoxInFrame
+from app.four_eyes import NO_CHECKS
 from app.ids import SessionId
+from app.questionnaire import load_questionnaire
 from app.rules import ReviewRules
 from app.settings import Settings
 from storage.applications import ApplicationBook
@@ -149,13 +151,15 @@ def make_demo_session(
         database,
         ReviewRules.from_settings(settings.replace(review_opens=time(0, 0), review_closes=time(0, 0))),
         sealer,
+        questionnaire=load_questionnaire(settings.questionnaire_file),
     )
     desk.join_queue(registered.token, t0 - timedelta(seconds=40))
     taken = desk.take_next(reviewer.id, t0 - timedelta(seconds=2))
     if taken is None:
         raise RuntimeError("the demo applicant could not be taken from the queue")
     session_id = taken.session_id
-    reviews = ReviewRecords(database)
+    # The demo's decision is not four-eyes checked: its amendment shows the replay's amend path.
+    reviews = ReviewRecords(database, check_policy=NO_CHECKS)
     recordings = RecordingRecords(database, settings.recordings_dir)  # closed legs covered by the audit chain
     directory = session_directory_name(session_id)
     folder = settings.recordings_dir / directory
@@ -212,18 +216,36 @@ def make_demo_session(
         recordings.add_event(
             session_id, EventKind.MULTIPLE_FACES, t=multiple.t, leg_number=multiple.leg_number
         )
+    # What the applicant says, for whichever of these the session drew; asked in the drawn order,
+    # the first half in the first leg and the rest in the last.
+    said: dict[str, Any] = {
+        "identity_name_confirmed": True,
+        "identity_id_last4": form.national_id[-4:],
+        "identity_date_of_birth": "1990-01-01",
+        "identity_amount_applied": form.amount,
+        "applied_personally": True,
+        "third_party_present": False,
+        "employment_status": "employed",
+        "employer_or_business": "Grocery shop, Chaoyang",
+        "monthly_income": Decimal("9000"),
+        "existing_monthly_debt": Decimal("1200"),
+        "loan_purpose_confirmed": True,
+        "repayment_source": "business_income",
+        "understands_terms": True,
+        "understanding_term_months": str(form.term_months),
+        "understanding_late_payment": True,
+    }
+    asked = [qid for qid in taken.questions if qid in said] or list(said)
+    first = asked[: (len(asked) + 1) // 2]
+    last_start = total - seconds[-1]  # the last leg, on the session clock
     answers = [
-        (2.0, "identity_name_confirmed", True),
-        (3.5, "identity_id_last4_confirmed", True),
-        (5.0, "applied_personally", True),
-        (6.5, "third_party_present", False),
-        (8.0, "employment_status", "employed"),
-        (leg_start - seconds[-1] + 2.0, "monthly_income", Decimal("9000")),
-        (leg_start - seconds[-1] + 4.0, "existing_monthly_debt", Decimal("1200")),
-        (leg_start - seconds[-1] + 6.0, "loan_purpose_confirmed", True),
-        (leg_start - seconds[-1] + 8.0, "employer_or_business", "Beijing Hardware Co."),
-        (leg_start - seconds[-1] + 10.0, "repayment_source", "salary"),
-        (leg_start - seconds[-1] + 12.0, "understands_terms", True),
+        (1.0 + index * (seconds[0] - 1.5) / max(1, len(first)), qid, said[qid])
+        for index, qid in enumerate(first)
+    ]
+    rest = asked[len(first) :]
+    answers += [
+        (last_start + 0.5 + index * max(0.5, seconds[-1] - 2.0) / max(1, len(rest)), qid, said[qid])
+        for index, qid in enumerate(rest)
     ]
     for t, question, value in answers:
         reviews.save_answer(

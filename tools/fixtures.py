@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,7 +29,10 @@ def bench_application_form(name: str) -> ApplicationForm:
 # liveness. Storage checks approvals against the policy, so made-up approvals need these.
 COMPLETE_ANSWERS: dict[str, AnswerValue] = {
     "identity_name_confirmed": True,
-    "identity_id_last4_confirmed": True,
+    # The identity questions drawn from the pool, as the applicant of tests.conftest.sample_form says.
+    "identity_id_last4": "1234",
+    "identity_date_of_birth": "1990-01-01",
+    "identity_amount_applied": "5000",
     "applied_personally": True,
     "third_party_present": False,
     "employment_status": "self_employed",
@@ -38,7 +42,16 @@ COMPLETE_ANSWERS: dict[str, AnswerValue] = {
     "loan_purpose_confirmed": True,
     "repayment_source": "business_income",
     "understands_terms": True,
+    "understanding_term_months": "12",
+    "understanding_late_payment": True,
 }
+
+
+def complete_answers(questions: Sequence[str]) -> dict[str, AnswerValue]:
+    """COMPLETE_ANSWERS to the questions a session asks (its draw; empty: every question)."""
+    if not questions:
+        return dict(COMPLETE_ANSWERS)
+    return {qid: value for qid, value in COMPLETE_ANSWERS.items() if qid in questions}
 
 
 def matched_face(similarity: float = 84.0) -> FaceSummary:

@@ -86,7 +86,8 @@ def take_screenshots(
         wait_until(lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout_s=60)
         for question_id, raw in {
             "identity_name_confirmed": True,
-            "identity_id_last4_confirmed": True,
+            "identity_id_last4": "1234",
+            "identity_amount_applied": "30000",
             "applied_personally": True,
             "third_party_present": False,
             "employment_status": "self_employed",

@@ -33,7 +33,7 @@ from storage.desk import DatabaseReviewDesk
 from storage.models import ConsoleCredentialRow
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
-from tools.fixtures import COMPLETE_ANSWERS, matched_face
+from tools.fixtures import complete_answers, matched_face
 
 NAMES = ["王芳 Wang Fang", "李娜 Li Na", "张伟 Zhang Wei", "刘洋 Liu Yang", "陈静 Chen Jing", "杨磊 Yang Lei"]
 
@@ -81,7 +81,9 @@ def make_day(database: Database, now: datetime) -> None:
             outcome, reasons=reasons if outcome is Outcome.REJECT else (), face=matched_face()
         )
         records.record_decision(
-            DecisionSubmission(taken.session_id, reviewer.id, draft, answers=COMPLETE_ANSWERS),
+            DecisionSubmission(
+                taken.session_id, reviewer.id, draft, answers=complete_answers(taken.questions)
+            ),
             actor=reviewer.name,
             now=taken_at + timedelta(seconds=draw.randint(45, 150)),
         )

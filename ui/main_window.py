@@ -30,7 +30,13 @@ from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReas
 from app.errors import InvalidDecision, InvalidTransition, ReviewError
 from app.face import ChallengeKind, FaceScoreView
 from app.ids import DecisionId, SessionId
-from app.questionnaire import AnswerValue, Questionnaire, load_questionnaire, repayment_figures
+from app.questionnaire import (
+    AnswerValue,
+    Questionnaire,
+    application_facts,
+    load_questionnaire,
+    repayment_figures,
+)
 from app.queue import QueueSummary, TakenApplicant
 from app.review import FaceAttempts, ReviewSession
 from app.rules import ReviewRules
@@ -502,6 +508,8 @@ class ConsoleWindow(QMainWindow):
             challenge_seconds=self.settings.face_challenge_seconds,
         )
         self.application_panel.show_applicant(applicant, photo)
+        # Exactly the questions drawn for this session, in the order drawn (storage keeps them).
+        self.form.ask(self.questionnaire.asked(applicant.questions))
         self._fresh_form()
         self._refresh_figures()
         self.face_panel.show_check(self.face)
@@ -749,13 +757,18 @@ class ConsoleWindow(QMainWindow):
             self._refresh_approval_conditions()
             return
         figures = repayment_figures(
-            self.questionnaire,
+            self.form.questionnaire,
             self.form.current_answers(),
             amount=self.applicant.amount,
             term_months=self.applicant.term_months,
             annual_rate=self.settings.annual_interest_rate,
             max_debt_to_income=self.settings.max_debt_to_income,
             language=questionnaire_language(self.language),
+            facts=application_facts(
+                masked_national_id=self.applicant.masked_national_id,
+                amount=self.applicant.amount,
+                term_months=self.applicant.term_months,
+            ),
         )
         self.figures_panel.show_figures(
             figures, len(self.form.missing_required()), self.form.invalid_prompts(feeding_figures=True)

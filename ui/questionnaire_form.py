@@ -47,15 +47,23 @@ class QuestionnaireForm(QWidget):
         self._hints: dict[str, QLabel] = {}
         # Money as currently typed and valid (None: the field is empty), until the field is left.
         self._typed: dict[str, Decimal | None] = {}
-        grid = QGridLayout(self)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        self._body = QWidget()
+        outer.addWidget(self._body)
+        self._build_rows()
+
+    def _build_rows(self) -> None:
+        grid = QGridLayout(self._body)
+        grid.setContentsMargins(0, 0, 0, 0)
         grid.setVerticalSpacing(6)
         grid.setHorizontalSpacing(12)
         grid.setColumnStretch(0, 3)
         grid.setColumnStretch(1, 2)
         # The answers always keep room: at 1024x768 the column used to be pushed out of sight.
         grid.setColumnMinimumWidth(1, 160)
-        for row, question in enumerate(questionnaire):
-            label = QLabel(self._label_text(question))
+        for row, question in enumerate(self.questionnaire):
+            label = QLabel(self._label_text(row + 1, question))
             label.setWordWrap(True)
             label.setMinimumWidth(140)
             if question.required:
@@ -81,8 +89,59 @@ class QuestionnaireForm(QWidget):
             self._editors[question.id] = editor
             self._errors[question.id] = error
 
-    def _label_text(self, question: Question) -> str:
-        text = question.text(self.language)
+    def ask(self, questionnaire: Questionnaire) -> None:
+        """Show exactly these questions, in this order (the ones drawn for the session), with no
+        answers. The form keeps its signals; the old rows are gone."""
+        layout = self.layout()
+        assert layout is not None
+        followers = self._tab_followers()
+        old, self._body = self._body, QWidget(self)
+        layout.replaceWidget(old, self._body)
+        old.hide()
+        old.deleteLater()
+        self.questionnaire = questionnaire
+        self.answers.clear()
+        self._typed.clear()
+        self._editors.clear()
+        self._errors.clear()
+        self._yes_no.clear()
+        self._hints.clear()
+        self._build_rows()
+        # The new rows joined the end of the window's Tab chain: what followed the form follows
+        # them again, so Tab goes from the application to the first question, in the order asked.
+        previous = self._last_tab_stop()
+        if previous is not None:
+            for widget in followers:
+                QWidget.setTabOrder(previous, widget)
+                previous = widget
+
+    def _tab_stops(self, widgets: list[QWidget]) -> list[QWidget]:
+        return [w for w in widgets if w.focusPolicy() & Qt.FocusPolicy.TabFocus]
+
+    def _tab_followers(self) -> list[QWidget]:
+        """The Tab stops after the form in its window, in order."""
+        followers: list[QWidget] = []
+        widget = self.nextInFocusChain()
+        window = self.window()
+        while widget is not None and widget is not window and widget is not self:
+            if not self.isAncestorOf(widget):
+                followers.append(widget)
+            widget = widget.nextInFocusChain()
+        return self._tab_stops(followers)
+
+    def _last_tab_stop(self) -> QWidget | None:
+        stops = self._tab_stops(
+            [w for editor in self._editors.values() for w in [editor, *editor.findChildren(QWidget)]]
+        )
+        return stops[-1] if stops else None
+
+    @property
+    def question_ids(self) -> list[str]:
+        """The questions on the form, in the order asked."""
+        return [question.id for question in self.questionnaire]
+
+    def _label_text(self, number: int, question: Question) -> str:
+        text = f"{number}. {question.text(self.language)}"
         if question.required:
             return f"{text} <span style='color:{style.BAD}'>*</span>"
         return self.tr("{0} (optional)").format(text)

@@ -134,6 +134,9 @@ TOKEN_MESSAGES = {
     TokenStatus.VALID: "You can join the video review.",
     TokenStatus.UNKNOWN: "This link is not valid. Please check the link in your message.",
     TokenStatus.USED: "This application has already been reviewed; the link cannot be used again.",
+    TokenStatus.BEING_CHECKED: (
+        "Your video review is done; the bank is checking the decision and will tell you the result."
+    ),
     TokenStatus.EXPIRED: "The 48-hour window for the video review has passed.",
     TokenStatus.OUTSIDE_HOURS: "Video reviews run from 08:00 to 24:00. Please come back then.",
 }

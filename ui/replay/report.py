@@ -449,6 +449,32 @@ def write_report(
         story.append(_para(translate("SessionReport", "The applicant's page reported no camera."), body))
 
     report_progress(5, total, translate("SessionReport", "answers"))
+    if replay.questions_asked:
+        story.append(_para(translate("SessionReport", "Questions asked, in the order asked"), heading))
+        latest = replay.latest_answers()
+        titles = (
+            translate("SessionReport", "#"),
+            translate("SessionReport", "Question"),
+            translate("SessionReport", "Answer"),
+            translate("SessionReport", "t (s)"),
+        )
+        rows = [[_para(h, body) for h in titles]]
+        for number, question_id in enumerate(replay.questions_asked, start=1):
+            answer = latest.get(question_id)
+            rows.append(
+                [
+                    _para(str(number), body),
+                    _para(prompts.get(question_id, question_id), body),
+                    _para(
+                        answer_text(answer.value)
+                        if answer is not None
+                        else translate("SessionReport", "not answered"),
+                        body,
+                    ),
+                    _para("—" if answer is None or answer.t is None else f"{answer.t:.1f}", body),
+                ]
+            )
+        story.append(Table(rows, colWidths=[10 * mm, 100 * mm, 44 * mm, 16 * mm], style=grid, repeatRows=1))
     story.append(_para(translate("SessionReport", "Answers, as entered"), heading))
     if replay.answers:
         titles = (

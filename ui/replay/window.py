@@ -147,6 +147,9 @@ class ReplayWindow(QMainWindow):
         self.chart = TimelineChart()
         self.chart.set_threshold(self.threshold)
 
+        self.asked = self._table(
+            (self.tr("#"), self.tr("Question asked"), self.tr("Answer"), self.tr("t (s)"))
+        )
         self.answers = self._table((self.tr("t (s)"), self.tr("Question"), self.tr("Answer"), self.tr("By")))
         self.events = self._table((self.tr("t (s)"), self.tr("What")))
         self.audit = self._table((self.tr("Seq"), self.tr("At (UTC)"), self.tr("Who: what"), self.tr("Hash")))
@@ -166,6 +169,7 @@ class ReplayWindow(QMainWindow):
         decision_layout.addWidget(self.amend_button)
         self.tabs = QTabWidget()
         self.tabs.addTab(decision_tab, self.tr("Decision"))
+        self.tabs.addTab(self.asked, self.tr("Questions asked"))
         self.tabs.addTab(self.answers, self.tr("Answers"))
         self.tabs.addTab(self.events, self.tr("Timeline"))
         self.tabs.addTab(self.audit, self.tr("Audit"))
@@ -229,6 +233,7 @@ class ReplayWindow(QMainWindow):
         self.slider.sliderReleased.connect(lambda: self.seek(self.slider.value() / 1000))
         self.chart.seek_requested.connect(self.seek)
         self.answers.cellClicked.connect(lambda row, _col: self._seek_row(self.answers, row))
+        self.asked.cellClicked.connect(lambda row, _col: self._seek_row(self.asked, row))
         self.events.cellClicked.connect(lambda row, _col: self._seek_row(self.events, row))
         self.amend_button.clicked.connect(self.amend)
         self.export_button.clicked.connect(self.export_pdf)
@@ -348,6 +353,18 @@ class ReplayWindow(QMainWindow):
                 self.settings.questionnaire_file, questionnaire_language(self.language)
             )
         prompts = self._prompts
+        # The questions in the order they were asked, each with its answer as it last stood.
+        self.asked.setRowCount(0)
+        latest = replay.latest_answers()
+        for number, question_id in enumerate(replay.questions_asked, start=1):
+            answer = latest.get(question_id)
+            t = answer.t if answer is not None else None
+            self._add_row(self.asked, t, [
+                str(number),
+                prompts.get(question_id, question_id),
+                answer_text(answer.value) if answer is not None else self.tr("not answered"),
+                "—" if t is None else f"{t:.1f}",
+            ])  # fmt: skip
         self.answers.setRowCount(0)
         for answer in replay.answers:
             self._add_row(self.answers, answer.t, [
