@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from app.decisions import DecisionDraft, DecisionSubmission
 from app.errors import NotFound
+from app.four_eyes import CheckPolicy
 from app.ids import DecisionId, SessionId
 from app.roles import Action, Forbidden, Role, require
 from storage.database import Database
@@ -21,10 +22,13 @@ from storage.reviews import ReviewRecords, StoredDecision
 class AccessControlledRecords:
     """ReviewRecords as one signed-in user may use them."""
 
-    def __init__(self, database: Database, account: Account) -> None:
+    def __init__(
+        self, database: Database, account: Account, *, check_policy: CheckPolicy | None = None
+    ) -> None:
+        """check_policy: the four-eyes policy (None: the bank's, as ReviewRecords applies it)."""
         self.database = database
         self.account = account
-        self.records = ReviewRecords(database)
+        self.records = ReviewRecords(database, check_policy=check_policy)
 
     def _owner(self, session_id: SessionId) -> int | None:
         with self.database.session() as session:

@@ -31,6 +31,8 @@ def _session(database):  # type: ignore[no-untyped-def]
 
 
 def _approve(records, session_id, reviewer_id, draft, answers=GOOD_ANSWERS):  # type: ignore[no-untyped-def]
+    asked = records.questions_asked(session_id)  # the session's draw: answers to those only
+    answers = {q: v for q, v in answers.items() if asked is None or q in asked}
     return records.record_decision(
         DecisionSubmission(session_id, reviewer_id, draft, answers=answers), actor="li", now=NOW
     )

@@ -249,229 +249,229 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../main_window.py" line="86"/>
+        <location filename="../main_window.py" line="92"/>
         <source>Decision not saved</source>
         <translation>决定未保存</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="87"/>
+        <location filename="../main_window.py" line="93"/>
         <source>A decision is not saved yet. Close anyway? It will be lost.</source>
         <translation>有一个决定尚未保存。仍要关闭吗？它将会丢失。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="102"/>
+        <location filename="../main_window.py" line="108"/>
         <source>Call in progress</source>
         <translation>通话进行中</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="103"/>
+        <location filename="../main_window.py" line="109"/>
         <source>The call with {0} is in progress and no decision is recorded. Close the console? The session ends as abandoned (console closed); the applicant may come back.</source>
         <translation>与 {0} 的通话正在进行，尚未记录决定。要关闭审核台吗？本次会话将以“放弃（审核台已关闭）”结束；申请人可以再来。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="121"/>
-        <location filename="../main_window.py" line="329"/>
+        <location filename="../main_window.py" line="127"/>
+        <location filename="../main_window.py" line="335"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="175"/>
+        <location filename="../main_window.py" line="181"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200"/>
+        <location filename="../main_window.py" line="206"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="273"/>
+        <location filename="../main_window.py" line="279"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="288"/>
+        <location filename="../main_window.py" line="294"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="289"/>
+        <location filename="../main_window.py" line="295"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="292"/>
+        <location filename="../main_window.py" line="298"/>
         <source>Ask a liveness challenge</source>
         <translation>发起活体验证动作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="299"/>
+        <location filename="../main_window.py" line="305"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="309"/>
+        <location filename="../main_window.py" line="315"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="314"/>
+        <location filename="../main_window.py" line="320"/>
         <source>&amp;Decision</source>
         <translation>决定(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="328"/>
+        <location filename="../main_window.py" line="334"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="336"/>
+        <location filename="../main_window.py" line="342"/>
         <source>Take the next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="337"/>
+        <location filename="../main_window.py" line="343"/>
         <source>Ask the applicant a liveness challenge, drawn at random</source>
         <translation>随机抽取一个活体验证动作请申请人完成</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="340"/>
+        <location filename="../main_window.py" line="346"/>
         <source>Next / previous question</source>
         <translation>下一题 / 上一题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="341"/>
+        <location filename="../main_window.py" line="347"/>
         <source>Arrow keys, Space</source>
         <translation>方向键、空格键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="341"/>
+        <location filename="../main_window.py" line="347"/>
         <source>Choose Yes or No</source>
         <translation>选择“是”或“否”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="342"/>
+        <location filename="../main_window.py" line="348"/>
         <source>Record the decision (in the decision dialog)</source>
         <translation>记录决定（在决定对话框中）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="343"/>
+        <location filename="../main_window.py" line="349"/>
         <source>This list</source>
         <translation>本列表</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="344"/>
+        <location filename="../main_window.py" line="350"/>
         <source>Close the console (a call in progress is confirmed first)</source>
         <translation>关闭审核台（通话中会先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="350"/>
+        <location filename="../main_window.py" line="356"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353"/>
+        <location filename="../main_window.py" line="359"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="456"/>
+        <location filename="../main_window.py" line="462"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="466"/>
+        <location filename="../main_window.py" line="472"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="480"/>
+        <location filename="../main_window.py" line="486"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="489"/>
+        <location filename="../main_window.py" line="495"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="515"/>
+        <location filename="../main_window.py" line="523"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="552"/>
+        <location filename="../main_window.py" line="560"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="595"/>
+        <location filename="../main_window.py" line="603"/>
         <source>face matching is not running in this call</source>
         <translation>本次通话未进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="607"/>
+        <location filename="../main_window.py" line="615"/>
         <source>No challenge was asked: {0}</source>
         <translation>未能发起验证动作：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="625"/>
+        <location filename="../main_window.py" line="633"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="627"/>
+        <location filename="../main_window.py" line="635"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="632"/>
+        <location filename="../main_window.py" line="640"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="641"/>
+        <location filename="../main_window.py" line="649"/>
         <source>The applicant hung up: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no decision can be recorded. The applicant may open their link again.</source>
         <translation>申请人已挂断：本次会话已记录为“{0}”。目前的回答已随会话保存；不能再记录决定。申请人可以再次打开其链接。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="644"/>
+        <location filename="../main_window.py" line="652"/>
         <source>The applicant hung up.</source>
         <translation>申请人已挂断。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="706"/>
+        <location filename="../main_window.py" line="714"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="718"/>
+        <location filename="../main_window.py" line="726"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="798"/>
-        <location filename="../main_window.py" line="831"/>
+        <location filename="../main_window.py" line="811"/>
+        <location filename="../main_window.py" line="844"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="808"/>
+        <location filename="../main_window.py" line="821"/>
         <source>abandoned: the applicant hung up</source>
         <translation>放弃：申请人挂断</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="817"/>
+        <location filename="../main_window.py" line="830"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="854"/>
+        <location filename="../main_window.py" line="867"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="895"/>
+        <location filename="../main_window.py" line="908"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -1040,47 +1040,47 @@
 <context>
     <name>FiguresPanel</name>
     <message>
-        <location filename="../questionnaire_form.py" line="315"/>
+        <location filename="../questionnaire_form.py" line="374"/>
         <source>Repayment figures and red flags</source>
         <translation>还款测算与风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="327"/>
+        <location filename="../questionnaire_form.py" line="386"/>
         <source>Monthly instalment</source>
         <translation>月供</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="328"/>
+        <location filename="../questionnaire_form.py" line="387"/>
         <source>Monthly income</source>
         <translation>月收入</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="329"/>
+        <location filename="../questionnaire_form.py" line="388"/>
         <source>Debt-to-income after this loan</source>
         <translation>本笔贷款后的负债收入比</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="354"/>
+        <location filename="../questionnaire_form.py" line="413"/>
         <source>not shown: {0} is not valid</source>
         <translation>不显示：{0} 无效</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="367"/>
+        <location filename="../questionnaire_form.py" line="426"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="369"/>
+        <location filename="../questionnaire_form.py" line="428"/>
         <source>All required answers given</source>
         <translation>必答项已全部回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="376"/>
+        <location filename="../questionnaire_form.py" line="435"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="382"/>
+        <location filename="../questionnaire_form.py" line="441"/>
         <source>No red flags</source>
         <translation>无风险提示</translation>
     </message>
@@ -1106,82 +1106,82 @@
 <context>
     <name>QuestionnaireForm</name>
     <message>
-        <location filename="../questionnaire_form.py" line="62"/>
+        <location filename="../questionnaire_form.py" line="70"/>
         <source>Required before approval</source>
         <translation>批准前必须回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="88"/>
+        <location filename="../questionnaire_form.py" line="147"/>
         <source>{0} (optional)</source>
         <translation>{0}（可选）</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="97"/>
+        <location filename="../questionnaire_form.py" line="156"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="97"/>
+        <location filename="../questionnaire_form.py" line="156"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="110"/>
+        <location filename="../questionnaire_form.py" line="169"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="118"/>
+        <location filename="../questionnaire_form.py" line="177"/>
         <source>amount, e.g. 8500.00 or 1.2万</source>
         <translation>金额，例如 8500.00 或 1.2万</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="138"/>
+        <location filename="../questionnaire_form.py" line="197"/>
         <source>Enter an amount of money, e.g. 8500.00</source>
         <translation>请输入金额，例如 8500.00</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="139"/>
+        <location filename="../questionnaire_form.py" line="198"/>
         <source>Not valid: an amount cannot be negative</source>
         <translation>无效：金额不能为负数</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="140"/>
+        <location filename="../questionnaire_form.py" line="199"/>
         <source>Not valid: write the amount in full digits, e.g. 1000000000</source>
         <translation>无效：请用完整数字填写金额，例如 1000000000</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="142"/>
+        <location filename="../questionnaire_form.py" line="201"/>
         <source>Not valid: write the amount in digits, e.g. 12000 or 1.2万, not in Chinese numerals</source>
         <translation>无效：请用阿拉伯数字填写金额，例如 12000 或 1.2万，不要用中文数字</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="144"/>
+        <location filename="../questionnaire_form.py" line="203"/>
         <source>Not valid: thousands separators group three digits, e.g. 12,000</source>
         <translation>无效：千位分隔符应每三位一组，例如 12,000</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="145"/>
+        <location filename="../questionnaire_form.py" line="204"/>
         <source>Not valid: at most two decimals</source>
         <translation>无效：最多两位小数</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="147"/>
+        <location filename="../questionnaire_form.py" line="206"/>
         <source>Not valid: only digits, one decimal point, thousands separators and 千/万/亿</source>
         <translation>无效：只能包含数字、一个小数点、千位分隔符以及 千/万/亿</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="159"/>
+        <location filename="../questionnaire_form.py" line="218"/>
         <source>At least {0}</source>
         <translation>至少 {0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="161"/>
+        <location filename="../questionnaire_form.py" line="220"/>
         <source>At most {0}</source>
         <translation>至多 {0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="168"/>
+        <location filename="../questionnaire_form.py" line="227"/>
         <source>= {0}</source>
         <translation>= {0}</translation>
     </message>
@@ -1222,7 +1222,7 @@
     <message>
         <location filename="../replay/browser.py" line="86"/>
         <location filename="../replay/texts.py" line="89"/>
-        <location filename="../replay/window.py" line="592"/>
+        <location filename="../replay/window.py" line="609"/>
         <source>, </source>
         <translation>、</translation>
     </message>
@@ -1414,7 +1414,7 @@
     </message>
     <message>
         <location filename="../replay/window.py" line="123"/>
-        <location filename="../replay/window.py" line="488"/>
+        <location filename="../replay/window.py" line="505"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
@@ -1450,325 +1450,347 @@
     </message>
     <message>
         <location filename="../replay/window.py" line="137"/>
-        <location filename="../replay/window.py" line="582"/>
+        <location filename="../replay/window.py" line="599"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="150"/>
         <location filename="../replay/window.py" line="151"/>
+        <location filename="../replay/window.py" line="153"/>
+        <location filename="../replay/window.py" line="154"/>
         <source>t (s)</source>
         <translation>时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="150"/>
+        <location filename="../replay/window.py" line="153"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="150"/>
+        <location filename="../replay/window.py" line="151"/>
+        <location filename="../replay/window.py" line="153"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="150"/>
+        <location filename="../replay/window.py" line="153"/>
         <source>By</source>
         <translation>录入人</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="151"/>
+        <location filename="../replay/window.py" line="154"/>
         <source>What</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="152"/>
+        <location filename="../replay/window.py" line="155"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="152"/>
+        <location filename="../replay/window.py" line="155"/>
         <source>At (UTC)</source>
         <translation>时间（UTC）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="152"/>
+        <location filename="../replay/window.py" line="155"/>
         <source>Who: what</source>
         <translation>操作人：操作</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="152"/>
+        <location filename="../replay/window.py" line="155"/>
         <source>Hash</source>
         <translation>哈希</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="161"/>
+        <location filename="../replay/window.py" line="164"/>
         <source>Amend decision…</source>
         <translation>修改决定…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="168"/>
+        <location filename="../replay/window.py" line="171"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="169"/>
+        <location filename="../replay/window.py" line="173"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="170"/>
+        <location filename="../replay/window.py" line="174"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="171"/>
+        <location filename="../replay/window.py" line="175"/>
         <source>Audit</source>
         <translation>审计</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="173"/>
+        <location filename="../replay/window.py" line="177"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="278"/>
+        <location filename="../replay/window.py" line="283"/>
         <source>Encrypted photos and recordings cannot be opened: {0}</source>
         <translation>无法打开加密的照片和录像：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="290"/>
+        <location filename="../replay/window.py" line="295"/>
         <source>The search failed: {0}</source>
         <translation>查询失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="297"/>
+        <location filename="../replay/window.py" line="302"/>
         <source>Opening session {0}…</source>
         <translation>正在打开会话 {0}…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="300"/>
+        <location filename="../replay/window.py" line="305"/>
         <source>Session {0} cannot be opened: {1}</source>
         <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="327"/>
+        <location filename="../replay/window.py" line="332"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
         <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="339"/>
+        <location filename="../replay/window.py" line="344"/>
         <source>Consent: {0}</source>
         <translation>同意声明：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="314"/>
+        <location filename="../replay/window.py" line="319"/>
         <source>This session has no recording.</source>
         <translation>此会话没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="318"/>
+        <location filename="../replay/window.py" line="151"/>
+        <source>#</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="151"/>
+        <source>Question asked</source>
+        <translation>所问问题</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="172"/>
+        <source>Questions asked</source>
+        <translation>所问问题</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="323"/>
         <source>Opening the recording…</source>
         <translation>正在打开录像…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="326"/>
+        <location filename="../replay/window.py" line="331"/>
         <source>{0} (amended)</source>
         <translation>{0}（已修改）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="379"/>
+        <location filename="../replay/window.py" line="365"/>
+        <source>not answered</source>
+        <translation>未回答</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="396"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="386"/>
+        <location filename="../replay/window.py" line="403"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="390"/>
+        <location filename="../replay/window.py" line="407"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="395"/>
+        <location filename="../replay/window.py" line="412"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="397"/>
+        <location filename="../replay/window.py" line="414"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="399"/>
+        <location filename="../replay/window.py" line="416"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="404"/>
+        <location filename="../replay/window.py" line="421"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="406"/>
+        <location filename="../replay/window.py" line="423"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="409"/>
+        <location filename="../replay/window.py" line="426"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="411"/>
+        <location filename="../replay/window.py" line="428"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="414"/>
+        <location filename="../replay/window.py" line="431"/>
         <source>Approved against the approval policy: {0}</source>
         <translation>违反审批政策批准：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="421"/>
+        <location filename="../replay/window.py" line="438"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="425"/>
+        <location filename="../replay/window.py" line="442"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="430"/>
+        <location filename="../replay/window.py" line="447"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="457"/>
+        <location filename="../replay/window.py" line="474"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="481"/>
+        <location filename="../replay/window.py" line="498"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="496"/>
+        <location filename="../replay/window.py" line="513"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="558"/>
+        <location filename="../replay/window.py" line="575"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="563"/>
+        <location filename="../replay/window.py" line="580"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="564"/>
+        <location filename="../replay/window.py" line="581"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="565"/>
+        <location filename="../replay/window.py" line="582"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="585"/>
+        <location filename="../replay/window.py" line="602"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="585"/>
+        <location filename="../replay/window.py" line="602"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="588"/>
+        <location filename="../replay/window.py" line="605"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="588"/>
+        <location filename="../replay/window.py" line="605"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="589"/>
+        <location filename="../replay/window.py" line="606"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="590"/>
+        <location filename="../replay/window.py" line="607"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="595"/>
+        <location filename="../replay/window.py" line="612"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="597"/>
+        <location filename="../replay/window.py" line="614"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="603"/>
+        <location filename="../replay/window.py" line="620"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="641"/>
+        <location filename="../replay/window.py" line="658"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="649"/>
+        <location filename="../replay/window.py" line="666"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="651"/>
+        <location filename="../replay/window.py" line="668"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="661"/>
+        <location filename="../replay/window.py" line="678"/>
         <source>Look in:</source>
         <translation>查找范围：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="662"/>
+        <location filename="../replay/window.py" line="679"/>
         <source>Files of type:</source>
         <translation>文件类型：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="695"/>
+        <location filename="../replay/window.py" line="712"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="710"/>
+        <location filename="../replay/window.py" line="727"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="715"/>
+        <location filename="../replay/window.py" line="732"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="722"/>
+        <location filename="../replay/window.py" line="739"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>
@@ -2285,123 +2307,141 @@ previous {1}</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="452"/>
+        <location filename="../replay/report.py" line="453"/>
+        <source>Questions asked, in the order asked</source>
+        <translation>所问问题（按提问顺序）</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="456"/>
+        <source>#</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="471"/>
+        <source>not answered</source>
+        <translation>未回答</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="478"/>
         <source>Answers, as entered</source>
         <translation>回答（按录入内容）</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="440"/>
-        <location filename="../replay/report.py" line="455"/>
+        <location filename="../replay/report.py" line="459"/>
+        <location filename="../replay/report.py" line="481"/>
         <source>t (s)</source>
         <translation>t（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="456"/>
+        <location filename="../replay/report.py" line="457"/>
+        <location filename="../replay/report.py" line="482"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="457"/>
+        <location filename="../replay/report.py" line="458"/>
+        <location filename="../replay/report.py" line="483"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="458"/>
+        <location filename="../replay/report.py" line="484"/>
         <source>Entered</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="472"/>
+        <location filename="../replay/report.py" line="498"/>
         <source>No answers were entered.</source>
         <translation>未录入任何回答。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="474"/>
+        <location filename="../replay/report.py" line="500"/>
         <source>decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="475"/>
+        <location filename="../replay/report.py" line="501"/>
         <source>Decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="479"/>
+        <location filename="../replay/report.py" line="505"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="480"/>
+        <location filename="../replay/report.py" line="506"/>
         <source>By</source>
         <translation>作出人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="481"/>
+        <location filename="../replay/report.py" line="507"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="482"/>
+        <location filename="../replay/report.py" line="508"/>
         <source>Amends</source>
         <translation>修改对象</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="495"/>
+        <location filename="../replay/report.py" line="521"/>
         <source>original</source>
         <translation>原决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="507"/>
+        <location filename="../replay/report.py" line="533"/>
         <source>Face summary on screen at the decision: {0}</source>
         <translation>作出决定时屏幕上的人脸比对摘要：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="514"/>
+        <location filename="../replay/report.py" line="540"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="516"/>
+        <location filename="../replay/report.py" line="542"/>
         <source>audit events</source>
         <translation>审计事件</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="517"/>
+        <location filename="../replay/report.py" line="543"/>
         <source>Audit events (hash chain)</source>
         <translation>审计事件（哈希链）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="519"/>
+        <location filename="../replay/report.py" line="545"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="520"/>
+        <location filename="../replay/report.py" line="546"/>
         <source>At</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="521"/>
+        <location filename="../replay/report.py" line="547"/>
         <source>Actor / action</source>
         <translation>操作人 / 操作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="522"/>
+        <location filename="../replay/report.py" line="548"/>
         <source>Hash / previous hash</source>
         <translation>哈希 / 前一哈希</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="533"/>
+        <location filename="../replay/report.py" line="559"/>
         <source>prev {0}</source>
         <translation>前一 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="541"/>
+        <location filename="../replay/report.py" line="567"/>
         <source>Each event&apos;s hash covers the previous event&apos;s hash: `main.py audit verify` checks the chain.</source>
         <translation>每个事件的哈希都涵盖前一事件的哈希：可用 `main.py audit verify` 校验哈希链。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="557"/>
+        <location filename="../replay/report.py" line="583"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
