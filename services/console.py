@@ -12,12 +12,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from app.camera import CameraReport, CameraWatch, load_camera_rules
+from app.camera import CameraVerdict, load_camera_rules
 from app.console import AudioState, ConnectionState, HangUp, RecordingState
 from app.decisions import DecisionSubmission
 from app.errors import InvalidTransition, ReviewError
@@ -88,7 +87,6 @@ class MediaApplicantCall:
         )
         self._recording_state: tuple[RecordingState, str] | None = None
         self._ended = False
-        self.camera_watch = CameraWatch(services.camera_rules)
 
     def start(self) -> MediaApplicantCall:
         from media.face.worker import FaceWorkerError
@@ -107,7 +105,8 @@ class MediaApplicantCall:
         except FaceWorkerError as error:
             log.error("face matching is not available for this call: %s", error)
         self._unsubscribe.append(self.call.on_status(self._status))
-        self._unsubscribe.append(self.call.on_camera(self._camera))
+        # The recording checks the camera reports (services.recording): the window gets its verdicts.
+        self.recording.camera.listeners.append(self._camera)
         self._unsubscribe.append(self.call.on_audio(self._audio))
         self._status(self.call.status)
         self._monitor.start()
@@ -142,21 +141,7 @@ class MediaApplicantCall:
         if state is not None:
             self.events.connection(state, status.leg)
 
-    # the media thread: no database here (the timeline stores it with the next scores)
-    def _camera(self, report: CameraReport | None, refused: str, leg: int) -> None:
-        if report is not None:
-            verdict = self.camera_watch.observe(report)
-        else:
-            verdict = self.camera_watch.refused(refused or "malformed")
-        if verdict.new:
-            log.warning(
-                "session %s: camera %r: %s",
-                self.applicant.session_id,
-                verdict.report.label if verdict.report is not None else "",
-                ", ".join(f"{f.problem.value} ({f.detail})" for f in verdict.new),
-            )
-        if self.recording.timeline is not None:
-            self.recording.timeline.camera(verdict, max(1, leg), time.time())
+    def _camera(self, verdict: CameraVerdict) -> None:
         self.events.camera(verdict)
 
     def _audio(self, audio: AudioStatus) -> None:
@@ -364,7 +349,7 @@ class LiveConsoleServices:
         with self._recordings_lock:
             if self._next_recording is None:
                 self._next_recording = SessionRecording(
-                    call, self.database, self.settings, sealer=self.sealer
+                    call, self.database, self.settings, sealer=self.sealer, camera_rules=self.camera_rules
                 )
         taken = call.take_next().result(timeout=TAKE_NEXT_TIMEOUT)
         if taken is None:
@@ -383,7 +368,9 @@ class LiveConsoleServices:
         with self._recordings_lock:
             recording = self._taken_recordings.pop(applicant.session_id, None)
         if recording is None:
-            recording = SessionRecording(self._call, self.database, self.settings, sealer=self.sealer)
+            recording = SessionRecording(
+                self._call, self.database, self.settings, sealer=self.sealer, camera_rules=self.camera_rules
+            )
         return MediaApplicantCall(self, self._call, applicant, events, recording).start()
 
     def _signed_in(self, reviewer_id: ReviewerId) -> ReviewerId:

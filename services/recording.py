@@ -22,12 +22,13 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.camera import CameraProblem, CameraVerdict
+from app.camera import CameraProblem, CameraReport, CameraRules, CameraVerdict, CameraWatch, load_camera_rules
 from app.console import RecordingState
 from app.face import FaceBoxInFrame, Liveness, LivenessRecord
 from app.ids import SessionId
@@ -294,17 +295,76 @@ class ScoreTimeline:
             )
 
 
+class CameraTimeline:
+    """The applicant's camera reports of one call (media.call.ReviewerCall.on_camera): checked
+    against the bank's camera rules (app.camera), put on the session's timeline with what they
+    raised, and given to whoever listens (the console's window)."""
+
+    def __init__(self, rules: CameraRules, wall_clock: Callable[[], float] = time.time) -> None:
+        self.watch = CameraWatch(rules)
+        self.listeners: list[Callable[[CameraVerdict], None]] = []
+        self.wall_clock = wall_clock
+        self.timeline: ScoreTimeline | None = None
+        self.session_id: SessionId | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def follow(self, call: Any, timeline: ScoreTimeline | None, session_id: SessionId) -> None:
+        self.timeline, self.session_id = timeline, session_id
+        if hasattr(call, "on_camera"):  # a call that cannot report a camera has nothing to follow
+            self._unsubscribe = call.on_camera(self.reported)
+
+    def stop(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        self.listeners.clear()
+
+    # the media thread: no database here (the timeline stores it with the next scores)
+    def reported(self, report: CameraReport | None, refused: str, leg: int) -> None:
+        """One report (None with `refused`: the intake refused one the page should never send)."""
+        verdict = (
+            self.watch.observe(report) if report is not None else self.watch.refused(refused or "malformed")
+        )
+        if verdict.new:
+            log.warning(
+                "session %s: camera %r: %s",
+                self.session_id,
+                verdict.report.label if verdict.report is not None else "",
+                ", ".join(f"{f.problem.value} ({f.detail})" for f in verdict.new),
+            )
+        if self.timeline is not None:
+            self.timeline.camera(verdict, max(1, leg), self.wall_clock())
+        for listener in list(self.listeners):
+            try:
+                listener(verdict)
+            except Exception:
+                log.exception("a camera listener failed")
+
+
 class SessionRecording:
     """One call's recording (media.recording.CallRecording) with its database listener and
-    score timeline, for one applicant."""
+    score timeline, for one applicant. The applicant's camera reports are checked against the
+    bank's camera rules (app.camera) and go onto the timeline with what they raised; whoever
+    listens (the console's window) gets each verdict too."""
 
-    def __init__(self, call: Any, database: Database, settings: Settings, *, sealer: Any = None) -> None:
+    def __init__(
+        self,
+        call: Any,
+        database: Database,
+        settings: Settings,
+        *,
+        sealer: Any = None,
+        camera_rules: CameraRules | None = None,
+    ) -> None:
         """`sealer` (services.configured_sealer()): the legs are encrypted at rest; they then
-        replay only with the same key."""
+        replay only with the same key. `camera_rules`: read from settings.camera_rules_file
+        when not given."""
         from media.recording.call import CallRecording
 
+        self.call = call
         self.database = database
         self.settings = settings
+        self.camera = CameraTimeline(camera_rules or load_camera_rules(settings.camera_rules_file))
         self.recording: CallRecording = CallRecording(call, sealer=sealer).start()
         self.listener: DatabaseRecordingListener | None = None
         self.timeline: ScoreTimeline | None = None
@@ -326,6 +386,7 @@ class SessionRecording:
         )
         self.timeline = ScoreTimeline(self.database, session_id, self.listener)
         self.recording.begin(self.directory, self.listener)
+        self.camera.follow(self.call, self.timeline, session_id)
         store = _shared_store(self.settings, self.database)
         if store is not None:
             from media.recording.upload import RecordingUploader
@@ -361,6 +422,7 @@ class SessionRecording:
         if self._closed:
             return
         self._closed = True
+        self.camera.stop()
         self.store(final=True)
         self.recording.close()
         if self.listener is not None:

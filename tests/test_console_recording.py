@@ -74,6 +74,9 @@ class CollectedEvents:
     def queue(self, summary: Any) -> None:
         pass
 
+    def camera(self, verdict: Any) -> None:
+        pass
+
 
 # --- 1. disk full ---------------------------------------------------------------------------
 
