@@ -17,7 +17,7 @@ from app.applications import ApplicationForm, make_application_form
 from app.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from app.ids import ReviewerId
+    from app.ids import ReviewerId, SessionId
     from app.queue import TakenApplicant
     from services.console import LiveConsoleServices
     from storage.database import Database
@@ -29,6 +29,27 @@ def pytest_configure(config: pytest.Config) -> None:
 
     if "AUDIT_KEY" not in os.environ and "AUDIT_KEY_FILE" not in os.environ:
         os.environ["AUDIT_KEY_FILE"] = str(Path(tempfile.mkdtemp(prefix="audit-test-key-")) / "key")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashes() -> Iterator[None]:
+    """Accounts made in tests hash their passwords with argon2id at a test's cost (1 pass over
+    1 MiB) instead of the deployment's (3 passes over 64 MiB, a tenth of a second or more of CPU
+    a hash, several hundred times a run). Verifying reads the cost from each hash, so hashes
+    made either way check the same; what the tests check (argon2id, the right password and no
+    other) is unchanged."""
+    from argon2 import PasswordHasher
+
+    import storage.reviewers
+
+    deployed = storage.reviewers._hasher
+    storage.reviewers._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    storage.reviewers._unknown_user_hash.cache_clear()
+    try:
+        yield
+    finally:
+        storage.reviewers._hasher = deployed
+        storage.reviewers._unknown_user_hash.cache_clear()
 
 
 class NotMarkedSlow(AssertionError):
@@ -98,6 +119,40 @@ def _quick_tests_stay_quick(
 
 POSTGRES_URL = os.environ.get("AUDIT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+# Migrating a database from nothing costs about a second a test (alembic, every step's DDL):
+# each kind is migrated from nothing once a session, and every test gets a copy of that.
+_SQLITE_TEMPLATE: list[Path] = []
+
+
+def migrated_sqlite(path: Path) -> str:
+    """A SQLite database at `path` with the schema at its newest revision (a copy of one
+    migrated once this session); its URL."""
+    import sqlite3
+    import tempfile
+
+    from storage.database import open_database
+
+    if not _SQLITE_TEMPLATE:
+        template = Path(tempfile.mkdtemp(prefix="audit-test-schema-")) / "template.db"
+        open_database(f"sqlite:///{template}").dispose()
+        _SQLITE_TEMPLATE.append(template)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    source, target = sqlite3.connect(_SQLITE_TEMPLATE[0]), sqlite3.connect(path)
+    try:
+        source.backup(target)  # the WAL's content too
+    finally:
+        source.close()
+        target.close()
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def recorded_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SessionId]:
+    """The recorded demo session (tests.recorded_demo), made once: copy it before use."""
+    from tests.recorded_demo import record_demo
+
+    return record_demo(tmp_path_factory.mktemp("recorded-demo"))
+
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
@@ -134,16 +189,41 @@ def postgres_server() -> str:
     return POSTGRES_URL
 
 
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> Iterator[str]:
+    """A PostgreSQL database migrated from nothing once this session, that each test's database
+    copies (CREATE DATABASE ... TEMPLATE); dropped at the end."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from storage.database import open_database
+
+    name = f"audit_tpl_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        open_database(
+            make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+        ).dispose()
+        yield name
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+def postgres_url(postgres_server: str, postgres_template: str) -> Iterator[str]:
+    """A PostgreSQL database of its own for one test, the schema at its newest revision, dropped
+    afterwards."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     name = f"audit_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
     try:
         yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
     finally:
@@ -155,7 +235,7 @@ def postgres_url(postgres_server: str) -> Iterator[str]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'console.db'}"
+        return migrated_sqlite(tmp_path / "console.db")
     return str(request.getfixturevalue("postgres_url"))
 
 
@@ -163,7 +243,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def database(database_url: str):  # type: ignore[no-untyped-def]
     from storage.database import open_database
 
-    db = open_database(database_url)
+    db = open_database(database_url, migrate=False)  # a copy of a migrated one
     yield db
     db.dispose()
 
@@ -207,7 +287,7 @@ def command_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     monkeypatch.setenv("AUDIT_DATA_DIR", str(data))
     monkeypatch.delenv("AUDIT_DATABASE_URL", raising=False)
     monkeypatch.delenv("AUDIT_CONFIG", raising=False)
-    database = open_database(f"sqlite:///{data / 'console.db'}")
+    database = open_database(migrated_sqlite(data / "console.db"))
     yield database
     database.dispose()
 
@@ -223,7 +303,7 @@ def live_console_services(
 
     monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
     settings = load_settings(overrides={"data_dir": str(tmp_path / "data")}, environ={})
-    database = open_database(f"sqlite:///{tmp_path / 'console.db'}")
+    database = open_database(migrated_sqlite(tmp_path / "console.db"))
     services = LiveConsoleServices(
         settings, database, "http://127.0.0.1:9", pending_retry_seconds=pending_retry_seconds
     )

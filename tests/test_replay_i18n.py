@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 from app.settings import Settings, load_settings
 from storage.database import Database, open_database
 from storage.reviewers import Accounts
-from storage.sealing import Sealer
+from tests.recorded_demo import DEMO_KEY, DEMO_SEALER, copy_of
 from ui.languages import I18N_DIR, install_translators
 
 pytestmark = pytest.mark.gui
@@ -42,8 +42,7 @@ pytestmark = pytest.mark.gui
 TS = I18N_DIR / "console_zh_CN.ts"
 REPLAY = I18N_DIR.parent / "replay"
 PLACEHOLDER = re.compile(r"\{[^{}]*\}")  # {0} and pyqtgraph's {value:.0f}
-KEY = os.urandom(32)
-SEALER = Sealer(KEY)
+KEY, SEALER = DEMO_KEY, DEMO_SEALER
 # An English word left in a Chinese window: three Latin letters or more. Allowed: what is not
 # words (PDF, UTC, kHz) and the data the window shows (names, notes), removed before the check.
 ENGLISH_WORD = re.compile(r"[A-Za-z]{3,}")
@@ -95,15 +94,13 @@ def _all_messages(ts: Path) -> list[tuple[str, str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Database, Any]]:
-    from tools.demo_session import make_demo_session
-
-    data = tmp_path_factory.mktemp("replay-zh") / "data"
-    settings = load_settings({"data_dir": data, "language": "zh_CN"}, environ={})
+def demo(
+    recorded_demo: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Settings, Database, Any]]:
+    data, session_id = recorded_demo
+    copied = copy_of(data, tmp_path_factory.mktemp("replay-zh"))
+    settings = load_settings({"data_dir": copied, "language": "zh_CN"}, environ={})
     database = open_database(settings.effective_database_url)
-    session_id = make_demo_session(
-        database, settings, seconds=(3.0, 2.0), real_faces=False, amend=False, sealer=SEALER
-    )
     yield settings, database, session_id
     database.dispose()
 

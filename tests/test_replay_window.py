@@ -25,22 +25,19 @@ from app.settings import Settings, load_settings
 from storage.database import Database, open_database
 from storage.replay import Flag, ReplayRecords, SessionFilter
 from storage.sealing import Sealer
+from tests.recorded_demo import DEMO_KEY, DEMO_SEALER, copy_of
 
 ROOT = Path(__file__).resolve().parent.parent
-KEY = os.urandom(32)  # the recording's key; `sessions export` gets it as AUDIT_KEY
-SEALER = Sealer(KEY)
+KEY, SEALER = DEMO_KEY, DEMO_SEALER  # the recording's key; `sessions export` gets it as AUDIT_KEY
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Settings, Database, SessionId]]:
-    from tools.demo_session import make_demo_session
-
-    data = tmp_path_factory.mktemp("replay") / "data"
-    settings = load_settings({"data_dir": data}, environ={})
+def demo(
+    recorded_demo: tuple[Path, SessionId], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Settings, Database, SessionId]]:
+    data, session_id = recorded_demo
+    settings = load_settings({"data_dir": copy_of(data, tmp_path_factory.mktemp("replay"))}, environ={})
     database = open_database(settings.effective_database_url)
-    session_id = make_demo_session(
-        database, settings, seconds=(3.0, 2.0), real_faces=False, amend=False, sealer=SEALER
-    )
     yield settings, database, session_id
     database.dispose()
 

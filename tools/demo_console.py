@@ -70,6 +70,13 @@ class DemoApplicant:
     joined_at: float = field(default_factory=time.monotonic)
 
 
+def _demo_hasher() -> Any:
+    """argon2id at a light cost: the in-memory demo's passwords live only in this process."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
 class DemoConsoleServices:
     """ConsoleServices in memory. Thread-safe: the console calls it from its worker threads."""
 
@@ -102,10 +109,8 @@ class DemoConsoleServices:
     # --- set-up ---
 
     def add_reviewer(self, name: str, password: str) -> ReviewerId:
-        from argon2 import PasswordHasher
-
         reviewer_id = ReviewerId(len(self._accounts) + 1)
-        self._accounts[name] = (reviewer_id, PasswordHasher().hash(password))
+        self._accounts[name] = (reviewer_id, _demo_hasher().hash(password))
         return reviewer_id
 
     def add_applicant(self, applicant: DemoApplicant) -> SessionId:
@@ -118,14 +123,13 @@ class DemoConsoleServices:
     # --- ConsoleServices ---
 
     def sign_in(self, name: str, password: str) -> ReviewerId:
-        from argon2 import PasswordHasher
         from argon2.exceptions import VerificationError
 
         account = self._accounts.get(name)
         if account is None:
             raise SignInFailed("Unknown reviewer or wrong password.")
         try:
-            PasswordHasher().verify(account[1], password)
+            _demo_hasher().verify(account[1], password)
         except VerificationError:
             raise SignInFailed("Unknown reviewer or wrong password.") from None
         return account[0]
