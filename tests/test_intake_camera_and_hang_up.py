@@ -178,3 +178,21 @@ def test_no_expected_wait_while_no_reviewer_is_signed_in(server: IntakeServer, d
     nobody, somebody = asyncio.run(scenario())
     assert (nobody["position"], nobody["expected_wait_seconds"]) == (1, None)
     assert somebody["reviewer_signed_in"] is True and somebody["expected_wait_seconds"] == 60
+
+
+@pytest.mark.parametrize("decided", [True, False])
+def test_the_page_learns_whether_the_review_was_decided_when_the_console_hangs_up(
+    server: IntakeServer, desk: FakeDesk, decided: bool
+) -> None:
+    """So it can say what happens next: the bank's answer, or open the link again."""
+
+    async def scenario() -> dict[str, Any]:
+        async with aiohttp.ClientSession() as session:
+            applicant, console, session_id = await taken_call(server, session)
+            if decided:
+                desk.sessions[session_id].state = "ended"  # a decision was recorded meanwhile
+            await console.send_json({"type": "end", "reason": "hang_up"})
+            return await receive_json(applicant, "ended")
+
+    ended = asyncio.run(scenario())
+    assert ended == {"type": "ended", "reason": "hang_up", "decided": decided}
