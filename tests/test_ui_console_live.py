@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.console import RecordingState
 from app.decisions import Outcome
+from app.face import Liveness, LivenessRecord
 from storage.recordings import RecordingRecords
 from storage.replay import ReplayRecords
 from tests.live_console import live_console_services
@@ -114,6 +115,8 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
         ]
     )
     qtbot.waitUntil(lambda: window.form.missing_required() == [], timeout=10000)
+    face = window.face
+    assert face is not None
     click_record_when_the_dialog_shows(qtbot)  # the real DecisionDialog.ask, modal
     with qtbot.waitSignal(window.decision_saved, timeout=30000):
         QTimer.singleShot(0, window.decision_bar.buttons[Outcome.APPROVE].click)
@@ -158,6 +161,20 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     first_leg_start = services.records.legs(session_id)[0][1]
     assert max(sample.t for sample in samples) <= (decision.decided_at - first_leg_start).total_seconds() + 2
     assert all(start - 0.5 <= event.t <= end + 0.5 for event in recordings.events(session_id))
+    # One truth for the face state: the scores the console saw until the decision are the
+    # timeline's first ones, and the console's liveness and flags are what they say.
+    seen = samples[: face.observed]
+    assert len(seen) == face.observed
+    on_record = LivenessRecord.of([(sample.t, sample.live) for sample in seen])
+    assert (face.liveness, face.liveness_failed_earlier) == (
+        on_record.verdict.value,
+        on_record.failed_earlier,
+    )
+    assert face.flags_seen == {flag for sample in seen for flag in sample.flags}
+    turns_to_failed = [t for t, verdict in on_record.turns if verdict is Liveness.FAILED]
+    marked = [e.t for e in recordings.events(session_id) if e.kind == "flag.liveness_failed"]
+    assert len(marked) >= len(turns_to_failed)  # each turn to failed is on the timeline
+    print(f"\nface state: {face.observed} scores, liveness {face.liveness}, flags {sorted(face.flags_seen)}")
     summary = [
         item for item in ReplayRecords(services.database).browse().items if item.session_id == session_id
     ]

@@ -56,6 +56,7 @@ class FaceCheck:
         self.flags_seen: set[str] = set()
         # The same fold as the recording's timeline (services.recording.ScoreTimeline).
         self.liveness_record = LivenessRecord()
+        self.observed = 0  # scores seen: the recording's timeline stores the same ones, in order
         # The applicant's camera as reported, and what it raised (flags_seen holds those too).
         self.camera: CameraVerdict | None = None
         self.verification = FaceVerification(
@@ -128,6 +129,7 @@ class FaceCheck:
         if score.similarity is not None:
             self.best_similarity = max(self.best_similarity or 0.0, score.similarity)
         self.flags_seen.update(score.flags)
+        self.observed += 1
         self.liveness_record.observe(now, score.live)
 
         if self.state is FaceState.WAITING:
