@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import base64
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -140,6 +140,10 @@ class ReviewDesk(Protocol):
 
     def take_next(self, reviewer_id: ReviewerId, now: datetime) -> TakenApplicant | None:
         """Claim the longest-waiting applicant for this reviewer; each is taken exactly once."""
+        ...
+
+    def abandon_waiting(self, session_ids: Sequence[SessionId], now: datetime, reason: str) -> int:
+        """Take these applicants out of the queue if they still wait; how many were."""
         ...
 
     def summary(self, now: datetime) -> QueueSummary: ...

@@ -14,6 +14,7 @@ import asyncio
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from app.ids import ReviewerId, SessionId
@@ -45,6 +46,19 @@ class CallRecord:
 
     def epoch(self, party: Party) -> int:
         return self.applicant_epoch if party == "applicant" else self.console_epoch
+
+
+@dataclass(frozen=True)
+class Reclaimed:
+    """What a sweep took back from intake instances that stopped renewing their lease (they
+    crashed or lost the database): their parties are gone, for the sweeping instance to act on."""
+
+    waiting: tuple[SessionId, ...] = ()  # applicants whose socket was there (maybe still waiting)
+    consoles: tuple[tuple[SessionId, int], ...] = ()  # (session, console epoch) of calls they held
+    applicants: tuple[tuple[SessionId, int], ...] = ()  # (session, leg) of calls they held
+
+    def __bool__(self) -> bool:
+        return bool(self.waiting or self.consoles or self.applicants)
 
 
 class SignallingExchange(Protocol):
@@ -109,6 +123,19 @@ class SignallingExchange(Protocol):
         """Drop the undelivered mail of `party` of these types."""
         ...
 
+    def hold(self, session_id: SessionId) -> None:
+        """This instance holds the socket of the applicant waiting in this session."""
+        ...
+
+    def release(self, session_id: SessionId) -> None:
+        """That socket closed (a newer hold by another instance stays)."""
+        ...
+
+    def sweep(self, now: datetime) -> Reclaimed:
+        """Renew this instance's lease, reclaim what instances whose lease ran out held, and
+        drop mail nobody will collect. Run every few seconds by every instance."""
+        ...
+
 
 class LocalSignalling:
     """The exchange in this process's memory: one intake instance, no shared database needed."""
@@ -119,6 +146,7 @@ class LocalSignalling:
         self._mail: dict[tuple[SessionId, Party], list[dict[str, Any]]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._mail_arrived: MailArrived | None = None
+        self._unclaimed: set[tuple[SessionId, Party]] = set()  # mail of no call at the last sweep
 
     async def start(self, mail_arrived: MailArrived) -> None:
         self._loop = asyncio.get_running_loop()
@@ -186,7 +214,7 @@ class LocalSignalling:
             if record is None or record.ended:
                 return None
             self._forget(session_id)
-            return record
+            return replace(record, ended=True)
 
     def end_if_console_gone(self, session_id: SessionId, epoch: int) -> CallRecord | None:
         with self._lock:
@@ -194,7 +222,7 @@ class LocalSignalling:
             if record is None or record.ended or record.console_present or record.console_epoch != epoch:
                 return None
             self._forget(session_id)
-            return record
+            return replace(record, ended=True)
 
     def _forget(self, session_id: SessionId) -> None:
         # An ended call is no longer asked about; the applicant's last mail ("ended") may follow.
@@ -220,3 +248,19 @@ class LocalSignalling:
         with self._lock:
             box = self._mail.get((session_id, party), [])
             box[:] = [message for message in box if message.get("type") not in kinds]
+
+    def hold(self, session_id: SessionId) -> None:
+        """One instance: nobody else could reclaim its applicants."""
+
+    def release(self, session_id: SessionId) -> None:
+        """One instance: nothing to release."""
+
+    def sweep(self, now: datetime) -> Reclaimed:
+        """Mail for a call that is over and was not collected by the next sweep (the applicant's
+        "ended" after their page closed) is dropped; nothing to reclaim with one instance."""
+        with self._lock:
+            orphans = {box for box in self._mail if box[0] not in self._calls}
+            for box in orphans & self._unclaimed:
+                self._mail.pop(box, None)
+            self._unclaimed = orphans - self._unclaimed
+        return Reclaimed()

@@ -4,6 +4,7 @@ applicant so that each goes to exactly one reviewer, also with many consoles on 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
@@ -294,6 +295,40 @@ class DatabaseReviewDesk:
                     questions=tuple(questions),
                 )
         return None
+
+    def abandon_waiting(self, session_ids: Sequence[SessionId], now: datetime, reason: str) -> int:
+        """Take these applicants out of the queue if they still wait (their page's connection
+        was lost with the intake instance holding it); their links stay valid and they join
+        again. Returns how many were taken out."""
+        if not session_ids:
+            return 0
+        with self.database.session() as session:
+            rows = session.execute(
+                select(ReviewSessionRow)
+                .where(
+                    ReviewSessionRow.id.in_(list(session_ids)),
+                    ReviewSessionRow.state == SessionState.WAITING.value,
+                )
+                .with_for_update(skip_locked=True)
+            ).scalars()
+            abandoned = 0
+            for row in rows:
+                self._abandon(session, row, reason, now)
+                abandoned += 1
+            return abandoned
+
+    @staticmethod
+    def _abandon(session: Session, row: ReviewSessionRow, reason: str, at: datetime) -> None:
+        row.state = SessionState.ABANDONED.value
+        row.ended_at = at.astimezone(UTC)
+        row.end_reason = reason
+        row.version += 1
+        if row.application.status == ApplicationStatus.IN_REVIEW.value:
+            row.application.status = ApplicationStatus.PENDING_REVIEW.value
+        append_event(
+            session, actor="system", action="queue.cleared", subject=f"session:{row.id}",
+            details={"reason": reason}, at=at,
+        )  # fmt: skip
 
     def clear_stale_queue(self, before: datetime) -> int:
         """Applicants left waiting by an intake service that stopped (their page lost its

@@ -452,6 +452,33 @@ class SignallingCall(Base):
     console_epoch: Mapped[int] = mapped_column(Integer, default=0)
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The intake instance holding each party's socket (migration 0008): a crashed instance's
+    # parties are taken as gone by the others' sweep.
+    applicant_instance: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    console_instance: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class IntakeInstance(Base):
+    """A running intake instance on the shared database, and when it last said so."""
+
+    __tablename__ = "intake_instances"
+
+    instance_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QueueHolder(Base):
+    """Which intake instance holds a waiting applicant's socket. No foreign key, as for
+    signalling_calls: a short-lived lease."""
+
+    __tablename__ = "queue_holders"
+
+    session_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    instance_id: Mapped[str] = mapped_column(String(64), index=False)
+    held_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (Index("ix_queue_holders_instance", "instance_id"),)
 
 
 class SignallingMessage(Base):

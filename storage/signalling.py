@@ -8,8 +8,12 @@ import asyncio
 import contextlib
 import json
 import logging
+import os
+import socket
+import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, literal, select, update
@@ -18,13 +22,15 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from app.ids import ReviewerId, SessionId
-from app.signalling import PARTIES, CallRecord, MailArrived, Party
+from app.signalling import PARTIES, CallRecord, MailArrived, Party, Reclaimed
 from storage.database import Database
-from storage.models import SignallingCall, SignallingMessage
+from storage.models import IntakeInstance, QueueHolder, SignallingCall, SignallingMessage
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "intake_signalling"
+LEASE_SECONDS = 30.0  # an instance sweeps every few seconds; silent this long, it is taken as gone
+MAIL_KEPT_SECONDS = 600.0  # undelivered mail of a call that is over is dropped after this
 # A listening connection that went quiet because the network died is noticed by TCP keepalives.
 KEEPALIVES: dict[str, Any] = {
     "keepalives": 1,
@@ -34,7 +40,8 @@ KEEPALIVES: dict[str, Any] = {
 }
 
 
-def _record(row: SignallingCall) -> CallRecord:
+def _record(row: Any) -> CallRecord:
+    """A call from its row (an ORM object or a row of its columns)."""
     return CallRecord(
         session_id=SessionId(row.session_id),
         reviewer_id=ReviewerId(row.reviewer_id),
@@ -53,6 +60,10 @@ def _present(party: Party) -> Any:
     return SignallingCall.applicant_present if party == "applicant" else SignallingCall.console_present
 
 
+def _held_by(party: Party) -> Any:
+    return SignallingCall.applicant_instance if party == "applicant" else SignallingCall.console_instance
+
+
 def _epoch(party: Party) -> Any:
     return SignallingCall.applicant_epoch if party == "applicant" else SignallingCall.console_epoch
 
@@ -60,13 +71,23 @@ def _epoch(party: Party) -> Any:
 class SharedSignalling:
     """`app.signalling.SignallingExchange` for intake instances sharing one PostgreSQL."""
 
-    def __init__(self, database: Database, *, reconnect_seconds: float = 1.0) -> None:
+    def __init__(
+        self,
+        database: Database,
+        *,
+        reconnect_seconds: float = 1.0,
+        lease_seconds: float = LEASE_SECONDS,
+        instance_id: str | None = None,
+    ) -> None:
         if database.is_sqlite:
             raise ValueError(
                 "shared signalling needs PostgreSQL; one instance on SQLite uses LocalSignalling"
             )
         self.database = database
         self.reconnect_seconds = reconnect_seconds
+        # An instance whose last sweep is older than this has stopped: the others reclaim what it held.
+        self.lease_seconds = lease_seconds
+        self.instance_id = instance_id or f"{socket.gethostname()[:40]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
         self._conninfo = (
             make_url(database.url).set(drivername="postgresql").render_as_string(hide_password=False)
         )
@@ -159,7 +180,13 @@ class SharedSignalling:
             epoch = session.execute(
                 update(SignallingCall)
                 .where(*conditions)
-                .values({_present(party): True, _epoch(party): _epoch(party) + 1})
+                .values(
+                    {
+                        _present(party): True,
+                        _epoch(party): _epoch(party) + 1,
+                        _held_by(party): self.instance_id,
+                    }
+                )
                 .returning(_epoch(party))
             ).scalar_one_or_none()
         return int(epoch) if epoch is not None else None
@@ -195,12 +222,13 @@ class SharedSignalling:
         )
 
     def _end(self, session_id: SessionId, *conditions: Any) -> CallRecord | None:
+        """An ended call's row is deleted (no instance asks about it again), with the console's
+        mail; the applicant's last mail ("ended") may follow, and the sweep drops it if unread."""
         with self.database.session() as session:
-            row = session.scalars(
-                update(SignallingCall)
+            row = session.execute(
+                delete(SignallingCall)
                 .where(SignallingCall.session_id == session_id, SignallingCall.ended.is_(False), *conditions)
-                .values(ended=True, ended_at=datetime.now(UTC))
-                .returning(SignallingCall)
+                .returning(*SignallingCall.__table__.columns)
             ).one_or_none()
             if row is None:
                 return None
@@ -209,7 +237,7 @@ class SharedSignalling:
                     SignallingMessage.session_id == session_id, SignallingMessage.party == "console"
                 )
             )
-            return _record(row)
+            return replace(_record(row), ended=True)
 
     # -- mail ---------------------------------------------------------------------------------
 
@@ -232,6 +260,87 @@ class SharedSignalling:
     def discard(self, session_id: SessionId, party: Party, kinds: Sequence[str]) -> None:
         with self.database.session() as session:
             _discard(session, session_id, party, kinds)
+
+    # -- leases -------------------------------------------------------------------------------
+
+    def hold(self, session_id: SessionId) -> None:
+        held = {"instance_id": self.instance_id, "held_at": datetime.now(UTC)}
+        with self.database.session() as session:
+            session.execute(
+                pg_insert(QueueHolder)
+                .values(session_id=session_id, **held)
+                .on_conflict_do_update(index_elements=["session_id"], set_=held)
+            )
+
+    def release(self, session_id: SessionId) -> None:
+        with self.database.session() as session:
+            session.execute(
+                delete(QueueHolder).where(
+                    QueueHolder.session_id == session_id, QueueHolder.instance_id == self.instance_id
+                )
+            )
+
+    def sweep(self, now: datetime) -> Reclaimed:
+        """Renew this instance's lease; each instance whose lease ran out is deleted by exactly
+        one sweeper (DELETE ... RETURNING), which takes back what it held."""
+        now = now.astimezone(UTC)
+        seen = {"seen_at": now}
+        with self.database.session() as session:
+            session.execute(
+                pg_insert(IntakeInstance)
+                .values(instance_id=self.instance_id, started_at=now, **seen)
+                .on_conflict_do_update(index_elements=["instance_id"], set_=seen)
+            )
+            gone = list(
+                session.execute(
+                    delete(IntakeInstance)
+                    .where(
+                        IntakeInstance.seen_at < now - timedelta(seconds=self.lease_seconds),
+                        IntakeInstance.instance_id != self.instance_id,
+                    )
+                    .returning(IntakeInstance.instance_id)
+                ).scalars()
+            )
+            reclaimed = Reclaimed()
+            if gone:
+                waiting = (
+                    session.execute(
+                        delete(QueueHolder)
+                        .where(QueueHolder.instance_id.in_(gone))
+                        .returning(QueueHolder.session_id)
+                    )
+                    .scalars()
+                    .all()
+                )
+                consoles = session.execute(
+                    _let_go("console", gone).returning(
+                        SignallingCall.session_id, SignallingCall.console_epoch
+                    )
+                ).all()
+                applicants = session.execute(
+                    _let_go("applicant", gone).returning(SignallingCall.session_id, SignallingCall.leg)
+                ).all()
+                reclaimed = Reclaimed(
+                    waiting=tuple(SessionId(s) for s in waiting),
+                    consoles=tuple((SessionId(s), int(e)) for s, e in consoles),
+                    applicants=tuple((SessionId(s), int(leg)) for s, leg in applicants),
+                )
+                log.warning(
+                    "intake: instance(s) %s stopped; reclaimed %s waiting, %s console(s), %s applicant(s)",
+                    ", ".join(gone),
+                    len(reclaimed.waiting),
+                    len(reclaimed.consoles),
+                    len(reclaimed.applicants),
+                )
+            live = select(SignallingCall.session_id).where(
+                SignallingCall.session_id == SignallingMessage.session_id
+            )
+            session.execute(
+                delete(SignallingMessage).where(
+                    SignallingMessage.posted_at < now - timedelta(seconds=MAIL_KEPT_SECONDS), ~live.exists()
+                )
+            )
+        return reclaimed
 
 
 def _in_one_statement(
@@ -262,6 +371,15 @@ def _in_one_statement(
         # Sent when the transaction commits, so the row is there for whoever is told.
         outcome = select(func.pg_notify(CHANNEL, f"{session_id} {party}"))
     session.execute(outcome.add_cte(*steps))
+
+
+def _let_go(party: Party, instances: list[str]) -> Any:
+    """The calls whose `party` socket was held by one of `instances`: that party is gone."""
+    return (
+        update(SignallingCall)
+        .where(SignallingCall.ended.is_(False), _present(party).is_(True), _held_by(party).in_(instances))
+        .values({_present(party): False, _held_by(party): None})
+    )
 
 
 def _discarding(session_id: SessionId, party: Party, kinds: Sequence[str]) -> Any:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -148,6 +148,17 @@ class FakeDesk:
             if session is not None and session.state == "waiting":
                 session.state = "ended"
                 session.end_reason = "verify_later" if verify_later else "left_queue"
+
+    def abandon_waiting(self, session_ids: Sequence[SessionId], now: datetime, reason: str) -> int:
+        with self.lock:
+            abandoned = 0
+            for session_id in session_ids:
+                session = self.sessions.get(session_id)
+                if session is not None and session.state == "waiting":
+                    session.state = "ended"
+                    session.end_reason = reason
+                    abandoned += 1
+            return abandoned
 
     def take_next(self, reviewer_id: ReviewerId, now: datetime) -> TakenApplicant | None:
         with self.lock:

@@ -142,3 +142,141 @@ def test_instances_hear_of_mail_and_listen_again_after_losing_the_connection(pos
         asyncio.run(scenario())
     finally:
         database.dispose()
+
+
+def test_an_ended_call_leaves_nothing_behind_and_unread_mail_is_swept(
+    exchanges: tuple[SignallingExchange, SignallingExchange],
+) -> None:
+    """Issue 15: an ended call's state goes with it, and the applicant's last mail, unread
+    because their page had closed, is dropped by a later sweep (not while it may be read)."""
+    from datetime import UTC, datetime, timedelta
+
+    first, second = exchanges
+    first.call_taken(
+        SESSION, REVIEWER, "Zhang Wei", applicant_mail={"type": "taken", "reviewer": "Zhang Wei"}
+    )
+    assert second.collect(SESSION, "applicant") == [{"type": "taken", "reviewer": "Zhang Wei"}]
+    first.post(SESSION, "console", {"type": "applicant_returned"})
+    ended = second.end(SESSION)
+    assert ended is not None and ended.ended and ended.reviewer_name == "Zhang Wei"
+    first.post(SESSION, "applicant", {"type": "ended", "reason": "hang_up"})  # the page is gone
+    now = datetime.now(UTC)
+    assert not second.sweep(now)  # nothing to reclaim; the mail is too fresh to drop
+    later = now + timedelta(hours=1)
+    first.sweep(later)
+    second.sweep(later)
+    assert first.collect(SESSION, "applicant") == [] and first.collect(SESSION, "console") == []
+    if not isinstance(first, LocalSignalling):
+        from sqlalchemy import func, select
+
+        from storage.models import SignallingCall, SignallingMessage
+        from storage.signalling import SharedSignalling
+
+        assert isinstance(first, SharedSignalling)
+        with first.database.session() as session:
+            assert session.execute(select(func.count()).select_from(SignallingCall)).scalar_one() == 0
+            assert session.execute(select(func.count()).select_from(SignallingMessage)).scalar_one() == 0
+
+
+@pytest.mark.postgres
+def test_a_stopped_instances_applicants_and_calls_are_reclaimed_once(postgres_url: str) -> None:
+    """An instance that stops renewing its lease (it crashed) is reclaimed by exactly one of the
+    others: who waited on its sockets, and the parties of calls it held; a waiting applicant
+    who came back on a live instance first stays where they are."""
+    from datetime import UTC, datetime, timedelta
+
+    from storage.database import open_database
+    from storage.signalling import SharedSignalling
+
+    database = open_database(postgres_url)
+    try:
+        crashed = SharedSignalling(database, instance_id="crashed", lease_seconds=30)
+        alive = SharedSignalling(database, instance_id="alive", lease_seconds=30)
+        other = SharedSignalling(database, instance_id="other", lease_seconds=30)
+        start = datetime.now(UTC)
+        for instance in (crashed, alive, other):
+            assert not instance.sweep(start)
+        crashed.hold(SessionId(1))
+        crashed.hold(SessionId(2))
+        crashed.hold(SessionId(3))
+        alive.hold(SessionId(2))  # applicant 2 came back on a live instance
+        crashed.release(SessionId(3))  # applicant 3 closed the page
+        alive.release(SessionId(1))  # not alive's to release
+        crashed.call_taken(SessionId(10), REVIEWER, "Zhang Wei")
+        console_epoch = crashed.connect(SessionId(10), "console", only_if_absent=True)
+        alive.connect(SessionId(10), "applicant", only_if_absent=False)
+        alive.call_taken(SessionId(11), REVIEWER, "Zhang Wei")
+        alive.connect(SessionId(11), "console", only_if_absent=True)
+        crashed.connect(SessionId(11), "applicant", only_if_absent=False)
+        crashed.leg_started(SessionId(11), 2)
+
+        soon = start + timedelta(seconds=20)  # within the lease: nothing is reclaimed
+        assert not alive.sweep(soon) and not other.sweep(soon)
+        later = start + timedelta(seconds=45)  # crashed has not swept since start
+        sweeps = [alive.sweep(later), other.sweep(later)]
+        reclaimed = [r for r in sweeps if r]
+        assert len(reclaimed) == 1
+        assert reclaimed[0].waiting == (SessionId(1),)
+        assert reclaimed[0].consoles == ((SessionId(10), console_epoch),)
+        assert reclaimed[0].applicants == ((SessionId(11), 2),)
+        # The console of call 10 may now connect again (on a live instance) ...
+        assert other.connect(SessionId(10), "console", only_if_absent=True) is not None
+        # ... and call 11's applicant is no longer present, so its console may be told so.
+        record = alive.call(SessionId(11))
+        assert record is not None and not record.applicant_present and record.console_present
+        assert not alive.sweep(later + timedelta(seconds=1))  # reclaimed once
+    finally:
+        database.dispose()
+
+
+@pytest.mark.postgres
+def test_a_live_intake_takes_back_what_a_crashed_one_held(postgres_url: str) -> None:
+    """The intake's sweep: an applicant left waiting on a crashed instance's socket leaves the
+    queue (their link stays valid), one who waited without a lease there stays, and a call whose
+    console was on the crashed instance ends (console lost) once the grace time passes."""
+    from datetime import UTC, datetime
+
+    from media.intake.service import IntakeService
+    from storage.database import open_database
+    from storage.signalling import SharedSignalling
+    from tests.intake_fakes import FakeDesk
+
+    database = open_database(postgres_url)
+    desk = FakeDesk()
+    for name in ("alice", "bob", "carol"):
+        desk.add(name)
+    alice, bob, carol = (desk.join_queue(name, datetime.now(UTC)) for name in ("alice", "bob", "carol"))
+    taken = desk.take_next(REVIEWER, datetime.now(UTC))  # alice, the longest waiting
+    assert taken is not None and taken.session_id == alice.session_id
+    crashed = SharedSignalling(database, instance_id="crashed", lease_seconds=0.5)
+    survivor = SharedSignalling(database, instance_id="survivor", lease_seconds=0.5)
+    crashed.sweep(datetime.now(UTC))
+    crashed.hold(bob.session_id)
+    crashed.call_taken(alice.session_id, REVIEWER, "Zhang Wei")
+    assert crashed.connect(alice.session_id, "console", only_if_absent=True) == 1
+    service = IntakeService(
+        desk, desk, console_access=desk.access, exchange=survivor, console_grace_seconds=0.2
+    )
+
+    async def scenario() -> None:
+        reclaimed = await service.sweep()
+        deadline = asyncio.get_running_loop().time() + 20
+        while not reclaimed:  # until the crashed instance's lease has run out
+            assert asyncio.get_running_loop().time() < deadline, "the lease never ran out"
+            await asyncio.sleep(0.1)
+            reclaimed = await service.sweep()
+        assert reclaimed.waiting == (bob.session_id,)
+        await _until(lambda: desk.sessions[alice.session_id].state == "ended", "the call to end")
+
+    asyncio.run(scenario())
+    try:
+        assert (desk.sessions[bob.session_id].state, desk.sessions[bob.session_id].end_reason) == (
+            "ended",
+            "intake_lost",
+        )
+        assert desk.sessions[carol.session_id].state == "waiting"  # not held by the crashed one
+        assert desk.sessions[alice.session_id].end_reason == "console_lost"
+        assert survivor.call(alice.session_id) is None
+        assert survivor.collect(alice.session_id, "applicant")[-1]["type"] == "ended"
+    finally:
+        database.dispose()

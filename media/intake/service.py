@@ -108,7 +108,7 @@ from app.queue import (
     TokenStatus,
 )
 from app.roles import Action, may
-from app.signalling import CallRecord, LocalSignalling, Party, SignallingExchange
+from app.signalling import CallRecord, LocalSignalling, Party, Reclaimed, SignallingExchange
 from media.ice import IceServers
 from media.intake.positions import QueueBoard, send_quietly
 
@@ -123,6 +123,8 @@ QUEUE_POLL_SECONDS = 1.0
 # data stall for seconds, and thousands of waiting pages each pinged every few seconds cost the
 # intake real CPU; a dropped call is seen sooner by the peers' own connection state.
 APPLICANT_HEARTBEAT_SECONDS = 15.0
+# How often each instance renews its lease and looks for instances that stopped (shared signalling).
+SWEEP_SECONDS = 5.0
 INTERNAL_MESSAGE = "Something went wrong on our side; please try again."
 # The page reports its camera as each leg starts and when it changes: a few a minute at most.
 CAMERA_REPORTS_PER_MINUTE = 6
@@ -270,6 +272,7 @@ class Waiting:
     camera_reports: list[float] = field(default_factory=list)  # monotonic times, the last minute
     camera_refusal_told: bool = False  # the console hears of a refused report once per socket
     transport: asyncio.BaseTransport | None = None  # the socket's connection: is it keeping up?
+    held: SessionId | None = None  # the waiting session this instance holds a lease on
 
     def camera_report_allowed(self, now: float) -> bool:
         self.camera_reports[:] = [t for t in self.camera_reports if now - t < 60.0]
@@ -346,6 +349,7 @@ class IntakeService:
         self._mail_locks: dict[tuple[SessionId, Party], asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._exchange_users = 0
+        self._sweeper: asyncio.Task[None] | None = None
 
     # -- the application -------------------------------------------------------------------
 
@@ -425,11 +429,54 @@ class IntakeService:
         self._exchange_users += 1
         if self._exchange_users == 1:
             await self.exchange.start(self._mail_arrived)
+            self._sweeper = asyncio.get_running_loop().create_task(self._sweep_forever())
 
     async def _stop_exchange(self, _app: web.Application) -> None:
         self._exchange_users -= 1
         if self._exchange_users == 0:
+            if self._sweeper is not None:
+                self._sweeper.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._sweeper
+                self._sweeper = None
             await self.exchange.stop()
+
+    async def _sweep_forever(self) -> None:
+        while True:
+            try:
+                await self.sweep()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("intake: the sweep of leases failed; trying again")
+            await asyncio.sleep(SWEEP_SECONDS)
+
+    async def sweep(self) -> Reclaimed:
+        """Renew this instance's lease and take back what instances that stopped held: their
+        waiting applicants leave the queue (unless back on a live instance meanwhile), their
+        consoles get the grace time to come back before the call ends, and consoles whose
+        applicant they held hear the applicant left. Also drops mail nobody will collect."""
+        now = self.clock()
+        reclaimed = await self._signal(self.exchange.sweep, datetime.now(UTC))  # leases: real time
+        lost = [s for s in reclaimed.waiting if s not in self.waiting_by_session]
+        if lost:
+            cleared = await self._desk(self.desk.abandon_waiting, lost, now, "intake_lost")
+            for session_id in lost:
+                self.board.out_of_queue(session_id)
+            log.warning("intake: %s applicant(s) of a stopped instance left the queue", cleared)
+        for session_id, epoch in reclaimed.consoles:
+            if session_id not in self.consoles:
+                self._watch_console(session_id, epoch)
+        for session_id, leg in reclaimed.applicants:
+            with contextlib.suppress(ReviewError):
+                await self._end_open_leg(session_id, "dropped")
+            await self._post(
+                session_id,
+                "console",
+                {"type": "applicant_left", "leg": leg},
+                replacing=("offer", "applicant_returned"),
+            )
+        return reclaimed
 
     async def _stop_executor(self, _app: web.Application) -> None:
         for executor in (
@@ -585,6 +632,9 @@ class IntakeService:
                             if record is not None:
                                 await self._applicant_returns(waiting, record)
                             elif ticket.position > 0:
+                                # Held here: if this instance stops, another takes them out.
+                                await self._signal(self.exchange.hold, ticket.session_id)
+                                waiting.held = ticket.session_id
                                 await self._tell_place(waiting, ticket)
                             # Mail that came before this socket was known by its session.
                             self._mail_arrived(ticket.session_id, "applicant")
@@ -620,6 +670,9 @@ class IntakeService:
             self.board.forget(waiting.session_id)
             await self._applicant_gone(waiting)
             self._hold(waiting, None)
+            if waiting.held is not None:
+                with contextlib.suppress(Exception):
+                    await self._signal(self.exchange.release, waiting.held)
 
     def _consent_given(self, body: dict[str, Any]) -> tuple[str, str] | None:
         """(version, language) of the consent sent with a join; refused when one is needed."""
