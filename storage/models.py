@@ -452,7 +452,7 @@ class SignallingCall(Base):
     console_epoch: Mapped[int] = mapped_column(Integer, default=0)
     taken_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    # The intake instance holding each party's socket (migration 0008): a crashed instance's
+    # The intake instance holding each party's socket (migration 0009): a crashed instance's
     # parties are taken as gone by the others' sweep.
     applicant_instance: Mapped[str | None] = mapped_column(String(64), nullable=True)
     console_instance: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -1,8 +1,8 @@
 """intake leases: live intake instances, who holds a waiting applicant's socket, and which
 instance holds each party of a call, so a crashed instance's applicants and calls are reclaimed
 
-Revision ID: 0008_intake_leases
-Revises: 0007_signalling
+Revision ID: 0009_intake_leases
+Revises: 0008_questions_asked
 Create Date: 2026-11-30 00:40:00
 """
 
@@ -10,8 +10,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0008_intake_leases'
-down_revision = '0007_signalling'
+revision = '0009_intake_leases'
+down_revision = '0008_questions_asked'
 branch_labels = None
 depends_on = None
 
