@@ -164,17 +164,6 @@ class ChallengeKind(enum.Enum):
     OPEN_MOUTH = "open_mouth"  # open the mouth wide and hold it
 
 
-# An unpredictable draw (the operating system's randomness): a replayed video cannot know the
-# next challenge, nor can anyone who watched earlier calls.
-_CHALLENGE_DRAW = secrets.SystemRandom()
-
-
-def draw_challenge(rng: random.Random = _CHALLENGE_DRAW) -> ChallengeKind:
-    """A challenge chosen at random, each kind equally likely (also the one asked last: a
-    pattern would be a hint). `rng` only for tests."""
-    return rng.choice(list(ChallengeKind))
-
-
 class ChallengeState(enum.Enum):
     ASKED = "asked"
     PASSED = "passed"
@@ -195,6 +184,30 @@ class ChallengeStatus:
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind.value, "state": self.state.value, "t": round(self.t, 3)}
+
+
+# An unpredictable draw (the operating system's randomness): a replayed video cannot know the
+# next challenge, nor can anyone who watched earlier calls.
+_CHALLENGE_DRAW = secrets.SystemRandom()
+
+
+# What a replayed video does not do by chance at a random moment (docs/liveness-challenges.md:
+# 0 of 291 prompt times on Obama's address); natural blinking passes "blink twice" far more
+# often, so that one is only ever asked as the second of two.
+ACTION_CHALLENGES = (ChallengeKind.TURN_LEFT, ChallengeKind.TURN_RIGHT, ChallengeKind.OPEN_MOUTH)
+
+
+def draw_challenge(
+    rng: random.Random = _CHALLENGE_DRAW, *, after: ChallengeStatus | None = None
+) -> ChallengeKind:
+    """A challenge chosen at random, each kind allowed equally likely (also the one asked last:
+    a pattern would be a hint). "Blink twice" only when `after`, the call's challenge just
+    before, was a head turn or an open mouth that passed: never alone, never the first (the one
+    asked at the match). `rng` only for tests."""
+    follows_action = (
+        after is not None and after.state is ChallengeState.PASSED and after.kind in ACTION_CHALLENGES
+    )
+    return rng.choice(list(ChallengeKind) if follows_action else list(ACTION_CHALLENGES))
 
 
 @dataclass(frozen=True)

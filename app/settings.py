@@ -91,12 +91,15 @@ class Settings:
     # one; a head turn counts at this yaw (nose offset from the eye midpoint, in eye distances;
     # talking heads stay within 0.24); an open mouth at this mouth aspect ratio (talking: up to
     # 0.35); a turn must show on 2 of 3 updates in a row, the open mouth must be held this long
-    # (s); two blinks within this many seconds of each other.
+    # (s); two blinks, each closed at most face_challenge_blink_seconds, the second beginning
+    # within face_challenge_double_blink_seconds of the first one's end (a deliberate double
+    # blink; docs/liveness-challenges.md has the timings measured).
     face_challenge_seconds: float = 5.0
     face_challenge_turn_yaw: float = 0.30
     face_challenge_mouth_open: float = 0.5
     face_challenge_mouth_hold_seconds: float = 0.5
-    face_challenge_double_blink_seconds: float = 1.5
+    face_challenge_double_blink_seconds: float = 0.5
+    face_challenge_blink_seconds: float = 0.5
     # At most this many face encodings per second of video for the tracked face (more than 0).
     face_max_encodings_per_second: float = 4.0
     # Seconds between room scans for other people (YuNet at 2x with SFace, dlib's CNN detector

@@ -20,7 +20,7 @@ from app.camera import CameraVerdict, load_camera_rules
 from app.console import AudioState, ConnectionState, HangUp, RecordingState
 from app.decisions import DecisionSubmission
 from app.errors import InvalidTransition, ReviewError
-from app.face import ChallengeKind, ChallengeState, draw_challenge
+from app.face import ChallengeKind, ChallengeState, ChallengeStatus, draw_challenge
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
@@ -56,6 +56,11 @@ _CONNECTION_STATES = {
 }
 
 
+def draw_next_challenge(after: ChallengeStatus | None) -> ChallengeKind:
+    """The console's draw (app.face.draw_challenge) after the call's last settled challenge."""
+    return draw_challenge(after=after)
+
+
 class MediaApplicantCall:
     """app.console.ApplicantCall over one taken applicant of a ReviewerCall, with its FaceWorker and
     its recording (services.recording, as record-probe records).
@@ -63,8 +68,11 @@ class MediaApplicantCall:
     Frames go to the window, to the face worker (newest only, both) and to the recorder; scores
     go to the window and onto the session's timeline (session clock, with boxes), stored about
     once a second by the call's monitor thread, which also reports the recording's state.
-    The applicant's camera reports are checked against the bank's camera rules (app.camera): the
-    verdict goes to the window and, with what it raised, onto the timeline."""
+    A liveness challenge that failed is a failed face attempt, counted in storage here before
+    its score goes on to the window (the monitor thread retries when the database is away): the
+    window shows it and reads the count back, it cannot skip it. The applicant's camera reports
+    are checked against the bank's camera rules (app.camera): the verdict goes to the window
+    and, with what it raised, onto the timeline."""
 
     def __init__(
         self,
@@ -87,6 +95,11 @@ class MediaApplicantCall:
         )
         self._recording_state: tuple[RecordingState, str] | None = None
         self._ended = False
+        # The challenge settled last in this call (what the next draw may follow), and failed
+        # challenges storage has not counted yet (the database was away).
+        self.last_challenge: ChallengeStatus | None = None
+        self._uncounted: list[ChallengeKind] = []
+        self._uncounted_lock = threading.Lock()
 
     def start(self) -> MediaApplicantCall:
         from media.face.worker import FaceWorkerError
@@ -116,8 +129,31 @@ class MediaApplicantCall:
     def _score(self, score: FaceScore) -> None:
         challenge = score.challenge
         if challenge is not None and challenge.state is not ChallengeState.ASKED:
+            self.last_challenge = challenge
+            if challenge.state is ChallengeState.FAILED:
+                self._count_failed_challenge(challenge.kind)
             self.call.show_challenge(challenge.kind.value, challenge.state.value)
         self.events.face_score(score)
+
+    def _count_failed_challenge(self, kind: ChallengeKind | None = None) -> None:
+        """Store the failed challenge `kind` (None: only those not stored yet) as a failed face
+        attempt; what the database does not take now is tried again on the next tick."""
+        with self._uncounted_lock:
+            if kind is not None:
+                self._uncounted.append(kind)
+            while self._uncounted:
+                try:
+                    self.services.record_failed_challenge(self.applicant.session_id, self._uncounted[0])
+                except InvalidTransition as error:  # the session ended: nothing left to count in
+                    log.warning("session %s: challenge not counted: %s", self.applicant.session_id, error)
+                except Exception as error:
+                    log.error(
+                        "session %s: failed challenge not counted yet (tried again): %s",
+                        self.applicant.session_id,
+                        error,
+                    )
+                    return
+                self._uncounted.pop(0)
 
     # the console's call worker
     def ask_challenge(self) -> ChallengeKind | None:
@@ -126,7 +162,7 @@ class MediaApplicantCall:
         face_match = self.face_match
         if face_match is None or self._ended:
             return None
-        kind = self.services.challenge_draw()
+        kind = self.services.challenge_draw(self.last_challenge)
         if not face_match.ask_challenge(kind):
             return None
         seconds = self.services.settings.face_challenge_seconds
@@ -159,6 +195,8 @@ class MediaApplicantCall:
         while not self._stop.wait(interval):
             ticks += 1
             self._report_recording()
+            if self._uncounted:
+                self._count_failed_challenge()
             if ticks % 2 == 0:
                 self.recording.store()
 
@@ -183,6 +221,8 @@ class MediaApplicantCall:
             unsubscribe()
         if self.face_match is not None:
             self.face_match.stop()
+        if self._uncounted:
+            self._count_failed_challenge()  # a last try while the session is still in the call
         try:
             self.call.hang_up(why.value).result(timeout=10)
         except Exception as error:
@@ -220,8 +260,9 @@ class LiveConsoleServices:
         self.database = database
         self.intake_url = intake_url
         self.face_matching = face_matching
-        # How each liveness challenge is chosen: at random (tests may fix it).
-        self.challenge_draw: Callable[[], ChallengeKind] = draw_challenge
+        # How each liveness challenge is chosen, given the one settled before it in the call: at
+        # random, "blink twice" never first nor alone (tests may fix it).
+        self.challenge_draw: Callable[[ChallengeStatus | None], ChallengeKind] = draw_next_challenge
         # Read once, at start: a mistake in the bank's file stops the console with its message.
         self.camera_rules = load_camera_rules(settings.camera_rules_file)
         self.accounts = Accounts(database)
@@ -418,6 +459,18 @@ class LiveConsoleServices:
             now=datetime.now(UTC),
             reviewer_id=self._signed_in(reviewer_id),
             actor=self.reviewer_name or str(reviewer_id),
+        )
+
+    def record_failed_challenge(self, session_id: SessionId, kind: ChallengeKind) -> FaceAttempts:
+        """A liveness challenge of the call on this console failed: a failed face attempt in
+        storage (the bank's rule, not the window's), in the signed-in reviewer's session."""
+        reviewer = self._reviewer
+        return self.records.record_failed_challenge(
+            session_id,
+            kind.value,
+            now=datetime.now(UTC),
+            reviewer_id=reviewer,
+            actor=self.reviewer_name or str(reviewer),
         )
 
     def refused_decisions(self) -> list[RefusedDecision]:

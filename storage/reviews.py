@@ -338,6 +338,54 @@ class ReviewRecords:
             )
             return count
 
+    def record_failed_challenge(
+        self,
+        session_id: SessionId,
+        kind: str,
+        *,
+        now: datetime,
+        reviewer_id: ReviewerId | None,
+        actor: str,
+    ) -> FaceAttempts:
+        """A liveness challenge (`kind`, app.face.ChallengeKind's value) was not answered: a
+        failed face attempt, counted here in one transaction whatever the window does. The
+        attempt open in this session (running, or the one that matched) fails; with none open,
+        one more is started and failed while the application has one left; with none left there
+        is nothing more to count. The application's count after it."""
+        with self.database.session() as session:
+            row = self._session_row(session, session_id, lock=True)
+            self._require_owner(session, row, reviewer_id)
+            if row.state not in IN_CALL_STATES:
+                raise InvalidTransition(
+                    f"Session {session_id} is {row.state}; no face attempt can be counted."
+                )
+            session.get(Application, row.application_id, with_for_update=True)
+            count = self._face_attempts(session, row.application_id)
+            started = False
+            if row.face_attempts_failed >= row.face_attempts_used:
+                if count.used >= count.limit:
+                    return count  # every attempt of the application is used and failed already
+                row.face_attempts_used += 1
+                started = True
+            row.face_attempts_failed += 1
+            count = self._face_attempts(session, row.application_id)
+            append_event(
+                session,
+                actor=actor,
+                action="face.attempt_failed",
+                subject=f"session:{session_id}",
+                details={
+                    "application_id": row.application_id,
+                    "used": count.used,
+                    "failed": count.failed,
+                    "limit": count.limit,
+                    "challenge": kind,
+                    "started": started,
+                },
+                at=now,
+            )
+            return count
+
     def abandon_unfinished(self, now: datetime, *, reviewer_id: ReviewerId | None = None) -> list[SessionId]:
         """Sessions left in a call by a console that died: marked abandoned, recordings kept.
         With a reviewer id, only that reviewer's sessions (their console restarting)."""

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from app.face import ChallengeKind, ChallengeState
+from app.face import ACTION_CHALLENGES, ChallengeKind, ChallengeState
 from app.settings import PROJECT_ROOT, load_settings
-from media.face.challenges import ChallengeTracker, parse_challenge
+from media.face.challenges import ChallengeLimits, ChallengeTracker, parse_challenge
 from media.face.liveness import LandmarkSignals
 from media.face.offline import MatchSummary, run_match
 from media.face.pipeline import PipelineConfig
@@ -77,6 +77,33 @@ def test_two_blinks_after_the_prompt_and_close_together() -> None:
     assert far_apart is not None and far_apart.state is ChallengeState.ASKED  # natural blinking
     double = tracker.update(14.0, _signals(), [(10.8, 11.0), (13.3, 13.5), (13.8, 14.0)])
     assert double is not None and double.state is ChallengeState.PASSED and double.t == 14.0
+
+
+def test_blink_twice_wants_a_deliberate_double_blink() -> None:
+    """Two short blinks, the second beginning within double_blink_seconds (0.5 s) of the first's
+    end: natural blinks 0.6 s apart, or a long closure (a glance down), do not pass."""
+
+    def outcome(blinks: list[tuple[float, float]]) -> ChallengeState:
+        tracker = ChallengeTracker()
+        tracker.ask(ChallengeKind.BLINK_TWICE)
+        tracker.update(10.0, _signals(), [])
+        status = tracker.update(blinks[-1][1], _signals(), blinks)
+        assert status is not None
+        return status.state
+
+    assert tracker_limits().double_blink_seconds == 0.5 and tracker_limits().blink_seconds == 0.5
+    assert outcome([(11.0, 11.2), (11.8, 12.0)]) is ChallengeState.ASKED  # 0.6 s apart: natural
+    assert outcome([(11.0, 11.55), (11.7, 11.9)]) is ChallengeState.ASKED  # closed 0.55 s
+    assert outcome([(11.0, 11.2), (11.3, 11.85)]) is ChallengeState.ASKED
+    # Deliberate: 0.2 s closures, 0.25-0.45 s apart (onset to onset 0.45-0.65 s) passes.
+    assert outcome([(11.0, 11.2), (11.45, 11.65)]) is ChallengeState.PASSED
+    assert outcome([(11.0, 11.2), (11.65, 11.85)]) is ChallengeState.PASSED
+    # A natural blink first, then the double blink: the double blink counts.
+    assert outcome([(10.5, 10.6), (12.0, 12.2), (12.4, 12.6)]) is ChallengeState.PASSED
+
+
+def tracker_limits():  # type: ignore[no-untyped-def]
+    return ChallengeTracker().limits
 
 
 def test_open_mouth_must_be_held_and_challenges_queue() -> None:
@@ -201,3 +228,62 @@ def test_a_still_photo_fails_every_challenge(shared_data: Path, tmp_path: Path) 
     summary = _match(shared_data, "obama.jpg", video, asked, 14.0, face_challenge_seconds=2.5)
     assert summary.verdict == "match"
     assert [(c.kind, c.passed) for c in summary.challenges] == [(kind, False) for kind in kinds]
+
+
+@pytest.mark.slow
+def test_a_replay_s_natural_blinking_rarely_passes_blink_twice_and_never_an_action(shared_data: Path) -> None:
+    """Obama's address asked each kind at every 0.1 s (docs/liveness-challenges.md): he blinks in
+    pairs now and then (0.03-0.53 s apart), and passed "blink twice" at 37% of the prompt times
+    under the first rule (two blinks within 1.5 s); under the deliberate-double-blink rule at
+    under 30%, and never a head turn or an open mouth, the only kinds asked first
+    (app.face.draw_challenge)."""
+    from tools.challenge_chance import chance, record_inputs
+
+    settings = load_settings()
+    inputs = record_inputs(
+        settings,
+        shared_data / "videos/obama_weekly_address.mp4",
+        shared_data / "faces/face_recognition/obama.jpg",
+    )
+    rates = chance(inputs, ChallengeLimits.from_settings(settings), step=0.1)
+    assert rates["blink_twice"]["prompts"] == 291
+    assert 0 < rates["blink_twice"]["share"] < 0.3, rates
+    assert [rates[kind.value]["passed"] for kind in ACTION_CHALLENGES] == [0, 0, 0], rates
+
+
+def _spliced(video: Path, out: Path, pieces: list[tuple[float, float]]) -> Path:
+    """The frames of `video` between each (start, end) in seconds, one piece after the other."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(video))
+    fps = float(capture.get(cv2.CAP_PROP_FPS))
+    frames = []
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        frames.append(frame)
+    capture.release()
+    height, width = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(out), cv2.VideoWriter.fourcc(*"mp4v"), fps, (width, height))
+    for start, end in pieces:
+        for frame in frames[round(start * fps) : round(end * fps)]:
+            writer.write(frame)
+    writer.release()
+    return out
+
+
+@pytest.mark.slow
+def test_a_deliberate_double_blink_passes(shared_data: Path, tmp_path: Path) -> None:
+    """No shared video shows a deliberate double blink, so one is made of real frames: Obama's
+    blink at 10.43-10.63 s played again 0.5 s after it began (the frames from 10.3 s repeated
+    after 10.8 s). Asked at 0.5 s (9.5 s of the original), it passes; the same footage without
+    the repeat (one blink) does not."""
+    video = shared_data / "videos/obama_weekly_address.mp4"
+    asked = [(ChallengeKind.BLINK_TWICE, 0.5)]
+    once = _spliced(video, tmp_path / "once.mp4", [(9.0, 13.0)])
+    twice = _spliced(video, tmp_path / "twice.mp4", [(9.0, 10.8), (10.3, 12.5)])
+    (single,) = _match(shared_data, "obama.jpg", once, asked, until=6.0).challenges
+    assert not single.passed
+    (double,) = _match(shared_data, "obama.jpg", twice, asked, until=6.0).challenges
+    assert double.passed and double.met_t is not None and 1.8 < double.met_t < 2.4

@@ -9,6 +9,7 @@ import itertools
 import json
 import random
 import secrets
+import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,14 @@ import aiohttp
 import pytest
 
 import app.face
-from app.face import ChallengeKind, ChallengeState, ChallengeStatus, FaceScore, draw_challenge
+from app.face import (
+    ACTION_CHALLENGES,
+    ChallengeKind,
+    ChallengeState,
+    ChallengeStatus,
+    FaceScore,
+    draw_challenge,
+)
 from app.face_policy import AttemptStatus, FaceVerification, StandaloneAttempts
 from app.replay import ChallengeEntry, EventEntry, challenges_of
 from app.review import FaceAttempts
@@ -29,21 +37,45 @@ from tests.test_intake_api import receive_json, signed_in, take_next, ws_url
 # -- the draw -------------------------------------------------------------------------------------
 
 
-def test_the_draw_is_the_operating_systems_randomness_over_every_kind() -> None:
+def test_the_draw_is_the_operating_systems_randomness_and_blink_twice_never_comes_first() -> None:
     default_rng = draw_challenge.__defaults__[0]  # type: ignore[index]
     assert isinstance(default_rng, secrets.SystemRandom)  # not a seeded, predictable generator
-    drawn = Counter(draw_challenge() for _ in range(400))
-    assert set(drawn) == set(ChallengeKind)
-    # Each kind about a quarter of the time (400 draws: below 50 is a 1-in-a-million event).
-    assert min(drawn.values()) > 50, drawn
+    # The first challenge of a call (the one asked at the match), or one after a failed or a blink
+    # challenge: a head turn or an open mouth, each about a third of the time.
+    failed_turn = ChallengeStatus(ChallengeKind.TURN_LEFT, ChallengeState.FAILED, 3.0, asked_t=1.0)
+    blinked = ChallengeStatus(ChallengeKind.BLINK_TWICE, ChallengeState.PASSED, 3.0, asked_t=1.0)
+    for after in (None, failed_turn, blinked):
+        drawn = Counter(draw_challenge(after=after) for _ in range(300))
+        assert set(drawn) == set(ACTION_CHALLENGES), (after, drawn)
+        assert min(drawn.values()) > 60, drawn  # 300 draws: below 60 is a 1-in-a-million event
+    # Right after a head turn or an open mouth that passed, every kind, blink twice too.
+    for kind in ACTION_CHALLENGES:
+        passed = ChallengeStatus(kind, ChallengeState.PASSED, 3.0, asked_t=1.0)
+        drawn = Counter(draw_challenge(after=passed) for _ in range(400))
+        assert set(drawn) == set(ChallengeKind), drawn
+        assert min(drawn.values()) > 50, drawn
 
 
 def test_the_draw_does_not_avoid_the_last_kind_nor_follow_a_pattern() -> None:
     rng = random.Random(7)
     draws = [draw_challenge(rng) for _ in range(200)]
     repeats = sum(1 for a, b in itertools.pairwise(draws) if a is b)
-    assert repeats > 20  # the same kind twice in a row happens (1 in 4), as it must
+    assert repeats > 30  # the same kind twice in a row happens (1 in 3), as it must
     assert app.face._CHALLENGE_DRAW is not None
+
+
+def test_the_console_s_first_challenge_is_never_blink_twice_and_follows_what_passed() -> None:
+    """MediaApplicantCall draws with the call's last settled challenge: a replay that merely
+    blinks is never asked to blink alone."""
+    from services.console import draw_next_challenge
+
+    call = _wired_call(draw_next_challenge)
+    firsts = Counter(call.ask_challenge() for _ in range(200))
+    assert ChallengeKind.BLINK_TWICE not in firsts and set(firsts) == set(ACTION_CHALLENGES), firsts
+    passed = ChallengeStatus(ChallengeKind.OPEN_MOUTH, ChallengeState.PASSED, 4.0, asked_t=2.0)
+    call._score(FaceScore(4.0, 40, 1, None, None, None, False, challenge=passed))
+    seconds = Counter(call.ask_challenge() for _ in range(400))
+    assert set(seconds) == set(ChallengeKind), seconds
 
 
 # -- a failed challenge is a failed face attempt -----------------------------------------------------
@@ -292,7 +324,7 @@ def test_the_face_match_wiring_asks_the_worker_and_tells_the_applicant(monkeypat
 
     class Services:
         settings = load_settings({"face_challenge_seconds": 7.0}, environ={})
-        challenge_draw = staticmethod(lambda: ChallengeKind.BLINK_TWICE)
+        challenge_draw = staticmethod(lambda _after: ChallengeKind.BLINK_TWICE)
 
     class Applicant:
         session_id = 5
@@ -300,6 +332,7 @@ def test_the_face_match_wiring_asks_the_worker_and_tells_the_applicant(monkeypat
     call = MediaApplicantCall.__new__(MediaApplicantCall)
     call.services, call.call, call.applicant, call.events = Services(), Call(), Applicant(), Events()  # type: ignore[assignment]
     call.face_match, call._ended = FaceMatch(), False  # type: ignore[assignment]
+    call.last_challenge, call._uncounted, call._uncounted_lock = None, [], threading.Lock()
     assert call.ask_challenge() is ChallengeKind.BLINK_TWICE
     assert asked_worker == [ChallengeKind.BLINK_TWICE]
     assert told == [("blink_twice", "asked", 7.0)]
@@ -312,3 +345,43 @@ def test_the_face_match_wiring_asks_the_worker_and_tells_the_applicant(monkeypat
     assert len(call.events.scores) == 2  # type: ignore[attr-defined]  # every score still goes to the window
     call._ended = True
     assert call.ask_challenge() is None
+
+
+def _wired_call(draw: Any, services: Any = None) -> Any:
+    """A MediaApplicantCall on stand-ins for the media call, the face worker and the window;
+    `services` (default: settings and `draw` only) as LiveConsoleServices."""
+    from app.settings import load_settings
+    from services.console import MediaApplicantCall
+
+    class Call:
+        def show_challenge(self, kind: str, state: str, seconds: float | None = None) -> None:
+            pass
+
+    class FaceMatch:
+        def ask_challenge(self, kind: ChallengeKind) -> bool:
+            return True
+
+    class Events:
+        def __init__(self) -> None:
+            self.scores: list[Any] = []
+
+        def face_score(self, score: Any) -> None:
+            self.scores.append(score)
+
+    class Services:
+        settings = load_settings({}, environ={})
+        challenge_draw = staticmethod(draw)
+
+    class Applicant:
+        session_id = 5
+
+    call = MediaApplicantCall.__new__(MediaApplicantCall)
+    call.services, call.call, call.applicant, call.events = (
+        services or Services(),
+        Call(),
+        Applicant(),
+        Events(),
+    )
+    call.face_match, call._ended, call.last_challenge = FaceMatch(), False, None
+    call._uncounted, call._uncounted_lock = [], threading.Lock()
+    return call

@@ -10,14 +10,15 @@ import itertools
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
 from app.applications import ApplicantCard, mask_national_id
 from app.console import CallEvents, HangUp
 from app.decisions import DecisionSubmission
-from app.face import ChallengeKind
-from app.ids import ApplicationId, DecisionId
+from app.face import ChallengeKind, ChallengeState, FaceScoreView
+from app.ids import ApplicationId, DecisionId, SessionId
 from app.queue import TakenApplicant
 from app.settings import load_settings
 from tools.demo_console import DemoApplicant, DemoConsoleServices, SimulatedFaceScore
@@ -37,6 +38,26 @@ GOOD_ANSWERS: dict[str, object] = {
     "identity_date_of_birth": "1988-01-01",
     "identity_amount_applied": "20000",
 }
+
+
+class ServicesSide:
+    """The CallEvents a FakeCall's test pushes to, as the real services pass them on
+    (services.console.MediaApplicantCall): a failed challenge is counted in storage as a failed
+    face attempt before its score reaches the window."""
+
+    def __init__(self, events: CallEvents, services: DemoConsoleServices, session_id: SessionId) -> None:
+        self._events = events
+        self._services = services
+        self._session_id = session_id
+
+    def face_score(self, score: FaceScoreView) -> None:
+        challenge = score.challenge
+        if challenge is not None and challenge.state is ChallengeState.FAILED:
+            self._services.record_failed_challenge(self._session_id, challenge.kind)
+        self._events.face_score(score)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._events, name)
 
 
 class FakeCall:
@@ -77,7 +98,7 @@ class FakeConsoleServices(DemoConsoleServices):
     def start_call(self, applicant: TakenApplicant, events: CallEvents):  # type: ignore[override]
         if self.simulated_video:
             return super().start_call(applicant, events)
-        call = FakeCall(events)
+        call = FakeCall(ServicesSide(events, self, applicant.session_id))  # type: ignore[arg-type]
         self.fake_calls.append(call)
         return call
 

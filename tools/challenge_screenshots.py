@@ -79,7 +79,7 @@ def shoot_language(folder: Path, language: str) -> None:
         Accounts(database).add("zhang.supervisor", "supervisor-password", Role.SUPERVISOR)
         server, url = start_embedded_intake(settings, database)
         services = LiveConsoleServices(settings, database, url)
-        services.challenge_draw = lambda: ChallengeKind.TURN_LEFT
+        services.challenge_draw = lambda _after: ChallengeKind.TURN_LEFT
         reviewer_id = services.sign_in(BENCH_REVIEWER, BENCH_PASSWORD)
         window = ConsoleWindow(
             services,

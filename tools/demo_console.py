@@ -196,6 +196,19 @@ class DemoConsoleServices:
             self.attempts[key] = (attempts.used, attempts.failed)
             return attempts
 
+    def record_failed_challenge(self, session_id: SessionId, kind: ChallengeKind) -> FaceAttempts:
+        """As storage counts a failed challenge (storage.reviews.record_failed_challenge): the open
+        attempt fails, or one more is started and failed while one is left."""
+        with self._lock:
+            key = self._application(session_id)
+            attempts = FaceAttempts(self.face_attempts_limit, *self.attempts.get(key, (0, 0)))
+            if attempts.failed >= attempts.used and attempts.used < attempts.limit:
+                attempts.start()
+            if attempts.failed < attempts.used:
+                attempts.fail()
+            self.attempts[key] = (attempts.used, attempts.failed)
+            return attempts
+
     def refused_decisions(self) -> list[RefusedDecisionView]:
         return list(self.refused)
 
@@ -256,6 +269,7 @@ class SimulatedCall:
         # A liveness challenge asked: [kind, asked at (None: at the next score)]; the simulated
         # applicant does what is asked after this many seconds.
         self._challenge: list[Any] | None = None
+        self._last_challenge: ChallengeStatus | None = None
         self.challenge_answer_seconds = 2.5
 
     def start(self) -> None:
@@ -263,7 +277,7 @@ class SimulatedCall:
 
     def ask_challenge(self) -> ChallengeKind | None:
         """Drawn as the real call draws it; the simulated applicant does it in time."""
-        kind = draw_challenge()
+        kind = draw_challenge(after=self._last_challenge)
         with self._newest_lock:
             self._challenge = [kind, None]
         return kind
@@ -279,7 +293,8 @@ class SimulatedCall:
             if t - asked < self.challenge_answer_seconds:
                 return ChallengeStatus(kind, ChallengeState.ASKED, asked, asked_t=asked)
             self._challenge = None
-            return ChallengeStatus(kind, ChallengeState.PASSED, t, asked_t=asked)
+            self._last_challenge = ChallengeStatus(kind, ChallengeState.PASSED, t, asked_t=asked)
+            return self._last_challenge
 
     def end(self, why: HangUp = HangUp.REVIEWER) -> None:
         self._stop.set()

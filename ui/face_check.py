@@ -71,6 +71,9 @@ class FaceCheck:
         self.challenge_now = 0.0  # the newest score's time, for the countdown
         self.challenges_failed = 0
         self.challenges_passed = 0
+        # The attempts (started, failed) that failed challenges added to the session's count: the
+        # services store those themselves (services.console), the window does not.
+        self.attempts_by_challenges = (0, 0)
 
     @property
     def matched(self) -> bool:
@@ -152,13 +155,25 @@ class FaceCheck:
             self.challenges_passed += 1
         elif status.state is ChallengeState.FAILED:
             self.challenges_failed += 1
+            attempts = self.session.attempts
+            used, failed = attempts.used, attempts.failed
             try:
-                proposal = self.verification.challenge_failed(now)
-            except InvalidTransition:  # no attempt left to fail, or the review is over
-                if self.attempts_used >= self.attempts_limit:
-                    self.state = FaceState.EXHAUSTED
-                return
-            self.state = FaceState.EXHAUSTED if proposal else FaceState.NOT_MATCHED
+                self._challenge_failed(now)
+            finally:
+                self.attempts_by_challenges = (
+                    self.attempts_by_challenges[0] + attempts.used - used,
+                    self.attempts_by_challenges[1] + attempts.failed - failed,
+                )
+
+    def _challenge_failed(self, now: float) -> None:
+        """A failed challenge fails an attempt (app.face_policy), as storage counts it."""
+        try:
+            proposal = self.verification.challenge_failed(now)
+        except InvalidTransition:  # no attempt left to fail, or the review is over
+            if self.attempts_used >= self.attempts_limit:
+                self.state = FaceState.EXHAUSTED
+            return
+        self.state = FaceState.EXHAUSTED if proposal else FaceState.NOT_MATCHED
 
     def observe_camera(self, verdict: CameraVerdict) -> None:
         """The applicant's camera (services checked it against the bank's camera rules): its

@@ -28,7 +28,7 @@ from app.camera import CameraVerdict
 from app.console import ApplicantCall, ConnectionState, ConsoleServices, HangUp, RefusedDecisionView
 from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason, check_decision
 from app.errors import InvalidDecision, InvalidTransition, ReviewError
-from app.face import ChallengeKind, FaceScoreView
+from app.face import ChallengeKind, ChallengeState, FaceScoreView
 from app.ids import DecisionId, SessionId
 from app.questionnaire import (
     AnswerValue,
@@ -576,6 +576,8 @@ class ConsoleWindow(QMainWindow):
             log.debug("score ignored: %s", error)
             return
         self._count_attempts(before)
+        if score.challenge is not None and score.challenge.state is ChallengeState.FAILED:
+            self._reload_attempts()  # the services stored it as a failed attempt: show their count
         self.face_panel.show_check(face)
         self.video.set_face_box(score.box, score.frame_time, face.matched)
         self._refresh_approval_conditions()
@@ -677,8 +679,22 @@ class ConsoleWindow(QMainWindow):
         self.face_panel.show_check(face)
 
     def _attempts_now(self) -> tuple[int, int]:
-        attempts = self.session.attempts if self.session is not None else None
-        return (attempts.used, attempts.failed) if attempts is not None else (0, 0)
+        """The attempts this window stores: all but those of failed challenges (the services')."""
+        session, face = self.session, self.face
+        if session is None or face is None:
+            return (0, 0)
+        by_services = face.attempts_by_challenges
+        return (session.attempts.used - by_services[0], session.attempts.failed - by_services[1])
+
+    def _reload_attempts(self) -> None:
+        applicant = self.applicant
+        if applicant is not None:
+            session_id = applicant.session_id
+            self.desk.run(
+                lambda: self.services.face_attempts(session_id),
+                lambda stored: self._attempt_counted(applicant, stored),
+                self._background_failure,
+            )
 
     def _count_attempts(self, before: tuple[int, int]) -> None:
         """Store the attempts the face check started or failed since `before`."""

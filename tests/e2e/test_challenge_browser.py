@@ -82,7 +82,7 @@ def test_a_challenge_reaches_chromium_fails_on_a_replayed_video_and_is_on_the_re
     server, url = start_embedded_intake(settings, database)
     services = LiveConsoleServices(settings, database, url)
     # The draw is random; the test fixes it to a head turn, which the talking head never makes.
-    services.challenge_draw = lambda: ChallengeKind.TURN_LEFT
+    services.challenge_draw = lambda _after: ChallengeKind.TURN_LEFT
     window = None
     try:
         reviewer_id = services.sign_in(BENCH_REVIEWER, BENCH_PASSWORD)

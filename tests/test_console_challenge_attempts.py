@@ -1,0 +1,187 @@
+"""A failed liveness challenge is a failed face attempt counted by the console's services in
+storage (services.console.MediaApplicantCall, storage.reviews.record_failed_challenge), before
+its score reaches the window: no window is needed for it to count, so a window that crashed or
+misbehaves cannot skip it. The real LiveConsoleServices on a real database (SQLite, and
+PostgreSQL when available); stand-ins for the media call and the face worker only."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.face import ChallengeKind, ChallengeState, ChallengeStatus, FaceScore
+from app.ids import SessionId
+from app.review import FaceAttempts
+from app.rules import ReviewRules
+from app.settings import load_settings
+from tests.conftest import sample_form
+
+NOW = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+class _Call:
+    """The media call: what the applicant's page was told."""
+
+    def __init__(self) -> None:
+        self.told: list[tuple[str, str]] = []
+
+    def show_challenge(self, kind: str, state: str, seconds: float | None = None) -> None:
+        self.told.append((kind, state))
+
+
+class _Window:
+    """The window's CallEvents: the scores, and what storage counted when each arrived."""
+
+    def __init__(self, services: Any, session_id: SessionId) -> None:
+        self.services = services
+        self.session_id = session_id
+        self.seen: list[tuple[ChallengeStatus | None, FaceAttempts]] = []
+
+    def face_score(self, score: FaceScore) -> None:
+        self.seen.append((score.challenge, self.services.face_attempts(self.session_id)))
+
+
+class _Applicant:
+    def __init__(self, session_id: SessionId) -> None:
+        self.session_id = session_id
+
+
+@pytest.fixture
+def console(database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:  # type: ignore[no-untyped-def]
+    """(services signed in as li.na on the database, li.na's session in a call)."""
+    from services.console import LiveConsoleServices
+    from storage.applications import ApplicationBook
+    from storage.desk import DatabaseReviewDesk
+    from storage.reviewers import Accounts
+    from tools.processes import free_port
+
+    monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
+    settings = load_settings({"data_dir": str(tmp_path / "data")}, environ={})
+    reviewer = Accounts(database).add("li.na", "correct horse")
+    # No intake service listens there: the password is checked on the database.
+    services = LiveConsoleServices(settings, database, f"http://127.0.0.1:{free_port()}", face_matching=False)
+    try:
+        assert services.sign_in("li.na", "correct horse") == reviewer.id
+        form = sample_form("Wang Fang", NOW - timedelta(hours=1))
+        registered = ApplicationBook(database).register(
+            form, photo=b"jpeg", photo_format="jpeg", encoding=None
+        )
+        desk = DatabaseReviewDesk(database, ReviewRules.from_settings(settings))
+        desk.join_queue(registered.token, NOW - timedelta(seconds=30))
+        taken = desk.take_next(reviewer.id, NOW)
+        assert taken is not None
+        yield services, taken.session_id
+    finally:
+        services.close()
+
+
+def _media_call(services: Any, session_id: SessionId) -> Any:
+    from services.console import MediaApplicantCall
+
+    call = MediaApplicantCall.__new__(MediaApplicantCall)  # without the media: only its score path
+    call.services, call.call, call.applicant = services, _Call(), _Applicant(session_id)
+    call.events = _Window(services, session_id)
+    call.face_match, call._ended, call.last_challenge = None, False, None
+    call._uncounted, call._uncounted_lock = [], threading.Lock()
+    return call
+
+
+def _failed(kind: ChallengeKind, t: float) -> FaceScore:
+    status = ChallengeStatus(kind, ChallengeState.FAILED, t, asked_t=t - 5.0)
+    return FaceScore(t, int(t * 10), 1, (1, 2, 3, 0), 0.3, 80.0, True, challenge=status)
+
+
+def _counted(services: Any, session_id: SessionId) -> tuple[int, int]:
+    stored = services.face_attempts(session_id)
+    return stored.used, stored.failed
+
+
+def test_failed_challenges_are_counted_in_storage_before_the_window_sees_them(console) -> None:  # type: ignore[no-untyped-def]
+    from storage.audit_log import events_for
+
+    services, session_id = console
+    call = _media_call(services, session_id)
+    reviewer = services._reviewer
+    # The window counted the attempt that matched (its first score started it).
+    services.record_face_attempt(session_id, reviewer, failed=False)
+    assert _counted(services, session_id) == (1, 0)
+
+    call._score(_failed(ChallengeKind.TURN_LEFT, 10.0))
+    assert _counted(services, session_id) == (1, 1)  # the attempt that matched failed
+    # The window got the score after storage counted it: its count comes from there.
+    challenge, stored_then = call.events.seen[-1]
+    assert challenge is not None and challenge.state is ChallengeState.FAILED
+    assert (stored_then.used, stored_then.failed) == (1, 1)
+    assert call.call.told[-1] == ("turn_left", "failed")
+
+    # No attempt open (the window never started another): one more is started and failed.
+    call._score(_failed(ChallengeKind.OPEN_MOUTH, 20.0))
+    assert _counted(services, session_id) == (2, 2)
+    call._score(_failed(ChallengeKind.TURN_RIGHT, 30.0))
+    stored = services.face_attempts(session_id)
+    assert (stored.used, stored.failed, stored.exhausted) == (3, 3, True)
+    # Every attempt used and failed: nothing more to count, and nothing refused.
+    call._score(_failed(ChallengeKind.TURN_LEFT, 40.0))
+    assert _counted(services, session_id) == (3, 3)
+    assert len(call.events.seen) == 4  # every score still reaches the window
+    assert call._uncounted == []
+
+    with services.database.session() as db:
+        failed = [e for e in events_for(db, f"session:{session_id}") if e.action == "face.attempt_failed"]
+    assert [(e.details["challenge"], e.details["started"], e.details["failed"]) for e in failed] == [
+        ("turn_left", False, 1),
+        ("open_mouth", True, 2),
+        ("turn_right", True, 3),
+    ]
+    assert {e.actor for e in failed} == {"li.na"}
+
+
+def test_a_failed_challenge_the_database_did_not_take_is_counted_on_the_next_tick(  # type: ignore[no-untyped-def]
+    console, monkeypatch
+) -> None:
+    services, session_id = console
+    call = _media_call(services, session_id)
+    real = services.records.record_failed_challenge
+    outage = {"left": 2}
+
+    def flaky(*args: Any, **kwargs: Any) -> FaceAttempts:
+        if outage["left"]:
+            outage["left"] -= 1
+            raise OSError("database is locked")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services.records, "record_failed_challenge", flaky)
+    call._score(_failed(ChallengeKind.TURN_LEFT, 10.0))
+    assert len(call.events.seen) == 1  # the window is not held up by the outage...
+    assert _counted(services, session_id) == (0, 0)
+    call._count_failed_challenge()  # ...the monitor thread's tick: still away
+    assert _counted(services, session_id) == (0, 0) and call._uncounted == [ChallengeKind.TURN_LEFT]
+    call._count_failed_challenge()  # back: counted once
+    assert _counted(services, session_id) == (1, 1) and call._uncounted == []
+    call._count_failed_challenge()
+    assert _counted(services, session_id) == (1, 1)
+
+
+def test_only_the_reviewer_s_own_session_in_a_call_counts_a_challenge(console) -> None:  # type: ignore[no-untyped-def]
+    from app.errors import InvalidTransition
+    from app.roles import Forbidden
+    from storage.reviews import ReviewRecords
+
+    services, session_id = console
+    records = ReviewRecords(services.database)
+    other = services.accounts.add("wang.wei", "another horse")
+    with pytest.raises(Forbidden, match="belongs to another reviewer"):
+        records.record_failed_challenge(
+            session_id, "turn_left", now=NOW, reviewer_id=other.id, actor="wang.wei"
+        )
+    records.abandon_unfinished(NOW)
+    with pytest.raises(InvalidTransition):
+        services.record_failed_challenge(session_id, ChallengeKind.TURN_LEFT)
+    call = _media_call(services, session_id)
+    call._score(_failed(ChallengeKind.TURN_LEFT, 10.0))  # the session ended: logged, not retried
+    assert call._uncounted == [] and _counted(services, session_id) == (0, 0)
