@@ -190,46 +190,78 @@ def postgres_server() -> str:
 
 
 @pytest.fixture(scope="session")
-def postgres_template(postgres_server: str) -> Iterator[str]:
-    """A PostgreSQL database migrated from nothing once this session, that each test's database
-    copies (CREATE DATABASE ... TEMPLATE); dropped at the end."""
+def postgres_test_database(postgres_server: str) -> Iterator[str]:
+    """This session's PostgreSQL database, migrated from nothing once (its URL); each test gets it
+    emptied (postgres_url). Dropped at the end."""
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
     from storage.database import open_database
 
-    name = f"audit_tpl_{uuid.uuid4().hex[:12]}"
+    name = f"audit_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        open_database(
-            make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
-        ).dispose()
-        yield name
+        url = make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
+        open_database(url).dispose()
+        yield url
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    """No connection left from an earlier test (a straggler's is ended), no rows, every sequence
+    from 1; the schema stays (a fresh database each test cost a second of CREATE and DROP)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.pool import NullPool
+
+    name = make_url(url).database
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = :name AND pid <> pg_backend_pid()"
+                ),
+                {"name": name},
+            )
+            tables = (
+                connection.execute(
+                    text(
+                        "SELECT tablename FROM pg_tables"
+                        " WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
+            sequences = (
+                connection.execute(text("SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"))
+                .scalars()
+                .all()
+            )
+            # Foreign keys do not hold the deletes to an order.
+            connection.execute(text("SET LOCAL session_replication_role = replica"))
+            for table in tables:
+                connection.execute(text(f'DELETE FROM "{table}"'))
+            for sequence in sequences:
+                connection.execute(text(f"SELECT setval('\"{sequence}\"', 1, false)"))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture
-def postgres_url(postgres_server: str, postgres_template: str) -> Iterator[str]:
-    """A PostgreSQL database of its own for one test, the schema at its newest revision, dropped
-    afterwards."""
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    name = f"audit_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(postgres_server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"'))
-    try:
-        yield make_url(postgres_server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+def postgres_url(postgres_test_database: str) -> Iterator[str]:
+    """The session's PostgreSQL database for one test: the schema at its newest revision, no rows,
+    sequences from 1, no connection of an earlier test; a straggler of this one is ended after."""
+    _empty_postgres(postgres_test_database)
+    yield postgres_test_database
+    _empty_postgres(postgres_test_database)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
