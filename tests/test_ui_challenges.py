@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt
 
+from app.console import ConnectionState
 from app.decisions import Outcome
 from app.face import ChallengeKind, ChallengeState, ChallengeStatus
 from app.replay import EventEntry
@@ -28,6 +29,7 @@ from tests.test_ui_console import (  # noqa: F401 (fixtures)
     take_applicant,
     window,
 )
+from tests.ui_fakes import applicant as applicant_named
 from tests.ui_fakes import score
 from ui.face_check import FaceState
 
@@ -88,6 +90,57 @@ def test_a_challenge_is_asked_at_the_match_and_its_countdown_and_pass_are_shown(
         "Ctrl+Shift+C",
         "Ask the applicant a liveness challenge, drawn at random",
     ) in window.shortcut_rows()
+
+
+def test_a_face_that_matched_before_the_call_reached_the_window_is_challenged_when_it_arrives(
+    qtbot, window, services, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """The call's scores flow (the services hand them to the window at once) while the call
+    object is still on its way (start_call returns after the face worker's models loaded): the
+    face matches with no call to ask a challenge of; it is asked as soon as the call arrives."""
+    import threading
+
+    release = threading.Event()
+    start_call = services.start_call
+
+    def slow_start_call(applicant, events):  # type: ignore[no-untyped-def]
+        call = start_call(applicant, events)
+        assert release.wait(20), "the test never let the call through"
+        return call
+
+    monkeypatch.setattr(services, "start_call", slow_start_call)
+    services.add_applicant(applicant_named("Wang Fang"))
+    window.poll_queue()
+    qtbot.waitUntil(
+        lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1
+    )
+    window.take_next()
+    qtbot.waitUntil(lambda: len(services.fake_calls) == 1)
+    call = services.fake_calls[0]
+    try:
+
+        def media() -> None:
+            call.events.connection(ConnectionState.CONNECTED, 1)
+            for step in range(16):
+                call.events.face_score(score(step * 0.1, 84.0))
+
+        from_media_thread(media)
+        qtbot.waitUntil(lambda: window.face_panel.state_text == "Match")
+        assert window.call is None and call.challenges_asked == []  # no call to ask it of yet
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: window.call is call)
+    qtbot.waitUntil(lambda: call.challenges_asked == [ChallengeKind.TURN_LEFT])
+    qtbot.waitUntil(
+        lambda: window.face_panel.challenge_label.text() == "Challenge asked: turn the head left…"
+    )
+    # Once only: the scores that carry it do not ask another.
+    status = ChallengeStatus(ChallengeKind.TURN_LEFT, ChallengeState.ASKED, 1.7, asked_t=1.7)
+    from_media_thread(lambda: call.events.face_score(score(1.8, 84.0, challenge=status)))
+    qtbot.waitUntil(
+        lambda: window.face_panel.challenge_label.text().startswith("Challenge: turn the head left")
+    )
+    assert call.challenges_asked == [ChallengeKind.TURN_LEFT]
 
 
 def call_session(window):  # type: ignore[no-untyped-def]
