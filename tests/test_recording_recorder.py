@@ -20,6 +20,7 @@ import pytest
 from media.playback import SessionPlayback
 from media.recording import LegRecorder, RecorderState, read_manifest
 from storage.sealing import Sealer
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parent.parent
 BITS = 16
@@ -162,11 +163,20 @@ def test_sigkill_mid_recording_keeps_all_but_the_last_seconds(
 
 
 def _record(directory: Path, frames: int, **kwargs: object) -> LegRecorder:
-    recorder = LegRecorder(directory, 1, fps=30.0, **kwargs)  # type: ignore[arg-type]
-    start = time.monotonic()
+    """`frames` frames 1/30 s apart on the leg clock, handed over without waiting in real time
+    (the recorder's clock is the frames' own, and its queue holds them all: none dropped)."""
+    now = [0.0]
+    recorder = LegRecorder(
+        directory,
+        1,
+        fps=30.0,
+        clock=lambda: now[0],
+        max_queued_video=frames + 1,
+        **kwargs,  # type: ignore[arg-type]
+    )
     for index in range(frames):
+        now[0] = index / 30.0
         recorder.add_video(synthetic_frame(index))
-        time.sleep(max(0.0, start + (index + 1) / 30.0 - time.monotonic()))
     return recorder
 
 
@@ -220,7 +230,7 @@ def test_disk_full_stops_writing_keeps_what_was_written(tmp_path: Path) -> None:
     # The third segment's file is /dev/full: every write to it fails with ENOSPC.
     (leg / "seg-000002.ts").symlink_to("/dev/full")
     recorder = _record(tmp_path, 100, segment_seconds=1.0)
-    assert recorder.state is RecorderState.DISK_FULL
+    wait_until(lambda: recorder.state is RecorderState.DISK_FULL, 15, "the write to /dev/full to fail")
     assert "Disk full" in recorder.message
     assert recorder.add_video(synthetic_frame(0)) is False  # no exception for the caller
     stats = recorder.close()
