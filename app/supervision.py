@@ -13,6 +13,10 @@ from app.ids import SessionId
 
 @dataclass(frozen=True)
 class HourFigures:
+    """One hour of the day, by when the sessions were taken: their outcomes in force, their
+    failed face-match attempts, their connection failures (the applicant did not come back, or
+    the console's connection was lost) and their median handle time (taken to ended)."""
+
     hour: int
     sessions: int = 0
     approved: int = 0
@@ -21,6 +25,27 @@ class HourFigures:
     connection_failed: int = 0
     face_match_failed: int = 0
     median_handle_seconds: float | None = None
+
+    @property
+    def decided(self) -> int:
+        """Sessions with a reviewer's decision: the base of the rates."""
+        return self.approved + self.rejected + self.verify_later
+
+    def rate(self, count: int) -> float | None:
+        """count as a share of the decided sessions; None when none was decided."""
+        return count / self.decided if self.decided else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "hour": self.hour,
+            "sessions": self.sessions,
+            "approved": self.approved,
+            "rejected": self.rejected,
+            "verify_later": self.verify_later,
+            "face_match_failed": self.face_match_failed,
+            "connection_failed": self.connection_failed,
+            "median_handle_seconds": self.median_handle_seconds,
+        }
 
 
 @dataclass(frozen=True)
@@ -45,7 +70,9 @@ class DayFigures:
             "verify_later": self.verify_later,
             "awaiting_check": self.awaiting_check,
             "median_handle_seconds": self.median_handle_seconds,
-            "by_hour": [{"hour": h.hour, "sessions": h.sessions} for h in self.by_hour],
+            # Each hour: at least "hour" and "sessions" (the contract), with the hour's outcomes,
+            # failures and median handle time besides.
+            "by_hour": [h.as_dict() for h in self.by_hour],
         }
 
 

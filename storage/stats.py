@@ -17,6 +17,7 @@ from app.roles import Role
 from app.supervision import DayFigures, HourFigures, ReviewerNow, TeamNow
 from storage.database import Database, aware
 from storage.models import DecisionCheck, DecisionRow, ReviewSessionRow
+from storage.reviews import CONSOLE_LOST
 
 AWAITING = "awaiting"
 
@@ -30,9 +31,13 @@ def day_figures(database: Database, day: date, zone: ZoneInfo) -> DayFigures:
     end = datetime.combine(day + timedelta(days=1), time(0, 0), zone).astimezone(UTC)
     with database.session() as session:
         rows = session.execute(
-            select(ReviewSessionRow.id, ReviewSessionRow.taken_at, ReviewSessionRow.ended_at).where(
-                ReviewSessionRow.taken_at >= start, ReviewSessionRow.taken_at < end
-            )
+            select(
+                ReviewSessionRow.id,
+                ReviewSessionRow.taken_at,
+                ReviewSessionRow.ended_at,
+                ReviewSessionRow.end_reason,
+                ReviewSessionRow.face_attempts_failed,
+            ).where(ReviewSessionRow.taken_at >= start, ReviewSessionRow.taken_at < end)
         ).all()
         ids = [int(r[0]) for r in rows]
         in_force: dict[int, tuple[str, list[str]]] = {}
@@ -55,16 +60,21 @@ def day_figures(database: Database, day: date, zone: ZoneInfo) -> DayFigures:
     totals: dict[str, int] = {o.value: 0 for o in Outcome}
     handle: list[float] = []
     face_failed = "face_match_failed"
-    for session_id, taken_at, ended_at in rows:
+    lost = "connection_lost"
+    for session_id, taken_at, ended_at, end_reason, attempts_failed in rows:
         hour = aware(taken_at).astimezone(zone).hour
         bucket = hours[hour]
         bucket["sessions"] = bucket.get("sessions", 0) + 1
-        outcome, reasons = in_force.get(int(session_id), ("", []))
+        outcome, _reasons = in_force.get(int(session_id), ("", []))
         if outcome:
             totals[outcome] += 1
             bucket[outcome] = bucket.get(outcome, 0) + 1
-        if face_failed in reasons:
-            bucket[face_failed] = bucket.get(face_failed, 0) + 1
+        # Face-match failures: the failed face-recognition attempts of the hour's sessions.
+        bucket[face_failed] = bucket.get(face_failed, 0) + int(attempts_failed or 0)
+        # Connection failures: the applicant did not come back (the session's outcome), or the
+        # console lost its connection to the intake for its grace time (the session's end).
+        if outcome == Outcome.CONNECTION_FAILED.value or end_reason == CONSOLE_LOST:
+            bucket[lost] = bucket.get(lost, 0) + 1
         if ended_at is not None:
             seconds = (aware(ended_at) - aware(taken_at)).total_seconds()
             handle.append(seconds)
@@ -84,7 +94,7 @@ def day_figures(database: Database, day: date, zone: ZoneInfo) -> DayFigures:
                 approved=b.get(Outcome.APPROVE.value, 0),
                 rejected=b.get(Outcome.REJECT.value, 0),
                 verify_later=b.get(Outcome.VERIFY_LATER.value, 0),
-                connection_failed=b.get(Outcome.CONNECTION_FAILED.value, 0),
+                connection_failed=b.get(lost, 0),
                 face_match_failed=b.get(face_failed, 0),
                 median_handle_seconds=_median(b["handle"]),
             )

@@ -68,7 +68,65 @@ def test_stats_command(command_database: Database, capsys) -> None:  # type: ign
     keys = "sessions approved rejected verify_later awaiting_check median_handle_seconds by_hour"
     assert set(figures) == set(keys.split())
     assert figures["sessions"] == 3 and len(figures["by_hour"]) == 24
-    assert figures["by_hour"][10] == {"hour": 10, "sessions": 2}
+    ten = figures["by_hour"][10]
+    assert {"hour": 10, "sessions": 2}.items() <= ten.items()  # the contract's keys, and more:
+    assert (ten["approved"], ten["rejected"], ten["median_handle_seconds"]) == (1, 1, 90.0)
+    assert (ten["face_match_failed"], ten["connection_failed"]) == (0, 0)
     with pytest.raises(SystemExit):
         main(["stats", "--json", "--day", "23/11/2026"])
     assert "is not a day" in capsys.readouterr().err
+
+
+def test_each_hour_has_its_outcomes_failures_and_handle_time(database: Database) -> None:
+    """Per hour of the day (by when a session was taken): sessions, outcome rates among the
+    decided, median handle time, failed face-match attempts and connection failures (the
+    applicant did not come back, or the console's connection was lost)."""
+    reviewer = Accounts(database).add("li", "password1")
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
+    at_ten = datetime(2026, 11, 23, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
+
+    def session(minutes: int):  # type: ignore[no-untyped-def]
+        taken_at = at_ten + timedelta(minutes=minutes)
+        taken = taken_session(database, reviewer.id, taken_at)
+        records.start_leg(taken.session_id, taken_at)
+        return taken.session_id, taken_at
+
+    def fail_face(session_id, at) -> None:  # type: ignore[no-untyped-def]
+        records.record_face_attempt(session_id, failed=False, now=at, reviewer_id=reviewer.id, actor="li")
+        records.record_face_attempt(session_id, failed=True, now=at, reviewer_id=reviewer.id, actor="li")
+
+    def decide(session_id, at, draft) -> None:  # type: ignore[no-untyped-def]
+        records.record_decision(DecisionSubmission(session_id, reviewer.id, draft), actor="li", now=at)
+
+    reject = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.FACE_MATCH_FAILED,))
+    # 10:00-11:00: two failed face attempts then a rejection (240 s); a verify-later (60 s); an
+    # applicant who never came back (connection failed, 100 s).
+    first, at = session(5)
+    fail_face(first, at + timedelta(seconds=30))
+    fail_face(first, at + timedelta(seconds=90))
+    decide(first, at + timedelta(seconds=240), reject)
+    second, at = session(20)
+    decide(second, at + timedelta(seconds=60), DecisionDraft(Outcome.VERIFY_LATER))
+    third, at = session(40)
+    records.end_connection_failed(third, at + timedelta(seconds=100), details={})
+    # 11:00-12:00: the console lost its connection mid-call (30 s), and one rejection (120 s).
+    fourth, at = session(65)
+    records.end_without_decision(fourth, at + timedelta(seconds=30), "console_lost")
+    fifth, at = session(70)
+    decide(fifth, at + timedelta(seconds=120), DecisionDraft(Outcome.REJECT, reasons=(RejectReason.OTHER,)))
+
+    figures = day_figures(database, date(2026, 11, 23), SHANGHAI)
+    ten, eleven = figures.by_hour[10], figures.by_hour[11]
+    assert (ten.sessions, ten.rejected, ten.verify_later, ten.approved) == (3, 1, 1, 0)
+    assert (ten.face_match_failed, ten.connection_failed, ten.median_handle_seconds) == (2, 1, 100.0)
+    assert (ten.rate(ten.rejected), ten.rate(ten.verify_later), ten.rate(ten.approved)) == (0.5, 0.5, 0.0)
+    assert (eleven.sessions, eleven.rejected, eleven.face_match_failed, eleven.connection_failed) == (
+        2,
+        1,
+        0,
+        1,
+    )
+    assert eleven.median_handle_seconds == 75.0 and eleven.rate(eleven.rejected) == 1.0
+    assert figures.by_hour[12].rate(0) is None and figures.by_hour[12].median_handle_seconds is None
+    assert sum(h.face_match_failed for h in figures.by_hour) == 2
+    assert figures.as_dict()["by_hour"][10]["connection_failed"] == 1

@@ -49,8 +49,10 @@ class StandInSupervision:
     def day(self, day: date | None = None) -> DayFigures:
         hours = [HourFigures(h) for h in range(24)]
         hours[10] = HourFigures(
-            10, sessions=4, approved=2, rejected=1, verify_later=1, median_handle_seconds=62
-        )
+            10, sessions=4, approved=2, rejected=1, verify_later=1, median_handle_seconds=62,
+            face_match_failed=3, connection_failed=1,
+        )  # fmt: skip
+        hours[11] = HourFigures(11, sessions=1, connection_failed=1, median_handle_seconds=40)
         return DayFigures(date(2026, 11, 23), 4, 2, 1, 1, 2, 62.0, hours)
 
 
@@ -99,7 +101,26 @@ def test_live_view_shows_queue_team_and_hours(window) -> None:  # type: ignore[n
     assert states == ["in a call (session 20)", "idle", "signed out"]
     assert shown.team.item(0, 2).text() == "1:10"
     assert "approved 50%" in shown.today_line.text() and "2 awaiting check" in shown.today_line.text()
-    assert shown.chart.figures is not None and shown.chart.figures.by_hour[10].sessions == 4
+    assert "face-match failures 3; connection failures 2" in shown.today_line.text()
+
+
+def test_the_live_view_charts_each_figure_per_hour(window) -> None:  # type: ignore[no-untyped-def]
+    """Sessions (by outcome), the outcome rates among the decided, the median handle time, and
+    face-match and connection failures: one chart each, every hour of the review day."""
+    shown, _ = window
+    charts = {
+        "sessions": shown.sessions_chart,
+        "rates": shown.rates_chart,
+        "handle": shown.handle_chart,
+        "failures": shown.failures_chart,
+    }
+    hours = {name: dict(chart.values()) for name, chart in charts.items()}
+    assert all(sorted(h) == list(range(8, 24)) for h in hours.values())  # 08:00 to 24:00
+    assert hours["sessions"][10] == [2, 1, 1, 0] and hours["sessions"][11] == [0, 0, 0, 1]
+    assert hours["rates"][10] == [50, 25, 25] and hours["rates"][11] == [None, None, None]
+    assert hours["handle"][10] == [62] and hours["handle"][11] == [40] and hours["handle"][9] == [None]
+    assert hours["failures"][10] == [3, 1] and hours["failures"][11] == [0, 1]
+    assert [s.label for s in shown.failures_chart.series] == ["face-match failures", "connection failures"]
 
 
 def test_services_on_the_database_keep_the_makers_own_decision_out(database) -> None:  # type: ignore[no-untyped-def]

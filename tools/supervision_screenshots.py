@@ -20,6 +20,7 @@ import tempfile
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from app.applications import make_application_form
 from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason
@@ -38,9 +39,10 @@ from tools.fixtures import complete_answers, matched_face
 NAMES = ["王芳 Wang Fang", "李娜 Li Na", "张伟 Zhang Wei", "刘洋 Liu Yang", "陈静 Chen Jing", "杨磊 Yang Lei"]
 
 
-def make_day(database: Database, now: datetime) -> None:
-    """Today (UTC) from 08:00 until `now`: a few sessions an hour, two reviewers in a call now,
-    three applicants waiting, one who left."""
+def make_day(database: Database, now: datetime, zone: ZoneInfo) -> None:
+    """Today (in `zone`) from 08:00 until `now`: a few sessions an hour, some with failed
+    face-match attempts, some whose connection failed; two reviewers in a call now, three
+    applicants waiting, one who left."""
     rules = ReviewRules.from_settings(
         load_settings({"review_opens": "00:00", "review_closes": "00:00"}, environ={})
     )
@@ -64,7 +66,7 @@ def make_day(database: Database, now: datetime) -> None:
         )  # fmt: skip
         return book.register(form, photo=b"x", photo_format="JPEG", encoding=None).token
 
-    start = datetime.combine(now.date(), time(8, 0), UTC)
+    start = datetime.combine(now.astimezone(zone).date(), time(8, 0), zone).astimezone(UTC)
     moment = start
     while moment < now - timedelta(minutes=20):
         token = application(moment)
@@ -73,6 +75,24 @@ def make_day(database: Database, now: datetime) -> None:
         taken_at = moment + timedelta(seconds=draw.randint(10, 200))
         taken = desk.take_next(reviewer.id, taken_at)
         assert taken is not None
+        records.start_leg(taken.session_id, taken_at)
+        ended_at = taken_at + timedelta(seconds=draw.randint(45, 150))
+        for _attempt in range(draw.choices([0, 1, 2], [7, 2, 1])[0]):  # face-match attempts that failed
+            records.record_face_attempt(
+                taken.session_id, failed=False, now=taken_at, reviewer_id=reviewer.id, actor=reviewer.name
+            )
+            records.record_face_attempt(
+                taken.session_id, failed=True, now=taken_at, reviewer_id=reviewer.id, actor=reviewer.name
+            )
+        connection = draw.choices(["kept", "failed", "console_lost"], [12, 1, 1])[0]
+        if connection == "failed":  # the applicant did not come back
+            records.end_connection_failed(taken.session_id, ended_at, details={})
+            moment += timedelta(minutes=draw.randint(12, 40))
+            continue
+        if connection == "console_lost":
+            records.end_without_decision(taken.session_id, ended_at, "console_lost")
+            moment += timedelta(minutes=draw.randint(12, 40))
+            continue
         outcome = draw.choices([Outcome.APPROVE, Outcome.REJECT, Outcome.VERIFY_LATER], [6, 2, 1])[0]
         reasons = (
             draw.choice([RejectReason.INSUFFICIENT_REPAYMENT_ABILITY, RejectReason.FACE_MATCH_FAILED]),
@@ -85,7 +105,7 @@ def make_day(database: Database, now: datetime) -> None:
                 taken.session_id, reviewer.id, draft, answers=complete_answers(taken.questions)
             ),
             actor=reviewer.name,
-            now=taken_at + timedelta(seconds=draw.randint(45, 150)),
+            now=ended_at,
         )
         moment += timedelta(minutes=draw.randint(12, 40))
     with database.session() as session:
@@ -162,22 +182,24 @@ def shoot_consent(environ: dict[str, str], database: Database, folder: Path) -> 
 
 def main(folder: Path) -> int:
     folder.mkdir(parents=True, exist_ok=True)
+    now = datetime.now(UTC)
+    # Etc/GMT+N is N hours behind UTC (POSIX signs): the one where it is about 17:00 now.
+    behind = (now.hour - 17) % 24
+    zone = ZoneInfo(f"Etc/GMT+{behind}" if behind <= 12 else f"Etc/GMT-{24 - behind}")
     with tempfile.TemporaryDirectory(prefix="supervision-shots-") as tmp:
         data = Path(tmp)
         environ = {
             **os.environ,
             "AUDIT_DATA_DIR": str(data),
             "AUDIT_DATABASE_URL": f"sqlite:///{data / 'console.db'}",
-            # The day's figures in UTC, so today's review hours have happened whenever this runs.
-            "AUDIT_TIMEZONE": "UTC",
+            # A time zone where it is late afternoon now, so that most of today's review hours
+            # have happened whenever this runs.
+            "AUDIT_TIMEZONE": zone.key,
             "AUDIT_REVIEW_OPENS": "00:00",
             "AUDIT_REVIEW_CLOSES": "00:00",
         }
         database = open_database(environ["AUDIT_DATABASE_URL"])
-        now = datetime.now(UTC)
-        if now.hour < 10:
-            now = now.replace(hour=10)  # early in the day: the figures still have a morning to show
-        make_day(database, now)
+        make_day(database, now, zone)
         for language, suffix in (("en", ""), ("zh_CN", "-zh_CN")):
             shoot_window(environ, folder / f"checker-queue{suffix}.png", language)
             shoot_window(environ, folder / f"live-view{suffix}.png", language)

@@ -5,15 +5,17 @@ a worker thread (app.supervision.SupervisionServices)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QDialogButtonBox,
+    QGridLayout,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -28,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.supervision import CheckEntry, DayFigures, SupervisionServices, TeamNow
+from app.supervision import CheckEntry, DayFigures, HourFigures, SupervisionServices, TeamNow
 from ui.bridge import ServiceWorker
 from ui.replay.texts import outcome_name
 
@@ -40,65 +42,107 @@ def _minutes(seconds: float) -> str:
     return f"{int(seconds // 60)}:{int(seconds % 60):02d}"
 
 
-class HourChart(QWidget):
-    """Sessions per hour as bars, the approved share of each bar in green, rejected in red."""
+@dataclass(frozen=True)
+class Series:
+    label: str
+    colour: str
+    value: Callable[[HourFigures], float | None]
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+
+class HourChart(QWidget):
+    """One figure per hour of the review day as bars: `stacked` series pile up in one bar (the
+    total written on top), otherwise they stand side by side. `text` writes a bar's value."""
+
+    def __init__(
+        self,
+        title: str,
+        series: list[Series],
+        *,
+        stacked: bool = True,
+        top: float | None = None,
+        text: Callable[[float], str] = lambda value: f"{value:g}",
+        parent: QWidget | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.title = title
+        self.series = series
+        self.stacked = stacked
+        self.fixed_top = top
+        self.text = text
         self.figures: DayFigures | None = None
-        self.setMinimumHeight(220)
+        self.setMinimumHeight(150)
 
     def show_figures(self, figures: DayFigures) -> None:
         self.figures = figures
         self.update()
 
+    def values(self) -> list[tuple[int, list[float | None]]]:
+        """(hour, the value of each series) for the hours the chart shows."""
+        if self.figures is None:
+            return []
+        hours = [h for h in self.figures.by_hour if h.hour >= FIRST_HOUR]
+        return [(h.hour, [series.value(h) for series in self.series]) for h in hours]
+
     def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.fillRect(self.rect(), QColor("#ffffff"))
-        if self.figures is None:
-            return
-        hours = [h for h in self.figures.by_hour if h.hour >= FIRST_HOUR]
-        top = max([1, *[h.sessions for h in hours]])
-        left, bottom, height = 36.0, self.height() - 24.0, self.height() - 44.0
-        width = (self.width() - left - 8) / len(hours)
-        painter.setPen(QColor("#5f6b76"))
-        painter.drawText(QRectF(0, 4, left - 4, 16), Qt.AlignmentFlag.AlignRight, str(top))
-        painter.drawLine(int(left), int(bottom), self.width() - 8, int(bottom))
-        legend = [
-            (self.tr("approved"), "#2e7d32"),
-            (self.tr("rejected"), "#c62828"),
-            (self.tr("other"), "#90a4ae"),
-        ]
-        x_legend = self.width() - 8.0 - 110 * len(legend)
-        for label, colour in legend:
-            painter.fillRect(QRectF(x_legend, 6, 12, 12), QColor(colour))
-            painter.drawText(QRectF(x_legend + 16, 4, 90, 16), Qt.AlignmentFlag.AlignLeft, label)
-            x_legend += 110
-        for index, hour in enumerate(hours):
-            x = left + index * width
-            scale = height / top
-            parts = [
-                (hour.approved, "#2e7d32"),
-                (hour.rejected, "#c62828"),
-                (hour.sessions - hour.approved - hour.rejected, "#90a4ae"),
-            ]
-            y = bottom
-            for count, colour in parts:
-                if count <= 0:
-                    continue
-                bar = QRectF(x + 3, y - count * scale, width - 6, count * scale)
-                painter.fillRect(bar, QColor(colour))
-                y -= count * scale
-            if hour.sessions:
-                painter.setPen(QColor("#17212b"))
-                painter.drawText(
-                    QRectF(x, y - 16, width, 14), Qt.AlignmentFlag.AlignCenter, str(hour.sessions)
-                )
+        painter.setPen(QColor("#17212b"))
+        bold = QFont(self.font())
+        bold.setBold(True)
+        painter.setFont(bold)
+        painter.drawText(QRectF(8, 2, self.width() - 16, 18), Qt.AlignmentFlag.AlignLeft, self.title)
+        painter.setFont(self.font())
+        x_legend = 8.0
+        for series in self.series:
+            width = painter.fontMetrics().horizontalAdvance(series.label) + 28
+            painter.fillRect(QRectF(x_legend, 24, 10, 10), QColor(series.colour))
             painter.setPen(QColor("#5f6b76"))
-            painter.drawText(
-                QRectF(x, bottom + 4, width, 16), Qt.AlignmentFlag.AlignCenter, f"{hour.hour:02d}"
-            )
+            painter.drawText(QRectF(x_legend + 14, 21, width, 16), Qt.AlignmentFlag.AlignLeft, series.label)
+            x_legend += width
+        rows = self.values()
+        if not rows:
+            painter.end()
+            return
+
+        def total(values: list[float | None]) -> float:
+            known = [v for v in values if v is not None]
+            return sum(known) if self.stacked else max(known, default=0.0)
+
+        top = self.fixed_top or max([1.0, *[total(values) for _hour, values in rows]])
+        metrics = painter.fontMetrics()
+        left, bottom = metrics.horizontalAdvance(self.text(top)) + 10.0, self.height() - 20.0
+        height = bottom - 58.0
+        slot = (self.width() - left - 8) / len(rows)
+        scale = height / top
+        painter.setPen(QColor("#5f6b76"))
+        painter.drawText(
+            QRectF(0, bottom - height - 7, left - 4, 14), Qt.AlignmentFlag.AlignRight, self.text(top)
+        )
+        painter.drawLine(int(left), int(bottom), self.width() - 8, int(bottom))
+        for index, (hour, values) in enumerate(rows):
+            x = left + index * slot
+            y = bottom
+            bars = len(self.series) if not self.stacked else 1
+            bar_width = max(2.0, (slot - 6) / bars)
+            for number, (series, value) in enumerate(zip(self.series, values, strict=True)):
+                if not value:
+                    continue
+                if self.stacked:
+                    bar = QRectF(x + 3, y - value * scale, slot - 6, value * scale)
+                    y -= value * scale
+                else:
+                    bar = QRectF(x + 3 + number * bar_width, bottom - value * scale, bar_width, value * scale)
+                painter.fillRect(bar, QColor(series.colour))
+            shown = total(values)
+            label = self.text(shown)
+            # The bar's value on top, where it fits (narrow windows: the axis says the scale).
+            if shown and metrics.horizontalAdvance(label) <= slot:
+                painter.setPen(QColor("#17212b"))
+                y_text = bottom - shown * scale
+                painter.drawText(QRectF(x, y_text - 15, slot, 14), Qt.AlignmentFlag.AlignCenter, label)
+            painter.setPen(QColor("#5f6b76"))
+            painter.drawText(QRectF(x, bottom + 3, slot, 16), Qt.AlignmentFlag.AlignCenter, f"{hour:02d}")
         painter.end()
 
 
@@ -208,13 +252,59 @@ class SupervisorWindow(QMainWindow):
         self.team.setHorizontalHeaderLabels([self.tr("Reviewer"), self.tr("State"), self.tr("For")])
         self.team.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.team.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.team.setMaximumHeight(180)
+        self.team.setMaximumHeight(130)
         layout.addWidget(self.team)
         self.today_line = QLabel()
         self.today_line.setWordWrap(True)
         layout.addWidget(self.today_line)
-        self.chart = HourChart()
-        layout.addWidget(self.chart, 1)
+        approved, rejected, later = "#2e7d32", "#c62828", "#f9a825"
+        self.sessions_chart = HourChart(
+            self.tr("Sessions per hour"),
+            [
+                Series(self.tr("approved"), approved, lambda h: h.approved),
+                Series(self.tr("rejected"), rejected, lambda h: h.rejected),
+                Series(self.tr("verify later"), later, lambda h: h.verify_later),
+                Series(self.tr("other"), "#90a4ae", lambda h: h.sessions - h.decided),
+            ],
+        )
+        percent = 100.0
+
+        def rate(count: Callable[[HourFigures], int]) -> Callable[[HourFigures], float | None]:
+            def value(hour: HourFigures) -> float | None:
+                share = hour.rate(count(hour))
+                return None if share is None else round(percent * share)
+
+            return value
+
+        self.rates_chart = HourChart(
+            self.tr("Outcome rates per hour (% of decided)"),
+            [
+                Series(self.tr("approved"), approved, rate(lambda h: h.approved)),
+                Series(self.tr("rejected"), rejected, rate(lambda h: h.rejected)),
+                Series(self.tr("verify later"), later, rate(lambda h: h.verify_later)),
+            ],
+            stacked=False,
+            top=percent,
+            text=lambda value: f"{value:.0f}%",
+        )
+        self.handle_chart = HourChart(
+            self.tr("Median handle time per hour (min:s)"),
+            [Series(self.tr("median handle time"), "#1565c0", lambda h: h.median_handle_seconds)],
+            text=_minutes,
+        )
+        self.failures_chart = HourChart(
+            self.tr("Failures per hour"),
+            [
+                Series(self.tr("face-match failures"), "#6a1b9a", lambda h: h.face_match_failed),
+                Series(self.tr("connection failures"), "#ef6c00", lambda h: h.connection_failed),
+            ],
+            stacked=False,
+        )
+        self.charts = [self.sessions_chart, self.rates_chart, self.handle_chart, self.failures_chart]
+        grid = QGridLayout()
+        for index, chart in enumerate(self.charts):
+            grid.addWidget(chart, index // 2, index % 2)
+        layout.addLayout(grid, 1)
         return page
 
     # -- refreshing (off the Qt thread) -----------------------------------------------------------
@@ -308,7 +398,8 @@ class SupervisorWindow(QMainWindow):
                 failed_connections,
             )
         )
-        self.chart.show_figures(figures)
+        for chart in self.charts:
+            chart.show_figures(figures)
 
     # -- checking ---------------------------------------------------------------------------------
 

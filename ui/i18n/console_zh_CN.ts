@@ -1086,24 +1086,6 @@
     </message>
 </context>
 <context>
-    <name>HourChart</name>
-    <message>
-        <location filename="../supervisor_window.py" line="69"/>
-        <source>approved</source>
-        <translation>批准</translation>
-    </message>
-    <message>
-        <location filename="../supervisor_window.py" line="70"/>
-        <source>rejected</source>
-        <translation>拒绝</translation>
-    </message>
-    <message>
-        <location filename="../supervisor_window.py" line="71"/>
-        <source>other</source>
-        <translation>其他</translation>
-    </message>
-</context>
-<context>
     <name>QuestionnaireForm</name>
     <message>
         <location filename="../questionnaire_form.py" line="70"/>
@@ -1222,7 +1204,7 @@
     <message>
         <location filename="../replay/browser.py" line="86"/>
         <location filename="../replay/texts.py" line="89"/>
-        <location filename="../replay/window.py" line="609"/>
+        <location filename="../replay/window.py" line="618"/>
         <source>, </source>
         <translation>、</translation>
     </message>
@@ -1414,7 +1396,7 @@
     </message>
     <message>
         <location filename="../replay/window.py" line="123"/>
-        <location filename="../replay/window.py" line="505"/>
+        <location filename="../replay/window.py" line="514"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
@@ -1450,120 +1432,120 @@
     </message>
     <message>
         <location filename="../replay/window.py" line="137"/>
-        <location filename="../replay/window.py" line="599"/>
+        <location filename="../replay/window.py" line="608"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="151"/>
-        <location filename="../replay/window.py" line="153"/>
-        <location filename="../replay/window.py" line="154"/>
+        <location filename="../replay/window.py" line="161"/>
+        <location filename="../replay/window.py" line="162"/>
         <source>t (s)</source>
         <translation>时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="153"/>
+        <location filename="../replay/window.py" line="161"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
         <location filename="../replay/window.py" line="151"/>
-        <location filename="../replay/window.py" line="153"/>
+        <location filename="../replay/window.py" line="161"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="153"/>
+        <location filename="../replay/window.py" line="161"/>
         <source>By</source>
         <translation>录入人</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="154"/>
+        <location filename="../replay/window.py" line="162"/>
         <source>What</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="155"/>
+        <location filename="../replay/window.py" line="163"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="155"/>
+        <location filename="../replay/window.py" line="163"/>
         <source>At (UTC)</source>
         <translation>时间（UTC）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="155"/>
+        <location filename="../replay/window.py" line="163"/>
         <source>Who: what</source>
         <translation>操作人：操作</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="155"/>
+        <location filename="../replay/window.py" line="163"/>
         <source>Hash</source>
         <translation>哈希</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="164"/>
+        <location filename="../replay/window.py" line="172"/>
         <source>Amend decision…</source>
         <translation>修改决定…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="171"/>
+        <location filename="../replay/window.py" line="179"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="173"/>
+        <location filename="../replay/window.py" line="181"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="174"/>
+        <location filename="../replay/window.py" line="182"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="175"/>
+        <location filename="../replay/window.py" line="183"/>
         <source>Audit</source>
         <translation>审计</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="177"/>
+        <location filename="../replay/window.py" line="185"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="283"/>
+        <location filename="../replay/window.py" line="291"/>
         <source>Encrypted photos and recordings cannot be opened: {0}</source>
         <translation>无法打开加密的照片和录像：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="295"/>
+        <location filename="../replay/window.py" line="303"/>
         <source>The search failed: {0}</source>
         <translation>查询失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="302"/>
+        <location filename="../replay/window.py" line="310"/>
         <source>Opening session {0}…</source>
         <translation>正在打开会话 {0}…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="305"/>
+        <location filename="../replay/window.py" line="313"/>
         <source>Session {0} cannot be opened: {1}</source>
         <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="332"/>
+        <location filename="../replay/window.py" line="340"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
         <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="344"/>
+        <location filename="../replay/window.py" line="352"/>
         <source>Consent: {0}</source>
         <translation>同意声明：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="319"/>
+        <location filename="../replay/window.py" line="327"/>
         <source>This session has no recording.</source>
         <translation>此会话没有录像。</translation>
     </message>
@@ -1578,219 +1560,219 @@
         <translation>所问问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="172"/>
+        <location filename="../replay/window.py" line="180"/>
         <source>Questions asked</source>
         <translation>所问问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="323"/>
+        <location filename="../replay/window.py" line="331"/>
         <source>Opening the recording…</source>
         <translation>正在打开录像…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="331"/>
+        <location filename="../replay/window.py" line="339"/>
         <source>{0} (amended)</source>
         <translation>{0}（已修改）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="365"/>
+        <location filename="../replay/window.py" line="373"/>
         <source>not answered</source>
         <translation>未回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="396"/>
+        <location filename="../replay/window.py" line="405"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="403"/>
+        <location filename="../replay/window.py" line="412"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="407"/>
+        <location filename="../replay/window.py" line="416"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="412"/>
+        <location filename="../replay/window.py" line="421"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="414"/>
+        <location filename="../replay/window.py" line="423"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="416"/>
+        <location filename="../replay/window.py" line="425"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="421"/>
+        <location filename="../replay/window.py" line="430"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="423"/>
+        <location filename="../replay/window.py" line="432"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="426"/>
+        <location filename="../replay/window.py" line="435"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="428"/>
+        <location filename="../replay/window.py" line="437"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="431"/>
+        <location filename="../replay/window.py" line="440"/>
         <source>Approved against the approval policy: {0}</source>
         <translation>违反审批政策批准：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="438"/>
+        <location filename="../replay/window.py" line="447"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="442"/>
+        <location filename="../replay/window.py" line="451"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="447"/>
+        <location filename="../replay/window.py" line="456"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="474"/>
+        <location filename="../replay/window.py" line="483"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="498"/>
+        <location filename="../replay/window.py" line="507"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="513"/>
+        <location filename="../replay/window.py" line="522"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="575"/>
+        <location filename="../replay/window.py" line="584"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="580"/>
+        <location filename="../replay/window.py" line="589"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="581"/>
+        <location filename="../replay/window.py" line="590"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="582"/>
+        <location filename="../replay/window.py" line="591"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="602"/>
+        <location filename="../replay/window.py" line="611"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="602"/>
+        <location filename="../replay/window.py" line="611"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="605"/>
+        <location filename="../replay/window.py" line="614"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="605"/>
+        <location filename="../replay/window.py" line="614"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="606"/>
+        <location filename="../replay/window.py" line="615"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="607"/>
+        <location filename="../replay/window.py" line="616"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="612"/>
+        <location filename="../replay/window.py" line="621"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="614"/>
+        <location filename="../replay/window.py" line="623"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="620"/>
+        <location filename="../replay/window.py" line="629"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="658"/>
+        <location filename="../replay/window.py" line="667"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="666"/>
+        <location filename="../replay/window.py" line="675"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="668"/>
+        <location filename="../replay/window.py" line="677"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="678"/>
+        <location filename="../replay/window.py" line="687"/>
         <source>Look in:</source>
         <translation>查找范围：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="679"/>
+        <location filename="../replay/window.py" line="688"/>
         <source>Files of type:</source>
         <translation>文件类型：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="712"/>
+        <location filename="../replay/window.py" line="721"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="727"/>
+        <location filename="../replay/window.py" line="736"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="732"/>
+        <location filename="../replay/window.py" line="741"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="739"/>
+        <location filename="../replay/window.py" line="748"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>
@@ -1826,27 +1808,27 @@ previous {1}</source>
 <context>
     <name>SendBackDialog</name>
     <message>
-        <location filename="../supervisor_window.py" line="110"/>
+        <location filename="../supervisor_window.py" line="154"/>
         <source>Send back</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="112"/>
+        <location filename="../supervisor_window.py" line="156"/>
         <source>Session {0}: {1}</source>
         <translation>会话 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="114"/>
+        <location filename="../supervisor_window.py" line="158"/>
         <source>Reason (required)</source>
         <translation>原因（必填）</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="116"/>
+        <location filename="../supervisor_window.py" line="160"/>
         <source>Reopen: a new video review within the application&apos;s window</source>
         <translation>重新开放：在申请期限内重新进行视频审核</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="117"/>
+        <location filename="../supervisor_window.py" line="161"/>
         <source>Reject the application</source>
         <translation>拒绝该申请</translation>
     </message>
@@ -2525,143 +2507,201 @@ previous {1}</source>
 <context>
     <name>SupervisorWindow</name>
     <message>
-        <location filename="../supervisor_window.py" line="151"/>
+        <location filename="../supervisor_window.py" line="195"/>
         <source>Supervision: checks and live view</source>
         <translation>主管：复核与实时视图</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="154"/>
+        <location filename="../supervisor_window.py" line="198"/>
         <source>Four-eyes checks</source>
         <translation>双人复核</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="155"/>
+        <location filename="../supervisor_window.py" line="199"/>
         <source>Live view</source>
         <translation>实时视图</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="173"/>
+        <location filename="../supervisor_window.py" line="217"/>
         <source>Applicant</source>
         <translation>申请人</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="174"/>
+        <location filename="../supervisor_window.py" line="218"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="175"/>
+        <location filename="../supervisor_window.py" line="219"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="176"/>
-        <location filename="../supervisor_window.py" line="208"/>
+        <location filename="../supervisor_window.py" line="220"/>
+        <location filename="../supervisor_window.py" line="252"/>
         <source>Reviewer</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="177"/>
+        <location filename="../supervisor_window.py" line="221"/>
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="178"/>
+        <location filename="../supervisor_window.py" line="222"/>
         <source>Waiting since</source>
         <translation>等待自</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="188"/>
+        <location filename="../supervisor_window.py" line="232"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="189"/>
+        <location filename="../supervisor_window.py" line="233"/>
         <source>Send back…</source>
         <translation>退回…</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="208"/>
+        <location filename="../supervisor_window.py" line="252"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="208"/>
+        <location filename="../supervisor_window.py" line="252"/>
         <source>For</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="240"/>
+        <location filename="../supervisor_window.py" line="262"/>
+        <source>Sessions per hour</source>
+        <translation>每小时会话数</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="264"/>
+        <location filename="../supervisor_window.py" line="282"/>
+        <source>approved</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="265"/>
+        <location filename="../supervisor_window.py" line="283"/>
+        <source>rejected</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="266"/>
+        <location filename="../supervisor_window.py" line="284"/>
+        <source>verify later</source>
+        <translation>稍后验证</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="267"/>
+        <source>other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="280"/>
+        <source>Outcome rates per hour (% of decided)</source>
+        <translation>每小时结果比率（占已决定的百分比）</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="291"/>
+        <source>Median handle time per hour (min:s)</source>
+        <translation>每小时处理时长中位数（分:秒）</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="292"/>
+        <source>median handle time</source>
+        <translation>处理时长中位数</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="296"/>
+        <source>Failures per hour</source>
+        <translation>每小时失败次数</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="298"/>
+        <source>face-match failures</source>
+        <translation>人脸比对失败</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="299"/>
+        <source>connection failures</source>
+        <translation>连接失败</translation>
+    </message>
+    <message>
+        <location filename="../supervisor_window.py" line="330"/>
         <source>Could not refresh: {0}</source>
         <translation>无法刷新：{0}</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="245"/>
+        <location filename="../supervisor_window.py" line="335"/>
         <source>{0} decisions await your check</source>
         <translation>{0} 个决定等待您复核</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="264"/>
+        <location filename="../supervisor_window.py" line="354"/>
         <source>amount above the limit</source>
         <translation>金额超过限额</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="265"/>
+        <location filename="../supervisor_window.py" line="355"/>
         <source>refusal overridden</source>
         <translation>推翻了拒绝条件</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="266"/>
+        <location filename="../supervisor_window.py" line="356"/>
         <source>red flag</source>
         <translation>风险提示</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="267"/>
+        <location filename="../supervisor_window.py" line="357"/>
         <source>liveness or face flag</source>
         <translation>活体或面部异常</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="268"/>
+        <location filename="../supervisor_window.py" line="358"/>
         <source>random sample</source>
         <translation>随机抽查</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="275"/>
+        <location filename="../supervisor_window.py" line="365"/>
         <source>Queue now: {0} waiting, longest wait {1}; {2} left without a review today</source>
         <translation>当前队列：{0} 人等待，最长等待 {1}；今日 {2} 人未审核即离开</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="282"/>
+        <location filename="../supervisor_window.py" line="372"/>
         <source>in a call (session {0})</source>
         <translation>通话中（会话 {0}）</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="285"/>
+        <location filename="../supervisor_window.py" line="375"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="287"/>
+        <location filename="../supervisor_window.py" line="377"/>
         <source>signed out</source>
         <translation>已退出</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="298"/>
+        <location filename="../supervisor_window.py" line="388"/>
         <source>Today: {0} sessions; approved {1}%, rejected {2}%, verify later {3}%; {4} awaiting check; median handle time {5}; face-match failures {6}; connection failures {7}</source>
         <translation>今日：{0} 个会话；批准 {1}%，拒绝 {2}%，稍后验证 {3}%；{4} 个等待复核；处理时长中位数 {5}；人脸比对失败 {6}；连接失败 {7}</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="331"/>
+        <location filename="../supervisor_window.py" line="422"/>
         <source>Confirmed: {0}</source>
         <translation>已确认：{0}</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="344"/>
+        <location filename="../supervisor_window.py" line="435"/>
         <source>Sent back: {0}</source>
         <translation>已退回：{0}</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="356"/>
+        <location filename="../supervisor_window.py" line="447"/>
         <source>Not done: {0}</source>
         <translation>未完成：{0}</translation>
     </message>

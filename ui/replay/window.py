@@ -150,6 +150,14 @@ class ReplayWindow(QMainWindow):
         self.asked = self._table(
             (self.tr("#"), self.tr("Question asked"), self.tr("Answer"), self.tr("t (s)"))
         )
+        # The question wraps so that the answer stays in sight in a narrow tab.
+        self.asked.setWordWrap(True)
+        asked_header = self.asked.horizontalHeader()
+        asked_header.setStretchLastSection(False)
+        asked_header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        asked_header.setSectionResizeMode(2, QHeaderView.ResizeMode.Interactive)
+        self.asked.setColumnWidth(2, 110)
+        asked_header.sectionResized.connect(lambda *_sizes: self.asked.resizeRowsToContents())
         self.answers = self._table((self.tr("t (s)"), self.tr("Question"), self.tr("Answer"), self.tr("By")))
         self.events = self._table((self.tr("t (s)"), self.tr("What")))
         self.audit = self._table((self.tr("Seq"), self.tr("At (UTC)"), self.tr("Who: what"), self.tr("Hash")))
@@ -365,6 +373,7 @@ class ReplayWindow(QMainWindow):
                 answer_text(answer.value) if answer is not None else self.tr("not answered"),
                 "—" if t is None else f"{t:.1f}",
             ])  # fmt: skip
+        self.asked.resizeRowsToContents()
         self.answers.setRowCount(0)
         for answer in replay.answers:
             self._add_row(self.answers, answer.t, [
