@@ -185,3 +185,42 @@ def test_every_control_that_takes_the_focus_shows_it(qtbot, make_window, service
     # Scroll areas and viewports pass the focus on; what is left must draw it.
     allowed = {"QScrollArea", "QWidget", "QAbstractScrollArea", "QTabBar", "QTextBrowser"}
     assert sorted(set(missing) - allowed) == []
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (1280, 800)])
+def test_drop_downs_show_their_whole_choice(qtbot, make_window, services, size) -> None:  # noqa: F811
+    """'Self-employed / business owner' and the like are not cut at the right edge."""
+    from tests.test_ui_console import take_applicant
+
+    window: ConsoleWindow = make_window(services)
+    window.setStyleSheet(STYLE_SHEET)  # the console's padding and borders, as it runs
+    window.resize(*size)
+    take_applicant(qtbot, window, services)
+    qtbot.waitUntil(lambda: window.width() == size[0])
+    for question in window.questionnaire:
+        combo = window.form.editor(question.id)
+        if not isinstance(combo, QComboBox):
+            continue
+        for index in range(combo.count()):
+            combo.setCurrentIndex(index)
+            text = combo.currentText()
+            room = (
+                combo.style()
+                .subControlRect(
+                    combo.style().ComplexControl.CC_ComboBox,
+                    _combo_option(combo),
+                    combo.style().SubControl.SC_ComboBoxEditField,
+                    combo,
+                )
+                .width()
+            )
+            assert combo.fontMetrics().horizontalAdvance(text) <= room, (question.id, text, room, size)
+
+
+def _combo_option(combo: QComboBox):  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QStyleOptionComboBox
+
+    option = QStyleOptionComboBox()
+    option.initFrom(combo)
+    option.currentText = combo.currentText()
+    return option

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -26,6 +26,18 @@ from app.money import InvalidMoney, MoneyProblem, parse_money
 from app.questionnaire import AnswerValue, Question, Questionnaire, QuestionType, RepaymentFigures
 from ui import style
 from ui.application_panel import money_text
+
+
+class WholeChoiceCombo(QComboBox):
+    """A drop-down never narrower than its longest choice (in the font it is shown in): the
+    labels' column gives way and wraps instead."""
+
+    def sizeHint(self) -> QSize:
+        hint = super().sizeHint()
+        return QSize(max(160, hint.width()), hint.height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(self.sizeHint().width(), super().minimumSizeHint().height())
 
 
 class QuestionnaireForm(QWidget):
@@ -65,7 +77,7 @@ class QuestionnaireForm(QWidget):
         for row, question in enumerate(self.questionnaire):
             label = QLabel(self._label_text(row + 1, question))
             label.setWordWrap(True)
-            label.setMinimumWidth(140)
+            label.setMinimumWidth(110)  # wraps: the answers keep their whole width
             if question.required:
                 label.setToolTip(self.tr("Required before approval"))
             editor = self._make_editor(question)
@@ -163,9 +175,10 @@ class QuestionnaireForm(QWidget):
             self._yes_no[qid] = group
             return box
         if question.type is QuestionType.CHOICE:
-            combo = QComboBox()
-            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-            combo.setMinimumContentsLength(14)
+            combo = WholeChoiceCombo()
+            # As wide as its longest choice ("Self-employed / business owner" was cut at the
+            # right edge); the form scrolls sideways in a window too narrow for it.
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
             combo.addItem(self.tr("Choose…"), "")
             for choice in question.choices:
                 label = choice.label.get(self.language) or choice.label.get("en") or choice.value
