@@ -226,3 +226,43 @@ def test_due_recordings_go_from_the_shared_store_too(database: Database, tmp_pat
     with database.session() as session:
         assert session.execute(select(func.count()).select_from(RecordingFile)).scalar_one() == 2
     assert coverage_problems(database, root, store) == []
+
+
+def test_the_browser_rows_change_in_the_deleting_transaction(
+    database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The session browser's rows are rebuilt in the transaction that erases: after a run, the
+    row names nobody; a run whose refresh fails leaves everything as it was (never the rows
+    erased but the browser still showing the applicant, nor the other way round)."""
+    import storage.retention
+    from storage.models import SessionSummary
+
+    root = tmp_path / "recordings"
+    reviewer = Accounts(database).add("li", "password1")
+    decided, _folder = recorded_session(database, root, reviewer.id, decide=True)
+    retention = Retention(database, root, PERIODS)
+    later = NOW + timedelta(days=1828)
+
+    def listed_name() -> str:
+        with database.session() as session:
+            return str(
+                session.execute(
+                    select(SessionSummary.applicant_name).where(SessionSummary.session_id == decided)
+                ).scalar_one()
+            )
+
+    assert listed_name() == "Wang Fang"
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the summary could not be rebuilt")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(storage.retention, "refresh_if_listed", broken)
+        with pytest.raises(RuntimeError, match="could not be rebuilt"):
+            retention.apply(later)
+    assert listed_name() == "Wang Fang" and count(database, AnswerRow, decided) > 0
+    assert deletions(database) == []  # no tombstone either
+
+    assert [d.session_id for d in retention.apply(later).deleted] == [decided]
+    assert listed_name() == "(erased)"
+    chain_ok(database, root)
