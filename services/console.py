@@ -98,6 +98,7 @@ class MediaApplicantCall:
         # The challenge settled last in this call (what the next draw may follow), and failed
         # challenges storage has not counted yet (the database was away).
         self.last_challenge: ChallengeStatus | None = None
+        self._open_challenge: ChallengeKind | None = None  # asked, not settled yet
         self._uncounted: list[ChallengeKind] = []
         self._uncounted_lock = threading.Lock()
 
@@ -128,8 +129,10 @@ class MediaApplicantCall:
     # the face worker's reader thread
     def _score(self, score: FaceScore) -> None:
         challenge = score.challenge
-        if challenge is not None and challenge.state is not ChallengeState.ASKED:
-            self.last_challenge = challenge
+        if challenge is not None and challenge.state is ChallengeState.ASKED:
+            self._open_challenge = challenge.kind
+        elif challenge is not None:
+            self.last_challenge, self._open_challenge = challenge, None
             if challenge.state is ChallengeState.FAILED:
                 self._count_failed_challenge(challenge.kind)
             self.call.show_challenge(challenge.kind.value, challenge.state.value)
@@ -165,6 +168,7 @@ class MediaApplicantCall:
         kind = self.services.challenge_draw(self.last_challenge)
         if not face_match.ask_challenge(kind):
             return None
+        self._open_challenge = kind
         seconds = self.services.settings.face_challenge_seconds
         self.call.show_challenge(kind.value, ChallengeState.ASKED.value, seconds)
         log.info("session %s: liveness challenge %s asked", self.applicant.session_id, kind.value)
@@ -174,6 +178,11 @@ class MediaApplicantCall:
         if status.session_id not in (None, self.applicant.session_id):
             return
         state = _CONNECTION_STATES.get(status.state.value)
+        if state is ConnectionState.APPLICANT_HUNG_UP and self._open_challenge is not None:
+            # Hanging up on a challenge does not draw a new one for free: it is a failed one,
+            # stored by the monitor's next tick or at the end (no database on this thread).
+            kind, self._open_challenge = self._open_challenge, None
+            self._uncounted.append(kind)
         if state is not None:
             self.events.connection(state, status.leg)
 

@@ -351,11 +351,13 @@ class ReviewRecords:
         failed face attempt, counted here in one transaction whatever the window does. The
         attempt open in this session (running, or the one that matched) fails; with none open,
         one more is started and failed while the application has one left; with none left there
-        is nothing more to count. The application's count after it."""
+        is nothing more to count. Also in a session the applicant ended by hanging up (on the
+        challenge: hanging up must not draw a new one for free). The application's count after it."""
         with self.database.session() as session:
             row = self._session_row(session, session_id, lock=True)
             self._require_owner(session, row, reviewer_id)
-            if row.state not in IN_CALL_STATES:
+            hung_up = row.state == SessionState.ABANDONED.value and row.end_reason == "applicant_hung_up"
+            if row.state not in IN_CALL_STATES and not hung_up:
                 raise InvalidTransition(
                     f"Session {session_id} is {row.state}; no face attempt can be counted."
                 )

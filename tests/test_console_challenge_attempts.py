@@ -41,9 +41,27 @@ class _Window:
         self.services = services
         self.session_id = session_id
         self.seen: list[tuple[ChallengeStatus | None, FaceAttempts]] = []
+        self.connections: list[Any] = []
 
     def face_score(self, score: FaceScore) -> None:
         self.seen.append((score.challenge, self.services.face_attempts(self.session_id)))
+
+    def connection(self, state: Any, leg: int) -> None:
+        self.connections.append(state)
+
+
+class _FaceMatch:
+    def ask_challenge(self, kind: ChallengeKind) -> bool:
+        return True
+
+
+class _Status:
+    """media.call.CallStatus as the intake reports the end of the call."""
+
+    def __init__(self, state: str, session_id: SessionId) -> None:
+        self.state = type("State", (), {"value": state})()
+        self.session_id = session_id
+        self.leg = 1
 
 
 class _Applicant:
@@ -86,7 +104,7 @@ def _media_call(services: Any, session_id: SessionId) -> Any:
     call = MediaApplicantCall.__new__(MediaApplicantCall)  # without the media: only its score path
     call.services, call.call, call.applicant = services, _Call(), _Applicant(session_id)
     call.events = _Window(services, session_id)
-    call.face_match, call._ended, call.last_challenge = None, False, None
+    call.face_match, call._ended, call.last_challenge, call._open_challenge = _FaceMatch(), False, None, None
     call._uncounted, call._uncounted_lock = [], threading.Lock()
     return call
 
@@ -185,3 +203,34 @@ def test_only_the_reviewer_s_own_session_in_a_call_counts_a_challenge(console) -
     call = _media_call(services, session_id)
     call._score(_failed(ChallengeKind.TURN_LEFT, 10.0))  # the session ended: logged, not retried
     assert call._uncounted == [] and _counted(services, session_id) == (0, 0)
+
+
+def test_hanging_up_on_a_challenge_fails_it(console) -> None:  # type: ignore[no-untyped-def]
+    """A replay that cannot do what it is asked could hang up and come back for another draw:
+    the challenge it hung up on is a failed attempt of the application (counted over its sessions)."""
+    from app.console import ConnectionState
+    from storage.reviews import ReviewRecords
+
+    services, session_id = console
+    records = ReviewRecords(services.database)
+    # A challenge that passed, then the applicant hangs up: nothing to count.
+    call = _media_call(services, session_id)
+    services.challenge_draw = lambda _after: ChallengeKind.TURN_LEFT
+    assert call.ask_challenge() is ChallengeKind.TURN_LEFT
+    passed = ChallengeStatus(ChallengeKind.TURN_LEFT, ChallengeState.PASSED, 3.0, asked_t=1.0)
+    call._score(FaceScore(3.0, 30, 1, (1, 2, 3, 0), 0.3, 80.0, True, challenge=passed))
+    # Another asked (the reviewer's button) and running when the applicant hangs up.
+    services.challenge_draw = lambda _after: ChallengeKind.OPEN_MOUTH
+    assert call.ask_challenge() is ChallengeKind.OPEN_MOUTH
+    running = ChallengeStatus(ChallengeKind.OPEN_MOUTH, ChallengeState.ASKED, 4.0, asked_t=4.0)
+    call._score(FaceScore(4.5, 45, 1, (1, 2, 3, 0), 0.3, 80.0, True, challenge=running))
+    assert _counted(services, session_id) == (0, 0)
+    # The intake records the session as abandoned, then tells the console.
+    assert records.end_without_decision(session_id, NOW + timedelta(seconds=30), "applicant_hung_up")
+    call._status(_Status("applicant_hung_up", session_id))
+    assert call.events.connections == [ConnectionState.APPLICANT_HUNG_UP]
+    call._count_failed_challenge()  # the monitor's tick (or the end of the call)
+    assert _counted(services, session_id) == (1, 1)
+    call._status(_Status("applicant_hung_up", session_id))  # told twice: counted once
+    call._count_failed_challenge()
+    assert _counted(services, session_id) == (1, 1)

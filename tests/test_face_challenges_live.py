@@ -333,6 +333,7 @@ def test_the_face_match_wiring_asks_the_worker_and_tells_the_applicant(monkeypat
     call.services, call.call, call.applicant, call.events = Services(), Call(), Applicant(), Events()  # type: ignore[assignment]
     call.face_match, call._ended = FaceMatch(), False  # type: ignore[assignment]
     call.last_challenge, call._uncounted, call._uncounted_lock = None, [], threading.Lock()
+    call._open_challenge = None
     assert call.ask_challenge() is ChallengeKind.BLINK_TWICE
     assert asked_worker == [ChallengeKind.BLINK_TWICE]
     assert told == [("blink_twice", "asked", 7.0)]
@@ -383,5 +384,5 @@ def _wired_call(draw: Any, services: Any = None) -> Any:
         Events(),
     )
     call.face_match, call._ended, call.last_challenge = FaceMatch(), False, None
-    call._uncounted, call._uncounted_lock = [], threading.Lock()
+    call._uncounted, call._uncounted_lock, call._open_challenge = [], threading.Lock(), None
     return call
