@@ -130,6 +130,9 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
 
     [decision] = services.records.decisions(window.last_decision_session)
     assert decision.outcome == "approve"
+    # The form asked what storage drew for the session (carried by the intake's take-next answer).
+    asked = services.records.questions_asked(window.last_decision_session)
+    assert asked and window.form.question_ids == asked and set(decision.answers) <= set(asked)
     assert decision.overridden == []
     assert decision.answers["monthly_income"] == "18000.00"
     assert decision.answers["employment_status"] == "self_employed"

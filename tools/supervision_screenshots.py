@@ -1,5 +1,6 @@
 """The README's screenshots of the supervisors' window (checker queue, live view) and of the
-consent step on the applicant page, in English and Chinese:
+consent step on the applicant page and its link while the decision is being checked, in English
+and Chinese:
 
     .venv/bin/python -m tools.supervision_screenshots docs/screenshots
 
@@ -22,7 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from app.applications import make_application_form
+from sqlalchemy import update
+
+from app.applications import ApplicationStatus, make_application_form
 from app.decisions import DecisionDraft, DecisionSubmission, Outcome, RejectReason
 from app.four_eyes import CheckPolicy
 from app.roles import Role
@@ -31,7 +34,7 @@ from app.settings import PROJECT_ROOT, load_settings
 from storage.applications import ApplicationBook
 from storage.database import Database, open_database
 from storage.desk import DatabaseReviewDesk
-from storage.models import ConsoleCredentialRow
+from storage.models import Application, ConsoleCredentialRow
 from storage.reviewers import Accounts
 from storage.reviews import ReviewRecords
 from tools.fixtures import complete_answers, matched_face
@@ -174,6 +177,19 @@ def shoot_consent(environ: dict[str, str], database: Database, folder: Path) -> 
                 page.goto(f"{url}/apply#t={token}")
                 page.locator("#consent").wait_for(state="visible", timeout=15000)
                 page.screenshot(path=str(folder / f"applicant-consent{suffix}.png"))
+                # Reviewed, the decision waiting for its four-eyes check: the link says so.
+                checked = book.register(form, photo=b"x", photo_format="JPEG", encoding=None)
+                with database.session() as session:
+                    session.execute(
+                        update(Application)
+                        .where(Application.id == checked.id)
+                        .values(status=ApplicationStatus.AWAITING_CHECK.value)
+                    )
+                page = browser.new_context(locale=locale, viewport={"width": 412, "height": 860}).new_page()
+                page.goto(f"{url}/apply#t={checked.token}")
+                words = "checking the decision" if locale == "en-US" else "正在复核"
+                page.get_by_text(words).wait_for(timeout=15000)
+                page.screenshot(path=str(folder / f"applicant-being-checked{suffix}.png"))
             browser.close()
     finally:
         intake.terminate()

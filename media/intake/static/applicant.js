@@ -183,7 +183,9 @@ async function checkLink() {
   }
   if (body.status !== "valid") {
     const key = body.error === "unknown_token" ? "unknown" : body.status;
-    return say(key in TEXT.en ? key : "error", { time: localTime(body.next_opening), message: body.message }, "bad");
+    // Being checked is no fault: said plainly, not as an error.
+    const tone = key === "being_checked" ? "" : "bad";
+    return say(key in TEXT.en ? key : "error", { time: localTime(body.next_opening), message: body.message }, tone);
   }
   state.deadline = body.deadline;
   if (body.reconnect) {
