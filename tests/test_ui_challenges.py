@@ -149,8 +149,18 @@ def call_session(window):  # type: ignore[no-untyped-def]
 
 
 def test_failed_challenges_are_failed_face_attempts_until_approval_is_blocked(
-    qtbot, window, services
+    qtbot, window, services, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
+    # The services count a failed challenge (tests.ui_fakes.ServicesSide, as services.console
+    # does); the window stores only the attempt its first score started, never a failure.
+    stored_by_window: list[bool] = []
+    record_face_attempt = services.record_face_attempt
+
+    def window_records(session_id, reviewer_id, *, failed):  # type: ignore[no-untyped-def]
+        stored_by_window.append(failed)
+        return record_face_attempt(session_id, reviewer_id, failed=failed)
+
+    monkeypatch.setattr(services, "record_face_attempt", window_records)
     call = take_applicant(qtbot, window, services)
     connect_and_match(qtbot, window, call)
     qtbot.waitUntil(lambda: len(call.challenges_asked) == 1)
@@ -176,6 +186,8 @@ def test_failed_challenges_are_failed_face_attempts_until_approval_is_blocked(
     assert window.face_panel.state_text == "No match: attempts used up"
     qtbot.waitUntil(lambda: window.decision_bar.approval_blocked)
     assert not window.decision_bar.buttons[Outcome.APPROVE].isEnabled()
+    assert stored_by_window == [False]
+    assert (window.session.attempts.used, window.session.attempts.failed) == (3, 3)  # type: ignore[union-attr]
 
 
 def test_replay_markers_and_report_show_the_challenges(qapp, tmp_path) -> None:  # type: ignore[no-untyped-def]
