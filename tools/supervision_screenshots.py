@@ -219,6 +219,8 @@ def main(folder: Path) -> int:
         for language, suffix in (("en", ""), ("zh_CN", "-zh_CN")):
             shoot_window(environ, folder / f"checker-queue{suffix}.png", language)
             shoot_window(environ, folder / f"live-view{suffix}.png", language)
+            for size in ("1280x800", "1024x768"):
+                shoot_window(environ, folder / f"live-view{suffix}-{size}.png", language)
         shoot_consent(environ, database, folder)
         database.dispose()
     return 0

@@ -4,6 +4,7 @@ a worker thread (app.supervision.SupervisionServices)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -470,6 +471,10 @@ def run_supervisor_window(
     translators = install_translators(app, language)
     app.setStyleSheet(STYLE_SHEET)
     window = SupervisorWindow(services)
+    if screenshot is not None:
+        size = re.search(r"-(\d+)x(\d+)\.png$", screenshot.name)  # e.g. live-view-1280x800.png
+        if size is not None:
+            window.resize(int(size.group(1)), int(size.group(2)))
     window.show()
     if screenshot is not None:
         tab = 1 if "live" in screenshot.name else 0
