@@ -142,3 +142,32 @@ def test_the_replay_has_the_questions_in_the_order_asked(
     replay = ReplayRecords(database).session_replay(SessionId(taken.session_id))
     assert replay.questions_asked == list(taken.questions)
     assert set(replay.latest_answers()) <= set(replay.questions_asked)
+
+
+def test_storage_counts_as_missing_only_the_questions_asked(
+    database: Database, desk: DatabaseReviewDesk
+) -> None:
+    """The approval policy's 'required answers missing', as storage checks it: every question
+    the session asks answered is complete, whatever the pools' other questions."""
+    from tools.fixtures import approval, complete_answers
+
+    reviewer = Accounts(database).add("li", "password1")
+    _, taken = take(database, desk, reviewer.id)
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
+    answers = complete_answers(taken.questions)
+    assert set(answers) == set(taken.questions) - {"reviewer_notes"}  # the pools' others unanswered
+    stored = records.record_decision(
+        DecisionSubmission(taken.session_id, reviewer.id, approval(), answers=answers), actor="li", now=NOW
+    )
+    assert stored.overridden == []  # nothing missing: no override needed
+
+    _, second = take(database, desk, reviewer.id, "Zhang Wei")
+    one_short = complete_answers(second.questions)
+    asked_from_pool = next(qid for qid in second.questions if qid in POOLED)
+    del one_short[asked_from_pool]
+    with pytest.raises(ReviewError, match="override"):
+        records.record_decision(
+            DecisionSubmission(second.session_id, reviewer.id, approval(), answers=one_short),
+            actor="li",
+            now=NOW,
+        )
