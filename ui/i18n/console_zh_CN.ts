@@ -405,73 +405,73 @@
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="603"/>
+        <location filename="../main_window.py" line="605"/>
         <source>face matching is not running in this call</source>
         <translation>本次通话未进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="615"/>
+        <location filename="../main_window.py" line="617"/>
         <source>No challenge was asked: {0}</source>
         <translation>未能发起验证动作：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="633"/>
+        <location filename="../main_window.py" line="635"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="635"/>
+        <location filename="../main_window.py" line="637"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="640"/>
+        <location filename="../main_window.py" line="642"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="649"/>
+        <location filename="../main_window.py" line="651"/>
         <source>The applicant hung up: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no decision can be recorded. The applicant may open their link again.</source>
         <translation>申请人已挂断：本次会话已记录为“{0}”。目前的回答已随会话保存；不能再记录决定。申请人可以再次打开其链接。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="652"/>
+        <location filename="../main_window.py" line="654"/>
         <source>The applicant hung up.</source>
         <translation>申请人已挂断。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="714"/>
+        <location filename="../main_window.py" line="730"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="726"/>
+        <location filename="../main_window.py" line="742"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="811"/>
-        <location filename="../main_window.py" line="844"/>
+        <location filename="../main_window.py" line="827"/>
+        <location filename="../main_window.py" line="860"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="821"/>
+        <location filename="../main_window.py" line="837"/>
         <source>abandoned: the applicant hung up</source>
         <translation>放弃：申请人挂断</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="830"/>
+        <location filename="../main_window.py" line="846"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="867"/>
+        <location filename="../main_window.py" line="883"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="908"/>
+        <location filename="../main_window.py" line="924"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -1040,47 +1040,47 @@
 <context>
     <name>FiguresPanel</name>
     <message>
-        <location filename="../questionnaire_form.py" line="374"/>
+        <location filename="../questionnaire_form.py" line="387"/>
         <source>Repayment figures and red flags</source>
         <translation>还款测算与风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="386"/>
+        <location filename="../questionnaire_form.py" line="399"/>
         <source>Monthly instalment</source>
         <translation>月供</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="387"/>
+        <location filename="../questionnaire_form.py" line="400"/>
         <source>Monthly income</source>
         <translation>月收入</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="388"/>
+        <location filename="../questionnaire_form.py" line="401"/>
         <source>Debt-to-income after this loan</source>
         <translation>本笔贷款后的负债收入比</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="413"/>
+        <location filename="../questionnaire_form.py" line="426"/>
         <source>not shown: {0} is not valid</source>
         <translation>不显示：{0} 无效</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="426"/>
+        <location filename="../questionnaire_form.py" line="439"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="428"/>
+        <location filename="../questionnaire_form.py" line="441"/>
         <source>All required answers given</source>
         <translation>必答项已全部回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="435"/>
+        <location filename="../questionnaire_form.py" line="448"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="441"/>
+        <location filename="../questionnaire_form.py" line="454"/>
         <source>No red flags</source>
         <translation>无风险提示</translation>
     </message>
@@ -1088,82 +1088,82 @@
 <context>
     <name>QuestionnaireForm</name>
     <message>
-        <location filename="../questionnaire_form.py" line="70"/>
+        <location filename="../questionnaire_form.py" line="82"/>
         <source>Required before approval</source>
         <translation>批准前必须回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="147"/>
+        <location filename="../questionnaire_form.py" line="159"/>
         <source>{0} (optional)</source>
         <translation>{0}（可选）</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="156"/>
+        <location filename="../questionnaire_form.py" line="168"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="156"/>
+        <location filename="../questionnaire_form.py" line="168"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="169"/>
+        <location filename="../questionnaire_form.py" line="182"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="177"/>
+        <location filename="../questionnaire_form.py" line="190"/>
         <source>amount, e.g. 8500.00 or 1.2万</source>
         <translation>金额，例如 8500.00 或 1.2万</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="197"/>
+        <location filename="../questionnaire_form.py" line="210"/>
         <source>Enter an amount of money, e.g. 8500.00</source>
         <translation>请输入金额，例如 8500.00</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="198"/>
+        <location filename="../questionnaire_form.py" line="211"/>
         <source>Not valid: an amount cannot be negative</source>
         <translation>无效：金额不能为负数</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="199"/>
+        <location filename="../questionnaire_form.py" line="212"/>
         <source>Not valid: write the amount in full digits, e.g. 1000000000</source>
         <translation>无效：请用完整数字填写金额，例如 1000000000</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="201"/>
+        <location filename="../questionnaire_form.py" line="214"/>
         <source>Not valid: write the amount in digits, e.g. 12000 or 1.2万, not in Chinese numerals</source>
         <translation>无效：请用阿拉伯数字填写金额，例如 12000 或 1.2万，不要用中文数字</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="203"/>
+        <location filename="../questionnaire_form.py" line="216"/>
         <source>Not valid: thousands separators group three digits, e.g. 12,000</source>
         <translation>无效：千位分隔符应每三位一组，例如 12,000</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="204"/>
+        <location filename="../questionnaire_form.py" line="217"/>
         <source>Not valid: at most two decimals</source>
         <translation>无效：最多两位小数</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="206"/>
+        <location filename="../questionnaire_form.py" line="219"/>
         <source>Not valid: only digits, one decimal point, thousands separators and 千/万/亿</source>
         <translation>无效：只能包含数字、一个小数点、千位分隔符以及 千/万/亿</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="218"/>
+        <location filename="../questionnaire_form.py" line="231"/>
         <source>At least {0}</source>
         <translation>至少 {0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="220"/>
+        <location filename="../questionnaire_form.py" line="233"/>
         <source>At most {0}</source>
         <translation>至多 {0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="227"/>
+        <location filename="../questionnaire_form.py" line="240"/>
         <source>= {0}</source>
         <translation>= {0}</translation>
     </message>
@@ -1204,7 +1204,7 @@
     <message>
         <location filename="../replay/browser.py" line="86"/>
         <location filename="../replay/texts.py" line="89"/>
-        <location filename="../replay/window.py" line="618"/>
+        <location filename="../replay/window.py" line="621"/>
         <source>, </source>
         <translation>、</translation>
     </message>
@@ -1396,7 +1396,7 @@
     </message>
     <message>
         <location filename="../replay/window.py" line="123"/>
-        <location filename="../replay/window.py" line="514"/>
+        <location filename="../replay/window.py" line="517"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
@@ -1432,7 +1432,7 @@
     </message>
     <message>
         <location filename="../replay/window.py" line="137"/>
-        <location filename="../replay/window.py" line="608"/>
+        <location filename="../replay/window.py" line="611"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
@@ -1580,199 +1580,204 @@
         <translation>未回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="405"/>
+        <location filename="../replay/window.py" line="377"/>
+        <source>Not recorded: the session is from before questions were drawn.</source>
+        <translation>未记录：该会话早于抽题功能。</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="408"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="412"/>
+        <location filename="../replay/window.py" line="415"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="416"/>
+        <location filename="../replay/window.py" line="419"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="421"/>
+        <location filename="../replay/window.py" line="424"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="423"/>
+        <location filename="../replay/window.py" line="426"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="425"/>
+        <location filename="../replay/window.py" line="428"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="430"/>
+        <location filename="../replay/window.py" line="433"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="432"/>
+        <location filename="../replay/window.py" line="435"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="435"/>
+        <location filename="../replay/window.py" line="438"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="437"/>
+        <location filename="../replay/window.py" line="440"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="440"/>
+        <location filename="../replay/window.py" line="443"/>
         <source>Approved against the approval policy: {0}</source>
         <translation>违反审批政策批准：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="447"/>
+        <location filename="../replay/window.py" line="450"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="451"/>
+        <location filename="../replay/window.py" line="454"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="456"/>
+        <location filename="../replay/window.py" line="459"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="483"/>
+        <location filename="../replay/window.py" line="486"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="507"/>
+        <location filename="../replay/window.py" line="510"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="522"/>
+        <location filename="../replay/window.py" line="525"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="584"/>
+        <location filename="../replay/window.py" line="587"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="589"/>
+        <location filename="../replay/window.py" line="592"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="590"/>
+        <location filename="../replay/window.py" line="593"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="591"/>
+        <location filename="../replay/window.py" line="594"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="611"/>
+        <location filename="../replay/window.py" line="614"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="611"/>
+        <location filename="../replay/window.py" line="614"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="614"/>
+        <location filename="../replay/window.py" line="617"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="614"/>
+        <location filename="../replay/window.py" line="617"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="615"/>
+        <location filename="../replay/window.py" line="618"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="616"/>
+        <location filename="../replay/window.py" line="619"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="621"/>
+        <location filename="../replay/window.py" line="624"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="623"/>
+        <location filename="../replay/window.py" line="626"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="629"/>
+        <location filename="../replay/window.py" line="632"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="667"/>
+        <location filename="../replay/window.py" line="670"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="675"/>
+        <location filename="../replay/window.py" line="678"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="677"/>
+        <location filename="../replay/window.py" line="680"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="687"/>
+        <location filename="../replay/window.py" line="690"/>
         <source>Look in:</source>
         <translation>查找范围：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="688"/>
+        <location filename="../replay/window.py" line="691"/>
         <source>Files of type:</source>
         <translation>文件类型：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="721"/>
+        <location filename="../replay/window.py" line="724"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="736"/>
+        <location filename="../replay/window.py" line="739"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="741"/>
+        <location filename="../replay/window.py" line="744"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="748"/>
+        <location filename="../replay/window.py" line="751"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>
@@ -1808,27 +1813,27 @@ previous {1}</source>
 <context>
     <name>SendBackDialog</name>
     <message>
-        <location filename="../supervisor_window.py" line="154"/>
+        <location filename="../supervisor_window.py" line="155"/>
         <source>Send back</source>
         <translation>退回</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="156"/>
+        <location filename="../supervisor_window.py" line="157"/>
         <source>Session {0}: {1}</source>
         <translation>会话 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="158"/>
+        <location filename="../supervisor_window.py" line="159"/>
         <source>Reason (required)</source>
         <translation>原因（必填）</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="160"/>
+        <location filename="../supervisor_window.py" line="161"/>
         <source>Reopen: a new video review within the application&apos;s window</source>
         <translation>重新开放：在申请期限内重新进行视频审核</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="161"/>
+        <location filename="../supervisor_window.py" line="162"/>
         <source>Reject the application</source>
         <translation>拒绝该申请</translation>
     </message>
@@ -2507,201 +2512,201 @@ previous {1}</source>
 <context>
     <name>SupervisorWindow</name>
     <message>
-        <location filename="../supervisor_window.py" line="195"/>
+        <location filename="../supervisor_window.py" line="196"/>
         <source>Supervision: checks and live view</source>
         <translation>主管：复核与实时视图</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="198"/>
+        <location filename="../supervisor_window.py" line="199"/>
         <source>Four-eyes checks</source>
         <translation>双人复核</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="199"/>
+        <location filename="../supervisor_window.py" line="200"/>
         <source>Live view</source>
         <translation>实时视图</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="217"/>
+        <location filename="../supervisor_window.py" line="218"/>
         <source>Applicant</source>
         <translation>申请人</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="218"/>
+        <location filename="../supervisor_window.py" line="219"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="219"/>
+        <location filename="../supervisor_window.py" line="220"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="220"/>
-        <location filename="../supervisor_window.py" line="252"/>
+        <location filename="../supervisor_window.py" line="221"/>
+        <location filename="../supervisor_window.py" line="253"/>
         <source>Reviewer</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="221"/>
+        <location filename="../supervisor_window.py" line="222"/>
         <source>Why</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="222"/>
+        <location filename="../supervisor_window.py" line="223"/>
         <source>Waiting since</source>
         <translation>等待自</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="232"/>
+        <location filename="../supervisor_window.py" line="233"/>
         <source>Confirm</source>
         <translation>确认</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="233"/>
+        <location filename="../supervisor_window.py" line="234"/>
         <source>Send back…</source>
         <translation>退回…</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="252"/>
+        <location filename="../supervisor_window.py" line="253"/>
         <source>State</source>
         <translation>状态</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="252"/>
+        <location filename="../supervisor_window.py" line="253"/>
         <source>For</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="262"/>
+        <location filename="../supervisor_window.py" line="263"/>
         <source>Sessions per hour</source>
         <translation>每小时会话数</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="264"/>
-        <location filename="../supervisor_window.py" line="282"/>
+        <location filename="../supervisor_window.py" line="265"/>
+        <location filename="../supervisor_window.py" line="283"/>
         <source>approved</source>
         <translation>批准</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="265"/>
-        <location filename="../supervisor_window.py" line="283"/>
+        <location filename="../supervisor_window.py" line="266"/>
+        <location filename="../supervisor_window.py" line="284"/>
         <source>rejected</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="266"/>
-        <location filename="../supervisor_window.py" line="284"/>
+        <location filename="../supervisor_window.py" line="267"/>
+        <location filename="../supervisor_window.py" line="285"/>
         <source>verify later</source>
         <translation>稍后验证</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="267"/>
+        <location filename="../supervisor_window.py" line="268"/>
         <source>other</source>
         <translation>其他</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="280"/>
+        <location filename="../supervisor_window.py" line="281"/>
         <source>Outcome rates per hour (% of decided)</source>
         <translation>每小时结果比率（占已决定的百分比）</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="291"/>
+        <location filename="../supervisor_window.py" line="292"/>
         <source>Median handle time per hour (min:s)</source>
         <translation>每小时处理时长中位数（分:秒）</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="292"/>
+        <location filename="../supervisor_window.py" line="293"/>
         <source>median handle time</source>
         <translation>处理时长中位数</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="296"/>
+        <location filename="../supervisor_window.py" line="297"/>
         <source>Failures per hour</source>
         <translation>每小时失败次数</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="298"/>
+        <location filename="../supervisor_window.py" line="299"/>
         <source>face-match failures</source>
         <translation>人脸比对失败</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="299"/>
+        <location filename="../supervisor_window.py" line="300"/>
         <source>connection failures</source>
         <translation>连接失败</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="330"/>
+        <location filename="../supervisor_window.py" line="331"/>
         <source>Could not refresh: {0}</source>
         <translation>无法刷新：{0}</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="335"/>
+        <location filename="../supervisor_window.py" line="336"/>
         <source>{0} decisions await your check</source>
         <translation>{0} 个决定等待您复核</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="354"/>
+        <location filename="../supervisor_window.py" line="355"/>
         <source>amount above the limit</source>
         <translation>金额超过限额</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="355"/>
+        <location filename="../supervisor_window.py" line="356"/>
         <source>refusal overridden</source>
         <translation>推翻了拒绝条件</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="356"/>
+        <location filename="../supervisor_window.py" line="357"/>
         <source>red flag</source>
         <translation>风险提示</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="357"/>
+        <location filename="../supervisor_window.py" line="358"/>
         <source>liveness or face flag</source>
         <translation>活体或面部异常</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="358"/>
+        <location filename="../supervisor_window.py" line="359"/>
         <source>random sample</source>
         <translation>随机抽查</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="365"/>
+        <location filename="../supervisor_window.py" line="366"/>
         <source>Queue now: {0} waiting, longest wait {1}; {2} left without a review today</source>
         <translation>当前队列：{0} 人等待，最长等待 {1}；今日 {2} 人未审核即离开</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="372"/>
+        <location filename="../supervisor_window.py" line="373"/>
         <source>in a call (session {0})</source>
         <translation>通话中（会话 {0}）</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="375"/>
+        <location filename="../supervisor_window.py" line="376"/>
         <source>idle</source>
         <translation>空闲</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="377"/>
+        <location filename="../supervisor_window.py" line="378"/>
         <source>signed out</source>
         <translation>已退出</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="388"/>
+        <location filename="../supervisor_window.py" line="389"/>
         <source>Today: {0} sessions; approved {1}%, rejected {2}%, verify later {3}%; {4} awaiting check; median handle time {5}; face-match failures {6}; connection failures {7}</source>
         <translation>今日：{0} 个会话；批准 {1}%，拒绝 {2}%，稍后验证 {3}%；{4} 个等待复核；处理时长中位数 {5}；人脸比对失败 {6}；连接失败 {7}</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="422"/>
+        <location filename="../supervisor_window.py" line="423"/>
         <source>Confirmed: {0}</source>
         <translation>已确认：{0}</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="435"/>
+        <location filename="../supervisor_window.py" line="436"/>
         <source>Sent back: {0}</source>
         <translation>已退回：{0}</translation>
     </message>
     <message>
-        <location filename="../supervisor_window.py" line="447"/>
+        <location filename="../supervisor_window.py" line="448"/>
         <source>Not done: {0}</source>
         <translation>未完成：{0}</translation>
     </message>

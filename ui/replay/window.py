@@ -373,6 +373,9 @@ class ReplayWindow(QMainWindow):
                 answer_text(answer.value) if answer is not None else self.tr("not answered"),
                 "—" if t is None else f"{t:.1f}",
             ])  # fmt: skip
+        if not replay.questions_asked:
+            before = self.tr("Not recorded: the session is from before questions were drawn.")
+            self._add_row(self.asked, None, ["—", before, "", ""])
         self.asked.resizeRowsToContents()
         self.answers.setRowCount(0)
         for answer in replay.answers:
