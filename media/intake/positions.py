@@ -63,6 +63,7 @@ class QueueBoard:
         self.review_seconds_estimate = review_seconds_estimate
         self.listeners: dict[SessionId, Listener] = {}
         self._snapshot: QueueSnapshot | None = None
+        self._members: set[SessionId] | None = None  # see _waiting_here
         self._read_at = 0.0  # monotonic time of the last read
         self._changed = True  # a join, leave or take here since the last read
         self._reading: asyncio.Future[QueueSnapshot] | None = None
@@ -83,10 +84,9 @@ class QueueBoard:
         """An applicant joined (and was told `position` of `waiting`): keep them informed."""
         self.listeners[session_id] = Listener(session_id, ws, position, waiting, self.staffed, transport)
         self._changed = True
-        snapshot = self._snapshot
-        if snapshot is not None and session_id not in snapshot.order:
-            # The newest arrival waits last: the summary counts them before the next read.
-            self._snapshot = replace(snapshot, order=(*snapshot.order, session_id))
+        members = self._waiting_here()
+        if members is not None:
+            members.add(session_id)  # the summary counts them before the next read
 
     def forget(self, session_id: SessionId | None) -> None:
         """The applicant's page no longer needs places (taken, left, or closed)."""
@@ -98,9 +98,18 @@ class QueueBoard:
         the summary stops counting them before the next read."""
         self.forget(session_id)
         self._changed = True
-        snapshot = self._snapshot
-        if snapshot is not None and session_id in snapshot.order:
-            self._snapshot = replace(snapshot, order=tuple(s for s in snapshot.order if s != session_id))
+        members = self._waiting_here()
+        if members is not None:
+            members.discard(session_id)
+
+    def _waiting_here(self) -> set[SessionId] | None:
+        """Who waits as far as this instance knows: the snapshot's queue with the joins, leaves
+        and takes here since it was read (built once per snapshot, on the first change)."""
+        if self._snapshot is None:
+            return None
+        if self._members is None:
+            self._members = set(self._snapshot.order)
+        return self._members
 
     def queue_changed(self) -> None:
         self._changed = True
@@ -122,7 +131,7 @@ class QueueBoard:
         try:
             self._changed = False
             snapshot = await self._read(self._clock())
-            self._snapshot = snapshot
+            self._snapshot, self._members = snapshot, None
             self._read_at = time.monotonic()
             return snapshot
         except BaseException:
@@ -135,10 +144,12 @@ class QueueBoard:
         """The consoles' summary: from the newest snapshot while it is younger than a tick (with
         this instance's joins, leaves and takes since applied), so a console never waits for a
         read of the whole queue while the tick keeps the snapshot fresh."""
-        snapshot = self._snapshot
-        if snapshot is None or time.monotonic() - self._read_at >= self.tick_seconds:
-            snapshot = await self.snapshot()
-        return snapshot.summary(self._clock())
+        if self._snapshot is None or time.monotonic() - self._read_at >= self.tick_seconds:
+            return (await self.snapshot()).summary(self._clock())
+        summary = self._snapshot.summary(self._clock())
+        if self._members is None:
+            return summary
+        return replace(summary, waiting=len(self._members))
 
     # -- telling applicants ----------------------------------------------------------------------
 
