@@ -173,6 +173,9 @@ class DatabaseReviewDesk:
             session.add(row)
             application.status = ApplicationStatus.IN_REVIEW.value
             session.flush()
+            # The place is counted before the audit log's head is locked: the head is held only
+            # for the event and the commit, so consoles' takes do not wait behind the counting.
+            ticket = self._ticket(session, row)
             append_event(
                 session,
                 actor="applicant",
@@ -181,7 +184,7 @@ class DatabaseReviewDesk:
                 details={"application_id": application.id},
                 at=now,
             )
-            return self._ticket(session, row)
+            return ticket
 
     def ticket(self, session_id: SessionId) -> QueueTicket:
         with self.database.session() as session:
