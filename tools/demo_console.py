@@ -98,6 +98,8 @@ class DemoConsoleServices:
         self.decisions: list[DecisionSubmission] = []  # the n-th has the decision id n
         self.calls: list[SimulatedCall] = []
         self.similarity_plan = similarity_plan
+        # The simulated liveness verdict of the next calls (False: "possibly a photo"), after 2.5 s.
+        self.liveness = True
         self.abandoned = 0  # sessions a previous run left unfinished (none in memory)
         self.waiting_decisions = 0  # decisions waiting for a database (none in memory)
         self.refused: list[RefusedDecisionView] = []  # refused for good (none in memory)
@@ -156,7 +158,7 @@ class DemoConsoleServices:
 
     def start_call(self, applicant: TakenApplicant, events: CallEvents) -> SimulatedCall:
         video = self.taken[applicant.session_id].video
-        call = SimulatedCall(video, events, similarity_plan=self.similarity_plan)
+        call = SimulatedCall(video, events, similarity_plan=self.similarity_plan, liveness=self.liveness)
         self.calls.append(call)
         call.start()
         return call
@@ -253,12 +255,14 @@ class SimulatedCall:
         width: int = 640,
         similarity_plan: Sequence[tuple[float, float]] | None = None,
         score_interval: float = 0.2,
+        liveness: bool = True,
     ) -> None:
         self.video = video
         self.events = events
         self.width = width
         self.plan = tuple(similarity_plan or DEFAULT_SIMILARITY_PLAN)
         self.score_interval = score_interval
+        self.liveness = liveness
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="simulated-call", daemon=True)
         self._scorer = threading.Thread(target=self._score_loop, name="simulated-face", daemon=True)
@@ -376,7 +380,7 @@ class SimulatedCall:
                     similarity=similarity,
                     match=similarity >= MATCH_AT,
                     flags=(),
-                    live=True if frame_time > 2.5 else None,
+                    live=self.liveness if frame_time > 2.5 else None,
                 )
             self.events.face_score(replace(score, challenge=self._challenge_status(frame_time)))
 

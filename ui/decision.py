@@ -433,8 +433,16 @@ class DecisionDialog(QDialog):
             return
         width = max(self.width(), self.minimumWidth())
         needed = layout.totalHeightForWidth(width)
-        if needed > self.height():
-            self.resize(width, needed)
+        screen = self.screen()
+        if screen is not None:
+            # On a small screen (1024x768) wider rather than cut: the texts wrap into fewer lines.
+            room = screen.availableGeometry()
+            while needed > room.height() - 40 and width + 80 <= room.width() - 20:
+                width += 80
+                needed = layout.totalHeightForWidth(width)
+            needed = min(needed, room.height() - 40)
+        if needed > self.height() or width > self.width():
+            self.resize(width, max(needed, self.height()))
 
     def _record(self) -> None:
         draft = self.current_draft()

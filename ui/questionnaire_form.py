@@ -396,9 +396,16 @@ class FiguresPanel(QGroupBox):
         self.flags_label.setWordWrap(True)
         form = QFormLayout(self)
         form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # narrow windows: value below
-        form.addRow(self.tr("Monthly instalment"), self.instalment_label)
-        form.addRow(self.tr("Monthly income"), self.income_label)
-        form.addRow(self.tr("Debt-to-income after this loan"), self.ratio_label)
+        for text, value in (
+            (self.tr("Monthly instalment"), self.instalment_label),
+            (self.tr("Monthly income"), self.income_label),
+            (self.tr("Debt-to-income after this loan"), self.ratio_label),
+        ):
+            # The names wrap, the figures never: "18,000.00" was cut at the panel's edge.
+            name = QLabel(text)
+            name.setWordWrap(True)
+            value.setMinimumWidth(value.fontMetrics().horizontalAdvance("999,999.99"))
+            form.addRow(name, value)
         form.addRow(self.missing_label)
         form.addRow(self.flags_label)
         self.red_flags: tuple[str, ...] = ()
