@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import JSON, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from app.applications import ApplicationStatus, token_digest
@@ -234,6 +234,9 @@ class DatabaseReviewDesk:
         locked by another console's claim, updated only while still waiting), then read their
         application and record the take, in a handful of round trips whatever the queue's length."""
         for _ in range(20):
+            # The questions the session will ask, drawn now and kept by the claim only if the
+            # session has none yet (a session taken again asks what it asked before).
+            drawn = list(self.questionnaire.draw())
             with self.database.session() as session:
                 waiting = ReviewSessionRow.state == SessionState.WAITING.value
                 oldest = (
@@ -255,6 +258,9 @@ class DatabaseReviewDesk:
                         reviewer_id=reviewer_id,
                         taken_at=now.astimezone(UTC),
                         version=ReviewSessionRow.version + 1,
+                        questions_asked=func.coalesce(
+                            ReviewSessionRow.questions_asked, bindparam("drawn", drawn, type_=JSON)
+                        ),
                     )
                     .returning(*_CLAIMED)
                     .execution_options(synchronize_session=False)
@@ -272,16 +278,6 @@ class DatabaseReviewDesk:
                     assert row is not None
                     self._set_aside(session, row, application, str(error), now)
                     continue
-                if questions is None:
-                    # Drawn once, when first taken: a reconnect, or the same session taken again,
-                    # asks the same questions.
-                    questions = list(self.questionnaire.draw())
-                    session.execute(
-                        update(ReviewSessionRow)
-                        .where(ReviewSessionRow.id == session_id)
-                        .values(questions_asked=questions)
-                        .execution_options(synchronize_session=False)
-                    )
                 append_event(
                     session,
                     actor=f"reviewer:{reviewer_id}",
