@@ -45,6 +45,9 @@ class Settings:
     # time(0, 0) as the closing time means midnight at the end of the day.
     review_closes: time = time(0, 0)
     review_window_hours: int = 48
+    # How long a normal review takes (the call clock turns amber after it): a dozen questions,
+    # the face check and a challenge take several minutes, not one.
+    review_target_seconds: float = 300.0
     face_attempts_limit: int = 3
     # The face engine: "sface" (OpenCV SFace + YuNet, the default) or "dlib" (face_recognition's
     # ResNet, the [dlib] extra). Each has its own distance scale, hence its own threshold.

@@ -183,7 +183,7 @@ def test_every_control_that_takes_the_focus_shows_it(qtbot, make_window, service
             if takes_focus and widget.focusProxy() is None and not _focus_rule_for(widget):
                 missing.append(widget.metaObject().className())
     # Scroll areas and viewports pass the focus on; what is left must draw it.
-    allowed = {"QScrollArea", "QWidget", "QAbstractScrollArea", "QTabBar", "QTextBrowser"}
+    allowed = {"QScrollArea", "QWidget", "QAbstractScrollArea"}
     assert sorted(set(missing) - allowed) == []
 
 

@@ -1,4 +1,5 @@
-"""The call clock (a review aims at about a minute) and the connection state with the grace countdown."""
+"""The call clock (amber once a review runs longer than a normal one, settings.review_target_seconds)
+and the connection state with the grace countdown."""
 
 from __future__ import annotations
 
@@ -10,13 +11,14 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 from app.console import AudioState, ConnectionState, RecordingState
 from ui import style
 
-TARGET_SECONDS = 60
-
 
 class CallStatusBar(QWidget):
-    def __init__(self, grace_seconds: float, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, grace_seconds: float, parent: QWidget | None = None, *, target_seconds: float = 300.0
+    ) -> None:
         super().__init__(parent)
         self.grace_seconds = grace_seconds
+        self.target_seconds = target_seconds
         self.clock_label = QLabel()
         self.clock_label.setObjectName("bigFigure")
         self.state_label = QLabel()
@@ -115,9 +117,13 @@ class CallStatusBar(QWidget):
         """Called every quarter second by the window."""
         elapsed = int(self.elapsed())
         self.clock_label.setText(f"{elapsed // 60}:{elapsed % 60:02d}")
-        colour = style.TEXT if elapsed <= TARGET_SECONDS else style.CAUTION
+        colour = style.TEXT if elapsed <= self.target_seconds else style.CAUTION
         self.clock_label.setStyleSheet(f"color: {colour};")
-        self.clock_label.setToolTip(self.tr("Call time; a review aims at about one minute"))
+        self.clock_label.setToolTip(
+            self.tr("Call time; it turns amber after {0} min, longer than a normal review").format(
+                f"{self.target_seconds / 60:g}"
+            )
+        )
         if self.state is ConnectionState.CONNECTED:
             text = (
                 self.tr("Connected")

@@ -202,7 +202,9 @@ class ConsoleWindow(QMainWindow):
     def _build(self) -> None:
         self.queue_panel = QueuePanel()
         self.queue_panel.take_next_requested.connect(self.take_next)
-        self.call_status = CallStatusBar(self.settings.reconnect_grace_seconds)
+        self.call_status = CallStatusBar(
+            self.settings.reconnect_grace_seconds, target_seconds=self.settings.review_target_seconds
+        )
         reviewer_label = QLabel(self.tr("Reviewer: {0}").format(self.reviewer.name))
         reviewer_label.setObjectName("caption")
         top = QHBoxLayout()

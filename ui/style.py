@@ -29,6 +29,8 @@ QLineEdit, QComboBox, QPlainTextEdit {{ padding: 3px 5px; border: 1px solid #b8c
                                         background: white; }}
 QPushButton:focus, QLineEdit:focus, QComboBox:focus, QPlainTextEdit:focus {{ border: 2px solid {FOCUS}; }}
 QRadioButton:focus, QCheckBox:focus {{ background: #dbe9f7; border-radius: 3px; }}
+QAbstractSpinBox:focus, QAbstractItemView:focus, QTextBrowser:focus {{ border: 2px solid {FOCUS}; }}
+QSlider:focus, QTabBar:focus, QGroupBox:focus {{ background: #dbe9f7; }}
 QLineEdit[invalid="true"] {{ border: 1px solid {BAD}; background: #fdf1f1; }}
 QLabel#fieldError {{ color: {BAD}; font-size: 12px; }}
 QLabel#caption {{ color: {NEUTRAL}; font-size: 12px; }}

@@ -156,92 +156,92 @@
 <context>
     <name>CallStatusBar</name>
     <message>
-        <location filename="../call_status.py" line="83"/>
+        <location filename="../call_status.py" line="85"/>
         <source>Audio: receiving</source>
         <translation>音频：接收中</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="84"/>
+        <location filename="../call_status.py" line="86"/>
         <source>Audio: silent</source>
         <translation>音频：无声</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="85"/>
+        <location filename="../call_status.py" line="87"/>
         <source>Audio: none</source>
         <translation>音频：无</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="86"/>
+        <location filename="../call_status.py" line="88"/>
         <source>Audio: received, no output device</source>
         <translation>音频：已接收，无输出设备</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="95"/>
+        <location filename="../call_status.py" line="97"/>
         <source>Recording stopped: the disk is full. The call goes on; what was recorded is kept.</source>
         <translation>录像已停止：磁盘已满。通话继续；已录制的内容保留。</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="98"/>
+        <location filename="../call_status.py" line="100"/>
         <source>Recording stopped: it could not be written. The call goes on; what was recorded is kept.</source>
         <translation>录像已停止：无法写入。通话继续；已录制的内容保留。</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="102"/>
+        <location filename="../call_status.py" line="104"/>
         <source>● Recording</source>
         <translation>● 录像中</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="104"/>
+        <location filename="../call_status.py" line="106"/>
         <source>This call is recorded for the session&apos;s replay</source>
         <translation>本次通话正在录像，供会话回放</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="120"/>
-        <source>Call time; a review aims at about one minute</source>
-        <translation>通话时长；每次审核目标约一分钟</translation>
+        <location filename="../call_status.py" line="123"/>
+        <source>Call time; it turns amber after {0} min, longer than a normal review</source>
+        <translation>通话时长；超过 {0} 分钟（比一般审核更长）时变为橙色</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="123"/>
+        <location filename="../call_status.py" line="129"/>
         <source>Connected</source>
         <translation>已连接</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="125"/>
+        <location filename="../call_status.py" line="131"/>
         <source>Connected (reconnect {0})</source>
         <translation>已连接（第 {0} 次重连）</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="129"/>
+        <location filename="../call_status.py" line="135"/>
         <source>Connecting…</source>
         <translation>正在连接…</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="133"/>
+        <location filename="../call_status.py" line="139"/>
         <source>Applicant dropped: waiting {0} s for a reconnect</source>
         <translation>申请人已掉线：等待重连，剩余 {0} 秒</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="136"/>
+        <location filename="../call_status.py" line="142"/>
         <source>Applicant dropped: the grace time is over</source>
         <translation>申请人已掉线：等待重连时间已过</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="138"/>
+        <location filename="../call_status.py" line="144"/>
         <source>Call ended</source>
         <translation>通话已结束</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="140"/>
+        <location filename="../call_status.py" line="146"/>
         <source>Call ended: recorded as connection failed</source>
         <translation>通话已结束：已记录为连接失败</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="142"/>
+        <location filename="../call_status.py" line="148"/>
         <source>The applicant hung up: recorded as abandoned</source>
         <translation>申请人已挂断：记录为放弃</translation>
     </message>
     <message>
-        <location filename="../call_status.py" line="144"/>
+        <location filename="../call_status.py" line="150"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
@@ -270,7 +270,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="127"/>
-        <location filename="../main_window.py" line="335"/>
+        <location filename="../main_window.py" line="337"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
@@ -280,198 +280,198 @@
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206"/>
+        <location filename="../main_window.py" line="208"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="279"/>
+        <location filename="../main_window.py" line="281"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="294"/>
+        <location filename="../main_window.py" line="296"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="295"/>
+        <location filename="../main_window.py" line="297"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="298"/>
+        <location filename="../main_window.py" line="300"/>
         <source>Ask a liveness challenge</source>
         <translation>发起活体验证动作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="305"/>
+        <location filename="../main_window.py" line="307"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="315"/>
+        <location filename="../main_window.py" line="317"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="320"/>
+        <location filename="../main_window.py" line="322"/>
         <source>&amp;Decision</source>
         <translation>决定(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="334"/>
+        <location filename="../main_window.py" line="336"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="342"/>
+        <location filename="../main_window.py" line="344"/>
         <source>Take the next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="343"/>
+        <location filename="../main_window.py" line="345"/>
         <source>Ask the applicant a liveness challenge, drawn at random</source>
         <translation>随机抽取一个活体验证动作请申请人完成</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="346"/>
+        <location filename="../main_window.py" line="348"/>
         <source>Next / previous question</source>
         <translation>下一题 / 上一题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="347"/>
+        <location filename="../main_window.py" line="349"/>
         <source>Arrow keys, Space</source>
         <translation>方向键、空格键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="347"/>
+        <location filename="../main_window.py" line="349"/>
         <source>Choose Yes or No</source>
         <translation>选择“是”或“否”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="348"/>
+        <location filename="../main_window.py" line="350"/>
         <source>Record the decision (in the decision dialog)</source>
         <translation>记录决定（在决定对话框中）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="349"/>
+        <location filename="../main_window.py" line="351"/>
         <source>This list</source>
         <translation>本列表</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="350"/>
+        <location filename="../main_window.py" line="352"/>
         <source>Close the console (a call in progress is confirmed first)</source>
         <translation>关闭审核台（通话中会先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="356"/>
+        <location filename="../main_window.py" line="358"/>
         <source>The language changes at the next start.</source>
         <translation>语言将在下次启动时切换。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="359"/>
+        <location filename="../main_window.py" line="361"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="462"/>
+        <location filename="../main_window.py" line="464"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="472"/>
+        <location filename="../main_window.py" line="474"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="486"/>
+        <location filename="../main_window.py" line="488"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="495"/>
+        <location filename="../main_window.py" line="497"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="523"/>
+        <location filename="../main_window.py" line="525"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="560"/>
+        <location filename="../main_window.py" line="562"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="605"/>
+        <location filename="../main_window.py" line="607"/>
         <source>face matching is not running in this call</source>
         <translation>本次通话未进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="617"/>
+        <location filename="../main_window.py" line="619"/>
         <source>No challenge was asked: {0}</source>
         <translation>未能发起验证动作：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="635"/>
+        <location filename="../main_window.py" line="637"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="637"/>
+        <location filename="../main_window.py" line="639"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="642"/>
+        <location filename="../main_window.py" line="644"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="651"/>
+        <location filename="../main_window.py" line="653"/>
         <source>The applicant hung up: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no decision can be recorded. The applicant may open their link again.</source>
         <translation>申请人已挂断：本次会话已记录为“{0}”。目前的回答已随会话保存；不能再记录决定。申请人可以再次打开其链接。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="654"/>
+        <location filename="../main_window.py" line="656"/>
         <source>The applicant hung up.</source>
         <translation>申请人已挂断。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="730"/>
+        <location filename="../main_window.py" line="732"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="742"/>
+        <location filename="../main_window.py" line="744"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="827"/>
-        <location filename="../main_window.py" line="860"/>
+        <location filename="../main_window.py" line="829"/>
+        <location filename="../main_window.py" line="862"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="837"/>
+        <location filename="../main_window.py" line="839"/>
         <source>abandoned: the applicant hung up</source>
         <translation>放弃：申请人挂断</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="846"/>
+        <location filename="../main_window.py" line="848"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="883"/>
+        <location filename="../main_window.py" line="885"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="924"/>
+        <location filename="../main_window.py" line="926"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -1045,42 +1045,42 @@
         <translation>还款测算与风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="399"/>
+        <location filename="../questionnaire_form.py" line="400"/>
         <source>Monthly instalment</source>
         <translation>月供</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="400"/>
+        <location filename="../questionnaire_form.py" line="401"/>
         <source>Monthly income</source>
         <translation>月收入</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="401"/>
+        <location filename="../questionnaire_form.py" line="402"/>
         <source>Debt-to-income after this loan</source>
         <translation>本笔贷款后的负债收入比</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="426"/>
+        <location filename="../questionnaire_form.py" line="433"/>
         <source>not shown: {0} is not valid</source>
         <translation>不显示：{0} 无效</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="439"/>
+        <location filename="../questionnaire_form.py" line="446"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="441"/>
+        <location filename="../questionnaire_form.py" line="448"/>
         <source>All required answers given</source>
         <translation>必答项已全部回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="448"/>
+        <location filename="../questionnaire_form.py" line="455"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="454"/>
+        <location filename="../questionnaire_form.py" line="461"/>
         <source>No red flags</source>
         <translation>无风险提示</translation>
     </message>
@@ -1785,27 +1785,27 @@ previous {1}</source>
 <context>
     <name>SaveBanner</name>
     <message>
-        <location filename="../decision.py" line="460"/>
+        <location filename="../decision.py" line="468"/>
         <source>Retry saving</source>
         <translation>重试保存</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="462"/>
+        <location filename="../decision.py" line="470"/>
         <source>Close this review</source>
         <translation>关闭本次审核</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="487"/>
+        <location filename="../decision.py" line="495"/>
         <source>Saving the decision ({0})…</source>
         <translation>正在保存决定（{0}）…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="496"/>
+        <location filename="../decision.py" line="504"/>
         <source>Decision recorded: {0} for {1}. Ready for the next applicant.</source>
         <translation>决定已记录：{1}，{0}。可以接入下一位申请人。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="507"/>
+        <location filename="../decision.py" line="515"/>
         <source>The decision ({0}) could not be saved: {1}. It stays here until it is saved.</source>
         <translation>决定（{0}）未能保存：{1}。在保存成功之前它会一直保留在这里。</translation>
     </message>
