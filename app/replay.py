@@ -216,6 +216,8 @@ class SessionReplay(ApplicantCard):
     consent: GivenConsent | None = None
     # The questions the session asked, in the order asked; empty: not drawn (every question).
     questions_asked: list[str] = field(default_factory=list)
+    # The decision's four-eyes check: "awaiting", "confirmed", "sent_back"; "" when none was opened.
+    four_eyes_check: str = ""
 
     def latest_answers(self) -> dict[str, AnswerEntry]:
         """Each question's answer as it last stood (a withdrawn answer is None)."""

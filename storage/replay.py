@@ -33,6 +33,7 @@ from storage.database import Database, aware
 from storage.models import (
     AnswerRow,
     Application,
+    DecisionCheck,
     DecisionRow,
     LegRecording,
     Reviewer,
@@ -333,6 +334,7 @@ class ReplayRecords:
                 audit=audit,
                 consent=_consent(session, session_id),
                 questions_asked=list(row.questions_asked or []),
+                four_eyes_check=_check_state(session, session_id),
             )
 
     def _photo(self, stored: bytes) -> bytes:
@@ -340,6 +342,17 @@ class ReplayRecords:
             return open_photo(bytes(stored), self.sealer)
         except Exception:  # a photo sealed with another key: the report says it is missing
             return b""
+
+
+def _check_state(session: Session, session_id: int) -> str:
+    """The state of the session's latest four-eyes check; "" when none was opened."""
+    state = session.execute(
+        select(DecisionCheck.state)
+        .where(DecisionCheck.session_id == session_id)
+        .order_by(DecisionCheck.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    return "" if state is None else str(state)
 
 
 def _consent(session: Session, session_id: int) -> GivenConsent | None:

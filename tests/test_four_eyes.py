@@ -343,3 +343,38 @@ def test_an_identity_answer_that_contradicts_the_application_is_a_red_flag_for_t
     wrong = {**said, "identity_amount_applied": "50000"}
     because = policy.selects(answers=wrong, facts=facts, draw=lambda: 0.99, **plain)  # type: ignore[arg-type]
     assert because == [SelectedBecause.RED_FLAG]
+
+
+@pytest.mark.gui
+def test_the_replay_offers_no_amendment_while_the_check_is_open(
+    qtbot, database: Database, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The replay says the decision awaits its check and offers no amendment until it is made."""
+    import os
+
+    from services.replay import LiveReplayServices
+    from storage.replay import ReplayRecords
+    from storage.sealing import Sealer
+    from ui.replay.window import ReplayWindow
+
+    accounts = Accounts(database)
+    reviewer = accounts.add("li", "password1")
+    checker = accounts.add("zhang", "password1", Role.SUPERVISOR)
+    accounts.add("zhao", "password1", Role.SUPERVISOR)
+    _, session_id, _ = approved(database, reviewer.id)
+    assert ReplayRecords(database).session_replay(session_id).four_eyes_check == "awaiting"
+    settings = load_settings({"data_dir": str(tmp_path)}, environ={})
+    services = LiveReplayServices(settings, database, Sealer(os.urandom(32)))
+    window = ReplayWindow(services, settings, services.sign_in("zhao", "password1"))
+    qtbot.addWidget(window)
+    window.start()
+    window.open_session(session_id)
+    qtbot.waitUntil(lambda: window.replay is not None and "four-eyes" in window.header.text(), timeout=5000)
+    assert "awaiting its four-eyes check" in window.header.text()
+    assert not window.amend_button.isEnabled() and "four-eyes check" in window.amend_button.toolTip()
+
+    [item] = FourEyesChecks(database).queue()
+    FourEyesChecks(database).confirm(item.check_id, checker_id=checker.id, now=NOW + timedelta(minutes=5))
+    window.open_session(session_id)
+    qtbot.waitUntil(lambda: "four-eyes check confirmed" in window.header.text(), timeout=5000)
+    assert window.amend_button.isEnabled()

@@ -1204,7 +1204,7 @@
     <message>
         <location filename="../replay/browser.py" line="86"/>
         <location filename="../replay/texts.py" line="89"/>
-        <location filename="../replay/window.py" line="621"/>
+        <location filename="../replay/window.py" line="642"/>
         <source>, </source>
         <translation>、</translation>
     </message>
@@ -1396,7 +1396,7 @@
     </message>
     <message>
         <location filename="../replay/window.py" line="123"/>
-        <location filename="../replay/window.py" line="517"/>
+        <location filename="../replay/window.py" line="538"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
@@ -1432,7 +1432,7 @@
     </message>
     <message>
         <location filename="../replay/window.py" line="137"/>
-        <location filename="../replay/window.py" line="611"/>
+        <location filename="../replay/window.py" line="632"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
@@ -1535,12 +1535,12 @@
         <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="340"/>
+        <location filename="../replay/window.py" line="347"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
         <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="352"/>
+        <location filename="../replay/window.py" line="359"/>
         <source>Consent: {0}</source>
         <translation>同意声明：{0}</translation>
     </message>
@@ -1575,209 +1575,229 @@
         <translation>{0}（已修改）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="373"/>
+        <location filename="../replay/window.py" line="341"/>
+        <source>awaiting its four-eyes check</source>
+        <translation>等待双人复核</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="342"/>
+        <source>four-eyes check confirmed</source>
+        <translation>双人复核已确认</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="343"/>
+        <source>sent back by the four-eyes check</source>
+        <translation>双人复核已退回</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="380"/>
         <source>not answered</source>
         <translation>未回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="377"/>
+        <location filename="../replay/window.py" line="384"/>
         <source>Not recorded: the session is from before questions were drawn.</source>
         <translation>未记录：该会话早于抽题功能。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="408"/>
+        <location filename="../replay/window.py" line="415"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="415"/>
+        <location filename="../replay/window.py" line="427"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="419"/>
+        <location filename="../replay/window.py" line="431"/>
+        <source>The decision awaits its four-eyes check: a checker confirms it or sends it back in the checks queue; it can be amended after that.</source>
+        <translation>该决定正在等待双人复核：复核人在复核队列中确认或退回后方可修改。</translation>
+    </message>
+    <message>
+        <location filename="../replay/window.py" line="440"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="424"/>
+        <location filename="../replay/window.py" line="445"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="426"/>
+        <location filename="../replay/window.py" line="447"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="428"/>
+        <location filename="../replay/window.py" line="449"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="433"/>
+        <location filename="../replay/window.py" line="454"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="435"/>
+        <location filename="../replay/window.py" line="456"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="438"/>
+        <location filename="../replay/window.py" line="459"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="440"/>
+        <location filename="../replay/window.py" line="461"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="443"/>
+        <location filename="../replay/window.py" line="464"/>
         <source>Approved against the approval policy: {0}</source>
         <translation>违反审批政策批准：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="450"/>
+        <location filename="../replay/window.py" line="471"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="454"/>
+        <location filename="../replay/window.py" line="475"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="459"/>
+        <location filename="../replay/window.py" line="480"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="486"/>
+        <location filename="../replay/window.py" line="507"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="510"/>
+        <location filename="../replay/window.py" line="531"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="525"/>
+        <location filename="../replay/window.py" line="546"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="587"/>
+        <location filename="../replay/window.py" line="608"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="592"/>
+        <location filename="../replay/window.py" line="613"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="593"/>
+        <location filename="../replay/window.py" line="614"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="594"/>
+        <location filename="../replay/window.py" line="615"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="614"/>
+        <location filename="../replay/window.py" line="635"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="614"/>
+        <location filename="../replay/window.py" line="635"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="617"/>
+        <location filename="../replay/window.py" line="638"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="617"/>
+        <location filename="../replay/window.py" line="638"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="618"/>
+        <location filename="../replay/window.py" line="639"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="619"/>
+        <location filename="../replay/window.py" line="640"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="624"/>
+        <location filename="../replay/window.py" line="645"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="626"/>
+        <location filename="../replay/window.py" line="647"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="632"/>
+        <location filename="../replay/window.py" line="653"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="670"/>
+        <location filename="../replay/window.py" line="691"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="678"/>
+        <location filename="../replay/window.py" line="699"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="680"/>
+        <location filename="../replay/window.py" line="701"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="690"/>
+        <location filename="../replay/window.py" line="711"/>
         <source>Look in:</source>
         <translation>查找范围：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="691"/>
+        <location filename="../replay/window.py" line="712"/>
         <source>Files of type:</source>
         <translation>文件类型：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="724"/>
+        <location filename="../replay/window.py" line="745"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="739"/>
+        <location filename="../replay/window.py" line="760"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="744"/>
+        <location filename="../replay/window.py" line="765"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="751"/>
+        <location filename="../replay/window.py" line="772"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>

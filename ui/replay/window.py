@@ -337,6 +337,13 @@ class ReplayWindow(QMainWindow):
         outcome = outcome_name(decision.outcome) if decision else state_name(replay.state)
         if decision is not None and decision.amends_id is not None:
             outcome = self.tr("{0} (amended)").format(outcome)
+        check = {
+            "awaiting": self.tr("awaiting its four-eyes check"),
+            "confirmed": self.tr("four-eyes check confirmed"),
+            "sent_back": self.tr("sent back by the four-eyes check"),
+        }.get(replay.four_eyes_check)
+        if check:
+            outcome = f"{outcome} ({check})"
         header = self.tr("Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}")
         self.header.setText(
             header.format(
@@ -410,9 +417,23 @@ class ReplayWindow(QMainWindow):
         self.answers.resizeRowsToContents()
         self.events.resizeRowsToContents()
         self.decision_view.setHtml(self._decisions_html(replay))
-        self.amend_button.setEnabled(bool(replay.decisions) and self._may(Action.AMEND_DECISION))
+        # A decision awaiting its four-eyes check is not in force yet: the checker's queue
+        # confirms it or sends it back; storage refuses an amendment meanwhile.
+        awaiting = replay.four_eyes_check == "awaiting"
+        self.amend_button.setEnabled(
+            bool(replay.decisions) and self._may(Action.AMEND_DECISION) and not awaiting
+        )
         if not self._may(Action.AMEND_DECISION):
             self.amend_button.setToolTip(self.tr("Only a supervisor may amend a decision."))
+        elif awaiting:
+            self.amend_button.setToolTip(
+                self.tr(
+                    "The decision awaits its four-eyes check: a checker confirms it or sends it "
+                    "back in the checks queue; it can be amended after that."
+                )
+            )
+        else:
+            self.amend_button.setToolTip("")
 
     def _decisions_html(self, replay: SessionReplay) -> str:
         if not replay.decisions:
