@@ -156,6 +156,10 @@ class ConsoleServices(Protocol):
         database when the intake cannot be reached). Raises ReviewError when refused."""
         ...
 
+    def sign_out(self, reviewer_id: ReviewerId) -> None:
+        """Forget the reviewer's credential: nothing more is done in their name from here."""
+        ...
+
     def queue_summary(self) -> QueueSummary: ...
 
     def take_next(self, reviewer_id: ReviewerId) -> TakenApplicant | None:

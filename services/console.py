@@ -307,6 +307,14 @@ class LiveConsoleServices:
             except Exception as error:
                 log.warning("pending decisions not retried: %s", error)
 
+    def sign_out(self, reviewer_id: ReviewerId) -> None:
+        """The reviewer signed out: the intake credential is forgotten (it lapses at the intake
+        after its lifetime); a new sign-in is needed for anything more."""
+        credential = self.intake_credential
+        if credential is not None and credential.reviewer_id == reviewer_id:
+            self.intake_credential = None
+            self.reviewer_name = ""
+
     def sign_in(self, name: str, password: str) -> ReviewerId:
         """The intake service checks the password (and counts failures toward its lock-out);
         its credential is what every later request to it carries. When the intake cannot be

@@ -100,6 +100,7 @@ class DemoConsoleServices:
         self.similarity_plan = similarity_plan
         # The simulated liveness verdict of the next calls (False: "possibly a photo"), after 2.5 s.
         self.liveness = True
+        self.signed_out: list[ReviewerId] = []
         self.abandoned = 0  # sessions a previous run left unfinished (none in memory)
         self.waiting_decisions = 0  # decisions waiting for a database (none in memory)
         self.refused: list[RefusedDecisionView] = []  # refused for good (none in memory)
@@ -135,6 +136,9 @@ class DemoConsoleServices:
         except VerificationError:
             raise SignInFailed("Unknown reviewer or wrong password.") from None
         return account[0]
+
+    def sign_out(self, reviewer_id: ReviewerId) -> None:
+        self.signed_out.append(reviewer_id)
 
     def queue_summary(self) -> QueueSummary:
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -74,14 +75,21 @@ def run_console_app(
 ) -> int:
     """Run the console until the reviewer closes it; the exit code."""
     started = _Started(settings, qsettings)
-    reviewer, _account = started.sign_in(services, prefill=demo_credentials, replay=False)
-    if reviewer is None:
-        return 1
-    window = ConsoleWindow(services, reviewer, settings, started.qsettings, started.language)
-    window.show()
-    if on_window is not None:
-        on_window(window)
-    return int(started.app.exec())
+    prefill, first = demo_credentials, True
+    while True:  # until the reviewer closes the console; a sign-out asks for a sign-in again
+        reviewer, _account = started.sign_in(services, prefill=prefill, replay=False)
+        if reviewer is None:
+            return 1 if first else 0
+        window = ConsoleWindow(services, reviewer, settings, started.qsettings, started.language)
+        signed_out: list[bool] = []
+        window.signed_out.connect(partial(signed_out.append, True))
+        window.show()
+        if on_window is not None:
+            on_window(window)
+        code = int(started.app.exec())
+        if not signed_out:
+            return code
+        prefill, first = None, False
 
 
 def run_replay_app(

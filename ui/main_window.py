@@ -70,6 +70,9 @@ CHALLENGE_SHORTCUT = "Ctrl+Shift+C"
 TICK_MS = 250
 
 
+SIGN_OUT_SHORTCUT = "Ctrl+Shift+O"
+
+
 @dataclass
 class UnsavedDecision:
     """A decision the reviewer confirmed and that is not yet committed: kept until it is."""
@@ -133,6 +136,7 @@ class ConsoleWindow(QMainWindow):
     review_started = Signal(object)  # TakenApplicant
     decision_saved = Signal(object)  # DecisionId
     review_closed = Signal()
+    signed_out = Signal()  # the window closed for a sign-out: the sign-in comes back
 
     def __init__(
         self,
@@ -314,6 +318,10 @@ class ConsoleWindow(QMainWindow):
             group.addAction(action)
             language_menu.addAction(action)
         menu.addSeparator()
+        sign_out = QAction(self.tr("Sign out"), self)
+        sign_out.setShortcut(QKeySequence(SIGN_OUT_SHORTCUT))
+        sign_out.triggered.connect(lambda _checked=False: self.sign_out())
+        menu.addAction(sign_out)
         quit_action = QAction(self.tr("Close"), self)
         quit_action.setShortcut(QKeySequence("Ctrl+Q"))
         quit_action.triggered.connect(self.close_by_reviewer)
@@ -349,6 +357,7 @@ class ConsoleWindow(QMainWindow):
             (self.tr("Arrow keys, Space"), self.tr("Choose Yes or No")),
             ("Ctrl+Enter", self.tr("Record the decision (in the decision dialog)")),
             ("F1", self.tr("This list")),
+            (SIGN_OUT_SHORTCUT, self.tr("Sign out (a call in progress is confirmed first)")),
             ("Ctrl+Q", self.tr("Close the console (a call in progress is confirmed first)")),
         ]
         return rows
@@ -985,6 +994,15 @@ class ConsoleWindow(QMainWindow):
             self.application_panel.refresh_times(datetime.now(UTC))
 
     # --- closing ---
+
+    def sign_out(self) -> bool:
+        """Close as the reviewer does, then forget the credential and ask for a sign-in again
+        (console_app). False when the reviewer kept the window (a call they did not end)."""
+        if not self.close_by_reviewer():
+            return False
+        self.services.sign_out(self.reviewer.reviewer_id)
+        self.signed_out.emit()
+        return True
 
     def close_by_reviewer(self) -> bool:
         """Close as the reviewer does (menu, window frame): a call in progress is confirmed first."""
