@@ -183,10 +183,10 @@ class QueueBoard:
         positions = snapshot.positions()
         waiting = len(snapshot.order)
         estimate = self.review_seconds_estimate
+        staffed = self.staffed
         told = 0
         for listener in list(self.listeners.values()):
             position = positions.get(listener.session_id)
-            staffed = self.staffed
             if position is None or (
                 listener.position == position and listener.waiting == waiting and listener.staffed == staffed
             ):

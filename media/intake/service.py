@@ -66,6 +66,9 @@ took which session, its leg, which sockets are connected, the messages between a
 console) goes through a `SignallingExchange`: in this process for a single instance, in
 PostgreSQL when several run behind a load balancer, so an applicant and the console taking them
 may reach different instances. Each instance delivers mail to the sockets it holds.
+Each renews a lease every SWEEP_SECONDS and notes the waiting applicants and call parties it
+holds; what an instance that stopped renewing held is reclaimed by another (`sweep`; see
+docs/waiting-at-scale.md).
 """
 
 from __future__ import annotations
