@@ -220,7 +220,8 @@ class FacePanel(QGroupBox):
             self.tr("The applicant is asked to do something chosen at random (turn, blink, open the mouth)")
         )
         self.challenge_button.clicked.connect(self.challenge_requested)
-        caption = QLabel(self.tr("Similarity, last 30 s"))
+        # The figure's scale and where a match starts (similarity_from_distance: 50 at the threshold).
+        caption = QLabel(self.tr("Similarity out of 100 (a match from 50), last 30 s"))
         caption.setObjectName("caption")
 
         grid = QGridLayout(self)
@@ -267,8 +268,12 @@ class FacePanel(QGroupBox):
             self._set_state(self.tr("Match"), style.GOOD)
         elif check.state is FaceState.CHECKING:
             self._set_state(self.tr("Checking…"), style.CAUTION)
+        elif check.state is FaceState.NOT_MATCHED and check.best_similarity is None:
+            self._set_state(self.tr("No face found"), style.BAD)  # not "No match": nothing compared
         elif check.state is FaceState.NOT_MATCHED:
             self._set_state(self.tr("No match"), style.BAD)
+        elif check.state is FaceState.EXHAUSTED and check.best_similarity is None:
+            self._set_state(self.tr("No face found: attempts used up"), style.BAD)
         elif check.state is FaceState.EXHAUSTED:
             self._set_state(self.tr("No match: attempts used up"), style.BAD)
         else:

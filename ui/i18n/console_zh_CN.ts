@@ -947,102 +947,112 @@
         <translation>请申请人完成一个随机抽取的动作（转头、眨眼、张嘴）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="223"/>
-        <source>Similarity, last 30 s</source>
-        <translation>相似度（最近 30 秒）</translation>
+        <location filename="../face_panel.py" line="224"/>
+        <source>Similarity out of 100 (a match from 50), last 30 s</source>
+        <translation>相似度（满分 100，50 起为匹配），最近 30 秒</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="247"/>
+        <location filename="../face_panel.py" line="248"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="250"/>
+        <location filename="../face_panel.py" line="251"/>
         <source>Liveness: –</source>
         <translation>活体：–</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="267"/>
+        <location filename="../face_panel.py" line="268"/>
         <source>Match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="269"/>
+        <location filename="../face_panel.py" line="270"/>
         <source>Checking…</source>
         <translation>正在比对…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="271"/>
+        <location filename="../face_panel.py" line="272"/>
+        <source>No face found</source>
+        <translation>未检测到人脸</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="274"/>
         <source>No match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="273"/>
+        <location filename="../face_panel.py" line="276"/>
+        <source>No face found: attempts used up</source>
+        <translation>未检测到人脸：尝试次数已用完</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="278"/>
         <source>No match: attempts used up</source>
         <translation>不匹配：次数已用完</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="275"/>
+        <location filename="../face_panel.py" line="280"/>
         <source>Waiting for the face</source>
         <translation>等待人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="282"/>
+        <location filename="../face_panel.py" line="287"/>
         <source>Picture quality good</source>
         <translation>画面质量良好</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="285"/>
+        <location filename="../face_panel.py" line="290"/>
         <source>Liveness: passed (blinks, head movement)</source>
         <translation>活体：通过（眨眼、头部动作）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="286"/>
+        <location filename="../face_panel.py" line="291"/>
         <source>Liveness: failed: possibly a photo or a replayed video</source>
         <translation>活体：未通过：可能是照片或回放视频</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="287"/>
+        <location filename="../face_panel.py" line="292"/>
         <source>Liveness: checking…</source>
         <translation>活体：检测中…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="290"/>
+        <location filename="../face_panel.py" line="295"/>
         <source>Liveness: passed, after failing earlier in the call</source>
         <translation>活体检测：通过（通话中曾未通过）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="293"/>
+        <location filename="../face_panel.py" line="298"/>
         <source>Attempt {0} of {1}</source>
         <translation>第 {0} 次，共 {1} 次</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="309"/>
+        <location filename="../face_panel.py" line="314"/>
         <source>Drawing a challenge…</source>
         <translation>正在抽取验证动作…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="311"/>
+        <location filename="../face_panel.py" line="316"/>
         <source>Challenge asked: {0}…</source>
         <translation>已发起验证动作：{0}…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="314"/>
+        <location filename="../face_panel.py" line="319"/>
         <source>No challenge asked yet</source>
         <translation>尚未发起验证动作</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="317"/>
+        <location filename="../face_panel.py" line="322"/>
         <source>Challenge: {0} ({1} s left)</source>
         <translation>验证动作：{0}（剩余 {1} 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="320"/>
+        <location filename="../face_panel.py" line="325"/>
         <source>Challenge passed: {0}</source>
         <translation>验证动作通过：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="323"/>
+        <location filename="../face_panel.py" line="328"/>
         <source>Challenge failed: {0} (a failed face attempt)</source>
         <translation>验证动作未通过：{0}（计为一次失败的人脸识别）</translation>
     </message>
