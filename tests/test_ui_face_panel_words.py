@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QLabel
 from app.review import ReviewSession
 from app.rules import ReviewRules
 from app.settings import load_settings
+from tests.test_ui_console import make_window, services  # noqa: F401 (fixtures)
 from tests.ui_fakes import score
 from ui.face_check import FaceCheck, FaceState
 from ui.face_panel import FacePanel
@@ -47,3 +48,21 @@ def test_the_figure_says_its_scale_and_where_a_match_starts(qtbot) -> None:  # t
     qtbot.addWidget(panel)
     captions = [label.text() for label in panel.findChildren(QLabel)]
     assert any("out of 100" in text and "50" in text for text in captions), captions
+
+
+def test_the_open_decision_dialog_follows_the_review(qtbot, make_window, services) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+    from app.decisions import Outcome
+    from tests.test_ui_console import take_applicant
+    from ui.decision import DecisionDialog
+
+    window = make_window(services)
+    take_applicant(qtbot, window, services)
+    dialog = DecisionDialog(Outcome.VERIFY_LATER, window.decision_context(), window)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert "0 given" in dialog.summary_label.text()
+    window.form.enter("applied_personally", True)  # the reviewer goes on while it is open
+    window.form.enter("third_party_present", False)
+    qtbot.waitUntil(lambda: "2 given" in dialog.summary_label.text(), timeout=3000)
+    window.close_review()
+    qtbot.waitUntil(lambda: not dialog.follow_timer.isActive(), timeout=3000)

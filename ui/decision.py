@@ -3,9 +3,10 @@ that keeps a decision on screen until it is committed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -153,6 +154,9 @@ class DecisionContext:
     policy: ApprovalPolicy | None = None
     facts: ReviewFacts | None = None
     language: str = "en"
+    # The review as it stands now (the window's): the open dialog follows the face panel and
+    # the form instead of showing them as they were when it opened. None: a fixed picture.
+    current: Callable[[], DecisionContext | None] | None = field(default=None, compare=False)
 
     def findings(self) -> list[Finding]:
         if self.policy is None or self.facts is None:
@@ -342,6 +346,22 @@ class DecisionDialog(QDialog):
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
             shortcut = QShortcut(QKeySequence(keys), self)
             shortcut.activated.connect(self._record)
+        self.follow_timer = QTimer(self)
+        self.follow_timer.setInterval(1000)
+        self.follow_timer.timeout.connect(self.follow_review)
+        if context.current is not None:
+            self.follow_timer.start()
+        self._refresh()
+
+    def follow_review(self) -> None:
+        """The summary follows the review while the dialog is open (scores, answers, flags);
+        the window checks the decision against the review as it stands when it is recorded."""
+        current = self.context.current
+        fresh = current() if current is not None else None
+        if fresh is None:  # the review is over
+            self.follow_timer.stop()
+            return
+        self.context = fresh
         self._refresh()
 
     @classmethod

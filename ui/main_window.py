@@ -819,7 +819,14 @@ class ConsoleWindow(QMainWindow):
             policy=self.approval_policy,
             facts=self.review_facts(),
             language=questionnaire_language(self.language),
+            current=self._current_decision_context,
         )
+
+    def _current_decision_context(self) -> DecisionContext | None:
+        """For an open decision dialog: the review as it stands now, None once it is over."""
+        if self.applicant is None or self.face is None:
+            return None
+        return self.decision_context()
 
     def decide(self, outcome: Outcome) -> None:
         if self.applicant is None or self.pending is not None or self.recorded_by_service is not None:
