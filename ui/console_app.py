@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QLocale, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from app.console import ConsoleServices
@@ -48,6 +48,37 @@ class _Started:
         self.translators: list[QTranslator] = install_translators(app, self.language)
         app.setStyleSheet(STYLE_SHEET)
 
+    def use_language(self, language: str) -> None:
+        """Install another language's translations (the windows opened next speak it)."""
+        for translator in self.translators:
+            self.app.removeTranslator(translator)
+        self.language = language
+        if language == "en":
+            QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+        self.translators = install_translators(self.app, language)
+
+    def run_console_window(
+        self,
+        services: ConsoleServices,
+        reviewer: SignedIn,
+        settings: Settings,
+        on_window: Callable[[ConsoleWindow], None] | None,
+    ) -> tuple[int, bool]:
+        """Run the console's window until it closes; opened again in another language when the
+        reviewer chooses one. The exit code, and whether the reviewer signed out."""
+        while True:
+            window = ConsoleWindow(services, reviewer, settings, self.qsettings, self.language)
+            events: list[str] = []
+            window.signed_out.connect(partial(events.append, "signed out"))
+            window.language_chosen.connect(events.append)
+            window.show()
+            if on_window is not None:
+                on_window(window)
+            code = int(self.app.exec())
+            if not events or events[-1] == "signed out":
+                return code, bool(events)
+            self.use_language(events[-1])
+
     def sign_in(
         self,
         services: ConsoleServices | ReplayServices,
@@ -80,13 +111,7 @@ def run_console_app(
         reviewer, _account = started.sign_in(services, prefill=prefill, replay=False)
         if reviewer is None:
             return 1 if first else 0
-        window = ConsoleWindow(services, reviewer, settings, started.qsettings, started.language)
-        signed_out: list[bool] = []
-        window.signed_out.connect(partial(signed_out.append, True))
-        window.show()
-        if on_window is not None:
-            on_window(window)
-        code = int(started.app.exec())
+        code, signed_out = started.run_console_window(services, reviewer, settings, on_window)
         if not signed_out:
             return code
         prefill, first = None, False

@@ -137,6 +137,9 @@ class ConsoleWindow(QMainWindow):
     decision_saved = Signal(object)  # DecisionId
     review_closed = Signal()
     signed_out = Signal()  # the window closed for a sign-out: the sign-in comes back
+    # The reviewer chose another language: the window closed to be opened again in it
+    # (console_app), between reviews.
+    language_chosen = Signal(str)
 
     def __init__(
         self,
@@ -175,6 +178,7 @@ class ConsoleWindow(QMainWindow):
         # abandoned): no other decision can be stored.
         self.recorded_by_service: Outcome | str | None = None
         self._reviewer_closing = False
+        self._language_waiting: str | None = None  # chosen during a review: applied after it
         self._polling = False
         self._poll_again = False
         self._counting_pending = False
@@ -364,7 +368,24 @@ class ConsoleWindow(QMainWindow):
 
     def _choose_language(self, code: str) -> None:
         self.qsettings.setValue("language", code)
-        self.statusBar().showMessage(self.tr("The language changes at the next start."), 5000)
+        if code == self.language:
+            self._language_waiting = None
+            return
+        self._language_waiting = code
+        if self.applicant is None:
+            self._reopen_in_language()
+        else:
+            message = self.tr("The console changes to the language chosen when this review ends.")
+            self.statusBar().showMessage(message, 8000)
+
+    def _reopen_in_language(self) -> None:
+        """Between reviews: close (nothing to confirm) and let console_app open the window again
+        in the chosen language, still signed in."""
+        code = self._language_waiting
+        if code is None or self.applicant is not None or self.pending is not None:
+            return
+        if self.close():
+            self.language_chosen.emit(code)
 
     def _fill_audio_devices(self) -> None:
         self.audio_combo.addItem(self.tr("System default"), "")
@@ -971,6 +992,8 @@ class ConsoleWindow(QMainWindow):
         self.call_status.reset()
         self._update_actions()
         self.review_closed.emit()
+        if self._language_waiting is not None:
+            QTimer.singleShot(0, self._reopen_in_language)
         self.poll_queue()
 
     def _retire(self, bridge: CallBridge, call: ApplicantCall | None) -> None:

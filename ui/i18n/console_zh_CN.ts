@@ -125,17 +125,17 @@
 <context>
     <name>ApprovalConditions</name>
     <message>
-        <location filename="../decision.py" line="221"/>
+        <location filename="../decision.py" line="225"/>
         <source>Approval blocked</source>
         <translation>禁止批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="223"/>
+        <location filename="../decision.py" line="227"/>
         <source>Approval only with an override</source>
         <translation>仅可凭例外理由批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="225"/>
+        <location filename="../decision.py" line="229"/>
         <source>Warnings</source>
         <translation>警告</translation>
     </message>
@@ -270,218 +270,218 @@
     </message>
     <message>
         <location filename="../main_window.py" line="130"/>
-        <location filename="../main_window.py" line="345"/>
+        <location filename="../main_window.py" line="349"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="185"/>
+        <location filename="../main_window.py" line="189"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212"/>
+        <location filename="../main_window.py" line="216"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="285"/>
+        <location filename="../main_window.py" line="289"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="300"/>
+        <location filename="../main_window.py" line="304"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301"/>
+        <location filename="../main_window.py" line="305"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="304"/>
+        <location filename="../main_window.py" line="308"/>
         <source>Ask a liveness challenge</source>
         <translation>发起活体验证动作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="311"/>
+        <location filename="../main_window.py" line="315"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="321"/>
+        <location filename="../main_window.py" line="325"/>
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="325"/>
+        <location filename="../main_window.py" line="329"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="330"/>
+        <location filename="../main_window.py" line="334"/>
         <source>&amp;Decision</source>
         <translation>决定(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="344"/>
+        <location filename="../main_window.py" line="348"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352"/>
+        <location filename="../main_window.py" line="356"/>
         <source>Take the next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353"/>
+        <location filename="../main_window.py" line="357"/>
         <source>Ask the applicant a liveness challenge, drawn at random</source>
         <translation>随机抽取一个活体验证动作请申请人完成</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="356"/>
+        <location filename="../main_window.py" line="360"/>
         <source>Next / previous question</source>
         <translation>下一题 / 上一题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357"/>
+        <location filename="../main_window.py" line="361"/>
         <source>Arrow keys, Space</source>
         <translation>方向键、空格键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357"/>
+        <location filename="../main_window.py" line="361"/>
         <source>Choose Yes or No</source>
         <translation>选择“是”或“否”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358"/>
+        <location filename="../main_window.py" line="362"/>
         <source>Record the decision (in the decision dialog)</source>
         <translation>记录决定（在决定对话框中）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="359"/>
+        <location filename="../main_window.py" line="363"/>
         <source>This list</source>
         <translation>本列表</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="360"/>
+        <location filename="../main_window.py" line="364"/>
         <source>Sign out (a call in progress is confirmed first)</source>
         <translation>退出登录（进行中的通话需先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361"/>
+        <location filename="../main_window.py" line="365"/>
         <source>Close the console (a call in progress is confirmed first)</source>
         <translation>关闭审核台（通话中会先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="367"/>
-        <source>The language changes at the next start.</source>
-        <translation>语言将在下次启动时切换。</translation>
+        <location filename="../main_window.py" line="378"/>
+        <source>The console changes to the language chosen when this review ends.</source>
+        <translation>本次审核结束后，审核台将切换为所选语言。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="370"/>
+        <location filename="../main_window.py" line="391"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="473"/>
+        <location filename="../main_window.py" line="494"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="483"/>
+        <location filename="../main_window.py" line="504"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="497"/>
+        <location filename="../main_window.py" line="518"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="506"/>
+        <location filename="../main_window.py" line="527"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="534"/>
+        <location filename="../main_window.py" line="555"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="571"/>
+        <location filename="../main_window.py" line="592"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="616"/>
+        <location filename="../main_window.py" line="637"/>
         <source>face matching is not running in this call</source>
         <translation>本次通话未进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="628"/>
+        <location filename="../main_window.py" line="649"/>
         <source>No challenge was asked: {0}</source>
         <translation>未能发起验证动作：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="646"/>
+        <location filename="../main_window.py" line="667"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="648"/>
+        <location filename="../main_window.py" line="669"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="653"/>
+        <location filename="../main_window.py" line="674"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="662"/>
+        <location filename="../main_window.py" line="683"/>
         <source>The applicant hung up: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no decision can be recorded. The applicant may open their link again.</source>
         <translation>申请人已挂断：本次会话已记录为“{0}”。目前的回答已随会话保存；不能再记录决定。申请人可以再次打开其链接。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="665"/>
+        <location filename="../main_window.py" line="686"/>
         <source>The applicant hung up.</source>
         <translation>申请人已挂断。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="741"/>
+        <location filename="../main_window.py" line="762"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="753"/>
+        <location filename="../main_window.py" line="774"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="838"/>
-        <location filename="../main_window.py" line="871"/>
+        <location filename="../main_window.py" line="866"/>
+        <location filename="../main_window.py" line="899"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="848"/>
+        <location filename="../main_window.py" line="876"/>
         <source>abandoned: the applicant hung up</source>
         <translation>放弃：申请人挂断</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="857"/>
+        <location filename="../main_window.py" line="885"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="894"/>
+        <location filename="../main_window.py" line="922"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="935"/>
+        <location filename="../main_window.py" line="963"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -489,122 +489,122 @@
 <context>
     <name>DecisionDialog</name>
     <message>
-        <location filename="../decision.py" line="250"/>
+        <location filename="../decision.py" line="254"/>
         <source>Record decision: {0}</source>
         <translation>记录决定：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="254"/>
+        <location filename="../decision.py" line="258"/>
         <source>{0}: the application of {1}</source>
         <translation>{0}：{1} 的申请</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="261"/>
+        <location filename="../decision.py" line="265"/>
         <source>Reason codes (at least one):</source>
         <translation>原因代码（至少选一项）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="275"/>
+        <location filename="../decision.py" line="279"/>
         <source>Conditions of this review:</source>
         <translation>本次审核的情况：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="289"/>
+        <location filename="../decision.py" line="293"/>
         <source>Approval is normally refused here:</source>
         <translation>此情况下通常不予批准：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="299"/>
+        <location filename="../decision.py" line="303"/>
         <source>Override reason code:</source>
         <translation>例外理由代码：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="300"/>
+        <location filename="../decision.py" line="304"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="307"/>
+        <location filename="../decision.py" line="311"/>
         <source>Reason to approve anyway, at least a sentence (recorded; a supervisor is told):</source>
         <translation>仍然批准的理由，至少一句话（将被记录，并通知主管）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="313"/>
+        <location filename="../decision.py" line="317"/>
         <source>Note (optional):</source>
         <translation>备注（可选）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="320"/>
+        <location filename="../decision.py" line="324"/>
         <source>What will be recorded</source>
         <translation>将被记录的内容</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="335"/>
+        <location filename="../decision.py" line="339"/>
         <source>Record decision</source>
         <translation>记录决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="368"/>
+        <location filename="../decision.py" line="388"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="373"/>
+        <location filename="../decision.py" line="393"/>
         <source>The face has not matched the ID photo</source>
         <translation>人脸与身份证照片未匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="399"/>
+        <location filename="../decision.py" line="419"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="403"/>
+        <location filename="../decision.py" line="423"/>
         <source>Reasons</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="404"/>
+        <location filename="../decision.py" line="424"/>
         <source>(none chosen)</source>
         <translation>（未选择）</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="408"/>
+        <location filename="../decision.py" line="428"/>
         <source>Approved despite</source>
         <translation>批准但存在</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="410"/>
+        <location filename="../decision.py" line="430"/>
         <source>Reason code</source>
         <translation>理由代码</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="411"/>
+        <location filename="../decision.py" line="431"/>
         <source>Because</source>
         <translation>理由</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="412"/>
+        <location filename="../decision.py" line="432"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="413"/>
+        <location filename="../decision.py" line="433"/>
         <source>Face</source>
         <translation>人脸</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="416"/>
+        <location filename="../decision.py" line="436"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="417"/>
+        <location filename="../decision.py" line="437"/>
         <source>{0} given, {1} required missing</source>
         <translation>已回答 {0} 项，缺少必答 {1} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="423"/>
+        <location filename="../decision.py" line="443"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
@@ -612,145 +612,145 @@
 <context>
     <name>Decisions</name>
     <message>
-        <location filename="../decision.py" line="33"/>
+        <location filename="../decision.py" line="34"/>
         <source>Approve</source>
         <translation>批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="34"/>
+        <location filename="../decision.py" line="35"/>
         <source>Reject</source>
         <translation>拒绝</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="35"/>
+        <location filename="../decision.py" line="36"/>
         <source>Verify later</source>
         <translation>稍后核实</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="36"/>
+        <location filename="../decision.py" line="37"/>
         <source>Connection failed</source>
         <translation>连接失败</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="42"/>
+        <location filename="../decision.py" line="43"/>
         <source>Identity does not match</source>
         <translation>身份不符</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="43"/>
+        <location filename="../decision.py" line="44"/>
         <source>Face match failed</source>
         <translation>人脸比对未通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="44"/>
+        <location filename="../decision.py" line="45"/>
         <source>Liveness check failed</source>
         <translation>活体检测未通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="45"/>
+        <location filename="../decision.py" line="46"/>
         <source>Third party present</source>
         <translation>有第三方在场</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="46"/>
+        <location filename="../decision.py" line="47"/>
         <source>Insufficient repayment ability</source>
         <translation>还款能力不足</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="49"/>
+        <location filename="../decision.py" line="50"/>
         <source>Fraud suspected</source>
         <translation>疑似欺诈</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="50"/>
+        <location filename="../decision.py" line="51"/>
         <source>Applicant uncooperative</source>
         <translation>申请人不配合</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="53"/>
+        <location filename="../decision.py" line="54"/>
         <source>Other (explain in the note)</source>
         <translation>其他（请在备注中说明）</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="62"/>
+        <location filename="../decision.py" line="63"/>
         <source>matched</source>
         <translation>已匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="64"/>
+        <location filename="../decision.py" line="65"/>
         <source>not matched</source>
         <translation>未匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="67"/>
+        <location filename="../decision.py" line="68"/>
         <location filename="../replay/texts.py" line="157"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="68"/>
+        <location filename="../decision.py" line="69"/>
         <location filename="../replay/texts.py" line="158"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="69"/>
+        <location filename="../decision.py" line="70"/>
         <location filename="../replay/texts.py" line="155"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="70"/>
+        <location filename="../decision.py" line="71"/>
         <source>{0}; best similarity {1}, last {2}; liveness {3}; attempts {4}</source>
         <translation>{0}；最高相似度 {1}，最近 {2}；活体 {3}；尝试 {4} 次</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="83"/>
+        <location filename="../decision.py" line="84"/>
         <source>A rejection needs at least one reason code.</source>
         <translation>拒绝至少需要一个原因代码。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="85"/>
+        <location filename="../decision.py" line="86"/>
         <source>The reason &apos;Other&apos; needs the note to explain it.</source>
         <translation>选择“其他”原因时，须在备注中说明。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="87"/>
+        <location filename="../decision.py" line="88"/>
         <source>Approval refused: give the reason to approve anyway.</source>
         <translation>不予批准：如仍要批准，请填写理由。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="96"/>
+        <location filename="../decision.py" line="97"/>
         <source>blocks approval</source>
         <translation>禁止批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="97"/>
+        <location filename="../decision.py" line="98"/>
         <source>approval needs an override: a reason code and a sentence; a supervisor checks it</source>
         <translation>批准需要例外理由：理由代码和一句说明；由主管复核</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="100"/>
+        <location filename="../decision.py" line="101"/>
         <source>warning</source>
         <translation>警告</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="112"/>
+        <location filename="../decision.py" line="113"/>
         <source>; and {0} more</source>
         <translation>；另有 {0} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="127"/>
+        <location filename="../decision.py" line="128"/>
         <source>Approval is not possible: {0}.</source>
         <translation>无法批准：{0}。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="132"/>
+        <location filename="../decision.py" line="133"/>
         <source>Approval refused: choose an override reason code.</source>
         <translation>批准被拒绝：请选择例外理由代码。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="135"/>
+        <location filename="../decision.py" line="136"/>
         <source>Approval refused: explain the override in at least a sentence ({0} words, or {1} Chinese characters).</source>
         <translation>批准被拒绝：请至少用一句话说明例外理由（{0} 个英文单词或 {1} 个汉字）。</translation>
     </message>
@@ -1825,27 +1825,27 @@ previous {1}</source>
 <context>
     <name>SaveBanner</name>
     <message>
-        <location filename="../decision.py" line="468"/>
+        <location filename="../decision.py" line="488"/>
         <source>Retry saving</source>
         <translation>重试保存</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="470"/>
+        <location filename="../decision.py" line="490"/>
         <source>Close this review</source>
         <translation>关闭本次审核</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="495"/>
+        <location filename="../decision.py" line="515"/>
         <source>Saving the decision ({0})…</source>
         <translation>正在保存决定（{0}）…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="504"/>
+        <location filename="../decision.py" line="524"/>
         <source>Decision recorded: {0} for {1}. Ready for the next applicant.</source>
         <translation>决定已记录：{1}，{0}。可以接入下一位申请人。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="515"/>
+        <location filename="../decision.py" line="535"/>
         <source>The decision ({0}) could not be saved: {1}. It stays here until it is saved.</source>
         <translation>决定（{0}）未能保存：{1}。在保存成功之前它会一直保留在这里。</translation>
     </message>
