@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.applications import ApplicationStatus
-from app.approval import ApprovalPolicy, ReviewFacts, load_approval_policy
+from app.approval import ApprovalBlocked, ApprovalPolicy, Requirement, ReviewFacts, load_approval_policy
 from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome
 from app.errors import InvalidDecision, InvalidTransition, NotFound, ReviewError
 from app.face import Liveness, LivenessRecord
@@ -657,6 +657,38 @@ class ReviewRecords:
         found = self.approval_policy.check_approval(draft, facts)
         return found + [rule for rule in overridden_on_screen if rule not in found]
 
+    def _amendment_may_approve(self, session: Session, original: DecisionRow) -> None:
+        """A supervisor's amendment explains itself (its reason), but it cannot approve what the
+        approval policy blocks outright either (liveness failed, an injected video, every face
+        attempt failed, someone else present): raises ApprovalBlocked."""
+        row = self._session_row(session, original.session_id)
+        stored = dict(original.face_summary or {})
+        face = FaceSummary(
+            best_similarity=stored.get("best_similarity"),
+            last_similarity=stored.get("last_similarity"),
+            matched=bool(stored.get("matched", False)),
+            liveness=str(stored.get("liveness", "unknown")),
+            attempts_used=int(stored.get("attempts_used", 0)),
+            flags_seen=tuple(stored.get("flags_seen", ())),
+            liveness_failed_earlier=bool(stored.get("liveness_failed_earlier", False)),
+        )
+        answers = dict(original.answers_snapshot or {})
+        facts = ReviewFacts(
+            face=self._face_on_record(session, row.id, face),
+            face_attempts_exhausted=self._face_attempts(session, row.application_id).exhausted,
+            answers=answers,
+            missing_required_answers=self._asked_questionnaire(row).missing_required(answers),
+        )
+        blocked = [
+            finding.rule.id
+            for finding in self.approval_policy.findings(facts)
+            if finding.requires is Requirement.BLOCK
+        ]
+        if blocked:
+            raise ApprovalBlocked(
+                "An amendment cannot approve this session either: " + ", ".join(blocked) + "."
+            )
+
     @staticmethod
     def _face_on_record(session: Session, session_id: int, face: FaceSummary) -> FaceSummary:
         """The face panel's summary as the window sent it, made no better than the recording's
@@ -762,6 +794,8 @@ class ReviewRecords:
                     f"Decision {original.id} awaits its four-eyes check ({awaiting}); it cannot be amended "
                     "until a checker confirms it or sends it back (a send-back may reject it)."
                 )
+            if draft.outcome is Outcome.APPROVE:
+                self._amendment_may_approve(session, original)
             amendment = write_amendment(
                 session, original, draft, reason=reason, amended_by=supervisor_id, actor=actor, now=now
             )

@@ -142,3 +142,29 @@ def test_a_virtual_camera_on_the_timeline_blocks_approval_whatever_the_window_sa
             assert records.decisions(session_id) == []
     assert outcomes[0] == "approve"
     assert "injection_suspected" in outcomes[1]
+
+
+def test_an_amendment_cannot_approve_what_the_policy_blocks(database) -> None:  # type: ignore[no-untyped-def]
+    from app.decisions import RejectReason
+    from app.roles import Role
+
+    records, session_id, reviewer_id = _session(database)
+    boss = Accounts(database).add("zhang", "password2", Role.SUPERVISOR)
+    records.start_leg(session_id, NOW)
+    RecordingRecords(database).save_samples(
+        session_id, [TimelineSample(t=9.0, faces=1, similarity=80.0, matched=True, live=False)]
+    )
+    asked = records.questions_asked(session_id)
+    answers = {q: v for q, v in GOOD_ANSWERS.items() if asked is None or q in asked}
+    draft = DecisionDraft(Outcome.REJECT, reasons=(RejectReason.LIVENESS_FAILED,), face=MATCHED)
+    rejected = records.record_decision(
+        DecisionSubmission(session_id, reviewer_id, draft, answers=answers), actor="li", now=NOW
+    )
+    with pytest.raises(ApprovalBlocked, match="amendment cannot approve"):
+        records.amend_decision(rejected.id, DecisionDraft(Outcome.APPROVE), reason="Looked fine to me",
+                               supervisor_id=boss.id, actor="zhang", now=NOW)  # fmt: skip
+    assert len(records.decisions(session_id)) == 1
+    # Another outcome stays open to the supervisor.
+    records.amend_decision(rejected.id, DecisionDraft(Outcome.VERIFY_LATER), reason="Branch visit",
+                           supervisor_id=boss.id, actor="zhang", now=NOW)  # fmt: skip
+    assert len(records.decisions(session_id)) == 2
