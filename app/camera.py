@@ -156,11 +156,17 @@ class CameraProblem(enum.StrEnum):
     PICTURE_SIZE = "picture_size"  # detail: e.g. "1000x333"
     CAMERA_CHANGED = "camera_changed"  # detail: "old label -> new label" (or the labels alike)
     REPORT_REFUSED = "report_refused"  # the page sent what the bank's page never sends
+    # A leg delivered video but its page sent no camera report in time (the bank's page reports
+    # before its offer): a modified page, or a script feeding WebRTC directly.
+    NOT_REPORTED = "not_reported"  # detail: NOT_REPORTED_DETAIL
 
     @property
     def flag(self) -> str:
         """The face flag it raises (approval_policy.toml blocks approval on both)."""
         return "virtual_camera" if self is CameraProblem.VIRTUAL_CAMERA else "injection_suspected"
+
+
+NOT_REPORTED_DETAIL = "the page did not report its camera"
 
 
 @dataclass(frozen=True)
@@ -267,6 +273,10 @@ class CameraWatch:
     def refused(self, why: str) -> CameraVerdict:
         """The intake refused a report from the page (malformed, or too many)."""
         return self._raise([CameraFinding(CameraProblem.REPORT_REFUSED, why)])
+
+    def not_reported(self) -> CameraVerdict:
+        """A leg delivered video with no camera report from its page within the time allowed."""
+        return self._raise([CameraFinding(CameraProblem.NOT_REPORTED, NOT_REPORTED_DETAIL)])
 
     def verdict(self) -> CameraVerdict:
         return CameraVerdict(self.latest, tuple(self.findings))

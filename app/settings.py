@@ -123,6 +123,9 @@ class Settings:
     # Virtual cameras and camera settings that suggest an injected video (app/camera.py): the
     # applicant page's camera reports are checked against it during the call.
     camera_rules_file: Path = PROJECT_ROOT / "app" / "cameras.toml"
+    # Seconds a leg may deliver video before its page's camera report arrives (the applicant
+    # page reports before its offer); none by then raises "injection suspected".
+    camera_report_seconds: float = 5.0
     # Annual interest rate used for the monthly instalment shown to the reviewer.
     annual_interest_rate: float = 0.12
     # A debt-to-income ratio after the new loan above this is a red flag.

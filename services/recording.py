@@ -177,7 +177,7 @@ class ScoreTimeline:
 
         events: list[tuple[str, dict[str, Any], float, int]] = []
         if verdict.report is not None and not any(
-            f.problem is CameraProblem.REPORT_REFUSED for f in verdict.new
+            f.problem in (CameraProblem.REPORT_REFUSED, CameraProblem.NOT_REPORTED) for f in verdict.new
         ):
             events.append((EventKind.CAMERA_REPORTED, verdict.report.as_json(), wall, leg))
         for finding in verdict.new:
@@ -298,33 +298,86 @@ class ScoreTimeline:
 class CameraTimeline:
     """The applicant's camera reports of one call (media.call.ReviewerCall.on_camera): checked
     against the bank's camera rules (app.camera), put on the session's timeline with what they
-    raised, and given to whoever listens (the console's window)."""
+    raised, and given to whoever listens (the console's window). A leg that delivers video
+    (ReviewerCall.on_video) with no report from its page within `report_seconds` raises
+    "injection suspected" (the bank's page reports before its offer; a page that skips it is not
+    the bank's)."""
 
-    def __init__(self, rules: CameraRules, wall_clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        rules: CameraRules,
+        wall_clock: Callable[[], float] = time.time,
+        *,
+        report_seconds: float = 5.0,
+        schedule: Callable[[float, Callable[[], None]], Callable[[], None]] | None = None,
+    ) -> None:
+        """`schedule(seconds, check)` runs `check` once after `seconds` and returns its cancel
+        (a threading.Timer by default)."""
         self.watch = CameraWatch(rules)
         self.listeners: list[Callable[[CameraVerdict], None]] = []
         self.wall_clock = wall_clock
+        self.report_seconds = report_seconds
+        self.schedule = schedule or _timer
         self.timeline: ScoreTimeline | None = None
         self.session_id: SessionId | None = None
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._lock = threading.Lock()
+        self._reported_legs: set[int] = set()
+        self.video_legs: list[int] = []  # the legs that delivered video, as told
+        self._pending: list[Callable[[], None]] = []  # cancels of the checks not run yet
+        self._stopped = False
 
     def follow(self, call: Any, timeline: ScoreTimeline | None, session_id: SessionId) -> None:
         self.timeline, self.session_id = timeline, session_id
         if hasattr(call, "on_camera"):  # a call that cannot report a camera has nothing to follow
-            self._unsubscribe = call.on_camera(self.reported)
+            self._unsubscribe.append(call.on_camera(self.reported))
+            if hasattr(call, "on_video"):
+                self._unsubscribe.append(call.on_video(self.video_started))
 
     def stop(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        with self._lock:
+            self._stopped = True
+            pending, self._pending = self._pending, []
+        for cancel in pending:
+            cancel()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
         self.listeners.clear()
 
     # the media thread: no database here (the timeline stores it with the next scores)
     def reported(self, report: CameraReport | None, refused: str, leg: int) -> None:
         """One report (None with `refused`: the intake refused one the page should never send)."""
-        verdict = (
-            self.watch.observe(report) if report is not None else self.watch.refused(refused or "malformed")
-        )
+        with self._lock:
+            self._reported_legs.add(leg)
+            verdict = (
+                self.watch.observe(report)
+                if report is not None
+                else self.watch.refused(refused or "malformed")
+            )
+        self._tell(verdict, leg)
+
+    def video_started(self, leg: int) -> None:
+        """The first video frame of `leg`: its page has `report_seconds` to have reported."""
+        with self._lock:
+            self.video_legs.append(leg)
+            if self._stopped or self._covered(leg):
+                return
+            self._pending.append(self.schedule(self.report_seconds, lambda: self._check(leg)))
+
+    def _covered(self, leg: int) -> bool:
+        # A report told with a later leg covers this one (its number is the intake's guess).
+        return any(reported >= leg for reported in self._reported_legs)
+
+    def _check(self, leg: int) -> None:
+        with self._lock:
+            if self._stopped or self._covered(leg):
+                return
+            verdict = self.watch.not_reported()
+        if verdict.new:  # raised once a call
+            self._tell(verdict, leg)
+
+    def _tell(self, verdict: CameraVerdict, leg: int) -> None:
         if verdict.new:
             log.warning(
                 "session %s: camera %r: %s",
@@ -339,6 +392,13 @@ class CameraTimeline:
                 listener(verdict)
             except Exception:
                 log.exception("a camera listener failed")
+
+
+def _timer(seconds: float, check: Callable[[], None]) -> Callable[[], None]:
+    timer = threading.Timer(seconds, check)
+    timer.daemon = True
+    timer.start()
+    return timer.cancel
 
 
 class SessionRecording:
@@ -364,7 +424,10 @@ class SessionRecording:
         self.call = call
         self.database = database
         self.settings = settings
-        self.camera = CameraTimeline(camera_rules or load_camera_rules(settings.camera_rules_file))
+        self.camera = CameraTimeline(
+            camera_rules or load_camera_rules(settings.camera_rules_file),
+            report_seconds=settings.camera_report_seconds,
+        )
         self.recording: CallRecording = CallRecording(call, sealer=sealer).start()
         self.listener: DatabaseRecordingListener | None = None
         self.timeline: ScoreTimeline | None = None

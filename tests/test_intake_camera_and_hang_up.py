@@ -79,6 +79,30 @@ def test_a_camera_report_reaches_the_console_of_the_call_checked(server: IntakeS
     }
 
 
+def test_a_report_as_the_page_renegotiates_belongs_to_the_leg_it_starts(server: IntakeServer) -> None:
+    """The page reports 'call_started' before each offer, also when its media failed and it
+    starts a new leg while the old one is still open: that report is the new leg's (the console
+    checks that each leg delivering video was reported); a change mid-call is the open leg's."""
+
+    async def scenario() -> list[int]:
+        async with aiohttp.ClientSession() as session:
+            applicant, console, _session_id = await taken_call(server, session)
+            legs = []
+            await applicant.send_json(CAMERA)
+            legs.append((await receive_json(console, "camera"))["leg"])
+            await applicant.send_json({"type": "offer", "sdp": "v=0\r\nm=video 9 first"})
+            assert (await receive_json(console, "offer"))["leg"] == 1
+            await applicant.send_json(CAMERA | {"reason": "camera_changed"})
+            legs.append((await receive_json(console, "camera"))["leg"])
+            await applicant.send_json(CAMERA)  # leg 1 still open: the page renegotiates
+            legs.append((await receive_json(console, "camera"))["leg"])
+            await applicant.send_json({"type": "offer", "sdp": "v=0\r\nm=video 9 second"})
+            assert (await receive_json(console, "offer"))["leg"] == 2
+            return legs
+
+    assert asyncio.run(scenario()) == [1, 1, 2]
+
+
 def test_camera_reports_only_from_the_applicant_of_a_taken_call(server: IntakeServer) -> None:
     async def scenario() -> None:
         async with aiohttp.ClientSession() as session:

@@ -3,7 +3,11 @@ connection as if it were an applicant's phone, for demos, tests and benchmarks.
 
 `LoopingFileSource` decodes on a thread of its own, paced in real time, and loops by opening
 the file again with continuing timestamps (MediaPlayer(loop=True) stops at the end of an MP4
-with av 18). `run_applicant` speaks the applicant page's protocol to the intake service.
+with av 18). `run_applicant` speaks the applicant page's protocol to the intake service,
+including the camera report the page sends before each offer: the simulator stands for a phone,
+so it reports a phone's front camera (Chrome on Android's label, the size it sends, 30 fps) and
+demos, probes and benches are not flagged. `report_camera=False` plays a modified page that
+skips the report (the console then flags the call: app.camera.CameraProblem.NOT_REPORTED).
 """
 
 from __future__ import annotations
@@ -195,6 +199,26 @@ class LoopingFileSource:
         return scaler.pull()
 
 
+# What Chrome on Android calls a phone's front camera.
+SIMULATED_CAMERA_LABEL = "camera2 1, facing front"
+
+
+def camera_report(info: SourceInfo) -> dict[str, Any]:
+    """The applicant page's camera message for a phone camera sending `info`'s size at 30 fps."""
+    return {
+        "type": "camera",
+        "reason": "call_started",
+        "label": SIMULATED_CAMERA_LABEL,
+        "settings": {
+            "width": info.width,
+            "height": info.height,
+            "frameRate": 30,
+            "aspectRatio": round(info.width / info.height, 4) if info.height else None,
+            "facingMode": "user",
+        },
+    }
+
+
 @dataclass
 class ApplicantResult:
     legs: int = 0
@@ -214,9 +238,11 @@ async def run_applicant(
     seconds: float | None = None,
     ca_file: str = "",
     ice_policy: str = "all",
+    report_camera: bool = True,
 ) -> ApplicantResult:
     """Join the queue with `token`, wait to be taken, then stream `video` until the reviewer
-    ends the call, `seconds` pass, or the file ends (without loop)."""
+    ends the call, `seconds` pass, or the file ends (without loop). Before each offer the
+    camera is reported as the applicant page does (`report_camera`: False skips it)."""
     result = ApplicantResult()
     source = LoopingFileSource(video, loop=loop_file, size=size, stamp_time=stamp_time)
     base = url.rstrip("/")
@@ -268,6 +294,8 @@ async def run_applicant(
                         drains.add(asyncio.ensure_future(drain()))
 
                     await pc.setLocalDescription(await pc.createOffer())  # gathers ICE
+                    if report_camera:  # before the offer, as the applicant page does
+                        await ws.send_json(camera_report(source.info))
                     await ws.send_json({"type": "offer", "sdp": pc.localDescription.sdp})
                 elif kind == "answer" and pc is not None:
                     await pc.setRemoteDescription(RTCSessionDescription(sdp=body["sdp"], type="answer"))

@@ -50,6 +50,9 @@ CAMERA_PROBLEM_TEXTS = {
     "report_refused": lambda: QCoreApplication.translate(
         "FaceFlags", "the page sent camera reports the bank's page never sends ({0})"
     ),
+    "not_reported": lambda: QCoreApplication.translate(
+        "FaceFlags", "the page did not report its camera (the bank's page always does)"
+    ),
 }
 
 
@@ -90,6 +93,7 @@ CAMERA_PROBLEM_SHORT = {
     "picture_size": lambda: QCoreApplication.translate("FaceFlags", "picture size {0}"),
     "camera_changed": lambda: QCoreApplication.translate("FaceFlags", "changed during the call"),
     "report_refused": lambda: QCoreApplication.translate("FaceFlags", "reports altered"),
+    "not_reported": lambda: QCoreApplication.translate("FaceFlags", "not reported by the page"),
 }
 
 

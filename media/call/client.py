@@ -239,6 +239,8 @@ class ReviewerCall:
         self._audio_callbacks: list[Callable[[AudioStatus], None]] = []
         self._camera_callbacks: list[CameraCallback] = []
         self._camera_reports: list[tuple[CameraReport | None, str, int]] = []  # of the current call
+        self._video_callbacks: list[Callable[[int], None]] = []
+        self._video_legs: list[int] = []  # the legs of the current call that delivered video
         # Copy-on-write: subscribers come and go from any thread while the media thread iterates.
         self._audio_frame_callbacks: tuple[AudioFrameCallback, ...] = ()
         self._callbacks_lock = threading.Lock()
@@ -327,6 +329,28 @@ class ReviewerCall:
         else:
             self._loop.call_soon_threadsafe(subscribe)
         return lambda: _discard(self._camera_callbacks, callback)
+
+    def on_video(self, callback: Callable[[int], None]) -> Callable[[], None]:
+        """callback(leg) when a leg's first video frame arrives, on the media thread; also told
+        of the current call's legs that delivered video before it subscribed."""
+
+        def subscribe() -> None:
+            self._video_callbacks.append(callback)
+            for leg in list(self._video_legs):
+                self._tell_video(callback, leg)
+
+        if self._loop is None:
+            self._video_callbacks.append(callback)
+        else:
+            self._loop.call_soon_threadsafe(subscribe)
+        return lambda: _discard(self._video_callbacks, callback)
+
+    @staticmethod
+    def _tell_video(callback: Callable[[int], None], leg: int) -> None:
+        try:
+            callback(leg)
+        except Exception:
+            log.exception("a video callback failed")
 
     def on_audio_frame(self, callback: AudioFrameCallback) -> Callable[[], None]:
         """callback(frame, source) for every audio frame, source "applicant" (received) or
@@ -468,6 +492,7 @@ class ReviewerCall:
             return None
         self.applicant = applicant
         self._camera_reports = []
+        self._video_legs = []
         self._ice = applicant.ice
         self._playback = AudioPlayback(prefer_device=self.play_audio)
         self._ws = await http.ws_connect(
@@ -602,6 +627,10 @@ class ReviewerCall:
                     float(frame.pts * frame.time_base) if frame.pts is not None and frame.time_base else None
                 )
                 self._last_size = (image.shape[1], image.shape[0])
+                if leg not in self._video_legs:
+                    self._video_legs.append(leg)
+                    for callback in list(self._video_callbacks):
+                        self._tell_video(callback, leg)
                 self.frames.put(
                     VideoSample(image, self._sequence, leg, time.monotonic(), time.time(), pts, frame)
                 )

@@ -90,7 +90,7 @@ from typing import Any, TypeVar
 from aiohttp import WSCloseCode, WSMsgType, web
 
 from app.applications import token_hint
-from app.camera import CameraReport, CameraReportInvalid
+from app.camera import CameraReport, CameraReportInvalid, CameraReportReason
 from app.consent import ConsentBook, ConsentMissing
 from app.console_access import (
     MAX_CREDENTIAL_LENGTH,
@@ -758,7 +758,6 @@ class IntakeService:
         A report the bank's page never sends is refused, and the console hears of it once."""
         record = await self._call_of(waiting)
         session_id = record.session_id
-        leg = record.leg if record.leg_open else record.leg + 1  # sent before the leg's offer
         if not waiting.camera_report_allowed(time.monotonic()):
             await self._camera_refused(waiting, session_id, "too_many")
             raise BadRequest(
@@ -771,6 +770,10 @@ class IntakeService:
         except CameraReportInvalid as error:
             await self._camera_refused(waiting, session_id, "malformed")
             raise BadRequest("bad_camera_report", f"The camera report is not valid: {error}.") from None
+        # The page reports as each leg starts, before its offer: that report is the next leg's,
+        # also when it renegotiates while the old leg is still open (its media failed).
+        starts = report.reason is CameraReportReason.CALL_STARTED
+        leg = record.leg + 1 if starts or not record.leg_open else record.leg
         await self._post(session_id, "console", {"type": "camera", "leg": leg, "report": report.as_json()})
 
     async def _camera_refused(self, waiting: Waiting, session_id: SessionId, why: str) -> None:

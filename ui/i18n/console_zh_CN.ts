@@ -899,6 +899,16 @@
         <translation>报告被篡改</translation>
     </message>
     <message>
+        <location filename="../face_panel.py" line="53"/>
+        <source>the page did not report its camera (the bank&apos;s page always does)</source>
+        <translation>页面没有报告其摄像头（银行的页面总会报告）</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="96"/>
+        <source>not reported by the page</source>
+        <translation>页面未报告</translation>
+    </message>
+    <message>
         <location filename="../face_panel.py" line="105"/>
         <source>unnamed</source>
         <translation>未命名</translation>
