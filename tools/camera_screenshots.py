@@ -1,5 +1,6 @@
 """Screenshots of the console when the applicant's camera is suspect (a virtual camera, then a
-camera change mid-call: the face panel's camera line, approval blocked) and when the applicant
+camera change mid-call: the face panel's camera line, approval blocked; video with no camera
+report from the page) and when the applicant
 hung up (the outcome the service recorded, no decision offered); English and Chinese, at
 1280x800 and 1024x768, on the in-memory stand-ins (tools.demo_console, simulated scores).
 
@@ -53,7 +54,7 @@ def shoot(out: Path, language: str) -> list[Path]:
     suffix = "" if language == "en" else f"-{language}"
     shots: list[Path] = []
     services = DemoConsoleServices()
-    for _ in range(2):
+    for _ in range(3):
         services.add_applicant(demo_applicant(settings.shared_data_dir))
     try:
         with tempfile.TemporaryDirectory() as scratch:
@@ -62,7 +63,7 @@ def shoot(out: Path, language: str) -> list[Path]:
             window = ConsoleWindow(services, reviewer, settings, qsettings, language)
             window.resize(*SIZES[0])
             window.show()
-            for ending in ("camera", "hung_up"):
+            for ending in ("camera", "not_reported", "hung_up"):
                 wait_until(
                     lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting > 0
                 )
@@ -70,17 +71,24 @@ def shoot(out: Path, language: str) -> list[Path]:
                 wait_until(lambda: window.face is not None and window.face.state is FaceState.MATCHED, 60)
                 bridge = window.bridge
                 assert bridge is not None
-                if ending == "camera":
+                if ending in ("camera", "not_reported"):
                     watch = CameraWatch(load_camera_rules())
-                    from_another_thread(bridge.camera, watch.observe(report("Integrated Webcam")))
-                    changed = report("OBS Virtual Camera", reason="camera_changed")
-                    from_another_thread(bridge.camera, watch.observe(changed))
+                    if ending == "camera":
+                        from_another_thread(bridge.camera, watch.observe(report("Integrated Webcam")))
+                        changed = report("OBS Virtual Camera", reason="camera_changed")
+                        from_another_thread(bridge.camera, watch.observe(changed))
+                    else:  # the page sent no report while its video came (services.recording)
+                        from_another_thread(bridge.camera, watch.not_reported())
                     wait_until(lambda: window.approval_conditions.blocked)
                     for width, height in SIZES:
                         window.resize(width, height)
                         settle(1.5)
                         name = (
-                            "console-virtual-camera"
+                            (
+                                "console-virtual-camera"
+                                if ending == "camera"
+                                else "console-camera-not-reported"
+                            )
                             + suffix
                             + ("" if width == 1280 else f"-{width}x{height}")
                         )

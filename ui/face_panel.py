@@ -114,9 +114,10 @@ def camera_text(verdict: CameraVerdict | None) -> str:
             if finding.problem.value == "virtual_camera" and finding.detail.casefold() in name.casefold():
                 short = CAMERA_PROBLEM_SHORT["virtual_camera_named"]  # the label says which
             parts.append(short().format(finding.detail) if short is not None else finding.problem.value)
-        return QCoreApplication.translate("FaceFlags", "⚠ Camera {0}: {1}").format(
-            _short_label(name), QCoreApplication.translate("FaceFlags", "; ").join(parts)
-        )
+        joined = QCoreApplication.translate("FaceFlags", "; ").join(parts)
+        if report is None:  # no report from the page at all: no name to show
+            return QCoreApplication.translate("FaceFlags", "⚠ Camera: {0}").format(joined)
+        return QCoreApplication.translate("FaceFlags", "⚠ Camera {0}: {1}").format(_short_label(name), joined)
     settings = (
         ", ".join(part for part in (report.size_text, report.frame_rate_text) if part) if report else ""
     )

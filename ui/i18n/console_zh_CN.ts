@@ -909,6 +909,11 @@
         <translation>页面未报告</translation>
     </message>
     <message>
+        <location filename="../face_panel.py" line="117"/>
+        <source>⚠ Camera: {0}</source>
+        <translation>⚠ 摄像头：{0}</translation>
+    </message>
+    <message>
         <location filename="../face_panel.py" line="105"/>
         <source>unnamed</source>
         <translation>未命名</translation>
