@@ -114,10 +114,13 @@ class ApplicantCall(Protocol):
         ...
 
     def ask_challenge(self) -> ChallengeKind | None:
-        """Issue a liveness challenge drawn at random (app.face.draw_challenge: the window never
-        chooses it): the applicant's page shows it with its time limit, the face worker verifies
-        it, and the scores from then on carry its status (FaceScoreView.challenge) until its
-        outcome. None when it cannot be asked (no face matching in this call). May block briefly."""
+        """Issue liveness challenges drawn at random (two different ones in a row,
+        app.face.draw_challenge_pair: the window never chooses them), returning the first kind:
+        the applicant's page shows each with its time limit, the face worker verifies it, and
+        the scores from then on carry the running one's status (FaceScoreView.challenge): the
+        first one's pass arrives as the second one asked, the second one's outcome ends it (a
+        failed first one ends it too). None when it cannot be asked (no face matching in this
+        call). May block briefly."""
         ...
 
 

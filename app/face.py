@@ -210,6 +210,20 @@ def draw_challenge(
     return rng.choice(list(ChallengeKind) if follows_action else list(ACTION_CHALLENGES))
 
 
+def draw_challenge_pair(
+    rng: random.Random = _CHALLENGE_DRAW, *, after: ChallengeStatus | None = None
+) -> tuple[ChallengeKind, ChallengeKind]:
+    """Two different challenges in a row, the second asked once the first passed: the first as
+    draw_challenge(after=...) gives it (a head turn or the open mouth, or after an action that
+    passed any kind), the second any other kind ("blink twice" only after an action). Both
+    must pass. A replay that keeps doing one action (a singer turning to his right) passes one
+    challenge whenever it is that one; two in a given order it rarely does
+    (docs/liveness-challenges.md). `rng` only for tests."""
+    first = draw_challenge(rng, after=after)
+    others = ACTION_CHALLENGES if first is ChallengeKind.BLINK_TWICE else tuple(ChallengeKind)
+    return first, rng.choice([kind for kind in others if kind is not first])
+
+
 @dataclass(frozen=True)
 class ChallengeResult:
     """A finished challenge, for the summary and the timeline: met at ``met_t`` when passed."""

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import threading
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,7 @@ from app.camera import CameraVerdict, load_camera_rules
 from app.console import AudioState, ConnectionState, HangUp, RecordingState
 from app.decisions import DecisionSubmission
 from app.errors import InvalidTransition, ReviewError
-from app.face import ChallengeKind, ChallengeState, ChallengeStatus, draw_challenge
+from app.face import ChallengeKind, ChallengeState, ChallengeStatus, draw_challenge_pair
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import AnswerValue
 from app.queue import QueueSummary, TakenApplicant
@@ -56,9 +57,10 @@ _CONNECTION_STATES = {
 }
 
 
-def draw_next_challenge(after: ChallengeStatus | None) -> ChallengeKind:
-    """The console's draw (app.face.draw_challenge) after the call's last settled challenge."""
-    return draw_challenge(after=after)
+def draw_next_challenge(after: ChallengeStatus | None) -> tuple[ChallengeKind, ...]:
+    """The console's draw after the call's last settled challenge: two different challenges in a
+    row (app.face.draw_challenge_pair), the second asked once the first passed."""
+    return draw_challenge_pair(after=after)
 
 
 class MediaApplicantCall:
@@ -102,6 +104,9 @@ class MediaApplicantCall:
         self._uncounted: list[ChallengeKind] = []
         self._uncounted_lock = threading.Lock()
 
+    # The challenges still to ask after the open one passes (the rest of the drawn sequence).
+    _then: tuple[ChallengeKind, ...] = ()
+
     def start(self) -> MediaApplicantCall:
         from media.face.worker import FaceWorkerError
 
@@ -132,9 +137,16 @@ class MediaApplicantCall:
         if challenge is not None and challenge.state is ChallengeState.ASKED:
             self._open_challenge = challenge.kind
         elif challenge is not None:
+            follows, self._then = self._then, ()
             self.last_challenge, self._open_challenge = challenge, None
             if challenge.state is ChallengeState.FAILED:
                 self._count_failed_challenge(challenge.kind)
+            elif follows and self._ask(follows[0], follows[1:]):
+                # The next of the sequence, at once: the page shows it with its own countdown, and
+                # the window sees it asked (not this step's pass: the sequence is not passed yet).
+                asked = ChallengeStatus(follows[0], ChallengeState.ASKED, challenge.t, asked_t=challenge.t)
+                self.events.face_score(replace(score, challenge=asked))
+                return
             self.call.show_challenge(challenge.kind.value, challenge.state.value)
         self.events.face_score(score)
 
@@ -160,19 +172,28 @@ class MediaApplicantCall:
 
     # the console's call worker
     def ask_challenge(self) -> ChallengeKind | None:
-        """A challenge drawn at random: to the face worker, which verifies it, and to the
-        applicant's page, which shows it with its time limit. None without face matching."""
+        """Challenges drawn at random (two different ones in a row: draw_next_challenge): the
+        first to the face worker, which verifies it, and to the applicant's page, which shows it
+        with its time limit; the next one the same way as soon as the first passed (_score). The
+        first kind asked; None without face matching."""
+        if self.face_match is None or self._ended:
+            return None
+        drawn = self.services.challenge_draw(self.last_challenge)
+        kinds = (drawn,) if isinstance(drawn, ChallengeKind) else tuple(drawn)
+        if not kinds or not self._ask(kinds[0], kinds[1:]):
+            return None
+        return kinds[0]
+
+    def _ask(self, kind: ChallengeKind, then: tuple[ChallengeKind, ...]) -> bool:
+        """Ask `kind` (the worker verifies it, the page shows it); `then` follow once it passed."""
         face_match = self.face_match
-        if face_match is None or self._ended:
-            return None
-        kind = self.services.challenge_draw(self.last_challenge)
-        if not face_match.ask_challenge(kind):
-            return None
-        self._open_challenge = kind
+        if face_match is None or self._ended or not face_match.ask_challenge(kind):
+            return False
+        self._open_challenge, self._then = kind, then
         seconds = self.services.settings.face_challenge_seconds
         self.call.show_challenge(kind.value, ChallengeState.ASKED.value, seconds)
         log.info("session %s: liveness challenge %s asked", self.applicant.session_id, kind.value)
-        return kind
+        return True
 
     def _status(self, status: CallStatus) -> None:
         if status.session_id not in (None, self.applicant.session_id):
@@ -271,7 +292,10 @@ class LiveConsoleServices:
         self.face_matching = face_matching
         # How each liveness challenge is chosen, given the one settled before it in the call: at
         # random, "blink twice" never first nor alone (tests may fix it).
-        self.challenge_draw: Callable[[ChallengeStatus | None], ChallengeKind] = draw_next_challenge
+        # A kind, or kinds asked one after the other (each once the one before passed).
+        self.challenge_draw: Callable[[ChallengeStatus | None], ChallengeKind | tuple[ChallengeKind, ...]] = (
+            draw_next_challenge
+        )
         # Read once, at start: a mistake in the bank's file stops the console with its message.
         self.camera_rules = load_camera_rules(settings.camera_rules_file)
         self.accounts = Accounts(database)

@@ -234,3 +234,89 @@ def test_hanging_up_on_a_challenge_fails_it(console) -> None:  # type: ignore[no
     call._status(_Status("applicant_hung_up", session_id))  # told twice: counted once
     call._count_failed_challenge()
     assert _counted(services, session_id) == (1, 1)
+
+
+def _status(kind: ChallengeKind, state: ChallengeState, t: float, asked_t: float) -> FaceScore:
+    status = ChallengeStatus(kind, state, t, asked_t=asked_t)
+    return FaceScore(t, int(t * 10), 1, (1, 2, 3, 0), 0.3, 80.0, True, challenge=status)
+
+
+class _RecordingFaceMatch:
+    def __init__(self) -> None:
+        self.asked: list[ChallengeKind] = []
+
+    def ask_challenge(self, kind: ChallengeKind) -> bool:
+        self.asked.append(kind)
+        return True
+
+
+def test_the_console_asks_two_different_challenges_in_a_row_and_both_must_pass(console) -> None:  # type: ignore[no-untyped-def]
+    """A replay that keeps doing one action passes one challenge whenever it is that one: the
+    console asks two different ones in a row, the second as soon as the first passed, each
+    with its own prompt and countdown on the page; the window never sees the first's pass as
+    the end (the sequence is running until the second settles), and a second that fails is a
+    failed face attempt like any failed challenge."""
+    from services.console import draw_next_challenge
+
+    services, session_id = console
+    call = _media_call(services, session_id)
+    call.face_match = _RecordingFaceMatch()
+    # The default draw: two different kinds, "blink twice" never first.
+    for _ in range(100):
+        drawn = draw_next_challenge(None)
+        assert len(drawn) == 2 and drawn[0] is not drawn[1] and drawn[0] is not ChallengeKind.BLINK_TWICE
+    services.challenge_draw = lambda _after: (ChallengeKind.TURN_RIGHT, ChallengeKind.OPEN_MOUTH)
+    seconds = services.settings.face_challenge_seconds
+
+    # Turn right passes; open mouth is asked at once; it fails: one failed attempt.
+    assert call.ask_challenge() is ChallengeKind.TURN_RIGHT
+    assert call.face_match.asked == [ChallengeKind.TURN_RIGHT]
+    call._score(_status(ChallengeKind.TURN_RIGHT, ChallengeState.ASKED, 1.0, 1.0))
+    call._score(_status(ChallengeKind.TURN_RIGHT, ChallengeState.PASSED, 2.5, 1.0))
+    assert call.face_match.asked == [ChallengeKind.TURN_RIGHT, ChallengeKind.OPEN_MOUTH]
+    assert call.call.told == [("turn_right", "asked"), ("open_mouth", "asked")]  # no "passed" between
+    window_sees = [(c.kind, c.state) for c, _stored in call.events.seen if c is not None]
+    assert window_sees == [
+        (ChallengeKind.TURN_RIGHT, ChallengeState.ASKED),
+        (ChallengeKind.OPEN_MOUTH, ChallengeState.ASKED),  # the pass's score, carrying the next step
+    ]
+    assert call.events.seen[-1][0].t == 2.5
+    call._score(_status(ChallengeKind.OPEN_MOUTH, ChallengeState.ASKED, 2.6, 2.6))
+    call._score(_status(ChallengeKind.OPEN_MOUTH, ChallengeState.FAILED, 7.7, 2.6))
+    assert _counted(services, session_id) == (1, 1)
+    assert call.call.told[-1] == ("open_mouth", "failed")
+    assert call.events.seen[-1][0].state is ChallengeState.FAILED
+
+    # The first fails: the second is never asked.
+    call.face_match.asked.clear()
+    assert call.ask_challenge() is ChallengeKind.TURN_RIGHT
+    call._score(_status(ChallengeKind.TURN_RIGHT, ChallengeState.FAILED, 14.0, 9.0))
+    assert call.face_match.asked == [ChallengeKind.TURN_RIGHT]
+    assert call.call.told[-1] == ("turn_right", "failed") and _counted(services, session_id) == (2, 2)
+
+    # Both pass: the page and the window hear "passed" once, at the end; nothing counted.
+    assert call.ask_challenge() is ChallengeKind.TURN_RIGHT
+    call._score(_status(ChallengeKind.TURN_RIGHT, ChallengeState.PASSED, 21.0, 20.0))
+    call._score(_status(ChallengeKind.OPEN_MOUTH, ChallengeState.PASSED, 23.0, 21.1))
+    assert call.call.told[-3:] == [("turn_right", "asked"), ("open_mouth", "asked"), ("open_mouth", "passed")]
+    assert call.events.seen[-1][0].state is ChallengeState.PASSED
+    assert _counted(services, session_id) == (2, 2)
+    assert call.face_match.asked[-2:] == [ChallengeKind.TURN_RIGHT, ChallengeKind.OPEN_MOUTH]
+    assert seconds > 0
+
+
+def test_hanging_up_on_the_second_challenge_of_two_fails_it(console) -> None:  # type: ignore[no-untyped-def]
+    from storage.reviews import ReviewRecords
+
+    services, session_id = console
+    call = _media_call(services, session_id)
+    services.challenge_draw = lambda _after: (ChallengeKind.TURN_LEFT, ChallengeKind.BLINK_TWICE)
+    assert call.ask_challenge() is ChallengeKind.TURN_LEFT
+    call._score(_status(ChallengeKind.TURN_LEFT, ChallengeState.PASSED, 3.0, 1.0))
+    assert call._open_challenge is ChallengeKind.BLINK_TWICE
+    assert ReviewRecords(services.database).end_without_decision(
+        session_id, NOW + timedelta(seconds=30), "applicant_hung_up"
+    )
+    call._status(_Status("applicant_hung_up", session_id))
+    call._count_failed_challenge()
+    assert _counted(services, session_id) == (1, 1)

@@ -12,6 +12,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -287,3 +288,68 @@ def test_a_deliberate_double_blink_passes(shared_data: Path, tmp_path: Path) -> 
     assert not single.passed
     (double,) = _match(shared_data, "obama.jpg", twice, asked, until=6.0).challenges
     assert double.passed and double.met_t is not None and 1.8 < double.met_t < 2.4
+
+
+# -- two challenges in a row (what the console asks: app.face.draw_challenge_pair) -----------------
+
+
+def _turns(yaws: list[float], fps: float = 10.0) -> list[Any]:
+    from tools.challenge_chance import TrackerInput
+
+    return [
+        TrackerInput(i / fps, LandmarkSignals(ear=0.3, yaw=yaw, pitch=0.5), ()) for i, yaw in enumerate(yaws)
+    ]
+
+
+def test_two_in_a_row_need_both_actions_in_that_order_after_the_prompt() -> None:
+    """A replay that keeps turning to one side passes that turn whenever it is asked, but a second,
+    different action must follow it: the person turns right (yaw -0.4 for 0.5 s) then left."""
+    from tools.challenge_chance import sequence_outcome
+
+    limits = ChallengeLimits()
+    right_then_left = _turns([0.0] * 10 + [-0.4] * 5 + [0.0] * 10 + [0.4] * 5 + [0.0] * 20)
+    assert sequence_outcome(right_then_left, (ChallengeKind.TURN_RIGHT, ChallengeKind.TURN_LEFT), 0.0, limits)
+    # Asked the other way round: the left turn comes, but the right turn never follows it.
+    assert not sequence_outcome(
+        right_then_left, (ChallengeKind.TURN_LEFT, ChallengeKind.TURN_RIGHT), 0.0, limits
+    )
+    # A singer who turns only to his right: "turn right" alone passes, followed by anything not.
+    right_only = _turns(([0.0] * 10 + [-0.4] * 5) * 6)
+    assert sequence_outcome(right_only, (ChallengeKind.TURN_RIGHT,), 0.0, limits)
+    for second in (ChallengeKind.TURN_LEFT, ChallengeKind.OPEN_MOUTH, ChallengeKind.BLINK_TWICE):
+        assert not sequence_outcome(right_only, (ChallengeKind.TURN_RIGHT, second), 0.0, limits)
+    # The second has its own time limit from when it is asked (the first frame after the first
+    # was met): a left turn 5.5 s after the prompt is in time when the right turn came at 1 s.
+    late = _turns([0.0] * 10 + [-0.4] * 3 + [0.0] * 42 + [0.4] * 3 + [0.0] * 5)
+    assert sequence_outcome(late, (ChallengeKind.TURN_RIGHT, ChallengeKind.TURN_LEFT), 0.0, limits)
+
+
+def test_a_looped_replay_plays_the_inputs_again_on_after_the_end() -> None:
+    from tools.challenge_chance import TrackerInput, looped
+
+    inputs = [TrackerInput(0.0, None, ()), TrackerInput(0.1, None, ((0.05, 0.1),))]
+    again = looped(inputs)
+    assert [round(item.t, 3) for item in again] == [0.0, 0.1, 0.2, 0.3]
+    assert [tuple(round(t, 3) for t in blink) for blink in again[3].blinks] == [(0.05, 0.1), (0.25, 0.3)]
+
+
+@pytest.mark.slow
+def test_two_in_a_row_cut_the_hamilton_replay_s_chance(shared_data: Path) -> None:
+    """The Hamilton singer turns to his right again and again: asked "turn right" alone, his
+    replay passes at every prompt time (docs/liveness-challenges.md); asked two different
+    actions in a row, it passes far less often per challenge asked at the match."""
+    from tools.challenge_chance import at_match, chance, pair_chance, record_inputs
+
+    settings = load_settings()
+    limits = ChallengeLimits.from_settings(settings)
+    inputs = record_inputs(
+        settings,
+        shared_data / "videos/short_hamilton_clip.mp4",
+        shared_data / "faces/face_recognition/lin-manuel-miranda.png",
+    )
+    rates = chance(inputs, limits, step=0.1)
+    pairs = pair_chance(inputs, limits, step=0.1)
+    assert rates["turn_right"]["share"] == 1.0, rates
+    assert all(pair["prompts"] == rates["turn_right"]["prompts"] for pair in pairs.values())
+    match = at_match(rates, pairs)
+    assert match["one_challenge"] > 0.3 and match["two_in_a_row"] < 0.05, (match, pairs)

@@ -25,6 +25,7 @@ from app.face import (
     ChallengeStatus,
     FaceScore,
     draw_challenge,
+    draw_challenge_pair,
 )
 from app.face_policy import AttemptStatus, FaceVerification, StandaloneAttempts
 from app.replay import ChallengeEntry, EventEntry, challenges_of
@@ -54,6 +55,22 @@ def test_the_draw_is_the_operating_systems_randomness_and_blink_twice_never_come
         drawn = Counter(draw_challenge(after=passed) for _ in range(400))
         assert set(drawn) == set(ChallengeKind), drawn
         assert min(drawn.values()) > 50, drawn
+
+
+def test_the_pair_is_two_different_kinds_the_first_drawn_as_one_challenge() -> None:
+    """The console asks two challenges in a row (both must pass): the first as draw_challenge
+    gives it, the second any other kind, "blink twice" only after an action."""
+    default_rng = draw_challenge_pair.__defaults__[0]  # type: ignore[index]
+    assert isinstance(default_rng, secrets.SystemRandom)
+    pairs = Counter(draw_challenge_pair() for _ in range(900))
+    assert all(first is not second for first, second in pairs)
+    assert {first for first, _second in pairs} == set(ACTION_CHALLENGES)
+    # Each action first, then each of the three other kinds: 9 pairs, about 100 each.
+    assert len(pairs) == 9 and min(pairs.values()) > 40, pairs
+    passed = ChallengeStatus(ChallengeKind.TURN_LEFT, ChallengeState.PASSED, 3.0, asked_t=1.0)
+    after_action = Counter(draw_challenge_pair(after=passed) for _ in range(600))
+    blink_first = [second for first, second in after_action if first is ChallengeKind.BLINK_TWICE]
+    assert blink_first and set(blink_first) <= set(ACTION_CHALLENGES)
 
 
 def test_the_draw_does_not_avoid_the_last_kind_nor_follow_a_pattern() -> None:

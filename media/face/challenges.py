@@ -10,7 +10,9 @@ and the second begin within ``double_blink_seconds`` of the first one's end: a d
 blink. Natural blinking comes in such pairs too (Obama's replay passes a third of the prompts
 under the first rule, a fifth under this one: docs/liveness-challenges.md), so the console never
 asks "blink twice" on its own (app.face.draw_challenge): only right after a head turn or an open
-mouth that passed.
+mouth that passed. The console asks two different challenges in a row (app.face.
+draw_challenge_pair), each through this tracker, the second once the first passed: a replay
+that keeps doing one action passes one challenge whenever it is that one, two rarely.
 
 Signals (media/face/liveness.py): yaw is the nose's sideways offset from the eye midpoint in
 eye distances (positive = the person's own left in a camera image that is not mirrored, as
