@@ -54,6 +54,20 @@ class FaceSummary:
             "liveness_failed_earlier": self.liveness_failed_earlier,
         }
 
+    @classmethod
+    def from_dict(cls, face: Mapping[str, Any]) -> FaceSummary:
+        """as_dict read back (a stored decision's face summary); missing keys take the defaults."""
+        best, last = face.get("best_similarity"), face.get("last_similarity")
+        return cls(
+            best_similarity=None if best is None else float(best),
+            last_similarity=None if last is None else float(last),
+            matched=bool(face.get("matched", False)),
+            liveness=str(face.get("liveness", "unknown")),
+            attempts_used=int(face.get("attempts_used", 0)),
+            flags_seen=tuple(str(flag) for flag in face.get("flags_seen", ())),
+            liveness_failed_earlier=bool(face.get("liveness_failed_earlier", False)),
+        )
+
 
 @dataclass(frozen=True)
 class DecisionDraft:
@@ -97,15 +111,7 @@ class DecisionDraft:
             note=str(data.get("note", "")),
             override_reason=str(data.get("override_reason", "")),
             override_code=str(data.get("override_code", "")),
-            face=FaceSummary(
-                best_similarity=face.get("best_similarity"),
-                last_similarity=face.get("last_similarity"),
-                matched=bool(face.get("matched", False)),
-                liveness=str(face.get("liveness", "unknown")),
-                attempts_used=int(face.get("attempts_used", 0)),
-                flags_seen=tuple(face.get("flags_seen", ())),
-                liveness_failed_earlier=bool(face.get("liveness_failed_earlier", False)),
-            ),
+            face=FaceSummary.from_dict(face),
             request_id=str(data["request_id"]),
         )
 

@@ -80,7 +80,7 @@ def start_embedded_intake(settings: Settings, database: Database) -> tuple[Intak
         log.info("cleared %s applicant(s) left waiting by the last run", cleared)
     server = IntakeServer(
         desk,
-        ReviewRecords(database),
+        ReviewRecords.from_settings(database, settings),
         settings.intake_host,
         settings.intake_port,
         **intake_options(settings, database),
@@ -115,7 +115,7 @@ def run_intake_service(
     exchange = signalling_exchange(database)
     run_intake(
         review_desk(settings, database),
-        ReviewRecords(database),
+        ReviewRecords.from_settings(database, settings),
         host or settings.intake_host,
         settings.intake_port if port is None else port,
         **listening,

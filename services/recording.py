@@ -194,9 +194,9 @@ class ScoreTimeline:
     def _session_zero(self, fallback: float | None) -> float | None:
         if self._zero is None:
             from storage.recordings import RecordingRecords
-            from storage.reviews import ReviewRecords
+            from storage.reviews import session_legs
 
-            legs = ReviewRecords(self.database).legs(self.session_id)
+            legs = session_legs(self.database, self.session_id)
             if legs:
                 self._zero = legs[0][1].timestamp()
             else:

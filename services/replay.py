@@ -71,13 +71,16 @@ class LiveReplayServices:
     def sign_in(self, name: str, password: str) -> Account:
         from storage.access import AccessControlledRecords
         from storage.replay import ReplayRecords
+        from storage.reviews import ReviewRecords
 
         account = self.accounts.sign_in(name, password)
         with self._lock:
             self._account = account
             # Roles are enforced where the data is read and written, not only by the window.
             self._records = ReplayRecords(self.database, self.sealer, viewer=account)
-            self._reviews = AccessControlledRecords(self.database, account)
+            self._reviews = AccessControlledRecords(
+                ReviewRecords.from_settings(self.database, self.settings), account
+            )
         return account
 
     def _signed_in(self) -> tuple[ReplayRecords, AccessControlledRecords]:

@@ -10,10 +10,8 @@ from sqlalchemy import select
 
 from app.decisions import DecisionDraft, DecisionSubmission
 from app.errors import NotFound
-from app.four_eyes import CheckPolicy
 from app.ids import DecisionId, SessionId
 from app.roles import Action, Forbidden, Role, require
-from storage.database import Database
 from storage.models import DecisionRow, ReviewSessionRow
 from storage.reviewers import Account
 from storage.reviews import ReviewRecords, StoredDecision
@@ -22,13 +20,12 @@ from storage.reviews import ReviewRecords, StoredDecision
 class AccessControlledRecords:
     """ReviewRecords as one signed-in user may use them."""
 
-    def __init__(
-        self, database: Database, account: Account, *, check_policy: CheckPolicy | None = None
-    ) -> None:
-        """check_policy: the four-eyes policy (None: the bank's, as ReviewRecords applies it)."""
-        self.database = database
+    def __init__(self, records: ReviewRecords, account: Account) -> None:
+        """records: the deployment's (ReviewRecords.from_settings), with its approval policy,
+        questionnaire, face-attempt limit and four-eyes policy."""
+        self.database = records.database
         self.account = account
-        self.records = ReviewRecords(database, check_policy=check_policy)
+        self.records = records
 
     def _owner(self, session_id: SessionId) -> int | None:
         with self.database.session() as session:

@@ -5,7 +5,7 @@ checker's send-back as a rejection (storage.four_eyes)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from app.applications import ApplicationStatus
 from app.decisions import DecisionDraft, Outcome
+from app.errors import InvalidDecision
 from storage.audit_log import append_event
 from storage.models import Application, DecisionRow, ReviewSessionRow
 
@@ -35,17 +36,37 @@ def write_amendment(
     amended_by: int,
     actor: str,
     now: datetime,
+    overridden: Sequence[str] = (),
     audit_details: Mapping[str, Any] | None = None,
 ) -> DecisionRow:
     """The amendment row (flushed, so it has its id), in force from `now`; the application takes
-    the status its outcome gives; a "decision.amended" event with `audit_details` added."""
+    the status its outcome gives; a "decision.amended" event with `audit_details` added.
+    `overridden`: the approval policy's rules the amendment overrides (checked by the caller).
+
+    Refused (InvalidDecision) when nothing changes: the decision in force already has the same
+    outcome, reason codes and note (a supervisor's amendment and a checker's send-back alike)."""
+    in_force = session.execute(
+        select(DecisionRow)
+        .where(DecisionRow.session_id == original.session_id)
+        .order_by(DecisionRow.id.desc())
+        .limit(1)
+    ).scalar_one()
+    if (
+        in_force.outcome == draft.outcome.value
+        and sorted(in_force.reasons) == sorted(r.value for r in draft.reasons)
+        and in_force.note.strip() == draft.note.strip()
+    ):
+        raise InvalidDecision(
+            f"Nothing changes: decision {in_force.id} in force is already '{in_force.outcome}' with "
+            "the same reason codes and note."
+        )
     amendment = DecisionRow(
         session_id=original.session_id,
         outcome=draft.outcome.value,
         reasons=[r.value for r in draft.reasons],
         note=draft.note,
         override_reason=reason,
-        overridden=[],
+        overridden=list(overridden),
         face_summary=dict(original.face_summary),
         answers_snapshot=dict(original.answers_snapshot),
         decided_by=amended_by,
@@ -69,6 +90,7 @@ def write_amendment(
             "amends": original.id,
             "outcome": draft.outcome.value,
             "reason": reason,
+            **({"overridden": list(overridden)} if overridden else {}),
             **(audit_details or {}),
         },
         at=now,

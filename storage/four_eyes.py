@@ -33,19 +33,21 @@ def open_check_if_selected(
     policy: CheckPolicy,
     decision: DecisionRow,
     application: Application,
-    draft: DecisionDraft,
     *,
+    face: FaceSummary,
     actor: str,
     now: datetime,
 ) -> bool:
-    """Called by ReviewRecords.record_decision inside its transaction; True when the decision
-    now awaits a check (the application's status is then "awaiting check")."""
+    """Called by ReviewRecords inside the transaction that stores `decision` (a reviewer's, or a
+    supervisor's amendment: its decided_by is the check's maker); `face` is the face state on
+    record (ReviewRecords._face_on_record), never only the window's. True when the decision now
+    awaits a check (the application's status is then "awaiting check")."""
     because = policy.selects(
-        outcome=draft.outcome,
+        outcome=Outcome(decision.outcome),
         amount=Decimal(application.amount),
         overridden=list(decision.overridden),
         answers=dict(decision.answers_snapshot),
-        face=draft.face,
+        face=face,
         facts=application_facts(
             masked_national_id=application.national_id_masked,
             amount=Decimal(application.amount),

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.applications import ApplicationStatus
-from app.approval import ApprovalBlocked, ApprovalPolicy, Requirement, ReviewFacts, load_approval_policy
+from app.approval import ApprovalBlocked, ApprovalPolicy, ReviewFacts, load_approval_policy
 from app.decisions import DecisionDraft, DecisionSubmission, FaceSummary, Outcome
 from app.errors import InvalidDecision, InvalidTransition, NotFound, ReviewError
 from app.face import Liveness, LivenessRecord
@@ -117,6 +117,26 @@ def _stored(row: DecisionRow) -> StoredDecision:
         decided_at=aware(row.decided_at),
         amends_id=row.amends_id,
     )
+
+
+def session_legs(
+    database: Database, session_id: SessionId
+) -> list[tuple[int, datetime, datetime | None, str | None]]:
+    """A session's legs (number, started, ended, end reason), in order: a read that needs none
+    of the bank's policies (the recording's clock reads it)."""
+    with database.session() as session:
+        rows = session.execute(
+            select(SessionLeg).where(SessionLeg.session_id == session_id).order_by(SessionLeg.number)
+        ).scalars()
+        return [
+            (
+                leg.number,
+                aware(leg.started_at),
+                aware(leg.ended_at) if leg.ended_at else None,
+                leg.end_reason,
+            )
+            for leg in rows
+        ]
 
 
 class ReviewRecords:
@@ -243,19 +263,7 @@ class ReviewRecords:
                 )
 
     def legs(self, session_id: SessionId) -> list[tuple[int, datetime, datetime | None, str | None]]:
-        with self.database.session() as session:
-            rows = session.execute(
-                select(SessionLeg).where(SessionLeg.session_id == session_id).order_by(SessionLeg.number)
-            ).scalars()
-            return [
-                (
-                    leg.number,
-                    aware(leg.started_at),
-                    aware(leg.ended_at) if leg.ended_at else None,
-                    leg.end_reason,
-                )
-                for leg in rows
-            ]
+        return session_legs(self.database, session_id)
 
     # -- state ------------------------------------------------------------------------------
 
@@ -567,21 +575,17 @@ class ReviewRecords:
                 if row.state == SessionState.DECIDED.value:
                     raise DecisionAlreadyRecorded(f"Session {session_id} was already decided.")
                 check_transition(SessionState(row.state), SessionState.DECIDED)
-                if draft.outcome is Outcome.APPROVE:
-                    # Sessions of one application decide one after the other (attempts counted).
-                    session.get(Application, row.application_id, with_for_update=True)
-                    if self._face_attempts(session, row.application_id).exhausted:
-                        raise FaceAttemptsUsedUp(
-                            "Approval is not possible: every face-recognition attempt of this "
-                            "application failed."
-                        )
                 if answers is not None:
                     self._require_asked(row, [q for q, v in answers.items() if v is not None and v != ""])
                     self._bring_answers_up_to_date(session, session_id, answers, reviewer_id, now)
                 snapshot = self._answers(session, session_id)
+                # The face as the recording's timeline stores it, not only as the window saw it:
+                # the approval policy, the four-eyes selection, the stored summary and the audit
+                # event all use this one.
+                face = self._face_on_record(session, row.id, draft.face)
                 # The bank's approval policy, on what is on record: refused here (the whole
                 # transaction undone) whatever the window checked.
-                overridden = self._approval_overrides(session, row, draft, snapshot, overridden)
+                overridden = self._approval_overrides(session, row, draft, face, snapshot, overridden)
                 decision = DecisionRow(
                     session_id=session_id,
                     outcome=draft.outcome.value,
@@ -589,7 +593,7 @@ class ReviewRecords:
                     note=draft.note,
                     override_reason=draft.recorded_override_reason,
                     overridden=list(overridden),
-                    face_summary=draft.face.as_dict(),
+                    face_summary=face.as_dict(),
                     answers_snapshot=snapshot,
                     decided_by=reviewer_id,
                     decided_at=now.astimezone(UTC),
@@ -609,7 +613,7 @@ class ReviewRecords:
                 application.status = APPLICATION_STATUS_AFTER[draft.outcome].value
                 session.flush()
                 open_check_if_selected(
-                    session, self.check_policy, decision, application, draft, actor=actor, now=now
+                    session, self.check_policy, decision, application, face=face, actor=actor, now=now
                 )
                 append_event(
                     session,
@@ -622,7 +626,7 @@ class ReviewRecords:
                         "reasons": [reason.value for reason in draft.reasons],
                         "override_reason": draft.recorded_override_reason,
                         "overridden": list(overridden),
-                        "face": draft.face.as_dict(),
+                        "face": face.as_dict(),
                     },
                     at=now,
                 )
@@ -641,53 +645,29 @@ class ReviewRecords:
         session: Session,
         row: ReviewSessionRow,
         draft: DecisionDraft,
+        face: FaceSummary,
         answers: Mapping[str, Any],
         overridden_on_screen: Sequence[str],
     ) -> list[str]:
         """The approval policy's rules this decision overrides (the policy's ids first, then any
-        the window named besides). Raises ApprovalBlocked or ReasonTooShort (InvalidDecision)."""
+        the window named besides), with `face` the face on record (_face_on_record). Raises
+        ApprovalBlocked, FaceAttemptsUsedUp or ReasonTooShort (InvalidDecision)."""
         if draft.outcome is not Outcome.APPROVE:
             return list(overridden_on_screen)
+        # Sessions of one application decide one after the other (attempts counted).
+        session.get(Application, row.application_id, with_for_update=True)
+        if self._face_attempts(session, row.application_id).exhausted:
+            raise FaceAttemptsUsedUp(
+                "Approval is not possible: every face-recognition attempt of this application failed."
+            )
         facts = ReviewFacts(
-            face=self._face_on_record(session, row.id, draft.face),
+            face=face,
             face_attempts_exhausted=self._face_attempts(session, row.application_id).exhausted,
             answers=answers,
             missing_required_answers=self._asked_questionnaire(row).missing_required(answers),
         )
         found = self.approval_policy.check_approval(draft, facts)
         return found + [rule for rule in overridden_on_screen if rule not in found]
-
-    def _amendment_may_approve(self, session: Session, original: DecisionRow) -> None:
-        """A supervisor's amendment explains itself (its reason), but it cannot approve what the
-        approval policy blocks outright either (liveness failed, an injected video, every face
-        attempt failed, someone else present): raises ApprovalBlocked."""
-        row = self._session_row(session, original.session_id)
-        stored = dict(original.face_summary or {})
-        face = FaceSummary(
-            best_similarity=stored.get("best_similarity"),
-            last_similarity=stored.get("last_similarity"),
-            matched=bool(stored.get("matched", False)),
-            liveness=str(stored.get("liveness", "unknown")),
-            attempts_used=int(stored.get("attempts_used", 0)),
-            flags_seen=tuple(stored.get("flags_seen", ())),
-            liveness_failed_earlier=bool(stored.get("liveness_failed_earlier", False)),
-        )
-        answers = dict(original.answers_snapshot or {})
-        facts = ReviewFacts(
-            face=self._face_on_record(session, row.id, face),
-            face_attempts_exhausted=self._face_attempts(session, row.application_id).exhausted,
-            answers=answers,
-            missing_required_answers=self._asked_questionnaire(row).missing_required(answers),
-        )
-        blocked = [
-            finding.rule.id
-            for finding in self.approval_policy.findings(facts)
-            if finding.requires is Requirement.BLOCK
-        ]
-        if blocked:
-            raise ApprovalBlocked(
-                "An amendment cannot approve this session either: " + ", ".join(blocked) + "."
-            )
 
     @staticmethod
     def _face_on_record(session: Session, session_id: int, face: FaceSummary) -> FaceSummary:
@@ -769,17 +749,6 @@ class ReviewRecords:
                     f"Decision {in_force_seen} is no longer the one in force: it was amended meanwhile "
                     f"(now decision {latest}). Reload the session to see it before amending."
                 )
-            current = session.get(DecisionRow, latest)
-            assert current is not None
-            if (
-                current.outcome == draft.outcome.value
-                and sorted(current.reasons) == sorted(r.value for r in draft.reasons)
-                and current.note.strip() == draft.note.strip()
-            ):
-                raise InvalidDecision(
-                    f"Nothing changes: decision {latest} in force is already '{current.outcome}' with "
-                    "the same reason codes and note."
-                )
             # An unchecked decision is not in force yet: the checker's queue confirms it or sends
             # it back (a rejection there is this same amendment), so one supervisor cannot both
             # overrule the maker and take the checker's place outside the check.
@@ -794,10 +763,36 @@ class ReviewRecords:
                     f"Decision {original.id} awaits its four-eyes check ({awaiting}); it cannot be amended "
                     "until a checker confirms it or sends it back (a send-back may reject it)."
                 )
-            if draft.outcome is Outcome.APPROVE:
-                self._amendment_may_approve(session, original)
+            # An amendment to approve passes the same checks on record as a reviewer's approval
+            # (blocked rules refuse; an override needs a reason code and a sentence: the
+            # amendment's reason when the draft brings none) ...
+            row = self._session_row(session, original.session_id)
+            face = self._face_on_record(session, row.id, FaceSummary.from_dict(original.face_summary))
+            if draft.outcome is Outcome.APPROVE and not draft.override_reason.strip():
+                draft = replace(draft, override_reason=reason)
+            try:
+                overridden = self._approval_overrides(
+                    session, row, draft, face, dict(original.answers_snapshot), ()
+                )
+            except ApprovalBlocked as blocked:
+                raise ApprovalBlocked(
+                    "An amendment cannot approve this session either: "
+                    + str(blocked).removeprefix("Approval is not possible: ")
+                ) from None
             amendment = write_amendment(
-                session, original, draft, reason=reason, amended_by=supervisor_id, actor=actor, now=now
+                session,
+                original,
+                draft,
+                reason=draft.recorded_override_reason if overridden else reason,
+                amended_by=supervisor_id,
+                actor=actor,
+                now=now,
+                overridden=overridden,
+            )
+            # ... and the four-eyes policy: when it selects the amendment, another supervisor
+            # (not the amending one, its maker) must confirm it.
+            open_check_if_selected(
+                session, self.check_policy, amendment, row.application, face=face, actor=actor, now=now
             )
             refresh_if_listed(session, original.session_id, now)
             return _stored(amendment)

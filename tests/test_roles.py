@@ -11,6 +11,7 @@ from app.four_eyes import NO_CHECKS
 from app.roles import PERMISSIONS, Action, Forbidden, Role, may, require
 from storage.access import AccessControlledRecords
 from storage.reviewers import Accounts
+from storage.reviews import ReviewRecords
 from tests.conftest import taken_session
 from tools.fixtures import approval_with_override
 
@@ -46,7 +47,8 @@ def test_storage_enforces_roles_and_ownership(database) -> None:  # type: ignore
     admin = accounts.add("root", "password1", Role.ADMINISTRATOR)
     taken = taken_session(database, alice.id, NOW)
     as_alice, as_bob, as_carol, as_admin = (
-        AccessControlledRecords(database, a, check_policy=NO_CHECKS) for a in (alice, bob, carol, admin)
+        AccessControlledRecords(ReviewRecords(database, check_policy=NO_CHECKS), a)
+        for a in (alice, bob, carol, admin)
     )
 
     with pytest.raises(Forbidden, match="another reviewer"):
@@ -97,7 +99,7 @@ def test_replay_queries_enforce_roles(database) -> None:  # type: ignore[no-unty
     sessions = {}
     for reviewer in (alice, bob):
         taken = taken_session(database, reviewer.id, NOW)
-        AccessControlledRecords(database, reviewer).record_decision(
+        AccessControlledRecords(ReviewRecords(database), reviewer).record_decision(
             DecisionSubmission(taken.session_id, reviewer.id, DecisionDraft(Outcome.VERIFY_LATER)), now=NOW
         )
         ReplayRecords(database).refresh_summary(taken.session_id)
