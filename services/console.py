@@ -332,12 +332,41 @@ class LiveConsoleServices:
                 log.warning("pending decisions not retried: %s", error)
 
     def sign_out(self, reviewer_id: ReviewerId) -> None:
-        """The reviewer signed out: the intake credential is forgotten (it lapses at the intake
-        after its lifetime); a new sign-in is needed for anything more."""
+        """The reviewer signed out: their call to the intake is closed and dropped (with the
+        recordings made ready for their next take), the console forgets who is signed in, and
+        the intake ends their credential (refused from now on; when the intake cannot be
+        reached, it lapses after its lifetime). A new sign-in is needed for anything more."""
+        from media.call import IntakeError
+        from media.call import sign_out as sign_out_at_intake
+
         credential = self.intake_credential
-        if credential is not None and credential.reviewer_id == reviewer_id:
-            self.intake_credential = None
-            self.reviewer_name = ""
+        theirs = credential is not None and credential.reviewer_id == reviewer_id
+        if not theirs and self._reviewer != reviewer_id:
+            return
+        self.intake_credential = None
+        self.reviewer_name = ""
+        self._reviewer = None
+        self._drop_call()
+        if credential is not None and theirs:
+            try:
+                sign_out_at_intake(self.intake_url, credential, ca_file=self.settings.intake_ca_file)
+            except IntakeError as error:
+                log.warning("the intake did not end the credential at sign-out: %s", error)
+
+    def _drop_call(self) -> None:
+        """Close the call to the intake (and the recordings waiting for its takes)."""
+        call, self._call = self._call, None
+        with self._recordings_lock:
+            unused = [r for r in (self._next_recording, *self._taken_recordings.values()) if r is not None]
+            self._next_recording = None
+            self._taken_recordings.clear()
+        for recording in unused:
+            try:
+                recording.close()
+            except Exception as error:
+                log.warning("an unused recording was not closed cleanly: %s", error)
+        if call is not None:
+            call.close()
 
     def sign_in(self, name: str, password: str) -> ReviewerId:
         """The intake service checks the password (and counts failures toward its lock-out);
@@ -414,6 +443,8 @@ class LiveConsoleServices:
                 "This console is not signed in to the intake service (it could not be reached at "
                 "sign-in). Sign in again to take applicants."
             )
+        if self._call is not None and self._call.credential != credential:
+            self._drop_call()  # another reviewer's, or an earlier sign-in's: never reused
         if self._call is None:
             self._call = ReviewerCall(
                 self.intake_url,
@@ -519,14 +550,7 @@ class LiveConsoleServices:
 
     def close(self) -> None:
         self._stop.set()
-        with self._recordings_lock:
-            unused = [r for r in (self._next_recording, *self._taken_recordings.values()) if r is not None]
-            self._next_recording = None
-            self._taken_recordings.clear()
-        for recording in unused:
-            recording.close()
-        if self._call is not None:
-            self._call.close()
+        self._drop_call()
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from media.call.client import (
     IntakeSignInRefused,
     ReviewerCall,
     sign_in,
+    sign_out,
 )
 from media.call.frames import FrameSlot, VideoSample
 
@@ -30,4 +31,5 @@ __all__ = [
     "ReviewerCall",
     "VideoSample",
     "sign_in",
+    "sign_out",
 ]

@@ -202,6 +202,30 @@ def sign_in(intake_url: str, name: str, password: str, *, ca_file: str = "") -> 
     return asyncio.run(run())
 
 
+async def sign_out_of_intake(http: aiohttp.ClientSession, intake_url: str, credential: IntakeSignIn) -> None:
+    """POST /api/console/sign-out: the intake ends the credential (refused afterwards). A
+    credential the intake no longer knows (lapsed, ended already) is already signed out."""
+    url = f"{intake_url.rstrip('/')}/api/console/sign-out"
+    try:
+        async with http.post(url, headers=credential.headers) as response:
+            if response.status == 401:
+                return
+            await _json_or_error(response)
+    except aiohttp.ClientError as error:
+        raise IntakeError(f"cannot reach the intake service at {intake_url}: {error}") from error
+
+
+def sign_out(intake_url: str, credential: IntakeSignIn, *, ca_file: str = "") -> None:
+    """Blocking sign-out, for the console's worker threads (never the Qt thread). IntakeError
+    when the intake cannot be reached (the credential then lapses after its lifetime)."""
+
+    async def run() -> None:
+        async with intake_session(ca_file) as http:
+            await sign_out_of_intake(http, intake_url, credential)
+
+    asyncio.run(run())
+
+
 class ReviewerCall:
     def __init__(
         self,
