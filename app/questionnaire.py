@@ -14,7 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from app.errors import InvalidAnswer
+from app.errors import InvalidAnswer, InvalidDecision
 from app.money import parse_money
 
 AnswerValue = bool | str | Decimal
@@ -168,6 +168,10 @@ def _localised(texts: Mapping[str, str], language: str) -> str:
 _ID = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
+class QuestionsNoLongerInFile(InvalidDecision):
+    """A session was asked questions the questionnaire file no longer has."""
+
+
 class Questionnaire:
     def __init__(self, questions: list[Question], pools: Sequence[Pool] = ()) -> None:
         ids = [question.id for question in questions]
@@ -202,11 +206,21 @@ class Questionnaire:
                 asked.extend(rng.sample(members, self.pools[question.pool].ask))
         return tuple(asked)
 
-    def asked(self, question_ids: Sequence[str]) -> Questionnaire:
+    def asked(self, question_ids: Sequence[str], *, leave_out_unknown: bool = False) -> Questionnaire:
         """The questions a session was asked, in that order; empty: every question (a session
-        from before questions were drawn). Ids this file does not know are left out."""
+        from before questions were drawn). An id this file does not know (the file was edited
+        after the draw) raises QuestionsNoLongerInFile: what was asked cannot be checked, and
+        leaving it out would drop its requirement silently. `leave_out_unknown`: only to show
+        the questions that can still be shown (the window; storage then refuses the approval)."""
         if not question_ids:
             return self
+        unknown = [qid for qid in question_ids if qid not in self._by_id]
+        if unknown and not leave_out_unknown:
+            raise QuestionsNoLongerInFile(
+                f"The questionnaire file no longer has the question(s) {', '.join(unknown)} this session "
+                "was asked (it was edited after the questions were drawn); put them back in the file to "
+                "approve, or decide otherwise."
+            )
         # What was drawn is fixed: no pool is left to draw from.
         return Questionnaire(
             [replace(self._by_id[qid], pool=None) for qid in question_ids if qid in self._by_id]

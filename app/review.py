@@ -28,6 +28,14 @@ class SessionState(enum.Enum):
 
 _FINAL = {SessionState.DECIDED, SessionState.EXPIRED, SessionState.ABANDONED}
 
+
+class EndedWithoutDecision(enum.StrEnum):
+    """How the service ended a session as abandoned, with no decision (the session's end
+    reason): besides an Outcome, what the console may find recorded when the service ended it."""
+
+    APPLICANT_HUNG_UP = "applicant_hung_up"  # the applicant pressed hang up; they may come back
+
+
 ALLOWED_TRANSITIONS: dict[SessionState, frozenset[SessionState]] = {
     SessionState.WAITING: frozenset(
         {SessionState.CONNECTED, SessionState.EXPIRED, SessionState.ABANDONED, SessionState.DECIDED}

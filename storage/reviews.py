@@ -23,7 +23,7 @@ from app.face import Liveness, LivenessRecord
 from app.four_eyes import CheckPolicy, CheckState, FourEyesRefused
 from app.ids import DecisionId, ReviewerId, SessionId
 from app.questionnaire import Questionnaire, load_questionnaire
-from app.review import FaceAttempts, SessionState, check_transition
+from app.review import EndedWithoutDecision, FaceAttempts, SessionState, check_transition
 from app.roles import Action, Forbidden, Role, require
 from app.settings import Settings, load_settings
 from storage.amendments import APPLICATION_STATUS_AFTER, write_amendment
@@ -364,7 +364,10 @@ class ReviewRecords:
         with self.database.session() as session:
             row = self._session_row(session, session_id, lock=True)
             self._require_owner(session, row, reviewer_id)
-            hung_up = row.state == SessionState.ABANDONED.value and row.end_reason == "applicant_hung_up"
+            hung_up = (
+                row.state == SessionState.ABANDONED.value
+                and row.end_reason == EndedWithoutDecision.APPLICANT_HUNG_UP
+            )
             if row.state not in IN_CALL_STATES and not hung_up:
                 raise InvalidTransition(
                     f"Session {session_id} is {row.state}; no face attempt can be counted."

@@ -195,3 +195,24 @@ def test_the_embedded_intake_records_with_the_deployments_settings(tmp_path: Pat
             server.stop()
     finally:
         database.dispose()
+
+
+def test_an_approval_is_refused_when_a_question_asked_is_gone_from_the_file(database: Database) -> None:
+    """The questionnaire file was edited after the draw: storage cannot tell which required
+    answers are missing, so it refuses the approval with a message that names the question."""
+    from app.questionnaire import QuestionsNoLongerInFile
+    from storage.models import ReviewSessionRow
+    from tools.fixtures import approval
+
+    reviewer = Accounts(database).add("li.reviewer", "password1")
+    taken = taken_session(database, reviewer.id, NOW)
+    with database.session() as session:
+        row = session.get(ReviewSessionRow, taken.session_id)
+        assert row is not None
+        row.questions_asked = ["question_removed_from_the_file"]
+    records = ReviewRecords(database, check_policy=NO_CHECKS)
+    with pytest.raises(QuestionsNoLongerInFile, match="question_removed_from_the_file"):
+        records.record_decision(
+            DecisionSubmission(taken.session_id, reviewer.id, approval()), actor="li.reviewer", now=NOW
+        )
+    assert records.decisions(taken.session_id) == []

@@ -38,7 +38,7 @@ from app.questionnaire import (
     repayment_figures,
 )
 from app.queue import QueueSummary, TakenApplicant
-from app.review import FaceAttempts, ReviewSession
+from app.review import EndedWithoutDecision, FaceAttempts, ReviewSession
 from app.rules import ReviewRules
 from app.settings import Settings
 from ui.application_panel import ApplicationPanel, prepare_photo
@@ -174,9 +174,9 @@ class ConsoleWindow(QMainWindow):
         self.last_decision_session: SessionId | None = None
         self._taking = False
         # The outcome the service recorded for the session in view (it ended the session itself).
-        # What the service recorded when it ended the session (an outcome, or "applicant_hung_up":
-        # abandoned): no other decision can be stored.
-        self.recorded_by_service: Outcome | str | None = None
+        # What the service recorded when it ended the session (an outcome, or abandoned with an
+        # end reason): no other decision can be stored.
+        self.recorded_by_service: Outcome | EndedWithoutDecision | None = None
         self._reviewer_closing = False
         self._language_waiting: str | None = None  # chosen during a review: applied after it
         self._polling = False
@@ -541,7 +541,8 @@ class ConsoleWindow(QMainWindow):
         )
         self.application_panel.show_applicant(applicant, photo)
         # Exactly the questions drawn for this session, in the order drawn (storage keeps them).
-        self.form.ask(self.questionnaire.asked(applicant.questions))
+        # Those the file still has (storage refuses an approval when one is gone from it).
+        self.form.ask(self.questionnaire.asked(applicant.questions, leave_out_unknown=True))
         self._fresh_form()
         self._refresh_figures()
         self.face_panel.show_check(self.face)
@@ -678,7 +679,7 @@ class ConsoleWindow(QMainWindow):
             self.banner.ended_by_service(message)
             self._update_actions()
         elif state is ConnectionState.APPLICANT_HUNG_UP:
-            self.recorded_by_service = "applicant_hung_up"
+            self.recorded_by_service = EndedWithoutDecision.APPLICANT_HUNG_UP
             message = self.tr(
                 "The applicant hung up: the session was recorded as '{0}'. Your answers so far are saved "
                 "with the session; no decision can be recorded. The applicant may open their link again."
