@@ -56,6 +56,9 @@ class Reclaimed:
     waiting: tuple[SessionId, ...] = ()  # applicants whose socket was there (maybe still waiting)
     consoles: tuple[tuple[SessionId, int], ...] = ()  # (session, console epoch) of calls they held
     applicants: tuple[tuple[SessionId, int], ...] = ()  # (session, leg) of calls they held
+    # This instance's own lease had been taken: another instance reclaimed what it held while it
+    # could not renew (it could not reach the database). It holds its sockets again.
+    lease_lost: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.waiting or self.consoles or self.applicants)
@@ -133,7 +136,12 @@ class SignallingExchange(Protocol):
 
     def sweep(self, now: datetime) -> Reclaimed:
         """Renew this instance's lease, reclaim what instances whose lease ran out held, and
-        drop mail nobody will collect. Run every few seconds by every instance."""
+        drop mail nobody will collect (`now`: this host's clock, which stamps the mail). Run
+        every few seconds by every instance. Leases go by one clock (the database's when
+        shared), and an instance that could not renew for longer than a lease reclaims nothing
+        until it has renewed for a whole lease again: after an outage of the database every
+        instance first gets the time to renew (none is taken for crashed because all were cut
+        off). `lease_lost` says this instance's own lease had been taken meanwhile."""
         ...
 
 

@@ -464,8 +464,10 @@ class IntakeInstance(Base):
     __tablename__ = "intake_instances"
 
     instance_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # When it started renewing without a break (it started, or came back after not renewing for
+    # longer than a lease): it reclaims others only a whole lease after. The database's clock.
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # its last renewal
 
 
 class QueueHolder(Base):

@@ -93,6 +93,7 @@ class SharedSignalling:
         )
         self._listener: asyncio.Task[None] | None = None
         self._listening = asyncio.Event()
+        self._renewed = False  # this instance's lease row was written (a sweep committed)
 
     # -- listening -----------------------------------------------------------------------------
 
@@ -282,26 +283,56 @@ class SharedSignalling:
 
     def sweep(self, now: datetime) -> Reclaimed:
         """Renew this instance's lease; each instance whose lease ran out is deleted by exactly
-        one sweeper (DELETE ... RETURNING), which takes back what it held."""
-        now = now.astimezone(UTC)
-        seen = {"seen_at": now}
+        one sweeper (DELETE ... RETURNING), which takes back what it held.
+
+        Leases go by the database's clock (now()), never a host's. An instance reclaims others
+        only after renewing without a break for a whole lease (`started_at`, reset when it
+        starts and when it renews after more than a lease): after an outage of the database
+        every instance's lease looks run out, and the first to sweep must not take the others
+        for crashed before they could renew. `now` (this host's clock) only ages the mail."""
+        lease = timedelta(seconds=self.lease_seconds)
         with self.database.session() as session:
-            session.execute(
+            clock = session.execute(select(func.now())).scalar_one()  # the transaction's start
+            previous = session.execute(
+                select(IntakeInstance.seen_at)
+                .where(IntakeInstance.instance_id == self.instance_id)
+                .with_for_update()
+            ).scalar_one_or_none()
+            lease_lost = previous is None and self._renewed
+            resumed = previous is None or previous < clock - lease
+            renewed = {"seen_at": clock} | ({"started_at": clock} if resumed else {})
+            steady_since = session.execute(
                 pg_insert(IntakeInstance)
-                .values(instance_id=self.instance_id, started_at=now, **seen)
-                .on_conflict_do_update(index_elements=["instance_id"], set_=seen)
-            )
-            gone = list(
-                session.execute(
-                    delete(IntakeInstance)
-                    .where(
-                        IntakeInstance.seen_at < now - timedelta(seconds=self.lease_seconds),
-                        IntakeInstance.instance_id != self.instance_id,
-                    )
-                    .returning(IntakeInstance.instance_id)
-                ).scalars()
-            )
-            reclaimed = Reclaimed()
+                .values(instance_id=self.instance_id, started_at=clock, seen_at=clock)
+                .on_conflict_do_update(index_elements=["instance_id"], set_=renewed)
+                .returning(IntakeInstance.started_at)
+            ).scalar_one()
+            if lease_lost:
+                log.warning(
+                    "intake: this instance's lease (%s) ran out and another instance reclaimed what "
+                    "it held; it holds its sockets again",
+                    self.instance_id,
+                )
+            elif previous is not None and resumed:
+                log.warning(
+                    "intake: this instance renewed its lease after %.0f s (more than the %.0f s lease); "
+                    "it reclaims no other instance until it has renewed for a whole lease",
+                    (clock - previous).total_seconds(),
+                    self.lease_seconds,
+                )
+            gone: list[str] = []
+            if steady_since <= clock - lease:
+                gone = list(
+                    session.execute(
+                        delete(IntakeInstance)
+                        .where(
+                            IntakeInstance.seen_at < clock - lease,
+                            IntakeInstance.instance_id != self.instance_id,
+                        )
+                        .returning(IntakeInstance.instance_id)
+                    ).scalars()
+                )
+            reclaimed = Reclaimed(lease_lost=lease_lost)
             if gone:
                 waiting = (
                     session.execute(
@@ -321,6 +352,7 @@ class SharedSignalling:
                     _let_go("applicant", gone).returning(SignallingCall.session_id, SignallingCall.leg)
                 ).all()
                 reclaimed = Reclaimed(
+                    lease_lost=lease_lost,
                     waiting=tuple(SessionId(s) for s in waiting),
                     consoles=tuple((SessionId(s), int(e)) for s, e in consoles),
                     applicants=tuple((SessionId(s), int(leg)) for s, leg in applicants),
@@ -340,6 +372,7 @@ class SharedSignalling:
                     SignallingMessage.posted_at < now - timedelta(seconds=MAIL_KEPT_SECONDS), ~live.exists()
                 )
             )
+        self._renewed = True  # committed: a later sweep that finds no row of ours finds it taken
         return reclaimed
 
 

@@ -276,6 +276,7 @@ class Waiting:
     camera_refusal_told: bool = False  # the console hears of a refused report once per socket
     transport: asyncio.BaseTransport | None = None  # the socket's connection: is it keeping up?
     held: SessionId | None = None  # the waiting session this instance holds a lease on
+    consent: tuple[str, str] | None = None  # (version, language) agreed to with the last join
 
     def camera_report_allowed(self, now: float) -> bool:
         self.camera_reports[:] = [t for t in self.camera_reports if now - t < 60.0]
@@ -458,9 +459,12 @@ class IntakeService:
         """Renew this instance's lease and take back what instances that stopped held: their
         waiting applicants leave the queue (unless back on a live instance meanwhile), their
         consoles get the grace time to come back before the call ends, and consoles whose
-        applicant they held hear the applicant left. Also drops mail nobody will collect."""
+        applicant they held hear the applicant left. Also drops mail nobody will collect. When
+        this instance's own lease had been taken, it holds its sockets again (`_hold_again`)."""
         now = self.clock()
-        reclaimed = await self._signal(self.exchange.sweep, datetime.now(UTC))  # leases: real time
+        reclaimed = await self._signal(self.exchange.sweep, datetime.now(UTC))  # mail: real time
+        if reclaimed.lease_lost:  # in the background: the next renewals must not wait for it
+            self._spawn(self._hold_again())
         lost = [s for s in reclaimed.waiting if s not in self.waiting_by_session]
         if lost:
             cleared = await self._desk(self.desk.abandon_waiting, lost, now, "intake_lost")
@@ -480,6 +484,79 @@ class IntakeService:
                 replacing=("offer", "applicant_returned"),
             )
         return reclaimed
+
+    async def _hold_again(self) -> None:
+        """This instance's lease ran out (it could not reach the database for longer than a
+        lease while another could) and that instance reclaimed what it held, though its sockets
+        are still open: it holds them again and tells them the truth. Waiting applicants were
+        taken out of the queue: they join again (at the back: their place went) and are told
+        their new place; an applicant in a call returns to it as after a reconnect (the page
+        calls again, the console hears they are back); a console is marked present again, or,
+        when its call ended meanwhile or another console took over, its socket is closed."""
+        waiting_here = [w for w in self.waiting_by_session.values() if not w.ws.closed]
+        consoles_here = [link for link in self.consoles.values() if not link.ws.closed]
+        log.warning(
+            "intake: this instance's lease was taken; holding again %s applicant(s) and %s console(s)",
+            len(waiting_here),
+            len(consoles_here),
+        )
+        for waiting in waiting_here:
+            try:
+                if waiting.epoch is not None:
+                    await self._back_in_call(waiting)
+                elif waiting.held is not None:
+                    await self._queue_again(waiting)
+            except Exception:
+                log.exception("intake: cannot hold applicant of session %s again", waiting.session_id)
+        for link in consoles_here:
+            try:
+                await self._console_again(link)
+            except Exception:
+                log.exception("intake: cannot hold the console of session %s again", link.session_id)
+        self._mail_arrived(None, None)  # what came meanwhile
+
+    async def _queue_again(self, waiting: Waiting) -> None:
+        held = waiting.held
+        assert held is not None
+        async with waiting.joining:
+            if waiting.epoch is not None:
+                return  # taken meanwhile: the call has them
+            # The reclaiming instance takes them out of the queue (intake_lost); made sure of
+            # here, so the join below never races it.
+            await self._desk(self.desk.abandon_waiting, [held], self.clock(), "intake_lost")
+            self.board.out_of_queue(held)
+            waiting.held = None
+            ticket = await self._desk(self.desk.join_queue, waiting.token, self.clock())
+            if waiting.consent is not None and self.consent is not None and ticket.session_id != held:
+                await self._desk(self.consent.record, ticket.session_id, *waiting.consent, self.clock())
+        log.warning(
+            "intake: session %s lost its place with this instance's lease; queued again as session %s",
+            held,
+            ticket.session_id,
+        )
+        await self._queued(waiting, ticket)
+
+    async def _back_in_call(self, waiting: Waiting) -> None:
+        record = await self._live_call(waiting.session_id)
+        if record is None or record.applicant_epoch != waiting.epoch or record.applicant_present:
+            return  # ended (its "ended" is delivered), a newer socket came, or never let go
+        waiting.epoch = None
+        await self._applicant_returns(waiting, record)
+
+    async def _console_again(self, link: ConsoleLink) -> None:
+        record = await self._live_call(link.session_id)
+        if record is not None and record.console_epoch == link.epoch and record.console_present:
+            return  # never let go
+        epoch = None
+        if record is not None and record.console_epoch == link.epoch:
+            epoch = await self._signal(self.exchange.connect, link.session_id, "console", only_if_absent=True)
+        if epoch is None:
+            log.warning(
+                "intake: the call of session %s went on without this console's socket", link.session_id
+            )
+            await link.ws.close(code=WSCloseCode.GOING_AWAY, message=b"call lost")
+            return
+        link.epoch = epoch  # the reclaiming instance's grace watch was for the older epoch
 
     async def _stop_executor(self, _app: web.Application) -> None:
         for executor in (
@@ -629,18 +706,8 @@ class IntakeService:
                         ticket = await self._desk(self.desk.join_queue, token, self.clock())
                         if given is not None and self.consent is not None:
                             await self._desk(self.consent.record, ticket.session_id, *given, self.clock())
-                        self._hold(waiting, ticket.session_id)
-                        if waiting.epoch is None:
-                            record = await self._live_call(ticket.session_id)
-                            if record is not None:
-                                await self._applicant_returns(waiting, record)
-                            elif ticket.position > 0:
-                                # Held here: if this instance stops, another takes them out.
-                                await self._signal(self.exchange.hold, ticket.session_id)
-                                waiting.held = ticket.session_id
-                                await self._tell_place(waiting, ticket)
-                            # Mail that came before this socket was known by its session.
-                            self._mail_arrived(ticket.session_id, "applicant")
+                            waiting.consent = given
+                        await self._queued(waiting, ticket)
                     elif kind == "leave":
                         if (
                             waiting.session_id is not None
@@ -676,6 +743,22 @@ class IntakeService:
             if waiting.held is not None:
                 with contextlib.suppress(Exception):
                     await self._signal(self.exchange.release, waiting.held)
+
+    async def _queued(self, waiting: Waiting, ticket: QueueTicket) -> None:
+        """The applicant joined (or rejoined) as `ticket`: to their call if taken, else held
+        here and told their place."""
+        self._hold(waiting, ticket.session_id)
+        if waiting.epoch is None:
+            record = await self._live_call(ticket.session_id)
+            if record is not None:
+                await self._applicant_returns(waiting, record)
+            elif ticket.position > 0:
+                # Held here: if this instance stops, another takes them out.
+                await self._signal(self.exchange.hold, ticket.session_id)
+                waiting.held = ticket.session_id
+                await self._tell_place(waiting, ticket)
+            # Mail that came before this socket was known by its session.
+            self._mail_arrived(ticket.session_id, "applicant")
 
     def _consent_given(self, body: dict[str, Any]) -> tuple[str, str] | None:
         """(version, language) of the consent sent with a join; refused when one is needed."""
@@ -1052,8 +1135,8 @@ class IntakeService:
                 del self.consoles[session_id]
                 self._mail_locks.pop((session_id, "console"), None)
             with contextlib.suppress(Exception):
-                if await self._signal(self.exchange.disconnect, session_id, "console", epoch):
-                    self._watch_console(session_id, epoch)
+                if await self._signal(self.exchange.disconnect, session_id, "console", link.epoch):
+                    self._watch_console(session_id, link.epoch)
         return ws
 
     def _watch_console(self, session_id: SessionId, epoch: int) -> None:
