@@ -12,8 +12,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -57,6 +58,16 @@ _CONNECTION_STATES = {
 }
 
 
+@dataclass(frozen=True)
+class FailedChallenge:
+    """A failed challenge waiting to be stored: its identity in storage (the session's, its
+    kind, when it was asked) and the score that told it (for the window; None once given)."""
+
+    kind: ChallengeKind
+    asked_t: float | None
+    score: FaceScore | None
+
+
 def draw_next_challenge(after: ChallengeStatus | None) -> tuple[ChallengeKind, ...]:
     """The console's draw after the call's last settled challenge: two different challenges in a
     row (app.face.draw_challenge_pair), the second asked once the first passed."""
@@ -97,15 +108,24 @@ class MediaApplicantCall:
         )
         self._recording_state: tuple[RecordingState, str] | None = None
         self._ended = False
-        # The challenge settled last in this call (what the next draw may follow), and failed
-        # challenges storage has not counted yet (the database was away).
+        self._init_challenges()
+
+    def _init_challenges(self) -> None:
+        """The challenges' state, shared by the face worker's reader thread (verdicts), the call
+        status thread (hang-up), the console's call worker (asks) and the monitor thread (which
+        stores the failures): all of it under `_lock`, never held while the database works."""
+        self._lock = threading.Lock()
+        self._wake = threading.Event()  # the monitor has failures to store
+        # The challenge settled last in this call (what the next draw may follow).
         self.last_challenge: ChallengeStatus | None = None
         self._open_challenge: ChallengeKind | None = None  # asked, not settled yet
-        self._uncounted: list[ChallengeKind] = []
-        self._uncounted_lock = threading.Lock()
-
-    # The challenges still to ask after the open one passes (the rest of the drawn sequence).
-    _then: tuple[ChallengeKind, ...] = ()
+        self._open_asked_t: float | None = None  # when, on the face worker's clock (once it said)
+        # The challenges still to ask after the open one passes (the rest of the drawn sequence).
+        self._then: tuple[ChallengeKind, ...] = ()
+        # Failed challenges not stored yet, each (kind, asked_t: its identity in storage, the score
+        # that told it: the window gets it once storage counted it, or could not yet).
+        self._uncounted: list[FailedChallenge] = []
+        self._hung_up_on: FailedChallenge | None = None  # the challenge a hang-up failed
 
     def start(self) -> MediaApplicantCall:
         from media.face.worker import FaceWorkerError
@@ -131,44 +151,84 @@ class MediaApplicantCall:
         self._monitor.start()
         return self
 
-    # the face worker's reader thread
+    # the face worker's reader thread: never waits on the database
     def _score(self, score: FaceScore) -> None:
         challenge = score.challenge
-        if challenge is not None and challenge.state is ChallengeState.ASKED:
-            self._open_challenge = challenge.kind
-        elif challenge is not None:
+        if challenge is None:
+            self.events.face_score(score)
+            return
+        if challenge.state is ChallengeState.ASKED:
+            with self._lock:
+                self._open_challenge = challenge.kind
+                self._open_asked_t = challenge.asked_t if challenge.asked_t is not None else challenge.t
+            self.events.face_score(score)
+            return
+        with self._lock:
             follows, self._then = self._then, ()
-            self.last_challenge, self._open_challenge = challenge, None
-            if challenge.state is ChallengeState.FAILED:
-                self._count_failed_challenge(challenge.kind)
-            elif follows and self._ask(follows[0], follows[1:]):
-                # The next of the sequence, at once: the page shows it with its own countdown, and
-                # the window sees it asked (not this step's pass: the sequence is not passed yet).
-                asked = ChallengeStatus(follows[0], ChallengeState.ASKED, challenge.t, asked_t=challenge.t)
-                self.events.face_score(replace(score, challenge=asked))
-                return
+            self.last_challenge, self._open_challenge, self._open_asked_t = challenge, None, None
+            failed = challenge.state is ChallengeState.FAILED
+            queued = failed and not self._settled_by_hang_up(challenge)
+            if queued:
+                self._uncounted.append(FailedChallenge(challenge.kind, challenge.asked_t, score))
+        if failed:
             self.call.show_challenge(challenge.kind.value, challenge.state.value)
+            if queued:
+                self._wake.set()  # the monitor stores it, then the window gets the score
+            else:
+                self.events.face_score(score)
+            return
+        if follows and self._ask(follows[0], follows[1:]):
+            # The next of the sequence, at once: the page shows it with its own countdown, and
+            # the window sees it asked (not this step's pass: the sequence is not passed yet).
+            asked = ChallengeStatus(follows[0], ChallengeState.ASKED, challenge.t, asked_t=challenge.t)
+            self.events.face_score(replace(score, challenge=asked))
+            return
+        self.call.show_challenge(challenge.kind.value, challenge.state.value)
         self.events.face_score(score)
 
-    def _count_failed_challenge(self, kind: ChallengeKind | None = None) -> None:
-        """Store the failed challenge `kind` (None: only those not stored yet) as a failed face
-        attempt; what the database does not take now is tried again on the next tick."""
-        with self._uncounted_lock:
-            if kind is not None:
-                self._uncounted.append(kind)
-            while self._uncounted:
-                try:
-                    self.services.record_failed_challenge(self.applicant.session_id, self._uncounted[0])
-                except InvalidTransition as error:  # the session ended: nothing left to count in
-                    log.warning("session %s: challenge not counted: %s", self.applicant.session_id, error)
-                except Exception as error:
-                    log.error(
-                        "session %s: failed challenge not counted yet (tried again): %s",
-                        self.applicant.session_id,
-                        error,
-                    )
+    def _settled_by_hang_up(self, verdict: ChallengeStatus) -> bool:
+        """(Under _lock.) The applicant hung up on this challenge and its failure is queued
+        already: its verdict, arriving after, is not a second failure."""
+        hung_up_on, self._hung_up_on = self._hung_up_on, None
+        if hung_up_on is None or hung_up_on.kind is not verdict.kind:
+            return False
+        return (
+            hung_up_on.asked_t is None
+            or verdict.asked_t is None
+            or abs(hung_up_on.asked_t - verdict.asked_t) < 1e-6
+        )
+
+    # the monitor thread (and the end of the call, once the monitor stopped): may wait on the database
+    def _count_failed_challenge(self) -> None:
+        """Store the failed challenges not stored yet, each as a failed face attempt, then give
+        the window its score; what the database does not take now is tried again on the next
+        tick (storage recognises a failure stored already: counted once)."""
+        while True:
+            with self._lock:
+                if not self._uncounted:
                     return
+                failure = self._uncounted[0]
+            try:
+                self.services.record_failed_challenge(
+                    self.applicant.session_id, failure.kind, asked_t=failure.asked_t
+                )
+            except InvalidTransition as error:  # the session ended: nothing left to count in
+                log.warning("session %s: challenge not counted: %s", self.applicant.session_id, error)
+            except Exception as error:
+                log.error(
+                    "session %s: failed challenge not counted yet (tried again): %s",
+                    self.applicant.session_id,
+                    error,
+                )
+                if failure.score is not None:  # the window is not held up by the outage
+                    with self._lock:
+                        self._uncounted[0] = replace(failure, score=None)
+                    self.events.face_score(failure.score)
+                return
+            with self._lock:
                 self._uncounted.pop(0)
+            if failure.score is not None:
+                self.events.face_score(failure.score)
 
     # the console's call worker
     def ask_challenge(self) -> ChallengeKind | None:
@@ -189,7 +249,8 @@ class MediaApplicantCall:
         face_match = self.face_match
         if face_match is None or self._ended or not face_match.ask_challenge(kind):
             return False
-        self._open_challenge, self._then = kind, then
+        with self._lock:
+            self._open_challenge, self._open_asked_t, self._then = kind, None, then
         seconds = self.services.settings.face_challenge_seconds
         self.call.show_challenge(kind.value, ChallengeState.ASKED.value, seconds)
         log.info("session %s: liveness challenge %s asked", self.applicant.session_id, kind.value)
@@ -199,11 +260,18 @@ class MediaApplicantCall:
         if status.session_id not in (None, self.applicant.session_id):
             return
         state = _CONNECTION_STATES.get(status.state.value)
-        if state is ConnectionState.APPLICANT_HUNG_UP and self._open_challenge is not None:
+        if state is ConnectionState.APPLICANT_HUNG_UP:
             # Hanging up on a challenge does not draw a new one for free: it is a failed one,
-            # stored by the monitor's next tick or at the end (no database on this thread).
-            kind, self._open_challenge = self._open_challenge, None
-            self._uncounted.append(kind)
+            # stored by the monitor (no database on this thread). Its verdict, if the worker
+            # still gives one, finds it settled and is not counted again.
+            with self._lock:
+                kind, asked_t = self._open_challenge, self._open_asked_t
+                self._open_challenge, self._open_asked_t, self._then = None, None, ()
+                if kind is not None:
+                    self._hung_up_on = FailedChallenge(kind, asked_t, None)
+                    self._uncounted.append(self._hung_up_on)
+            if kind is not None:
+                self._wake.set()
         if state is not None:
             self.events.connection(state, status.leg)
 
@@ -221,13 +289,21 @@ class MediaApplicantCall:
 
     # the monitor thread: may wait on the database
     def _watch(self, interval: float = 0.5) -> None:
-        ticks = 0
-        while not self._stop.wait(interval):
-            ticks += 1
-            self._report_recording()
-            if self._uncounted:
-                self._count_failed_challenge()
-            if ticks % 2 == 0:
+        """Every `interval` the recording's state, every second its scores; failed challenges
+        at once (woken by the reader or status thread), and again each tick while not stored."""
+        next_report = next_store = time.monotonic()
+        while True:
+            self._wake.wait(interval)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            self._count_failed_challenge()
+            now = time.monotonic()
+            if now >= next_report:
+                next_report = now + interval
+                self._report_recording()
+            if now >= next_store + 2 * interval:
+                next_store = now
                 self.recording.store()
 
     def _report_recording(self) -> None:
@@ -245,14 +321,14 @@ class MediaApplicantCall:
             return
         self._ended = True
         self._stop.set()
+        self._wake.set()
         if self._monitor.is_alive():
             self._monitor.join()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         if self.face_match is not None:
             self.face_match.stop()
-        if self._uncounted:
-            self._count_failed_challenge()  # a last try while the session is still in the call
+        self._count_failed_challenge()  # a last try (the monitor has stopped: no other thread stores)
         try:
             self.call.hang_up(why.value).result(timeout=10)
         except Exception as error:
@@ -533,13 +609,17 @@ class LiveConsoleServices:
             actor=self.reviewer_name or str(reviewer_id),
         )
 
-    def record_failed_challenge(self, session_id: SessionId, kind: ChallengeKind) -> FaceAttempts:
-        """A liveness challenge of the call on this console failed: a failed face attempt in
-        storage (the bank's rule, not the window's), in the signed-in reviewer's session."""
+    def record_failed_challenge(
+        self, session_id: SessionId, kind: ChallengeKind, *, asked_t: float | None = None
+    ) -> FaceAttempts:
+        """A liveness challenge of the call on this console (asked at `asked_t`, the face
+        worker's clock) failed: a failed face attempt in storage (the bank's rule, not the
+        window's), in the signed-in reviewer's session; counted once however often it is told."""
         reviewer = self._reviewer
         return self.records.record_failed_challenge(
             session_id,
             kind.value,
+            asked_t=asked_t,
             now=datetime.now(UTC),
             reviewer_id=reviewer,
             actor=self.reviewer_name or str(reviewer),

@@ -34,6 +34,7 @@ from storage.four_eyes import open_check_if_selected
 from storage.models import (
     AnswerRow,
     Application,
+    AuditEventRow,
     DecisionCheck,
     DecisionRow,
     EventKind,
@@ -351,19 +352,27 @@ class ReviewRecords:
         session_id: SessionId,
         kind: str,
         *,
+        asked_t: float | None = None,
         now: datetime,
         reviewer_id: ReviewerId | None,
         actor: str,
     ) -> FaceAttempts:
-        """A liveness challenge (`kind`, app.face.ChallengeKind's value) was not answered: a
-        failed face attempt, counted here in one transaction whatever the window does. The
-        attempt open in this session (running, or the one that matched) fails; with none open,
-        one more is started and failed while the application has one left; with none left there
-        is nothing more to count. Also in a session the applicant ended by hanging up (on the
-        challenge: hanging up must not draw a new one for free). The application's count after it."""
+        """A liveness challenge (`kind`, app.face.ChallengeKind's value, asked at `asked_t` on
+        the face worker's clock) was not answered: a failed face attempt, counted here in one
+        transaction whatever the window does. The attempt open in this session (running, or the
+        one that matched) fails; with none open, one more is started and failed while the
+        application has one left; with none left there is nothing more to count. Also in a
+        session the applicant ended by hanging up (on the challenge: hanging up must not draw a
+        new one for free). The application's count after it.
+
+        Idempotent on (session, kind, asked_t): the same failure recorded again (a retry whose
+        first commit went through but whose answer was lost, or a hang-up and the verdict of the
+        same challenge) is counted once. Without asked_t there is nothing to recognise it by."""
         with self.database.session() as session:
             row = self._session_row(session, session_id, lock=True)
             self._require_owner(session, row, reviewer_id)
+            if asked_t is not None and self._failed_challenge_counted(session, session_id, kind, asked_t):
+                return self._face_attempts(session, row.application_id)
             hung_up = (
                 row.state == SessionState.ABANDONED.value
                 and row.end_reason == EndedWithoutDecision.APPLICANT_HUNG_UP
@@ -393,11 +402,29 @@ class ReviewRecords:
                     "failed": count.failed,
                     "limit": count.limit,
                     "challenge": kind,
+                    "asked_t": asked_t,
                     "started": started,
                 },
                 at=now,
             )
             return count
+
+    @staticmethod
+    def _failed_challenge_counted(session: Session, session_id: int, kind: str, asked_t: float) -> bool:
+        """This challenge's failure is already counted (its audit event, under the session's row
+        lock that the caller holds)."""
+        counted = session.execute(
+            select(AuditEventRow.details).where(
+                AuditEventRow.subject == f"session:{session_id}",
+                AuditEventRow.action == "face.attempt_failed",
+            )
+        ).scalars()
+        return any(
+            details.get("challenge") == kind
+            and details.get("asked_t") is not None
+            and abs(float(details["asked_t"]) - asked_t) < 1e-6
+            for details in counted
+        )
 
     def abandon_unfinished(self, now: datetime, *, reviewer_id: ReviewerId | None = None) -> list[SessionId]:
         """Sessions left in a call by a console that died: marked abandoned, recordings kept.

@@ -104,8 +104,8 @@ def _media_call(services: Any, session_id: SessionId) -> Any:
     call = MediaApplicantCall.__new__(MediaApplicantCall)  # without the media: only its score path
     call.services, call.call, call.applicant = services, _Call(), _Applicant(session_id)
     call.events = _Window(services, session_id)
-    call.face_match, call._ended, call.last_challenge, call._open_challenge = _FaceMatch(), False, None, None
-    call._uncounted, call._uncounted_lock = [], threading.Lock()
+    call.face_match, call._ended = _FaceMatch(), False
+    call._init_challenges()
     return call
 
 
@@ -130,6 +130,8 @@ def test_failed_challenges_are_counted_in_storage_before_the_window_sees_them(co
     assert _counted(services, session_id) == (1, 0)
 
     call._score(_failed(ChallengeKind.TURN_LEFT, 10.0))
+    assert call.events.seen == [] and call._wake.is_set()  # queued: the monitor thread stores it
+    call._count_failed_challenge()  # the monitor's turn
     assert _counted(services, session_id) == (1, 1)  # the attempt that matched failed
     # The window got the score after storage counted it: its count comes from there.
     challenge, stored_then = call.events.seen[-1]
@@ -139,12 +141,15 @@ def test_failed_challenges_are_counted_in_storage_before_the_window_sees_them(co
 
     # No attempt open (the window never started another): one more is started and failed.
     call._score(_failed(ChallengeKind.OPEN_MOUTH, 20.0))
+    call._count_failed_challenge()
     assert _counted(services, session_id) == (2, 2)
     call._score(_failed(ChallengeKind.TURN_RIGHT, 30.0))
+    call._count_failed_challenge()
     stored = services.face_attempts(session_id)
     assert (stored.used, stored.failed, stored.exhausted) == (3, 3, True)
     # Every attempt used and failed: nothing more to count, and nothing refused.
     call._score(_failed(ChallengeKind.TURN_LEFT, 40.0))
+    call._count_failed_challenge()
     assert _counted(services, session_id) == (3, 3)
     assert len(call.events.seen) == 4  # every score still reaches the window
     assert call._uncounted == []
@@ -175,14 +180,17 @@ def test_a_failed_challenge_the_database_did_not_take_is_counted_on_the_next_tic
 
     monkeypatch.setattr(services.records, "record_failed_challenge", flaky)
     call._score(_failed(ChallengeKind.TURN_LEFT, 10.0))
+    call._count_failed_challenge()  # the monitor thread: the database is away
     assert len(call.events.seen) == 1  # the window is not held up by the outage...
     assert _counted(services, session_id) == (0, 0)
-    call._count_failed_challenge()  # ...the monitor thread's tick: still away
-    assert _counted(services, session_id) == (0, 0) and call._uncounted == [ChallengeKind.TURN_LEFT]
+    call._count_failed_challenge()  # ...the monitor thread's next tick: still away
+    assert _counted(services, session_id) == (0, 0)
+    assert [(f.kind, f.score) for f in call._uncounted] == [(ChallengeKind.TURN_LEFT, None)]
     call._count_failed_challenge()  # back: counted once
     assert _counted(services, session_id) == (1, 1) and call._uncounted == []
     call._count_failed_challenge()
     assert _counted(services, session_id) == (1, 1)
+    assert len(call.events.seen) == 1  # the score went to the window once
 
 
 def test_only_the_reviewer_s_own_session_in_a_call_counts_a_challenge(console) -> None:  # type: ignore[no-untyped-def]
@@ -201,7 +209,8 @@ def test_only_the_reviewer_s_own_session_in_a_call_counts_a_challenge(console) -
     with pytest.raises(InvalidTransition):
         services.record_failed_challenge(session_id, ChallengeKind.TURN_LEFT)
     call = _media_call(services, session_id)
-    call._score(_failed(ChallengeKind.TURN_LEFT, 10.0))  # the session ended: logged, not retried
+    call._score(_failed(ChallengeKind.TURN_LEFT, 10.0))
+    call._count_failed_challenge()  # the session ended: logged, not retried
     assert call._uncounted == [] and _counted(services, session_id) == (0, 0)
 
 
@@ -283,6 +292,7 @@ def test_the_console_asks_two_different_challenges_in_a_row_and_both_must_pass(c
     assert call.events.seen[-1][0].t == 2.5
     call._score(_status(ChallengeKind.OPEN_MOUTH, ChallengeState.ASKED, 2.6, 2.6))
     call._score(_status(ChallengeKind.OPEN_MOUTH, ChallengeState.FAILED, 7.7, 2.6))
+    call._count_failed_challenge()
     assert _counted(services, session_id) == (1, 1)
     assert call.call.told[-1] == ("open_mouth", "failed")
     assert call.events.seen[-1][0].state is ChallengeState.FAILED
@@ -291,6 +301,7 @@ def test_the_console_asks_two_different_challenges_in_a_row_and_both_must_pass(c
     call.face_match.asked.clear()
     assert call.ask_challenge() is ChallengeKind.TURN_RIGHT
     call._score(_status(ChallengeKind.TURN_RIGHT, ChallengeState.FAILED, 14.0, 9.0))
+    call._count_failed_challenge()
     assert call.face_match.asked == [ChallengeKind.TURN_RIGHT]
     assert call.call.told[-1] == ("turn_right", "failed") and _counted(services, session_id) == (2, 2)
 
@@ -320,3 +331,90 @@ def test_hanging_up_on_the_second_challenge_of_two_fails_it(console) -> None:  #
     call._status(_Status("applicant_hung_up", session_id))
     call._count_failed_challenge()
     assert _counted(services, session_id) == (1, 1)
+
+
+def test_the_same_failed_challenge_recorded_twice_counts_once(console) -> None:  # type: ignore[no-untyped-def]
+    """Storage recognises a failure by (session, kind, asked_t): a retry whose first commit went
+    through (its answer lost on the way back) is not a second failed attempt."""
+    services, session_id = console
+    first = services.record_failed_challenge(session_id, ChallengeKind.TURN_LEFT, asked_t=5.0)
+    again = services.record_failed_challenge(session_id, ChallengeKind.TURN_LEFT, asked_t=5.0)
+    assert (first.used, first.failed) == (again.used, again.failed) == (1, 1)
+    # Another challenge (the same kind asked later) is another failure.
+    services.record_failed_challenge(session_id, ChallengeKind.TURN_LEFT, asked_t=15.0)
+    assert _counted(services, session_id) == (2, 2)
+
+
+def test_a_failure_whose_acknowledgement_was_lost_is_counted_once(console, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    services, session_id = console
+    call = _media_call(services, session_id)
+    real = services.records.record_failed_challenge
+    lost = {"left": 1}
+
+    def committed_then_lost(*args: Any, **kwargs: Any) -> FaceAttempts:
+        count = real(*args, **kwargs)
+        if lost["left"]:
+            lost["left"] -= 1
+            raise OSError("server closed the connection unexpectedly")  # after the commit
+        return count
+
+    monkeypatch.setattr(services.records, "record_failed_challenge", committed_then_lost)
+    call._score(_failed(ChallengeKind.TURN_LEFT, 10.0))
+    call._count_failed_challenge()  # stored, but the monitor heard an error: tried again
+    assert len(call._uncounted) == 1
+    call._count_failed_challenge()
+    assert call._uncounted == [] and _counted(services, session_id) == (1, 1)
+
+
+@pytest.mark.parametrize("verdict_first", [True, False])
+def test_a_hang_up_racing_a_failed_verdict_counts_once(console, verdict_first: bool) -> None:  # type: ignore[no-untyped-def]
+    """The applicant hangs up on a challenge while the face worker gives its failed verdict (two
+    threads): whichever comes first settles it, the other does not count it again."""
+    from storage.reviews import ReviewRecords
+
+    services, session_id = console
+    call = _media_call(services, session_id)
+    services.challenge_draw = lambda _after: ChallengeKind.OPEN_MOUTH
+    assert call.ask_challenge() is ChallengeKind.OPEN_MOUTH
+    call._score(_status(ChallengeKind.OPEN_MOUTH, ChallengeState.ASKED, 4.0, 4.0))
+    assert ReviewRecords(services.database).end_without_decision(
+        session_id, NOW + timedelta(seconds=30), "applicant_hung_up"
+    )
+    verdict = _status(ChallengeKind.OPEN_MOUTH, ChallengeState.FAILED, 9.0, 4.0)
+    hang_up = _Status("applicant_hung_up", session_id)
+    if verdict_first:
+        call._score(verdict)
+        call._status(hang_up)
+    else:
+        call._status(hang_up)
+        call._score(verdict)
+    call._count_failed_challenge()
+    assert _counted(services, session_id) == (1, 1)
+    assert call._uncounted == []
+    assert [c.state for c, _stored in call.events.seen if c is not None][-1] is ChallengeState.FAILED
+
+
+def test_the_reader_thread_does_not_wait_on_the_database(console, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A failed verdict while the database is slow: the face worker's reader thread hands it
+    over and goes on (the next scores reach the window); the monitor thread stores it."""
+    services, session_id = console
+    call = _media_call(services, session_id)
+    entered, release = threading.Event(), threading.Event()
+    real = services.records.record_failed_challenge
+
+    def slow(*args: Any, **kwargs: Any) -> FaceAttempts:
+        entered.set()
+        release.wait(10)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services.records, "record_failed_challenge", slow)
+    monitor = threading.Thread(target=call._count_failed_challenge)
+    call._score(_failed(ChallengeKind.TURN_LEFT, 10.0))
+    monitor.start()
+    assert entered.wait(10)
+    call._score(FaceScore(11.0, 110, 1, (1, 2, 3, 0), 0.3, 80.0, True))  # returns at once
+    assert [c for c, _stored in call.events.seen] == [None]
+    release.set()
+    monitor.join(10)
+    assert _counted(services, session_id) == (1, 1)
+    assert call.events.seen[-1][0] is not None and call.events.seen[-1][0].state is ChallengeState.FAILED

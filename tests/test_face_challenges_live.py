@@ -9,7 +9,6 @@ import itertools
 import json
 import random
 import secrets
-import threading
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -349,8 +348,7 @@ def test_the_face_match_wiring_asks_the_worker_and_tells_the_applicant(monkeypat
     call = MediaApplicantCall.__new__(MediaApplicantCall)
     call.services, call.call, call.applicant, call.events = Services(), Call(), Applicant(), Events()  # type: ignore[assignment]
     call.face_match, call._ended = FaceMatch(), False  # type: ignore[assignment]
-    call.last_challenge, call._uncounted, call._uncounted_lock = None, [], threading.Lock()
-    call._open_challenge = None
+    call._init_challenges()
     assert call.ask_challenge() is ChallengeKind.BLINK_TWICE
     assert asked_worker == [ChallengeKind.BLINK_TWICE]
     assert told == [("blink_twice", "asked", 7.0)]
@@ -400,6 +398,6 @@ def _wired_call(draw: Any, services: Any = None) -> Any:
         Applicant(),
         Events(),
     )
-    call.face_match, call._ended, call.last_challenge = FaceMatch(), False, None
-    call._uncounted, call._uncounted_lock, call._open_challenge = [], threading.Lock(), None
+    call.face_match, call._ended = FaceMatch(), False
+    call._init_challenges()
     return call
