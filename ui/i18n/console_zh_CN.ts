@@ -29,6 +29,16 @@
         <translation>原因代码</translation>
     </message>
     <message>
+        <location filename="../replay/amend.py" line="82"/>
+        <source>Override reason code (an approval the policy refuses)</source>
+        <translation>例外理由代码（审批政策拒绝的批准）</translation>
+    </message>
+    <message>
+        <location filename="../replay/amend.py" line="61"/>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
         <location filename="../replay/amend.py" line="68"/>
         <source>Note</source>
         <translation>备注</translation>

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.approval import OverrideCode
 from app.decisions import DecisionDraft, Outcome, RejectReason
 from app.replay import DecisionEntry
 from ui.decision import decision_refusal, outcome_text, reason_text
@@ -34,8 +37,17 @@ class AmendDialog(QDialog):
     """A new decision that points to the original, with the supervisor's reason (required)."""
 
     def __init__(
-        self, original: DecisionEntry, parent: QWidget | None = None, *, in_force: DecisionEntry | None = None
+        self,
+        original: DecisionEntry,
+        parent: QWidget | None = None,
+        *,
+        in_force: DecisionEntry | None = None,
+        override_codes: Sequence[OverrideCode] = (),
+        language: str = "en",
     ) -> None:
+        """`override_codes`: the approval policy's, for an approval that overrides one of its
+        rules (storage checks the approval as it checks a reviewer's; the amendment's reason
+        is the override's sentence)."""
         super().__init__(parent)
         self.in_force = in_force or original
         self.setWindowTitle(self.tr("Amend decision #{0}").format(original.id))
@@ -48,6 +60,10 @@ class AmendDialog(QDialog):
         reasons_layout.setContentsMargins(0, 0, 0, 0)
         for box in self.reasons.values():
             reasons_layout.addWidget(box)
+        self.override_code = QComboBox()
+        self.override_code.addItem(self.tr("None"), "")
+        for code in override_codes:
+            self.override_code.addItem(code.label(language), code.code)
         self.note = QLineEdit()
         self.reason = QPlainTextEdit()
         self.reason.setPlaceholderText(self.tr("Why the decision changes (kept in the audit log)"))
@@ -65,6 +81,7 @@ class AmendDialog(QDialog):
         )
         form.addRow(self.tr("New decision"), self.outcome)
         form.addRow(self.tr("Reason codes"), reasons)
+        form.addRow(self.tr("Override reason code (an approval the policy refuses)"), self.override_code)
         form.addRow(self.tr("Note"), self.note)
         form.addRow(self.tr("Reason for the amendment"), self.reason)
         form.addRow(self.error)
@@ -80,6 +97,10 @@ class AmendDialog(QDialog):
 
     def _outcome_changed(self) -> None:
         rejecting = self.outcome.currentData() is Outcome.REJECT
+        approving = self.outcome.currentData() is Outcome.APPROVE
+        self.override_code.setEnabled(approving)
+        if not approving:
+            self.override_code.setCurrentIndex(0)
         for box in self.reasons.values():
             box.setEnabled(rejecting)
             if not rejecting:
@@ -87,7 +108,12 @@ class AmendDialog(QDialog):
 
     def draft(self) -> DecisionDraft:
         reasons = tuple(reason for reason, box in self.reasons.items() if box.isChecked())
-        return DecisionDraft(self.outcome.currentData(), reasons=reasons, note=self.note.text().strip())
+        return DecisionDraft(
+            self.outcome.currentData(),
+            reasons=reasons,
+            note=self.note.text().strip(),
+            override_code=str(self.override_code.currentData() or ""),
+        )
 
     def submit(self) -> None:
         reason = self.reason.toPlainText().strip()
@@ -108,7 +134,13 @@ class AmendDialog(QDialog):
 
     @classmethod
     def ask(
-        cls, original: DecisionEntry, parent: QWidget | None = None, *, in_force: DecisionEntry | None = None
+        cls,
+        original: DecisionEntry,
+        parent: QWidget | None = None,
+        *,
+        in_force: DecisionEntry | None = None,
+        override_codes: Sequence[OverrideCode] = (),
+        language: str = "en",
     ) -> tuple[DecisionDraft, str] | None:
-        dialog = cls(original, parent, in_force=in_force)
+        dialog = cls(original, parent, in_force=in_force, override_codes=override_codes, language=language)
         return dialog.result_value if dialog.exec() == QDialog.DialogCode.Accepted else None

@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.approval import load_approval_policy
 from app.face import similarity_from_distance
 from app.ids import DecisionId, SessionId
 from app.replay import ReplayServices, SessionFilter, SessionReplay, SortKey
@@ -660,7 +661,13 @@ class ReplayWindow(QMainWindow):
         if replay is None or replay.original_decision is None:
             return
         original = replay.original_decision
-        answer = AmendDialog.ask(original, self, in_force=replay.decision_in_force)
+        try:  # the policy's override codes, for an approval that overrides one of its rules
+            codes = load_approval_policy(self.settings.approval_policy_file).override_codes
+        except ValueError:
+            codes = ()  # storage refuses such an approval with the file's problem
+        answer = AmendDialog.ask(
+            original, self, in_force=replay.decision_in_force, override_codes=codes, language=self.language
+        )
         if answer is None:
             return
         draft, reason = answer
