@@ -147,26 +147,34 @@ class ReviewRecords:
 
     The four-eyes policy applies unless a caller names another: by default the bank's (its file
     and amount as the settings say, app.four_eyes.CheckPolicy.from_settings), so that no path
-    that records decisions can skip the check by forgetting to pass it. NO_CHECKS is explicit."""
+    that records decisions can skip the check by forgetting to pass it. NO_CHECKS is explicit.
+    Likewise the face-attempt limit, the approval policy and the questionnaire: what a caller
+    does not give is the deployment's (load_settings: its file and environment), never a
+    class default. The console's paths build them with from_settings."""
 
     def __init__(
         self,
         database: Database,
         *,
-        face_attempts_limit: int = Settings.face_attempts_limit,
+        face_attempts_limit: int | None = None,
         check_policy: CheckPolicy | None = None,
         approval_policy: ApprovalPolicy | None = None,
         questionnaire: Questionnaire | None = None,
     ) -> None:
-        """The approval policy and the questionnaire default to the bank's files in app/: an
-        approval is checked here whatever the window checked before."""
+        """An approval is checked here whatever the window checked before."""
+        if face_attempts_limit is None or approval_policy is None or questionnaire is None:
+            settings = load_settings()
+            if face_attempts_limit is None:
+                face_attempts_limit = settings.face_attempts_limit
+            approval_policy = approval_policy or _approval_policy(str(settings.approval_policy_file))
+            questionnaire = questionnaire or _questionnaire(str(settings.questionnaire_file))
         if face_attempts_limit < 1:
             raise ValueError("face_attempts_limit must be at least 1")
         self.database = database
         self.face_attempts_limit = face_attempts_limit
         self._check_policy = check_policy
-        self.approval_policy = approval_policy or _approval_policy(str(Settings.approval_policy_file))
-        self.questionnaire = questionnaire or _questionnaire(str(Settings.questionnaire_file))
+        self.approval_policy = approval_policy
+        self.questionnaire = questionnaire
 
     @property
     def check_policy(self) -> CheckPolicy:

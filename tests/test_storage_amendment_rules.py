@@ -216,3 +216,11 @@ def test_an_approval_is_refused_when_a_question_asked_is_gone_from_the_file(data
             DecisionSubmission(taken.session_id, reviewer.id, approval()), actor="li.reviewer", now=NOW
         )
     assert records.decisions(taken.session_id) == []
+
+
+def test_records_built_without_settings_take_the_deployments_not_class_defaults(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDIT_FACE_ATTEMPTS_LIMIT", "2")
+    assert ReviewRecords(database, check_policy=NO_CHECKS).face_attempts_limit == 2
+    assert ReviewRecords(database, face_attempts_limit=4).face_attempts_limit == 4
