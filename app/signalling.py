@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -126,6 +127,17 @@ class SignallingExchange(Protocol):
         """Drop the undelivered mail of `party` of these types."""
         ...
 
+    def count_camera_report(self, session_id: SessionId, per_minute: int) -> bool:
+        """Count a camera report from the applicant of this call: False (not counted) when
+        `per_minute` were counted in the last minute. Kept with the call, so a reconnect (on
+        any instance) does not start the count again; a call taken again starts afresh."""
+        ...
+
+    def first_camera_refusal(self, session_id: SessionId) -> bool:
+        """True the first time this call notes a refused camera report (the console hears of
+        refusals once a call, however often the page reconnects)."""
+        ...
+
     def hold(self, session_id: SessionId) -> None:
         """This instance holds the socket of the applicant waiting in this session."""
         ...
@@ -155,6 +167,8 @@ class LocalSignalling:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._mail_arrived: MailArrived | None = None
         self._unclaimed: set[tuple[SessionId, Party]] = set()  # mail of no call at the last sweep
+        self._camera_reports: dict[SessionId, list[float]] = {}  # monotonic times, the last minute
+        self._camera_refused: set[SessionId] = set()  # calls whose console heard of a refusal
 
     async def start(self, mail_arrived: MailArrived) -> None:
         self._loop = asyncio.get_running_loop()
@@ -175,6 +189,8 @@ class LocalSignalling:
             self._calls[session_id] = CallRecord(session_id, reviewer_id, reviewer_name)
             self._mail.pop((session_id, "applicant"), None)
             self._mail.pop((session_id, "console"), None)
+            self._camera_reports.pop(session_id, None)
+            self._camera_refused.discard(session_id)
         if applicant_mail is not None:
             self.post(session_id, "applicant", applicant_mail)
 
@@ -236,6 +252,8 @@ class LocalSignalling:
         # An ended call is no longer asked about; the applicant's last mail ("ended") may follow.
         del self._calls[session_id]
         self._mail.pop((session_id, "console"), None)
+        self._camera_reports.pop(session_id, None)
+        self._camera_refused.discard(session_id)
 
     def post(
         self, session_id: SessionId, party: Party, body: dict[str, Any], *, replacing: Sequence[str] = ()
@@ -256,6 +274,25 @@ class LocalSignalling:
         with self._lock:
             box = self._mail.get((session_id, party), [])
             box[:] = [message for message in box if message.get("type") not in kinds]
+
+    def count_camera_report(self, session_id: SessionId, per_minute: int) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            if session_id not in self._calls:
+                return True  # no call to count against (it ended): the report goes nowhere
+            reports = self._camera_reports.setdefault(session_id, [])
+            reports[:] = [t for t in reports if now - t < 60.0]
+            if len(reports) >= per_minute:
+                return False
+            reports.append(now)
+            return True
+
+    def first_camera_refusal(self, session_id: SessionId) -> bool:
+        with self._lock:
+            if session_id not in self._calls or session_id in self._camera_refused:
+                return False
+            self._camera_refused.add(session_id)
+            return True
 
     def hold(self, session_id: SessionId) -> None:
         """One instance: nobody else could reclaim its applicants."""

@@ -456,6 +456,11 @@ class SignallingCall(Base):
     # parties are taken as gone by the others' sweep.
     applicant_instance: Mapped[str | None] = mapped_column(String(64), nullable=True)
     console_instance: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The applicant page's camera reports counted in the last minute (a JSON list of the
+    # database's clock, epoch seconds) and whether the console heard of a refused one: per call,
+    # so a reconnect starts neither again (migration 0010).
+    camera_reports: Mapped[str] = mapped_column(Text, default="[]")
+    camera_refusal_told: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class IntakeInstance(Base):

@@ -155,6 +155,8 @@ class SharedSignalling:
             "console_epoch": 0,
             "taken_at": datetime.now(UTC),
             "ended_at": None,
+            "camera_reports": "[]",
+            "camera_refusal_told": False,
         }
         call = pg_insert(SignallingCall).values(session_id=session_id, **fresh)
         changes = [
@@ -261,6 +263,35 @@ class SharedSignalling:
     def discard(self, session_id: SessionId, party: Party, kinds: Sequence[str]) -> None:
         with self.database.session() as session:
             _discard(session, session_id, party, kinds)
+
+    # -- the page's camera reports ------------------------------------------------------------
+
+    def count_camera_report(self, session_id: SessionId, per_minute: int) -> bool:
+        """By the database's clock; the call's row is locked while counting, so two instances
+        never both let the seventh through."""
+        with self.database.session() as session:
+            row = session.execute(
+                select(SignallingCall.camera_reports, func.extract("epoch", func.now()))
+                .where(SignallingCall.session_id == session_id, SignallingCall.ended.is_(False))
+                .with_for_update()
+            ).one_or_none()
+            if row is None:
+                return True  # no call to count against (it ended): the report goes nowhere
+            counted, now = row
+            recent = [t for t in _times(counted) if float(now) - t < 60.0]
+            if len(recent) >= per_minute:
+                return False
+            session.execute(
+                update(SignallingCall)
+                .where(SignallingCall.session_id == session_id)
+                .values(camera_reports=json.dumps([*recent, float(now)]))
+            )
+            return True
+
+    def first_camera_refusal(self, session_id: SessionId) -> bool:
+        return self._change_live_call(
+            session_id, {"camera_refusal_told": True}, SignallingCall.camera_refusal_told.is_(False)
+        )
 
     # -- leases -------------------------------------------------------------------------------
 
@@ -404,6 +435,17 @@ def _in_one_statement(
         # Sent when the transaction commits, so the row is there for whoever is told.
         outcome = select(func.pg_notify(CHANNEL, f"{session_id} {party}"))
     session.execute(outcome.add_cte(*steps))
+
+
+def _times(counted: str) -> list[float]:
+    """The camera reports' times as stored (a JSON list of numbers); anything else counts none."""
+    try:
+        times = json.loads(counted)
+    except ValueError:
+        return []
+    if not isinstance(times, list):
+        return []
+    return [float(t) for t in times if isinstance(t, int | float) and not isinstance(t, bool)]
 
 
 def _let_go(party: Party, instances: list[str]) -> Any:

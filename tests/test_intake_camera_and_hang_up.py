@@ -6,6 +6,7 @@ that say when no reviewer is signed in instead of an expected wait."""
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,7 @@ from media.intake import IntakeServer
 from media.intake.service import CAMERA_REPORTS_PER_MINUTE
 from tests.intake_fakes import FakeDesk
 from tests.test_intake_api import receive_json, signed_in, take_next, ws_url
+from tests.waiting import wait_until
 
 CAMERA = {
     "type": "camera",
@@ -167,6 +169,86 @@ def test_a_flood_of_camera_reports_is_cut_off(server: IntakeServer) -> None:
     relayed, codes = asyncio.run(scenario())
     assert len(relayed) == CAMERA_REPORTS_PER_MINUTE
     assert codes == ["too_many_camera_reports", "too_many"]
+
+
+@pytest.fixture(params=["one instance", pytest.param("two instances", marks=pytest.mark.postgres)])
+def servers(request: pytest.FixtureRequest, desk: FakeDesk) -> Iterator[tuple[IntakeServer, IntakeServer]]:
+    """Two intakes the page may reconnect to: the same one, or two sharing PostgreSQL."""
+    if request.param == "one instance":
+        with IntakeServer(desk, desk, console_access=desk.access) as running:
+            yield running, running
+        return
+    from storage.database import open_database
+    from storage.signalling import SharedSignalling
+
+    database = open_database(request.getfixturevalue("postgres_url"))
+    try:
+        with (
+            IntakeServer(desk, desk, console_access=desk.access, exchange=SharedSignalling(database)) as one,
+            IntakeServer(desk, desk, console_access=desk.access, exchange=SharedSignalling(database)) as two,
+        ):
+            yield one, two
+    finally:
+        database.dispose()
+
+
+async def next_of(ws: aiohttp.ClientWebSocketResponse, *kinds: str) -> dict[str, Any]:
+    """The next message of one of these types (others are skipped)."""
+    async with asyncio.timeout(5):
+        while True:
+            message = await ws.receive()
+            assert message.type is aiohttp.WSMsgType.TEXT, f"closed waiting for {kinds}: {message}"
+            body: dict[str, Any] = json.loads(message.data)
+            if body["type"] in kinds:
+                return body
+
+
+def test_reconnecting_resets_neither_the_camera_rate_nor_the_one_refusal_notice(
+    servers: tuple[IntakeServer, IntakeServer],
+) -> None:
+    """F6b: the limit and the console's one notice are the call's, not the socket's: a page that
+    reconnects (to the same intake or another) cannot send more reports a minute, nor make the
+    console hear of its refused reports again."""
+    first, second = servers
+
+    async def reconnect(
+        http: aiohttp.ClientSession, page: aiohttp.ClientWebSocketResponse, server: IntakeServer
+    ) -> aiohttp.ClientWebSocketResponse:
+        await page.close()
+        for instance in {id(s): s for s in servers}.values():  # the old socket is gone there
+            await asyncio.to_thread(
+                wait_until,
+                lambda instance=instance: "alice" not in instance.service.applicants,
+                5,
+                "the old socket to close",
+            )
+        again = await http.ws_connect(ws_url(server, "alice"))
+        await receive_json(again, "taken")
+        return again
+
+    async def scenario() -> tuple[list[str], list[dict[str, Any]], str]:
+        async with aiohttp.ClientSession() as http:
+            page, console, _session_id = await taken_call(first, http)
+            await page.send_json(CAMERA | {"label": None})  # refused: the console hears of it
+            errors = [(await receive_json(page, "error"))["error"]]
+            heard = [await next_of(console, "camera", "camera_refused")]
+
+            page = await reconnect(http, page, second)
+            await page.send_json(CAMERA | {"label": None})  # refused again: told once a call
+            errors.append((await receive_json(page, "error"))["error"])
+            for _ in range(CAMERA_REPORTS_PER_MINUTE - 2):
+                await page.send_json(CAMERA)
+            heard += [await next_of(console, "camera", "camera_refused") for _ in range(4)]
+
+            page = await reconnect(http, page, first)
+            await page.send_json(CAMERA)  # the seventh in the minute
+            return errors, heard, (await receive_json(page, "error"))["error"]
+
+    errors, heard, seventh = asyncio.run(scenario())
+    assert errors == ["bad_camera_report", "bad_camera_report"]
+    assert [m["type"] for m in heard] == ["camera_refused", "camera", "camera", "camera", "camera"]
+    assert heard[0]["why"] == "malformed"
+    assert seventh == "too_many_camera_reports"
 
 
 def test_the_applicant_hangs_up_the_call_ends_for_both_and_is_recorded(

@@ -93,6 +93,20 @@ def test_mail_is_claimed_once_in_order_and_replaced_when_stale(
     assert first.collect(SESSION, "applicant") == [{"type": "ended", "reason": "hang_up"}]
 
 
+def test_camera_reports_are_counted_per_call_from_either_instance(
+    exchanges: tuple[SignallingExchange, SignallingExchange],
+) -> None:
+    """F6b: the rate limit and the console's one refusal notice are the call's, whichever
+    instance the page's socket is on; a call taken again starts both afresh."""
+    first, second = exchanges
+    first.call_taken(SESSION, REVIEWER, "Zhang Wei")
+    counted = [(first if n % 2 else second).count_camera_report(SESSION, 6) for n in range(8)]
+    assert counted == [True] * 6 + [False] * 2
+    assert [first.first_camera_refusal(SESSION), second.first_camera_refusal(SESSION)] == [True, False]
+    second.call_taken(SESSION, REVIEWER, "Li Na")  # taken again after the call ended
+    assert first.count_camera_report(SESSION, 6) and second.first_camera_refusal(SESSION)
+
+
 async def _until(condition: Callable[[], bool], what: str, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

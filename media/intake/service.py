@@ -78,7 +78,6 @@ import contextlib
 import json
 import logging
 import re
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -272,18 +271,9 @@ class Waiting:
     epoch: int | None = None  # connected to the taken call as this socket
     # The join and the mail saying "taken" may both try to connect this socket to its call.
     joining: asyncio.Lock = field(default_factory=asyncio.Lock)
-    camera_reports: list[float] = field(default_factory=list)  # monotonic times, the last minute
-    camera_refusal_told: bool = False  # the console hears of a refused report once per socket
     transport: asyncio.BaseTransport | None = None  # the socket's connection: is it keeping up?
     held: SessionId | None = None  # the waiting session this instance holds a lease on
     consent: tuple[str, str] | None = None  # (version, language) agreed to with the last join
-
-    def camera_report_allowed(self, now: float) -> bool:
-        self.camera_reports[:] = [t for t in self.camera_reports if now - t < 60.0]
-        if len(self.camera_reports) >= CAMERA_REPORTS_PER_MINUTE:
-            return False
-        self.camera_reports.append(now)
-        return True
 
 
 @dataclass
@@ -838,11 +828,12 @@ class IntakeService:
 
     async def _relay_camera(self, waiting: Waiting, body: dict[str, Any]) -> None:
         """The applicant's camera report, checked (hostile input), to the console of their call.
-        A report the bank's page never sends is refused, and the console hears of it once."""
+        A report the bank's page never sends is refused, and the console hears of it once. The
+        rate and that once are the call's (the exchange's), so reconnecting resets neither."""
         record = await self._call_of(waiting)
         session_id = record.session_id
-        if not waiting.camera_report_allowed(time.monotonic()):
-            await self._camera_refused(waiting, session_id, "too_many")
+        if not await self._signal(self.exchange.count_camera_report, session_id, CAMERA_REPORTS_PER_MINUTE):
+            await self._camera_refused(session_id, "too_many")
             raise BadRequest(
                 "too_many_camera_reports",
                 f"At most {CAMERA_REPORTS_PER_MINUTE} camera reports a minute.",
@@ -851,7 +842,7 @@ class IntakeService:
         try:
             report = CameraReport.from_json(body)
         except CameraReportInvalid as error:
-            await self._camera_refused(waiting, session_id, "malformed")
+            await self._camera_refused(session_id, "malformed")
             raise BadRequest("bad_camera_report", f"The camera report is not valid: {error}.") from None
         # The page reports as each leg starts, before its offer: that report is the next leg's,
         # also when it renegotiates while the old leg is still open (its media failed).
@@ -859,9 +850,8 @@ class IntakeService:
         leg = record.leg + 1 if starts or not record.leg_open else record.leg
         await self._post(session_id, "console", {"type": "camera", "leg": leg, "report": report.as_json()})
 
-    async def _camera_refused(self, waiting: Waiting, session_id: SessionId, why: str) -> None:
-        if not waiting.camera_refusal_told:
-            waiting.camera_refusal_told = True
+    async def _camera_refused(self, session_id: SessionId, why: str) -> None:
+        if await self._signal(self.exchange.first_camera_refusal, session_id):
             log.warning("intake: session %s: camera report refused (%s)", session_id, why)
             await self._post(session_id, "console", {"type": "camera_refused", "why": why})
 
