@@ -451,6 +451,7 @@ class LiveConsoleServices:
         taking applicants (decisions kept during an outage, replay) until the next sign-in."""
         from media.call import IntakeError, IntakeSignInRefused, sign_in
 
+        credential: IntakeSignIn | None
         try:
             credential = sign_in(self.intake_url, name, password, ca_file=self.settings.intake_ca_file)
         except IntakeSignInRefused as error:
@@ -458,13 +459,13 @@ class LiveConsoleServices:
         except IntakeError as error:
             log.warning("signed in without the intake service: %s", error)
             account = self.accounts.sign_in(name, password)
-            self.intake_credential = None
-            self.reviewer_name = account.name
-            account_id = account.id
+            credential, reviewer_name, account_id = None, account.name, account.id
         else:
-            self.intake_credential = credential
-            self.reviewer_name = credential.reviewer_name
-            account_id = ReviewerId(credential.reviewer_id)
+            reviewer_name, account_id = credential.reviewer_name, ReviewerId(credential.reviewer_id)
+        if self._reviewer is not None:  # signed in again without signing out: the last one ends
+            self.sign_out(self._reviewer)
+        self.intake_credential = credential
+        self.reviewer_name = reviewer_name
         self._reviewer = account_id
         # Decisions kept here during an outage go in first: their sessions are not unfinished.
         try:
