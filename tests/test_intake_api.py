@@ -19,6 +19,7 @@ from app.queue import TokenStatus
 from media.intake import IntakeServer, applicant_url
 from media.intake.service import MAX_MESSAGE_BYTES
 from tests.intake_fakes import FakeConsoleAccess, FakeDesk
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -193,6 +194,13 @@ def test_leaving_removes_the_applicant_from_the_queue(server: IntakeServer, desk
             await alice.send_json({"type": "join"})
             await receive_json(alice, "queued")
             await alice.close()  # the page was closed
+            # The service notices the closed page on its own loop, after the close handshake.
+            await asyncio.to_thread(
+                wait_until,
+                lambda: [s.end_reason for s in desk.sessions.values()] == ["left_queue"],
+                10,
+                "the closed page to leave the queue",
+            )
             bob = await session.ws_connect(ws_url(server, "bob"))
             await bob.send_json({"type": "join"})
             assert (await receive_json(bob, "queued"))["position"] == 1
