@@ -152,8 +152,12 @@ async def _console(
     run: ConsoleTimings,
     stop: asyncio.Event,
     hang_ups: set[asyncio.Task[None]],
+    offset: float = 0.0,
 ) -> None:
     reviewer_id, token = reviewer
+    # Consoles start staggered, so takes are spread over the tick instead of arriving together.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), offset)
     headers = {"Authorization": f"Bearer {token}"}
     body = {"reviewer_id": reviewer_id, "reviewer_name": f"bench {reviewer_id}"}
     next_summary = time.monotonic()
@@ -218,7 +222,17 @@ async def _consoles(
         hang_ups: set[asyncio.Task[None]] = set()
         consoles = [
             asyncio.create_task(
-                _console(http, urls[i % len(urls)], reviewer, pace, summary_every, run, stop, hang_ups)
+                _console(
+                    http,
+                    urls[i % len(urls)],
+                    reviewer,
+                    pace,
+                    summary_every,
+                    run,
+                    stop,
+                    hang_ups,
+                    offset=pace * i / len(reviewers),
+                )
             )
             for i, reviewer in enumerate(reviewers)
         ]
