@@ -59,23 +59,48 @@ class QuestionnaireForm(QWidget):
         self._hints: dict[str, QLabel] = {}
         # Money as currently typed and valid (None: the field is empty), until the field is left.
         self._typed: dict[str, Decimal | None] = {}
+        # Each question's row (its label, and the cell with its editor, error and hint), made
+        # the first time the question is asked and kept: making and styling a whole form's
+        # widgets each time an applicant was taken held the Qt thread for 30-70 ms.
+        self._rows: dict[str, tuple[QLabel, QWidget]] = {}
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self._body = QWidget()
         outer.addWidget(self._body)
-        self._build_rows()
-
-    def _build_rows(self) -> None:
-        grid = QGridLayout(self._body)
-        grid.setContentsMargins(0, 0, 0, 0)
-        grid.setVerticalSpacing(6)
-        grid.setHorizontalSpacing(12)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        self._grid = QGridLayout(self._body)
+        self._grid.setContentsMargins(0, 0, 0, 0)
+        self._grid.setVerticalSpacing(6)
+        self._grid.setHorizontalSpacing(12)
+        self._grid.setColumnStretch(0, 3)
+        self._grid.setColumnStretch(1, 2)
         # The answers always keep room: at 1024x768 the column used to be pushed out of sight.
-        grid.setColumnMinimumWidth(1, 160)
-        for row, question in enumerate(self.questionnaire):
-            label = QLabel(self._label_text(row + 1, question))
+        self._grid.setColumnMinimumWidth(1, 160)
+        self._place_rows()
+
+    def _place_rows(self) -> None:
+        """Lay out exactly this questionnaire's questions, numbered in its order; the rows of
+        questions not asked now stay hidden."""
+        grid = self._grid
+        while grid.count():
+            grid.takeAt(0)
+        asked: set[str] = set()
+        for number, question in enumerate(self.questionnaire, start=1):
+            label, cell = self._row(question)
+            label.setText(self._label_text(number, question))
+            grid.addWidget(label, number - 1, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(cell, number - 1, 1, Qt.AlignmentFlag.AlignTop)
+            label.setVisible(True)
+            cell.setVisible(True)
+            asked.add(question.id)
+        for qid, (label, cell) in self._rows.items():
+            if qid not in asked:
+                label.setVisible(False)
+                cell.setVisible(False)
+
+    def _row(self, question: Question) -> tuple[QLabel, QWidget]:
+        row = self._rows.get(question.id)
+        if row is None:
+            label = QLabel(self._body)
             label.setWordWrap(True)
             label.setMinimumWidth(110)  # wraps: the answers keep their whole width
             if question.required:
@@ -89,39 +114,33 @@ class QuestionnaireForm(QWidget):
             hint.setObjectName("caption")
             hint.setVisible(False)
             self._hints[question.id] = hint
-            cell = QWidget()
+            cell = QWidget(self._body)
             column = QVBoxLayout(cell)
             column.setContentsMargins(0, 0, 0, 0)
             column.setSpacing(2)
             column.addWidget(editor)
             column.addWidget(error)
             column.addWidget(hint)
-            grid.addWidget(label, row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(cell, row, 1, Qt.AlignmentFlag.AlignTop)
             self._editors[question.id] = editor
             self._errors[question.id] = error
+            row = self._rows[question.id] = (label, cell)
+        return row
 
     def ask(self, questionnaire: Questionnaire) -> None:
         """Show exactly these questions, in this order (the ones drawn for the session), with no
-        answers. The form keeps its signals; the old rows are gone."""
-        layout = self.layout()
-        assert layout is not None
-        followers = self._tab_followers()
-        old, self._body = self._body, QWidget(self)
-        layout.replaceWidget(old, self._body)
-        old.hide()
-        old.deleteLater()
+        answers; Tab goes from what precedes the form through them in that order, then on to
+        what follows the form."""
+        leader, followers = self._tab_leader(), self._tab_followers()
         self.questionnaire = questionnaire
-        self.answers.clear()
-        self._typed.clear()
-        self._editors.clear()
-        self._errors.clear()
-        self._yes_no.clear()
-        self._hints.clear()
-        self._build_rows()
-        # The new rows joined the end of the window's Tab chain: what followed the form follows
-        # them again, so Tab goes from the application to the first question, in the order asked.
-        previous = self._last_tab_stop()
+        self._place_rows()
+        self.reset()
+        previous = leader
+        for question in questionnaire:
+            editor = self._editors[question.id]
+            for widget in self._tab_stops([editor, *editor.findChildren(QWidget)]):
+                if previous is not None:
+                    QWidget.setTabOrder(previous, widget)
+                previous = widget
         if previous is not None:
             for widget in followers:
                 QWidget.setTabOrder(previous, widget)
@@ -141,11 +160,15 @@ class QuestionnaireForm(QWidget):
             widget = widget.nextInFocusChain()
         return self._tab_stops(followers)
 
-    def _last_tab_stop(self) -> QWidget | None:
-        stops = self._tab_stops(
-            [w for editor in self._editors.values() for w in [editor, *editor.findChildren(QWidget)]]
-        )
-        return stops[-1] if stops else None
+    def _tab_leader(self) -> QWidget | None:
+        """The last Tab stop before the form in its window."""
+        widget = self.previousInFocusChain()
+        window = self.window()
+        while widget is not None and widget is not window and widget is not self:
+            if not self.isAncestorOf(widget) and self._tab_stops([widget]):
+                return widget
+            widget = widget.previousInFocusChain()
+        return None
 
     @property
     def question_ids(self) -> list[str]:
