@@ -6,6 +6,7 @@ its answers and face summary in the database, and the session's recording with i
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 
@@ -27,7 +28,7 @@ from tests.ui_fakes import GOOD_ANSWERS, OBAMA_VIDEO
 from ui.decision import DecisionDialog
 from ui.face_check import FaceState
 from ui.main_window import ConsoleWindow, UnsavedDecisionQuestion
-from ui.responsiveness import EventLoopGapMeter, favour_the_qt_thread
+from ui.responsiveness import EventLoopGapMeter, favour_the_qt_thread, freeze_the_start_up_heap
 from ui.sign_in import SignedIn
 
 pytestmark = [
@@ -51,6 +52,7 @@ def live_console(qtbot, tmp_path, monkeypatch):
             qsettings = QSettings(str(tmp_path / "console.ini"), QSettings.Format.IniFormat)
             window = ConsoleWindow(services, SignedIn(reviewer_id, "li.na"), services.settings, qsettings)
             qtbot.addWidget(window)
+            freeze_the_start_up_heap()  # as the console's start-up does
             window.show()
             qtbot.waitExposed(window)
             yield window, services
@@ -58,6 +60,7 @@ def live_console(qtbot, tmp_path, monkeypatch):
             if window is not None:
                 window.close()
             sys.setswitchinterval(switch_interval)
+            gc.unfreeze()
 
 
 def one_action_per_turn(actions: list[Callable[[], None]], pause_ms: int = 40) -> None:

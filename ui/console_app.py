@@ -19,7 +19,7 @@ from app.settings import Settings
 from ui.bridge import ServiceWorker
 from ui.languages import choose_language, install_translators
 from ui.main_window import ConsoleWindow
-from ui.responsiveness import favour_the_qt_thread
+from ui.responsiveness import favour_the_qt_thread, freeze_the_start_up_heap
 from ui.sign_in import SignedIn, SignInDialog
 from ui.style import STYLE_SHEET
 
@@ -71,6 +71,7 @@ class _Started:
             events: list[str] = []
             window.signed_out.connect(partial(events.append, "signed out"))
             window.language_chosen.connect(events.append)
+            freeze_the_start_up_heap()
             window.show()
             if on_window is not None:
                 on_window(window)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -63,6 +64,7 @@ class QuestionnaireForm(QWidget):
         # the first time the question is asked and kept: making and styling a whole form's
         # widgets each time an applicant was taken held the Qt thread for 30-70 ms.
         self._rows: dict[str, tuple[QLabel, QWidget]] = {}
+        self._leader: QWidget | None = None  # the last Tab stop before the form
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self._body = QWidget()
@@ -130,7 +132,9 @@ class QuestionnaireForm(QWidget):
         """Show exactly these questions, in this order (the ones drawn for the session), with no
         answers; Tab goes from what precedes the form through them in that order, then on to
         what follows the form."""
-        leader, followers = self._tab_leader(), self._tab_followers()
+        if self._leader is None:  # the rows stay where they are in the chain: found once
+            self._leader = self._tab_leader()
+        leader, followers = self._leader, self._tab_followers()
         self.questionnaire = questionnaire
         self._place_rows()
         self.reset()
@@ -159,6 +163,11 @@ class QuestionnaireForm(QWidget):
                 followers.append(widget)
             widget = widget.nextInFocusChain()
         return self._tab_stops(followers)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self._leader is None:  # found before the first applicant is taken (about 10 ms)
+            self._leader = self._tab_leader()
 
     def _tab_leader(self) -> QWidget | None:
         """The last Tab stop before the form in its window."""
