@@ -132,8 +132,12 @@ def test_sigkill_mid_recording_keeps_all_but_the_last_seconds(
     manifest = read_manifest(session_dir / "leg-01", sealer)
     assert not manifest.closed
     if sealed:
-        segment_files = list((session_dir / "leg-01").glob("seg-*"))
-        assert segment_files and all(path.read_bytes().startswith(b"VAC1") for path in segment_files)
+        segments = list((session_dir / "leg-01").glob("seg-*.ts"))
+        assert segments and all(path.read_bytes().startswith(b"VAC1") for path in segments)
+        # A segment is renamed into place whole; a kill during its write may leave its .tmp,
+        # which holds sealed bytes or none yet, never a plain frame.
+        for unfinished in (session_dir / "leg-01").glob("seg-*.tmp"):
+            assert b"VAC1".startswith(unfinished.read_bytes()[:4])
     with SessionPlayback.open(session_dir, sealer=sealer) as playback:
         assert playback.spans and playback.spans[0].crashed
         lost = killed_at - playback.duration
