@@ -6,13 +6,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-
-from app.settings import load_settings
 
 if TYPE_CHECKING:
     from services.console import LiveConsoleServices
@@ -27,19 +24,10 @@ def live_console_services(
     from storage.database import open_database
     from storage.reviewers import Accounts
     from tools.demo_console import demo_applicant_waiting
-    from tools.processes import free_port
+    from tools.fixtures import scratch_console_settings
 
     monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
-    settings = load_settings(
-        overrides={
-            "data_dir": str(tmp_path / "data"),
-            "database_url": f"sqlite:///{tmp_path / 'console.db'}",
-            "review_opens": time(0, 0),
-            "review_closes": time(0, 0),
-            "intake_port": free_port(),
-        },
-        environ={},
-    )
+    settings = scratch_console_settings(tmp_path)
     database = open_database(settings.effective_database_url)
     Accounts(database).add("li.na", password)
     try:

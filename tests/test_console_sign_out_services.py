@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import urllib.error
 import urllib.request
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,19 +25,10 @@ def test_after_sign_out_the_next_reviewer_takes_as_themselves_and_the_old_creden
     from storage.database import open_database
     from storage.desk import DatabaseReviewDesk
     from storage.reviewers import Accounts
-    from tools.processes import free_port
+    from tools.fixtures import scratch_console_settings
 
     monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
-    settings = load_settings(
-        overrides={
-            "data_dir": str(tmp_path / "data"),
-            "database_url": f"sqlite:///{tmp_path / 'console.db'}",
-            "review_opens": time(0, 0),
-            "review_closes": time(0, 0),
-            "intake_port": free_port(),
-        },
-        environ={},
-    )
+    settings = scratch_console_settings(tmp_path)
     database = open_database(settings.effective_database_url)
     accounts = Accounts(database)
     accounts.add("li.na", "password-li-na")

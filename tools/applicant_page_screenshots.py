@@ -20,11 +20,10 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from datetime import time as clock_time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from app.settings import PROJECT_ROOT, Settings, load_settings
+from app.settings import PROJECT_ROOT, Settings
 
 if TYPE_CHECKING:
     from services.console import LiveConsoleServices
@@ -68,16 +67,9 @@ def applicant_page_world(folder: Path, names: list[str], **settings: Any) -> Ite
     from services.intake import start_embedded_intake
     from storage.database import open_database
     from tools.bench_call import seed_call
-    from tools.processes import free_port
+    from tools.fixtures import scratch_console_settings
 
-    values = {
-        "data_dir": str(folder / "data"),
-        "database_url": f"sqlite:///{folder / 'console.db'}",
-        "review_opens": clock_time(0, 0),
-        "review_closes": clock_time(0, 0),
-        "intake_port": free_port(),
-    } | settings
-    configured = load_settings(overrides=values, environ={})
+    configured = scratch_console_settings(folder, **settings)
     database = open_database(configured.effective_database_url)
     _reviewer, tokens = seed_call(database, configured, names)
     y4m, wav = make_fake_media(folder / "fake-media", seconds=6)

@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from datetime import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -35,7 +34,7 @@ def shoot_language(folder: Path, language: str) -> None:
 
     from app.face import ChallengeKind
     from app.roles import Role
-    from app.settings import PROJECT_ROOT, load_settings
+    from app.settings import PROJECT_ROOT
     from services import configured_sealer
     from services.console import LiveConsoleServices
     from services.intake import start_embedded_intake
@@ -43,7 +42,7 @@ def shoot_language(folder: Path, language: str) -> None:
     from storage.database import open_database
     from storage.reviewers import Accounts
     from tools.bench_call import BENCH_PASSWORD, BENCH_REVIEWER, seed_call
-    from tools.processes import free_port
+    from tools.fixtures import scratch_console_settings
     from tools.screenshots import settle, wait_until
     from ui.face_check import FaceState
     from ui.languages import install_translators
@@ -63,17 +62,7 @@ def shoot_language(folder: Path, language: str) -> None:
     with tempfile.TemporaryDirectory(prefix="challenge-shots-") as tmp:
         work = Path(tmp)
         os.environ["AUDIT_KEY_FILE"] = str(work / "photo.key")
-        settings = load_settings(
-            overrides={
-                "data_dir": str(work / "data"),
-                "database_url": f"sqlite:///{work / 'console.db'}",
-                "review_opens": time(0, 0),
-                "review_closes": time(0, 0),
-                "intake_port": free_port(),
-                "face_challenge_seconds": 8.0,
-            },
-            environ={},
-        )
+        settings = scratch_console_settings(work, face_challenge_seconds=8.0)
         database = open_database(settings.effective_database_url)
         _reviewer, (token,) = seed_call(database, settings, ["王芳 Wang Fang"])
         Accounts(database).add("zhang.supervisor", "supervisor-password", Role.SUPERVISOR)

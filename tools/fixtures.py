@@ -1,14 +1,32 @@
-"""Made-up applications for benchmarks and load runs."""
+"""Made-up applications for benchmarks and load runs, and the settings of a scratch console."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
+from pathlib import Path
 from typing import Any
 
 from app.applications import ApplicationForm, make_application_form
 from app.decisions import DecisionDraft, FaceSummary, Outcome
 from app.questionnaire import AnswerValue
+from app.settings import Settings, load_settings
+
+
+def scratch_console_settings(folder: Path, **overrides: Any) -> Settings:
+    """Settings of a console and its embedded intake kept in `folder` (SQLite and the data
+    there), open for review all day, the intake on a free port; `overrides` on top. Nothing is
+    read from the environment."""
+    from tools.processes import free_port
+
+    values: dict[str, Any] = {
+        "data_dir": str(folder / "data"),
+        "database_url": f"sqlite:///{folder / 'console.db'}",
+        "review_opens": time(0, 0),
+        "review_closes": time(0, 0),
+        "intake_port": free_port(),
+    }
+    return load_settings(overrides=values | overrides, environ={})
 
 
 def bench_application_form(name: str) -> ApplicationForm:

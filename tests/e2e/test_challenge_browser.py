@@ -13,7 +13,6 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import re
-from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +22,6 @@ from PySide6.QtCore import QSettings
 from app.face import ChallengeKind
 from app.replay import ChallengeEntry
 from app.roles import Role
-from app.settings import load_settings
 from tests.e2e.test_call_browser import agree_to_consent, launch_applicant_browser
 from tests.ui_fakes import OBAMA_VIDEO
 from ui.face_check import FaceState
@@ -59,23 +57,13 @@ def test_a_challenge_reaches_chromium_fails_on_a_replayed_video_and_is_on_the_re
     from storage.reviewers import Accounts
     from tests.test_report_fonts import pdf_text
     from tools.bench_call import BENCH_PASSWORD, BENCH_REVIEWER, seed_call
-    from tools.processes import free_port
+    from tools.fixtures import scratch_console_settings
     from ui.replay.report import write_report
     from ui.replay.window import ReplayWindow
 
     monkeypatch.setattr(UnsavedDecisionQuestion, "ask", classmethod(lambda cls, parent: True))
     monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
-    settings = load_settings(
-        overrides={
-            "data_dir": str(tmp_path / "data"),
-            "database_url": f"sqlite:///{tmp_path / 'console.db'}",
-            "review_opens": time(0, 0),
-            "review_closes": time(0, 0),
-            "intake_port": free_port(),
-            "face_challenge_seconds": 5.0,
-        },
-        environ={},
-    )
+    settings = scratch_console_settings(tmp_path, face_challenge_seconds=5.0)
     database = open_database(settings.effective_database_url)
     _reviewer, (token,) = seed_call(database, settings, ["Wang Fang"])
     Accounts(database).add("zhang.supervisor", "supervisor-password", Role.SUPERVISOR)
