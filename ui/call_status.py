@@ -102,11 +102,11 @@ class CallStatusBar(QWidget):
         }
         if state is RecordingState.RECORDING:
             self.recording_label.setText(self.tr("● Recording"))
-            self.recording_label.setStyleSheet(f"color: {style.NEUTRAL};")
+            style.restyle(self.recording_label, f"color: {style.NEUTRAL};")
             self.recording_label.setToolTip(self.tr("This call is recorded for the session's replay"))
         elif state in warnings:
             self.recording_label.setText(warnings[state])
-            self.recording_label.setStyleSheet(f"color: {style.BAD}; font-weight: 600;")
+            style.restyle(self.recording_label, f"color: {style.BAD}; font-weight: 600;")
             self.recording_label.setToolTip(message)
         else:
             self.recording_label.setText("")
@@ -118,7 +118,7 @@ class CallStatusBar(QWidget):
         elapsed = int(self.elapsed())
         self.clock_label.setText(f"{elapsed // 60}:{elapsed % 60:02d}")
         colour = style.TEXT if elapsed <= self.target_seconds else style.CAUTION
-        self.clock_label.setStyleSheet(f"color: {colour};")
+        style.restyle(self.clock_label, f"color: {colour};")
         self.clock_label.setToolTip(
             self.tr("Call time; it turns amber after {0} min, longer than a normal review").format(
                 f"{self.target_seconds / 60:g}"
@@ -149,4 +149,4 @@ class CallStatusBar(QWidget):
         else:
             text, colour = self.tr("No call"), style.NEUTRAL
         self.state_label.setText(text)
-        self.state_label.setStyleSheet(style.state_label_css(colour))
+        style.restyle(self.state_label, style.state_label_css(colour))

@@ -233,9 +233,10 @@ class ApprovalConditions(QLabel):
             for finding in sorted(findings, key=lambda finding: order[finding.requires])
         )
         self.setText(f"<b>{heading}</b><ul style='margin: 0'>{items}</ul>")
-        self.setStyleSheet(
+        style.restyle(
+            self,
             f"QLabel#approvalConditions {{ color: {colour}; background: #fdf6ec; border: 1px solid {colour};"
-            " border-radius: 4px; padding: 4px 8px; }"
+            " border-radius: 4px; padding: 4px 8px; }",
         )
         self.setVisible(True)
 
@@ -500,7 +501,7 @@ class SaveBanner(QFrame):
     def _show(self, state: str, text: str, colour: str, background: str, retry: bool) -> None:
         self.state = state
         self.label.setText(text)
-        self.setStyleSheet(f"QFrame#banner {{ background: {background}; }} QLabel {{ color: {colour}; }}")
+        style.restyle(self, f"QFrame#banner {{ background: {background}; }} QLabel {{ color: {colour}; }}")
         self.retry_button.setVisible(retry)
         self.close_button.setVisible(state == "ended_by_service")
         self.setVisible(True)

@@ -263,7 +263,7 @@ class FacePanel(QGroupBox):
 
     def _set_state(self, text: str, colour: str) -> None:
         self.state_label.setText(text)
-        self.state_label.setStyleSheet(style.state_label_css(colour))
+        style.restyle(self.state_label, style.state_label_css(colour))
 
     def show_check(self, check: FaceCheck) -> None:
         last = check.last
@@ -287,10 +287,10 @@ class FacePanel(QGroupBox):
         flags = sorted(last.flags) if last is not None else []
         if flags:
             self.flags_label.setText("⚠ " + "; ".join(flag_text(flag) for flag in flags))
-            self.flags_label.setStyleSheet(f"color: {style.CAUTION};")
+            style.restyle(self.flags_label, f"color: {style.CAUTION};")
         else:
             self.flags_label.setText(self.tr("Picture quality good") if last is not None else "")
-            self.flags_label.setStyleSheet(f"color: {style.NEUTRAL};")
+            style.restyle(self.flags_label, f"color: {style.NEUTRAL};")
         liveness = {
             "passed": self.tr("Liveness: passed (blinks, head movement)"),
             "failed": self.tr("Liveness: failed: possibly a photo or a replayed video"),
@@ -308,7 +308,7 @@ class FacePanel(QGroupBox):
         self.camera_label.setText(camera_text(camera))
         self.camera_label.setToolTip(camera_details(camera))
         colour = style.BAD if camera is not None and camera.findings else style.NEUTRAL
-        self.camera_label.setStyleSheet(f"color: {colour};")
+        style.restyle(self.camera_label, f"color: {colour};")
         self._show_challenge(check)
 
     def _show_challenge(self, check: FaceCheck) -> None:
@@ -334,7 +334,7 @@ class FacePanel(QGroupBox):
             text = text.format(challenge_text(status.kind))
             colour = style.BAD
         self.challenge_label.setText(text)
-        self.challenge_label.setStyleSheet(f"color: {colour}; font-weight: 600;")
+        style.restyle(self.challenge_label, f"color: {colour}; font-weight: 600;")
 
     @property
     def state_text(self) -> str:

@@ -165,6 +165,7 @@ class ConsoleWindow(QMainWindow):
         self.calls = ServiceWorker("console-call", self)  # network: connect and hang up
 
         self.applicant: TakenApplicant | None = None
+        self._form_for: TakenApplicant | None = None  # whose questions the form asks
         self.session: ReviewSession | None = None
         self.face: FaceCheck | None = None
         self.bridge: CallBridge | None = None
@@ -292,9 +293,8 @@ class ConsoleWindow(QMainWindow):
         self.audio_combo.currentIndexChanged.connect(self._audio_device_chosen)
 
     def _fresh_form(self) -> None:
-        """The questionnaire with no answers, scrolled to the top, focus out of it: nothing of the
-        last applicant's (no answer, no radio button Tab would land on, no scroll position)."""
-        self.form.reset()
+        """The questionnaire (just asked, with no answers) scrolled to the top, focus out of it:
+        nothing of the last applicant's (no radio button Tab would land on, no scroll position)."""
         self.form_scroll.verticalScrollBar().setValue(0)
         focused = self.focusWidget()
         if focused is not None and self.form.isAncestorOf(focused):
@@ -540,11 +540,6 @@ class ConsoleWindow(QMainWindow):
             challenge_seconds=self.settings.face_challenge_seconds,
         )
         self.application_panel.show_applicant(applicant, photo)
-        # Exactly the questions drawn for this session, in the order drawn (storage keeps them).
-        # Those the file still has (storage refuses an approval when one is gone from it).
-        self.form.ask(self.questionnaire.asked(applicant.questions, leave_out_unknown=True))
-        self._fresh_form()
-        self._refresh_figures()
         self.face_panel.show_check(self.face)
         session_id = applicant.session_id
         self.desk.run(
@@ -566,13 +561,28 @@ class ConsoleWindow(QMainWindow):
         bridge.queue_changed.connect(self.queue_panel.set_summary)
         bridge.camera_changed.connect(self._camera)
         self.bridge = bridge
-        self._update_actions()
-        self.review_started.emit(applicant)
         self.calls.run(
             lambda: self.services.start_call(applicant, bridge),
             lambda call: self._call_started(bridge, call),
             lambda error: self._call_failed(bridge, error),
         )
+        # The questionnaire in a turn of the event loop of its own, after this one's painting: the
+        # two together held the Qt thread for over 16 ms, one frame at 60 Hz. (A zero timer is
+        # a posted event, handled in the same turn.) Until then the decision stays disabled.
+        QTimer.singleShot(1, lambda: self._ask_questions(applicant))
+
+    def _ask_questions(self, applicant: TakenApplicant) -> None:
+        """The second half of begin_review: the form, the figures, and the review ready."""
+        if applicant is not self.applicant:  # the review ended in between
+            return
+        # Exactly the questions drawn for this session, in the order drawn (storage keeps them).
+        # Those the file still has (storage refuses an approval when one is gone from it).
+        self.form.ask(self.questionnaire.asked(applicant.questions, leave_out_unknown=True))
+        self._form_for = applicant
+        self._fresh_form()
+        self._refresh_figures()
+        self._update_actions()
+        self.review_started.emit(applicant)
 
     def _call_started(self, bridge: CallBridge, call: ApplicantCall) -> None:
         if bridge is not self.bridge:  # the review ended before the call came up
@@ -1010,11 +1020,10 @@ class ConsoleWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         self.queue_panel.set_can_take(self.can_take_next())
-        self.decision_bar.set_enabled(
-            self.applicant is not None and self.pending is None and self.recorded_by_service is None
-        )
+        reviewing = self.applicant is not None and self._form_for is self.applicant
+        self.decision_bar.set_enabled(reviewing and self.pending is None and self.recorded_by_service is None)
         if self.pending is None:
-            self.form.setEnabled(self.applicant is not None)
+            self.form.setEnabled(reviewing)
 
     def _tick(self) -> None:
         self._ticks += 1

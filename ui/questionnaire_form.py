@@ -64,7 +64,11 @@ class QuestionnaireForm(QWidget):
         # the first time the question is asked and kept: making and styling a whole form's
         # widgets each time an applicant was taken held the Qt thread for 30-70 ms.
         self._rows: dict[str, tuple[QLabel, QWidget]] = {}
-        self._leader: QWidget | None = None  # the last Tab stop before the form
+        self._row_stops: dict[str, list[QWidget]] = {}  # each row's Tab stops, in order
+        # The Tab stops just before and after the form in its window: found once, when the form
+        # is first shown (walking the focus chain at each take took about 10 ms).
+        self._leader: QWidget | None = None
+        self._followers: list[QWidget] | None = None
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         self._body = QWidget()
@@ -91,13 +95,12 @@ class QuestionnaireForm(QWidget):
             label.setText(self._label_text(number, question))
             grid.addWidget(label, number - 1, 0, Qt.AlignmentFlag.AlignTop)
             grid.addWidget(cell, number - 1, 1, Qt.AlignmentFlag.AlignTop)
-            label.setVisible(True)
-            cell.setVisible(True)
             asked.add(question.id)
         for qid, (label, cell) in self._rows.items():
-            if qid not in asked:
-                label.setVisible(False)
-                cell.setVisible(False)
+            # Only what changes: each setVisible on a row costs a show or hide event and a relayout.
+            if label.isHidden() == (qid in asked):
+                label.setVisible(qid in asked)
+                cell.setVisible(qid in asked)
 
     def _row(self, question: Question) -> tuple[QLabel, QWidget]:
         row = self._rows.get(question.id)
@@ -125,6 +128,9 @@ class QuestionnaireForm(QWidget):
             column.addWidget(hint)
             self._editors[question.id] = editor
             self._errors[question.id] = error
+            # Not the children of a drop-down's list, which is a window of its own.
+            inside = [w for w in editor.findChildren(QWidget) if w.window() is editor.window()]
+            self._row_stops[question.id] = self._tab_stops([editor, *inside])
             row = self._rows[question.id] = (label, cell)
         return row
 
@@ -132,21 +138,18 @@ class QuestionnaireForm(QWidget):
         """Show exactly these questions, in this order (the ones drawn for the session), with no
         answers; Tab goes from what precedes the form through them in that order, then on to
         what follows the form."""
-        if self._leader is None:  # the rows stay where they are in the chain: found once
-            self._leader = self._tab_leader()
-        leader, followers = self._leader, self._tab_followers()
+        self._find_neighbours()
         self.questionnaire = questionnaire
         self._place_rows()
         self.reset()
-        previous = leader
+        previous = self._leader
         for question in questionnaire:
-            editor = self._editors[question.id]
-            for widget in self._tab_stops([editor, *editor.findChildren(QWidget)]):
+            for widget in self._row_stops[question.id]:
                 if previous is not None:
                     QWidget.setTabOrder(previous, widget)
                 previous = widget
         if previous is not None:
-            for widget in followers:
+            for widget in self._followers or []:
                 QWidget.setTabOrder(previous, widget)
                 previous = widget
 
@@ -166,8 +169,12 @@ class QuestionnaireForm(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        if self._leader is None:  # found before the first applicant is taken (about 10 ms)
-            self._leader = self._tab_leader()
+        self._find_neighbours()  # before the first applicant is taken
+
+    def _find_neighbours(self) -> None:
+        """The Tab stops before and after the form; the rows stay where they are in the chain."""
+        if self._followers is None:
+            self._leader, self._followers = self._tab_leader(), self._tab_followers()
 
     def _tab_leader(self) -> QWidget | None:
         """The last Tab stop before the form in its window."""
@@ -446,7 +453,7 @@ class FiguresPanel(QGroupBox):
     def clear(self) -> None:
         for label in (self.instalment_label, self.income_label, self.ratio_label):
             label.setText("–")
-            label.setStyleSheet("")
+            style.restyle(label, "")
         self.missing_label.setText("")
         self.flags_label.setText("")
         self.red_flags = ()
@@ -460,26 +467,26 @@ class FiguresPanel(QGroupBox):
         self.income_label.setText(
             "–" if figures.monthly_income is None else money_text(figures.monthly_income)
         )
-        self.income_label.setStyleSheet("")
+        style.restyle(self.income_label, "")
         if invalid_inputs:
             why = self.tr("not shown: {0} is not valid").format("; ".join(invalid_inputs))
             for label in (self.income_label, self.ratio_label):
                 label.setText(why)
                 label.setWordWrap(True)
-                label.setStyleSheet(f"color: {style.BAD};")
+                style.restyle(label, f"color: {style.BAD};")
         elif figures.debt_to_income is None:
             self.ratio_label.setText("–")
-            self.ratio_label.setStyleSheet("")
+            style.restyle(self.ratio_label, "")
         else:
             over = figures.debt_to_income > Decimal(str(self.max_debt_to_income))
             self.ratio_label.setText(f"{figures.debt_to_income:.0%}")
-            self.ratio_label.setStyleSheet(f"color: {style.BAD if over else style.GOOD}; font-weight: 600;")
+            style.restyle(self.ratio_label, f"color: {style.BAD if over else style.GOOD}; font-weight: 600;")
         self.missing_label.setText(
             self.tr("Required answers missing: {0}").format(missing)
             if missing
             else self.tr("All required answers given")
         )
-        self.missing_label.setStyleSheet(f"color: {style.CAUTION if missing else style.GOOD};")
+        style.restyle(self.missing_label, f"color: {style.CAUTION if missing else style.GOOD};")
         self.red_flags = figures.red_flags
         if figures.red_flags:
             self.flags_label.setText(
@@ -488,7 +495,7 @@ class FiguresPanel(QGroupBox):
                 + "</b><br>"
                 + "<br>".join("⚑ " + flag for flag in figures.red_flags)
             )
-            self.flags_label.setStyleSheet(f"color: {style.BAD};")
+            style.restyle(self.flags_label, f"color: {style.BAD};")
         else:
             self.flags_label.setText(self.tr("No red flags"))
-            self.flags_label.setStyleSheet(f"color: {style.NEUTRAL};")
+            style.restyle(self.flags_label, f"color: {style.NEUTRAL};")
