@@ -634,6 +634,20 @@ class LiveConsoleServices:
         self._drop_call()
 
 
+def import_what_a_call_uses() -> None:
+    """Import, as the console starts, the modules that its first call would otherwise import on
+    the call's threads: the face worker (with multiprocessing's spawning and shared memory) and
+    the recorder. An import holds the GIL while it runs, and at the first take the Qt thread
+    waited 20-30 ms for it while laying out the applicant."""
+    import multiprocessing.popen_spawn_posix
+    import multiprocessing.shared_memory
+    import multiprocessing.synchronize  # noqa: F401
+
+    import media.face.worker
+    import media.recording.call
+    import media.recording.upload  # noqa: F401
+
+
 @contextlib.contextmanager
 def running_console(
     settings: Settings, database: Database, *, face_matching: bool = True
@@ -642,6 +656,7 @@ def running_console(
     settings name an external one, intake_url), and stopped after the services are closed."""
     from services.intake import start_embedded_intake
 
+    import_what_a_call_uses()
     server, url = start_embedded_intake(settings, database)
     try:
         services = LiveConsoleServices(settings, database, url, face_matching=face_matching)

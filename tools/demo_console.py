@@ -415,6 +415,7 @@ def demo_applicant(
 # --- the demo on the real layers -------------------------------------------------------------------
 
 DEMO_REVIEWER = ("demo", "demo-password")
+SIMULATED_PHONE_NICENESS = 10
 
 
 def queue_demo_applicant(database: Database, settings: Settings, intake_url: str) -> subprocess.Popen[bytes]:
@@ -448,7 +449,12 @@ def queue_demo_applicant(database: Database, settings: Settings, intake_url: str
         str(video),
         "--loop",
     ]
-    return subprocess.Popen(command, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    simulator = subprocess.Popen(command, env=dict(os.environ, PYTHONUNBUFFERED="1"))
+    with contextlib.suppress(OSError):
+        # It stands in for the applicant's phone: on the reviewer's machine it takes what the
+        # console leaves, instead of competing with the console's window for the cores.
+        os.setpriority(os.PRIO_PROCESS, simulator.pid, SIMULATED_PHONE_NICENESS)
+    return simulator
 
 
 @contextlib.contextmanager

@@ -165,7 +165,8 @@ class ConsoleWindow(QMainWindow):
         self.calls = ServiceWorker("console-call", self)  # network: connect and hang up
 
         self.applicant: TakenApplicant | None = None
-        self._form_for: TakenApplicant | None = None  # whose questions the form asks
+        # The applicant whose review is ready: questions asked, figures and approval conditions shown.
+        self._ready_for: TakenApplicant | None = None
         self.session: ReviewSession | None = None
         self.face: FaceCheck | None = None
         self.bridge: CallBridge | None = None
@@ -561,6 +562,7 @@ class ConsoleWindow(QMainWindow):
         bridge.queue_changed.connect(self.queue_panel.set_summary)
         bridge.camera_changed.connect(self._camera)
         self.bridge = bridge
+        self._update_actions()
         self.calls.run(
             lambda: self.services.start_call(applicant, bridge),
             lambda call: self._call_started(bridge, call),
@@ -568,19 +570,25 @@ class ConsoleWindow(QMainWindow):
         )
         # The questionnaire in a turn of the event loop of its own, after this one's painting: the
         # two together held the Qt thread for over 16 ms, one frame at 60 Hz. (A zero timer is
-        # a posted event, handled in the same turn.) Until then the decision stays disabled.
+        # a posted event, handled in the same turn.) Until the review is ready, no decision.
         QTimer.singleShot(1, lambda: self._ask_questions(applicant))
 
     def _ask_questions(self, applicant: TakenApplicant) -> None:
-        """The second half of begin_review: the form, the figures, and the review ready."""
+        """The second part of begin_review: the form; then, in a turn of its own again, the
+        figures and the approval conditions (showing them lays out the window anew)."""
         if applicant is not self.applicant:  # the review ended in between
             return
         # Exactly the questions drawn for this session, in the order drawn (storage keeps them).
         # Those the file still has (storage refuses an approval when one is gone from it).
         self.form.ask(self.questionnaire.asked(applicant.questions, leave_out_unknown=True))
-        self._form_for = applicant
         self._fresh_form()
+        QTimer.singleShot(1, lambda: self._review_ready(applicant))
+
+    def _review_ready(self, applicant: TakenApplicant) -> None:
+        if applicant is not self.applicant:
+            return
         self._refresh_figures()
+        self._ready_for = applicant
         self._update_actions()
         self.review_started.emit(applicant)
 
@@ -1020,10 +1028,10 @@ class ConsoleWindow(QMainWindow):
 
     def _update_actions(self) -> None:
         self.queue_panel.set_can_take(self.can_take_next())
-        reviewing = self.applicant is not None and self._form_for is self.applicant
-        self.decision_bar.set_enabled(reviewing and self.pending is None and self.recorded_by_service is None)
+        ready = self.applicant is not None and self._ready_for is self.applicant
+        self.decision_bar.set_enabled(ready and self.pending is None and self.recorded_by_service is None)
         if self.pending is None:
-            self.form.setEnabled(reviewing)
+            self.form.setEnabled(self.applicant is not None)
 
     def _tick(self) -> None:
         self._ticks += 1

@@ -414,6 +414,11 @@ def _scorer_main(
     room_scan_interval: float,
     engine_factory: Callable[[], FaceEngine] | None,
 ) -> None:
+    with contextlib.suppress(OSError):
+        # Under CPU contention the display and the GUI go first (a late score is better than a
+        # stuttering call), from the start: loading the libraries and the model at a take took
+        # a core for about a second; the room scan sits below this, at nice 10.
+        os.nice(3)
     try:
         import cv2
         import numpy as np
@@ -423,10 +428,6 @@ def _scorer_main(
         from media.face.reference import check_reference_photo
 
         cv2.setNumThreads(1)
-        with contextlib.suppress(OSError):
-            # Under CPU contention the display and the GUI go first (a late score is better
-            # than a stuttering call); the room scan sits below this, at nice 10.
-            os.nice(3)
         if engine_factory is not None:
             engine = engine_factory()
         else:
@@ -490,13 +491,13 @@ def _room_scanner_main(
     engine: str,
     models_dir: str,
 ) -> None:
+    with contextlib.suppress(OSError):
+        os.nice(10)  # the scorer and the display come first
     import cv2
     import numpy as np
 
     from media.face.engine import default_room_scanner
 
-    with contextlib.suppress(OSError):
-        os.nice(10)  # the scorer and the display come first
     cv2.setNumThreads(1)
     try:
         scanner = factory() if factory is not None else default_room_scanner(engine, models_dir)
