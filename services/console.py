@@ -634,18 +634,34 @@ class LiveConsoleServices:
         self._drop_call()
 
 
-def import_what_a_call_uses() -> None:
-    """Import, as the console starts, the modules that its first call would otherwise import on
-    the call's threads: the face worker (with multiprocessing's spawning and shared memory) and
-    the recorder. An import holds the GIL while it runs, and at the first take the Qt thread
-    waited 20-30 ms for it while laying out the applicant."""
-    import multiprocessing.popen_spawn_posix
-    import multiprocessing.shared_memory
-    import multiprocessing.synchronize  # noqa: F401
+# The modules a console's first call would otherwise import on the call's threads (found with an
+# audit hook on "import" during a take): the face worker with multiprocessing's spawning, queues
+# and shared memory; the DTLS key's serialization; the recorder and the PyAV subtitle streams its
+# containers open. An import holds the GIL while it runs, and at the first take the Qt thread
+# waited 20-30 ms for them while it laid out the applicant.
+MODULES_A_CALL_USES = (
+    "multiprocessing.connection",
+    "multiprocessing.heap",
+    "multiprocessing.popen_spawn_posix",
+    "multiprocessing.queues",
+    "multiprocessing.shared_memory",
+    "multiprocessing.sharedctypes",
+    "multiprocessing.synchronize",
+    "av.subtitles.stream",
+    "cryptography.hazmat.backends.openssl",
+    "cryptography.hazmat.primitives.serialization",
+    "media.face.worker",
+    "media.recording.call",
+    "media.recording.upload",
+)
 
-    import media.face.worker
-    import media.recording.call
-    import media.recording.upload  # noqa: F401
+
+def import_what_a_call_uses() -> None:
+    """Import MODULES_A_CALL_USES now, as the console starts."""
+    import importlib
+
+    for name in MODULES_A_CALL_USES:
+        importlib.import_module(name)
 
 
 @contextlib.contextmanager
