@@ -101,7 +101,8 @@ def take_screenshots(
             "monthly_income": "9000",
             "existing_monthly_debt": "2400",
         }.items():
-            window.form.enter(question_id, raw)
+            if question_id in window.form.question_ids:  # those drawn for this session
+                window.form.enter(question_id, raw)
         window.poll_queue()
         settle(4.0)
         shots.append(shoot(out / f"console-live-call{suffix}.png"))

@@ -228,11 +228,14 @@ class ApprovalConditions(QLabel):
         else:
             heading, colour = self.tr("Warnings"), style.CAUTION
         order = {Requirement.BLOCK: 0, Requirement.OVERRIDE: 1, Requirement.WARN: 2}
-        items = "".join(
-            f"<li>{finding_text(finding, language)}: <b>{requirement_text(finding.requires)}</b></li>"
+        # A bullet and its text in two cells: the text wraps under itself in the narrow column
+        # beside the form (a list's indent took a sixth of its width).
+        rows = "".join(
+            f"<tr><td>•&nbsp;</td><td>{finding_text(finding, language)}: "
+            f"<b>{requirement_text(finding.requires)}</b></td></tr>"
             for finding in sorted(findings, key=lambda finding: order[finding.requires])
         )
-        self.setText(f"<b>{heading}</b><ul style='margin: 0'>{items}</ul>")
+        self.setText(f"<b>{heading}</b><table cellspacing='0' cellpadding='1'>{rows}</table>")
         style.restyle(
             self,
             f"QLabel#approvalConditions {{ color: {colour}; background: #fdf6ec; border: 1px solid {colour};"

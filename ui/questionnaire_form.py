@@ -359,6 +359,8 @@ class QuestionnaireForm(QWidget):
 
     def enter(self, qid: str, raw: object) -> None:
         """Answer as a reviewer would: click the radio button, pick the choice, type and leave the field."""
+        if qid not in self.question_ids:
+            raise ValueError(f"{qid!r} is not asked in this session: its row is hidden")
         editor = self._editors[qid]
         if qid in self._yes_no:
             for button in self._yes_no[qid].buttons():
