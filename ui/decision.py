@@ -217,9 +217,9 @@ class ApprovalConditions(QLabel):
 
     def show_findings(self, findings: list[Finding], language: str) -> None:
         self.findings = list(findings)
-        if not findings:
+        if not findings:  # empty and plain, not hidden: showing it again cost a relayout at each take
             self.setText("")
-            self.setVisible(False)
+            style.restyle(self, "")
             return
         if self.blocked:
             heading, colour = self.tr("Approval blocked"), style.BAD
