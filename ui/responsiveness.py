@@ -46,15 +46,18 @@ class EventLoopGapMeter(QObject):
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(self._tick)
+        self._start = 0.0
         self._last = 0.0
         self._last_cpu = 0.0
         self.gaps_ms: list[float] = []
         self.busy_ms: list[float] = []  # the Qt thread's CPU time between two ticks
+        self.at_s: list[float] = []  # when each gap began, from the start
 
     def start(self) -> None:
         self.gaps_ms.clear()
         self.busy_ms.clear()
-        self._last = time.perf_counter()
+        self.at_s.clear()
+        self._start = self._last = time.perf_counter()
         self._last_cpu = time.thread_time()
         self._timer.start()
 
@@ -66,6 +69,7 @@ class EventLoopGapMeter(QObject):
         cpu = time.thread_time()
         self.gaps_ms.append((now - self._last) * 1000.0)
         self.busy_ms.append((cpu - self._last_cpu) * 1000.0)
+        self.at_s.append(self._last - self._start)
         self._last = now
         self._last_cpu = cpu
 
@@ -101,9 +105,22 @@ class EventLoopGapMeter(QObject):
             f"freeze limit {overloaded_ms:.0f} ms"
         )
 
+    def long_gaps(self, over_ms: float = 16.0) -> list[tuple[float, float, float]]:
+        """(when, from the start in s; the gap in ms; the Qt thread's own work in it in ms) for
+        each gap longer than one frame at 60 Hz: where to look next."""
+        return [
+            (at, gap, busy)
+            for at, gap, busy in zip(self.at_s, self.gaps_ms, self.busy_ms, strict=True)
+            if gap > over_ms
+        ]
+
     def report(self) -> str:
+        long = "; ".join(
+            f"{gap:.0f} ms at {at:.2f} s (own work {busy:.0f})" for at, gap, busy in self.long_gaps()
+        )
         return (
             f"event-loop gaps over {len(self.gaps_ms)} ticks: max {self.max_gap_ms:.1f} ms, "
             f"p99 {self.percentile_ms(0.99):.1f} ms, median {self.percentile_ms(0.5):.1f} ms; "
-            f"the Qt thread's own work between ticks at most {max(self.busy_ms, default=0.0):.1f} ms"
+            f"the Qt thread's own work between ticks at most {max(self.busy_ms, default=0.0):.1f} ms; "
+            f"over 16 ms: {long or 'none'}"
         )
