@@ -4,7 +4,7 @@ decision bar and call state, for one live call at a time."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -554,6 +554,10 @@ class ConsoleWindow(QMainWindow):
     # --- one review ---
 
     def begin_review(self, applicant: TakenApplicant, photo: QImage | None = None) -> None:
+        """Start the review and the call now; show the applicant, the face panel, the questions,
+        then the figures and approval conditions, each in a turn of the event loop of its own
+        (all in one turn held the Qt thread for 44-100 ms; see docs/responsiveness.md). The
+        decision is enabled once all are shown."""
         self.banner.hide_banner()
         self.applicant = applicant
         self.session = ReviewSession(self.rules)
@@ -563,8 +567,6 @@ class ConsoleWindow(QMainWindow):
             attempt_seconds=self.settings.face_attempt_seconds,
             challenge_seconds=self.settings.face_challenge_seconds,
         )
-        self.application_panel.show_applicant(applicant, photo)
-        self.face_panel.show_check(self.face)
         session_id = applicant.session_id
         self.desk.run(
             lambda: self.services.face_attempts(session_id),
@@ -591,25 +593,38 @@ class ConsoleWindow(QMainWindow):
             lambda call: self._call_started(bridge, call),
             lambda error: self._call_failed(bridge, error),
         )
-        # The questionnaire in a turn of the event loop of its own, after this one's painting: the
-        # two together held the Qt thread for over 16 ms, one frame at 60 Hz. (A zero timer is
-        # a posted event, handled in the same turn.) Until the review is ready, no decision.
-        QTimer.singleShot(1, lambda: self._ask_questions(applicant))
+        face = self.face
+        self._one_per_turn(
+            applicant,
+            [
+                lambda: self.application_panel.show_applicant(applicant, photo),
+                lambda: self.face_panel.show_check(face),
+                lambda: self._ask_questions(applicant),
+                lambda: self._review_ready(applicant),
+            ],
+        )
+
+    def _one_per_turn(self, applicant: TakenApplicant, steps: list[Callable[[], None]]) -> None:
+        """Run the steps one per turn of the event loop, each after the last one's painting,
+        while this applicant's review lasts. A 1 ms timer each: a zero timer is a posted event,
+        handled in the same turn."""
+
+        def run_next() -> None:
+            if applicant is not self.applicant:  # the review ended in between
+                return
+            steps.pop(0)()
+            if steps:
+                QTimer.singleShot(1, run_next)
+
+        QTimer.singleShot(1, run_next)
 
     def _ask_questions(self, applicant: TakenApplicant) -> None:
-        """The second part of begin_review: the form; then, in a turn of its own again, the
-        figures and the approval conditions (showing them lays out the window anew)."""
-        if applicant is not self.applicant:  # the review ended in between
-            return
         # Exactly the questions drawn for this session, in the order drawn (storage keeps them).
         # Those the file still has (storage refuses an approval when one is gone from it).
         self.form.ask(self.questionnaire.asked(applicant.questions, leave_out_unknown=True))
         self._fresh_form()
-        QTimer.singleShot(1, lambda: self._review_ready(applicant))
 
     def _review_ready(self, applicant: TakenApplicant) -> None:
-        if applicant is not self.applicant:
-            return
         self._refresh_figures()
         self._ready_for = applicant
         self._update_actions()
