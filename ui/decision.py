@@ -171,6 +171,7 @@ class DecisionBar(QWidget):
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        self._row = layout
         self.buttons: dict[Outcome, QPushButton] = {}
         names = {Outcome.APPROVE: "approve", Outcome.REJECT: "reject"}
         for outcome in Outcome:
@@ -181,11 +182,22 @@ class DecisionBar(QWidget):
             )
             self.buttons[outcome] = button
             if outcome is Outcome.VERIFY_LATER:
+                self._middle = layout.count()
                 layout.addStretch(1)
             layout.addWidget(button)
         self.set_enabled(False)
 
         self.approval_blocked = False
+
+    def place_between(self, widget: QWidget) -> None:
+        """Put the widget (the save banner) between the approve/reject and the other buttons,
+        where the row has room, keeping that room when it is hidden: its appearing then lays
+        out this row only, not the whole window (below the form it did, at each decision)."""
+        self._row.takeAt(self._middle)  # the stretch it replaces
+        self._row.insertWidget(self._middle, widget, 1)
+        policy = widget.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        widget.setSizePolicy(policy)
 
     def set_enabled(self, enabled: bool) -> None:
         for outcome, button in self.buttons.items():

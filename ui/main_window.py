@@ -281,7 +281,7 @@ class ConsoleWindow(QMainWindow):
         layout.addLayout(top)
         layout.addWidget(self.notices)
         layout.addWidget(self.main_splitter, 1)
-        layout.addWidget(self.banner)
+        self.decision_bar.place_between(self.banner)
         layout.addWidget(self.decision_bar)
         self.setCentralWidget(central)
 
