@@ -142,3 +142,48 @@ def test_the_room_scan_process_flags_people_in_the_background(shared_data: Path)
     flagged = [s for s in seen if "several_faces" in s.flags]
     assert flagged, f"no several_faces flag in {len(seen)} scores"
     assert all(s.faces >= 2 for s in flagged)
+
+
+ORPHAN_SCRIPT = """
+import sys, time
+from media.face.worker import FaceWorker
+worker = FaceWorker(threshold=0.45, room_scan_interval=5.0)
+worker.start(reference_encoding=[0.0] * 128)
+print(" ".join(str(pid) for pid in worker.process_ids), flush=True)
+time.sleep(120)
+"""
+
+
+def test_the_face_worker_ends_when_the_console_that_started_it_is_killed(tmp_path: Path) -> None:
+    """A console killed mid-call sends no stop(): its scorer and room scanner end on their own
+    (they ran on before, each holding a model in memory, until the machine restarted)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    root = Path(__file__).resolve().parents[1]
+    console = subprocess.Popen(
+        [sys.executable, "-c", ORPHAN_SCRIPT], cwd=root, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert console.stdout is not None
+        children = [int(pid) for pid in console.stdout.readline().split()]
+        assert len(children) == 2  # the scorer and the room scanner
+        os.kill(console.pid, signal.SIGKILL)
+        console.wait(10)
+
+        def alive(pid: int) -> bool:
+            try:
+                with open(f"/proc/{pid}/stat") as stat:
+                    return stat.read().split(") ")[1][0] != "Z"  # a zombie has ended
+            except FileNotFoundError:
+                return False
+
+        deadline = time.monotonic() + 20
+        while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not any(alive(pid) for pid in children), children
+    finally:
+        console.kill()

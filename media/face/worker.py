@@ -281,6 +281,11 @@ class FaceWorker:
         self.stop()
 
     @property
+    def process_ids(self) -> list[int]:
+        """The scorer's and the room scanner's process ids (empty until started)."""
+        return [process.pid for process in self._processes]
+
+    @property
     def running(self) -> bool:
         return bool(self._processes) and self._processes[0].is_alive() and not self._stopping.is_set()
 
@@ -407,6 +412,15 @@ def _take_frame(
     return seq, t, int(index), offered_at, frame
 
 
+def _orphaned() -> bool:
+    """True once the process that started this child is gone (a console killed or crashed, with
+    no stop() sent): the child ends then instead of running on with no one to read it."""
+    import multiprocessing
+
+    parent = multiprocessing.parent_process()
+    return parent is not None and not parent.is_alive()
+
+
 def _scorer_main(
     shared: _Shared,
     config: PipelineConfig,
@@ -454,6 +468,8 @@ def _scorer_main(
     try:
         while not shared.stop.is_set():
             if not shared.new_frame.wait(0.2):
+                if _orphaned():
+                    break
                 continue
             shared.new_frame.clear()  # before taking: an offer during the copy sets it again
             if shared.stop.is_set():
@@ -509,7 +525,7 @@ def _room_scanner_main(
     scans = 0
     pause = 0.1  # until the first frame: look often, then scan at once
     try:
-        while not shared.stop.wait(pause):
+        while not shared.stop.wait(pause) and not _orphaned():
             taken = _take_frame(shared, shm, last_seq)
             if taken is None:
                 pause = 0.1
