@@ -653,6 +653,7 @@ MODULES_A_CALL_USES = (
     "media.face.worker",
     "media.recording.call",
     "media.recording.upload",
+    "cv2",  # the ID photo is decoded with it at each take (ui.application_panel)
 )
 
 
@@ -661,7 +662,10 @@ def import_what_a_call_uses() -> None:
     import importlib
 
     for name in MODULES_A_CALL_USES:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError as error:  # a module renamed upstream: the call imports what it needs
+            log.warning("not imported ahead of the first call: %s (%s)", name, error)
 
 
 @contextlib.contextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from pathlib import Path
@@ -164,26 +165,31 @@ def test_the_face_worker_ends_when_the_console_that_started_it_is_killed(tmp_pat
     import time
 
     root = Path(__file__).resolve().parents[1]
+    children: list[int] = []
     console = subprocess.Popen(
         [sys.executable, "-c", ORPHAN_SCRIPT], cwd=root, stdout=subprocess.PIPE, text=True
     )
     try:
         assert console.stdout is not None
-        children = [int(pid) for pid in console.stdout.readline().split()]
+        children += [int(pid) for pid in console.stdout.readline().split()]
         assert len(children) == 2  # the scorer and the room scanner
+        assert all(alive(pid) for pid in children)  # both running before their console dies
         os.kill(console.pid, signal.SIGKILL)
         console.wait(10)
-
-        def alive(pid: int) -> bool:
-            try:
-                with open(f"/proc/{pid}/stat") as stat:
-                    return stat.read().split(") ")[1][0] != "Z"  # a zombie has ended
-            except FileNotFoundError:
-                return False
-
         deadline = time.monotonic() + 20
         while any(alive(pid) for pid in children) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert not any(alive(pid) for pid in children), children
     finally:
         console.kill()
+        for pid in children:  # whatever the outcome, nothing left running with a model loaded
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1][0] != "Z"  # a zombie has ended
+    except FileNotFoundError:
+        return False

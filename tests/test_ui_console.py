@@ -794,3 +794,29 @@ def test_the_form_shows_exactly_the_questions_drawn_in_their_order(
     take_applicant(qtbot, window, services, "Zhang Wei")
     assert window.form.question_ids == list(second) and window.form.answers == {}
     assert window.form.missing_required() == list(second)
+
+
+def test_no_decision_until_the_take_has_shown_the_questions_figures_and_conditions(
+    qtbot, window, services, monkeypatch
+):
+    """A take shows its parts one per event-loop turn; until the last (review_started), neither
+    the buttons nor the shortcuts open a decision, and the form takes no answers."""
+    asked: list[Outcome] = []
+    monkeypatch.setattr(
+        DecisionDialog, "ask", classmethod(lambda cls, parent, outcome, context: asked.append(outcome))
+    )
+    services.add_applicant(applicant())
+    taken = services.take_next(ReviewerId(1))
+    assert taken is not None
+    started: list[object] = []
+    window.review_started.connect(started.append)
+    window.begin_review(taken)
+    assert not started and window.applicant is taken  # the first of its turns only
+    assert not any(button.isEnabled() for button in window.decision_bar.buttons.values())
+    assert not window.form.isEnabled()
+    window.decide(Outcome.REJECT)  # as Ctrl+Shift+R would
+    assert asked == []
+    qtbot.waitUntil(lambda: started == [taken], timeout=5000)
+    assert window.decision_bar.buttons[Outcome.REJECT].isEnabled() and window.form.isEnabled()
+    window.decide(Outcome.REJECT)
+    assert asked == [Outcome.REJECT]

@@ -29,7 +29,12 @@ def prepare_photo(data: bytes) -> QImage | None:
     import cv2
     import numpy as np
 
-    array = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    if not data:
+        return None
+    try:
+        array = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_COLOR)
+    except cv2.error:
+        return None
     if array is None:
         return None
     height, width = array.shape[:2]

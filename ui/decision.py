@@ -524,6 +524,7 @@ class SaveBanner(QFrame):
 
     def hide_banner(self) -> None:
         self.state = "hidden"
+        self.label.clear()  # its kept room shrinks back after a message of several lines
         self.setVisible(False)
 
     def saving(self, outcome: Outcome) -> None:

@@ -3,6 +3,7 @@ liveness and attempts, as the reviewer reads them."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 
 from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
@@ -172,18 +173,21 @@ class SimilarityHistory(QWidget):
             path = QPainterPath()
             started = False
             matched: list[QPointF] = []
-            # About one point per pixel: 30 s of scores at 30 a second are three to a pixel
-            # column, and drawing them all took 4 ms of every score's repaint at the end of a call.
-            step = max(1, len(self._points) // max(1, int(area.width())))
-            last = len(self._points) - 1
-            for index, point in enumerate(self._points):
+            # At most one point per pixel column, the first in it (by time, so the same points
+            # stay as the chart slides): 30 s of scores at 30 a second are three to a column, and
+            # drawing them all took 4 ms of every score's repaint at the end of a call.
+            last_column: int | None = None
+            for point in self._points:
                 if point.similarity is None:
                     started = False
-                    continue
-                if index % step and index != last:
+                    last_column = None
                     continue
                 x = area.right() - (end - point.time) / HISTORY_SECONDS * area.width()
                 y = area.bottom() - max(0.0, min(100.0, point.similarity)) / 100 * area.height()
+                column = math.floor(point.time / HISTORY_SECONDS * area.width())
+                if column == last_column and point is not self._points[-1]:
+                    continue
+                last_column = column
                 if started:
                     path.lineTo(x, y)
                 else:

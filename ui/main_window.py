@@ -167,6 +167,8 @@ class ConsoleWindow(QMainWindow):
         self.applicant: TakenApplicant | None = None
         # The applicant whose review is ready: questions asked, figures and approval conditions shown.
         self._ready_for: TakenApplicant | None = None
+        self._asked_for: TakenApplicant | None = None  # whose questions the form shows
+        self._shut_down = False
         self.session: ReviewSession | None = None
         self.face: FaceCheck | None = None
         self.bridge: CallBridge | None = None
@@ -310,6 +312,7 @@ class ConsoleWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # nothing to type or choose: no Tab stop
         scroll.setWidget(column)
         bar = scroll.verticalScrollBar().sizeHint().width()
         scroll.setMinimumWidth(figures.minimumSizeHint().width() + bar)
@@ -605,24 +608,31 @@ class ConsoleWindow(QMainWindow):
         )
 
     def _one_per_turn(self, applicant: TakenApplicant, steps: list[Callable[[], None]]) -> None:
-        """Run the steps one per turn of the event loop, each after the last one's painting,
-        while this applicant's review lasts. A 1 ms timer each: a zero timer is a posted event,
-        handled in the same turn."""
+        """Run the steps one per turn of the event loop, in separate dispatches of a 1 ms timer
+        (a zero timer is a posted event, handled in the same turn), while this applicant's review
+        lasts and the window is open. A step that fails is logged and the next still runs: the
+        last one enables the decision."""
 
         def run_next() -> None:
-            if applicant is not self.applicant:  # the review ended in between
+            if applicant is not self.applicant or self._shut_down:
                 return
-            steps.pop(0)()
-            if steps:
-                QTimer.singleShot(1, run_next)
+            try:
+                steps.pop(0)()
+            except Exception:
+                log.exception("a step of the take failed")
+            finally:
+                if steps:
+                    QTimer.singleShot(1, self, run_next)
 
-        QTimer.singleShot(1, run_next)
+        QTimer.singleShot(1, self, run_next)
 
     def _ask_questions(self, applicant: TakenApplicant) -> None:
         # Exactly the questions drawn for this session, in the order drawn (storage keeps them).
         # Those the file still has (storage refuses an approval when one is gone from it).
         self.form.ask(self.questionnaire.asked(applicant.questions, leave_out_unknown=True))
+        self._asked_for = applicant
         self._fresh_form()
+        self._update_actions()
 
     def _review_ready(self, applicant: TakenApplicant) -> None:
         self._refresh_figures()
@@ -766,6 +776,7 @@ class ConsoleWindow(QMainWindow):
         if session.attempts.used >= session.attempts.limit:
             face.attempts_used_up()
         self.face_panel.show_check(face)
+        self._refresh_approval_conditions()  # attempts used up block approval
 
     def _attempts_now(self) -> tuple[int, int]:
         """The attempts this window stores: all but those of failed challenges (the services')."""
@@ -909,6 +920,8 @@ class ConsoleWindow(QMainWindow):
     def decide(self, outcome: Outcome) -> None:
         if self.applicant is None or self.pending is not None or self.recorded_by_service is not None:
             return
+        if self._ready_for is not self.applicant:  # the take's turns are not all done (shortcuts)
+            return
         if self._refused_for_invalid_entries():
             return
         facts = self.review_facts()
@@ -1036,6 +1049,7 @@ class ConsoleWindow(QMainWindow):
         self.applicant = None
         self.session = None
         self.face = None
+        self._ready_for = self._asked_for = None
         if self.recorded_by_service is not None:
             self.recorded_by_service = None
             self.banner.hide_banner()
@@ -1068,8 +1082,8 @@ class ConsoleWindow(QMainWindow):
         self.queue_panel.set_can_take(self.can_take_next())
         ready = self.applicant is not None and self._ready_for is self.applicant
         self.decision_bar.set_enabled(ready and self.pending is None and self.recorded_by_service is None)
-        if self.pending is None:
-            self.form.setEnabled(self.applicant is not None)
+        if self.pending is None:  # answers only to this applicant's questions
+            self.form.setEnabled(self.applicant is not None and self._asked_for is self.applicant)
 
     def _tick(self) -> None:
         self._ticks += 1
@@ -1122,6 +1136,7 @@ class ConsoleWindow(QMainWindow):
         """Stop timers, hang up, and wait for the workers (a decision in flight finishes)."""
         # A field losing focus as the window closes would still save its answer: no more work.
         self.form.blockSignals(True)
+        self._shut_down = True  # no more steps of a take either
         self.tick_timer.stop()
         self.queue_timer.stop()
         bridge, self.bridge = self.bridge, None

@@ -1,0 +1,39 @@
+"""The event-loop meter names each long gap, and how much of it was the Qt thread's own work."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import time
+
+import pytest
+from PySide6.QtCore import QTimer
+
+from ui.responsiveness import EventLoopGapMeter
+
+pytestmark = pytest.mark.gui
+
+
+def test_the_meter_names_each_long_gap_with_the_qt_threads_own_work_in_it(qtbot, qapp) -> None:
+    """A slot that computes for 40 ms, then one that waits 40 ms (as for the GIL or a core): both
+    are long gaps; only the first is the Qt thread's own work."""
+
+    def compute() -> None:
+        end = time.thread_time() + 0.04
+        while time.thread_time() < end:
+            pass
+
+    meter = EventLoopGapMeter(interval_ms=5)
+    meter.start()
+    QTimer.singleShot(50, compute)
+    QTimer.singleShot(150, lambda: time.sleep(0.04))
+    qtbot.wait(300)
+    meter.stop()
+    long = meter.long_gaps()
+    computed = [at for at, _gap, busy in long if busy >= 35]
+    waited = [at for at, gap, busy in long if gap >= 38 and busy < 10]
+    assert len(computed) == 1, meter.report()  # the computing slot, and only it
+    assert any(at > computed[0] for at in waited), meter.report()  # the waiting one, after it
+    assert f"{meter.max_gap_ms:.0f} ms at" in meter.report()
