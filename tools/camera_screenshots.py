@@ -16,19 +16,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication
 
 from app.camera import CameraReport, CameraWatch, load_camera_rules
 from app.console import ConnectionState
 from app.ids import ReviewerId
 from app.settings import load_settings
 from tools.demo_console import DemoConsoleServices, demo_applicant
+from tools.screenshot_app import screenshot_app
 from tools.screenshots import settle, wait_until
 from ui.face_check import FaceState
-from ui.languages import install_translators
 from ui.main_window import ConsoleWindow
 from ui.sign_in import SignedIn
-from ui.style import STYLE_SHEET
 
 SIZES = ((1280, 800), (1024, 768))
 
@@ -46,10 +44,6 @@ def report(label: str, reason: str = "call_started") -> CameraReport:
 
 
 def shoot(out: Path, language: str) -> list[Path]:
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    translators = install_translators(app, language)
-    app.setStyleSheet(STYLE_SHEET)
     settings = load_settings()
     suffix = "" if language == "en" else f"-{language}"
     shots: list[Path] = []
@@ -57,7 +51,7 @@ def shoot(out: Path, language: str) -> list[Path]:
     for _ in range(3):
         services.add_applicant(demo_applicant(settings.shared_data_dir))
     try:
-        with tempfile.TemporaryDirectory() as scratch:
+        with screenshot_app(language), tempfile.TemporaryDirectory() as scratch:
             qsettings = QSettings(str(Path(scratch) / "console.ini"), QSettings.Format.IniFormat)
             reviewer = SignedIn(ReviewerId(1), "李娜" if language.startswith("zh") else "li.na")
             window = ConsoleWindow(services, reviewer, settings, qsettings, language)
@@ -106,8 +100,6 @@ def shoot(out: Path, language: str) -> list[Path]:
             window.close()
     finally:
         services.close()
-        for translator in translators:
-            app.removeTranslator(translator)
     return shots
 
 

@@ -30,7 +30,6 @@ SIZES = ((1280, 800), (1024, 768))
 def shoot_language(folder: Path, language: str) -> None:
     from playwright.sync_api import sync_playwright
     from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication
 
     from app.face import ChallengeKind
     from app.roles import Role
@@ -43,23 +42,18 @@ def shoot_language(folder: Path, language: str) -> None:
     from storage.reviewers import Accounts
     from tools.bench_call import BENCH_PASSWORD, BENCH_REVIEWER, seed_call
     from tools.fixtures import scratch_console_settings
+    from tools.screenshot_app import screenshot_app
     from tools.screenshots import settle, wait_until
     from ui.face_check import FaceState
-    from ui.languages import install_translators
     from ui.main_window import ConsoleWindow
     from ui.replay.window import ReplayWindow
     from ui.sign_in import SignedIn
-    from ui.style import STYLE_SHEET
 
     sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
     from make_y4m import make_fake_media
 
     suffix = "" if language == "en" else f"-{language}"
-    existing = QApplication.instance()
-    app = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
-    app.setStyleSheet(STYLE_SHEET)
-    translators = install_translators(app, language)
-    with tempfile.TemporaryDirectory(prefix="challenge-shots-") as tmp:
+    with screenshot_app(language), tempfile.TemporaryDirectory(prefix="challenge-shots-") as tmp:
         work = Path(tmp)
         os.environ["AUDIT_KEY_FILE"] = str(work / "photo.key")
         settings = scratch_console_settings(work, face_challenge_seconds=8.0)
@@ -147,7 +141,6 @@ def shoot_language(folder: Path, language: str) -> None:
             if server is not None:
                 server.stop()
             database.dispose()
-    del translators
 
 
 def main(argv: list[str]) -> int:

@@ -27,12 +27,11 @@ from app.ids import ReviewerId
 from app.questionnaire import load_questionnaire
 from app.settings import Settings, load_settings
 from tools.demo_console import DemoConsoleServices, demo_applicant
+from tools.screenshot_app import screenshot_app
 from tools.screenshots import settle, wait_until
 from ui.face_check import FaceState
-from ui.languages import install_translators
 from ui.main_window import ConsoleWindow
 from ui.sign_in import SignedIn
-from ui.style import STYLE_SHEET
 
 SIZES = ((1280, 800), (1024, 768))
 
@@ -123,18 +122,13 @@ def replay_tab(settings: Settings, out: Path, language: str, size: tuple[int, in
 def main(argv: list[str]) -> int:
     out = Path(argv[0] if argv else "docs/screenshots")
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    app.setStyleSheet(STYLE_SHEET)
     for language in ("en", "zh_CN"):
-        translators = install_translators(app, language)
-        for size in SIZES:
-            console_form(load_settings(), out, language, size)
-            with tempfile.TemporaryDirectory(prefix="questions-shots-") as data:
-                settings = load_settings({"data_dir": data}, environ={})
-                replay_tab(settings, out, language, size)
-        for translator in translators:
-            app.removeTranslator(translator)
+        with screenshot_app(language):
+            for size in SIZES:
+                console_form(load_settings(), out, language, size)
+                with tempfile.TemporaryDirectory(prefix="questions-shots-") as data:
+                    settings = load_settings({"data_dir": data}, environ={})
+                    replay_tab(settings, out, language, size)
     return 0
 
 

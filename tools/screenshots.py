@@ -29,12 +29,11 @@ from app.decisions import Outcome
 from app.ids import ReviewerId
 from app.settings import Settings, load_settings
 from tools.demo_console import DemoConsoleServices, demo_applicant
+from tools.screenshot_app import screenshot_app
 from ui.decision import DecisionDialog
 from ui.face_check import FaceCheck, FaceState
-from ui.languages import install_translators
 from ui.main_window import ConsoleWindow
 from ui.sign_in import SignedIn
-from ui.style import STYLE_SHEET
 
 
 def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
@@ -76,53 +75,52 @@ def take_screenshots(
     questionnaire, and shoot the window; then the decision dialog over it."""
     suffix = "" if language == "en" else f"-{language}"
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    translators = install_translators(app, language)
-    app.setStyleSheet(STYLE_SHEET)
-    shots: list[Path] = []
-    with tempfile.TemporaryDirectory() as scratch:
-        qsettings = QSettings(str(Path(scratch) / "console.ini"), QSettings.Format.IniFormat)
-        window = ConsoleWindow(services, reviewer, settings, qsettings, language)
-        window.move(0, 0)
-        window.resize(1280, 800)
-        window.show()
-        wait_until(lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting > 0)
-        window.take_next()
-        wait_until(lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout_s=60)
-        for question_id, raw in {
-            "identity_name_confirmed": True,
-            "identity_id_last4": "1234",
-            "identity_amount_applied": "30000",
-            "applied_personally": True,
-            "third_party_present": False,
-            "employment_status": "self_employed",
-            "employer_or_business": "Corner grocery" if language == "en" else "社区便利店",
-            "monthly_income": "9000",
-            "existing_monthly_debt": "2400",
-        }.items():
-            if question_id in window.form.question_ids:  # those drawn for this session
-                window.form.enter(question_id, raw)
-        window.poll_queue()
-        settle(4.0)
-        shots.append(shoot(out / f"console-live-call{suffix}.png"))
+    with screenshot_app(language):
+        shots: list[Path] = []
+        with tempfile.TemporaryDirectory() as scratch:
+            qsettings = QSettings(str(Path(scratch) / "console.ini"), QSettings.Format.IniFormat)
+            window = ConsoleWindow(services, reviewer, settings, qsettings, language)
+            window.move(0, 0)
+            window.resize(1280, 800)
+            window.show()
+            wait_until(
+                lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting > 0
+            )
+            window.take_next()
+            wait_until(
+                lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout_s=60
+            )
+            for question_id, raw in {
+                "identity_name_confirmed": True,
+                "identity_id_last4": "1234",
+                "identity_amount_applied": "30000",
+                "applied_personally": True,
+                "third_party_present": False,
+                "employment_status": "self_employed",
+                "employer_or_business": "Corner grocery" if language == "en" else "社区便利店",
+                "monthly_income": "9000",
+                "existing_monthly_debt": "2400",
+            }.items():
+                if question_id in window.form.question_ids:  # those drawn for this session
+                    window.form.enter(question_id, raw)
+            window.poll_queue()
+            settle(4.0)
+            shots.append(shoot(out / f"console-live-call{suffix}.png"))
 
-        dialog = DecisionDialog(Outcome.APPROVE, window.decision_context(), window)
-        dialog.override_edit.setText(
-            "Long-standing customer; remaining answers confirmed by branch phone call"
-            if language == "en"
-            else "老客户；其余问题已由网点电话确认"
-        )
-        dialog.note_edit.setPlainText("Calm, clear answers." if language == "en" else "回答平稳、清楚。")
-        dialog.adjustSize()
-        dialog.move(window.geometry().center() - dialog.rect().center())
-        dialog.show()
-        settle(1.5)
-        shots.append(shoot(out / f"decision-dialog{suffix}.png"))
-        dialog.close()
-        window.close()
-    for translator in translators:
-        app.removeTranslator(translator)
+            dialog = DecisionDialog(Outcome.APPROVE, window.decision_context(), window)
+            dialog.override_edit.setText(
+                "Long-standing customer; remaining answers confirmed by branch phone call"
+                if language == "en"
+                else "老客户；其余问题已由网点电话确认"
+            )
+            dialog.note_edit.setPlainText("Calm, clear answers." if language == "en" else "回答平稳、清楚。")
+            dialog.adjustSize()
+            dialog.move(window.geometry().center() - dialog.rect().center())
+            dialog.show()
+            settle(1.5)
+            shots.append(shoot(out / f"decision-dialog{suffix}.png"))
+            dialog.close()
+            window.close()
     return shots
 
 
@@ -143,22 +141,17 @@ def take_approval_screenshots(
     only with an override (answers missing), and the override dialog filled in. The services
     need two waiting applicants per size."""
     out.mkdir(parents=True, exist_ok=True)
-    app = QApplication.instance() or QApplication(sys.argv[:1])
-    assert isinstance(app, QApplication)
-    translators = install_translators(app, language)
-    app.setStyleSheet(STYLE_SHEET)
-    shots: list[Path] = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for width, height in sizes:
-            qsettings = QSettings(str(Path(scratch) / f"console-{width}.ini"), QSettings.Format.IniFormat)
-            window = ConsoleWindow(services, reviewer, settings, qsettings, language)
-            window.move(0, 0)
-            window.resize(width, height)
-            window.show()
-            shots += _approval_states(window, services, out, language, (width, height))
-            window.close()
-    for translator in translators:
-        app.removeTranslator(translator)
+    with screenshot_app(language):
+        shots: list[Path] = []
+        with tempfile.TemporaryDirectory() as scratch:
+            for width, height in sizes:
+                qsettings = QSettings(str(Path(scratch) / f"console-{width}.ini"), QSettings.Format.IniFormat)
+                window = ConsoleWindow(services, reviewer, settings, qsettings, language)
+                window.move(0, 0)
+                window.resize(width, height)
+                window.show()
+                shots += _approval_states(window, services, out, language, (width, height))
+                window.close()
     return shots
 
 
