@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
+from PySide6.QtWidgets import QApplication
 
 from app.console import ConnectionState, HangUp, RecordingState
 from app.decisions import DecisionDraft, Outcome, RejectReason
@@ -233,6 +234,27 @@ def test_a_decision_that_cannot_be_saved_stays_on_screen_until_retried(qtbot, wi
         window.banner.retry_button.click()
     assert services.decisions[0].draft == draft
     assert window.pending is None
+
+
+def test_the_save_banner_moves_nothing_else_in_the_window(qtbot, window, services):
+    """Saving, saved, failed (with Retry) and hidden: one height for the decision row, so no panel
+    moves or is laid out again at a decision (the whole window was, when the row changed)."""
+    take_applicant(qtbot, window, services)
+    window.show()
+    qtbot.waitExposed(window)
+    panels = [window.form, window.video, window.face_panel, window.decision_bar]
+    before = [panel.geometry() for panel in panels]
+    banner = window.banner
+    for show in (
+        lambda: banner.saving(Outcome.APPROVE),
+        lambda: banner.failed(Outcome.APPROVE, "database is locked"),
+        lambda: banner.saved(Outcome.APPROVE, "Wang Fang"),
+        banner.hide_banner,
+        lambda: banner.refused("Not recorded: correct the entries marked invalid first"),
+    ):
+        show()
+        QApplication.processEvents()  # the layouts run
+        assert [panel.geometry() for panel in panels] == before, banner.state
 
 
 def test_a_decision_refused_for_good_is_said_plainly_and_frees_the_window(qtbot, window, services):

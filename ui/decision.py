@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QCoreApplication, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -511,8 +511,23 @@ class SaveBanner(QFrame):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.retry_button)
         layout.addWidget(self.close_button)
+        self.retry_button.hide()
+        self.close_button.hide()
         self.state = "hidden"
         self.hide_banner()
+        self._match_button_height()
+
+    def _match_button_height(self) -> None:
+        """A one-line message is as tall as a message with a button: the banner keeps one
+        height from "Saving" to "Saved" to hidden, and so does the row it sits in. When its
+        height changed at a decision (1262x30 to 1262x22), every panel of the window moved and
+        was laid out and repainted, 15 ms of the Qt thread in the decision's turn."""
+        self.label.setMinimumHeight(self.retry_button.sizeHint().height())
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._match_button_height()
+        super().changeEvent(event)
 
     def _show(self, state: str, text: str, colour: str, background: str, retry: bool) -> None:
         self.state = state
