@@ -189,6 +189,7 @@ class ConsoleWindow(QMainWindow):
         self._latest_frame_time = 0.0
         self._ticks = 0
         self._splitters_restored = False
+        self._warmed_up = False
 
         self.setWindowTitle(self.tr("Video review console: {0}").format(reviewer.name))
         self._build()
@@ -449,6 +450,9 @@ class ConsoleWindow(QMainWindow):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
+        if not self._warmed_up:
+            self._warmed_up = True
+            QTimer.singleShot(0, self, self._warm_up)
         if not self._splitters_restored:
             # After the window has its size: a splitter restored earlier is rescaled on first show.
             self._splitters_restored = True
@@ -456,6 +460,11 @@ class ConsoleWindow(QMainWindow):
                 state = self.qsettings.value(f"window/{key}")
                 if isinstance(state, QByteArray) and not state.isEmpty():
                     splitter.restoreState(state)
+
+    def _warm_up(self) -> None:
+        """What the first take would otherwise do for the first time in its turns, once, at
+        start-up (docs/responsiveness.md)."""
+        self.video.warm_up(self.tr("Connecting to {0}…").format("Wang Fang 王芳"))
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.main_splitter, "left": self.left_splitter, "right": self.right_splitter}
@@ -635,6 +644,8 @@ class ConsoleWindow(QMainWindow):
         self._update_actions()
 
     def _review_ready(self, applicant: TakenApplicant) -> None:
+        if self.face is not None:  # with the attempts stored earlier, if they came during the take
+            self.face_panel.show_check(self.face)
         self._refresh_figures()
         self._ready_for = applicant
         self._update_actions()
@@ -775,8 +786,11 @@ class ConsoleWindow(QMainWindow):
         session.attempts.failed += stored.failed
         if session.attempts.used >= session.attempts.limit:
             face.attempts_used_up()
-        self.face_panel.show_check(face)
-        self._refresh_approval_conditions()  # attempts used up block approval
+        if self._ready_for is applicant:
+            self.face_panel.show_check(face)
+            self._refresh_approval_conditions()  # attempts used up block approval
+        # Otherwise the take's last turn shows them: here, between two of its turns, they
+        # filled the approval conditions for the first time in a turn of their own (5 ms).
 
     def _attempts_now(self) -> tuple[int, int]:
         """The attempts this window stores: all but those of failed challenges (the services')."""

@@ -102,11 +102,23 @@ class VideoView(QWidget):
                 painter.setPen(QPen(colour, 3))
                 painter.drawRect(box)
         if self._notice:
-            painter.setPen(QColor("#e8edf1"))
-            font = painter.font()
-            font.setPointSize(13)
-            painter.setFont(font)
-            band = QRectF(0, self.height() - 44, self.width(), 44)
-            painter.fillRect(band, QColor(16, 20, 23, 190))
-            painter.drawText(band, Qt.AlignmentFlag.AlignCenter, self._notice)
+            self._paint_notice(painter, self._notice, self.width(), self.height())
+        painter.end()
+
+    def _paint_notice(self, painter: QPainter, text: str, width: int, height: int) -> None:
+        painter.setPen(QColor("#e8edf1"))
+        font = self.font()
+        font.setPointSize(13)
+        painter.setFont(font)
+        band = QRectF(0, height - 44, width, 44)
+        painter.fillRect(band, QColor(16, 20, 23, 190))
+        painter.drawText(band, Qt.AlignmentFlag.AlignCenter, text)
+
+    def warm_up(self, sample: str) -> None:
+        """Draw a notice once where nobody sees it, at start-up: the first notice drawn on
+        screen ("Connecting to ...", at the first take) otherwise pays for its font (2-5 ms of
+        the Qt thread, in the take's busiest turn)."""
+        image = QImage(max(self.width(), 64), 44, QImage.Format.Format_ARGB32_Premultiplied)
+        painter = QPainter(image)
+        self._paint_notice(painter, sample, image.width(), image.height())
         painter.end()
