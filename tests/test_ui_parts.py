@@ -133,6 +133,34 @@ def test_the_form_is_generated_from_the_questionnaire_file_with_required_answers
     assert form.missing_required_prompts()[0] == questionnaire.questions[0].text("en")
 
 
+def test_the_form_shows_each_draw_in_its_order_numbered_and_nothing_else(qtbot, form):
+    """Takes one after another with other questions and other orders: the grid's rows are the
+    asked questions in the asked order, numbered; the rest hidden (rows are moved, not rebuilt)."""
+    import random
+
+    from PySide6.QtWidgets import QApplication
+
+    whole = form.questionnaire
+    ids = [question.id for question in whole]
+    draws = [ids, ids[::-1], ids[2:7], [ids[5], ids[0], ids[3]], ids[1:], ids]
+    draws += [random.Random(seed).sample(ids, len(ids) - seed) for seed in range(4)]
+    for drawn in draws:
+        form.ask(whole.asked(drawn))
+        QApplication.processEvents()
+        placed = []
+        for index in range(len(drawn)):
+            label = form._grid.itemAtPosition(index, 0).widget()
+            cell = form._grid.itemAtPosition(index, 1).widget()
+            assert label.isVisible() and cell.isVisible()
+            placed.append(next(qid for qid, row in form._rows.items() if row == (label, cell)))
+            assert label.text().startswith(f"{index + 1}. ")
+        assert placed == list(drawn)
+        assert form._grid.count() == 2 * len(drawn)
+        hidden = [qid for qid, (label, cell) in form._rows.items() if label.isHidden() and cell.isHidden()]
+        assert sorted(hidden) == sorted(set(ids) - set(drawn))
+        assert form.question_ids == list(drawn)
+
+
 def test_the_form_refuses_invalid_money_in_place(qtbot, form):
     income = form.editor("monthly_income")
     qtbot.keyClicks(income, "12a3x")  # kept as typed, shown invalid with the reason

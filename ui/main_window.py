@@ -612,6 +612,7 @@ class ConsoleWindow(QMainWindow):
                 lambda: self.application_panel.show_applicant(applicant, photo),
                 lambda: self.face_panel.show_check(face),
                 lambda: self._ask_questions(applicant),
+                self._show_figures,
                 lambda: self._review_ready(applicant),
             ],
         )
@@ -646,7 +647,7 @@ class ConsoleWindow(QMainWindow):
     def _review_ready(self, applicant: TakenApplicant) -> None:
         if self.face is not None:  # with the attempts stored earlier, if they came during the take
             self.face_panel.show_check(self.face)
-        self._refresh_figures()
+        self._refresh_approval_conditions()
         self._ready_for = applicant
         self._update_actions()
         self.review_started.emit(applicant)
@@ -882,9 +883,12 @@ class ConsoleWindow(QMainWindow):
         self._update_actions()
 
     def _refresh_figures(self) -> None:
+        self._show_figures()
+        self._refresh_approval_conditions()
+
+    def _show_figures(self) -> None:
         if self.applicant is None:
             self.figures_panel.clear()
-            self._refresh_approval_conditions()
             return
         figures = repayment_figures(
             self.form.questionnaire,
@@ -903,7 +907,6 @@ class ConsoleWindow(QMainWindow):
         self.figures_panel.show_figures(
             figures, len(self.form.missing_required()), self.form.invalid_prompts(feeding_figures=True)
         )
-        self._refresh_approval_conditions()
 
     # --- deciding ---
 
