@@ -726,6 +726,7 @@ def test_face_attempts_of_earlier_sessions_count_from_storage(qtbot, make_window
     with qtbot.waitSignal(window.review_started, timeout=5000):
         window.take_next()
     qtbot.waitUntil(lambda: window.face_panel.attempts_label.text() == "Attempt 2 of 3")
+    qtbot.waitUntil(lambda: len(services.fake_calls) == 2 and window.call is services.fake_calls[-1])
     call = services.fake_calls[-1]
 
     def no_match() -> None:

@@ -566,10 +566,10 @@ class ConsoleWindow(QMainWindow):
     # --- one review ---
 
     def begin_review(self, applicant: TakenApplicant, photo: QImage | None = None) -> None:
-        """Start the review and the call now; show the applicant, the face panel, the questions,
-        then the figures and approval conditions, each in a turn of the event loop of its own
-        (all in one turn held the Qt thread for 44-100 ms; see docs/responsiveness.md). The
-        decision is enabled once all are shown."""
+        """Start the review now; show the applicant, the face panel, the questions, the figures,
+        then the approval conditions, each in a turn of the event loop of its own (all in one
+        turn held the Qt thread for 44-100 ms; see docs/responsiveness.md), and start the call.
+        The decision is enabled once all are shown."""
         self.banner.hide_banner()
         self.applicant = applicant
         self.session = ReviewSession(self.rules)
@@ -600,11 +600,6 @@ class ConsoleWindow(QMainWindow):
         bridge.camera_changed.connect(self._camera)
         self.bridge = bridge
         self._update_actions()
-        self.calls.run(
-            lambda: self.services.start_call(applicant, bridge),
-            lambda call: self._call_started(bridge, call),
-            lambda error: self._call_failed(bridge, error),
-        )
         face = self.face
         self._one_per_turn(
             applicant,
@@ -614,7 +609,18 @@ class ConsoleWindow(QMainWindow):
                 lambda: self._ask_questions(applicant),
                 self._show_figures,
                 lambda: self._review_ready(applicant),
+                lambda: self._start_call(applicant, bridge),
             ],
+        )
+
+    def _start_call(self, applicant: TakenApplicant, bridge: CallBridge) -> None:
+        """After the take's turns, about 15 ms later: starting the call keeps the call's
+        threads, the intake and the database busy in Python for some 50 ms, and the take's
+        turns, each needing the GIL, were two to three times as long while it did."""
+        self.calls.run(
+            lambda: self.services.start_call(applicant, bridge),
+            lambda call: self._call_started(bridge, call),
+            lambda error: self._call_failed(bridge, error),
         )
 
     def _one_per_turn(self, applicant: TakenApplicant, steps: list[Callable[[], None]]) -> None:
