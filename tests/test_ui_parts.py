@@ -61,6 +61,26 @@ def test_the_bridge_hands_over_only_the_newest_frame_on_the_qt_thread(qtbot):
     assert bridge.frames_dropped == 49
 
 
+@pytest.mark.parametrize("height, width, step", [(480, 640, 1), (241, 321, 1), (240, 320, 2)])
+def test_a_frame_becomes_an_image_with_every_pixel_in_its_colour(height, width, step):
+    """BGR in, the same colours out, at odd sizes and from a strided view of a larger frame."""
+    import numpy as np
+    from PySide6.QtGui import QColor, QImage
+
+    from ui.bridge import bgr_to_qimage
+
+    rng = np.random.default_rng(height)
+    frame = rng.integers(0, 256, (height * step, width * step, 3), dtype=np.uint8)[::step, ::step]
+    image = bgr_to_qimage(frame)
+    assert (image.width(), image.height(), image.format()) == (width, height, QImage.Format.Format_RGB32)
+    for y, x in [(0, 0), (height - 1, width - 1), (height // 2, width // 3), (7, width - 2)]:
+        blue, green, red = (int(value) for value in frame[y, x])
+        assert QColor(image.pixel(x, y)).getRgb() == (red, green, blue, 255)
+    before = QColor(image.pixel(0, 0)).getRgb()
+    frame[0, 0] = (255 - frame[0, 0]).astype(np.uint8)  # the image owns its pixels: not changed with it
+    assert QColor(image.pixel(0, 0)).getRgb() == before
+
+
 def test_the_bridge_delivers_call_events_in_order_and_none_after_close(qtbot):
     bridge = CallBridge()
     states: list[tuple[ConnectionState, int]] = []

@@ -41,14 +41,21 @@ T = TypeVar("T")
 
 
 def bgr_to_qimage(image: BgrFrame) -> QImage:
-    """Copy a BGR numpy frame into a QImage ready to paint (RGB32). Runs on the media thread."""
+    """Copy a BGR numpy frame into a QImage ready to paint (RGB32). Runs on the media thread.
+    OpenCV converts it straight into the QImage's own pixels and lets go of the GIL meanwhile:
+    Qt's convertToFormat held it for about a millisecond a frame, a stretch the window's
+    thread could not get in."""
+    import cv2
     import numpy as np
 
-    array = np.ascontiguousarray(image)
-    height, width = array.shape[:2]
-    view = QImage(array.data, width, height, array.strides[0], QImage.Format.Format_BGR888)
-    # convertToFormat copies, so the QImage no longer refers to the numpy buffer.
-    return view.convertToFormat(QImage.Format.Format_RGB32)
+    height, width = image.shape[:2]
+    qimage = QImage(width, height, QImage.Format.Format_RGB32)  # B, G, R, 0xff in memory
+    pixels = np.frombuffer(qimage.bits(), dtype=np.uint8).reshape(height, qimage.bytesPerLine())
+    target = pixels[:, : width * 4].reshape(height, width, 4)
+    written = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_BGR2BGRA, dst=target)
+    if not np.shares_memory(written, pixels):  # OpenCV chose a buffer of its own: copy it in
+        target[...] = written
+    return qimage
 
 
 class CallBridge(QObject):
