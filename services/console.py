@@ -29,7 +29,7 @@ from app.queue import QueueSummary, TakenApplicant
 from app.roles import Forbidden
 from app.settings import Settings
 from services import check_policy_from, configured_sealer
-from services.face_match import CallFaceMatch
+from services.face_match import CallFaceMatch, PreparedFaceWorker
 
 if TYPE_CHECKING:
     from app.console import CallEvents
@@ -137,8 +137,9 @@ class MediaApplicantCall:
             timeline=self.recording.timeline,
             on_frame=lambda sample: self.events.frame(sample.image, sample.received_at),
             on_score=self._score,
+            worker=self.services.prepared_face_worker.take() if self.services.face_matching else None,
         )
-        try:  # blocks 1-3 s while the models load: this runs on the console's call worker
+        try:  # 1-3 s while the models load, unless prepared: this runs on the console's call worker
             reference = self.applicant.reference_photo if self.services.face_matching else None
             self.face_match.start(reference_image=reference)
         except FaceWorkerError as error:
@@ -328,6 +329,8 @@ class MediaApplicantCall:
             unsubscribe()
         if self.face_match is not None:
             self.face_match.stop()
+        if self.services.face_matching:
+            self.services.prepared_face_worker.prepare()  # for the next call, loading meanwhile
         self._count_failed_challenge()  # a last try (the monitor has stopped: no other thread stores)
         try:
             self.call.hang_up(why.value).result(timeout=10)
@@ -366,6 +369,8 @@ class LiveConsoleServices:
         self.database = database
         self.intake_url = intake_url
         self.face_matching = face_matching
+        # Prepared (prepare_face_matching) as the console starts, and again after each call.
+        self.prepared_face_worker = PreparedFaceWorker(settings)
         # How each liveness challenge is chosen, given the one settled before it in the call: at
         # random, "blink twice" never first nor alone (tests may fix it).
         # A kind, or kinds asked one after the other (each once the one before passed).
@@ -629,9 +634,15 @@ class LiveConsoleServices:
     def refused_decisions(self) -> list[RefusedDecision]:
         return self.pending.refused()
 
+    def prepare_face_matching(self) -> None:
+        """Prepare the first call's face worker now (services.face_match.PreparedFaceWorker)."""
+        if self.face_matching:
+            self.prepared_face_worker.prepare()
+
     def close(self) -> None:
         self._stop.set()
         self._drop_call()
+        self.prepared_face_worker.close()
 
 
 # The modules a console's first call would otherwise import on the call's threads (found with an
@@ -680,6 +691,7 @@ def running_console(
     server, url = start_embedded_intake(settings, database)
     try:
         services = LiveConsoleServices(settings, database, url, face_matching=face_matching)
+        services.prepare_face_matching()
         try:
             yield services
         finally:

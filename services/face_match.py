@@ -6,6 +6,7 @@ owner, the score timeline (services.recording.ScoreTimeline): it converts scores
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ from app.settings import Settings
 if TYPE_CHECKING:
     from app.face import ChallengeKind, FaceScore
     from media.call.frames import VideoSample
+    from media.face.worker import FaceWorker
     from services.recording import ScoreTimeline
 
 log = logging.getLogger(__name__)
@@ -34,17 +36,20 @@ class CallFaceMatch:
         on_frame: Callable[[VideoSample], None] | None = None,
         on_score: Callable[[FaceScore], None] | None = None,
         room_scan_interval: float | None = None,
+        worker: FaceWorker | None = None,
     ) -> None:
-        """`frames`: the call's frames (media.call.frames; anything with `subscribe`)."""
+        """`frames`: the call's frames (media.call.frames; anything with `subscribe`). `worker`:
+        one prepared before the call (PreparedFaceWorker), not started yet; otherwise a new one."""
         from media.face.worker import FaceWorker
 
         self.frames = frames
         self.timeline = timeline
         self.on_frame = on_frame
         self.on_score = on_score
-        self.worker = FaceWorker(
-            settings=settings, on_score=self._score, room_scan_interval=room_scan_interval
-        )
+        if worker is None:
+            worker = FaceWorker(settings=settings, room_scan_interval=room_scan_interval)
+        worker.on_score = self._score
+        self.worker = worker
         self._unsubscribe: Callable[[], None] | None = None
 
     def start(self, *, reference_image: bytes | None = None, reference_encoding: Any = None) -> CallFaceMatch:
@@ -89,3 +94,57 @@ class CallFaceMatch:
             self._unsubscribe()
             self._unsubscribe = None
         self.worker.stop()
+
+
+class PreparedFaceWorker:
+    """One face worker kept prepared between calls (media.face.worker.FaceWorker.prepare): its
+    processes load the libraries and the model (a core for about a second) while no call is on,
+    so that a call's face matching starts without waiting for them and without sharing the
+    cores with their loading while the call itself starts. A call takes it; the next is prepared
+    once that call has ended. Any thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._lock = threading.Lock()
+        self._worker: FaceWorker | None = None
+        self._closed = False
+
+    def prepare(self) -> None:
+        """Have one prepared (starting its processes takes a few milliseconds; they load on
+        their own). Nothing when one is, or after close()."""
+        from media.face.worker import FaceWorker
+
+        with self._lock:
+            if self._closed or (self._worker is not None and self._worker.prepared):
+                return
+            stale, self._worker = self._worker, None
+        if stale is not None:  # its scorer died: never handed to a call
+            stale.stop()
+        try:
+            worker = FaceWorker(settings=self.settings).prepare()
+        except Exception as error:  # the call starts one of its own, and says why it cannot
+            log.warning("face worker not prepared ahead of the call: %s", error)
+            return
+        with self._lock:
+            kept = not self._closed and self._worker is None
+            if kept:
+                self._worker = worker
+        if not kept:  # closed meanwhile, or another thread prepared one first
+            worker.stop()
+
+    def take(self) -> FaceWorker | None:
+        """The prepared worker for a call (not started: CallFaceMatch starts it with the
+        reference photo), or None when there is none alive."""
+        with self._lock:
+            worker, self._worker = self._worker, None
+        if worker is not None and not worker.prepared:
+            worker.stop()
+            return None
+        return worker
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            worker, self._worker = self._worker, None
+        if worker is not None:
+            worker.stop()

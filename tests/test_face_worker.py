@@ -101,6 +101,44 @@ def test_stop_is_safe_at_any_time(
         FaceWorker(threshold=0.45).start()
 
 
+def test_a_prepared_worker_loads_before_the_call_and_scores_with_the_same_children(
+    obama_frames: list[tuple[int, float, np.ndarray]], obama_photo: bytes
+) -> None:
+    """prepare() starts the children without a reference (the console does it between calls);
+    start() then only hands over the photo: the same processes score the call's frames."""
+    worker = FaceWorker(threshold=load_settings().face_match_threshold, room_scan_interval=5.0)
+    try:
+        assert worker.prepare() is worker
+        children = worker.process_ids
+        assert len(children) == 2 and worker.prepared and not worker.running
+        assert not worker.offer_frame(obama_frames[0][2], 0.0)  # no frames before its reference
+        worker.prepare()  # twice: nothing more is started
+        assert worker.process_ids == children
+        worker.start(reference_image=obama_photo)
+        assert worker.running and worker.process_ids == children
+        for index, t, frame in obama_frames[:40]:
+            worker.offer_frame(frame, t, index)
+            time.sleep(0.02)
+        assert worker.drain(timeout=10.0)
+        scores = worker.poll()
+    finally:
+        worker.stop()
+    assert not worker.prepared and not worker.running
+    assert any(score.match for score in scores)
+
+
+def test_a_prepared_worker_that_is_never_used_stops_cleanly() -> None:
+    import os
+
+    worker = FaceWorker(threshold=0.45, room_scan_interval=5.0).prepare()
+    children = worker.process_ids
+    worker.stop()
+    assert not worker.prepared
+    assert not any(os.path.exists(f"/proc/{pid}") and alive(pid) for pid in children)
+    with pytest.raises(FaceWorkerError, match="not an image"):  # a new start after a stop works
+        worker.start(reference_image=b"not a photo")
+
+
 def test_a_bad_reference_photo_fails_the_start_loudly() -> None:
     worker = FaceWorker(threshold=0.45, room_scan_interval=0)
     with pytest.raises(FaceWorkerError, match="not an image"):
@@ -149,15 +187,21 @@ ORPHAN_SCRIPT = """
 import sys, time
 from media.face.worker import FaceWorker
 worker = FaceWorker(threshold=0.45, room_scan_interval=5.0)
-worker.start(reference_encoding=[0.0] * 128)
+if sys.argv[1] == "started":
+    worker.start(reference_encoding=[0.0] * 128)
+else:
+    worker.prepare()
+    time.sleep(3)  # loading its models, waiting for a call's reference photo
 print(" ".join(str(pid) for pid in worker.process_ids), flush=True)
 time.sleep(120)
 """
 
 
-def test_the_face_worker_ends_when_the_console_that_started_it_is_killed(tmp_path: Path) -> None:
-    """A console killed mid-call sends no stop(): its scorer and room scanner end on their own
-    (they ran on before, each holding a model in memory, until the machine restarted)."""
+@pytest.mark.parametrize("how", ["started", "prepared"])
+def test_the_face_worker_ends_when_the_console_that_started_it_is_killed(tmp_path: Path, how: str) -> None:
+    """A console killed mid-call (or between calls, its next worker prepared) sends no stop():
+    its scorer and room scanner end on their own (they ran on before, each holding a model in
+    memory, until the machine restarted)."""
     import os
     import signal
     import subprocess
@@ -167,7 +211,7 @@ def test_the_face_worker_ends_when_the_console_that_started_it_is_killed(tmp_pat
     root = Path(__file__).resolve().parents[1]
     children: list[int] = []
     console = subprocess.Popen(
-        [sys.executable, "-c", ORPHAN_SCRIPT], cwd=root, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", ORPHAN_SCRIPT, how], cwd=root, stdout=subprocess.PIPE, text=True
     )
     try:
         assert console.stdout is not None

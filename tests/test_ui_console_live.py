@@ -92,11 +92,17 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
         lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1,
         timeout=30000,
     )
+    # The console prepared the first call's face worker as it started (its models loading
+    # before anyone waits for them); the call takes that one.
+    prepared = services.prepared_face_worker._worker
+    assert prepared is not None and prepared.prepared
     meter = EventLoopGapMeter(interval_ms=5)
     meter.start()
     window.activateWindow()
     with qtbot.waitSignal(window.review_started, timeout=30000):
         qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.call is not None, timeout=30000)
+    assert window.call.face_match.worker is prepared
     qtbot.waitUntil(lambda: window.video.frames_shown > 30, timeout=30000)
     qtbot.waitUntil(lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout=60000)
     assert window.face_panel.state_text == "Match"
@@ -146,6 +152,9 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     session_id = window.last_decision_session
     qtbot.waitUntil(lambda: len(RecordingRecords(services.database).samples(session_id)) > 5, timeout=15000)
     assert window.applicant is None and window.queue_panel.take_button.isEnabled()
+    # Once the call ended, the next call's face worker is prepared (new processes).
+    qtbot.waitUntil(lambda: services.prepared_face_worker._worker is not None, timeout=15000)
+    assert not prepared.prepared and services.prepared_face_worker._worker.prepared
 
     # The session was recorded: its leg closed at hang-up, its files where the database says.
     recordings = RecordingRecords(services.database)

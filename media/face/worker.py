@@ -12,9 +12,10 @@ API (all methods may be called from any thread; none of them waits on face work)
     from media.face.worker import FaceWorker
 
     worker = FaceWorker(settings=settings, on_score=callback)  # limits and threshold from settings
+    worker.prepare()                    # optional, returns at once: the children load the models
     worker.start(reference_image=photo_bytes)      # or reference_encoding=[128 floats]
-    # blocks ~1-3 s while the child loads the models; raises FaceWorkerError on a bad
-    # photo or missing models.
+    # blocks ~1-3 s while the child loads the models (unless prepare() was called long enough
+    # before); raises FaceWorkerError on a bad photo or missing models.
     worker.offer_frame(frame_bgr, t, index)  # numpy uint8 HxWx3 BGR (640x480 from aiortc), t in s
     # returns True at once (~0.3 ms copy into shared memory; False if not running or the
     # frame is larger than max_frame_size). Only the newest frame is kept:
@@ -91,6 +92,7 @@ class _Shared:
     results: Any
     room: Any  # Array('d', 3): frame t of the last scan, faces found, scans done
     commands: Any  # Queue of challenges to issue: ChallengeKind values
+    reference: Any  # Queue of one item: the reference photo's bytes or its 128 floats
 
 
 class FaceWorker:
@@ -138,25 +140,21 @@ class FaceWorker:
         self._done = threading.Condition()
         self.error: str | None = None
         self.dropped_offers = 0
+        self._started = False  # the reference given and the scorer ready
 
     # -- life cycle -------------------------------------------------------------------------
 
-    def start(
-        self,
-        reference_image: bytes | None = None,
-        *,
-        reference_encoding: Sequence[float] | None = None,
-        timeout: float = 60.0,
-    ) -> None:
-        """Start the children and wait until they are ready to score frames."""
+    def prepare(self) -> FaceWorker:
+        """Start the children now, without the reference: they load their libraries and models
+        (a core for about a second) while nobody waits, and a later start() only hands over the
+        reference photo. The console keeps one prepared between calls, so that a call's start
+        neither waits for the models nor shares the cores with their loading. Idempotent."""
         import multiprocessing
         from multiprocessing.shared_memory import SharedMemory
 
-        if (reference_image is None) == (reference_encoding is None):
-            raise ValueError("give exactly one of reference_image and reference_encoding")
         with self._state_lock:
             if self._processes:
-                raise FaceWorkerError("the face worker is already running")
+                return self
             context = multiprocessing.get_context("spawn")
             self._stopping.clear()
             self.error = None
@@ -170,15 +168,11 @@ class FaceWorker:
                 results=context.Queue(),
                 room=context.Array("d", 3),
                 commands=context.Queue(),
-            )
-            reference: bytes | list[float] = (
-                reference_image
-                if reference_image is not None
-                else [float(x) for x in reference_encoding or ()]
+                reference=context.Queue(),
             )
             scorer = context.Process(
                 target=_scorer_main,
-                args=(self._shared, self.config, reference, self.room_scan_interval, self.engine_factory),
+                args=(self._shared, self.config, self.room_scan_interval, self.engine_factory),
                 name="face-scorer",
                 daemon=True,
             )
@@ -200,11 +194,42 @@ class FaceWorker:
                 self._processes.append(scanner)
             for process in self._processes:
                 process.start()
+        return self
+
+    @property
+    def prepared(self) -> bool:
+        """Children started (by prepare() or start()) and the scorer alive, whether or not it
+        has its reference yet."""
+        return bool(self._processes) and self._processes[0].is_alive() and not self._stopping.is_set()
+
+    def start(
+        self,
+        reference_image: bytes | None = None,
+        *,
+        reference_encoding: Sequence[float] | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        """Start the children (unless prepare() did), give them the reference and wait until
+        they are ready to score frames."""
+        if (reference_image is None) == (reference_encoding is None):
+            raise ValueError("give exactly one of reference_image and reference_encoding")
+        if self._started:
+            raise FaceWorkerError("the face worker is already running")
+        if self._processes and not self.prepared:  # prepared once, but its scorer has died since
+            self.stop()
+        self.prepare()
+        shared = self._shared
+        assert shared is not None
+        reference: bytes | list[float] = (
+            reference_image if reference_image is not None else [float(x) for x in reference_encoding or ()]
+        )
+        shared.reference.put(reference)
         ready = self._wait_ready(timeout)
         if not ready:
             message = self.error or "the face worker did not start in time"
             self.stop()
             raise FaceWorkerError(message)
+        self._started = True
         self._reader = threading.Thread(target=self._read_results, name="face-results", daemon=True)
         self._reader.start()
 
@@ -221,6 +246,8 @@ class FaceWorker:
                 continue
             if message[0] == "ready":
                 return True
+            if message[0] == "loaded":  # the models are in (prepare()); the reference is next
+                continue
             if message[0] == "error":
                 self.error = str(message[1])
                 return False
@@ -234,6 +261,7 @@ class FaceWorker:
             self._stopping.set()
             shared, processes, shm = self._shared, self._processes, self._shm
             self._processes = []
+            self._started = False
             if shared is not None:
                 shared.stop.set()
                 shared.new_frame.set()
@@ -261,9 +289,10 @@ class FaceWorker:
                 with contextlib.suppress(Exception):
                     shared.results.close()
                     shared.results.join_thread()
-                with contextlib.suppress(Exception):
-                    shared.commands.cancel_join_thread()  # unread challenges do not matter now
-                    shared.commands.close()
+                for unread in (shared.commands, shared.reference):  # unread, they do not matter now
+                    with contextlib.suppress(Exception):
+                        unread.cancel_join_thread()
+                        unread.close()
                 self._shared = None
             if shm is not None:
                 with contextlib.suppress(Exception):
@@ -287,7 +316,8 @@ class FaceWorker:
 
     @property
     def running(self) -> bool:
-        return bool(self._processes) and self._processes[0].is_alive() and not self._stopping.is_set()
+        """Scoring: started with its reference, and alive."""
+        return self._started and self.prepared
 
     # -- frames in --------------------------------------------------------------------------
 
@@ -297,7 +327,7 @@ class FaceWorker:
         import numpy as np
 
         shm, shared = self._shm, self._shared
-        if shm is None or shared is None or self._stopping.is_set():
+        if shm is None or shared is None or not self._started or self._stopping.is_set():
             return False
         if frame_bgr.ndim != 3 or frame_bgr.shape[2] != 3 or frame_bgr.dtype != np.uint8:
             raise ValueError("frames must be uint8 arrays of shape (height, width, 3), BGR")
@@ -324,7 +354,7 @@ class FaceWorker:
         """Issue a liveness challenge; it is asked on the next frame the worker scores, and the
         scores from then on carry its status. False if the worker is not running."""
         shared = self._shared
-        if shared is None or self._stopping.is_set():
+        if shared is None or not self._started or self._stopping.is_set():
             return False
         shared.commands.put(kind.value)
         return True
@@ -421,10 +451,22 @@ def _orphaned() -> bool:
     return parent is not None and not parent.is_alive()
 
 
+def _wait_for_reference(shared: _Shared) -> bytes | list[float] | None:
+    """The reference photo (or encoding) start() hands over; None when stopped or orphaned first."""
+    while not shared.stop.is_set():
+        try:
+            reference: bytes | list[float] = shared.reference.get(timeout=0.2)
+        except queue.Empty:
+            if _orphaned():
+                return None
+            continue
+        return reference
+    return None
+
+
 def _scorer_main(
     shared: _Shared,
     config: PipelineConfig,
-    reference: bytes | list[float],
     room_scan_interval: float,
     engine_factory: Callable[[], FaceEngine] | None,
 ) -> None:
@@ -446,6 +488,10 @@ def _scorer_main(
             engine = engine_factory()
         else:
             engine = default_engine(config.engine, config.models_dir)
+        shared.results.put(("loaded", os.getpid()))
+        reference = _wait_for_reference(shared)
+        if reference is None:  # stopped, or orphaned, before a call needed it
+            return
         if isinstance(reference, bytes):
             report = check_reference_photo(reference, engine=engine, limits=config.quality)
             if not report.ok or report.encoding is None:
