@@ -329,7 +329,7 @@ class MediaApplicantCall:
             unsubscribe()
         if self.face_match is not None:
             self.face_match.stop()
-        if self.services.face_matching:
+        if self.services.face_matching and why is not HangUp.CONSOLE_CLOSED:
             self.services.prepared_face_worker.prepare()  # for the next call, loading meanwhile
         self._count_failed_challenge()  # a last try (the monitor has stopped: no other thread stores)
         try:

@@ -138,6 +138,7 @@ class PreparedFaceWorker:
         with self._lock:
             worker, self._worker = self._worker, None
         if worker is not None and not worker.prepared:
+            log.warning("the prepared face worker had ended; the call starts one of its own")
             worker.stop()
             return None
         return worker

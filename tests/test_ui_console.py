@@ -260,12 +260,18 @@ def test_the_save_banner_moves_nothing_else_in_the_window(qtbot, window, service
 def test_a_decision_recorded_as_the_window_closes_is_still_saved(qtbot, window, services):
     """The save is handed to the desk a turn later (after the screen is updated); a window shut
     down in that turn hands it over as it stops, and waits for it."""
-    take_applicant(qtbot, window, services)
+    call = take_applicant(qtbot, window, services)
+    order: list[str] = []
+    save, end = services.save_decision, call.end
+    services.save_decision = lambda submission: (order.append("saved"), save(submission))[1]
+    call.end = lambda why=HangUp.REVIEWER: (order.append(f"ended: {why.value}"), end(why))[1]
     draft = DecisionDraft(Outcome.VERIFY_LATER, note="Applicant asked to call back")
     assert window.record_decision(draft)
     assert services.decisions == []  # not yet: the next turn
     window.close()  # no turn in between (UnsavedDecisionQuestion answers "close" here)
     assert [saved.draft for saved in services.decisions] == [draft]
+    # Stored before the call was ended (ending it first would close the session as abandoned).
+    assert order == ["saved", f"ended: {HangUp.CONSOLE_CLOSED.value}"]
 
 
 def test_a_decision_refused_for_good_is_said_plainly_and_frees_the_window(qtbot, window, services):

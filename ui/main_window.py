@@ -635,8 +635,8 @@ class ConsoleWindow(QMainWindow):
     def _one_per_turn(self, applicant: TakenApplicant, steps: list[Callable[[], None]]) -> None:
         """Run the steps one per turn of the event loop, in separate dispatches of a 1 ms timer
         (a zero timer is a posted event, handled in the same turn), while this applicant's review
-        lasts and the window is open. A step that fails is logged and the next still runs: the
-        last one enables the decision."""
+        lasts and the window is open. A step that fails is logged and the next still runs (the
+        one that enables the decision, the one that starts the call)."""
 
         def run_next() -> None:
             if applicant is not self.applicant or self._shut_down:
@@ -1185,7 +1185,8 @@ class ConsoleWindow(QMainWindow):
         event.accept()
 
     def shutdown(self) -> None:
-        """Stop timers, hang up, and wait for the workers (a decision in flight finishes)."""
+        """Stop timers, store what is being saved (a decision in flight finishes), then hang up
+        and wait for the workers."""
         # A field losing focus as the window closes would still save its answer: no more work.
         self.form.blockSignals(True)
         self._shut_down = True  # no more steps of a take either
@@ -1195,9 +1196,11 @@ class ConsoleWindow(QMainWindow):
         call, self.call = self.call, None
         if bridge is not None:
             bridge.close()
+        # Saves asked in the last turn too, and all stored before the call ends: a decision
+        # recorded as the window closed is not refused for a session ended abandoned meanwhile.
+        self._hand_jobs_to_the_desk()
+        self.desk.shutdown()
         if call is not None:
             # Not decided: the session ends abandoned, "console closed" (storage keeps the reason).
             self.calls.run(lambda: call.end(HangUp.CONSOLE_CLOSED), lambda _r: None, lambda _e: None)
         self.calls.shutdown()
-        self._hand_jobs_to_the_desk()  # a save asked in the last turn still happens
-        self.desk.shutdown()

@@ -192,8 +192,16 @@ class FaceWorker:
                     daemon=True,
                 )
                 self._processes.append(scanner)
-            for process in self._processes:
-                process.start()
+            try:
+                for process in self._processes:
+                    process.start()
+            except BaseException:
+                started = False
+            else:
+                started = True
+        if not started:  # nothing half-started left behind: processes, shared memory
+            self.stop()
+            raise FaceWorkerError("the face worker's processes could not be started")
         return self
 
     @property
@@ -261,10 +269,14 @@ class FaceWorker:
             self._stopping.set()
             shared, processes, shm = self._shared, self._processes, self._shm
             self._processes = []
-            self._started = False
+            scoring, self._started = self._started, False
             if shared is not None:
                 shared.stop.set()
                 shared.new_frame.set()
+            if not scoring:  # prepared, never given a call: nothing to finish; it may be loading
+                for process in processes:
+                    if process.pid is not None and process.is_alive():
+                        process.terminate()
             deadline = time.monotonic() + timeout
             for process in processes:
                 # Keep emptying the result queue: a child blocked on a full pipe cannot exit.
@@ -311,7 +323,7 @@ class FaceWorker:
 
     @property
     def process_ids(self) -> list[int]:
-        """The scorer's and the room scanner's process ids (empty until started)."""
+        """The scorer's and the room scanner's process ids (empty until prepared or started)."""
         return [process.pid for process in self._processes]
 
     @property
