@@ -37,7 +37,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "applicant", help="the applicant simulator: stream a video file as an applicant"
     )
     applicant.add_argument("--url", required=True, help="the intake service, e.g. http://127.0.0.1:8080")
-    applicant.add_argument("--token", required=True, help="the applicant's one-time token")
+    applicant.add_argument(
+        "--token", required=True, help="the applicant's one-time token (as --token=T, it may begin with -)"
+    )
     applicant.add_argument("--video", required=True, type=Path, help="a video file (its audio is sent too)")
     applicant.add_argument("--loop", action="store_true", help="start the file again at its end")
     applicant.add_argument(

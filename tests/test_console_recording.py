@@ -217,7 +217,7 @@ def test_a_console_killed_mid_call_is_abandoned_at_the_next_sign_in_and_its_reco
     try:
         _reviewer_id, (token,) = world.seed(["Li Lei"])
         url = world.intake()
-        world.run("applicant", "--url", url, "--token", token, "--video", str(OBAMA_VIDEO), "--loop",
+        world.run("applicant", "--url", url, f"--token={token}", "--video", str(OBAMA_VIDEO), "--loop",
                   stderr=subprocess.DEVNULL)  # fmt: skip
         console = subprocess.Popen(
             [sys.executable, __file__, url, "call-bench", "call-bench-password"],

@@ -164,3 +164,14 @@ def test_missing_models_fail_loudly_not_with_exit_0(shared_data: Path, tmp_path:
     )  # fmt: skip
     assert result.returncode == 3, (result.stdout, result.stderr)
     assert "face models unavailable" in result.stderr and "pkg_resources" in result.stderr
+
+
+@pytest.mark.parametrize("token", ["-bQ2x_token", "--x", "plain_Token-1"])
+def test_the_demo_simulator_is_given_any_token_whole(token: str) -> None:
+    """Tokens are URL-safe base64: one in 64 begins with "-" (the demo's applicant then failed
+    to start, "--token: expected one argument", and never joined the queue)."""
+    from tools.demo_console import simulator_arguments
+
+    args = build_parser().parse_args(simulator_arguments("http://127.0.0.1:8080", token, Path("clip.mp4")))
+    assert (args.token, args.url, args.loop) == (token, "http://127.0.0.1:8080", True)
+    assert args.video == Path("clip.mp4")

@@ -77,7 +77,8 @@ def start_call(
         session.execute(update(Application).values(reference_photo=photo, reference_photo_format="jpeg"))
     url = world.intake()
     video = str(world.settings.shared_data_dir / "videos" / "obama_weekly_address.mp4")
-    applicant_args = ["applicant", "--url", url, "--token", token, "--video", video, "--loop", "--stamp-time"]
+    applicant_args = ["applicant", "--url", url, f"--token={token}", "--video", video]
+    applicant_args += ["--loop", "--stamp-time"]
     applicant = world.run(*applicant_args, stderr=subprocess.DEVNULL)
     console = world.run(
         "record-probe", "--url", url, "--reviewer", BENCH_REVIEWER, "--seconds", str(seconds), *extra,

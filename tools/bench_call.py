@@ -96,7 +96,7 @@ def measure_call(
             wait_for_http(f"{url}/healthz")
             processes["applicant"] = subprocess.Popen(
                 [
-                    sys.executable, str(MAIN), "applicant", "--url", url, "--token", token,
+                    sys.executable, str(MAIN), "applicant", "--url", url, f"--token={token}",
                     "--video", str(video), "--loop", "--stamp-time",
                 ],
                 env=env,

@@ -437,24 +437,20 @@ def queue_demo_applicant(database: Database, settings: Settings, intake_url: str
         applied_at=datetime.now(UTC) - timedelta(hours=3, minutes=12),
     )
     registered = register_application(database, settings, form, photo)
-    command = [
-        sys.executable,
-        str(MAIN),
-        "applicant",
-        "--url",
-        intake_url,
-        "--token",
-        registered.token,
-        "--video",
-        str(video),
-        "--loop",
-    ]
+    command = [sys.executable, str(MAIN), *simulator_arguments(intake_url, registered.token, video)]
     simulator = subprocess.Popen(command, env=dict(os.environ, PYTHONUNBUFFERED="1"))
     with contextlib.suppress(OSError):
         # It stands in for the applicant's phone: on the reviewer's machine it takes what the
         # console leaves, instead of competing with the console's window for the cores.
         os.setpriority(os.PRIO_PROCESS, simulator.pid, SIMULATED_PHONE_NICENESS)
     return simulator
+
+
+def simulator_arguments(intake_url: str, token: str, video: Path) -> list[str]:
+    """main.py's arguments for the applicant simulator. The token as --token=T: one in 64
+    random tokens begins with "-", and "--token -x..." read it as an option (the demo's
+    applicant then never joined the queue)."""
+    return ["applicant", "--url", intake_url, f"--token={token}", "--video", str(video), "--loop"]
 
 
 @contextlib.contextmanager

@@ -21,7 +21,7 @@ def test_applicant_drops_and_returns_within_grace_as_a_second_leg(sqlite_world: 
     _reviewer_id, (token,) = sqlite_world.seed(["Li Lei"])
     url = sqlite_world.intake()
     video = str(sqlite_world.settings.shared_data_dir / "videos" / "obama_weekly_address.mp4")
-    applicant = ["applicant", "--url", url, "--token", token, "--video", video, "--loop"]
+    applicant = ["applicant", "--url", url, f"--token={token}", "--video", video, "--loop"]
 
     first = sqlite_world.run(*applicant)
     call = ReviewerCall(url, sign_in(url, BENCH_REVIEWER, BENCH_PASSWORD), grace_seconds=20).start()

@@ -25,7 +25,7 @@ def test_applicant_on_one_intake_console_on_another_and_a_reconnect_across(
     video = str(postgres_world.settings.shared_data_dir / "videos" / "obama_weekly_address.mp4")
 
     def applicant(url: str) -> list[str]:
-        return ["applicant", "--url", url, "--token", token, "--video", video, "--loop"]
+        return ["applicant", "--url", url, f"--token={token}", "--video", video, "--loop"]
 
     first = postgres_world.run(*applicant(first_intake))
     credential = sign_in(second_intake, BENCH_REVIEWER, BENCH_PASSWORD)
