@@ -236,25 +236,33 @@ def test_a_decision_that_cannot_be_saved_stays_on_screen_until_retried(qtbot, wi
     assert window.pending is None
 
 
-def test_the_save_banner_moves_nothing_else_in_the_window(qtbot, window, services):
-    """Saving, saved, failed (with Retry) and hidden: one height for the decision row, so no panel
-    moves or is laid out again at a decision (the whole window was, when the row changed)."""
-    take_applicant(qtbot, window, services)
-    window.show()
-    qtbot.waitExposed(window)
-    panels = [window.form, window.video, window.face_panel, window.decision_bar]
-    before = [panel.geometry() for panel in panels]
-    banner = window.banner
-    for show in (
-        lambda: banner.saving(Outcome.APPROVE),
-        lambda: banner.failed(Outcome.APPROVE, "database is locked"),
-        lambda: banner.saved(Outcome.APPROVE, "Wang Fang"),
-        banner.hide_banner,
-        lambda: banner.refused("Not recorded: correct the entries marked invalid first"),
-    ):
-        show()
-        QApplication.processEvents()  # the layouts run
-        assert [panel.geometry() for panel in panels] == before, banner.state
+@pytest.mark.parametrize("styled", [False, True])
+def test_the_save_banner_moves_nothing_else_in_the_window(qtbot, make_window, services, styled):
+    """From the first "Saving" to "Saved", hidden and a one-line refusal: one height for the
+    decision row, so no panel moves or is laid out again at a decision (the whole window was,
+    when the row changed). With the console's style sheet and without."""
+    from ui.style import STYLE_SHEET
+
+    app = QApplication.instance()
+    app.setStyleSheet(STYLE_SHEET if styled else "")
+    try:
+        window = make_window(services)
+        take_applicant(qtbot, window, services)
+        panels = [window.form, window.video, window.face_panel, window.decision_bar]
+        before = [panel.geometry() for panel in panels]
+        banner = window.banner
+        for show in (
+            lambda: banner.saving(Outcome.APPROVE),
+            lambda: banner.saved(Outcome.APPROVE, "Wang Fang"),
+            banner.hide_banner,
+            lambda: banner.refused("Not recorded: correct the entries marked invalid"),
+            lambda: banner.saving(Outcome.REJECT),
+        ):
+            show()
+            QApplication.processEvents()  # the layouts run
+            assert [panel.geometry() for panel in panels] == before, banner.state
+    finally:
+        app.setStyleSheet("")
 
 
 def test_a_decision_recorded_as_the_window_closes_is_still_saved(qtbot, window, services):

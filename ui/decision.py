@@ -186,18 +186,37 @@ class DecisionBar(QWidget):
                 layout.addStretch(1)
             layout.addWidget(button)
         self.set_enabled(False)
+        self._banner: SaveBanner | None = None
 
         self.approval_blocked = False
 
-    def place_between(self, widget: QWidget) -> None:
-        """Put the widget (the save banner) between the approve/reject and the other buttons,
-        where the row has room, keeping that room when it is hidden: its appearing then lays
-        out this row only, not the whole window (below the form it did, at each decision)."""
+    def place_between(self, banner: SaveBanner) -> None:
+        """Put the save banner between the approve/reject and the other buttons, where the row
+        has room, keeping that room when it is hidden: its appearing then lays out this row
+        only, not the whole window (below the form it did, at each decision)."""
         self._row.takeAt(self._middle)  # the stretch it replaces
-        self._row.insertWidget(self._middle, widget, 1)
-        policy = widget.sizePolicy()
+        self._row.insertWidget(self._middle, banner, 1)
+        policy = banner.sizePolicy()
         policy.setRetainSizeWhenHidden(True)
-        widget.setSizePolicy(policy)
+        banner.setSizePolicy(policy)
+        self._banner = banner
+        self._keep_one_height()
+
+    def _keep_one_height(self) -> None:
+        """The row as tall as its buttons or a one-line message, whichever is taller, from the
+        start: "Saving", "Saved" and hidden then never change its height (a row 1 px taller
+        with the first "Saving" moved every panel of the window, laid out and repainted again
+        in the decision's turn). Only a longer message, or Retry, makes it taller."""
+        banner = self._banner
+        if banner is None:
+            return
+        buttons = max(button.sizeHint().height() for button in self.buttons.values())
+        self.setMinimumHeight(max(buttons, banner.one_line_height()))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
+            self._keep_one_height()
 
     def set_enabled(self, enabled: bool) -> None:
         for outcome, button in self.buttons.items():
@@ -511,23 +530,22 @@ class SaveBanner(QFrame):
         layout.addWidget(self.label, 1)
         layout.addWidget(self.retry_button)
         layout.addWidget(self.close_button)
+        # Hidden until a state shows them: the hidden banner keeps its room (DecisionBar), and
+        # that room was a button's height, so the first "Saving" (a line of text, shorter)
+        # shrank the decision row and every panel of the window moved, laid out and repainted
+        # again in the decision's turn (15 ms of the Qt thread).
         self.retry_button.hide()
         self.close_button.hide()
         self.state = "hidden"
         self.hide_banner()
-        self._match_button_height()
 
-    def _match_button_height(self) -> None:
-        """A one-line message is as tall as a message with a button: the banner keeps one
-        height from "Saving" to "Saved" to hidden, and so does the row it sits in. When its
-        height changed at a decision (1262x30 to 1262x22), every panel of the window moved and
-        was laid out and repainted, 15 ms of the Qt thread in the decision's turn."""
-        self.label.setMinimumHeight(self.retry_button.sizeHint().height())
-
-    def changeEvent(self, event: QEvent) -> None:
-        if event.type() in (QEvent.Type.StyleChange, QEvent.Type.FontChange):
-            self._match_button_height()
-        super().changeEvent(event)
+    def one_line_height(self) -> int:
+        """The banner's height with a one-line message and no button (DecisionBar keeps its room)."""
+        text = self.label.text()
+        self.label.setText("Saving")
+        height = self.sizeHint().height()
+        self.label.setText(text)
+        return height
 
     def _show(self, state: str, text: str, colour: str, background: str, retry: bool) -> None:
         self.state = state
