@@ -329,8 +329,10 @@ class MediaApplicantCall:
             unsubscribe()
         if self.face_match is not None:
             self.face_match.stop()
-        if self.services.face_matching and why is not HangUp.CONSOLE_CLOSED:
-            self.services.prepared_face_worker.prepare()  # for the next call, loading meanwhile
+        if self.services.face_matching:
+            # For the next call, loading meanwhile (after close(), at the console's exit, none;
+            # one prepared then, as the window closes, is stopped at once by close()).
+            self.services.prepared_face_worker.prepare()
         self._count_failed_challenge()  # a last try (the monitor has stopped: no other thread stores)
         try:
             self.call.hang_up(why.value).result(timeout=10)

@@ -139,6 +139,26 @@ def test_a_prepared_worker_that_is_never_used_stops_cleanly() -> None:
         worker.start(reference_image=b"not a photo")
 
 
+def never_loading_engine() -> None:
+    """An engine whose model takes a minute to load (module-level: pickled by name into the child)."""
+    time.sleep(60)
+
+
+def test_a_prepared_worker_still_loading_is_ended_at_once_not_waited_for() -> None:
+    """At the console's exit a worker prepared for a next call may still be loading its model:
+    stop() ends it then, instead of waiting out its 3 s for a child that has nothing to finish."""
+    import signal
+
+    worker = FaceWorker(threshold=0.45, room_scan_interval=0, engine_factory=never_loading_engine)
+    worker.prepare()
+    scorer = worker._processes[0]
+    began = time.monotonic()
+    worker.stop()
+    took = time.monotonic() - began
+    assert scorer.exitcode == -signal.SIGTERM
+    assert took < 2.5, took  # not the 3 s a started worker gets to finish its frame
+
+
 def test_a_bad_reference_photo_fails_the_start_loudly() -> None:
     worker = FaceWorker(threshold=0.45, room_scan_interval=0)
     with pytest.raises(FaceWorkerError, match="not an image"):

@@ -257,6 +257,8 @@ def test_the_save_banner_moves_nothing_else_in_the_window(qtbot, make_window, se
             banner.hide_banner,
             lambda: banner.refused("Not recorded: correct the entries marked invalid"),
             lambda: banner.saving(Outcome.REJECT),
+            lambda: banner.saved(Outcome.REJECT, "王芳"),  # a Chinese name: a taller line
+            lambda: banner.refused("未记录：请先更正标为无效的项目"),
         ):
             show()
             QApplication.processEvents()  # the layouts run

@@ -542,7 +542,7 @@ class SaveBanner(QFrame):
     def one_line_height(self) -> int:
         """The banner's height with a one-line message and no button (DecisionBar keeps its room)."""
         text = self.label.text()
-        self.label.setText("Saving")
+        self.label.setText("Saving 保存 Wang Fang 王芳")  # a Chinese name or text: a taller line
         height = self.sizeHint().height()
         self.label.setText(text)
         return height

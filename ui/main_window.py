@@ -1196,11 +1196,14 @@ class ConsoleWindow(QMainWindow):
         call, self.call = self.call, None
         if bridge is not None:
             bridge.close()
-        # Saves asked in the last turn too, and all stored before the call ends: a decision
-        # recorded as the window closed is not refused for a session ended abandoned meanwhile.
-        self._hand_jobs_to_the_desk()
-        self.desk.shutdown()
+        self._hand_jobs_to_the_desk()  # saves asked in the last turn too
+        if self.pending is not None:
+            # A decision being saved is stored before the call ends: ended first, the session
+            # would close abandoned and the decision be refused. (Otherwise the call is not kept
+            # waiting for the database.)
+            self.desk.shutdown()
         if call is not None:
             # Not decided: the session ends abandoned, "console closed" (storage keeps the reason).
             self.calls.run(lambda: call.end(HangUp.CONSOLE_CLOSED), lambda _r: None, lambda _e: None)
         self.calls.shutdown()
+        self.desk.shutdown()

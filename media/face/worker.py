@@ -158,51 +158,55 @@ class FaceWorker:
             context = multiprocessing.get_context("spawn")
             self._stopping.clear()
             self.error = None
-            self._shm = SharedMemory(create=True, size=_HEADER_BYTES + self._capacity)
-            self._shared = _Shared(
-                shm_name=self._shm.name,
-                capacity=self._capacity,
-                lock=context.Lock(),
-                new_frame=context.Event(),
-                stop=context.Event(),
-                results=context.Queue(),
-                room=context.Array("d", 3),
-                commands=context.Queue(),
-                reference=context.Queue(),
-            )
-            scorer = context.Process(
-                target=_scorer_main,
-                args=(self._shared, self.config, self.room_scan_interval, self.engine_factory),
-                name="face-scorer",
+            try:
+                self._start_children(context, SharedMemory)
+            except Exception as error:
+                failure: Exception | None = error
+            else:
+                failure = None
+        if failure is not None:  # nothing half-started left behind: processes, shared memory
+            self.stop()
+            raise FaceWorkerError(f"the face worker could not be started: {failure}") from failure
+        return self
+
+    def _start_children(self, context: Any, shared_memory: Any) -> None:
+        """(Under _state_lock.) The frame slot, the queues and the children, started."""
+        self._shm = shared_memory(create=True, size=_HEADER_BYTES + self._capacity)
+        self._shared = _Shared(
+            shm_name=self._shm.name,
+            capacity=self._capacity,
+            lock=context.Lock(),
+            new_frame=context.Event(),
+            stop=context.Event(),
+            results=context.Queue(),
+            room=context.Array("d", 3),
+            commands=context.Queue(),
+            reference=context.Queue(),
+        )
+        scorer = context.Process(
+            target=_scorer_main,
+            args=(self._shared, self.config, self.room_scan_interval, self.engine_factory),
+            name="face-scorer",
+            daemon=True,
+        )
+        self._processes = [scorer]
+        if self.room_scan_interval > 0:
+            scanner = context.Process(
+                target=_room_scanner_main,
+                args=(
+                    self._shared,
+                    self.config.max_width,
+                    self.room_scan_interval,
+                    self.room_scanner_factory,
+                    self.config.engine,
+                    self.config.models_dir,
+                ),
+                name="face-room-scan",
                 daemon=True,
             )
-            self._processes = [scorer]
-            if self.room_scan_interval > 0:
-                scanner = context.Process(
-                    target=_room_scanner_main,
-                    args=(
-                        self._shared,
-                        self.config.max_width,
-                        self.room_scan_interval,
-                        self.room_scanner_factory,
-                        self.config.engine,
-                        self.config.models_dir,
-                    ),
-                    name="face-room-scan",
-                    daemon=True,
-                )
-                self._processes.append(scanner)
-            try:
-                for process in self._processes:
-                    process.start()
-            except BaseException:
-                started = False
-            else:
-                started = True
-        if not started:  # nothing half-started left behind: processes, shared memory
-            self.stop()
-            raise FaceWorkerError("the face worker's processes could not be started")
-        return self
+            self._processes.append(scanner)
+        for process in self._processes:
+            process.start()
 
     @property
     def prepared(self) -> bool:
