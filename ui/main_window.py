@@ -196,9 +196,7 @@ class ConsoleWindow(QMainWindow):
         self._splitters_restored = False
         self._warmed_up = False
         # Saves asked in this turn, handed to the desk in the next (_desk_after_this_turn).
-        self._desk_jobs: list[
-            tuple[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]]
-        ] = []
+        self._desk_jobs: list[DeskJob] = []
 
         self.setWindowTitle(self.tr("Video review console: {0}").format(reviewer.name))
         self._build()
@@ -623,9 +621,10 @@ class ConsoleWindow(QMainWindow):
         )
 
     def _start_call(self, applicant: TakenApplicant, bridge: CallBridge) -> None:
-        """After the take's turns, about 15 ms later: starting the call keeps the call's
-        threads, the intake and the database busy in Python for some 50 ms, and the take's
-        turns, each needing the GIL, were two to three times as long while it did."""
+        """After the take's turns, about 15 ms later: the console's part of the call's start
+        (the recording, the face match, their first database rows) keeps other threads busy in
+        Python, and the take's turns, each needing the GIL, were two to three times as long
+        while it did."""
         self.calls.run(
             lambda: self.services.start_call(applicant, bridge),
             lambda call: self._call_started(bridge, call),
