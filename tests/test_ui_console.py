@@ -870,3 +870,25 @@ def test_no_decision_until_the_take_has_shown_the_questions_figures_and_conditio
     assert window.decision_bar.buttons[Outcome.REJECT].isEnabled() and window.form.isEnabled()
     window.decide(Outcome.REJECT)
     assert asked == [Outcome.REJECT]
+
+
+def test_the_close_question_over_an_unsaved_decision_says_what_happens_to_it(qtbot):
+    """Not "it will be lost": a save under way is finished as the window closes, and a failed
+    one is kept by the live services; the window only stops retrying it. Close answers yes."""
+    from PySide6.QtWidgets import QMainWindow, QMessageBox
+
+    parent = QMainWindow()
+    qtbot.addWidget(parent)
+    seen: list[str] = []
+
+    def answer() -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            QTimer.singleShot(20, answer)
+            return
+        seen.append(box.text())
+        box.button(QMessageBox.StandardButton.Close).click()
+
+    QTimer.singleShot(0, answer)
+    assert UnsavedDecisionQuestion.ask(parent)
+    assert "lost" not in seen[0] and "not retried from this window" in seen[0]

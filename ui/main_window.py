@@ -94,17 +94,22 @@ class UnsavedDecision:
 class UnsavedDecisionQuestion:
     @classmethod
     def ask(cls, parent: QWidget) -> bool:
-        """True when the reviewer really wants to close with a decision not saved. Tests replace this."""
+        """True when the reviewer really wants to close with a decision not saved. Tests replace
+        this. (Not "it will be lost": a save under way is finished as the window closes, and the
+        live services keep a failed one on the workstation for later; the window only stops
+        retrying it.)"""
         answer = QMessageBox.warning(
             parent,
             QCoreApplication.translate("ConsoleWindow", "Decision not saved"),
             QCoreApplication.translate(
-                "ConsoleWindow", "A decision is not saved yet. Close anyway? It will be lost."
+                "ConsoleWindow",
+                "A decision is not stored yet. Close anyway? A save under way is finished first; "
+                "one that failed is not retried from this window.",
             ),
-            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Discard,
+            QMessageBox.StandardButton.Cancel | QMessageBox.StandardButton.Close,
             QMessageBox.StandardButton.Cancel,
         )
-        return answer == QMessageBox.StandardButton.Discard
+        return answer == QMessageBox.StandardButton.Close
 
 
 class EndCallQuestion:

@@ -4,57 +4,57 @@
 <context>
     <name>AmendDialog</name>
     <message>
-        <location filename="../replay/amend.py" line="41"/>
+        <location filename="../replay/amend.py" line="53"/>
         <source>Amend decision #{0}</source>
         <translation>修改决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="53"/>
+        <location filename="../replay/amend.py" line="69"/>
         <source>Why the decision changes (kept in the audit log)</source>
         <translation>修改决定的理由（记入审计日志）</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="58"/>
+        <location filename="../replay/amend.py" line="74"/>
         <source>Original: {0} by {1}, {2}. It stays on record.</source>
         <translation>原决定：{0}，由 {1} 于 {2} 作出。原决定将保留在记录中。</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="66"/>
+        <location filename="../replay/amend.py" line="82"/>
         <source>New decision</source>
         <translation>新决定</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="67"/>
+        <location filename="../replay/amend.py" line="83"/>
         <source>Reason codes</source>
         <translation>原因代码</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="82"/>
+        <location filename="../replay/amend.py" line="84"/>
         <source>Override reason code (an approval the policy refuses)</source>
         <translation>例外理由代码（审批政策拒绝的批准）</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="61"/>
+        <location filename="../replay/amend.py" line="64"/>
         <source>None</source>
         <translation>无</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="68"/>
+        <location filename="../replay/amend.py" line="85"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="69"/>
+        <location filename="../replay/amend.py" line="86"/>
         <source>Reason for the amendment</source>
         <translation>修改理由</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="97"/>
+        <location filename="../replay/amend.py" line="123"/>
         <source>An amendment needs a reason.</source>
         <translation>修改决定必须填写理由。</translation>
     </message>
     <message>
-        <location filename="../replay/amend.py" line="100"/>
+        <location filename="../replay/amend.py" line="126"/>
         <source>Nothing changes: the decision in force is already &apos;{0}&apos; with these reason codes and this note. Change the decision, its reasons or the note, or cancel.</source>
         <translation>没有任何变化：现行决定已经是“{0}”，原因代码和备注也相同。请更改决定、原因或备注，或取消。</translation>
     </message>
@@ -62,72 +62,72 @@
 <context>
     <name>ApplicationPanel</name>
     <message>
-        <location filename="../application_panel.py" line="37"/>
+        <location filename="../application_panel.py" line="50"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="51"/>
+        <location filename="../application_panel.py" line="64"/>
         <source>ID photo</source>
         <translation>身份证照片</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="52"/>
+        <location filename="../application_panel.py" line="65"/>
         <source>Live face</source>
         <translation>实时人脸</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="58"/>
+        <location filename="../application_panel.py" line="71"/>
         <source>Name</source>
         <translation>姓名</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="59"/>
+        <location filename="../application_panel.py" line="72"/>
         <source>ID number</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="60"/>
+        <location filename="../application_panel.py" line="73"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="61"/>
+        <location filename="../application_panel.py" line="74"/>
         <source>Amount</source>
         <translation>金额</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="62"/>
+        <location filename="../application_panel.py" line="75"/>
         <source>Term</source>
         <translation>期限</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="63"/>
+        <location filename="../application_panel.py" line="76"/>
         <source>Purpose</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="64"/>
+        <location filename="../application_panel.py" line="77"/>
         <source>Applied</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="95"/>
+        <location filename="../application_panel.py" line="108"/>
         <source>No photo</source>
         <translation>无照片</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="108"/>
+        <location filename="../application_panel.py" line="121"/>
         <source>{0} months</source>
         <translation>{0} 个月</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="114"/>
+        <location filename="../application_panel.py" line="127"/>
         <source>Photo unreadable</source>
         <translation>照片无法读取</translation>
     </message>
     <message>
-        <location filename="../application_panel.py" line="123"/>
+        <location filename="../application_panel.py" line="136"/>
         <source>{0} ago</source>
         <translation>{0}前</translation>
     </message>
@@ -135,17 +135,17 @@
 <context>
     <name>ApprovalConditions</name>
     <message>
-        <location filename="../decision.py" line="225"/>
+        <location filename="../decision.py" line="256"/>
         <source>Approval blocked</source>
         <translation>禁止批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="227"/>
+        <location filename="../decision.py" line="258"/>
         <source>Approval only with an override</source>
         <translation>仅可凭例外理由批准</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="229"/>
+        <location filename="../decision.py" line="260"/>
         <source>Warnings</source>
         <translation>警告</translation>
     </message>
@@ -259,239 +259,240 @@
 <context>
     <name>ConsoleWindow</name>
     <message>
-        <location filename="../main_window.py" line="95"/>
+        <location filename="../main_window.py" line="103"/>
         <source>Decision not saved</source>
         <translation>决定未保存</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="96"/>
-        <source>A decision is not saved yet. Close anyway? It will be lost.</source>
-        <translation>有一个决定尚未保存。仍要关闭吗？它将会丢失。</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="111"/>
+        <location filename="../main_window.py" line="121"/>
         <source>Call in progress</source>
         <translation>通话进行中</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="112"/>
+        <location filename="../main_window.py" line="122"/>
         <source>The call with {0} is in progress and no decision is recorded. Close the console? The session ends as abandoned (console closed); the applicant may come back.</source>
         <translation>与 {0} 的通话正在进行，尚未记录决定。要关闭审核台吗？本次会话将以“放弃（审核台已关闭）”结束；申请人可以再来。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="130"/>
-        <location filename="../main_window.py" line="349"/>
+        <location filename="../main_window.py" line="140"/>
+        <location filename="../main_window.py" line="389"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="189"/>
+        <location filename="../main_window.py" line="206"/>
         <source>Video review console: {0}</source>
         <translation>视频审核台：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216"/>
+        <location filename="../main_window.py" line="233"/>
         <source>Reviewer: {0}</source>
         <translation>审核员：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="289"/>
+        <location filename="../main_window.py" line="305"/>
         <source>Audio output:</source>
         <translation>音频输出：</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="304"/>
+        <location filename="../main_window.py" line="344"/>
         <source>&amp;Console</source>
         <translation>审核台(&amp;C)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="305"/>
+        <location filename="../main_window.py" line="345"/>
         <source>Take next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="308"/>
+        <location filename="../main_window.py" line="348"/>
         <source>Ask a liveness challenge</source>
         <translation>发起活体验证动作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="315"/>
+        <location filename="../main_window.py" line="355"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="325"/>
+        <location filename="../main_window.py" line="365"/>
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="329"/>
+        <location filename="../main_window.py" line="369"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="334"/>
+        <location filename="../main_window.py" line="374"/>
         <source>&amp;Decision</source>
         <translation>决定(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="348"/>
+        <location filename="../main_window.py" line="388"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="356"/>
+        <location filename="../main_window.py" line="396"/>
         <source>Take the next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="357"/>
+        <location filename="../main_window.py" line="397"/>
         <source>Ask the applicant a liveness challenge, drawn at random</source>
         <translation>随机抽取一个活体验证动作请申请人完成</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="360"/>
+        <location filename="../main_window.py" line="400"/>
         <source>Next / previous question</source>
         <translation>下一题 / 上一题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361"/>
+        <location filename="../main_window.py" line="401"/>
         <source>Arrow keys, Space</source>
         <translation>方向键、空格键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361"/>
+        <location filename="../main_window.py" line="401"/>
         <source>Choose Yes or No</source>
         <translation>选择“是”或“否”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362"/>
+        <location filename="../main_window.py" line="402"/>
         <source>Record the decision (in the decision dialog)</source>
         <translation>记录决定（在决定对话框中）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="363"/>
+        <location filename="../main_window.py" line="403"/>
         <source>This list</source>
         <translation>本列表</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="364"/>
+        <location filename="../main_window.py" line="404"/>
         <source>Sign out (a call in progress is confirmed first)</source>
         <translation>退出登录（进行中的通话需先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="365"/>
+        <location filename="../main_window.py" line="405"/>
         <source>Close the console (a call in progress is confirmed first)</source>
         <translation>关闭审核台（通话中会先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="378"/>
+        <location filename="../main_window.py" line="418"/>
         <source>The console changes to the language chosen when this review ends.</source>
         <translation>本次审核结束后，审核台将切换为所选语言。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="391"/>
+        <location filename="../main_window.py" line="431"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="494"/>
+        <location filename="../main_window.py" line="542"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="504"/>
+        <location filename="../main_window.py" line="552"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="518"/>
+        <location filename="../main_window.py" line="566"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="527"/>
+        <location filename="../main_window.py" line="575"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="555"/>
+        <location filename="../main_window.py" line="479"/>
+        <location filename="../main_window.py" line="601"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="592"/>
+        <location filename="../main_window.py" line="104"/>
+        <source>A decision is not stored yet. Close anyway? A save under way is finished first; one that failed is not retried from this window.</source>
+        <translation>有一个决定尚未存储。仍要关闭吗？正在进行的保存会先完成；保存失败的决定不会再由此窗口重试。</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="690"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="637"/>
+        <location filename="../main_window.py" line="735"/>
         <source>face matching is not running in this call</source>
         <translation>本次通话未进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="649"/>
+        <location filename="../main_window.py" line="747"/>
         <source>No challenge was asked: {0}</source>
         <translation>未能发起验证动作：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="667"/>
+        <location filename="../main_window.py" line="765"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="669"/>
+        <location filename="../main_window.py" line="767"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="674"/>
+        <location filename="../main_window.py" line="772"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="683"/>
+        <location filename="../main_window.py" line="781"/>
         <source>The applicant hung up: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no decision can be recorded. The applicant may open their link again.</source>
         <translation>申请人已挂断：本次会话已记录为“{0}”。目前的回答已随会话保存；不能再记录决定。申请人可以再次打开其链接。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="686"/>
+        <location filename="../main_window.py" line="784"/>
         <source>The applicant hung up.</source>
         <translation>申请人已挂断。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="762"/>
+        <location filename="../main_window.py" line="864"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="774"/>
+        <location filename="../main_window.py" line="876"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="866"/>
-        <location filename="../main_window.py" line="899"/>
+        <location filename="../main_window.py" line="972"/>
+        <location filename="../main_window.py" line="1005"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="876"/>
+        <location filename="../main_window.py" line="982"/>
         <source>abandoned: the applicant hung up</source>
         <translation>放弃：申请人挂断</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="885"/>
+        <location filename="../main_window.py" line="991"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="922"/>
+        <location filename="../main_window.py" line="1028"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="963"/>
+        <location filename="../main_window.py" line="1089"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -499,122 +500,122 @@
 <context>
     <name>DecisionDialog</name>
     <message>
-        <location filename="../decision.py" line="254"/>
+        <location filename="../decision.py" line="290"/>
         <source>Record decision: {0}</source>
         <translation>记录决定：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="258"/>
+        <location filename="../decision.py" line="294"/>
         <source>{0}: the application of {1}</source>
         <translation>{0}：{1} 的申请</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="265"/>
+        <location filename="../decision.py" line="301"/>
         <source>Reason codes (at least one):</source>
         <translation>原因代码（至少选一项）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="279"/>
+        <location filename="../decision.py" line="315"/>
         <source>Conditions of this review:</source>
         <translation>本次审核的情况：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="293"/>
+        <location filename="../decision.py" line="329"/>
         <source>Approval is normally refused here:</source>
         <translation>此情况下通常不予批准：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="303"/>
+        <location filename="../decision.py" line="339"/>
         <source>Override reason code:</source>
         <translation>例外理由代码：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="304"/>
+        <location filename="../decision.py" line="340"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="311"/>
+        <location filename="../decision.py" line="347"/>
         <source>Reason to approve anyway, at least a sentence (recorded; a supervisor is told):</source>
         <translation>仍然批准的理由，至少一句话（将被记录，并通知主管）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="317"/>
+        <location filename="../decision.py" line="353"/>
         <source>Note (optional):</source>
         <translation>备注（可选）：</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="324"/>
+        <location filename="../decision.py" line="360"/>
         <source>What will be recorded</source>
         <translation>将被记录的内容</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="339"/>
+        <location filename="../decision.py" line="375"/>
         <source>Record decision</source>
         <translation>记录决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="388"/>
+        <location filename="../decision.py" line="424"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="393"/>
+        <location filename="../decision.py" line="429"/>
         <source>The face has not matched the ID photo</source>
         <translation>人脸与身份证照片未匹配</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="419"/>
+        <location filename="../decision.py" line="455"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="423"/>
+        <location filename="../decision.py" line="459"/>
         <source>Reasons</source>
         <translation>原因</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="424"/>
+        <location filename="../decision.py" line="460"/>
         <source>(none chosen)</source>
         <translation>（未选择）</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="428"/>
+        <location filename="../decision.py" line="464"/>
         <source>Approved despite</source>
         <translation>批准但存在</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="430"/>
+        <location filename="../decision.py" line="466"/>
         <source>Reason code</source>
         <translation>理由代码</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="431"/>
+        <location filename="../decision.py" line="467"/>
         <source>Because</source>
         <translation>理由</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="432"/>
+        <location filename="../decision.py" line="468"/>
         <source>Note</source>
         <translation>备注</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="433"/>
+        <location filename="../decision.py" line="469"/>
         <source>Face</source>
         <translation>人脸</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="436"/>
+        <location filename="../decision.py" line="472"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="437"/>
+        <location filename="../decision.py" line="473"/>
         <source>{0} given, {1} required missing</source>
         <translation>已回答 {0} 项，缺少必答 {1} 项</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="443"/>
+        <location filename="../decision.py" line="479"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
@@ -791,22 +792,22 @@
 <context>
     <name>FaceChallenges</name>
     <message>
-        <location filename="../face_panel.py" line="58"/>
+        <location filename="../face_panel.py" line="62"/>
         <source>turn the head left</source>
         <translation>向左转头</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="59"/>
+        <location filename="../face_panel.py" line="63"/>
         <source>turn the head right</source>
         <translation>向右转头</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="60"/>
+        <location filename="../face_panel.py" line="64"/>
         <source>blink twice</source>
         <translation>眨眼两次</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="61"/>
+        <location filename="../face_panel.py" line="65"/>
         <source>open the mouth and hold it</source>
         <translation>张嘴并保持</translation>
     </message>
@@ -814,137 +815,137 @@
 <context>
     <name>FaceFlags</name>
     <message>
-        <location filename="../face_panel.py" line="27"/>
+        <location filename="../face_panel.py" line="28"/>
         <source>No face in view</source>
         <translation>画面中没有人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="28"/>
+        <location filename="../face_panel.py" line="29"/>
         <source>More than one face</source>
         <translation>画面中不止一张人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="29"/>
+        <location filename="../face_panel.py" line="30"/>
         <source>Face too small: ask to come closer</source>
         <translation>人脸太小：请申请人靠近</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="30"/>
+        <location filename="../face_panel.py" line="31"/>
         <source>Too dark</source>
         <translation>光线太暗</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="31"/>
+        <location filename="../face_panel.py" line="32"/>
         <source>Too blurred: ask to hold still</source>
         <translation>画面模糊：请申请人保持不动</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="32"/>
+        <location filename="../face_panel.py" line="33"/>
         <source>Face partly covered</source>
         <translation>人脸被部分遮挡</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="33"/>
+        <location filename="../face_panel.py" line="34"/>
         <source>Virtual camera: the video may be injected</source>
         <translation>虚拟摄像头：视频可能被注入</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="36"/>
+        <location filename="../face_panel.py" line="37"/>
         <source>Camera changed or unlike a phone&apos;s: the video may be injected</source>
         <translation>摄像头已更换或不像手机摄像头：视频可能被注入</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="42"/>
+        <location filename="../face_panel.py" line="43"/>
         <source>a virtual camera: {0}</source>
         <translation>虚拟摄像头：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="43"/>
+        <location filename="../face_panel.py" line="44"/>
         <source>a frame rate no phone camera has: {0}</source>
         <translation>手机摄像头不会有的帧率：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="44"/>
+        <location filename="../face_panel.py" line="45"/>
         <source>a picture size no phone camera has: {0}</source>
         <translation>手机摄像头不会有的画面尺寸：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="47"/>
+        <location filename="../face_panel.py" line="48"/>
         <source>the camera changed during the call: {0}</source>
         <translation>通话中更换了摄像头：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="50"/>
+        <location filename="../face_panel.py" line="51"/>
         <source>the page sent camera reports the bank&apos;s page never sends ({0})</source>
         <translation>页面发送了银行页面从不发送的摄像头报告（{0}）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="87"/>
+        <location filename="../face_panel.py" line="91"/>
         <source>virtual camera ({0})</source>
         <translation>虚拟摄像头（{0}）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="88"/>
+        <location filename="../face_panel.py" line="92"/>
         <source>a virtual camera</source>
         <translation>虚拟摄像头</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="89"/>
+        <location filename="../face_panel.py" line="93"/>
         <source>frame rate {0}</source>
         <translation>帧率 {0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="90"/>
+        <location filename="../face_panel.py" line="94"/>
         <source>picture size {0}</source>
         <translation>画面尺寸 {0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="91"/>
+        <location filename="../face_panel.py" line="95"/>
         <source>changed during the call</source>
         <translation>通话中被更换</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="92"/>
+        <location filename="../face_panel.py" line="96"/>
         <source>reports altered</source>
         <translation>报告被篡改</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="53"/>
+        <location filename="../face_panel.py" line="54"/>
         <source>the page did not report its camera (the bank&apos;s page always does)</source>
         <translation>页面没有报告其摄像头（银行的页面总会报告）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="96"/>
+        <location filename="../face_panel.py" line="97"/>
         <source>not reported by the page</source>
         <translation>页面未报告</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="117"/>
+        <location filename="../face_panel.py" line="120"/>
         <source>⚠ Camera: {0}</source>
         <translation>⚠ 摄像头：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="105"/>
+        <location filename="../face_panel.py" line="110"/>
         <source>unnamed</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="113"/>
+        <location filename="../face_panel.py" line="121"/>
         <source>⚠ Camera {0}: {1}</source>
         <translation>⚠ 摄像头 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="132"/>
+        <location filename="../face_panel.py" line="138"/>
         <source>The video may be injected: approval is blocked.</source>
         <translation>视频可能被注入：禁止批准。</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="114"/>
+        <location filename="../face_panel.py" line="118"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="119"/>
+        <location filename="../face_panel.py" line="125"/>
         <source>Camera: {0}</source>
         <translation>摄像头：{0}</translation>
     </message>
@@ -952,132 +953,132 @@
 <context>
     <name>FacePanel</name>
     <message>
-        <location filename="../face_panel.py" line="198"/>
+        <location filename="../face_panel.py" line="213"/>
         <source>Face match against the ID photo</source>
         <translation>与身份证照片的人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="212"/>
+        <location filename="../face_panel.py" line="227"/>
         <source>Check the face again</source>
         <translation>重新进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="218"/>
+        <location filename="../face_panel.py" line="233"/>
         <source>New challenge</source>
         <translation>新验证动作</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="220"/>
+        <location filename="../face_panel.py" line="235"/>
         <source>The applicant is asked to do something chosen at random (turn, blink, open the mouth)</source>
         <translation>请申请人完成一个随机抽取的动作（转头、眨眼、张嘴）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="224"/>
+        <location filename="../face_panel.py" line="239"/>
         <source>Similarity out of 100 (a match from 50), last 30 s</source>
         <translation>相似度（满分 100，50 起为匹配），最近 30 秒</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="248"/>
+        <location filename="../face_panel.py" line="263"/>
         <source>No call</source>
         <translation>无通话</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="251"/>
+        <location filename="../face_panel.py" line="266"/>
         <source>Liveness: –</source>
         <translation>活体：–</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="268"/>
+        <location filename="../face_panel.py" line="283"/>
         <source>Match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="270"/>
+        <location filename="../face_panel.py" line="285"/>
         <source>Checking…</source>
         <translation>正在比对…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="272"/>
+        <location filename="../face_panel.py" line="287"/>
         <source>No face found</source>
         <translation>未检测到人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="274"/>
+        <location filename="../face_panel.py" line="289"/>
         <source>No match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="276"/>
+        <location filename="../face_panel.py" line="291"/>
         <source>No face found: attempts used up</source>
         <translation>未检测到人脸：尝试次数已用完</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="278"/>
+        <location filename="../face_panel.py" line="293"/>
         <source>No match: attempts used up</source>
         <translation>不匹配：次数已用完</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="280"/>
+        <location filename="../face_panel.py" line="295"/>
         <source>Waiting for the face</source>
         <translation>等待人脸</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="287"/>
+        <location filename="../face_panel.py" line="302"/>
         <source>Picture quality good</source>
         <translation>画面质量良好</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="290"/>
+        <location filename="../face_panel.py" line="305"/>
         <source>Liveness: passed (blinks, head movement)</source>
         <translation>活体：通过（眨眼、头部动作）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="291"/>
+        <location filename="../face_panel.py" line="306"/>
         <source>Liveness: failed: possibly a photo or a replayed video</source>
         <translation>活体：未通过：可能是照片或回放视频</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="292"/>
+        <location filename="../face_panel.py" line="307"/>
         <source>Liveness: checking…</source>
         <translation>活体：检测中…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="295"/>
+        <location filename="../face_panel.py" line="310"/>
         <source>Liveness: passed, after failing earlier in the call</source>
         <translation>活体检测：通过（通话中曾未通过）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="298"/>
+        <location filename="../face_panel.py" line="313"/>
         <source>Attempt {0} of {1}</source>
         <translation>第 {0} 次，共 {1} 次</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="314"/>
+        <location filename="../face_panel.py" line="329"/>
         <source>Drawing a challenge…</source>
         <translation>正在抽取验证动作…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="316"/>
+        <location filename="../face_panel.py" line="331"/>
         <source>Challenge asked: {0}…</source>
         <translation>已发起验证动作：{0}…</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="319"/>
+        <location filename="../face_panel.py" line="334"/>
         <source>No challenge asked yet</source>
         <translation>尚未发起验证动作</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="322"/>
+        <location filename="../face_panel.py" line="337"/>
         <source>Challenge: {0} ({1} s left)</source>
         <translation>验证动作：{0}（剩余 {1} 秒）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="325"/>
+        <location filename="../face_panel.py" line="340"/>
         <source>Challenge passed: {0}</source>
         <translation>验证动作通过：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="328"/>
+        <location filename="../face_panel.py" line="343"/>
         <source>Challenge failed: {0} (a failed face attempt)</source>
         <translation>验证动作未通过：{0}（计为一次失败的人脸识别）</translation>
     </message>
@@ -1085,47 +1086,47 @@
 <context>
     <name>FiguresPanel</name>
     <message>
-        <location filename="../questionnaire_form.py" line="387"/>
+        <location filename="../questionnaire_form.py" line="439"/>
         <source>Repayment figures and red flags</source>
         <translation>还款测算与风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="400"/>
+        <location filename="../questionnaire_form.py" line="452"/>
         <source>Monthly instalment</source>
         <translation>月供</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="401"/>
+        <location filename="../questionnaire_form.py" line="453"/>
         <source>Monthly income</source>
         <translation>月收入</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="402"/>
+        <location filename="../questionnaire_form.py" line="454"/>
         <source>Debt-to-income after this loan</source>
         <translation>本笔贷款后的负债收入比</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="433"/>
+        <location filename="../questionnaire_form.py" line="485"/>
         <source>not shown: {0} is not valid</source>
         <translation>不显示：{0} 无效</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="446"/>
+        <location filename="../questionnaire_form.py" line="498"/>
         <source>Required answers missing: {0}</source>
         <translation>缺少必答项：{0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="448"/>
+        <location filename="../questionnaire_form.py" line="500"/>
         <source>All required answers given</source>
         <translation>必答项已全部回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="455"/>
+        <location filename="../questionnaire_form.py" line="507"/>
         <source>Red flags</source>
         <translation>风险提示</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="461"/>
+        <location filename="../questionnaire_form.py" line="513"/>
         <source>No red flags</source>
         <translation>无风险提示</translation>
     </message>
@@ -1133,82 +1134,82 @@
 <context>
     <name>QuestionnaireForm</name>
     <message>
-        <location filename="../questionnaire_form.py" line="82"/>
+        <location filename="../questionnaire_form.py" line="123"/>
         <source>Required before approval</source>
         <translation>批准前必须回答</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="159"/>
+        <location filename="../questionnaire_form.py" line="209"/>
         <source>{0} (optional)</source>
         <translation>{0}（可选）</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="168"/>
+        <location filename="../questionnaire_form.py" line="218"/>
         <source>Yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="168"/>
+        <location filename="../questionnaire_form.py" line="218"/>
         <source>No</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="182"/>
+        <location filename="../questionnaire_form.py" line="232"/>
         <source>Choose…</source>
         <translation>请选择…</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="190"/>
+        <location filename="../questionnaire_form.py" line="240"/>
         <source>amount, e.g. 8500.00 or 1.2万</source>
         <translation>金额，例如 8500.00 或 1.2万</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="210"/>
+        <location filename="../questionnaire_form.py" line="260"/>
         <source>Enter an amount of money, e.g. 8500.00</source>
         <translation>请输入金额，例如 8500.00</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="211"/>
+        <location filename="../questionnaire_form.py" line="261"/>
         <source>Not valid: an amount cannot be negative</source>
         <translation>无效：金额不能为负数</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="212"/>
+        <location filename="../questionnaire_form.py" line="262"/>
         <source>Not valid: write the amount in full digits, e.g. 1000000000</source>
         <translation>无效：请用完整数字填写金额，例如 1000000000</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="214"/>
+        <location filename="../questionnaire_form.py" line="264"/>
         <source>Not valid: write the amount in digits, e.g. 12000 or 1.2万, not in Chinese numerals</source>
         <translation>无效：请用阿拉伯数字填写金额，例如 12000 或 1.2万，不要用中文数字</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="216"/>
+        <location filename="../questionnaire_form.py" line="266"/>
         <source>Not valid: thousands separators group three digits, e.g. 12,000</source>
         <translation>无效：千位分隔符应每三位一组，例如 12,000</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="217"/>
+        <location filename="../questionnaire_form.py" line="267"/>
         <source>Not valid: at most two decimals</source>
         <translation>无效：最多两位小数</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="219"/>
+        <location filename="../questionnaire_form.py" line="269"/>
         <source>Not valid: only digits, one decimal point, thousands separators and 千/万/亿</source>
         <translation>无效：只能包含数字、一个小数点、千位分隔符以及 千/万/亿</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="231"/>
+        <location filename="../questionnaire_form.py" line="281"/>
         <source>At least {0}</source>
         <translation>至少 {0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="233"/>
+        <location filename="../questionnaire_form.py" line="283"/>
         <source>At most {0}</source>
         <translation>至多 {0}</translation>
     </message>
     <message>
-        <location filename="../questionnaire_form.py" line="240"/>
+        <location filename="../questionnaire_form.py" line="290"/>
         <source>= {0}</source>
         <translation>= {0}</translation>
     </message>
@@ -1249,7 +1250,7 @@
     <message>
         <location filename="../replay/browser.py" line="86"/>
         <location filename="../replay/texts.py" line="89"/>
-        <location filename="../replay/window.py" line="642"/>
+        <location filename="../replay/window.py" line="643"/>
         <source>, </source>
         <translation>、</translation>
     </message>
@@ -1430,419 +1431,419 @@
 <context>
     <name>ReplayWindow</name>
     <message>
-        <location filename="../replay/window.py" line="86"/>
+        <location filename="../replay/window.py" line="87"/>
         <source>Session replay — video audit console</source>
         <translation>会话回放 — 视频审核台</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="115"/>
+        <location filename="../replay/window.py" line="116"/>
         <source>Choose a session on the left.</source>
         <translation>请在左侧选择一个会话。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="123"/>
-        <location filename="../replay/window.py" line="538"/>
+        <location filename="../replay/window.py" line="124"/>
+        <location filename="../replay/window.py" line="539"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="125"/>
+        <location filename="../replay/window.py" line="126"/>
         <source>Play or pause the recording</source>
         <translation>播放或暂停录像</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="126"/>
+        <location filename="../replay/window.py" line="127"/>
         <source>◀| Frame</source>
         <translation>◀| 上一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="127"/>
+        <location filename="../replay/window.py" line="128"/>
         <source>One frame back</source>
         <translation>后退一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="128"/>
+        <location filename="../replay/window.py" line="129"/>
         <source>Frame |▶</source>
         <translation>下一帧 |▶</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="129"/>
+        <location filename="../replay/window.py" line="130"/>
         <source>One frame forward</source>
         <translation>前进一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="134"/>
+        <location filename="../replay/window.py" line="135"/>
         <source>Playback speed (sound plays at 1× only)</source>
         <translation>播放速度（仅 1× 时有声音）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="137"/>
-        <location filename="../replay/window.py" line="632"/>
+        <location filename="../replay/window.py" line="138"/>
+        <location filename="../replay/window.py" line="633"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="151"/>
-        <location filename="../replay/window.py" line="161"/>
+        <location filename="../replay/window.py" line="152"/>
         <location filename="../replay/window.py" line="162"/>
+        <location filename="../replay/window.py" line="163"/>
         <source>t (s)</source>
         <translation>时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="161"/>
+        <location filename="../replay/window.py" line="162"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="151"/>
-        <location filename="../replay/window.py" line="161"/>
+        <location filename="../replay/window.py" line="152"/>
+        <location filename="../replay/window.py" line="162"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="161"/>
+        <location filename="../replay/window.py" line="162"/>
         <source>By</source>
         <translation>录入人</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="162"/>
+        <location filename="../replay/window.py" line="163"/>
         <source>What</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="163"/>
+        <location filename="../replay/window.py" line="164"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="163"/>
+        <location filename="../replay/window.py" line="164"/>
         <source>At (UTC)</source>
         <translation>时间（UTC）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="163"/>
+        <location filename="../replay/window.py" line="164"/>
         <source>Who: what</source>
         <translation>操作人：操作</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="163"/>
+        <location filename="../replay/window.py" line="164"/>
         <source>Hash</source>
         <translation>哈希</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="172"/>
+        <location filename="../replay/window.py" line="173"/>
         <source>Amend decision…</source>
         <translation>修改决定…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="179"/>
+        <location filename="../replay/window.py" line="180"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="181"/>
+        <location filename="../replay/window.py" line="182"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="182"/>
+        <location filename="../replay/window.py" line="183"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="183"/>
+        <location filename="../replay/window.py" line="184"/>
         <source>Audit</source>
         <translation>审计</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="185"/>
+        <location filename="../replay/window.py" line="186"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="291"/>
+        <location filename="../replay/window.py" line="292"/>
         <source>Encrypted photos and recordings cannot be opened: {0}</source>
         <translation>无法打开加密的照片和录像：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="303"/>
+        <location filename="../replay/window.py" line="304"/>
         <source>The search failed: {0}</source>
         <translation>查询失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="310"/>
+        <location filename="../replay/window.py" line="311"/>
         <source>Opening session {0}…</source>
         <translation>正在打开会话 {0}…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="313"/>
+        <location filename="../replay/window.py" line="314"/>
         <source>Session {0} cannot be opened: {1}</source>
         <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="347"/>
+        <location filename="../replay/window.py" line="348"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
         <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="359"/>
+        <location filename="../replay/window.py" line="360"/>
         <source>Consent: {0}</source>
         <translation>同意声明：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="327"/>
+        <location filename="../replay/window.py" line="328"/>
         <source>This session has no recording.</source>
         <translation>此会话没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="151"/>
+        <location filename="../replay/window.py" line="152"/>
         <source>#</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="151"/>
+        <location filename="../replay/window.py" line="152"/>
         <source>Question asked</source>
         <translation>所问问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="180"/>
+        <location filename="../replay/window.py" line="181"/>
         <source>Questions asked</source>
         <translation>所问问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="331"/>
+        <location filename="../replay/window.py" line="332"/>
         <source>Opening the recording…</source>
         <translation>正在打开录像…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="339"/>
+        <location filename="../replay/window.py" line="340"/>
         <source>{0} (amended)</source>
         <translation>{0}（已修改）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="341"/>
+        <location filename="../replay/window.py" line="342"/>
         <source>awaiting its four-eyes check</source>
         <translation>等待双人复核</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="342"/>
+        <location filename="../replay/window.py" line="343"/>
         <source>four-eyes check confirmed</source>
         <translation>双人复核已确认</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="343"/>
+        <location filename="../replay/window.py" line="344"/>
         <source>sent back by the four-eyes check</source>
         <translation>双人复核已退回</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="380"/>
+        <location filename="../replay/window.py" line="381"/>
         <source>not answered</source>
         <translation>未回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="384"/>
+        <location filename="../replay/window.py" line="385"/>
         <source>Not recorded: the session is from before questions were drawn.</source>
         <translation>未记录：该会话早于抽题功能。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="415"/>
+        <location filename="../replay/window.py" line="416"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="427"/>
+        <location filename="../replay/window.py" line="428"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="431"/>
+        <location filename="../replay/window.py" line="432"/>
         <source>The decision awaits its four-eyes check: a checker confirms it or sends it back in the checks queue; it can be amended after that.</source>
         <translation>该决定正在等待双人复核：复核人在复核队列中确认或退回后方可修改。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="440"/>
+        <location filename="../replay/window.py" line="441"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="445"/>
+        <location filename="../replay/window.py" line="446"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="447"/>
+        <location filename="../replay/window.py" line="448"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="449"/>
+        <location filename="../replay/window.py" line="450"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="454"/>
+        <location filename="../replay/window.py" line="455"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="456"/>
+        <location filename="../replay/window.py" line="457"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="459"/>
+        <location filename="../replay/window.py" line="460"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="461"/>
+        <location filename="../replay/window.py" line="462"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="464"/>
+        <location filename="../replay/window.py" line="465"/>
         <source>Approved against the approval policy: {0}</source>
         <translation>违反审批政策批准：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="471"/>
+        <location filename="../replay/window.py" line="472"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="475"/>
+        <location filename="../replay/window.py" line="476"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="480"/>
+        <location filename="../replay/window.py" line="481"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="507"/>
+        <location filename="../replay/window.py" line="508"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="531"/>
+        <location filename="../replay/window.py" line="532"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="546"/>
+        <location filename="../replay/window.py" line="547"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="608"/>
+        <location filename="../replay/window.py" line="609"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="613"/>
+        <location filename="../replay/window.py" line="614"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="614"/>
+        <location filename="../replay/window.py" line="615"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="615"/>
+        <location filename="../replay/window.py" line="616"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="635"/>
+        <location filename="../replay/window.py" line="636"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="635"/>
+        <location filename="../replay/window.py" line="636"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="638"/>
+        <location filename="../replay/window.py" line="639"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="638"/>
+        <location filename="../replay/window.py" line="639"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="639"/>
+        <location filename="../replay/window.py" line="640"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="640"/>
+        <location filename="../replay/window.py" line="641"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="645"/>
+        <location filename="../replay/window.py" line="646"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="647"/>
+        <location filename="../replay/window.py" line="648"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="653"/>
+        <location filename="../replay/window.py" line="654"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="691"/>
+        <location filename="../replay/window.py" line="698"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="699"/>
+        <location filename="../replay/window.py" line="706"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="701"/>
+        <location filename="../replay/window.py" line="708"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="711"/>
+        <location filename="../replay/window.py" line="718"/>
         <source>Look in:</source>
         <translation>查找范围：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="712"/>
+        <location filename="../replay/window.py" line="719"/>
         <source>Files of type:</source>
         <translation>文件类型：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="745"/>
+        <location filename="../replay/window.py" line="752"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="760"/>
+        <location filename="../replay/window.py" line="767"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="765"/>
+        <location filename="../replay/window.py" line="772"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="772"/>
+        <location filename="../replay/window.py" line="779"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>
@@ -1850,27 +1851,27 @@ previous {1}</source>
 <context>
     <name>SaveBanner</name>
     <message>
-        <location filename="../decision.py" line="488"/>
+        <location filename="../decision.py" line="524"/>
         <source>Retry saving</source>
         <translation>重试保存</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="490"/>
+        <location filename="../decision.py" line="526"/>
         <source>Close this review</source>
         <translation>关闭本次审核</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="515"/>
+        <location filename="../decision.py" line="566"/>
         <source>Saving the decision ({0})…</source>
         <translation>正在保存决定（{0}）…</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="524"/>
+        <location filename="../decision.py" line="575"/>
         <source>Decision recorded: {0} for {1}. Ready for the next applicant.</source>
         <translation>决定已记录：{1}，{0}。可以接入下一位申请人。</translation>
     </message>
     <message>
-        <location filename="../decision.py" line="535"/>
+        <location filename="../decision.py" line="586"/>
         <source>The decision ({0}) could not be saved: {1}. It stays here until it is saved.</source>
         <translation>决定（{0}）未能保存：{1}。在保存成功之前它会一直保留在这里。</translation>
     </message>
