@@ -329,10 +329,6 @@ class MediaApplicantCall:
             unsubscribe()
         if self.face_match is not None:
             self.face_match.stop()
-        if self.services.face_matching:
-            # For the next call, loading meanwhile (after close(), at the console's exit, none;
-            # one prepared then, as the window closes, is stopped at once by close()).
-            self.services.prepared_face_worker.prepare()
         self._count_failed_challenge()  # a last try (the monitor has stopped: no other thread stores)
         try:
             self.call.hang_up(why.value).result(timeout=10)
@@ -342,6 +338,10 @@ class MediaApplicantCall:
             self.recording.close()  # the last scores, the last leg's files and its database rows
         except Exception as error:
             log.warning("recording of session %s not closed cleanly: %s", self.applicant.session_id, error)
+        if self.services.face_matching:
+            # For the next call, loading meanwhile, once this one is wound up (after close(), at
+            # the console's exit, none; one prepared as the window closes is stopped at once).
+            self.services.prepared_face_worker.prepare()
 
     def use_audio_output(self, device_id: str) -> None:
         # media.call plays on the system default output; a chosen device is kept for when it can.

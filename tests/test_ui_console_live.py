@@ -178,7 +178,10 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     assert max(sample.t for sample in samples) <= (decision.decided_at - first_leg_start).total_seconds() + 2
     assert all(start - 0.5 <= event.t <= end + 0.5 for event in recordings.events(session_id))
     # One truth for the face state: the scores the console saw until the decision are the
-    # timeline's first ones, and the console's liveness and flags are what they say.
+    # timeline's first ones, and the console's liveness and flags are what they say. (The leg
+    # is closed at the hang-up; the last second of scores is written just after it.)
+    qtbot.waitUntil(lambda: len(recordings.samples(session_id)) >= face.observed, timeout=15000)
+    samples = recordings.samples(session_id)
     seen = samples[: face.observed]
     assert len(seen) == face.observed
     on_record = LivenessRecord.of([(sample.t, sample.live) for sample in seen])
