@@ -23,8 +23,7 @@ from app.ids import ReviewerId
 from app.settings import load_settings
 from tools.demo_console import DemoConsoleServices, demo_applicant
 from tools.screenshot_app import screenshot_app
-from tools.screenshots import settle, wait_until
-from ui.face_check import FaceState
+from tools.screenshots import settle, take_until_matched, wait_until
 from ui.main_window import ConsoleWindow
 from ui.sign_in import SignedIn
 
@@ -58,11 +57,7 @@ def shoot(out: Path, language: str) -> list[Path]:
             window.resize(*SIZES[0])
             window.show()
             for ending in ("camera", "not_reported", "hung_up"):
-                wait_until(
-                    lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting > 0
-                )
-                window.take_next()
-                wait_until(lambda: window.face is not None and window.face.state is FaceState.MATCHED, 60)
+                take_until_matched(window)
                 bridge = window.bridge
                 assert bridge is not None
                 if ending in ("camera", "not_reported"):

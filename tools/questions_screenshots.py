@@ -28,8 +28,7 @@ from app.questionnaire import load_questionnaire
 from app.settings import Settings, load_settings
 from tools.demo_console import DemoConsoleServices, demo_applicant
 from tools.screenshot_app import screenshot_app
-from tools.screenshots import settle, wait_until
-from ui.face_check import FaceState
+from tools.screenshots import settle, take_until_matched, wait_until
 from ui.main_window import ConsoleWindow
 from ui.sign_in import SignedIn
 
@@ -58,13 +57,7 @@ def console_form(settings: Settings, out: Path, language: str, size: tuple[int, 
             window = ConsoleWindow(services, reviewer, settings, qsettings, language)
             window.resize(*size)
             window.show()
-            wait_until(
-                lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting > 0
-            )
-            window.take_next()
-            wait_until(
-                lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout_s=60
-            )
+            take_until_matched(window)
             said = {
                 "identity_name_confirmed": True,
                 "identity_id_last4": "1234",

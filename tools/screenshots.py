@@ -47,6 +47,13 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
             raise TimeoutError("the console did not get there in time")
 
 
+def take_until_matched(window: ConsoleWindow) -> None:
+    """Take the applicant waiting (once the queue shows one) and wait until the face matches."""
+    wait_until(lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting > 0)
+    window.take_next()
+    wait_until(lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout_s=60)
+
+
 def settle(seconds: float) -> None:
     loop = QEventLoop()
     QTimer.singleShot(int(seconds * 1000), loop.quit)
@@ -83,13 +90,7 @@ def take_screenshots(
             window.move(0, 0)
             window.resize(1280, 800)
             window.show()
-            wait_until(
-                lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting > 0
-            )
-            window.take_next()
-            wait_until(
-                lambda: window.face is not None and window.face.state is FaceState.MATCHED, timeout_s=60
-            )
+            take_until_matched(window)
             for question_id, raw in {
                 "identity_name_confirmed": True,
                 "identity_id_last4": "1234",

@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShowEvent
@@ -66,9 +65,6 @@ from ui.video import VideoView
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
-# Work for the desk thread, what to do with its result and with its failure, on the Qt thread.
-DeskJob = tuple[Callable[[], Any], Callable[[Any], None], Callable[[BaseException], None]]
 
 QUEUE_POLL_MS = 3000
 CHALLENGE_SHORTCUT = "Ctrl+Shift+C"
@@ -200,8 +196,6 @@ class ConsoleWindow(QMainWindow):
         self._ticks = 0
         self._splitters_restored = False
         self._warmed_up = False
-        # Saves asked in this turn, handed to the desk in the next (_desk_after_this_turn).
-        self._desk_jobs: list[DeskJob] = []
 
         self.setWindowTitle(self.tr("Video review console: {0}").format(reviewer.name))
         self._build()
@@ -869,7 +863,7 @@ class ConsoleWindow(QMainWindow):
             return
         session_id = self.applicant.session_id
         reviewer_id = self.reviewer.reviewer_id
-        self._desk_after_this_turn(
+        self.desk.run_after_this_turn(
             lambda: self.services.save_answer(session_id, reviewer_id, question_id, value),
             lambda _r: None,
             lambda error: self.statusBar().showMessage(
@@ -1035,31 +1029,11 @@ class ConsoleWindow(QMainWindow):
             return
         self.banner.saving(pending.draft.outcome)
         self._update_actions()
-        self._desk_after_this_turn(
+        self.desk.run_after_this_turn(
             lambda: self.services.save_decision(pending.submission),
             self._decision_saved,
             self._decision_not_saved,
         )
-
-    def _desk_after_this_turn(
-        self,
-        work: Callable[[], T],
-        done: Callable[[T], None],
-        failed: Callable[[BaseException], None],
-    ) -> None:
-        """Run `work` on the desk once this turn of the event loop has laid out and painted
-        what the reviewer just did (a 1 ms timer), in the order asked. Saving an answer or a
-        decision is 3-30 ms of Python (SQLAlchemy) on the desk thread; started at once, it took
-        turns at the GIL with the Qt thread's layout and painting of the same moment, and
-        stretched that turn two to three times."""
-        self._desk_jobs.append((work, done, failed))
-        if len(self._desk_jobs) == 1:
-            QTimer.singleShot(1, self, self._hand_jobs_to_the_desk)
-
-    def _hand_jobs_to_the_desk(self) -> None:
-        jobs, self._desk_jobs = self._desk_jobs, []
-        for work, done, failed in jobs:
-            self.desk.run(work, done, failed)
 
     def _decision_saved(self, decision_id: DecisionId) -> None:
         pending = self.pending
@@ -1200,7 +1174,7 @@ class ConsoleWindow(QMainWindow):
         call, self.call = self.call, None
         if bridge is not None:
             bridge.close()
-        self._hand_jobs_to_the_desk()  # saves asked in the last turn too
+        self.desk.run_waiting()  # saves asked in the last turn too
         if self.pending is not None:
             # A decision being saved is stored before the call ends: ended first, the session
             # would close abandoned and the decision be refused. (Otherwise the call is not kept
