@@ -268,3 +268,37 @@ def test_seek_and_step_across_segments(tmp_path: Path) -> None:
         assert read_index(playback.previous_frame().image) == 30  # type: ignore[union-attr]
         assert read_index(playback.next_frame().image) == 31  # type: ignore[union-attr]
         assert playback.frame_at(sequential[-1][0] + 5.0) is None
+
+
+def test_each_segment_starts_with_a_key_frame_and_a_new_frame_size_loses_nothing(tmp_path: Path) -> None:
+    """One encoder serves the leg's segments (opening one per segment held the GIL 3-5 ms each
+    second); each segment still decodes alone from its first frame, and a frame size that
+    changes mid-leg (a phone turned) starts an encoder of its own without losing a frame."""
+    import av
+
+    now = [0.0]
+    recorder = LegRecorder(tmp_path, 1, fps=30.0, clock=lambda: now[0], max_queued_video=200)
+    for index in range(130):
+        now[0] = index / 30.0
+        size = (320, 240) if index < 75 else (400, 300)
+        recorder.add_video(synthetic_frame(index, *size))
+    recorder.close()
+    segments = sorted((tmp_path / "leg-01").glob("seg-*.ts"))
+    assert len(segments) >= 5
+    counted = 0
+    for path in segments:
+        with av.open(str(path)) as container:
+            frames = list(container.decode(video=0))
+        assert frames and frames[0].key_frame, path.name
+        assert len({(frame.width, frame.height) for frame in frames}) == 1, path.name
+        counted += len(frames)
+    assert counted == 130
+    with SessionPlayback.open(tmp_path) as playback:
+        shown = []
+        frame = playback.first_frame()
+        while frame is not None:
+            shown.append((read_index(frame.image), frame.image.shape[:2]))
+            frame = playback.next_frame()
+    assert [index for index, _ in shown] == list(range(130))
+    assert {shape for _, shape in shown[:75]} == {(240, 320)}
+    assert {shape for _, shape in shown[75:]} == {(300, 400)}

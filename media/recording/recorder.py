@@ -131,6 +131,14 @@ class LegRecorder:
         # Writer-thread state.
         self._container: Any = None
         self._video_stream: Any = None
+        # One H.264 encoder per leg (and frame size), kept across segments: opening one holds
+        # the GIL 3-5 ms (avcodec_open2), once a second when each segment opened its own. Its
+        # stream in a container that is never written is the template of each segment's stream.
+        self._video_encoder: Any = None
+        self._video_template: Any = None
+        self._encoder_holder: Any = None
+        self._encoder_size: tuple[int, int] | None = None
+        self._key_frame_next = False
         self._audio_streams: dict[str, Any] = {}
         self._audio_encoders: dict[str, Any] = {}
         self._audio_next: dict[str, int] = {}
@@ -334,6 +342,7 @@ class LegRecorder:
         if container is not None:
             with contextlib.suppress(Exception):
                 container.close()
+        self._close_video_encoder()
         self._segment_buffer = None  # a sealed recording's unfinished segment: never written
         if self._manifest is not None:
             with contextlib.suppress(Exception):
@@ -366,19 +375,9 @@ class LegRecorder:
         else:
             path = self.directory / segment_name(self._segment_index)
             container = av.open(str(path), "w", format="mpegts", container_options={"flush_packets": "1"})
-        video = container.add_stream(
-            "libx264",
-            rate=round(self.fps),
-            options={
-                "preset": "ultrafast",
-                "tune": "zerolatency",
-                "crf": str(self._crf),
-                "g": str(max(1, round(self.fps * self.segment_seconds * 4))),
-            },
-        )
-        video.width, video.height = size
-        video.pix_fmt = "yuv420p"
-        video.codec_context.time_base = _MS
+        video = container.add_stream_from_template(self._video_template_for(size))
+        video.time_base = _MS
+        self._key_frame_next = True  # each segment starts with a key frame: decodable alone
         streams: dict[str, Any] = {}
         for source in AUDIO_SOURCES:
             stream = container.add_stream("aac", rate=AUDIO_RATE, layout="mono")
@@ -398,8 +397,8 @@ class LegRecorder:
             return self._segment_last
         end = self._segment_last + (1.0 / self.fps if self._segment_frames else 0.0)
         container = self._container
-        for packet in self._video_stream.encode():
-            container.mux(packet)
+        if flush:
+            self._flush_video_encoder()
         if flush:
             for source, encoder in self._audio_encoders.items():
                 for packet in encoder.encode():
@@ -442,6 +441,53 @@ class LegRecorder:
         )
         return end
 
+    def _video_template_for(self, size: tuple[int, int]) -> Any:
+        """The leg's H.264 encoder for frames of `size` (opened on first use, and anew only when
+        the size changes); returns its stream, the template of a segment's video stream."""
+        import av
+
+        if self._video_template is not None and self._encoder_size == size:
+            return self._video_template
+        self._close_video_encoder()
+        holder = av.open(io.BytesIO(), "w", format="mpegts")
+        stream = holder.add_stream(
+            "libx264",
+            rate=round(self.fps),
+            options={
+                "preset": "ultrafast",
+                "tune": "zerolatency",  # no frame held back: a segment's last frame is in it
+                "crf": str(self._crf),
+                "g": str(max(1, round(self.fps * self.segment_seconds * 4))),
+                "forced-idr": "1",  # the key frame that starts each segment is an IDR frame
+            },
+        )
+        stream.width, stream.height = size
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.time_base = _MS
+        stream.codec_context.open()
+        self._encoder_holder, self._video_template = holder, stream
+        self._video_encoder, self._encoder_size = stream.codec_context, size
+        return stream
+
+    def _flush_video_encoder(self) -> None:
+        """Drain the encoder into the open segment and let it go (at the leg's end, or before a
+        new frame size)."""
+        encoder = self._video_encoder
+        if encoder is None:
+            return
+        if self._container is not None:
+            for packet in encoder.encode():
+                packet.stream = self._video_stream
+                self._container.mux(packet)
+        self._close_video_encoder()
+
+    def _close_video_encoder(self) -> None:
+        holder = self._encoder_holder
+        self._encoder_holder = self._video_template = self._video_encoder = self._encoder_size = None
+        if holder is not None:
+            with contextlib.suppress(Exception):
+                holder.close()
+
     def _write_sealed(self, path: Path, blob: bytes) -> None:
         """Write a temporary file, fsync it, rename it into place and fsync the directory: the
         segment appears whole or not at all."""
@@ -465,8 +511,11 @@ class LegRecorder:
                 os.close(descriptor)
 
     def _rotate(self, start: float, size: tuple[int, int] | None = None) -> None:
+        size = size or self._segment_size or (640, 480)
+        if size != self._encoder_size:
+            self._flush_video_encoder()  # what it still holds ends the segment of its size
         self._finish_segment(flush=False)
-        self._open_segment(start, size or self._segment_size or (640, 480))
+        self._open_segment(start, size)
         self._mux_pending_audio()
 
     def _write_video(self, item: _Video) -> None:
@@ -488,7 +537,11 @@ class LegRecorder:
         frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
         frame.pts = pts
         frame.time_base = _MS
-        for packet in self._video_stream.encode(frame):
+        if self._key_frame_next:
+            frame.pict_type = av.video.frame.PictureType.I
+            self._key_frame_next = False
+        for packet in self._video_encoder.encode(frame):
+            packet.stream = self._video_stream
             self._container.mux(packet)
         self._last_video_pts = pts
         self._last_video_t = t
