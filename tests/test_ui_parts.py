@@ -248,6 +248,18 @@ def test_the_decision_dialog_shows_what_will_be_recorded(qtbot):
     assert dialog.draft is not None and dialog.draft.note == "Documents checked"
 
 
+def test_the_decision_dialog_is_warmed_up_where_nobody_sees_it_and_none_is_left(qtbot):
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    DecisionDialog.warm_up(parent, "Wang Fang 王芳")
+    warmed = parent.findChildren(DecisionDialog)
+    assert len(warmed) == 1 and not warmed[0].isVisible()
+    assert QApplication.activeModalWidget() is None
+    qtbot.waitUntil(lambda: parent.findChildren(DecisionDialog) == [])
+
+
 def test_the_decision_dialog_refuses_approval_without_match_unless_a_reason_is_given(qtbot):
     dialog = DecisionDialog(Outcome.APPROVE, context(face=FaceSummary(matched=False)))
     qtbot.addWidget(dialog)

@@ -409,6 +409,21 @@ class DecisionDialog(QDialog):
         finally:
             dialog.deleteLater()
 
+    @classmethod
+    def warm_up(cls, parent: QWidget, applicant_name: str) -> None:
+        """Build and draw one dialog where nobody sees it, at start-up: the first dialog of a
+        session took 12-13 ms of the Qt thread to build and show (its widgets' style rules
+        and fonts, first used), later ones 4-5 ms (docs/responsiveness.md)."""
+        sample = DecisionContext(
+            applicant_name=applicant_name,
+            missing_required_answers=[],
+            face=FaceSummary(best_similarity=80.0, last_similarity=80.0, matched=True, liveness="passed"),
+            answers_given=0,
+        )
+        dialog = cls(Outcome.REJECT, sample, parent)  # the reason codes: every kind of widget
+        dialog.grab()
+        dialog.deleteLater()
+
     def _approval_exceptions(self) -> list[str]:
         if self.outcome is not Outcome.APPROVE:
             return []

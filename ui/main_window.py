@@ -471,6 +471,7 @@ class ConsoleWindow(QMainWindow):
         """What the first take would otherwise do for the first time in its turns, once, at
         start-up (docs/responsiveness.md)."""
         self.video.warm_up(self.tr("Connecting to {0}…").format("Wang Fang 王芳"))
+        DecisionDialog.warm_up(self, "Wang Fang 王芳")
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.main_splitter, "left": self.left_splitter, "right": self.right_splitter}
