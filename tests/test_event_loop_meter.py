@@ -37,3 +37,42 @@ def test_the_meter_names_each_long_gap_with_the_qt_threads_own_work_in_it(qtbot,
     assert len(computed) == 1, meter.report()  # the computing slot, and only it
     assert any(at > computed[0] for at in waited), meter.report()  # the waiting one, after it
     assert f"{meter.max_gap_ms:.0f} ms at" in meter.report()
+
+
+def test_the_qt_thread_asks_for_short_scheduler_slices() -> None:
+    """Where the kernel keeps a slice per thread (Linux 6.12 and later show it as se.slice in
+    /proc/thread-self/sched), the thread that asked has that slice; a thread it starts does not
+    (all of the console's threads and processes with short slices lost the Qt thread its lead)."""
+    import sys
+    import threading
+
+    from ui.responsiveness import QT_THREAD_SLICE_NS, ask_for_short_slices
+
+    def slice_ns() -> int | None:
+        try:
+            with open("/proc/thread-self/sched") as sched:
+                for line in sched:
+                    if line.startswith("se.slice"):
+                        return int(line.split(":")[1])
+        except OSError:
+            return None
+        return None
+
+    if sys.platform != "linux" or slice_ns() is None:
+        pytest.skip("no per-thread scheduler slice on this kernel")
+    results: dict[str, object] = {}
+
+    def in_a_thread() -> None:
+        before = slice_ns()
+        results["asked"] = ask_for_short_slices(QT_THREAD_SLICE_NS)
+        results["before"], results["after"] = before, slice_ns()
+        child = threading.Thread(target=lambda: results.update(child=slice_ns()))
+        child.start()
+        child.join()
+
+    thread = threading.Thread(target=in_a_thread)
+    thread.start()
+    thread.join()
+    assert results["asked"] is True
+    assert results["after"] == QT_THREAD_SLICE_NS != results["before"]
+    assert results["child"] == results["before"]
