@@ -26,7 +26,8 @@ callback; encoding runs on the recorder's own thread):
 
 - Files: `session_dir/leg-NN/seg-NNNNNN.ts` (MPEG-TS, H.264 ultrafast/zerolatency + two
   AAC mono streams, "applicant" and "reviewer", each segment about `segment_seconds` long and
-  starting with a key frame; one encoder per leg and frame size serves all its segments) and `session_dir/leg-NN/manifest.jsonl`. See media/recording_format/layout.py.
+  starting with a key frame; one encoder per leg and frame size serves all its segments) and
+  `session_dir/leg-NN/manifest.jsonl`. See media/recording_format/layout.py.
 - Timestamps: every frame and chunk is stamped on arrival on the recorder's monotonic clock
   (the caller's `t` is only checked for jumps, counted in stats().timestamp_jumps), so a
   sender whose clock jumps or goes backwards after a reconnect cannot stall the recording.
