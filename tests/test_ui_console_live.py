@@ -63,6 +63,24 @@ def live_console(qtbot, tmp_path, monkeypatch):
             gc.unfreeze()
 
 
+def simulated_phone_threads() -> list[int]:
+    """The thread ids of the applicant simulator this process started (main.py applicant)."""
+    from pathlib import Path
+
+    threads = []
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            parent = (process / "stat").read_text().rsplit(")", 1)[1].split()[1]
+            command = (process / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if parent == str(os.getpid()) and b"applicant" in command:
+            threads += [int(task.name) for task in (process / "task").iterdir()]
+    return threads
+
+
 def one_action_per_turn(actions: list[Callable[[], None]], pause_ms: int = 40) -> None:
     """Do the reviewer's actions one per event-loop turn, as a person does, not in one go."""
 
@@ -92,6 +110,10 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
         lambda: window.queue_panel.summary is not None and window.queue_panel.summary.waiting == 1,
         timeout=30000,
     )
+    # The simulated phone, whose cores in life are not the reviewer's, takes only what the
+    # console leaves: every one of its threads.
+    phone = simulated_phone_threads()
+    assert phone and all(os.sched_getscheduler(tid) == os.SCHED_IDLE for tid in phone)
     # The console prepared the first call's face worker as it started (its models loading
     # before anyone waits for them); the call takes that one.
     prepared = services.prepared_face_worker._worker

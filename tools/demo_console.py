@@ -415,7 +415,6 @@ def demo_applicant(
 # --- the demo on the real layers -------------------------------------------------------------------
 
 DEMO_REVIEWER = ("demo", "demo-password")
-SIMULATED_PHONE_NICENESS = 10
 
 
 def queue_demo_applicant(database: Database, settings: Settings, intake_url: str) -> subprocess.Popen[bytes]:
@@ -440,9 +439,11 @@ def queue_demo_applicant(database: Database, settings: Settings, intake_url: str
     command = [sys.executable, str(MAIN), *simulator_arguments(intake_url, registered.token, video)]
     simulator = subprocess.Popen(command, env=dict(os.environ, PYTHONUNBUFFERED="1"))
     with contextlib.suppress(OSError):
-        # It stands in for the applicant's phone: on the reviewer's machine it takes what the
-        # console leaves, instead of competing with the console's window for the cores.
-        os.setpriority(os.PRIO_PROCESS, simulator.pid, SIMULATED_PHONE_NICENESS)
+        # It stands in for the applicant's phone, whose cores are not the reviewer's: it takes
+        # only what the console and its face worker leave (SCHED_IDLE: any of theirs woken
+        # takes its core at once; at nice 10 it still held one 5-8 ms inside the window's
+        # longest waits), instead of competing with the console's window for the cores.
+        os.sched_setscheduler(simulator.pid, os.SCHED_IDLE, os.sched_param(0))
     return simulator
 
 
