@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 from app.face import FaceScore
 from app.settings import load_settings
 from media.face.offline import video_frames
-from media.face.worker import FaceWorker, FaceWorkerError
+from media.face.worker import ROOM_SCAN_NICENESS, SCORER_NICENESS, FaceWorker, FaceWorkerError
 
 # The face worker is a process of its own, on real dlib.
 pytestmark = pytest.mark.slow
@@ -121,6 +122,10 @@ def test_a_prepared_worker_loads_before_the_call_and_scores_with_the_same_childr
             time.sleep(0.02)
         assert worker.drain(timeout=10.0)
         scores = worker.poll()
+        # Both below the console's window and call on the CPU: the scorer, the room scan lower.
+        base = os.getpriority(os.PRIO_PROCESS, 0)
+        niceness = sorted(os.getpriority(os.PRIO_PROCESS, pid) - base for pid in children)
+        assert niceness == [SCORER_NICENESS, ROOM_SCAN_NICENESS]
     finally:
         worker.stop()
     assert not worker.prepared and not worker.running

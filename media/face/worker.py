@@ -72,6 +72,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The worker's processes below the console's window and call (nice 0) on the CPU.
+SCORER_NICENESS = 10
+ROOM_SCAN_NICENESS = 15
+
 _HEADER = 8  # float64 slots: seq, t, index, height, width, offered_at (monotonic), unused x2
 _HEADER_BYTES = _HEADER * 8
 
@@ -489,8 +493,10 @@ def _scorer_main(
     with contextlib.suppress(OSError):
         # Under CPU contention the display and the GUI go first (a late score is better than a
         # stuttering call), from the start: loading the libraries and the model at a take took
-        # a core for about a second; the room scan sits below this, at nice 10.
-        os.nice(3)
+        # a core for about a second. While frames flow the scorer keeps most of a core busy;
+        # at nice 3 it still held one 10-15 ms inside the window's longest waits for a core, at
+        # nice 10 it gives way (docs/responsiveness.md). The room scan sits below it, at 15.
+        os.nice(SCORER_NICENESS)
     try:
         import cv2
         import numpy as np
@@ -570,7 +576,7 @@ def _room_scanner_main(
     models_dir: str,
 ) -> None:
     with contextlib.suppress(OSError):
-        os.nice(10)  # the scorer and the display come first
+        os.nice(ROOM_SCAN_NICENESS)  # the scorer and the display come first
     import cv2
     import numpy as np
 
