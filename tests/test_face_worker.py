@@ -124,8 +124,8 @@ def test_a_prepared_worker_loads_before_the_call_and_scores_with_the_same_childr
         scores = worker.poll()
         # Both below the console's window and call on the CPU: the scorer, the room scan lower.
         base = os.getpriority(os.PRIO_PROCESS, 0)
-        niceness = sorted(os.getpriority(os.PRIO_PROCESS, pid) - base for pid in children)
-        assert niceness == [SCORER_NICENESS, ROOM_SCAN_NICENESS]
+        niceness = sorted(os.getpriority(os.PRIO_PROCESS, pid) for pid in children)
+        assert niceness == [min(19, base + SCORER_NICENESS), min(19, base + ROOM_SCAN_NICENESS)]
     finally:
         worker.stop()
     assert not worker.prepared and not worker.running

@@ -282,6 +282,9 @@ def test_each_segment_starts_with_a_key_frame_and_a_new_frame_size_loses_nothing
         now[0] = index / 30.0
         size = (320, 240) if index < 75 else (400, 300)
         recorder.add_video(synthetic_frame(index, *size))
+        if index == 40:  # a segment's stream only carries the leg's packets: no encoder of its own
+            wait_until(lambda: recorder.stats().video_frames >= 40, 10, "the first 40 frames written")
+            assert recorder._video_stream.codec_context.is_open is False
     recorder.close()
     segments = sorted((tmp_path / "leg-01").glob("seg-*.ts"))
     assert len(segments) >= 5

@@ -442,8 +442,13 @@ def queue_demo_applicant(database: Database, settings: Settings, intake_url: str
         # It stands in for the applicant's phone, whose cores are not the reviewer's: it takes
         # only what the console and its face worker leave (SCHED_IDLE: any of theirs woken
         # takes its core at once; at nice 10 it still held one 5-8 ms inside the window's
-        # longest waits), instead of competing with the console's window for the cores.
-        os.sched_setscheduler(simulator.pid, os.SCHED_IDLE, os.sched_param(0))
+        # longest waits), instead of competing with the console's window for the cores. Set
+        # as it starts, before its first thread (which inherits it); nice 10 where there is no
+        # SCHED_IDLE.
+        if hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(simulator.pid, os.SCHED_IDLE, os.sched_param(0))
+        else:
+            os.setpriority(os.PRIO_PROCESS, simulator.pid, 10)
     return simulator
 
 

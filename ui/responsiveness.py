@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import gc
+import logging
 import sys
 import time
 
 from PySide6.QtCore import QObject, Qt, QTimer
+
+log = logging.getLogger(__name__)
 
 # How long a thread may hold the GIL while another waits for it (Python's default is 5 ms).
 # The Qt thread re-enters Python for every slot, paint and timer; behind the call's threads
@@ -37,25 +40,32 @@ def favour_the_qt_thread() -> None:
 
 
 def ask_for_short_slices(slice_ns: int) -> bool:
-    """Ask the kernel to schedule the calling thread in slices of `slice_ns` (its policy and
-    nice value unchanged). True when the kernel took it; False where it cannot be asked (not
-    Linux, another machine) or refuses. An older kernel takes it and ignores it: harmless."""
+    """Ask the kernel to schedule the calling thread in slices of `slice_ns`, when it runs under
+    the normal policy (SCHED_OTHER; its nice value unchanged). True when the kernel took it;
+    False where it cannot be asked (not Linux, not a 64-bit x86 or Arm process, another policy)
+    or refuses. A kernel before 6.12 takes it and ignores it: harmless."""
     import ctypes
     import os
     import platform
     import struct
 
     number = _SCHED_SETATTR.get(platform.machine())
-    if sys.platform != "linux" or number is None:
+    if sys.platform != "linux" or number is None or struct.calcsize("P") != 8:
+        return False  # a 32-bit process on a 64-bit kernel has other syscall numbers
+    if os.sched_getscheduler(0) != os.SCHED_OTHER:
         return False
     # struct sched_attr, version 1 (56 bytes): size, policy, flags, nice, priority, runtime,
     # deadline, period, util_min, util_max. SCHED_OTHER (0) with a runtime: the slice. Flag
     # SCHED_FLAG_RESET_ON_FORK (1): the threads and processes this thread starts later (the
     # call's, the face worker) keep the default slice; inherited, it was worse than none.
     nice = os.getpriority(os.PRIO_PROCESS, 0)
-    attributes = struct.pack("=IIQiIQQQII", 56, 0, 1, nice, 0, slice_ns, 0, 0, 0, 0)
+    attributes = ctypes.create_string_buffer(
+        struct.pack("=IIQiIQQQII", 56, 0, 1, nice, 0, slice_ns, 0, 0, 0, 0), 56
+    )
     libc = ctypes.CDLL(None, use_errno=True)
-    result: int = libc.syscall(number, 0, ctypes.c_char_p(attributes), 0)
+    result: int = libc.syscall(number, 0, attributes, 0)
+    if result != 0:
+        log.debug("short scheduler slices not taken: %s", os.strerror(ctypes.get_errno()))
     return result == 0
 
 

@@ -72,9 +72,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-# The worker's processes below the console's window and call (nice 0) on the CPU.
-SCORER_NICENESS = 10
-ROOM_SCAN_NICENESS = 15
+# The worker's processes below the console's window and call (nice 0) on the CPU. Not lower:
+# at nice 10, beside two busy programs, the scorer fell from 15.4 to 3.6 updates a second
+# (p95 205 -> 714 ms; docs/responsiveness.md), too few to see a blink asked for.
+SCORER_NICENESS = 3
+ROOM_SCAN_NICENESS = 10
 
 _HEADER = 8  # float64 slots: seq, t, index, height, width, offered_at (monotonic), unused x2
 _HEADER_BYTES = _HEADER * 8
@@ -493,9 +495,7 @@ def _scorer_main(
     with contextlib.suppress(OSError):
         # Under CPU contention the display and the GUI go first (a late score is better than a
         # stuttering call), from the start: loading the libraries and the model at a take took
-        # a core for about a second. While frames flow the scorer keeps most of a core busy;
-        # at nice 3 it still held one 10-15 ms inside the window's longest waits for a core, at
-        # nice 10 it gives way (docs/responsiveness.md). The room scan sits below it, at 15.
+        # a core for about a second. The room scan sits below it.
         os.nice(SCORER_NICENESS)
     try:
         import cv2

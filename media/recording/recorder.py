@@ -367,6 +367,7 @@ class LegRecorder:
     def _open_segment(self, start: float, size: tuple[int, int]) -> None:
         import av
 
+        template = self._video_template_for(size)  # before the file: a failure leaves none
         self._segment_index += 1
         if self._sealer is not None:
             # Encrypted at rest: the segment stays in memory until it is complete and sealed.
@@ -375,7 +376,8 @@ class LegRecorder:
         else:
             path = self.directory / segment_name(self._segment_index)
             container = av.open(str(path), "w", format="mpegts", container_options={"flush_packets": "1"})
-        video = container.add_stream_from_template(self._video_template_for(size))
+        # Not opened by PyAV 17 and later (earlier ones opened an encoder for it anyway).
+        video = container.add_stream_from_template(template)
         video.time_base = _MS
         self._key_frame_next = True  # each segment starts with a key frame: decodable alone
         streams: dict[str, Any] = {}
@@ -399,7 +401,6 @@ class LegRecorder:
         container = self._container
         if flush:
             self._flush_video_encoder()
-        if flush:
             for source, encoder in self._audio_encoders.items():
                 for packet in encoder.encode():
                     packet.stream = self._audio_streams[source]
