@@ -52,8 +52,8 @@ def ask_for_short_slices(slice_ns: int) -> bool:
     number = _SCHED_SETATTR.get(platform.machine())
     if sys.platform != "linux" or number is None or struct.calcsize("P") != 8:
         return False  # a 32-bit process on a 64-bit kernel has other syscall numbers
-    if os.sched_getscheduler(0) != os.SCHED_OTHER:
-        return False
+    if os.sched_getscheduler(0) & ~os.SCHED_RESET_ON_FORK != os.SCHED_OTHER:
+        return False  # (asked before: the policy reads with the reset-on-fork flag)
     # struct sched_attr, version 1 (56 bytes): size, policy, flags, nice, priority, runtime,
     # deadline, period, util_min, util_max. SCHED_OTHER (0) with a runtime: the slice. Flag
     # SCHED_FLAG_RESET_ON_FORK (1): the threads and processes this thread starts later (the
