@@ -27,6 +27,7 @@ from tests.ui_fakes import (
     grey_frame,
     score,
     type_text,
+    when_modal_shows,
 )
 from ui.decision import DecisionDialog
 from ui.face_check import FaceState
@@ -881,14 +882,10 @@ def test_the_close_question_over_an_unsaved_decision_says_what_happens_to_it(qtb
     qtbot.addWidget(parent)
     seen: list[str] = []
 
-    def answer() -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            QTimer.singleShot(20, answer)
-            return
+    def answer(box: QMessageBox) -> None:
         seen.append(box.text())
         box.button(QMessageBox.StandardButton.Close).click()
 
-    QTimer.singleShot(0, answer)
+    when_modal_shows(QMessageBox, answer, every_ms=20)
     assert UnsavedDecisionQuestion.ask(parent)
     assert "lost" not in seen[0] and "not retried from this window" in seen[0]

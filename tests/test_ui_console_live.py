@@ -16,7 +16,6 @@ from collections.abc import Callable
 
 import pytest
 from PySide6.QtCore import QSettings, Qt, QTimer
-from PySide6.QtWidgets import QApplication
 
 from app.console import RecordingState
 from app.decisions import Outcome
@@ -24,7 +23,7 @@ from app.face import Liveness, LivenessRecord
 from storage.recordings import RecordingRecords
 from storage.replay import ReplayRecords
 from tests.live_console import live_console_services
-from tests.ui_fakes import GOOD_ANSWERS, OBAMA_VIDEO
+from tests.ui_fakes import GOOD_ANSWERS, OBAMA_VIDEO, when_modal_shows
 from ui.decision import DecisionDialog
 from ui.face_check import FaceState
 from ui.main_window import ConsoleWindow, UnsavedDecisionQuestion
@@ -99,17 +98,6 @@ def one_action_per_turn(actions: list[Callable[[], None]], pause_ms: int = 40) -
     QTimer.singleShot(0, next_action)
 
 
-def click_record_when_the_dialog_shows(qtbot) -> None:
-    def click() -> None:
-        dialog = QApplication.activeModalWidget()
-        if isinstance(dialog, DecisionDialog):
-            dialog.record_button.click()
-        else:
-            QTimer.singleShot(50, click)
-
-    QTimer.singleShot(300, click)
-
-
 def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     window, services = live_console
 
@@ -155,7 +143,8 @@ def test_a_whole_review_on_the_real_layers(qtbot, live_console, capsys):
     qtbot.waitUntil(lambda: window.form.missing_required() == [], timeout=10000)
     face = window.face
     assert face is not None
-    click_record_when_the_dialog_shows(qtbot)  # the real DecisionDialog.ask, modal
+    # The real DecisionDialog.ask, modal: recorded once it shows.
+    when_modal_shows(DecisionDialog, lambda dialog: dialog.record_button.click(), after_ms=300)
     with qtbot.waitSignal(window.decision_saved, timeout=30000):
         QTimer.singleShot(0, window.decision_bar.buttons[Outcome.APPROVE].click)
     meter.stop()

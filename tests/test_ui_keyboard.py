@@ -13,7 +13,6 @@ import re
 
 import pytest
 from PySide6.QtCore import Qt as QtNs
-from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -26,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.console import ConnectionState
 from app.decisions import Outcome
 from tests.test_ui_console import from_media_thread, make_window, services  # noqa: F401 (fixtures)
-from tests.ui_fakes import GOOD_ANSWERS, applicant, grey_frame, score
+from tests.ui_fakes import GOOD_ANSWERS, applicant, grey_frame, score, when_modal_shows
 from ui.decision import DecisionDialog
 from ui.main_window import ConsoleWindow
 from ui.style import STYLE_SHEET
@@ -114,11 +113,7 @@ def test_a_whole_review_with_the_keyboard_alone(qtbot, make_window, services) ->
     seen: list[DecisionDialog] = []
     failures: list[BaseException] = []
 
-    def in_the_dialog() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, DecisionDialog):
-            QTimer.singleShot(50, in_the_dialog)
-            return
+    def in_the_dialog(dialog: DecisionDialog) -> None:
         seen.append(dialog)
         try:
             fill(dialog)
@@ -141,7 +136,7 @@ def test_a_whole_review_with_the_keyboard_alone(qtbot, make_window, services) ->
         assert QApplication.focusWidget() is not note
         qtbot.keyClick(QApplication.focusWidget(), Key.Key_Return, CTRL)
 
-    QTimer.singleShot(0, in_the_dialog)
+    when_modal_shows(DecisionDialog, in_the_dialog)
     with qtbot.waitSignal(window.decision_saved, timeout=10000, raising=False) as saved:
         qtbot.keyClick(window, Key.Key_A, CTRL | SHIFT)
     if failures:

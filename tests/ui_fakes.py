@@ -8,9 +8,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import itertools
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -163,3 +164,24 @@ def type_text(widget, text: str) -> None:
             QApplication.sendEvent(
                 widget, QKeyEvent(kind, Qt.Key.Key_unknown, Qt.KeyboardModifier.NoModifier, char)
             )
+
+
+Modal = TypeVar("Modal")
+
+
+def when_modal_shows(
+    kind: type[Modal], act: Callable[[Modal], None], *, after_ms: int = 0, every_ms: int = 50
+) -> None:
+    """Act on the modal widget of `kind` once it is open (its exec() holds the test meanwhile):
+    looked for every `every_ms`, from `after_ms` on."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    def look() -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, kind):
+            act(widget)
+        else:
+            QTimer.singleShot(every_ms, look)
+
+    QTimer.singleShot(after_ms, look)
