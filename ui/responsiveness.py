@@ -13,10 +13,14 @@ log = logging.getLogger(__name__)
 
 # How long a thread may hold the GIL while another waits for it (Python's default is 5 ms).
 # The Qt thread re-enters Python for every slot, paint and timer; behind the call's threads
-# (RTP, decoding, the recorder, the embedded intake) each entry could wait a whole interval,
-# so one turn of the event loop that calls Python a few times took 30-45 ms of wall time for
-# under 11 ms of its own work. At 1 ms the wait per entry is at most 1 ms.
-QT_THREAD_SWITCH_INTERVAL_S = 0.001
+# (RTP, decoding, the recorder, the embedded intake) each entry waits up to a whole interval
+# for the GIL, so one turn of the event loop that calls Python a few times took 30-45 ms of
+# wall time for under 11 ms of its own work at Python's default 5 ms. At 0.2 ms the wait per
+# entry is at most 0.2 ms: in twenty alternating runs of the live-call test against 1 ms, the
+# longest gap was at most 16 ms in 19 runs (16.1 ms at most) against 17 (23.2 ms at most),
+# docs/responsiveness.md. The cost, three threads busy in Python at once: about 4% more wall
+# time than at 1 ms.
+QT_THREAD_SWITCH_INTERVAL_S = 0.0002
 
 
 # The scheduler slice the Qt thread asks Linux for (EEVDF, kernel 6.12 and later; the default
