@@ -298,3 +298,83 @@ def test_run_replay_app_installs_the_chosen_language(demo):
     assert result.returncode == 0, result.stderr[-2000:]
     seen = json.loads(result.stdout.strip().splitlines()[-1])
     assert seen == {"code": 0, "title": "会话回放 — 视频审核台", "language": "zh_CN"}
+
+
+RUN_REPLAY_SWITCHING = """
+import json, sys
+from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtWidgets import QApplication
+from app.settings import load_settings
+from services.replay import LiveReplayServices
+from storage.database import open_database
+from ui.console_app import run_replay_app
+
+session_id = int(sys.argv[2])
+windows = []
+seen = {}
+
+def when(ready, then, tries=400):
+    if ready():
+        then()
+    elif tries:
+        QTimer.singleShot(25, lambda: when(ready, then, tries - 1))
+    else:
+        seen["timed out"] = len(windows)
+        QApplication.instance().quit()
+
+def on_window(window):
+    windows.append(window)
+    if len(windows) == 1:
+        seen["first"] = [window.windowTitle(), window.language]
+        window.open_session(session_id)
+        opened = lambda: window.replay is not None and window.video.has_frame
+        def choose():
+            window.seek(3.0)
+            window.choose_language("zh_CN")
+        when(opened, choose)
+    else:
+        def note():
+            seen["second"] = [window.windowTitle(), window.language]
+            seen["session"] = int(window.replay.session_id)
+            seen["position"] = round(window.clock.position(), 2)
+            seen["checked"] = [code for code, action in window.language_actions.items() if action.isChecked()]
+            window.close()
+        when(lambda: window.replay is not None and window.video.has_frame, note)
+
+settings = load_settings({"data_dir": sys.argv[1]}, environ={})
+database = open_database(settings.effective_database_url)
+services = LiveReplayServices.from_environment(settings, database)
+credentials = ("zhang.supervisor", "demo-password-2")
+code = run_replay_app(settings, services, credentials=credentials, on_window=on_window)
+seen["kept"] = QSettings().value("language")
+print(json.dumps({"code": code, "windows": len(windows), **seen}, ensure_ascii=False))
+"""
+
+
+@pytest.mark.slow  # a process of its own
+def test_the_replay_window_changes_language_without_a_restart(demo, tmp_path):
+    """Replay > Language > 简体中文: the window opens again in Chinese on the session and at the
+    moment it showed, and the choice is kept for the next start (no restart, as in the console)."""
+    import json
+
+    settings, _database, session_id = demo
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "AUDIT_KEY": base64.b64encode(KEY).decode(),
+        "HOME": str(tmp_path),  # QSettings() writes the choice under it
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "LANG": "en_US.UTF-8",
+        "LC_ALL": "en_US.UTF-8",
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_REPLAY_SWITCHING, str(settings.data_dir), str(session_id)],
+        capture_output=True, text=True, env=env, cwd=Path(__file__).resolve().parent.parent, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr[-2000:]
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["first"] == ["Session replay — video audit console", "en"], seen
+    assert seen["second"] == ["会话回放 — 视频审核台", "zh_CN"], seen
+    assert seen["session"] == int(session_id) and abs(seen["position"] - 3.0) < 0.2, seen
+    assert seen["checked"] == ["zh_CN"] and seen["kept"] == "zh_CN", seen
+    assert seen["code"] == 0 and seen["windows"] == 2, seen

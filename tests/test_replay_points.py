@@ -187,6 +187,29 @@ def test_the_empty_chart_shows_0_to_100_similarity_from_zero_seconds(qtbot) -> N
     assert x0 >= 0 and x1 <= 20 and -3 <= y0 <= 0 and 100 <= y1 <= 103, ranges()
 
 
+def test_the_threshold_label_is_whole_in_a_narrow_chart(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """At 1024x768 the chart is about 550 px wide: the label "match threshold 50" starts inside
+    the plot, not under the axis (centred at a tenth of the width, it lost its first letters)."""
+    from ui.replay.timeline import TimelineChart
+
+    chart = TimelineChart()
+    qtbot.addWidget(chart)
+    chart.resize(550, 230)
+    chart.show()
+    qtbot.waitExposed(chart)
+    chart.show_session(_replay(), 0.0, [])
+    view = chart.plot.getPlotItem().vb
+    label = chart.threshold_line.label
+
+    def inside() -> bool:
+        shown, plot = label.sceneBoundingRect(), view.sceneBoundingRect()
+        return bool(plot.left() <= shown.left() and shown.right() <= plot.right() and shown.width() > 50)
+
+    qtbot.waitUntil(inside, timeout=3000)  # pyqtgraph places the label on later turns
+    qtbot.wait(100)
+    assert inside(), (label.sceneBoundingRect(), view.sceneBoundingRect())
+
+
 def test_each_flag_is_one_timeline_row_and_liveness_reads_as_the_console_reads_it(qtbot) -> None:  # type: ignore[no-untyped-def]
     from ui.replay.timeline import markers_of
 

@@ -120,7 +120,9 @@ class TimelineChart(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.threshold_line = pg.InfiniteLine(
             pos=50.0, angle=0, pen=pg.mkPen("#c62828", width=1, style=Qt.PenStyle.DashLine),
-            label=self.tr("match threshold {value:.0f}"), labelOpts={"position": 0.1, "color": "#c62828"},
+            label=self.tr("match threshold {value:.0f}"),
+            # Its left end just right of the axis: centred, a narrow chart cut off its first letters.
+            labelOpts={"position": 0.02, "color": "#c62828", "anchors": [(0, 0), (0, 1)]},
         )  # fmt: skip
         self.plot.addItem(self.threshold_line)
         self.playhead = pg.InfiniteLine(pos=0.0, angle=90, movable=True, pen=pg.mkPen("#d81b60", width=2))

@@ -16,8 +16,8 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QStandardPaths, Qt, Signal
-from PySide6.QtGui import QImage
+from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -45,7 +45,7 @@ from app.replay import ReplayServices, SessionFilter, SessionReplay, SortKey
 from app.roles import Account, Action, may
 from app.settings import Settings
 from ui.bridge import ServiceWorker
-from ui.languages import questionnaire_language
+from ui.languages import LANGUAGES, questionnaire_language
 from ui.replay.amend import AmendDialog
 from ui.replay.browser import SessionBrowser
 from ui.replay.player import AudioOut, DecoderThread, PlayClock, RecordingView
@@ -71,6 +71,9 @@ BOX_WITHIN = 0.35  # seconds: a score sample this close to the frame gives its f
 
 class ReplayWindow(QMainWindow):
     export_progress = Signal(int, int, str)
+    # The supervisor chose another language: the window closed, to be opened again in it
+    # (ui.console_app) on the session and at the moment it showed (reopen_at).
+    language_chosen = Signal(str)
 
     def __init__(
         self,
@@ -79,15 +82,21 @@ class ReplayWindow(QMainWindow):
         supervisor: Account,
         *,
         language: str = "en",
+        qsettings: QSettings | None = None,
         parent: QWidget | None = None,
     ) -> None:
         """`services` are signed in as `supervisor` (storage enforces the role on every read
-        and write); the window uses the role only to offer what it allows."""
+        and write); the window uses the role only to offer what it allows. `qsettings` keeps
+        the language chosen in the window's menu for the next start."""
         super().__init__(parent)
         self.setWindowTitle(self.tr("Session replay — video audit console"))
         self.services = services
         self.settings = settings
         self.language = language  # the questionnaire's prompts follow it
+        self.qsettings = qsettings
+        self._language_waiting: str | None = None  # chosen during an export: applied after it
+        self.reopen_at: tuple[int | None, float] = (None, 0.0)  # set when closed for a language
+        self.reopen_notice = ""  # what the export said last, carried to the window opened again
         self.supervisor = supervisor
         self.database_worker = ServiceWorker("replay-db", self)
         self.export_worker = ServiceWorker("replay-pdf", self)
@@ -247,6 +256,53 @@ class ReplayWindow(QMainWindow):
         self.amend_button.clicked.connect(self.amend)
         self.export_button.clicked.connect(self.export_pdf)
         self.export_progress.connect(self._export_progress)
+        self._add_menu()
+
+    def _add_menu(self) -> None:
+        menu = self.menuBar().addMenu(self.tr("&Replay"))
+        language_menu = menu.addMenu(self.tr("Language"))
+        group = QActionGroup(self)
+        self.language_actions: dict[str, QAction] = {}
+        for code, name in LANGUAGES.items():
+            action = QAction(name, self, checkable=True)
+            action.setChecked(code == self.language)
+            action.triggered.connect(lambda _checked=False, code=code: self.choose_language(code))
+            group.addAction(action)
+            language_menu.addAction(action)
+            self.language_actions[code] = action
+        menu.addSeparator()
+        close = QAction(self.tr("Close"), self)
+        close.setShortcut(QKeySequence("Ctrl+Q"))
+        close.triggered.connect(self.close)
+        menu.addAction(close)
+
+    def choose_language(self, code: str) -> None:
+        """Open the window again in another language, on the session and at the moment it shows;
+        after the report being made, if one is."""
+        if code not in LANGUAGES:
+            raise ValueError(f"no such language: {code!r}")
+        if self.qsettings is not None:
+            self.qsettings.setValue("language", code)
+        if code == self.language:
+            self._language_waiting = None
+            return
+        self._language_waiting = code
+        if self.export_worker.pending:
+            message = self.tr("The window changes to the language chosen once the report is saved.")
+            self.statusBar().showMessage(message, 8000)
+            return
+        self._reopen_in_language()
+
+    def _reopen_in_language(self) -> None:
+        code = self._language_waiting
+        if code is None or self.export_worker.pending:
+            return
+        self.pause()
+        session = int(self.replay.session_id) if self.replay is not None else None
+        self.reopen_at = (session, self.clock.position() if session is not None else 0.0)
+        self.reopen_notice = self.export_label.text()
+        if self.close():
+            self.language_chosen.emit(code)
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -765,11 +821,15 @@ class ReplayWindow(QMainWindow):
             self.export_button.setEnabled(True)
             self.export_bar.setValue(self.export_bar.maximum())
             self.export_label.setText(self.tr("Saved {0}").format(written))
+            self._reopen_in_language()
 
         def failed(error: BaseException) -> None:
             self.export_button.setEnabled(True)
             self.export_bar.setVisible(False)
             self.export_label.setText(self.tr("The report could not be made: {0}").format(error))
+            if self._language_waiting is not None:  # the failure stays in sight; choose again
+                self._language_waiting = None
+                self.language_actions[self.language].setChecked(True)
 
         self.export_worker.run(work, done, failed)
 
