@@ -664,6 +664,59 @@ def test_closing_the_console_mid_call_asks_and_ends_the_session_as_console_close
     assert not window.isVisible()
 
 
+@pytest.mark.parametrize("comes_up", ["while the window closes", "before its result is delivered"])
+def test_a_call_still_coming_up_when_the_console_closes_is_ended_as_console_closed(
+    qtbot, window, services, monkeypatch, comes_up
+):
+    """Closed (or signed out) just after a take, while the call came up on the worker: the call
+    is ended, "console closed", not left running until the program exits."""
+    import time
+
+    from ui.main_window import EndCallQuestion
+
+    monkeypatch.setattr(EndCallQuestion, "ask", classmethod(lambda cls, parent, name: True))
+    started: list[FakeCall] = []
+    release = threading.Event()
+    real_start = services.start_call
+
+    def start_call(applicant, events):  # type: ignore[no-untyped-def]
+        release.wait(10)
+        started.append(real_start(applicant, events))
+        return started[-1]
+
+    monkeypatch.setattr(services, "start_call", start_call)
+    services.add_applicant(applicant("Wang Fang"))
+    window.poll_queue()
+    summary = window.queue_panel
+    qtbot.waitUntil(lambda: summary.summary is not None and summary.summary.waiting == 1)
+    window.activateWindow()
+    with qtbot.waitSignal(window.review_started, timeout=5000):
+        qtbot.keyClick(window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.calls.pending == 1)  # the call's start is on the worker
+
+    def until(condition: Callable[[], bool]) -> None:  # without turning the Qt event loop
+        deadline = time.monotonic() + 10
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.002)
+
+    if comes_up == "while the window closes":
+        # Released as the window shuts its call worker down: the result could reach no one.
+        shutdown = window.calls.shutdown
+
+        def release_then_shut_down() -> None:
+            release.set()
+            shutdown()
+
+        monkeypatch.setattr(window.calls, "shutdown", release_then_shut_down)
+    else:
+        release.set()
+        until(lambda: bool(started))  # up, its result not yet on the Qt thread
+    assert window.call is None
+    assert window.close_by_reviewer()
+    assert len(started) == 1
+    assert started[0].ended.is_set() and started[0].ended_because is HangUp.CONSOLE_CLOSED
+
+
 def test_each_applicant_gets_a_fresh_form_at_the_top_with_no_answer_for_tab_to_land_on(
     qtbot, window, services
 ):

@@ -4,6 +4,7 @@ decision bar and call state, for one live call at a time."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -169,6 +170,11 @@ class ConsoleWindow(QMainWindow):
         self.approval_policy = approval_policy or load_approval_policy(settings.approval_policy_file)
         self.desk = ServiceWorker("console-desk", self)  # database: the single writer
         self.calls = ServiceWorker("console-call", self)  # network: connect and hang up
+        # A call that came up on the worker but has not reached _call_started yet; a window
+        # closing meanwhile ends it (its result would only come once the worker is shut down).
+        self._calls_lock = threading.Lock()
+        self._calls_closed = False
+        self._calls_undelivered: dict[int, ApplicantCall] = {}
 
         self.applicant: TakenApplicant | None = None
         # The applicant whose review is ready: questions asked, figures and approval conditions shown.
@@ -625,8 +631,20 @@ class ConsoleWindow(QMainWindow):
         (the recording, the face match, their first database rows) keeps other threads busy in
         Python, and the take's turns, each needing the GIL, were two to three times as long
         while it did."""
+        services = self.services
+
+        def start() -> ApplicantCall:
+            call = services.start_call(applicant, bridge)
+            with self._calls_lock:
+                closed = self._calls_closed
+                if not closed:
+                    self._calls_undelivered[id(bridge)] = call
+            if closed:  # the window closed while the call came up: nobody will end it later
+                call.end(HangUp.CONSOLE_CLOSED)
+            return call
+
         self.calls.run(
-            lambda: self.services.start_call(applicant, bridge),
+            start,
             lambda call: self._call_started(bridge, call),
             lambda error: self._call_failed(bridge, error),
         )
@@ -667,6 +685,8 @@ class ConsoleWindow(QMainWindow):
         self.review_started.emit(applicant)
 
     def _call_started(self, bridge: CallBridge, call: ApplicantCall) -> None:
+        with self._calls_lock:
+            self._calls_undelivered.pop(id(bridge), None)
         if bridge is not self.bridge:  # the review ended before the call came up
             self._retire(bridge, call)
             return
@@ -1181,8 +1201,12 @@ class ConsoleWindow(QMainWindow):
             # would close abandoned and the decision be refused. (Otherwise the call is not kept
             # waiting for the database.)
             self.desk.shutdown()
-        if call is not None:
+        with self._calls_lock:  # a call starting now ends itself as it comes up (_start_call)
+            self._calls_closed = True
+            undelivered = [late for late in self._calls_undelivered.values() if late is not call]
+            self._calls_undelivered.clear()
+        for ending in [*([call] if call is not None else []), *undelivered]:
             # Not decided: the session ends abandoned, "console closed" (storage keeps the reason).
-            self.calls.run(lambda: call.end(HangUp.CONSOLE_CLOSED), lambda _r: None, lambda _e: None)
+            self.calls.run(partial(ending.end, HangUp.CONSOLE_CLOSED), lambda _r: None, lambda _e: None)
         self.calls.shutdown()
         self.desk.shutdown()
