@@ -266,3 +266,79 @@ def test_window_says_which_segment_is_damaged(
         assert "does not open" in window.key_warning.text() and not window.key_warning.isHidden()
     finally:
         window.shutdown()
+
+
+def _replay_window_on(qtbot: Any, demo: tuple[Settings, Database, SessionId], tmp_path: Path) -> Any:
+    from PySide6.QtCore import QSettings
+
+    from ui.replay.window import ReplayWindow
+
+    settings, database, session_id = demo
+    services, account = replay_services(settings, database)
+    qsettings = QSettings(str(tmp_path / "replay.ini"), QSettings.Format.IniFormat)
+    window = ReplayWindow(services, settings, account, qsettings=qsettings)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.start(int(session_id), at=2.0)
+    qtbot.waitUntil(lambda: window.video.has_frame, timeout=10000)
+    return window
+
+
+@pytest.mark.gui
+def test_a_language_chosen_during_an_export_waits_for_the_report(
+    qtbot: Any, demo: tuple[Settings, Database, SessionId], tmp_path: Path
+) -> None:
+    """The window opens again in the language chosen once the report is saved, on the session and
+    moment it showed; the next window says where the report went and keeps its place."""
+    from ui.replay.window import ReplayWindow
+
+    settings, _database, session_id = demo
+    window = _replay_window_on(qtbot, demo, tmp_path)
+    chosen: list[str] = []
+    window.language_chosen.connect(chosen.append)
+    try:
+        report = tmp_path / "during.pdf"
+        window.export_pdf(report)
+        window.choose_language("zh_CN")
+        assert window.export_worker.pending and chosen == [] and window.isVisible()
+        qtbot.waitUntil(lambda: chosen == ["zh_CN"], timeout=30000)
+        assert report.stat().st_size > 20000  # made whole before the window closed
+        assert not window.isVisible()
+        session, at = window.reopen_at
+        assert session == int(session_id) and at is not None and abs(at - 2.0) < 0.2
+        assert window.qsettings.value("language") == "zh_CN"
+        after = ReplayWindow(window.services, settings, window.supervisor, language="zh_CN")
+        qtbot.addWidget(after)
+        after.carry_over(window)
+        assert str(report) in after.export_label.text() and after.last_export_folder == tmp_path
+        after.shutdown()
+    finally:
+        window.shutdown()
+
+
+@pytest.mark.gui
+@pytest.mark.parametrize("then", ["closed by the supervisor", "the report fails"])
+def test_a_language_waiting_for_a_report_is_dropped_when_the_window_closes_or_the_report_fails(
+    qtbot: Any, demo: tuple[Settings, Database, SessionId], tmp_path: Path, then: str
+) -> None:
+    """Closed meanwhile, the window stays closed (not opened again in the other language); a
+    failed report stays in sight, in the language it is in, and the choice is not kept."""
+    window = _replay_window_on(qtbot, demo, tmp_path)
+    try:
+        if then == "closed by the supervisor":
+            window.export_pdf(tmp_path / "closing.pdf")
+            window.choose_language("zh_CN")
+            with qtbot.assertNotEmitted(window.language_chosen, wait=800):
+                window.close()
+            assert not window.isVisible()
+        else:
+            (tmp_path / "not-a-folder").write_text("a file where the folder should be")
+            window.export_pdf(tmp_path / "not-a-folder" / "report.pdf")
+            window.choose_language("zh_CN")
+            with qtbot.assertNotEmitted(window.language_chosen, wait=800):
+                qtbot.waitUntil(lambda: "could not be made" in window.export_label.text(), timeout=30000)
+            assert window.isVisible() and window.language_actions["en"].isChecked()
+        assert window.qsettings.value("language") is None
+    finally:
+        window.shutdown()

@@ -710,7 +710,9 @@ def test_a_call_still_coming_up_when_the_console_closes_is_ended_as_console_clos
         monkeypatch.setattr(window.calls, "shutdown", release_then_shut_down)
     else:
         release.set()
-        until(lambda: bool(started))  # up, its result not yet on the Qt thread
+        # Up, and handed over by the worker, its result not yet on the Qt thread (the code before
+        # this test had no such hand-over: there, up is all there is to wait for).
+        until(lambda: bool(started) and bool(getattr(window, "_calls_undelivered", True)))
     assert window.call is None
     assert window.close_by_reviewer()
     assert len(started) == 1

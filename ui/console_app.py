@@ -136,31 +136,30 @@ def run_replay_app(
     signed_in, account = started.sign_in(services, prefill=credentials, replay=True)
     if signed_in is None or account is None:
         return 1
-    notice = ""
+    current: list[ReplayWindow] = []
+    if screenshot is not None:
+
+        def shoot(path: Path = screenshot) -> None:  # of the window shown then
+            current[-1].grab().save(str(path))
+            started.app.quit()
+
+        QTimer.singleShot(6000, shoot)
     while True:  # opened again, on the same session and moment, when another language is chosen
         window = ReplayWindow(
             services, settings, account, language=started.language, qsettings=started.qsettings
         )
+        if current:
+            window.carry_over(current[-1])
+        current[:] = [window]
         chosen: list[str] = []
         window.language_chosen.connect(chosen.append)
         window.show()
         window.start(session_id, at=at)
-        if notice:
-            window.export_label.setText(notice)
         if on_window is not None:
             on_window(window)
-        if screenshot is not None:
-
-            def shoot(window: ReplayWindow = window, path: Path = screenshot) -> None:
-                window.grab().save(str(path))
-                started.app.quit()
-
-            QTimer.singleShot(6000, shoot)
-            screenshot = None
         code = started.app.exec()
         window.shutdown()
         if not chosen:
             return int(code)
         started.use_language(chosen[-1])
         session_id, at = window.reopen_at
-        notice = window.reopen_notice

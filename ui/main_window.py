@@ -1121,7 +1121,8 @@ class ConsoleWindow(QMainWindow):
     def _retire(self, bridge: CallBridge, call: ApplicantCall | None) -> None:
         """Stop listening to a call; free its bridge once the call has ended (after ApplicantCall.end
         returns, the media layer makes no more calls to it). A call still starting is ended by
-        _call_started; a bridge whose call could not be ended is left alive, never freed under it."""
+        _call_started (or, when the window closes first, by _start_call's job or shutdown); a
+        bridge whose call could not be ended is left alive, never freed under it."""
         bridge.close()
         if call is not None:
             self.calls.run(call.end, lambda _r: bridge.deleteLater(), self._background_failure)

@@ -11,15 +11,16 @@ from PySide6.QtCore import QObject, Qt, QTimer
 
 log = logging.getLogger(__name__)
 
-# How long a thread may hold the GIL while another waits for it (Python's default is 5 ms).
-# The Qt thread re-enters Python for every slot, paint and timer; behind the call's threads
-# (RTP, decoding, the recorder, the embedded intake) each entry waits up to a whole interval
-# for the GIL, so one turn of the event loop that calls Python a few times took 30-45 ms of
-# wall time for under 11 ms of its own work at Python's default 5 ms. At 0.2 ms the wait per
-# entry is at most 0.2 ms: in twenty alternating runs of the live-call test against 1 ms, the
-# longest gap was at most 16 ms in 19 runs (16.1 ms at most) against 17 (23.2 ms at most),
-# docs/responsiveness.md. The cost, three threads busy in Python at once: about 4% more wall
-# time than at 1 ms.
+# How long a thread may hold the GIL while another waits for it (Python's default is 5 ms):
+# after this long, a waiting thread asks the holder to let go, which it does at its next check
+# (later when it is inside C code that keeps the GIL). The Qt thread re-enters Python for every
+# slot, paint and timer; behind the call's threads (RTP, decoding, the recorder, the embedded
+# intake) each entry could wait about an interval, so one turn of the event loop that calls
+# Python a few times took 30-45 ms of wall time for under 11 ms of its own work at 5 ms. At
+# 0.2 ms rather than 1 ms, twenty alternating live calls each: the longest gap at most 16 ms in
+# 19 runs against 17, 16.1 ms at most against 23.2 ms (a small gain, within what chance could
+# give; docs/responsiveness.md). The cost: three threads counting in Python at once took about
+# 4% more wall time than at 1 ms.
 QT_THREAD_SWITCH_INTERVAL_S = 0.0002
 
 

@@ -16,9 +16,10 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QFileDialog,
     QHBoxLayout,
@@ -95,8 +96,10 @@ class ReplayWindow(QMainWindow):
         self.language = language  # the questionnaire's prompts follow it
         self.qsettings = qsettings
         self._language_waiting: str | None = None  # chosen during an export: applied after it
-        self.reopen_at: tuple[int | None, float] = (None, 0.0)  # set when closed for a language
-        self.reopen_notice = ""  # what the export said last, carried to the window opened again
+        self._closing_for_language = False
+        self._shut_down = False
+        self.reopen_at: tuple[int | None, float | None] = (None, None)  # set when closed for a language
+        self.last_saved: Path | None = None  # the last report saved from this window
         self.supervisor = supervisor
         self.database_worker = ServiceWorker("replay-db", self)
         self.export_worker = ServiceWorker("replay-pdf", self)
@@ -110,6 +113,7 @@ class ReplayWindow(QMainWindow):
         self._shown_serial = 0
         self._audio_cursor = 0.0
         self._pending_open: int | None = None
+        self._opening: int | None = None  # asked of the database, not shown yet
         self._start_at: float | None = None
         self._prompts: dict[str, str] | None = None
         self.last_export_folder: Path | None = None
@@ -277,32 +281,65 @@ class ReplayWindow(QMainWindow):
         menu.addAction(close)
 
     def choose_language(self, code: str) -> None:
-        """Open the window again in another language, on the session and at the moment it shows;
-        after the report being made, if one is."""
+        """Open the window again in another language, on the session and at the moment it shows,
+        once nothing is under way (a report being made, an amendment, an open dialog)."""
         if code not in LANGUAGES:
             raise ValueError(f"no such language: {code!r}")
-        if self.qsettings is not None:
-            self.qsettings.setValue("language", code)
         if code == self.language:
             self._language_waiting = None
+            self._keep_language(code)
             return
         self._language_waiting = code
         if self.export_worker.pending:
             message = self.tr("The window changes to the language chosen once the report is saved.")
             self.statusBar().showMessage(message, 8000)
-            return
         self._reopen_in_language()
+
+    def _keep_language(self, code: str) -> None:
+        """For the next start (the settings file's language, when set, still wins)."""
+        if self.qsettings is not None:
+            self.qsettings.setValue("language", code)
+
+    def _busy(self) -> bool:
+        return bool(
+            self.export_worker.pending or self.database_worker.pending or QApplication.activeModalWidget()
+        )
 
     def _reopen_in_language(self) -> None:
         code = self._language_waiting
-        if code is None or self.export_worker.pending:
+        if code is None or self._shut_down:
+            return
+        if self._busy():  # a report, an amendment being stored, a dialog open: look again shortly
+            QTimer.singleShot(250, self, self._reopen_in_language)
             return
         self.pause()
-        session = int(self.replay.session_id) if self.replay is not None else None
-        self.reopen_at = (session, self.clock.position() if session is not None else 0.0)
-        self.reopen_notice = self.export_label.text()
-        if self.close():
+        self.reopen_at = self._where()
+        self._keep_language(code)
+        self._closing_for_language = True
+        try:
+            closed = self.close()
+        finally:
+            self._closing_for_language = False
+        if closed:
             self.language_chosen.emit(code)
+
+    def _where(self) -> tuple[int | None, float | None]:
+        """The session shown or being opened, and the moment shown or asked for."""
+        shown = int(self.replay.session_id) if self.replay is not None else None
+        session = next((s for s in (self._opening, self._pending_open, shown) if s is not None), None)
+        if session is None:
+            return None, None
+        if self._start_at is not None:
+            return session, self._start_at
+        return session, (self.clock.position() if session == shown and self.spans else None)
+
+    def carry_over(self, before: ReplayWindow) -> None:
+        """From the window this one replaces (another language): its place and size on the
+        screen, the export folder, and the last report saved, said in this window's language."""
+        self.restoreGeometry(before.saveGeometry())
+        self.last_export_folder = before.last_export_folder
+        if before.last_saved is not None:
+            self.export_label.setText(self.tr("Saved {0}").format(before.last_saved))
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -365,8 +402,11 @@ class ReplayWindow(QMainWindow):
         self.pause()
         self.browser.select_session(session_id)
         self.header.setText(self.tr("Opening session {0}…").format(session_id))
+        self._opening = session_id
 
         def failed(error: BaseException) -> None:
+            if self._opening == session_id:
+                self._opening = None
             self.header.setText(self.tr("Session {0} cannot be opened: {1}").format(session_id, error))
 
         services = self.services
@@ -375,6 +415,8 @@ class ReplayWindow(QMainWindow):
         )
 
     def _show_session(self, replay: SessionReplay) -> None:
+        if self._opening == int(replay.session_id):
+            self._opening = None
         self.replay = replay
         self.browser.selected_id = int(replay.session_id)
         self._show_header(replay)
@@ -821,7 +863,7 @@ class ReplayWindow(QMainWindow):
             self.export_button.setEnabled(True)
             self.export_bar.setValue(self.export_bar.maximum())
             self.export_label.setText(self.tr("Saved {0}").format(written))
-            self._reopen_in_language()
+            self.last_saved = written
 
         def failed(error: BaseException) -> None:
             self.export_button.setEnabled(True)
@@ -830,6 +872,7 @@ class ReplayWindow(QMainWindow):
             if self._language_waiting is not None:  # the failure stays in sight; choose again
                 self._language_waiting = None
                 self.language_actions[self.language].setChecked(True)
+                self.statusBar().clearMessage()
 
         self.export_worker.run(work, done, failed)
 
@@ -839,10 +882,13 @@ class ReplayWindow(QMainWindow):
         self.export_label.setText(self.tr("Making the report: {0}…").format(what))
 
     def closeEvent(self, event: Any) -> None:
+        if not self._closing_for_language:  # closed by the supervisor: not opened again
+            self._language_waiting = None
         self.shutdown()
         super().closeEvent(event)
 
     def shutdown(self) -> None:
+        self._shut_down = True
         self.pause()
         self.decoder.stop()
         self.database_worker.shutdown()
