@@ -168,12 +168,16 @@ class ChallengeState(enum.Enum):
     ASKED = "asked"
     PASSED = "passed"
     FAILED = "failed"
+    # Time ran out with too few updates to judge it (the reviewer's machine or the line could
+    # not keep up: media.face.challenges): not the applicant's failure, not counted; ask again.
+    NOT_JUDGED = "not_judged"
 
 
 @dataclass(frozen=True)
 class ChallengeStatus:
     """A challenge as one update sees it: ``t`` is when it was asked (state "asked"), or when it
-    was met ("passed") or ran out of time ("failed")."""
+    was met ("passed") or ran out of time ("failed", or "not_judged" when too few updates came
+    to judge it)."""
 
     kind: ChallengeKind
     state: ChallengeState
@@ -232,12 +236,19 @@ class ChallengeResult:
     asked_t: float
     passed: bool
     met_t: float | None = None
+    judged: bool = True  # False: too few updates came to judge it (not a failure)
+
+    @property
+    def state(self) -> ChallengeState:
+        if self.passed:
+            return ChallengeState.PASSED
+        return ChallengeState.FAILED if self.judged else ChallengeState.NOT_JUDGED
 
     def as_json(self) -> dict[str, Any]:
         return {
             "kind": self.kind.value,
             "asked_t": round(self.asked_t, 3),
-            "result": (ChallengeState.PASSED if self.passed else ChallengeState.FAILED).value,
+            "result": self.state.value,
             "met_t": None if self.met_t is None else round(self.met_t, 3),
         }
 

@@ -147,7 +147,7 @@ class ChallengeEntry:
 
     kind: str  # app.face.ChallengeKind's value
     asked_t: float
-    result: str | None  # "passed", "failed", or None: the call ended before it was settled
+    result: str | None  # "passed", "failed", "not_judged", or None: the call ended before it was settled
     met_t: float | None = None
     frame: int | None = None  # the call's frame number where it was met
 
@@ -158,13 +158,15 @@ def _same_time(value: Any, t: float) -> bool:
 
 def challenges_of(events: Sequence[EventEntry]) -> list[ChallengeEntry]:
     """The challenges asked in a session, each with its outcome (events "challenge.asked", then
-    "challenge.passed" or "challenge.failed" carrying the asked time), in the order asked."""
-    outcomes = [e for e in events if e.kind in ("challenge.passed", "challenge.failed")]
+    "challenge.passed", "challenge.failed" or "challenge.not_judged" carrying the asked time), in
+    the order asked."""
+    settled = ("challenge.passed", "challenge.failed", "challenge.not_judged")
+    outcomes = [e for e in events if e.kind in settled]
     challenges = []
     for asked in (e for e in events if e.kind == "challenge.asked"):
         kind = str(asked.details.get("kind", ""))
-        settled = (e for e in outcomes if e.details.get("kind") == kind)
-        outcome = next((e for e in settled if _same_time(e.details.get("asked_t"), asked.t)), None)
+        of_kind = (e for e in outcomes if e.details.get("kind") == kind)
+        outcome = next((e for e in of_kind if _same_time(e.details.get("asked_t"), asked.t)), None)
         if outcome is None:
             challenges.append(ChallengeEntry(kind, asked.t, None))
             continue

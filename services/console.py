@@ -178,7 +178,8 @@ class MediaApplicantCall:
             else:
                 self.events.face_score(score)
             return
-        if follows and self._ask(follows[0], follows[1:]):
+        passed = challenge.state is ChallengeState.PASSED  # or not judged: nothing follows it
+        if passed and follows and self._ask(follows[0], follows[1:]):
             # The next of the sequence, at once: the page shows it with its own countdown, and
             # the window sees it asked (not this step's pass: the sequence is not passed yet).
             asked = ChallengeStatus(follows[0], ChallengeState.ASKED, challenge.t, asked_t=challenge.t)

@@ -12,7 +12,7 @@
 Face scores go onto the recording's clock (the session clock: seconds since the session's first
 leg started, as storage.recordings defines it) with their boxes, whatever clock the frames were
 offered to the face worker on; "more than one face" and "liveness failed" become timeline events
-the first time they are seen, and each liveness challenge two events: asked, then passed or failed
+the first time they are seen, and each liveness challenge two events: asked, then passed, failed or not judged
 (with when it was asked and when, at which frame, it was met). The applicant's camera reports and
 what they raised (a virtual camera, injection suspected: app.camera) go onto the same clock as events.
 """
@@ -279,11 +279,16 @@ class ScoreTimeline:
                 EventKind.CHALLENGE_ASKED, on_session_clock(asked_at), leg, {"kind": kind}
             )
         state = challenge.state.value
-        if state in ("passed", "failed"):
+        if state in ("passed", "failed", "not_judged"):
             passed = state == "passed"
             met_t = on_session_clock(challenge.t) if passed else None
+            settled = {
+                "passed": EventKind.CHALLENGE_PASSED,
+                "failed": EventKind.CHALLENGE_FAILED,
+                "not_judged": EventKind.CHALLENGE_NOT_JUDGED,
+            }
             self.listener.flag_raised(
-                EventKind.CHALLENGE_PASSED if passed else EventKind.CHALLENGE_FAILED,
+                settled[state],
                 on_session_clock(challenge.t),
                 leg,
                 {

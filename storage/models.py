@@ -228,11 +228,13 @@ class EventKind(enum.StrEnum):
     VIRTUAL_CAMERA = "flag.virtual_camera"
     INJECTION_SUSPECTED = "flag.injection_suspected"
     RECORDING_WARNING = "recording.warning"
-    # Active liveness challenges: asked (details {"kind"}), then passed or failed (details
-    # {"kind", "asked_t", "met_t", "frame"}: met_t and frame, the call's frame number, when passed).
+    # Active liveness challenges: asked (details {"kind"}), then passed, failed or not judged (too
+    # few updates to judge it: not a failed attempt) (details {"kind", "asked_t", "met_t",
+    # "frame"}: met_t and frame, the call's frame number, when passed).
     CHALLENGE_ASKED = "challenge.asked"
     CHALLENGE_PASSED = "challenge.passed"
     CHALLENGE_FAILED = "challenge.failed"
+    CHALLENGE_NOT_JUDGED = "challenge.not_judged"
 
 
 class SessionEvent(Base):

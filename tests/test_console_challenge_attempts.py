@@ -316,6 +316,30 @@ def test_the_console_asks_two_different_challenges_in_a_row_and_both_must_pass(c
     assert seconds > 0
 
 
+def test_a_challenge_not_judged_counts_nothing_and_nothing_follows_it(console) -> None:  # type: ignore[no-untyped-def]
+    """Too few updates to judge it: the page and the window are told "not judged", no face
+    attempt fails, and the second challenge of the pair is not asked (the reviewer asks again)."""
+    services, session_id = console
+    call = _media_call(services, session_id)
+    call.face_match = _RecordingFaceMatch()
+    services.record_face_attempt(session_id, services._reviewer, failed=False)
+    services.challenge_draw = lambda _after: (ChallengeKind.TURN_LEFT, ChallengeKind.BLINK_TWICE)
+    assert call.ask_challenge() is ChallengeKind.TURN_LEFT
+    call._score(_status(ChallengeKind.TURN_LEFT, ChallengeState.ASKED, 1.0, 1.0))
+    call._score(_status(ChallengeKind.TURN_LEFT, ChallengeState.NOT_JUDGED, 6.2, 1.0))
+    assert not call._wake.is_set() and call._uncounted == []  # nothing for the monitor to store
+    call._count_failed_challenge()
+    assert _counted(services, session_id) == (1, 0)
+    assert call.face_match.asked == [ChallengeKind.TURN_LEFT]  # the blink is not asked
+    assert call.call.told[-1] == ("turn_left", "not_judged")
+    challenge, stored_then = call.events.seen[-1]
+    assert challenge is not None and challenge.state is ChallengeState.NOT_JUDGED
+    assert (stored_then.used, stored_then.failed) == (1, 0)
+    # Asked again, it can pass (or fail) as any challenge.
+    assert call.ask_challenge() is ChallengeKind.TURN_LEFT
+    assert call.face_match.asked == [ChallengeKind.TURN_LEFT, ChallengeKind.TURN_LEFT]
+
+
 def test_hanging_up_on_the_second_challenge_of_two_fails_it(console) -> None:  # type: ignore[no-untyped-def]
     from storage.reviews import ReviewRecords
 

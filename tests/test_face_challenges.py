@@ -122,6 +122,36 @@ def test_open_mouth_must_be_held_and_challenges_queue() -> None:
     assert status is not None and status.kind is ChallengeKind.TURN_LEFT and status.t > mouth.met_t
 
 
+def test_a_challenge_watched_too_rarely_is_not_judged_rather_than_failed() -> None:
+    """Time out with fewer updates than min_updates_per_second on average since the prompt (the
+    reviewer's machine or the line could not keep up): "not judged", not failed; with enough,
+    failed as before. "Blink twice" needs more (a blink lasts 0.1-0.4 s)."""
+    limits = ChallengeLimits(seconds=5.0, min_updates_per_second=4.0, blink_min_updates_per_second=10.0)
+
+    def ends(kind: ChallengeKind, per_second: float) -> ChallengeState:
+        tracker = ChallengeTracker(limits)
+        tracker.ask(kind)
+        statuses = [tracker.update(i / per_second, _signals()) for i in range(int(6 * per_second) + 1)]
+        settled = [s.state for s in statuses if s is not None and s.state is not ChallengeState.ASKED]
+        (result,) = tracker.results
+        assert len(settled) == 1 and not result.passed and result.state is settled[0]
+        assert result.as_json()["result"] == settled[0].value
+        return settled[0]
+
+    for kind in ACTION_CHALLENGES:
+        assert ends(kind, 3.0) is ChallengeState.NOT_JUDGED, kind
+        assert ends(kind, 5.0) is ChallengeState.FAILED, kind
+    assert ends(ChallengeKind.BLINK_TWICE, 8.0) is ChallengeState.NOT_JUDGED
+    assert ends(ChallengeKind.BLINK_TWICE, 12.0) is ChallengeState.FAILED
+    # The settings give the limits.
+    settings = load_settings(
+        {"face_challenge_min_updates_per_second": 2.5, "face_challenge_blink_min_updates_per_second": 7.0},
+        environ={},
+    )
+    given = ChallengeLimits.from_settings(settings)
+    assert (given.min_updates_per_second, given.blink_min_updates_per_second) == (2.5, 7.0)
+
+
 def test_parse_challenge() -> None:
     assert parse_challenge("turn_left@3.5") == (ChallengeKind.TURN_LEFT, 3.5)
     with pytest.raises(ValueError, match="turn_left, turn_right, blink_twice, open_mouth"):

@@ -190,6 +190,24 @@ def test_failed_challenges_are_failed_face_attempts_until_approval_is_blocked(
     assert (window.session.attempts.used, window.session.attempts.failed) == (3, 3)  # type: ignore[union-attr]
 
 
+def test_a_challenge_not_judged_is_said_and_counts_no_attempt(qtbot, window, services) -> None:  # type: ignore[no-untyped-def]
+    """Too few updates to judge it: the face panel says so, the face stays matched, no attempt
+    is counted, and the reviewer can ask again."""
+    call = take_applicant(qtbot, window, services)
+    connect_and_match(qtbot, window, call)
+    qtbot.waitUntil(lambda: len(call.challenges_asked) == 1)
+    session_id = call_session(window)
+    challenge_scores(call, ChallengeKind.TURN_LEFT, 2.0, outcome=ChallengeState.NOT_JUDGED)
+    text = "Challenge not judged: turn the head left (too few camera updates; not counted, ask again)"
+    qtbot.waitUntil(lambda: window.face_panel.challenge_label.text() == text)
+    assert window.face is not None and window.face.state is FaceState.MATCHED
+    assert window.face.challenges_failed == 0 and window.face.challenges_passed == 0
+    assert services.face_attempts(session_id).failed == 0
+    assert window.face_panel.challenge_button.isEnabled()
+    window.face_panel.challenge_button.click()  # the reviewer asks again
+    qtbot.waitUntil(lambda: len(call.challenges_asked) == 2)
+
+
 def test_replay_markers_and_report_show_the_challenges(qapp, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from app.replay import SessionReplay
     from tests.test_report_fonts import pdf_text
@@ -208,6 +226,9 @@ def test_replay_markers_and_report_show_the_challenges(qapp, tmp_path) -> None: 
                                                     "frame": 160}),
             EventEntry(12.0, 1, "challenge.asked", {"kind": "open_mouth"}),
             EventEntry(17.1, 1, "challenge.failed", {"kind": "open_mouth", "asked_t": 12.0, "met_t": None}),
+            EventEntry(20.0, 1, "challenge.asked", {"kind": "turn_right"}),
+            EventEntry(25.2, 1, "challenge.not_judged", {"kind": "turn_right", "asked_t": 20.0,
+                                                         "met_t": None}),
         ],
     )  # fmt: skip
     labels = [(m.t, m.kind, m.label) for m in markers_of(replay)]
@@ -216,6 +237,8 @@ def test_replay_markers_and_report_show_the_challenges(qapp, tmp_path) -> None: 
         (5.5, "challenge", "challenge passed: turn the head left"),
         (12.0, "challenge", "challenge asked: open the mouth and hold it"),
         (17.1, "challenge_failed", "challenge failed: open the mouth and hold it"),
+        (20.0, "challenge", "challenge asked: turn the head right"),
+        (25.2, "challenge_not_judged", "challenge not judged: turn the head right"),
     ]
     pdf = tmp_path / "report.pdf"
     write_report(replay, pdf)
@@ -223,3 +246,4 @@ def test_replay_markers_and_report_show_the_challenges(qapp, tmp_path) -> None: 
     assert "Liveness challenges" in words
     assert "turn the head left passed 5.5, #160" in words, words
     assert "open the mouth and hold it failed: a failed face attempt" in words, words
+    assert "turn the head right not judged: too few camera updates (not a failed attempt)" in words, words

@@ -339,6 +339,10 @@ class FacePanel(QGroupBox):
         elif status.state is ChallengeState.PASSED:
             text = self.tr("Challenge passed: {0}").format(challenge_text(status.kind))
             colour = style.GOOD
+        elif status.state is ChallengeState.NOT_JUDGED:
+            text = self.tr("Challenge not judged: {0} (too few camera updates; not counted, ask again)")
+            text = text.format(challenge_text(status.kind))
+            colour = style.CAUTION
         else:
             text = self.tr("Challenge failed: {0} (a failed face attempt)")
             text = text.format(challenge_text(status.kind))

@@ -14,6 +14,11 @@ mouth that passed. The console asks two different challenges in a row (app.face.
 draw_challenge_pair), each through this tracker, the second once the first passed: a replay
 that keeps doing one action passes one challenge whenever it is that one, two rarely.
 
+A challenge whose time runs out with too few updates to judge it (fewer than
+``min_updates_per_second`` on average since it was asked, ``blink_min_updates_per_second`` for
+"blink twice": the reviewer's machine or the line could not keep up) is "not judged" rather than
+failed: not the applicant's failure, not a failed face attempt; the reviewer asks again.
+
 Signals (media/face/liveness.py): yaw is the nose's sideways offset from the eye midpoint in
 eye distances (positive = the person's own left in a camera image that is not mirrored, as
 browsers send it); the mouth aspect ratio is the inner-lip opening over the mouth width.
@@ -45,6 +50,8 @@ class ChallengeLimits:
     mouth_hold_seconds: float = _DEFAULTS.face_challenge_mouth_hold_seconds
     double_blink_seconds: float = _DEFAULTS.face_challenge_double_blink_seconds
     blink_seconds: float = _DEFAULTS.face_challenge_blink_seconds
+    min_updates_per_second: float = _DEFAULTS.face_challenge_min_updates_per_second
+    blink_min_updates_per_second: float = _DEFAULTS.face_challenge_blink_min_updates_per_second
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChallengeLimits:
@@ -55,7 +62,19 @@ class ChallengeLimits:
             mouth_hold_seconds=settings.face_challenge_mouth_hold_seconds,
             double_blink_seconds=settings.face_challenge_double_blink_seconds,
             blink_seconds=settings.face_challenge_blink_seconds,
+            min_updates_per_second=settings.face_challenge_min_updates_per_second,
+            blink_min_updates_per_second=settings.face_challenge_blink_min_updates_per_second,
         )
+
+    def enough_updates(self, kind: ChallengeKind, updates: int, seconds: float) -> bool:
+        """Whether `updates` over `seconds` were enough to judge `kind` (ran out of time, it then
+        failed; with fewer it was not judged)."""
+        rate = (
+            self.blink_min_updates_per_second
+            if kind is ChallengeKind.BLINK_TWICE
+            else self.min_updates_per_second
+        )
+        return seconds > 0 and updates >= rate * seconds
 
 
 DEFAULT_CHALLENGES = ChallengeLimits()
@@ -76,6 +95,7 @@ class _Running:
     kind: ChallengeKind
     asked_t: float
     rest_seen: bool = False
+    updates: int = 0  # since it was asked, with a face or not: how closely it was watched
     # (time, doing it) of the updates with a face since the rest was seen.
     recent: deque[tuple[float, bool]] = field(default_factory=lambda: deque(maxlen=64))
 
@@ -151,6 +171,7 @@ class ChallengeTracker:
                 return None
             running = self._running = _Running(self._waiting.popleft(), asked_t=t)
         kind = running.kind
+        running.updates += 1
         met_t: float | None = None
         if kind is ChallengeKind.BLINK_TWICE:
             met_t = self._double_blink(running.asked_t, blinks)
@@ -164,11 +185,13 @@ class ChallengeTracker:
         if met_t is not None:
             return self._finish(running, passed=True, t=met_t)
         if t - running.asked_t > self.limits.seconds:
-            return self._finish(running, passed=False, t=t)
+            # The update that asked it does not count: it came before the prompt was seen.
+            judged = self.limits.enough_updates(kind, running.updates - 1, t - running.asked_t)
+            return self._finish(running, passed=False, t=t, judged=judged)
         return ChallengeStatus(kind, ChallengeState.ASKED, running.asked_t, asked_t=running.asked_t)
 
-    def _finish(self, running: _Running, *, passed: bool, t: float) -> ChallengeStatus:
+    def _finish(self, running: _Running, *, passed: bool, t: float, judged: bool = True) -> ChallengeStatus:
         self._running = None
-        self.results.append(ChallengeResult(running.kind, running.asked_t, passed, t if passed else None))
-        state = ChallengeState.PASSED if passed else ChallengeState.FAILED
-        return ChallengeStatus(running.kind, state, t, asked_t=running.asked_t)
+        result = ChallengeResult(running.kind, running.asked_t, passed, t if passed else None, judged=judged)
+        self.results.append(result)
+        return ChallengeStatus(running.kind, result.state, t, asked_t=running.asked_t)

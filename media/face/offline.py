@@ -100,7 +100,8 @@ class SummaryBuilder:
                 asked_t = self._asked[1] if self._asked and self._asked[0] is challenge.kind else challenge.t
                 passed = challenge.state is ChallengeState.PASSED
                 met_t = challenge.t if passed else None
-                self.challenges.append(ChallengeResult(challenge.kind, asked_t, passed, met_t))
+                judged = challenge.state is not ChallengeState.NOT_JUDGED
+                self.challenges.append(ChallengeResult(challenge.kind, asked_t, passed, met_t, judged=judged))
                 self._asked = None
 
     def summary(self, frames: int) -> MatchSummary:

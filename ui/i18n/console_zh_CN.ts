@@ -694,19 +694,19 @@
     </message>
     <message>
         <location filename="../decision.py" line="68"/>
-        <location filename="../replay/texts.py" line="157"/>
+        <location filename="../replay/texts.py" line="161"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="69"/>
-        <location filename="../replay/texts.py" line="158"/>
+        <location filename="../replay/texts.py" line="162"/>
         <source>failed</source>
         <translation>未通过</translation>
     </message>
     <message>
         <location filename="../decision.py" line="70"/>
-        <location filename="../replay/texts.py" line="155"/>
+        <location filename="../replay/texts.py" line="159"/>
         <source>unknown</source>
         <translation>未知</translation>
     </message>
@@ -1079,6 +1079,11 @@
     </message>
     <message>
         <location filename="../face_panel.py" line="343"/>
+        <source>Challenge not judged: {0} (too few camera updates; not counted, ask again)</source>
+        <translation>验证动作无法判定：{0}（画面更新过少；不计次数，请再问一次）</translation>
+    </message>
+    <message>
+        <location filename="../face_panel.py" line="347"/>
         <source>Challenge failed: {0} (a failed face attempt)</source>
         <translation>验证动作未通过：{0}（计为一次失败的人脸识别）</translation>
     </message>
@@ -1249,7 +1254,7 @@
     <name>ReplayTexts</name>
     <message>
         <location filename="../replay/browser.py" line="86"/>
-        <location filename="../replay/texts.py" line="89"/>
+        <location filename="../replay/texts.py" line="93"/>
         <location filename="../replay/window.py" line="741"/>
         <source>, </source>
         <translation>、</translation>
@@ -1380,50 +1385,60 @@
         <translation>验证动作未通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="62"/>
+        <location filename="../replay/texts.py" line="60"/>
+        <source>challenge not judged</source>
+        <translation>验证动作无法判定</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="63"/>
         <source>passed</source>
         <translation>通过</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="63"/>
+        <location filename="../replay/texts.py" line="64"/>
         <source>failed: a failed face attempt</source>
         <translation>未通过：计为一次失败的人脸识别</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="64"/>
+        <location filename="../replay/texts.py" line="65"/>
+        <source>not judged: too few camera updates (not a failed attempt)</source>
+        <translation>无法判定：画面更新过少（不计为失败的识别）</translation>
+    </message>
+    <message>
+        <location filename="../replay/texts.py" line="68"/>
         <source>not settled: the call ended</source>
         <translation>未完成：通话已结束</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="105"/>
-        <location filename="../replay/texts.py" line="133"/>
+        <location filename="../replay/texts.py" line="109"/>
         <location filename="../replay/texts.py" line="137"/>
-        <location filename="../replay/texts.py" line="140"/>
+        <location filename="../replay/texts.py" line="141"/>
+        <location filename="../replay/texts.py" line="144"/>
         <source>{0}: {1}</source>
         <translation>{0}：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="163"/>
+        <location filename="../replay/texts.py" line="167"/>
         <source>yes</source>
         <translation>是</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="164"/>
+        <location filename="../replay/texts.py" line="168"/>
         <source>no</source>
         <translation>否</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="193"/>
+        <location filename="../replay/texts.py" line="197"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="221"/>
+        <location filename="../replay/texts.py" line="225"/>
         <source>not recorded</source>
         <translation>未记录</translation>
     </message>
     <message>
-        <location filename="../replay/texts.py" line="223"/>
+        <location filename="../replay/texts.py" line="227"/>
         <source>given {0}, text version {1} ({2})</source>
         <translation>{0} 同意，文本版本 {1}（{2}）</translation>
     </message>
@@ -2176,346 +2191,346 @@ previous {1}</source>
         <translation>匹配阈值 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="259"/>
+        <location filename="../replay/report.py" line="261"/>
         <source>similarity (0-100) over seconds on the recording&apos;s clock   |  orange: connection  purple: face flags  blue: challenges (red: failed)  green ticks: answers  black: decision</source>
         <translation>相似度（0-100），横轴为录像时间（秒）   |  橙色：连接  紫色：人脸提示  蓝色：验证动作（红色：未通过）  绿色短线：回答  黑色：决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="271"/>
+        <location filename="../replay/report.py" line="273"/>
         <source>reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="273"/>
+        <location filename="../replay/report.py" line="275"/>
         <source>note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="276"/>
+        <location filename="../replay/report.py" line="278"/>
         <source>amendment reason: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="278"/>
+        <location filename="../replay/report.py" line="280"/>
         <source>override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="281"/>
+        <location filename="../replay/report.py" line="283"/>
         <source>approved against the approval policy: {0}</source>
         <translation>违反审批政策批准：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="285"/>
+        <location filename="../replay/report.py" line="287"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="309"/>
+        <location filename="../replay/report.py" line="311"/>
         <source>starting</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="327"/>
+        <location filename="../replay/report.py" line="329"/>
         <source>Video review session {0}</source>
         <translation>视频审核会话 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="331"/>
+        <location filename="../replay/report.py" line="333"/>
         <source>Report made {0}. State: {1}.</source>
         <translation>报告生成于 {0}。状态：{1}。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="336"/>
+        <location filename="../replay/report.py" line="338"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="338"/>
+        <location filename="../replay/report.py" line="340"/>
         <source>application</source>
         <translation>申请信息</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="339"/>
+        <location filename="../replay/report.py" line="341"/>
         <source>leg {0} ended: {1}, recording {2}</source>
         <translation>第 {0} 段结束：{1}，录像 {2}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="341"/>
+        <location filename="../replay/report.py" line="343"/>
         <source>Applicant</source>
         <translation>申请人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="342"/>
+        <location filename="../replay/report.py" line="344"/>
         <source>National ID</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="343"/>
+        <location filename="../replay/report.py" line="345"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="345"/>
+        <location filename="../replay/report.py" line="347"/>
         <source>Amount / term</source>
         <translation>金额 / 期限</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="346"/>
+        <location filename="../replay/report.py" line="348"/>
         <source>{0} for {1} months</source>
         <translation>{0}，{1} 个月</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="348"/>
+        <location filename="../replay/report.py" line="350"/>
         <source>Purpose</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="349"/>
+        <location filename="../replay/report.py" line="351"/>
         <source>Applied</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="350"/>
+        <location filename="../replay/report.py" line="352"/>
         <source>Consent</source>
         <translation>同意声明</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="351"/>
+        <location filename="../replay/report.py" line="353"/>
         <source>Reviewer</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="352"/>
+        <location filename="../replay/report.py" line="354"/>
         <source>Taken / ended</source>
         <translation>接入 / 结束</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="354"/>
+        <location filename="../replay/report.py" line="356"/>
         <source>Legs</source>
         <translation>通话段</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="355"/>
+        <location filename="../replay/report.py" line="357"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="366"/>
+        <location filename="../replay/report.py" line="368"/>
         <source>ID photo and key frames</source>
         <translation>身份证照片与关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="367"/>
+        <location filename="../replay/report.py" line="369"/>
         <source>ID photo and the live face</source>
         <translation>身份证照片与实时人脸</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="375"/>
+        <location filename="../replay/report.py" line="377"/>
         <source>ID photo on file</source>
         <translation>存档的身份证照片</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="390"/>
+        <location filename="../replay/report.py" line="392"/>
         <source>No photo and no recording available.</source>
         <translation>没有照片，也没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="392"/>
+        <location filename="../replay/report.py" line="394"/>
         <source>similarity chart</source>
         <translation>相似度图表</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="401"/>
+        <location filename="../replay/report.py" line="403"/>
         <source>Face similarity over the session</source>
         <translation>会话过程中的人脸相似度</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="407"/>
+        <location filename="../replay/report.py" line="409"/>
         <source>Liveness challenges</source>
         <translation>活体验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="411"/>
+        <location filename="../replay/report.py" line="413"/>
         <source>Asked (s)</source>
         <translation>发起（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="412"/>
+        <location filename="../replay/report.py" line="414"/>
         <source>Challenge</source>
         <translation>动作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="413"/>
+        <location filename="../replay/report.py" line="415"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="414"/>
+        <location filename="../replay/report.py" line="416"/>
         <source>Met (s), frame</source>
         <translation>完成（秒），帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="431"/>
+        <location filename="../replay/report.py" line="433"/>
         <source>No liveness challenge was asked.</source>
         <translation>未发起活体验证动作。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="436"/>
+        <location filename="../replay/report.py" line="438"/>
         <source>The applicant&apos;s camera</source>
         <translation>申请人的摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="441"/>
+        <location filename="../replay/report.py" line="443"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="449"/>
+        <location filename="../replay/report.py" line="451"/>
         <source>The applicant&apos;s page reported no camera.</source>
         <translation>申请人的页面未报告摄像头。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="451"/>
+        <location filename="../replay/report.py" line="453"/>
         <source>answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="453"/>
+        <location filename="../replay/report.py" line="455"/>
         <source>Questions asked, in the order asked</source>
         <translation>所问问题（按提问顺序）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="456"/>
+        <location filename="../replay/report.py" line="458"/>
         <source>#</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="471"/>
+        <location filename="../replay/report.py" line="473"/>
         <source>not answered</source>
         <translation>未回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="478"/>
+        <location filename="../replay/report.py" line="480"/>
         <source>Answers, as entered</source>
         <translation>回答（按录入内容）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="440"/>
-        <location filename="../replay/report.py" line="459"/>
-        <location filename="../replay/report.py" line="481"/>
+        <location filename="../replay/report.py" line="442"/>
+        <location filename="../replay/report.py" line="461"/>
+        <location filename="../replay/report.py" line="483"/>
         <source>t (s)</source>
         <translation>t（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="457"/>
-        <location filename="../replay/report.py" line="482"/>
+        <location filename="../replay/report.py" line="459"/>
+        <location filename="../replay/report.py" line="484"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="458"/>
-        <location filename="../replay/report.py" line="483"/>
+        <location filename="../replay/report.py" line="460"/>
+        <location filename="../replay/report.py" line="485"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="484"/>
+        <location filename="../replay/report.py" line="486"/>
         <source>Entered</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="498"/>
+        <location filename="../replay/report.py" line="500"/>
         <source>No answers were entered.</source>
         <translation>未录入任何回答。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="500"/>
+        <location filename="../replay/report.py" line="502"/>
         <source>decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="501"/>
+        <location filename="../replay/report.py" line="503"/>
         <source>Decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="505"/>
+        <location filename="../replay/report.py" line="507"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="506"/>
+        <location filename="../replay/report.py" line="508"/>
         <source>By</source>
         <translation>作出人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="507"/>
+        <location filename="../replay/report.py" line="509"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="508"/>
+        <location filename="../replay/report.py" line="510"/>
         <source>Amends</source>
         <translation>修改对象</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="521"/>
+        <location filename="../replay/report.py" line="523"/>
         <source>original</source>
         <translation>原决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="533"/>
+        <location filename="../replay/report.py" line="535"/>
         <source>Face summary on screen at the decision: {0}</source>
         <translation>作出决定时屏幕上的人脸比对摘要：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="540"/>
+        <location filename="../replay/report.py" line="542"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="542"/>
+        <location filename="../replay/report.py" line="544"/>
         <source>audit events</source>
         <translation>审计事件</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="543"/>
+        <location filename="../replay/report.py" line="545"/>
         <source>Audit events (hash chain)</source>
         <translation>审计事件（哈希链）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="545"/>
+        <location filename="../replay/report.py" line="547"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="546"/>
+        <location filename="../replay/report.py" line="548"/>
         <source>At</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="547"/>
+        <location filename="../replay/report.py" line="549"/>
         <source>Actor / action</source>
         <translation>操作人 / 操作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="548"/>
+        <location filename="../replay/report.py" line="550"/>
         <source>Hash / previous hash</source>
         <translation>哈希 / 前一哈希</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="559"/>
+        <location filename="../replay/report.py" line="561"/>
         <source>prev {0}</source>
         <translation>前一 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="567"/>
+        <location filename="../replay/report.py" line="569"/>
         <source>Each event&apos;s hash covers the previous event&apos;s hash: `main.py audit verify` checks the chain.</source>
         <translation>每个事件的哈希都涵盖前一事件的哈希：可用 `main.py audit verify` 校验哈希链。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="583"/>
+        <location filename="../replay/report.py" line="585"/>
         <source>done</source>
         <translation>完成</translation>
     </message>
@@ -2801,72 +2816,72 @@ previous {1}</source>
 <context>
     <name>TimelineChart</name>
     <message>
-        <location filename="../replay/timeline.py" line="91"/>
+        <location filename="../replay/timeline.py" line="96"/>
         <source>decision: {0}</source>
         <translation>决定：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="99"/>
+        <location filename="../replay/timeline.py" line="104"/>
         <source>answer: {0}</source>
         <translation>回答：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="118"/>
+        <location filename="../replay/timeline.py" line="123"/>
         <source>similarity</source>
         <translation>相似度</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="119"/>
+        <location filename="../replay/timeline.py" line="124"/>
         <source>seconds on the recording&apos;s clock</source>
         <translation>录像时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="123"/>
+        <location filename="../replay/timeline.py" line="128"/>
         <source>match threshold {value:.0f}</source>
         <translation>匹配阈值 {value:.0f}</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="140"/>
+        <location filename="../replay/timeline.py" line="145"/>
         <source>answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="141"/>
+        <location filename="../replay/timeline.py" line="146"/>
         <source>connection</source>
         <translation>连接</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="142"/>
+        <location filename="../replay/timeline.py" line="147"/>
         <source>face flag</source>
         <translation>人脸提示</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="143"/>
+        <location filename="../replay/timeline.py" line="148"/>
         <source>challenge</source>
         <translation>验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="144"/>
+        <location filename="../replay/timeline.py" line="149"/>
         <source>camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="145"/>
+        <location filename="../replay/timeline.py" line="150"/>
         <source>decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="146"/>
+        <location filename="../replay/timeline.py" line="151"/>
         <source>threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="153"/>
+        <location filename="../replay/timeline.py" line="158"/>
         <source>click a marker or the chart to seek there</source>
         <translation>点击标记或图表可跳转到该时刻</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="185"/>
+        <location filename="../replay/timeline.py" line="190"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>

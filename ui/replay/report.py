@@ -231,7 +231,9 @@ def _chart(replay: SessionReplay, threshold: float, width: float, height: float)
     drawing.add(_label(plot.x + 3, y_threshold + 2, line_label, 6, colors.red))
     for event in replay.events:
         if event.kind.startswith("challenge."):
-            color = colors.red if event.kind == "challenge.failed" else colors.HexColor("#1565c0")
+            color = {"challenge.failed": colors.red, "challenge.not_judged": colors.orange}.get(
+                event.kind, colors.HexColor("#1565c0")
+            )
         else:
             color = colors.orange if event.kind.startswith("connection") else colors.purple
         drawing.add(

@@ -57,10 +57,14 @@ EVENT_TEXTS: dict[str, Callable[[], str]] = {
     "challenge.asked": lambda: QCoreApplication.translate("ReplayTexts", "challenge asked"),
     "challenge.passed": lambda: QCoreApplication.translate("ReplayTexts", "challenge passed"),
     "challenge.failed": lambda: QCoreApplication.translate("ReplayTexts", "challenge failed"),
+    "challenge.not_judged": lambda: QCoreApplication.translate("ReplayTexts", "challenge not judged"),
 }
 CHALLENGE_RESULT_TEXTS: dict[str | None, Callable[[], str]] = {
     "passed": lambda: QCoreApplication.translate("ReplayTexts", "passed"),
     "failed": lambda: QCoreApplication.translate("ReplayTexts", "failed: a failed face attempt"),
+    "not_judged": lambda: QCoreApplication.translate(
+        "ReplayTexts", "not judged: too few camera updates (not a failed attempt)"
+    ),
     None: lambda: QCoreApplication.translate("ReplayTexts", "not settled: the call ended"),
 }
 

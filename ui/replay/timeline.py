@@ -20,7 +20,9 @@ LEG_COLOURS = ("#1f6fb2", "#00897b", "#6a4fb3")
 @dataclass(frozen=True)
 class Marker:
     t: float
-    kind: str  # flag | connection | camera | challenge | challenge_failed | answer | decision | amendment
+    kind: (
+        str  # flag | connection | camera | challenge | challenge_failed | challenge_not_judged | answer | ...
+    )
     label: str  # in the supervisor's language
     subject: str = ""  # an answer's question id (the window shows its prompt)
 
@@ -31,6 +33,7 @@ MARKER_STYLE = {
     "flag": (88.0, "d", "#8e24aa"),
     "challenge": (72.0, "s", "#1565c0"),  # a liveness challenge asked, or passed
     "challenge_failed": (72.0, "x", "#c62828"),
+    "challenge_not_judged": (72.0, "s", "#e08a00"),  # too few updates to judge it: ask again
     "camera": (64.0, "p", "#546e7a"),  # the applicant's camera reported (its flags are "flag")
     "answer": (6.0, "o", "#2e7d32"),
     "decision": (80.0, "star", "#111111"),
@@ -54,6 +57,8 @@ def markers_of(replay: SessionReplay) -> list[Marker]:
             kind = "connection"
         elif event.kind == "challenge.failed":
             kind = "challenge_failed"
+        elif event.kind == "challenge.not_judged":
+            kind = "challenge_not_judged"
         elif event.kind.startswith("challenge."):
             kind = "challenge"
         elif event.kind == "camera.reported":
