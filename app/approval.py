@@ -33,6 +33,7 @@ class Condition(enum.StrEnum):
     REQUIRED_ANSWERS_MISSING = "required_answers_missing"
     ANSWER = "answer"
     RED_FLAGS = "red_flags"
+    CHALLENGE_NOT_JUDGED = "challenge_not_judged"
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class ApprovalRule:
         if self.when is Condition.FACE_FLAGS:
             seen = tuple(flag for flag in face.flags_seen if flag in self.flags)
             return seen or None
+        if self.when is Condition.CHALLENGE_NOT_JUDGED:
+            return () if face.challenge_not_judged else None
         if self.when is Condition.FACE_ATTEMPTS_EXHAUSTED:
             return () if facts.face_attempts_exhausted else None
         if self.when is Condition.FACE_NOT_MATCHED:

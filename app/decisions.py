@@ -42,6 +42,9 @@ class FaceSummary:
     attempts_used: int = 0
     flags_seen: tuple[str, ...] = ()
     liveness_failed_earlier: bool = False  # passed, after failing earlier in the call
+    # The call's last settled liveness challenge could not be judged (too few updates) and none
+    # passed after it: the challenges proved nothing (app.face.ChallengeState.NOT_JUDGED).
+    challenge_not_judged: bool = False
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -52,6 +55,7 @@ class FaceSummary:
             "attempts_used": self.attempts_used,
             "flags_seen": list(self.flags_seen),
             "liveness_failed_earlier": self.liveness_failed_earlier,
+            "challenge_not_judged": self.challenge_not_judged,
         }
 
     @classmethod
@@ -66,6 +70,7 @@ class FaceSummary:
             attempts_used=int(face.get("attempts_used", 0)),
             flags_seen=tuple(str(flag) for flag in face.get("flags_seen", ())),
             liveness_failed_earlier=bool(face.get("liveness_failed_earlier", False)),
+            challenge_not_judged=bool(face.get("challenge_not_judged", False)),
         )
 
 

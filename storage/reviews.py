@@ -712,7 +712,8 @@ class ReviewRecords:
         """The face panel's summary as the window sent it, made no better than the recording's
         stored timeline: liveness failed when either says so (the same fold, app.face.
         LivenessRecord), not matched unless a stored score matched, every stored flag seen (the
-        camera's too: a virtual camera or injection suspected, app.camera)."""
+        camera's too: a virtual camera or injection suspected, app.camera), the last challenge
+        not judged when the timeline's last settled one was."""
         rows = session.execute(
             select(ScoreSample.t, ScoreSample.live, ScoreSample.matched, ScoreSample.flags)
             .where(ScoreSample.session_id == session_id)
@@ -728,6 +729,15 @@ class ReviewRecords:
         }
         if camera_flags:
             face = replace(face, flags_seen=tuple(sorted(set(face.flags_seen) | camera_flags)))
+        settled = (EventKind.CHALLENGE_PASSED, EventKind.CHALLENGE_FAILED, EventKind.CHALLENGE_NOT_JUDGED)
+        last_challenge = session.execute(
+            select(SessionEvent.kind)
+            .where(SessionEvent.session_id == session_id, SessionEvent.kind.in_([k.value for k in settled]))
+            .order_by(SessionEvent.t.desc(), SessionEvent.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if last_challenge == EventKind.CHALLENGE_NOT_JUDGED.value:  # on the timeline, whatever was sent
+            face = replace(face, challenge_not_judged=True)
         if not rows:
             return face
         record = LivenessRecord.of([(t, live) for t, live, _matched, _flags in rows])

@@ -168,3 +168,43 @@ def test_an_amendment_cannot_approve_what_the_policy_blocks(database) -> None:  
     records.amend_decision(rejected.id, DecisionDraft(Outcome.VERIFY_LATER), reason="Branch visit",
                            supervisor_id=boss.id, actor="zhang", now=NOW)  # fmt: skip
     assert len(records.decisions(session_id)) == 2
+
+
+def test_a_challenge_not_judged_last_on_the_timeline_needs_an_override(database) -> None:  # type: ignore[no-untyped-def]
+    """The call's last liveness challenge could not be judged (too few updates): approving needs
+    an override with a reason, whatever the window said; one that passed after it clears it."""
+    from storage.models import EventKind
+
+    records, session_id, reviewer_id = _session(database)
+    records.start_leg(session_id, NOW)
+    timeline = RecordingRecords(database)
+    timeline.save_samples(
+        session_id,
+        [TimelineSample(t=1.0 + i, faces=1, similarity=84.0, matched=True, live=True) for i in range(5)],
+    )
+    turn = {"kind": "turn_left", "asked_t": 2.0, "met_t": None}
+    timeline.add_event(session_id, EventKind.CHALLENGE_ASKED, t=2.0, details={"kind": "turn_left"})
+    timeline.add_event(session_id, EventKind.CHALLENGE_NOT_JUDGED, t=7.2, details=turn)
+    with pytest.raises(ReasonTooShort, match="challenge"):  # the window sent no such thing
+        _approve(records, session_id, reviewer_id, DecisionDraft(Outcome.APPROVE, face=MATCHED))
+    assert records.decisions(session_id) == []
+    # Asked again and passed: nothing to override.
+    timeline.add_event(session_id, EventKind.CHALLENGE_ASKED, t=8.0, details={"kind": "open_mouth"})
+    passed = {"kind": "open_mouth", "asked_t": 8.0, "met_t": 9.1, "frame": 273}
+    timeline.add_event(session_id, EventKind.CHALLENGE_PASSED, t=9.1, details=passed)
+    assert (
+        _approve(records, session_id, reviewer_id, DecisionDraft(Outcome.APPROVE, face=MATCHED)).overridden
+        == []
+    )
+
+
+def test_a_challenge_not_judged_needs_an_override_in_the_policy() -> None:
+    from app.approval import Requirement, load_approval_policy
+    from app.approval import ReviewFacts as Facts
+
+    policy = load_approval_policy()
+    face = FaceSummary(best_similarity=84.0, matched=True, liveness="passed", challenge_not_judged=True)
+    findings = policy.findings(Facts(face=face, face_attempts_exhausted=False, answers=GOOD_ANSWERS))
+    assert [(f.rule.id, f.requires) for f in findings] == [("challenge_not_judged", Requirement.OVERRIDE)]
+    assert FaceSummary.from_dict(face.as_dict()) == face
+    assert not policy.findings(Facts(face=MATCHED, face_attempts_exhausted=False, answers=GOOD_ANSWERS))

@@ -203,9 +203,18 @@ def test_a_challenge_not_judged_is_said_and_counts_no_attempt(qtbot, window, ser
     assert window.face is not None and window.face.state is FaceState.MATCHED
     assert window.face.challenges_failed == 0 and window.face.challenges_passed == 0
     assert services.face_attempts(session_id).failed == 0
+    # Approving now needs an override: the challenges proved nothing.
+    qtbot.waitUntil(
+        lambda: [f.rule.id for f in window.approval_conditions.findings][:1] == ["challenge_not_judged"]
+    )
     assert window.face_panel.challenge_button.isEnabled()
     window.face_panel.challenge_button.click()  # the reviewer asks again
     qtbot.waitUntil(lambda: len(call.challenges_asked) == 2)
+    challenge_scores(call, ChallengeKind.OPEN_MOUTH, 8.0, outcome=ChallengeState.PASSED)
+    qtbot.waitUntil(lambda: window.face_panel.challenge_label.text().startswith("Challenge passed"))
+    qtbot.waitUntil(
+        lambda: "challenge_not_judged" not in [f.rule.id for f in window.approval_conditions.findings]
+    )
 
 
 def test_replay_markers_and_report_show_the_challenges(qapp, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -70,6 +70,7 @@ class FaceCheck:
         self.challenge: ChallengeStatus | None = None
         self.challenge_now = 0.0  # the newest score's time, for the countdown
         self.challenges_failed = 0
+        self.last_settled_challenge: ChallengeState | None = None
         self.challenges_passed = 0
         # The attempts (started, failed) that failed challenges added to the session's count: the
         # services store those themselves (services.console), the window does not.
@@ -95,6 +96,11 @@ class FaceCheck:
     @property
     def liveness_failed_earlier(self) -> bool:
         return self.liveness_record.failed_earlier
+
+    @property
+    def challenge_not_judged(self) -> bool:
+        """The last challenge that settled could not be judged (and none passed after it)."""
+        return self.last_settled_challenge is ChallengeState.NOT_JUDGED
 
     @property
     def can_retry(self) -> bool:
@@ -151,6 +157,8 @@ class FaceCheck:
         self.challenge_asked = None
         self.challenge = status
         self.challenge_now = now
+        if status.state is not ChallengeState.ASKED:
+            self.last_settled_challenge = status.state
         if status.state is ChallengeState.PASSED:
             self.challenges_passed += 1
         elif status.state is ChallengeState.FAILED:
@@ -209,4 +217,5 @@ class FaceCheck:
             attempts_used=self.attempts_used,
             flags_seen=tuple(sorted(self.flags_seen)),
             liveness_failed_earlier=self.liveness_failed_earlier,
+            challenge_not_judged=self.challenge_not_judged,
         )
