@@ -10,6 +10,10 @@ services (offscreen Qt). The challenge is fixed to a head turn (a live call draw
 and its time limit raised to 8 s, so that the shots catch it running: the replayed video never
 turns its head, so it runs to the end and fails. Without --language, both languages, each
 in a process of its own (Qt's translators are chosen before the first widget).
+
+With --not-judged, the challenge is watched through too few updates to judge it (the console asks
+for more updates a second than any machine gives): the outcome shots, at both sizes, show it "not
+judged" and the approval condition it raises (files named ...-not-judged).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 SIZES = ((1280, 800), (1024, 768))
 
 
-def shoot_language(folder: Path, language: str) -> None:
+def shoot_language(folder: Path, language: str, not_judged: bool = False) -> None:
     from playwright.sync_api import sync_playwright
     from PySide6.QtCore import QSettings
 
@@ -52,11 +56,12 @@ def shoot_language(folder: Path, language: str) -> None:
     sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
     from make_y4m import make_fake_media
 
-    suffix = "" if language == "en" else f"-{language}"
+    suffix = ("-not-judged" if not_judged else "") + ("" if language == "en" else f"-{language}")
     with screenshot_app(language), tempfile.TemporaryDirectory(prefix="challenge-shots-") as tmp:
         work = Path(tmp)
         os.environ["AUDIT_KEY_FILE"] = str(work / "photo.key")
-        settings = scratch_console_settings(work, face_challenge_seconds=8.0)
+        limits = {"face_challenge_min_updates_per_second": 1000.0} if not_judged else {}
+        settings = scratch_console_settings(work, face_challenge_seconds=8.0, **limits)
         database = open_database(settings.effective_database_url)
         _reviewer, (token,) = seed_call(database, settings, ["王芳 Wang Fang"])
         Accounts(database).add("zhang.supervisor", "supervisor-password", Role.SUPERVISOR)
@@ -111,11 +116,15 @@ def shoot_language(folder: Path, language: str) -> None:
                     size = "" if (width, height) == SIZES[0] else f"-{width}x{height}"
                     window.grab().save(str(folder / f"console-challenge{suffix}{size}.png"))
                 window.resize(*SIZES[0])
-                settled = "['passed', 'failed'].includes(window.applicantState.challenge.state)"
+                settled = "['passed', 'failed', 'not_judged'].includes(window.applicantState.challenge.state)"
                 wait_until(lambda: bool(page.evaluate(settled)), 20)
                 settle(1.0)
                 page.screenshot(path=str(folder / f"applicant-challenge-result{suffix}.png"))
-                window.grab().save(str(folder / f"console-challenge-result{suffix}.png"))
+                for width, height in SIZES if not_judged else SIZES[:1]:
+                    window.resize(width, height)
+                    settle(0.5)
+                    size = "" if (width, height) == SIZES[0] else f"-{width}x{height}"
+                    window.grab().save(str(folder / f"console-challenge-result{suffix}{size}.png"))
                 assert window.applicant is not None
                 session_id = window.applicant.session_id
                 window.close_review()
@@ -147,10 +156,11 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", type=Path)
     parser.add_argument("--language", choices=["en", "zh_CN"])
+    parser.add_argument("--not-judged", action="store_true", help="too few updates to judge it")
     args = parser.parse_args(argv)
     args.folder.mkdir(parents=True, exist_ok=True)
     if args.language is not None:
-        shoot_language(args.folder, args.language)
+        shoot_language(args.folder, args.language, args.not_judged)
         return 0
     for language in ("en", "zh_CN"):
         command = [
@@ -160,6 +170,7 @@ def main(argv: list[str]) -> int:
             str(args.folder),
             "--language",
             language,
+            *(["--not-judged"] if args.not_judged else []),
         ]
         subprocess.run(command, check=True, timeout=600)
     return 0

@@ -2862,26 +2862,36 @@ previous {1}</source>
     </message>
     <message>
         <location filename="../replay/timeline.py" line="149"/>
+        <source>failed</source>
+        <translation>未通过</translation>
+    </message>
+    <message>
+        <location filename="../replay/timeline.py" line="150"/>
+        <source>not judged</source>
+        <translation>无法判定</translation>
+    </message>
+    <message>
+        <location filename="../replay/timeline.py" line="151"/>
         <source>camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="150"/>
+        <location filename="../replay/timeline.py" line="152"/>
         <source>decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="151"/>
+        <location filename="../replay/timeline.py" line="153"/>
         <source>threshold</source>
         <translation>阈值</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="158"/>
+        <location filename="../replay/timeline.py" line="160"/>
         <source>click a marker or the chart to seek there</source>
         <translation>点击标记或图表可跳转到该时刻</translation>
     </message>
     <message>
-        <location filename="../replay/timeline.py" line="190"/>
+        <location filename="../replay/timeline.py" line="192"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>

@@ -146,6 +146,8 @@ class TimelineChart(QWidget):
             ("#e08a00", "▼", self.tr("connection")),
             ("#8e24aa", "◆", self.tr("face flag")),
             ("#1565c0", "■", self.tr("challenge")),
+            ("#c62828", "✕", self.tr("failed")),
+            ("#e08a00", "■", self.tr("not judged")),
             ("#546e7a", "⬟", self.tr("camera")),
             ("#111111", "★", self.tr("decision")),
             ("#c62828", "- -", self.tr("threshold")),
