@@ -42,8 +42,8 @@ class FaceSummary:
     attempts_used: int = 0
     flags_seen: tuple[str, ...] = ()
     liveness_failed_earlier: bool = False  # passed, after failing earlier in the call
-    # The call's last settled liveness challenge could not be judged (too few updates) and none
-    # passed after it: the challenges proved nothing (app.face.ChallengeState.NOT_JUDGED).
+    # A liveness challenge of the call could not be judged: the face worker fell behind the
+    # frames (app.face.ChallengeState.NOT_JUDGED).
     challenge_not_judged: bool = False
 
     def as_dict(self) -> dict[str, object]:

@@ -166,9 +166,14 @@ class MediaApplicantCall:
             return
         with self._lock:
             follows, self._then = self._then, ()
+            hung_up_on = challenge.state is not ChallengeState.PASSED and self._settled_by_hang_up(challenge)
+            if hung_up_on and challenge.state is ChallengeState.NOT_JUDGED:
+                # The applicant hung up on it: failed and counted then, whatever came after.
+                challenge = replace(challenge, state=ChallengeState.FAILED)
+                score = replace(score, challenge=challenge)
             self.last_challenge, self._open_challenge, self._open_asked_t = challenge, None, None
             failed = challenge.state is ChallengeState.FAILED
-            queued = failed and not self._settled_by_hang_up(challenge)
+            queued = failed and not hung_up_on
             if queued:
                 self._uncounted.append(FailedChallenge(challenge.kind, challenge.asked_t, score))
         if failed:

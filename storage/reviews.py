@@ -712,8 +712,8 @@ class ReviewRecords:
         """The face panel's summary as the window sent it, made no better than the recording's
         stored timeline: liveness failed when either says so (the same fold, app.face.
         LivenessRecord), not matched unless a stored score matched, every stored flag seen (the
-        camera's too: a virtual camera or injection suspected, app.camera), the last challenge
-        not judged when the timeline's last settled one was."""
+        camera's too: a virtual camera or injection suspected, app.camera), a challenge not
+        judged when the timeline has one."""
         rows = session.execute(
             select(ScoreSample.t, ScoreSample.live, ScoreSample.matched, ScoreSample.flags)
             .where(ScoreSample.session_id == session_id)
@@ -729,14 +729,15 @@ class ReviewRecords:
         }
         if camera_flags:
             face = replace(face, flags_seen=tuple(sorted(set(face.flags_seen) | camera_flags)))
-        settled = (EventKind.CHALLENGE_PASSED, EventKind.CHALLENGE_FAILED, EventKind.CHALLENGE_NOT_JUDGED)
-        last_challenge = session.execute(
-            select(SessionEvent.kind)
-            .where(SessionEvent.session_id == session_id, SessionEvent.kind.in_([k.value for k in settled]))
-            .order_by(SessionEvent.t.desc(), SessionEvent.id.desc())
+        not_judged = session.execute(
+            select(SessionEvent.id)
+            .where(
+                SessionEvent.session_id == session_id,
+                SessionEvent.kind == EventKind.CHALLENGE_NOT_JUDGED.value,
+            )
             .limit(1)
         ).scalar_one_or_none()
-        if last_challenge == EventKind.CHALLENGE_NOT_JUDGED.value:  # on the timeline, whatever was sent
+        if not_judged is not None:  # on the timeline, whatever the window sent
             face = replace(face, challenge_not_judged=True)
         if not rows:
             return face

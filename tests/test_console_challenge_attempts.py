@@ -391,9 +391,12 @@ def test_a_failure_whose_acknowledgement_was_lost_is_counted_once(console, monke
 
 
 @pytest.mark.parametrize("verdict_first", [True, False])
-def test_a_hang_up_racing_a_failed_verdict_counts_once(console, verdict_first: bool) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("verdict_state", [ChallengeState.FAILED, ChallengeState.NOT_JUDGED])
+def test_a_hang_up_racing_a_failed_verdict_counts_once(console, verdict_first: bool, verdict_state) -> None:  # type: ignore[no-untyped-def]
     """The applicant hangs up on a challenge while the face worker gives its failed verdict (two
-    threads): whichever comes first settles it, the other does not count it again."""
+    threads): whichever comes first settles it, the other does not count it again. A verdict
+    "not judged" after the hang-up is the failure the hang-up counted (the window is told so);
+    before it, it settled the challenge and the hang-up came after it: nothing to count."""
     from storage.reviews import ReviewRecords
 
     services, session_id = console
@@ -404,7 +407,7 @@ def test_a_hang_up_racing_a_failed_verdict_counts_once(console, verdict_first: b
     assert ReviewRecords(services.database).end_without_decision(
         session_id, NOW + timedelta(seconds=30), "applicant_hung_up"
     )
-    verdict = _status(ChallengeKind.OPEN_MOUTH, ChallengeState.FAILED, 9.0, 4.0)
+    verdict = _status(ChallengeKind.OPEN_MOUTH, verdict_state, 9.0, 4.0)
     hang_up = _Status("applicant_hung_up", session_id)
     if verdict_first:
         call._score(verdict)
@@ -413,9 +416,11 @@ def test_a_hang_up_racing_a_failed_verdict_counts_once(console, verdict_first: b
         call._status(hang_up)
         call._score(verdict)
     call._count_failed_challenge()
-    assert _counted(services, session_id) == (1, 1)
+    counted_before = verdict_first and verdict_state is ChallengeState.NOT_JUDGED
+    assert _counted(services, session_id) == ((0, 0) if counted_before else (1, 1))
     assert call._uncounted == []
-    assert [c.state for c, _stored in call.events.seen if c is not None][-1] is ChallengeState.FAILED
+    shown = [c.state for c, _stored in call.events.seen if c is not None][-1]
+    assert shown is (ChallengeState.NOT_JUDGED if counted_before else ChallengeState.FAILED)
 
 
 def test_the_reader_thread_does_not_wait_on_the_database(console, monkeypatch) -> None:  # type: ignore[no-untyped-def]

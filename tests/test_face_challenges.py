@@ -122,34 +122,88 @@ def test_open_mouth_must_be_held_and_challenges_queue() -> None:
     assert status is not None and status.kind is ChallengeKind.TURN_LEFT and status.t > mouth.met_t
 
 
-def test_a_challenge_watched_too_rarely_is_not_judged_rather_than_failed() -> None:
-    """Time out with fewer updates than min_updates_per_second on average since the prompt (the
-    reviewer's machine or the line could not keep up): "not judged", not failed; with enough,
-    failed as before. "Blink twice" needs more (a blink lasts 0.1-0.4 s)."""
-    limits = ChallengeLimits(seconds=5.0, min_updates_per_second=4.0, blink_min_updates_per_second=10.0)
+def _settle(tracker: ChallengeTracker, updates: list[tuple[float, float | None]]) -> ChallengeState:
+    """Feed (time, seconds the worker waited for that frame) updates with nothing done; the one
+    state it settled in."""
+    statuses = [tracker.update(t, _signals(), idle=idle) for t, idle in updates]
+    settled = [s.state for s in statuses if s is not None and s.state is not ChallengeState.ASKED]
+    (result,) = tracker.results
+    assert len(settled) == 1 and not result.passed and result.state is settled[0]
+    assert result.as_json()["result"] == settled[0].value
+    return settled[0]
+
+
+def _busy(per_second: float, seconds: float = 6.0) -> list[tuple[float, float | None]]:
+    """A worker scoring `per_second` updates, a frame always waiting for it (never idle)."""
+    return [(i / per_second, 0.0) for i in range(int(seconds * per_second) + 1)]
+
+
+LIMITS = ChallengeLimits(
+    seconds=5.0, min_updates_per_second=4.0, blink_min_updates_per_second=10.0, not_judged_idle_share=0.25
+)
+
+
+def test_a_challenge_the_face_worker_fell_behind_on_is_not_judged_rather_than_failed() -> None:
+    """Time out with fewer than min_updates_per_second scored within the limit while the worker
+    was busy throughout (a reviewer's machine under load): "not judged", not failed; scored
+    often enough, failed as before. "Blink twice" needs more (a blink lasts 0.1-0.4 s)."""
 
     def ends(kind: ChallengeKind, per_second: float) -> ChallengeState:
-        tracker = ChallengeTracker(limits)
+        tracker = ChallengeTracker(LIMITS)
         tracker.ask(kind)
-        statuses = [tracker.update(i / per_second, _signals()) for i in range(int(6 * per_second) + 1)]
-        settled = [s.state for s in statuses if s is not None and s.state is not ChallengeState.ASKED]
-        (result,) = tracker.results
-        assert len(settled) == 1 and not result.passed and result.state is settled[0]
-        assert result.as_json()["result"] == settled[0].value
-        return settled[0]
+        return _settle(tracker, _busy(per_second))
 
     for kind in ACTION_CHALLENGES:
         assert ends(kind, 3.0) is ChallengeState.NOT_JUDGED, kind
+        assert ends(kind, 3.9) is ChallengeState.NOT_JUDGED, kind
+        assert ends(kind, 4.0) is ChallengeState.FAILED, kind  # 20 in 5 s: exactly enough
         assert ends(kind, 5.0) is ChallengeState.FAILED, kind
     assert ends(ChallengeKind.BLINK_TWICE, 8.0) is ChallengeState.NOT_JUDGED
     assert ends(ChallengeKind.BLINK_TWICE, 12.0) is ChallengeState.FAILED
     # The settings give the limits.
     settings = load_settings(
-        {"face_challenge_min_updates_per_second": 2.5, "face_challenge_blink_min_updates_per_second": 7.0},
+        {
+            "face_challenge_min_updates_per_second": 2.5,
+            "face_challenge_blink_min_updates_per_second": 7.0,
+            "face_challenge_not_judged_idle_share": 0.5,
+        },
         environ={},
     )
     given = ChallengeLimits.from_settings(settings)
     assert (given.min_updates_per_second, given.blink_min_updates_per_second) == (2.5, 7.0)
+    assert given.not_judged_idle_share == 0.5
+
+
+def test_frames_that_did_not_come_fail_the_challenge_as_before() -> None:
+    """The applicant's side: a stream sent slowly or in bursts, a camera stopped, a line dropped
+    and back. The worker waited for frames, so the few updates judge it: failed, never "not
+    judged" (an applicant cannot escape a failure by starving the worker)."""
+
+    def ends(updates: list[tuple[float, float | None]]) -> ChallengeState:
+        tracker = ChallengeTracker(LIMITS)
+        tracker.ask(ChallengeKind.TURN_LEFT)
+        return _settle(tracker, updates)
+
+    # 3 frames a second, each scored in 30 ms: the worker waits 0.3 s for each.
+    assert ends([(i / 3, 0.3 if i else None) for i in range(19)]) is ChallengeState.FAILED
+    # Bursts twice a second: two updates each, then half a second of waiting.
+    bursts = [(0.0, None)] + [(k / 2 + d, 0.45 if d == 0 else 0.0) for k in range(1, 12) for d in (0.0, 0.03)]
+    assert ends(bursts) is ChallengeState.FAILED
+    # 10 a second for 1 s, then nothing until the line is back at 12 s: that wait is counted
+    # up to the time limit.
+    stopped = [(i / 10, 0.0) for i in range(11)] + [(12.0, 11.0), (12.1, 0.0)]
+    assert ends(stopped) is ChallengeState.FAILED
+    # Not known how long it waited (a file scored frame by frame): the updates alone decide.
+    assert ends([(t, None) for t, _idle in _busy(3.0)]) is ChallengeState.NOT_JUDGED
+
+
+def test_a_late_update_after_the_time_limit_does_not_dilute_the_count() -> None:
+    """Watched closely within the limit, the next update coming long after it (a frozen video at
+    the end of the countdown): the time limit, not the late update, is what is averaged over."""
+    tracker = ChallengeTracker(LIMITS)
+    tracker.ask(ChallengeKind.TURN_LEFT)
+    within = [(i / 10, 0.0) for i in range(50)]  # 10 a second, busy, up to 4.9 s
+    assert _settle(tracker, [*within, (15.0, 10.0)]) is ChallengeState.FAILED
 
 
 def test_parse_challenge() -> None:

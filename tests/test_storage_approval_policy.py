@@ -170,9 +170,10 @@ def test_an_amendment_cannot_approve_what_the_policy_blocks(database) -> None:  
     assert len(records.decisions(session_id)) == 2
 
 
-def test_a_challenge_not_judged_last_on_the_timeline_needs_an_override(database) -> None:  # type: ignore[no-untyped-def]
-    """The call's last liveness challenge could not be judged (too few updates): approving needs
-    an override with a reason, whatever the window said; one that passed after it clears it."""
+def test_a_challenge_not_judged_on_the_timeline_needs_an_override(database) -> None:  # type: ignore[no-untyped-def]
+    """A liveness challenge of the call could not be judged (the face worker fell behind):
+    approving needs an override with a reason, whatever the window said and whatever passed
+    after it."""
     from storage.models import EventKind
 
     records, session_id, reviewer_id = _session(database)
@@ -185,17 +186,16 @@ def test_a_challenge_not_judged_last_on_the_timeline_needs_an_override(database)
     turn = {"kind": "turn_left", "asked_t": 2.0, "met_t": None}
     timeline.add_event(session_id, EventKind.CHALLENGE_ASKED, t=2.0, details={"kind": "turn_left"})
     timeline.add_event(session_id, EventKind.CHALLENGE_NOT_JUDGED, t=7.2, details=turn)
-    with pytest.raises(ReasonTooShort, match="challenge"):  # the window sent no such thing
-        _approve(records, session_id, reviewer_id, DecisionDraft(Outcome.APPROVE, face=MATCHED))
-    assert records.decisions(session_id) == []
-    # Asked again and passed: nothing to override.
     timeline.add_event(session_id, EventKind.CHALLENGE_ASKED, t=8.0, details={"kind": "open_mouth"})
     passed = {"kind": "open_mouth", "asked_t": 8.0, "met_t": 9.1, "frame": 273}
     timeline.add_event(session_id, EventKind.CHALLENGE_PASSED, t=9.1, details=passed)
-    assert (
-        _approve(records, session_id, reviewer_id, DecisionDraft(Outcome.APPROVE, face=MATCHED)).overridden
-        == []
+    with pytest.raises(ReasonTooShort, match="challenge_not_judged"):  # the window sent no such thing
+        _approve(records, session_id, reviewer_id, DecisionDraft(Outcome.APPROVE, face=MATCHED))
+    assert records.decisions(session_id) == []
+    draft = DecisionDraft(
+        Outcome.APPROVE, face=MATCHED, override_code="technical_problem", override_reason=REASON
     )
+    assert _approve(records, session_id, reviewer_id, draft).overridden == ["challenge_not_judged"]
 
 
 def test_a_challenge_not_judged_needs_an_override_in_the_policy() -> None:

@@ -50,7 +50,12 @@ class _Recorder:
         self.inputs: list[TrackerInput] = []
 
     def update(
-        self, t: float, sig: LandmarkSignals | None, blinks: Sequence[tuple[float, float]] = ()
+        self,
+        t: float,
+        sig: LandmarkSignals | None,
+        blinks: Sequence[tuple[float, float]] = (),
+        *,
+        idle: float | None = None,
     ) -> None:
         self.inputs.append(TrackerInput(t, sig, tuple(blinks)))
 

@@ -60,7 +60,8 @@ def shoot_language(folder: Path, language: str, not_judged: bool = False) -> Non
     with screenshot_app(language), tempfile.TemporaryDirectory(prefix="challenge-shots-") as tmp:
         work = Path(tmp)
         os.environ["AUDIT_KEY_FILE"] = str(work / "photo.key")
-        limits = {"face_challenge_min_updates_per_second": 1000.0} if not_judged else {}
+        busy = {"face_challenge_min_updates_per_second": 1000.0, "face_challenge_not_judged_idle_share": 2.0}
+        limits = busy if not_judged else {}
         settings = scratch_console_settings(work, face_challenge_seconds=8.0, **limits)
         database = open_database(settings.effective_database_url)
         _reviewer, (token,) = seed_call(database, settings, ["王芳 Wang Fang"])

@@ -70,7 +70,7 @@ class FaceCheck:
         self.challenge: ChallengeStatus | None = None
         self.challenge_now = 0.0  # the newest score's time, for the countdown
         self.challenges_failed = 0
-        self.last_settled_challenge: ChallengeState | None = None
+        self.challenges_not_judged = 0
         self.challenges_passed = 0
         # The attempts (started, failed) that failed challenges added to the session's count: the
         # services store those themselves (services.console), the window does not.
@@ -99,8 +99,9 @@ class FaceCheck:
 
     @property
     def challenge_not_judged(self) -> bool:
-        """The last challenge that settled could not be judged (and none passed after it)."""
-        return self.last_settled_challenge is ChallengeState.NOT_JUDGED
+        """A challenge of this call could not be judged (the worker fell behind): approving needs
+        an override however the later ones went (app/approval_policy.toml)."""
+        return self.challenges_not_judged > 0
 
     @property
     def can_retry(self) -> bool:
@@ -157,8 +158,8 @@ class FaceCheck:
         self.challenge_asked = None
         self.challenge = status
         self.challenge_now = now
-        if status.state is not ChallengeState.ASKED:
-            self.last_settled_challenge = status.state
+        if status.state is ChallengeState.NOT_JUDGED:
+            self.challenges_not_judged += 1
         if status.state is ChallengeState.PASSED:
             self.challenges_passed += 1
         elif status.state is ChallengeState.FAILED:

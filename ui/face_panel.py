@@ -340,7 +340,9 @@ class FacePanel(QGroupBox):
             text = self.tr("Challenge passed: {0}").format(challenge_text(status.kind))
             colour = style.GOOD
         elif status.state is ChallengeState.NOT_JUDGED:
-            text = self.tr("Challenge not judged: {0} (too few camera updates; not counted, ask again)")
+            text = self.tr(
+                "Challenge not judged: {0} (this workstation fell behind the video; not counted, ask again)"
+            )
             text = text.format(challenge_text(status.kind))
             colour = style.CAUTION
         else:

@@ -408,7 +408,7 @@ class ReviewerCall:
         self, kind: str, state: str, seconds: float | None = None
     ) -> concurrent.futures.Future[None]:
         """Tell the applicant's page about a liveness challenge (through the intake): asked, with
-        its time limit in `seconds`, then "passed" or "failed"."""
+        its time limit in `seconds`, then "passed", "failed" or "not_judged"."""
         message: dict[str, Any] = {"type": "challenge", "kind": kind, "state": state}
         if seconds is not None:
             message["seconds"] = seconds

@@ -14,10 +14,16 @@ mouth that passed. The console asks two different challenges in a row (app.face.
 draw_challenge_pair), each through this tracker, the second once the first passed: a replay
 that keeps doing one action passes one challenge whenever it is that one, two rarely.
 
-A challenge whose time runs out with too few updates to judge it (fewer than
-``min_updates_per_second`` on average since it was asked, ``blink_min_updates_per_second`` for
-"blink twice": the reviewer's machine or the line could not keep up) is "not judged" rather than
-failed: not the applicant's failure, not a failed face attempt; the reviewer asks again.
+A challenge whose time runs out with too few updates to judge it is "not judged" rather than
+failed when the face worker could not keep up (the reviewer's machine under load): fewer than
+``min_updates_per_second`` scored within the time limit on average (``blink_min_updates_per_
+second`` for "blink twice") while the worker was busy nearly all of it, waiting for frames less
+than ``not_judged_idle_share`` of the time limit (the live worker says how long it waited before
+each frame). Not the applicant's failure, so not a failed face attempt; the reviewer may ask
+again. Frames that did not come (a camera stopped, a stream sent slowly or in bursts, a dropped
+line) leave the worker waiting: such a challenge fails as before, so an applicant cannot escape
+a failure by starving the worker. Where the waiting is not known (a file scored frame by frame),
+the updates alone decide.
 
 Signals (media/face/liveness.py): yaw is the nose's sideways offset from the eye midpoint in
 eye distances (positive = the person's own left in a camera image that is not mirrored, as
@@ -52,6 +58,7 @@ class ChallengeLimits:
     blink_seconds: float = _DEFAULTS.face_challenge_blink_seconds
     min_updates_per_second: float = _DEFAULTS.face_challenge_min_updates_per_second
     blink_min_updates_per_second: float = _DEFAULTS.face_challenge_blink_min_updates_per_second
+    not_judged_idle_share: float = _DEFAULTS.face_challenge_not_judged_idle_share
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChallengeLimits:
@@ -64,17 +71,18 @@ class ChallengeLimits:
             blink_seconds=settings.face_challenge_blink_seconds,
             min_updates_per_second=settings.face_challenge_min_updates_per_second,
             blink_min_updates_per_second=settings.face_challenge_blink_min_updates_per_second,
+            not_judged_idle_share=settings.face_challenge_not_judged_idle_share,
         )
 
-    def enough_updates(self, kind: ChallengeKind, updates: int, seconds: float) -> bool:
-        """Whether `updates` over `seconds` were enough to judge `kind` (ran out of time, it then
-        failed; with fewer it was not judged)."""
-        rate = (
-            self.blink_min_updates_per_second
-            if kind is ChallengeKind.BLINK_TWICE
-            else self.min_updates_per_second
-        )
-        return seconds > 0 and updates >= rate * seconds
+    def judged(self, kind: ChallengeKind, scored: int, idle: float | None) -> bool:
+        """Whether a challenge of `kind` that ran out of time can be judged failed: `scored`
+        updates within the time limit were enough, or the worker waited for frames (`idle`
+        seconds of it; None: not known, `scored` decides) for a good share of it."""
+        blink = kind is ChallengeKind.BLINK_TWICE
+        rate = self.blink_min_updates_per_second if blink else self.min_updates_per_second
+        if scored >= rate * self.seconds:
+            return True
+        return idle is not None and idle >= self.not_judged_idle_share * self.seconds
 
 
 DEFAULT_CHALLENGES = ChallengeLimits()
@@ -95,7 +103,11 @@ class _Running:
     kind: ChallengeKind
     asked_t: float
     rest_seen: bool = False
-    updates: int = 0  # since it was asked, with a face or not: how closely it was watched
+    # Updates after the prompt within the time limit, with a face or not, and how long the
+    # worker waited for their frames (None once one came without it): how closely it was
+    # watched, and whether frames or the worker were short.
+    updates: int = 0
+    idle: float | None = 0.0
     # (time, doing it) of the updates with a face since the rest was seen.
     recent: deque[tuple[float, bool]] = field(default_factory=lambda: deque(maxlen=64))
 
@@ -162,16 +174,30 @@ class ChallengeTracker:
         return None
 
     def update(
-        self, t: float, sig: LandmarkSignals | None, blinks: Sequence[tuple[float, float]] = ()
+        self,
+        t: float,
+        sig: LandmarkSignals | None,
+        blinks: Sequence[tuple[float, float]] = (),
+        *,
+        idle: float | None = None,
     ) -> ChallengeStatus | None:
-        """Feed this frame's signals (None: no face) and the blinks so far; the status to report."""
+        """Feed this frame's signals (None: no face), the blinks so far and how long the worker
+        waited for this frame since it scored the last one (None: not known); the status to
+        report."""
         running = self._running
         if running is None:
             if not self._waiting:
                 return None
             running = self._running = _Running(self._waiting.popleft(), asked_t=t)
+        elif t - running.asked_t <= self.limits.seconds:
+            running.updates += 1
+            if running.idle is not None:
+                running.idle = None if idle is None else running.idle + idle
+        elif running.idle is not None and idle is not None:
+            # The wait that ended with this late frame, up to the time limit.
+            deadline = running.asked_t + self.limits.seconds
+            running.idle += max(0.0, min(idle, deadline - (t - idle)))
         kind = running.kind
-        running.updates += 1
         met_t: float | None = None
         if kind is ChallengeKind.BLINK_TWICE:
             met_t = self._double_blink(running.asked_t, blinks)
@@ -185,8 +211,7 @@ class ChallengeTracker:
         if met_t is not None:
             return self._finish(running, passed=True, t=met_t)
         if t - running.asked_t > self.limits.seconds:
-            # The update that asked it does not count: it came before the prompt was seen.
-            judged = self.limits.enough_updates(kind, running.updates - 1, t - running.asked_t)
+            judged = self.limits.judged(kind, running.updates, running.idle)
             return self._finish(running, passed=False, t=t, judged=judged)
         return ChallengeStatus(kind, ChallengeState.ASKED, running.asked_t, asked_t=running.asked_t)
 

@@ -533,6 +533,7 @@ def _scorer_main(
     shared.results.put(("ready", os.getpid()))
     last_seq = 0
     scans_seen = 0.0
+    waiting_since: float | None = None  # for the next frame, since the last one was scored
     try:
         while not shared.stop.is_set():
             if not shared.new_frame.wait(0.2):
@@ -547,6 +548,9 @@ def _scorer_main(
                 continue
             seq, t, index, offered_at, frame = taken
             last_seq = seq
+            # How long this process waited for frames (not for a core): a challenge watched
+            # through too few updates is "not judged" only when the frames were there.
+            idle = None if waiting_since is None else time.monotonic() - waiting_since
             with contextlib.suppress(queue.Empty):
                 while True:
                     pipeline.ask(ChallengeKind(shared.commands.get_nowait()))
@@ -557,10 +561,12 @@ def _scorer_main(
                 scans_seen = room[2]
                 pipeline.set_room_count(t, int(room[1]), valid_for=room_scan_interval + 2.0)
             try:
-                score = pipeline.process(frame, t, index)
+                score = pipeline.process(frame, t, index, idle=idle)
             except Exception as error:  # one bad frame must not end the call's scoring
                 shared.results.put(("error", f"frame {index}: {type(error).__name__}: {error}"))
                 continue
+            finally:
+                waiting_since = time.monotonic()
             shared.results.put(("score", score, offered_at, seq))
     finally:
         with contextlib.suppress(Exception):

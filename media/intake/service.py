@@ -50,7 +50,9 @@ as JSON and before anything about an applicant is read)
                                        what the service recorded), ``error``.
                                        Console -> server: ``{"type": "answer", "sdp", "leg"}``,
                                        ``{"type": "challenge", "kind", "state": "asked" | "passed"
-                                       | "failed", "seconds" (asked: the time limit, 1-120)}``,
+                                       | "failed" | "not_judged", "seconds" (asked: the time
+                                       limit, 1-120)}`` (an intake older than its consoles
+                                       refuses "not_judged": upgrade the intake first),
                                        ``{"type": "end", "reason": "connection_failed" | "hang_up"
                                        | "console_closed"}``.
     GET  /healthz                      ``{"ok": true}``

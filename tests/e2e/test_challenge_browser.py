@@ -4,9 +4,9 @@ SQLite, and the console window on its real services (WebRTC, the face worker, th
 Once the face matches, the console asks a challenge; the applicant's page shows it in Chinese with
 its countdown; the replayed video does not turn its head, so the challenge fails, the page says
 so, storage counts a failed face attempt, and the challenge is on the session's timeline, in the
-replay window and in the PDF report. Where too few updates come to judge it (here: a console
-that asks for more than any machine gives), it is "not judged" everywhere instead, and no
-attempt is failed."""
+replay window and in the PDF report. Where the face worker falls behind and too few updates come to
+judge it (here: a console that asks for more updates than any machine gives, and never blames
+the frames), it is "not judged" everywhere instead, and no attempt is failed."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def page_says(qtbot: Any, page: Any, expression: str, timeout_ms: int) -> None:
 class Outcome:
     """What each side shows for one way the challenge ends."""
 
-    min_updates_per_second: float
+    limits: dict[str, float]
     state: str
     page: str
     console: str
@@ -59,7 +59,7 @@ class Outcome:
 
 
 FAILED = Outcome(
-    4.0,
+    {"face_challenge_min_updates_per_second": 0.0},  # any number judges it (a loaded CI machine)
     "failed",
     "未能及时识别到该动作，审核员可能会请您再做一次。",
     "Challenge failed: turn the head left (a failed face attempt)",
@@ -68,12 +68,15 @@ FAILED = Outcome(
     "challenge_failed",
 )
 NOT_JUDGED = Outcome(
-    1000.0,  # more updates a second than any machine scores: never enough to judge
+    # More updates a second than any machine scores, and never idle enough to blame the frames:
+    # a worker that fell behind, as on a reviewer's machine under load.
+    {"face_challenge_min_updates_per_second": 1000.0, "face_challenge_not_judged_idle_share": 2.0},
     "not_judged",
-    "我们未能看清该动作，审核员会请您再做一次。",
-    "Challenge not judged: turn the head left (too few camera updates; not counted, ask again)",
+    "我们未能及时核对该动作，审核员可能会请您再做一次。",
+    "Challenge not judged: turn the head left (this workstation fell behind the video; "
+    "not counted, ask again)",
     0,
-    "turn the head left not judged: too few camera updates (not a failed attempt)",
+    "turn the head left not judged: this workstation fell behind the video (not a failed attempt)",
     "challenge_not_judged",
 )
 
@@ -100,11 +103,7 @@ def test_a_challenge_reaches_chromium_fails_on_a_replayed_video_and_is_on_the_re
 
     monkeypatch.setattr(UnsavedDecisionQuestion, "ask", classmethod(lambda cls, parent: True))
     monkeypatch.setenv("AUDIT_KEY_FILE", str(tmp_path / "photo.key"))
-    settings = scratch_console_settings(
-        tmp_path,
-        face_challenge_seconds=5.0,
-        face_challenge_min_updates_per_second=outcome.min_updates_per_second,
-    )
+    settings = scratch_console_settings(tmp_path, face_challenge_seconds=5.0, **outcome.limits)
     database = open_database(settings.effective_database_url)
     _reviewer, (token,) = seed_call(database, settings, ["Wang Fang"])
     Accounts(database).add("zhang.supervisor", "supervisor-password", Role.SUPERVISOR)

@@ -1078,12 +1078,12 @@
         <translation>验证动作通过：{0}</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="343"/>
-        <source>Challenge not judged: {0} (too few camera updates; not counted, ask again)</source>
-        <translation>验证动作无法判定：{0}（画面更新过少；不计次数，请再问一次）</translation>
+        <location filename="../face_panel.py" line="344"/>
+        <source>Challenge not judged: {0} (this workstation fell behind the video; not counted, ask again)</source>
+        <translation>验证动作无法判定：{0}（本工作站跟不上视频；不计为失败的人脸识别，请重新发起验证动作）</translation>
     </message>
     <message>
-        <location filename="../face_panel.py" line="347"/>
+        <location filename="../face_panel.py" line="349"/>
         <source>Challenge failed: {0} (a failed face attempt)</source>
         <translation>验证动作未通过：{0}（计为一次失败的人脸识别）</translation>
     </message>
@@ -1401,8 +1401,8 @@
     </message>
     <message>
         <location filename="../replay/texts.py" line="65"/>
-        <source>not judged: too few camera updates (not a failed attempt)</source>
-        <translation>无法判定：画面更新过少（不计为失败的识别）</translation>
+        <source>not judged: this workstation fell behind the video (not a failed attempt)</source>
+        <translation>无法判定：本工作站跟不上视频（不计为失败的人脸识别）</translation>
     </message>
     <message>
         <location filename="../replay/texts.py" line="68"/>
@@ -2191,346 +2191,346 @@ previous {1}</source>
         <translation>匹配阈值 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="261"/>
-        <source>similarity (0-100) over seconds on the recording&apos;s clock   |  orange: connection  purple: face flags  blue: challenges (red: failed)  green ticks: answers  black: decision</source>
-        <translation>相似度（0-100），横轴为录像时间（秒）   |  橙色：连接  紫色：人脸提示  蓝色：验证动作（红色：未通过）  绿色短线：回答  黑色：决定</translation>
-    </message>
-    <message>
-        <location filename="../replay/report.py" line="273"/>
+        <location filename="../replay/report.py" line="274"/>
         <source>reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="275"/>
+        <location filename="../replay/report.py" line="276"/>
         <source>note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="278"/>
+        <location filename="../replay/report.py" line="279"/>
         <source>amendment reason: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="280"/>
+        <location filename="../replay/report.py" line="281"/>
         <source>override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="283"/>
+        <location filename="../replay/report.py" line="284"/>
         <source>approved against the approval policy: {0}</source>
         <translation>违反审批政策批准：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="287"/>
+        <location filename="../replay/report.py" line="288"/>
         <source>; </source>
         <translation>；</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="311"/>
+        <location filename="../replay/report.py" line="312"/>
         <source>starting</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="329"/>
+        <location filename="../replay/report.py" line="330"/>
         <source>Video review session {0}</source>
         <translation>视频审核会话 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="333"/>
+        <location filename="../replay/report.py" line="334"/>
         <source>Report made {0}. State: {1}.</source>
         <translation>报告生成于 {0}。状态：{1}。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="338"/>
+        <location filename="../replay/report.py" line="339"/>
         <source>Application</source>
         <translation>申请</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="340"/>
+        <location filename="../replay/report.py" line="341"/>
         <source>application</source>
         <translation>申请信息</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="341"/>
+        <location filename="../replay/report.py" line="342"/>
         <source>leg {0} ended: {1}, recording {2}</source>
         <translation>第 {0} 段结束：{1}，录像 {2}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="343"/>
+        <location filename="../replay/report.py" line="344"/>
         <source>Applicant</source>
         <translation>申请人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="344"/>
+        <location filename="../replay/report.py" line="345"/>
         <source>National ID</source>
         <translation>身份证号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="345"/>
+        <location filename="../replay/report.py" line="346"/>
         <source>Phone</source>
         <translation>电话</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="347"/>
+        <location filename="../replay/report.py" line="348"/>
         <source>Amount / term</source>
         <translation>金额 / 期限</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="348"/>
+        <location filename="../replay/report.py" line="349"/>
         <source>{0} for {1} months</source>
         <translation>{0}，{1} 个月</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="350"/>
+        <location filename="../replay/report.py" line="351"/>
         <source>Purpose</source>
         <translation>用途</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="351"/>
+        <location filename="../replay/report.py" line="352"/>
         <source>Applied</source>
         <translation>申请时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="352"/>
+        <location filename="../replay/report.py" line="353"/>
         <source>Consent</source>
         <translation>同意声明</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="353"/>
+        <location filename="../replay/report.py" line="354"/>
         <source>Reviewer</source>
         <translation>审核员</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="354"/>
+        <location filename="../replay/report.py" line="355"/>
         <source>Taken / ended</source>
         <translation>接入 / 结束</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="356"/>
+        <location filename="../replay/report.py" line="357"/>
         <source>Legs</source>
         <translation>通话段</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="357"/>
+        <location filename="../replay/report.py" line="358"/>
         <source>, </source>
         <translation>、</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="368"/>
+        <location filename="../replay/report.py" line="369"/>
         <source>ID photo and key frames</source>
         <translation>身份证照片与关键帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="369"/>
+        <location filename="../replay/report.py" line="370"/>
         <source>ID photo and the live face</source>
         <translation>身份证照片与实时人脸</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="377"/>
+        <location filename="../replay/report.py" line="378"/>
         <source>ID photo on file</source>
         <translation>存档的身份证照片</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="392"/>
+        <location filename="../replay/report.py" line="393"/>
         <source>No photo and no recording available.</source>
         <translation>没有照片，也没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="394"/>
+        <location filename="../replay/report.py" line="395"/>
         <source>similarity chart</source>
         <translation>相似度图表</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="403"/>
+        <location filename="../replay/report.py" line="404"/>
         <source>Face similarity over the session</source>
         <translation>会话过程中的人脸相似度</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="409"/>
+        <location filename="../replay/report.py" line="410"/>
         <source>Liveness challenges</source>
         <translation>活体验证动作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="413"/>
+        <location filename="../replay/report.py" line="414"/>
         <source>Asked (s)</source>
         <translation>发起（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="414"/>
+        <location filename="../replay/report.py" line="415"/>
         <source>Challenge</source>
         <translation>动作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="415"/>
+        <location filename="../replay/report.py" line="416"/>
         <source>Result</source>
         <translation>结果</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="416"/>
+        <location filename="../replay/report.py" line="417"/>
         <source>Met (s), frame</source>
         <translation>完成（秒），帧</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="433"/>
+        <location filename="../replay/report.py" line="434"/>
         <source>No liveness challenge was asked.</source>
         <translation>未发起活体验证动作。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="438"/>
+        <location filename="../replay/report.py" line="439"/>
         <source>The applicant&apos;s camera</source>
         <translation>申请人的摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="443"/>
+        <location filename="../replay/report.py" line="444"/>
         <source>Camera</source>
         <translation>摄像头</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="451"/>
+        <location filename="../replay/report.py" line="452"/>
         <source>The applicant&apos;s page reported no camera.</source>
         <translation>申请人的页面未报告摄像头。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="453"/>
+        <location filename="../replay/report.py" line="454"/>
         <source>answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="455"/>
+        <location filename="../replay/report.py" line="456"/>
         <source>Questions asked, in the order asked</source>
         <translation>所问问题（按提问顺序）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="458"/>
+        <location filename="../replay/report.py" line="459"/>
         <source>#</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="473"/>
+        <location filename="../replay/report.py" line="474"/>
         <source>not answered</source>
         <translation>未回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="480"/>
+        <location filename="../replay/report.py" line="481"/>
         <source>Answers, as entered</source>
         <translation>回答（按录入内容）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="442"/>
-        <location filename="../replay/report.py" line="461"/>
-        <location filename="../replay/report.py" line="483"/>
+        <location filename="../replay/report.py" line="443"/>
+        <location filename="../replay/report.py" line="462"/>
+        <location filename="../replay/report.py" line="484"/>
         <source>t (s)</source>
         <translation>t（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="459"/>
-        <location filename="../replay/report.py" line="484"/>
-        <source>Question</source>
-        <translation>问题</translation>
+        <location filename="../replay/report.py" line="261"/>
+        <source>similarity (0-100) over seconds on the recording&apos;s clock   |  orange: connection  purple: face flags  blue: challenges (red: failed, brown: not judged)  green ticks: answers  black: decision</source>
+        <translation>相似度（0-100），横轴为录像时间（秒）   |  橙色：连接  紫色：人脸提示  蓝色：验证动作（红色：未通过，棕色：无法判定）  绿色短线：回答  黑色：决定</translation>
     </message>
     <message>
         <location filename="../replay/report.py" line="460"/>
         <location filename="../replay/report.py" line="485"/>
+        <source>Question</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <location filename="../replay/report.py" line="461"/>
+        <location filename="../replay/report.py" line="486"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="486"/>
+        <location filename="../replay/report.py" line="487"/>
         <source>Entered</source>
         <translation>录入</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="500"/>
+        <location filename="../replay/report.py" line="501"/>
         <source>No answers were entered.</source>
         <translation>未录入任何回答。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="502"/>
+        <location filename="../replay/report.py" line="503"/>
         <source>decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="503"/>
+        <location filename="../replay/report.py" line="504"/>
         <source>Decision and amendments</source>
         <translation>决定与修改</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="507"/>
+        <location filename="../replay/report.py" line="508"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="508"/>
+        <location filename="../replay/report.py" line="509"/>
         <source>By</source>
         <translation>作出人</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="509"/>
+        <location filename="../replay/report.py" line="510"/>
         <source>When</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="510"/>
+        <location filename="../replay/report.py" line="511"/>
         <source>Amends</source>
         <translation>修改对象</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="523"/>
+        <location filename="../replay/report.py" line="524"/>
         <source>original</source>
         <translation>原决定</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="535"/>
+        <location filename="../replay/report.py" line="536"/>
         <source>Face summary on screen at the decision: {0}</source>
         <translation>作出决定时屏幕上的人脸比对摘要：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="542"/>
+        <location filename="../replay/report.py" line="543"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="544"/>
+        <location filename="../replay/report.py" line="545"/>
         <source>audit events</source>
         <translation>审计事件</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="545"/>
+        <location filename="../replay/report.py" line="546"/>
         <source>Audit events (hash chain)</source>
         <translation>审计事件（哈希链）</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="547"/>
+        <location filename="../replay/report.py" line="548"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="548"/>
+        <location filename="../replay/report.py" line="549"/>
         <source>At</source>
         <translation>时间</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="549"/>
+        <location filename="../replay/report.py" line="550"/>
         <source>Actor / action</source>
         <translation>操作人 / 操作</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="550"/>
+        <location filename="../replay/report.py" line="551"/>
         <source>Hash / previous hash</source>
         <translation>哈希 / 前一哈希</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="561"/>
+        <location filename="../replay/report.py" line="562"/>
         <source>prev {0}</source>
         <translation>前一 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="569"/>
+        <location filename="../replay/report.py" line="570"/>
         <source>Each event&apos;s hash covers the previous event&apos;s hash: `main.py audit verify` checks the chain.</source>
         <translation>每个事件的哈希都涵盖前一事件的哈希：可用 `main.py audit verify` 校验哈希链。</translation>
     </message>
     <message>
-        <location filename="../replay/report.py" line="585"/>
+        <location filename="../replay/report.py" line="586"/>
         <source>done</source>
         <translation>完成</translation>
     </message>

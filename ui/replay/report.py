@@ -231,7 +231,7 @@ def _chart(replay: SessionReplay, threshold: float, width: float, height: float)
     drawing.add(_label(plot.x + 3, y_threshold + 2, line_label, 6, colors.red))
     for event in replay.events:
         if event.kind.startswith("challenge."):
-            color = {"challenge.failed": colors.red, "challenge.not_judged": colors.orange}.get(
+            color = {"challenge.failed": colors.red, "challenge.not_judged": colors.HexColor("#8d6e63")}.get(
                 event.kind, colors.HexColor("#1565c0")
             )
         else:
@@ -261,7 +261,8 @@ def _chart(replay: SessionReplay, threshold: float, width: float, height: float)
     legend = translate(
         "SessionReport",
         "similarity (0-100) over seconds on the recording's clock   |  orange: connection  "
-        "purple: face flags  blue: challenges (red: failed)  green ticks: answers  black: decision",
+        "purple: face flags  blue: challenges (red: failed, brown: not judged)  green ticks: answers  "
+        "black: decision",
     )
     drawing.add(_label(plot.x, 4, legend, 6, colors.black))
     return drawing

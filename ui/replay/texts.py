@@ -63,7 +63,7 @@ CHALLENGE_RESULT_TEXTS: dict[str | None, Callable[[], str]] = {
     "passed": lambda: QCoreApplication.translate("ReplayTexts", "passed"),
     "failed": lambda: QCoreApplication.translate("ReplayTexts", "failed: a failed face attempt"),
     "not_judged": lambda: QCoreApplication.translate(
-        "ReplayTexts", "not judged: too few camera updates (not a failed attempt)"
+        "ReplayTexts", "not judged: this workstation fell behind the video (not a failed attempt)"
     ),
     None: lambda: QCoreApplication.translate("ReplayTexts", "not settled: the call ended"),
 }

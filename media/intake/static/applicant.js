@@ -63,7 +63,7 @@ const TEXT = {
     challenge_countdown: "{seconds} s left",
     challenge_passed: "Done, thank you.",
     challenge_failed: "That was not seen in time. The reviewer may ask you again.",
-    challenge_not_judged: "We could not see that clearly enough. The reviewer will ask you again.",
+    challenge_not_judged: "We could not check that in time. The reviewer may ask you again.",
   },
   zh: {
     title: "视频审核",
@@ -120,7 +120,7 @@ const TEXT = {
     challenge_countdown: "剩余{seconds}秒",
     challenge_passed: "完成，谢谢。",
     challenge_failed: "未能及时识别到该动作，审核员可能会请您再做一次。",
-    challenge_not_judged: "我们未能看清该动作，审核员会请您再做一次。",
+    challenge_not_judged: "我们未能及时核对该动作，审核员可能会请您再做一次。",
   },
 };
 
