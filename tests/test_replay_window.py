@@ -298,6 +298,11 @@ def test_a_language_chosen_during_an_export_waits_for_the_report(
     chosen: list[str] = []
     window.language_chosen.connect(chosen.append)
     try:
+        # The supervisor's search: carried to the window opened in the other language.
+        window.browser.flag_boxes[Flag.DROPPED_CONNECTION].setChecked(True)
+        window.browser.lowest.setValue(99.0)
+        window.browser.sort.setCurrentIndex(window.browser.sort.count() - 1)
+        searched = window.browser.current_filter()
         report = tmp_path / "during.pdf"
         window.export_pdf(report)
         window.choose_language("zh_CN")
@@ -312,6 +317,10 @@ def test_a_language_chosen_during_an_export_waits_for_the_report(
         qtbot.addWidget(after)
         after.carry_over(window)
         assert str(report) in after.export_label.text() and after.last_export_folder == tmp_path
+        after.start()
+        qtbot.waitUntil(lambda: after.browser.model.rowCount() == 1, timeout=5000)
+        assert after.browser.current_filter() == searched
+        assert after.browser.sort.currentIndex() == after.browser.sort.count() - 1
         after.shutdown()
     finally:
         window.shutdown()

@@ -264,6 +264,49 @@ class SessionBrowser(QWidget):
             self.reviewer.addItem(name, reviewer_id)
         self.reviewer.blockSignals(False)
 
+    def choices(self) -> dict[str, object]:
+        """What the supervisor set in the filters and the sort, to set again (restore) in a
+        browser opened anew (the window in another language)."""
+        return {
+            "from": self.date_from.date(),
+            "to": self.date_to.date(),
+            "reviewer": self.reviewer.currentData(),
+            "outcome": self.outcome.currentData(),
+            "reason": self.reason.currentData(),
+            "lowest": self.lowest.value(),
+            "flags": {flag: box.isChecked() for flag, box in self.flag_boxes.items()},
+            "amended": self.amended.isChecked(),
+            "sort": self.sort.currentData(),
+        }
+
+    def restore(self, choices: dict[str, object]) -> None:
+        """Set the filters and the sort as choices() gave them, without a search for each (the
+        caller searches once); a reviewer no longer listed is left at "Any reviewer"."""
+        widgets = [
+            self.date_from, self.date_to, self.reviewer, self.outcome, self.reason, self.lowest,
+            *self.flag_boxes.values(), self.amended, self.sort,
+        ]  # fmt: skip
+        for widget in widgets:
+            widget.blockSignals(True)
+        try:
+            self.date_from.setDate(choices["from"])  # type: ignore[arg-type]
+            self.date_to.setDate(choices["to"])  # type: ignore[arg-type]
+            for combo, key in (
+                (self.reviewer, "reviewer"),
+                (self.outcome, "outcome"),
+                (self.reason, "reason"),
+            ):
+                combo.setCurrentIndex(max(0, combo.findData(choices[key])))
+            self.sort.setCurrentIndex(max(0, self.sort.findData(choices["sort"])))
+            self.lowest.setValue(float(choices["lowest"]))  # type: ignore[arg-type]
+            flags: dict[Flag, bool] = choices["flags"]  # type: ignore[assignment]
+            for flag, box in self.flag_boxes.items():
+                box.setChecked(flags.get(flag, False))
+            self.amended.setChecked(bool(choices["amended"]))
+        finally:
+            for widget in widgets:
+                widget.blockSignals(False)
+
     def current_filter(self) -> SessionFilter:
         first, last = self.date_from.date(), self.date_to.date().addDays(1)
         start = date(first.year(), first.month(), first.day())

@@ -100,6 +100,7 @@ class ReplayWindow(QMainWindow):
         self._shut_down = False
         self.reopen_at: tuple[int | None, float | None] = (None, None)  # set when closed for a language
         self.last_saved: Path | None = None  # the last report saved from this window
+        self._browser_choices: dict[str, object] | None = None  # carried over (carry_over)
         self.supervisor = supervisor
         self.database_worker = ServiceWorker("replay-db", self)
         self.export_worker = ServiceWorker("replay-pdf", self)
@@ -335,8 +336,10 @@ class ReplayWindow(QMainWindow):
 
     def carry_over(self, before: ReplayWindow) -> None:
         """From the window this one replaces (another language): its place and size on the
-        screen, the export folder, and the last report saved, said in this window's language."""
+        screen, the browser's filters and sort, the export folder, and the last report saved,
+        said in this window's language."""
         self.restoreGeometry(before.saveGeometry())
+        self._browser_choices = before.browser.choices()  # set once the reviewers are listed
         self.last_export_folder = before.last_export_folder
         if before.last_saved is not None:
             self.export_label.setText(self.tr("Saved {0}").format(before.last_saved))
@@ -370,6 +373,9 @@ class ReplayWindow(QMainWindow):
             reviewers, key_problem = answer
             self.show_key_problem(key_problem)
             self.browser.set_reviewers(reviewers)
+            if self._browser_choices is not None:
+                self.browser.restore(self._browser_choices)
+                self._browser_choices = None
             self.browser.refresh_first_page()
             if self._pending_open is not None:
                 self.open_session(self._pending_open)
