@@ -168,8 +168,9 @@ class ChallengeState(enum.Enum):
     ASKED = "asked"
     PASSED = "passed"
     FAILED = "failed"
-    # Time ran out with too few updates to judge it (the reviewer's machine or the line could
-    # not keep up: media.face.challenges): not the applicant's failure, not counted; ask again.
+    # Time ran out with too few updates to judge it because the reviewer's machine kept the
+    # face worker waiting for a core (media.face.challenges): not the applicant's failure, not
+    # counted; the reviewer may ask again, and an approval then needs an override.
     NOT_JUDGED = "not_judged"
 
 
@@ -236,7 +237,7 @@ class ChallengeResult:
     asked_t: float
     passed: bool
     met_t: float | None = None
-    judged: bool = True  # False: too few updates came to judge it (not a failure)
+    judged: bool = True  # False: the machine kept the worker from judging it (not a failure)
 
     @property
     def state(self) -> ChallengeState:

@@ -104,16 +104,17 @@ class Settings:
     face_challenge_double_blink_seconds: float = 0.5
     face_challenge_blink_seconds: float = 0.5
     # Updates a second (frames the face worker scored) a challenge needs to be judged: when its
-    # time runs out with fewer within it on average, while the worker waited for frames less
-    # than face_challenge_not_judged_idle_share of it (the worker could not keep up: the
-    # reviewer's machine under load), it is "not judged" (not a failed attempt; the reviewer may
-    # ask again) rather than failed. Too few frames (the applicant's stream) fail it as before.
+    # time runs out with fewer within it on average while the worker waited for a core at least
+    # face_challenge_not_judged_core_wait_share of it (the reviewer's machine kept it from
+    # scoring), it is "not judged" (not a failed attempt; the reviewer may ask again) rather than
+    # failed. Frames that do not come, or that are dear to score, fail it as before. A share of
+    # 0 makes every challenge with too few updates "not judged"; above 1, none is.
     # A turn or an open mouth shows on a few updates; a blink lasts 0.1-0.4 s, so "blink twice"
     # needs more. A quiet 2-core machine gives about 30 a second, one with two other busy
     # programs 15, one at load 14 about 3.5 (docs/face-threshold.md, docs/liveness-challenges.md).
     face_challenge_min_updates_per_second: float = 4.0
     face_challenge_blink_min_updates_per_second: float = 10.0
-    face_challenge_not_judged_idle_share: float = 0.25
+    face_challenge_not_judged_core_wait_share: float = 0.25
     # At most this many face encodings per second of video for the tracked face (more than 0).
     face_max_encodings_per_second: float = 4.0
     # Seconds between room scans for other people (YuNet at 2x with SFace, dlib's CNN detector

@@ -55,7 +55,7 @@ class _Recorder:
         sig: LandmarkSignals | None,
         blinks: Sequence[tuple[float, float]] = (),
         *,
-        idle: float | None = None,
+        core_wait: float | None = None,
     ) -> None:
         self.inputs.append(TrackerInput(t, sig, tuple(blinks)))
 

@@ -11,9 +11,10 @@ and its time limit raised to 8 s, so that the shots catch it running: the replay
 turns its head, so it runs to the end and fails. Without --language, both languages, each
 in a process of its own (Qt's translators are chosen before the first widget).
 
-With --not-judged, the challenge is watched through too few updates to judge it (the console asks
-for more updates a second than any machine gives): the outcome shots, at both sizes, show it "not
-judged" and the approval condition it raises (files named ...-not-judged).
+With --not-judged, the challenge is watched through too few updates to judge it (the console
+asks for more updates a second than any machine gives, and blames any wait for a core on the
+machine): the outcome shots, at both sizes, show it "not judged" and the approval condition it
+raises (files named ...-not-judged).
 """
 
 from __future__ import annotations
@@ -60,7 +61,10 @@ def shoot_language(folder: Path, language: str, not_judged: bool = False) -> Non
     with screenshot_app(language), tempfile.TemporaryDirectory(prefix="challenge-shots-") as tmp:
         work = Path(tmp)
         os.environ["AUDIT_KEY_FILE"] = str(work / "photo.key")
-        busy = {"face_challenge_min_updates_per_second": 1000.0, "face_challenge_not_judged_idle_share": 2.0}
+        busy = {
+            "face_challenge_min_updates_per_second": 1000.0,
+            "face_challenge_not_judged_core_wait_share": 0.0,
+        }
         limits = busy if not_judged else {}
         settings = scratch_console_settings(work, face_challenge_seconds=8.0, **limits)
         database = open_database(settings.effective_database_url)

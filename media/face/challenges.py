@@ -15,15 +15,15 @@ draw_challenge_pair), each through this tracker, the second once the first passe
 that keeps doing one action passes one challenge whenever it is that one, two rarely.
 
 A challenge whose time runs out with too few updates to judge it is "not judged" rather than
-failed when the face worker could not keep up (the reviewer's machine under load): fewer than
+failed when the face worker was kept from scoring by the machine: fewer than
 ``min_updates_per_second`` scored within the time limit on average (``blink_min_updates_per_
-second`` for "blink twice") while the worker was busy nearly all of it, waiting for frames less
-than ``not_judged_idle_share`` of the time limit (the live worker says how long it waited before
-each frame). Not the applicant's failure, so not a failed face attempt; the reviewer may ask
-again. Frames that did not come (a camera stopped, a stream sent slowly or in bursts, a dropped
-line) leave the worker waiting: such a challenge fails as before, so an applicant cannot escape
-a failure by starving the worker. Where the waiting is not known (a file scored frame by frame),
-the updates alone decide.
+second`` for "blink twice") while the worker spent at least ``not_judged_core_wait_share`` of
+the time limit waiting for a core (the live worker measures it for each frame it scores: the
+run-queue delay Linux keeps, else its wall time less its CPU time). Not the applicant's failure,
+so not a failed face attempt; the reviewer may ask again. Frames that do not come (a camera
+stopped, a stream sent slowly or in bursts) and frames dear to score (a face that jumps about)
+keep no one waiting for a core: such a challenge fails as before. Where the wait is not known
+(a file scored frame by frame) it counts as none.
 
 Signals (media/face/liveness.py): yaw is the nose's sideways offset from the eye midpoint in
 eye distances (positive = the person's own left in a camera image that is not mirrored, as
@@ -58,7 +58,7 @@ class ChallengeLimits:
     blink_seconds: float = _DEFAULTS.face_challenge_blink_seconds
     min_updates_per_second: float = _DEFAULTS.face_challenge_min_updates_per_second
     blink_min_updates_per_second: float = _DEFAULTS.face_challenge_blink_min_updates_per_second
-    not_judged_idle_share: float = _DEFAULTS.face_challenge_not_judged_idle_share
+    not_judged_core_wait_share: float = _DEFAULTS.face_challenge_not_judged_core_wait_share
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChallengeLimits:
@@ -71,18 +71,18 @@ class ChallengeLimits:
             blink_seconds=settings.face_challenge_blink_seconds,
             min_updates_per_second=settings.face_challenge_min_updates_per_second,
             blink_min_updates_per_second=settings.face_challenge_blink_min_updates_per_second,
-            not_judged_idle_share=settings.face_challenge_not_judged_idle_share,
+            not_judged_core_wait_share=settings.face_challenge_not_judged_core_wait_share,
         )
 
-    def judged(self, kind: ChallengeKind, scored: int, idle: float | None) -> bool:
+    def judged(self, kind: ChallengeKind, scored: int, core_wait: float) -> bool:
         """Whether a challenge of `kind` that ran out of time can be judged failed: `scored`
-        updates within the time limit were enough, or the worker waited for frames (`idle`
-        seconds of it; None: not known, `scored` decides) for a good share of it."""
+        updates within the time limit were enough, or the worker did not wait for a core
+        (`core_wait` seconds of it within the limit) for a good share of it."""
         blink = kind is ChallengeKind.BLINK_TWICE
         rate = self.blink_min_updates_per_second if blink else self.min_updates_per_second
         if scored >= rate * self.seconds:
             return True
-        return idle is not None and idle >= self.not_judged_idle_share * self.seconds
+        return core_wait < self.not_judged_core_wait_share * self.seconds
 
 
 DEFAULT_CHALLENGES = ChallengeLimits()
@@ -104,10 +104,10 @@ class _Running:
     asked_t: float
     rest_seen: bool = False
     # Updates after the prompt within the time limit, with a face or not, and how long the
-    # worker waited for their frames (None once one came without it): how closely it was
-    # watched, and whether frames or the worker were short.
+    # worker waited for a core while scoring them: how closely it was watched, and whether the
+    # machine kept the worker from watching.
     updates: int = 0
-    idle: float | None = 0.0
+    core_wait: float = 0.0
     # (time, doing it) of the updates with a face since the rest was seen.
     recent: deque[tuple[float, bool]] = field(default_factory=lambda: deque(maxlen=64))
 
@@ -179,11 +179,11 @@ class ChallengeTracker:
         sig: LandmarkSignals | None,
         blinks: Sequence[tuple[float, float]] = (),
         *,
-        idle: float | None = None,
+        core_wait: float | None = None,
     ) -> ChallengeStatus | None:
         """Feed this frame's signals (None: no face), the blinks so far and how long the worker
-        waited for this frame since it scored the last one (None: not known); the status to
-        report."""
+        waited for a core while scoring this frame (None: not known, counted as none); the
+        status to report."""
         running = self._running
         if running is None:
             if not self._waiting:
@@ -191,12 +191,7 @@ class ChallengeTracker:
             running = self._running = _Running(self._waiting.popleft(), asked_t=t)
         elif t - running.asked_t <= self.limits.seconds:
             running.updates += 1
-            if running.idle is not None:
-                running.idle = None if idle is None else running.idle + idle
-        elif running.idle is not None and idle is not None:
-            # The wait that ended with this late frame, up to the time limit.
-            deadline = running.asked_t + self.limits.seconds
-            running.idle += max(0.0, min(idle, deadline - (t - idle)))
+            running.core_wait += core_wait or 0.0
         kind = running.kind
         met_t: float | None = None
         if kind is ChallengeKind.BLINK_TWICE:
@@ -211,7 +206,7 @@ class ChallengeTracker:
         if met_t is not None:
             return self._finish(running, passed=True, t=met_t)
         if t - running.asked_t > self.limits.seconds:
-            judged = self.limits.judged(kind, running.updates, running.idle)
+            judged = self.limits.judged(kind, running.updates, running.core_wait)
             return self._finish(running, passed=False, t=t, judged=judged)
         return ChallengeStatus(kind, ChallengeState.ASKED, running.asked_t, asked_t=running.asked_t)
 

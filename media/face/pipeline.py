@@ -164,10 +164,12 @@ class FacePipeline:
         self._template.clear()
         self._last_encode_t = float("-inf")  # encode the new face at once
 
-    def process(self, frame_bgr: Frame, t: float, index: int = -1, *, idle: float | None = None) -> FaceScore:
-        """This frame's score. `idle`: seconds the caller waited for this frame since the last
-        one was scored (the live worker says it; None: not known), for the challenges' "not
-        judged" (media.face.challenges)."""
+    def process(
+        self, frame_bgr: Frame, t: float, index: int = -1, *, core_wait: float | None = None
+    ) -> FaceScore:
+        """This frame's score. `core_wait`: seconds the caller's scoring of this frame waited for
+        a core (the live worker measures it; None: not known), for the challenges' "not judged"
+        (media.face.challenges)."""
         import cv2
         import numpy as np
 
@@ -200,7 +202,7 @@ class FacePipeline:
             self._template.clear()
             self._distance = None
             live = self.liveness.update(t, None)
-            challenge = self.challenges.update(t, None, self.liveness.blink_times, idle=idle)
+            challenge = self.challenges.update(t, None, self.liveness.blink_times, core_wait=core_wait)
             no_face = [FaceFlag.NO_FACE] + ([FaceFlag.MULTIPLE_FACES] if faces > 1 else [])
             return FaceScore(
                 frame_time=t, frame=index, faces=faces, box=None, distance=None, similarity=None,
@@ -243,7 +245,9 @@ class FacePipeline:
             self._distance = self.engine.distance(np.mean(self._template, axis=0), self.reference)
             encoded = True
 
-        challenge = self.challenges.update(t, self.liveness.current, self.liveness.blink_times, idle=idle)
+        challenge = self.challenges.update(
+            t, self.liveness.current, self.liveness.blink_times, core_wait=core_wait
+        )
         distance = self._distance
         similarity = None if distance is None else similarity_from_distance(distance, config.threshold)
         # A face under the live minimum size gives a distance, but no verdict: its features are

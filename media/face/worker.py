@@ -486,6 +486,34 @@ def _wait_for_reference(shared: _Shared) -> bytes | list[float] | None:
     return None
 
 
+@dataclass(frozen=True)
+class _CoreWaitMark:
+    """Where this thread's wait for a core stood at a moment (see _core_wait_so_far)."""
+
+    run_queue: float | None  # seconds runnable but not on a core (Linux), if known
+    wall: float
+    cpu: float
+
+    def until_now(self) -> float:
+        """Seconds this thread waited for a core since the mark: the run-queue delay Linux
+        keeps, else the wall time less the CPU time (an estimate: it counts blocking too)."""
+        now = _core_wait_so_far()
+        if self.run_queue is not None and now.run_queue is not None:
+            return max(0.0, now.run_queue - self.run_queue)
+        return max(0.0, (now.wall - self.wall) - (now.cpu - self.cpu))
+
+
+def _core_wait_so_far() -> _CoreWaitMark:
+    run_queue: float | None = None
+    # /proc/thread-self/schedstat: time on a core, time waiting for one, slices (ns).
+    with (
+        contextlib.suppress(OSError, ValueError, IndexError),
+        open("/proc/thread-self/schedstat", "rb") as stats,
+    ):
+        run_queue = int(stats.read().split()[1]) / 1e9
+    return _CoreWaitMark(run_queue, time.monotonic(), time.thread_time())
+
+
 def _scorer_main(
     shared: _Shared,
     config: PipelineConfig,
@@ -533,7 +561,7 @@ def _scorer_main(
     shared.results.put(("ready", os.getpid()))
     last_seq = 0
     scans_seen = 0.0
-    waiting_since: float | None = None  # for the next frame, since the last one was scored
+    core_wait: float | None = None  # of the frame scored last
     try:
         while not shared.stop.is_set():
             if not shared.new_frame.wait(0.2):
@@ -548,9 +576,6 @@ def _scorer_main(
                 continue
             seq, t, index, offered_at, frame = taken
             last_seq = seq
-            # How long this process waited for frames (not for a core): a challenge watched
-            # through too few updates is "not judged" only when the frames were there.
-            idle = None if waiting_since is None else time.monotonic() - waiting_since
             with contextlib.suppress(queue.Empty):
                 while True:
                     pipeline.ask(ChallengeKind(shared.commands.get_nowait()))
@@ -560,13 +585,16 @@ def _scorer_main(
                 # is due (with a margin), on this frame's clock.
                 scans_seen = room[2]
                 pipeline.set_room_count(t, int(room[1]), valid_for=room_scan_interval + 2.0)
+            # The challenges are given the wait for a core of the frame before (this frame's is
+            # known once it is scored): "not judged" only when the machine kept the worker back.
+            before = _core_wait_so_far()
             try:
-                score = pipeline.process(frame, t, index, idle=idle)
+                score = pipeline.process(frame, t, index, core_wait=core_wait)
             except Exception as error:  # one bad frame must not end the call's scoring
                 shared.results.put(("error", f"frame {index}: {type(error).__name__}: {error}"))
                 continue
             finally:
-                waiting_since = time.monotonic()
+                core_wait = before.until_now()
             shared.results.put(("score", score, offered_at, seq))
     finally:
         with contextlib.suppress(Exception):

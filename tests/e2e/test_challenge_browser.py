@@ -5,8 +5,8 @@ Once the face matches, the console asks a challenge; the applicant's page shows 
 its countdown; the replayed video does not turn its head, so the challenge fails, the page says
 so, storage counts a failed face attempt, and the challenge is on the session's timeline, in the
 replay window and in the PDF report. Where the face worker falls behind and too few updates come to
-judge it (here: a console that asks for more updates than any machine gives, and never blames
-the frames), it is "not judged" everywhere instead, and no attempt is failed."""
+judge it (here: a console that asks for more updates than any machine gives, and blames any wait
+for a core on the machine), it is "not judged" everywhere instead, and no attempt is failed."""
 
 from __future__ import annotations
 
@@ -68,9 +68,9 @@ FAILED = Outcome(
     "challenge_failed",
 )
 NOT_JUDGED = Outcome(
-    # More updates a second than any machine scores, and never idle enough to blame the frames:
-    # a worker that fell behind, as on a reviewer's machine under load.
-    {"face_challenge_min_updates_per_second": 1000.0, "face_challenge_not_judged_idle_share": 2.0},
+    # More updates a second than any machine scores, and any wait for a core blamed on the
+    # machine (a share of 0): as a worker the reviewer's machine kept back.
+    {"face_challenge_min_updates_per_second": 1000.0, "face_challenge_not_judged_core_wait_share": 0.0},
     "not_judged",
     "我们未能及时核对该动作，审核员可能会请您再做一次。",
     "Challenge not judged: turn the head left (this workstation fell behind the video; "

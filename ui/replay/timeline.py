@@ -33,7 +33,7 @@ MARKER_STYLE = {
     "flag": (88.0, "d", "#8e24aa"),
     "challenge": (72.0, "s", "#1565c0"),  # a liveness challenge asked, or passed
     "challenge_failed": (72.0, "x", "#c62828"),
-    "challenge_not_judged": (72.0, "s", "#e08a00"),  # too few updates to judge it: ask again
+    "challenge_not_judged": (72.0, "s", "#8d6e63"),  # the worker was kept from judging it
     "camera": (64.0, "p", "#546e7a"),  # the applicant's camera reported (its flags are "flag")
     "answer": (6.0, "o", "#2e7d32"),
     "decision": (80.0, "star", "#111111"),
@@ -147,7 +147,7 @@ class TimelineChart(QWidget):
             ("#8e24aa", "◆", self.tr("face flag")),
             ("#1565c0", "■", self.tr("challenge")),
             ("#c62828", "✕", self.tr("failed")),
-            ("#e08a00", "■", self.tr("not judged")),
+            ("#8d6e63", "■", self.tr("not judged")),
             ("#546e7a", "⬟", self.tr("camera")),
             ("#111111", "★", self.tr("decision")),
             ("#c62828", "- -", self.tr("threshold")),

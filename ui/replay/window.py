@@ -339,7 +339,8 @@ class ReplayWindow(QMainWindow):
         screen, the browser's filters and sort, the export folder, and the last report saved,
         said in this window's language."""
         self.restoreGeometry(before.saveGeometry())
-        self._browser_choices = before.browser.choices()  # set once the reviewers are listed
+        # Set once the reviewers are listed (what the window before carried, if it never got there).
+        self._browser_choices = before._browser_choices or before.browser.choices()
         self.last_export_folder = before.last_export_folder
         if before.last_saved is not None:
             self.export_label.setText(self.tr("Saved {0}").format(before.last_saved))
