@@ -262,3 +262,47 @@ def alive(pid: int) -> bool:
             return stat.read().split(") ")[1][0] != "Z"  # a zombie has ended
     except FileNotFoundError:
         return False
+
+
+@pytest.mark.parametrize(
+    ("share", "settles"), [(1e-9, "not_judged"), (5.0, "failed")], ids=["any wait", "never the machine"]
+)
+def test_the_worker_hands_its_waits_for_a_core_to_the_challenges(
+    obama_frames: list[tuple[int, float, np.ndarray]], obama_photo: bytes, share: float, settles: str
+) -> None:
+    """The scorer measures how long each frame's scoring waited for a core and the challenges
+    get it: with too few updates (here the console asks for more than any machine gives), a wait
+    of any length is blamed on the machine at a share of ~0 ("not judged"), none at a share
+    above 1 ("failed"). Without the measure handed over, both would fail."""
+    from app.face import ChallengeKind
+    from media.face.pipeline import PipelineConfig
+
+    settings = load_settings(
+        {
+            "face_challenge_seconds": 1.0,
+            "face_challenge_min_updates_per_second": 1000.0,
+            "face_challenge_not_judged_core_wait_share": share,
+        },
+        environ={},
+    )
+    config = PipelineConfig.from_settings(settings)
+    settled: list[str] = []
+
+    def on_score(score: FaceScore) -> None:
+        if score.challenge is not None and score.challenge.state.value != "asked":
+            settled.append(score.challenge.state.value)
+
+    worker = FaceWorker(config, on_score=on_score, room_scan_interval=0)
+    try:
+        worker.start(reference_image=obama_photo)
+        assert worker.ask_challenge(ChallengeKind.TURN_LEFT)
+        started = time.monotonic()
+        for index, t, frame in obama_frames:  # at the video's pace, as a call gives them
+            if settled:
+                break
+            time.sleep(max(0.0, started + t - time.monotonic()))
+            worker.offer_frame(frame, started + t, index)
+        assert worker.drain(timeout=5.0)
+    finally:
+        worker.stop()
+    assert settled[:1] == [settles]
