@@ -278,17 +278,16 @@ class ScoreTimeline:
             self.listener.flag_raised(
                 EventKind.CHALLENGE_ASKED, on_session_clock(asked_at), leg, {"kind": kind}
             )
-        state = challenge.state.value
-        if state in ("passed", "failed", "not_judged"):
-            passed = state == "passed"
+        settled = {
+            "passed": EventKind.CHALLENGE_PASSED,
+            "failed": EventKind.CHALLENGE_FAILED,
+            "not_judged": EventKind.CHALLENGE_NOT_JUDGED,
+        }.get(challenge.state.value)
+        if settled is not None:
+            passed = settled is EventKind.CHALLENGE_PASSED
             met_t = on_session_clock(challenge.t) if passed else None
-            settled = {
-                "passed": EventKind.CHALLENGE_PASSED,
-                "failed": EventKind.CHALLENGE_FAILED,
-                "not_judged": EventKind.CHALLENGE_NOT_JUDGED,
-            }
             self.listener.flag_raised(
-                settled[state],
+                settled,
                 on_session_clock(challenge.t),
                 leg,
                 {

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu
 
 I18N_DIR = Path(__file__).resolve().parent / "i18n"  # the .ts sources and compiled .qm files
 LANGUAGES = {"en": "English", "zh_CN": "简体中文"}
@@ -18,6 +21,21 @@ def choose_language(setting: str, qsettings: QSettings | None = None) -> str:
     if chosen.lower().startswith("zh"):
         return "zh_CN"
     return "en"
+
+
+def add_language_choices(menu: QMenu, checked: str, choose: Callable[[str], None]) -> dict[str, QAction]:
+    """A window's Language menu: one checkable action per language, `checked` checked, choosing
+    one calls choose(code). The actions by language code."""
+    group = QActionGroup(menu)
+    actions: dict[str, QAction] = {}
+    for code, name in LANGUAGES.items():
+        action = QAction(name, menu, checkable=True)
+        action.setChecked(code == checked)
+        action.triggered.connect(lambda _checked=False, code=code: choose(code))
+        group.addAction(action)
+        menu.addAction(action)
+        actions[code] = action
+    return actions
 
 
 def questionnaire_language(language: str) -> str:

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QImage, QKeySequence, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QImage, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -57,7 +57,7 @@ from ui.decision import (
 )
 from ui.face_check import FaceCheck, FaceState
 from ui.face_panel import FacePanel
-from ui.languages import LANGUAGES, questionnaire_language
+from ui.languages import add_language_choices, questionnaire_language
 from ui.notices import WorkstationNotices
 from ui.questionnaire_form import FiguresPanel, QuestionnaireForm
 from ui.queue_panel import QueuePanel
@@ -352,15 +352,10 @@ class ConsoleWindow(QMainWindow):
         button = self.face_panel.challenge_button
         button.setToolTip(f"{button.toolTip()} ({CHALLENGE_SHORTCUT})")
         menu.addSeparator()
-        language_menu = menu.addMenu(self.tr("Language"))
-        group = QActionGroup(self)
         chosen = str(self.qsettings.value("language", ""))
-        for code, name in LANGUAGES.items():
-            action = QAction(name, self, checkable=True)
-            action.setChecked(code == (chosen or self.language))
-            action.triggered.connect(lambda _checked=False, code=code: self._choose_language(code))
-            group.addAction(action)
-            language_menu.addAction(action)
+        add_language_choices(
+            menu.addMenu(self.tr("Language")), chosen or self.language, self._choose_language
+        )
         menu.addSeparator()
         sign_out = QAction(self.tr("Sign out"), self)
         sign_out.setShortcut(QKeySequence(SIGN_OUT_SHORTCUT))

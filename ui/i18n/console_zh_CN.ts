@@ -275,7 +275,7 @@
     </message>
     <message>
         <location filename="../main_window.py" line="137"/>
-        <location filename="../main_window.py" line="389"/>
+        <location filename="../main_window.py" line="384"/>
         <source>Keyboard shortcuts</source>
         <translation>键盘快捷键</translation>
     </message>
@@ -310,108 +310,108 @@
         <translation>发起活体验证动作</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355"/>
+        <location filename="../main_window.py" line="357"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="365"/>
+        <location filename="../main_window.py" line="360"/>
         <source>Sign out</source>
         <translation>退出登录</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="369"/>
+        <location filename="../main_window.py" line="364"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="374"/>
+        <location filename="../main_window.py" line="369"/>
         <source>&amp;Decision</source>
         <translation>决定(&amp;D)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="388"/>
+        <location filename="../main_window.py" line="383"/>
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="396"/>
+        <location filename="../main_window.py" line="391"/>
         <source>Take the next applicant</source>
         <translation>接入下一位申请人</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="397"/>
+        <location filename="../main_window.py" line="392"/>
         <source>Ask the applicant a liveness challenge, drawn at random</source>
         <translation>随机抽取一个活体验证动作请申请人完成</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="400"/>
+        <location filename="../main_window.py" line="395"/>
         <source>Next / previous question</source>
         <translation>下一题 / 上一题</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="401"/>
+        <location filename="../main_window.py" line="396"/>
         <source>Arrow keys, Space</source>
         <translation>方向键、空格键</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="401"/>
+        <location filename="../main_window.py" line="396"/>
         <source>Choose Yes or No</source>
         <translation>选择“是”或“否”</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="402"/>
+        <location filename="../main_window.py" line="397"/>
         <source>Record the decision (in the decision dialog)</source>
         <translation>记录决定（在决定对话框中）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="403"/>
+        <location filename="../main_window.py" line="398"/>
         <source>This list</source>
         <translation>本列表</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="404"/>
+        <location filename="../main_window.py" line="399"/>
         <source>Sign out (a call in progress is confirmed first)</source>
         <translation>退出登录（进行中的通话需先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="405"/>
+        <location filename="../main_window.py" line="400"/>
         <source>Close the console (a call in progress is confirmed first)</source>
         <translation>关闭审核台（通话中会先确认）</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="418"/>
+        <location filename="../main_window.py" line="413"/>
         <source>The console changes to the language chosen when this review ends.</source>
         <translation>本次审核结束后，审核台将切换为所选语言。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="431"/>
+        <location filename="../main_window.py" line="426"/>
         <source>System default</source>
         <translation>系统默认</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="543"/>
+        <location filename="../main_window.py" line="538"/>
         <source>Queue not available: {0}</source>
         <translation>队列不可用：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="553"/>
+        <location filename="../main_window.py" line="548"/>
         <source>Taking the next applicant…</source>
         <translation>正在接入下一位申请人…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="567"/>
+        <location filename="../main_window.py" line="562"/>
         <source>Nobody is waiting.</source>
         <translation>没有人在等候。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="576"/>
+        <location filename="../main_window.py" line="571"/>
         <source>Could not take an applicant: {0}</source>
         <translation>无法接入申请人：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="479"/>
-        <location filename="../main_window.py" line="602"/>
+        <location filename="../main_window.py" line="474"/>
+        <location filename="../main_window.py" line="597"/>
         <source>Connecting to {0}…</source>
         <translation>正在连接 {0}…</translation>
     </message>
@@ -421,78 +421,78 @@
         <translation>有一个决定尚未存储。仍要关闭吗？正在进行的保存会先完成；保存失败的决定不会再由此窗口重试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="705"/>
+        <location filename="../main_window.py" line="700"/>
         <source>Could not connect: {0}. Record &apos;Connection failed&apos; or try later.</source>
         <translation>无法连接：{0}。请记录“连接失败”或稍后再试。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="750"/>
+        <location filename="../main_window.py" line="745"/>
         <source>face matching is not running in this call</source>
         <translation>本次通话未进行人脸比对</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="762"/>
+        <location filename="../main_window.py" line="757"/>
         <source>No challenge was asked: {0}</source>
         <translation>未能发起验证动作：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="780"/>
+        <location filename="../main_window.py" line="775"/>
         <source>The applicant dropped: waiting for a reconnect</source>
         <translation>申请人已掉线：等待重连</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="782"/>
+        <location filename="../main_window.py" line="777"/>
         <source>The call has ended. Record the decision.</source>
         <translation>通话已结束。请记录决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="787"/>
+        <location filename="../main_window.py" line="782"/>
         <source>The applicant did not come back within the grace time: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no other decision can be recorded.</source>
         <translation>申请人未在等待时间内重新连接：本次会话已记录为“{0}”。已填写的回答已随会话保存；不能再记录其他决定。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="796"/>
+        <location filename="../main_window.py" line="791"/>
         <source>The applicant hung up: the session was recorded as &apos;{0}&apos;. Your answers so far are saved with the session; no decision can be recorded. The applicant may open their link again.</source>
         <translation>申请人已挂断：本次会话已记录为“{0}”。目前的回答已随会话保存；不能再记录决定。申请人可以再次打开其链接。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="799"/>
+        <location filename="../main_window.py" line="794"/>
         <source>The applicant hung up.</source>
         <translation>申请人已挂断。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="879"/>
+        <location filename="../main_window.py" line="874"/>
         <source>The face attempt was not counted: {0}</source>
         <translation>本次人脸识别尝试未被计入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="891"/>
+        <location filename="../main_window.py" line="886"/>
         <source>An answer is not saved yet ({0}); it is saved with the decision.</source>
         <translation>有回答尚未保存（{0}）；它将随决定一起保存。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="987"/>
-        <location filename="../main_window.py" line="1020"/>
+        <location filename="../main_window.py" line="982"/>
+        <location filename="../main_window.py" line="1015"/>
         <source>Not recorded: {0}</source>
         <translation>未记录：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="997"/>
+        <location filename="../main_window.py" line="992"/>
         <source>abandoned: the applicant hung up</source>
         <translation>放弃：申请人挂断</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1006"/>
+        <location filename="../main_window.py" line="1001"/>
         <source>Not recorded: the session was already recorded as &apos;{0}&apos;.</source>
         <translation>未记录：本次会话已记录为“{0}”。</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1043"/>
+        <location filename="../main_window.py" line="1038"/>
         <source>Not recorded: correct the entries marked invalid first: {0}</source>
         <translation>未记录：请先更正标为无效的输入：{0}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="1084"/>
+        <location filename="../main_window.py" line="1079"/>
         <source>The decision ({0}) was not recorded: {1}. The review is closed.</source>
         <translation>决定（{0}）未被记录：{1}。本次审核已关闭。</translation>
     </message>
@@ -1255,7 +1255,7 @@
     <message>
         <location filename="../replay/browser.py" line="86"/>
         <location filename="../replay/texts.py" line="93"/>
-        <location filename="../replay/window.py" line="741"/>
+        <location filename="../replay/window.py" line="740"/>
         <source>, </source>
         <translation>、</translation>
     </message>
@@ -1451,435 +1451,435 @@
         <translation>会话回放 — 视频审核台</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="129"/>
+        <location filename="../replay/window.py" line="130"/>
         <source>Choose a session on the left.</source>
         <translation>请在左侧选择一个会话。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="137"/>
-        <location filename="../replay/window.py" line="637"/>
+        <location filename="../replay/window.py" line="138"/>
+        <location filename="../replay/window.py" line="636"/>
         <source>▶ Play</source>
         <translation>▶ 播放</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="139"/>
+        <location filename="../replay/window.py" line="140"/>
         <source>Play or pause the recording</source>
         <translation>播放或暂停录像</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="140"/>
+        <location filename="../replay/window.py" line="141"/>
         <source>◀| Frame</source>
         <translation>◀| 上一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="141"/>
+        <location filename="../replay/window.py" line="142"/>
         <source>One frame back</source>
         <translation>后退一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="142"/>
+        <location filename="../replay/window.py" line="143"/>
         <source>Frame |▶</source>
         <translation>下一帧 |▶</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="143"/>
+        <location filename="../replay/window.py" line="144"/>
         <source>One frame forward</source>
         <translation>前进一帧</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="148"/>
+        <location filename="../replay/window.py" line="149"/>
         <source>Playback speed (sound plays at 1× only)</source>
         <translation>播放速度（仅 1× 时有声音）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="151"/>
-        <location filename="../replay/window.py" line="731"/>
+        <location filename="../replay/window.py" line="152"/>
+        <location filename="../replay/window.py" line="730"/>
         <source>{0} / {1} s</source>
         <translation>{0} / {1} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="165"/>
-        <location filename="../replay/window.py" line="175"/>
+        <location filename="../replay/window.py" line="166"/>
         <location filename="../replay/window.py" line="176"/>
+        <location filename="../replay/window.py" line="177"/>
         <source>t (s)</source>
         <translation>时间（秒）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="175"/>
+        <location filename="../replay/window.py" line="176"/>
         <source>Question</source>
         <translation>问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="165"/>
-        <location filename="../replay/window.py" line="175"/>
+        <location filename="../replay/window.py" line="166"/>
+        <location filename="../replay/window.py" line="176"/>
         <source>Answer</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="175"/>
+        <location filename="../replay/window.py" line="176"/>
         <source>By</source>
         <translation>录入人</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="176"/>
+        <location filename="../replay/window.py" line="177"/>
         <source>What</source>
         <translation>事件</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="177"/>
+        <location filename="../replay/window.py" line="178"/>
         <source>Seq</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="177"/>
+        <location filename="../replay/window.py" line="178"/>
         <source>At (UTC)</source>
         <translation>时间（UTC）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="177"/>
+        <location filename="../replay/window.py" line="178"/>
         <source>Who: what</source>
         <translation>操作人：操作</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="177"/>
+        <location filename="../replay/window.py" line="178"/>
         <source>Hash</source>
         <translation>哈希</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="186"/>
+        <location filename="../replay/window.py" line="187"/>
         <source>Amend decision…</source>
         <translation>修改决定…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="193"/>
+        <location filename="../replay/window.py" line="194"/>
         <source>Decision</source>
         <translation>决定</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="195"/>
+        <location filename="../replay/window.py" line="196"/>
         <source>Answers</source>
         <translation>回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="196"/>
+        <location filename="../replay/window.py" line="197"/>
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="197"/>
+        <location filename="../replay/window.py" line="198"/>
         <source>Audit</source>
         <translation>审计</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="199"/>
+        <location filename="../replay/window.py" line="200"/>
         <source>Export PDF…</source>
         <translation>导出 PDF…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="385"/>
+        <location filename="../replay/window.py" line="384"/>
         <source>Encrypted photos and recordings cannot be opened: {0}</source>
         <translation>无法打开加密的照片和录像：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="397"/>
+        <location filename="../replay/window.py" line="396"/>
         <source>The search failed: {0}</source>
         <translation>查询失败：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="404"/>
+        <location filename="../replay/window.py" line="403"/>
         <source>Opening session {0}…</source>
         <translation>正在打开会话 {0}…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="410"/>
+        <location filename="../replay/window.py" line="409"/>
         <source>Session {0} cannot be opened: {1}</source>
         <translation>会话 {0} 无法打开：{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="446"/>
+        <location filename="../replay/window.py" line="445"/>
         <source>Session {0} · {1} · {2} / {3} months · reviewer {4} · {5} · {6}</source>
         <translation>会话 {0} · {1} · {2} / {3} 个月 · 审核员 {4} · {5} · {6}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="458"/>
+        <location filename="../replay/window.py" line="457"/>
         <source>Consent: {0}</source>
         <translation>同意声明：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="426"/>
+        <location filename="../replay/window.py" line="425"/>
         <source>This session has no recording.</source>
         <translation>此会话没有录像。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="165"/>
+        <location filename="../replay/window.py" line="166"/>
         <source>#</source>
         <translation>序号</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="165"/>
+        <location filename="../replay/window.py" line="166"/>
         <source>Question asked</source>
         <translation>所问问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="194"/>
+        <location filename="../replay/window.py" line="195"/>
         <source>Questions asked</source>
         <translation>所问问题</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="266"/>
+        <location filename="../replay/window.py" line="267"/>
         <source>&amp;Replay</source>
         <translation>回放(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="267"/>
+        <location filename="../replay/window.py" line="268"/>
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="278"/>
+        <location filename="../replay/window.py" line="271"/>
         <source>Close</source>
         <translation>关闭</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="294"/>
+        <location filename="../replay/window.py" line="287"/>
         <source>The window changes to the language chosen once the report is saved.</source>
         <translation>报告保存后，窗口将切换到所选语言。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="430"/>
+        <location filename="../replay/window.py" line="429"/>
         <source>Opening the recording…</source>
         <translation>正在打开录像…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="438"/>
+        <location filename="../replay/window.py" line="437"/>
         <source>{0} (amended)</source>
         <translation>{0}（已修改）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="440"/>
+        <location filename="../replay/window.py" line="439"/>
         <source>awaiting its four-eyes check</source>
         <translation>等待双人复核</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="441"/>
+        <location filename="../replay/window.py" line="440"/>
         <source>four-eyes check confirmed</source>
         <translation>双人复核已确认</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="442"/>
+        <location filename="../replay/window.py" line="441"/>
         <source>sent back by the four-eyes check</source>
         <translation>双人复核已退回</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="479"/>
+        <location filename="../replay/window.py" line="478"/>
         <source>not answered</source>
         <translation>未回答</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="483"/>
+        <location filename="../replay/window.py" line="482"/>
         <source>Not recorded: the session is from before questions were drawn.</source>
         <translation>未记录：该会话早于抽题功能。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="514"/>
+        <location filename="../replay/window.py" line="513"/>
         <source>hash {0}
 previous {1}</source>
         <translation>哈希 {0}
 前一哈希 {1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="526"/>
+        <location filename="../replay/window.py" line="525"/>
         <source>Only a supervisor may amend a decision.</source>
         <translation>只有主管可以修改决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="530"/>
+        <location filename="../replay/window.py" line="529"/>
         <source>The decision awaits its four-eyes check: a checker confirms it or sends it back in the checks queue; it can be amended after that.</source>
         <translation>该决定正在等待双人复核：复核人在复核队列中确认或退回后方可修改。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="539"/>
+        <location filename="../replay/window.py" line="538"/>
         <source>No decision was recorded.</source>
         <translation>未记录任何决定。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="544"/>
+        <location filename="../replay/window.py" line="543"/>
         <source>Original decision #{0}</source>
         <translation>原决定 #{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="546"/>
+        <location filename="../replay/window.py" line="545"/>
         <source>Amendment of #{0} #{1}</source>
         <translation>对 #{0} 的修改 #{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="548"/>
+        <location filename="../replay/window.py" line="547"/>
         <source>(in force)</source>
         <translation>（现行有效）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="553"/>
+        <location filename="../replay/window.py" line="552"/>
         <source>Reasons: {0}</source>
         <translation>原因：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="555"/>
+        <location filename="../replay/window.py" line="554"/>
         <source>Note: {0}</source>
         <translation>备注：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="558"/>
+        <location filename="../replay/window.py" line="557"/>
         <source>Reason for the amendment: {0}</source>
         <translation>修改理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="560"/>
+        <location filename="../replay/window.py" line="559"/>
         <source>Override reason: {0}</source>
         <translation>例外批准理由：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="563"/>
+        <location filename="../replay/window.py" line="562"/>
         <source>Approved against the approval policy: {0}</source>
         <translation>违反审批政策批准：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="570"/>
+        <location filename="../replay/window.py" line="569"/>
         <source>by {0}, {1} at t = {2} s</source>
         <translation>{0}，{1}，录像时间 t = {2} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="574"/>
+        <location filename="../replay/window.py" line="573"/>
         <source>by {0}, {1}</source>
         <translation>{0}，{1}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="579"/>
+        <location filename="../replay/window.py" line="578"/>
         <source>Face panel at the decision: {0}</source>
         <translation>作出决定时的人脸比对：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="606"/>
+        <location filename="../replay/window.py" line="605"/>
         <source>The recording cannot be read: {0}</source>
         <translation>录像无法读取：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="630"/>
+        <location filename="../replay/window.py" line="629"/>
         <source>❚❚ Pause</source>
         <translation>❚❚ 暂停</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="645"/>
+        <location filename="../replay/window.py" line="644"/>
         <source>Sound off at {0}×.</source>
         <translation>{0}× 速度下无声音。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="707"/>
+        <location filename="../replay/window.py" line="706"/>
         <source>No video: the applicant was disconnected (leg {0} → leg {1}).</source>
         <translation>无视频：申请人连接中断（第 {0} 段 → 第 {1} 段）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="712"/>
+        <location filename="../replay/window.py" line="711"/>
         <source>End of the recording (the recording stopped here: the console closed).</source>
         <translation>录像结束（录像在此中止：审核台已关闭）。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="713"/>
+        <location filename="../replay/window.py" line="712"/>
         <source>End of the recording.</source>
         <translation>录像结束。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="714"/>
+        <location filename="../replay/window.py" line="713"/>
         <source>No video at this moment.</source>
         <translation>此时刻没有视频。</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="734"/>
+        <location filename="../replay/window.py" line="733"/>
         <source>t = {0} s</source>
         <translation>t = {0} 秒</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="734"/>
+        <location filename="../replay/window.py" line="733"/>
         <source>leg {0}</source>
         <translation>第 {0} 段</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="737"/>
+        <location filename="../replay/window.py" line="736"/>
         <source>match</source>
         <translation>匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="737"/>
+        <location filename="../replay/window.py" line="736"/>
         <source>no match</source>
         <translation>不匹配</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="738"/>
+        <location filename="../replay/window.py" line="737"/>
         <source>similarity {0} ({1})</source>
         <translation>相似度 {0}（{1}）</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="739"/>
+        <location filename="../replay/window.py" line="738"/>
         <source>faces {0}</source>
         <translation>人脸数 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="744"/>
+        <location filename="../replay/window.py" line="743"/>
         <source>flags: {0}</source>
         <translation>提示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="746"/>
+        <location filename="../replay/window.py" line="745"/>
         <source>liveness {0}</source>
         <translation>活体 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="752"/>
+        <location filename="../replay/window.py" line="751"/>
         <source>This part of the recording cannot be shown: {0}</source>
         <translation>这段录像无法显示：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="796"/>
+        <location filename="../replay/window.py" line="795"/>
         <source>Amendment not saved</source>
         <translation>修改未保存</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="804"/>
+        <location filename="../replay/window.py" line="803"/>
         <source>Export the session report</source>
         <translation>导出会话报告</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="806"/>
+        <location filename="../replay/window.py" line="805"/>
         <source>PDF files (*.pdf)</source>
         <translation>PDF 文件 (*.pdf)</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="816"/>
+        <location filename="../replay/window.py" line="815"/>
         <source>Look in:</source>
         <translation>查找范围：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="817"/>
+        <location filename="../replay/window.py" line="816"/>
         <source>Files of type:</source>
         <translation>文件类型：</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="850"/>
+        <location filename="../replay/window.py" line="849"/>
         <source>Making the report…</source>
         <translation>正在生成报告…</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="342"/>
-        <location filename="../replay/window.py" line="865"/>
+        <location filename="../replay/window.py" line="338"/>
+        <location filename="../replay/window.py" line="864"/>
         <source>Saved {0}</source>
         <translation>已保存 {0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="871"/>
+        <location filename="../replay/window.py" line="870"/>
         <source>The report could not be made: {0}</source>
         <translation>报告无法生成：{0}</translation>
     </message>
     <message>
-        <location filename="../replay/window.py" line="882"/>
+        <location filename="../replay/window.py" line="881"/>
         <source>Making the report: {0}…</source>
         <translation>正在生成报告：{0}…</translation>
     </message>
@@ -2138,17 +2138,17 @@ previous {1}</source>
         <translation>打开</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="292"/>
+        <location filename="../replay/browser.py" line="335"/>
         <source>Searching…</source>
         <translation>正在查询…</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="304"/>
+        <location filename="../replay/browser.py" line="347"/>
         <source>1 session · page {0} of {1} · {2} ms</source>
         <translation>1 个会话 · 第 {0} 页，共 {1} 页 · {2} 毫秒</translation>
     </message>
     <message>
-        <location filename="../replay/browser.py" line="306"/>
+        <location filename="../replay/browser.py" line="349"/>
         <source>{0} sessions · page {1} of {2} · {3} ms</source>
         <translation>{0} 个会话 · 第 {1} 页，共 {2} 页 · {3} 毫秒</translation>
     </message>

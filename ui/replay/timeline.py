@@ -20,9 +20,9 @@ LEG_COLOURS = ("#1f6fb2", "#00897b", "#6a4fb3")
 @dataclass(frozen=True)
 class Marker:
     t: float
-    kind: (
-        str  # flag | connection | camera | challenge | challenge_failed | challenge_not_judged | answer | ...
-    )
+    # flag | connection | camera | challenge | challenge_failed | challenge_not_judged | answer |
+    # decision | amendment
+    kind: str
     label: str  # in the supervisor's language
     subject: str = ""  # an answer's question id (the window shows its prompt)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QSettings, QStandardPaths, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QImage, QKeySequence
+from PySide6.QtGui import QAction, QImage, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -46,7 +46,7 @@ from app.replay import ReplayServices, SessionFilter, SessionReplay, SortKey
 from app.roles import Account, Action, may
 from app.settings import Settings
 from ui.bridge import ServiceWorker
-from ui.languages import LANGUAGES, questionnaire_language
+from ui.languages import LANGUAGES, add_language_choices, questionnaire_language
 from ui.replay.amend import AmendDialog
 from ui.replay.browser import SessionBrowser
 from ui.replay.player import AudioOut, DecoderThread, PlayClock, RecordingView
@@ -266,15 +266,7 @@ class ReplayWindow(QMainWindow):
     def _add_menu(self) -> None:
         menu = self.menuBar().addMenu(self.tr("&Replay"))
         language_menu = menu.addMenu(self.tr("Language"))
-        group = QActionGroup(self)
-        self.language_actions: dict[str, QAction] = {}
-        for code, name in LANGUAGES.items():
-            action = QAction(name, self, checkable=True)
-            action.setChecked(code == self.language)
-            action.triggered.connect(lambda _checked=False, code=code: self.choose_language(code))
-            group.addAction(action)
-            language_menu.addAction(action)
-            self.language_actions[code] = action
+        self.language_actions = add_language_choices(language_menu, self.language, self.choose_language)
         menu.addSeparator()
         close = QAction(self.tr("Close"), self)
         close.setShortcut(QKeySequence("Ctrl+Q"))
