@@ -176,6 +176,9 @@ def test_a_challenge_the_machine_kept_the_worker_from_watching_is_not_judged() -
     given = ChallengeLimits.from_settings(settings)
     assert (given.min_updates_per_second, given.blink_min_updates_per_second) == (2.5, 7.0)
     assert given.not_judged_core_wait_share == 0.5
+    for name in ("face_challenge_min_updates_per_second", "face_challenge_not_judged_core_wait_share"):
+        with pytest.raises(ValueError, match=f"setting '{name}' must be 0 or more, not -1"):
+            ChallengeLimits.from_settings(load_settings({name: -1.0}, environ={}))
 
 
 def test_too_few_updates_the_machine_did_not_cause_fail_the_challenge_as_before() -> None:

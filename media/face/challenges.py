@@ -62,6 +62,14 @@ class ChallengeLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ChallengeLimits:
+        for name in (
+            "face_challenge_min_updates_per_second",
+            "face_challenge_blink_min_updates_per_second",
+            "face_challenge_not_judged_core_wait_share",
+        ):
+            value = getattr(settings, name)
+            if not value >= 0:  # a negative share would call every starved challenge not judged
+                raise ValueError(f"setting '{name}' must be 0 or more, not {value}")
         return cls(
             seconds=settings.face_challenge_seconds,
             turn_yaw=settings.face_challenge_turn_yaw,
